@@ -1,0 +1,61 @@
+"""The ASGI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+from . import __version__
+from .bootstrap import build_container
+from .core.container import Container
+from .core.http import RequestContextMiddleware, install_error_handlers
+from .core.logging import configure_logging
+from .core.settings import Settings, get_settings
+
+
+def create_app(settings: Settings | None = None, *, container: Container | None = None) -> FastAPI:
+    settings = settings or (container.settings if container else get_settings())
+    configure_logging(settings.log_level, settings.log_json)
+    container = container or build_container(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await container.start()
+        try:
+            yield
+        finally:
+            await container.stop()
+
+    app = FastAPI(
+        title="EcoVarejo",
+        version=__version__,
+        description="E-commerce for retailers of sustainable products in Brazil (B2C and B2B).",
+        lifespan=lifespan,
+    )
+    app.state.container = container
+    install_error_handlers(app)
+
+    @app.get("/healthz", tags=["health"])
+    async def healthz() -> dict[str, str]:
+        """The process is alive (Kubernetes liveness probe)."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"])
+    async def readyz() -> JSONResponse:
+        """The database, and Redis and the bus when configured, answer (readiness probe)."""
+        checks = await container.readiness()
+        ok = all(v == "ok" for v in checks.values())
+        return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503)
+
+    specs = container.ports["contexts"]
+    for spec in specs:
+        for router in spec.routers:
+            app.include_router(router)
+    for spec in specs:
+        if spec.setup_app:
+            spec.setup_app(app, container)
+    app.add_middleware(RequestContextMiddleware, container=container)
+    return app

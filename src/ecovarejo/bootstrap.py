@@ -1,0 +1,116 @@
+"""The composition root: builds the adapters for the chosen run mode and plugs the contexts in.
+
+Embedded default (nothing configured): SQLite under DATA_DIR, the in-process bus, in-process caches.
+Scale-out: PostgreSQL (``DATABASE_URL``), Redis (``REDIS_URL``), NATS JetStream (``BROKER_URL``).
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+from .core.bus import Bus, InProcessBus, NatsBus
+from .core.container import Container
+from .core.db import Database
+from .core.plugins import ContextSpec
+from .core.settings import Settings
+from .core.tenancy import TenantResolver
+
+#: Every context, in the order their routers are mounted. A context without ``plugin.py`` yet is skipped.
+CONTEXTS = (
+    "users",
+    "products",
+    "inventory",
+    "orders",
+    "payments",
+    "notifications",
+    "logistics",
+    "analytics",
+    "ml",
+    "privacy",
+    "graphql",
+    "gateway",
+    "web",
+)
+
+
+def _optional_module(name: str) -> ModuleType | None:
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name and (exc.name == name or name.startswith(exc.name + ".")):
+            return None
+        raise
+
+
+def load_contexts(only: set[str] | None = None) -> list[ContextSpec]:
+    specs = []
+    for name in CONTEXTS:
+        if only and name not in only:
+            continue
+        mod = _optional_module(f"ecovarejo.{name}.plugin")
+        if mod is not None:
+            specs.append(mod.CONTEXT)
+    return specs
+
+
+def import_all_models() -> None:
+    """Register every context's tables on the shared metadata (Alembic, tests)."""
+    importlib.import_module("ecovarejo.core.models")
+    for name in CONTEXTS:
+        _optional_module(f"ecovarejo.{name}.models")
+
+
+def services_filter(settings: Settings) -> set[str] | None:
+    return {s.strip() for s in settings.services.split(",") if s.strip()} or None
+
+
+def build_bus(settings: Settings, db: Database) -> Bus:
+    if settings.broker_url:
+        return NatsBus(
+            settings.broker_url,
+            db,
+            max_attempts=settings.consumer_max_attempts,
+            backoff_base=settings.consumer_backoff_base,
+        )
+    return InProcessBus(db, max_attempts=settings.consumer_max_attempts, backoff_base=settings.consumer_backoff_base)
+
+
+def build_container(
+    settings: Settings,
+    *,
+    contexts: list[ContextSpec] | None = None,
+    run_relay: bool | None = None,
+    run_consumers: bool | None = None,
+) -> Container:
+    if not settings.database_url:
+        settings.ensure_data_dir()
+    db = Database(
+        settings.effective_database_url,
+        echo=settings.db_echo,
+        pool_size=settings.db_pool_size,
+        app_role=settings.db_app_role,
+    )
+    redis = None
+    if settings.redis_url:
+        import redis.asyncio as aioredis
+
+        redis = aioredis.from_url(settings.redis_url, decode_responses=False)
+    container = Container(
+        settings=settings,
+        db=db,
+        bus=build_bus(settings, db),
+        tenants=TenantResolver(db, default_slug=settings.default_tenant_slug),
+        redis=redis,
+        run_relay=settings.embedded_workers if run_relay is None else run_relay,
+        run_consumers=settings.embedded_workers if run_consumers is None else run_consumers,
+    )
+    specs = contexts if contexts is not None else load_contexts(services_filter(settings))
+    container.ports["contexts"] = specs
+    for spec in specs:
+        if spec.install:
+            spec.install(container)
+    for spec in specs:
+        if spec.consumers:
+            container.consumers.extend(spec.consumers(container))
+    return container

@@ -1,0 +1,167 @@
+"""The ``ecovarejo`` command."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from . import __version__
+from .core.settings import Settings, get_settings
+
+app = typer.Typer(help="EcoVarejo: sustainable e-commerce platform.", no_args_is_help=True, add_completion=False)
+console = Console(stderr=True)
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    typer.echo(f"ecovarejo {__version__}")
+
+
+@app.command()
+def migrate(
+    revision: Annotated[str, typer.Argument(help="target revision")] = "heads",
+    down: Annotated[bool, typer.Option("--down", help="downgrade to REVISION instead")] = False,
+) -> None:
+    """Apply (or revert) the database migrations."""
+    from .core import migrate as m
+
+    settings = get_settings()
+    with console.status(f"Migrating {_redact(settings.effective_database_url)}"):
+        if down:
+            m.downgrade(settings, revision if revision != "heads" else "base")
+        else:
+            m.upgrade(settings, revision)
+    console.print(f"[green]✓[/] database at {'base' if down and revision == 'heads' else revision}")
+
+
+@app.command("seed-demo")
+def seed_demo(
+    tenant: Annotated[str, typer.Option(help="tenant slug to fill")] = "default",
+    products: Annotated[int, typer.Option(help="number of catalog products (0: the context's default)")] = 0,
+) -> None:
+    """Fill a tenant (and the ``demo`` tenant) with demo data: users, catalog, stock, orders."""
+    from .seed import run_seed
+
+    asyncio.run(run_seed(get_settings(), tenant_slug=tenant, options={"products": products}, console=console))
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="interface to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port")] = 8000,
+    workers: Annotated[int, typer.Option(help="worker processes")] = 1,
+    services: Annotated[str, typer.Option(help="serve only these contexts, comma-separated")] = "",
+    reload: Annotated[bool, typer.Option(help="reload on code change (development)")] = False,
+    embedded_workers: Annotated[bool, typer.Option(help="run the outbox relay and consumers in this process")] = True,
+) -> None:
+    """Serve the platform over HTTP (API, storefront, admin)."""
+    import uvicorn
+
+    if services:
+        os.environ["ECOVAREJO_SERVICES"] = services
+    if not embedded_workers:
+        os.environ["ECOVAREJO_EMBEDDED_WORKERS"] = "false"
+    get_settings.cache_clear()
+    settings = get_settings()
+    if workers > 1 and not settings.database_url:
+        console.print("[yellow]SQLite with several workers: each process runs its own relay; fine for trying out.[/]")
+    console.print(f"[bold green]EcoVarejo[/] on http://{host}:{port}  ({_mode(settings)})")
+    uvicorn.run(
+        "ecovarejo.asgi:app",
+        host=host,
+        port=port,
+        workers=workers if not reload else None,
+        reload=reload,
+        log_level="warning",
+        access_log=False,
+        proxy_headers=True,
+    )
+
+
+@app.command()
+def worker(
+    services: Annotated[str, typer.Option(help="run consumers of these contexts only")] = "",
+    relay_too: Annotated[bool, typer.Option("--relay/--no-relay", help="also run the outbox relay")] = True,
+) -> None:
+    """Run event consumers and scheduled jobs (and the relay) without serving HTTP."""
+    if services:
+        os.environ["ECOVAREJO_SERVICES"] = services
+    get_settings.cache_clear()
+    asyncio.run(_run_worker(get_settings(), relay=relay_too, consumers=True))
+
+
+@app.command()
+def relay() -> None:
+    """Run only the outbox relay (publishes committed events to the bus)."""
+    asyncio.run(_run_worker(get_settings(), relay=True, consumers=False))
+
+
+async def _run_worker(settings: Settings, *, relay: bool, consumers: bool) -> None:
+    from .bootstrap import build_container
+    from .core.logging import configure_logging
+    from .jobs import run_jobs
+
+    configure_logging(settings.log_level, settings.log_json)
+    container = build_container(settings, run_relay=relay, run_consumers=consumers)
+    await container.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    console.print(
+        f"[green]worker[/] relay={'on' if relay else 'off'} consumers={len(container.consumers) if consumers else 0} "
+        f"({_mode(settings)})"
+    )
+    jobs = asyncio.create_task(run_jobs(container)) if consumers else None
+    await stop.wait()
+    if jobs:
+        jobs.cancel()
+    await container.stop()
+
+
+@app.command()
+def tenants() -> None:
+    """List the tenants."""
+    from sqlalchemy import select
+
+    from .bootstrap import build_container
+    from .core.models import Tenant
+
+    async def _list() -> list[Tenant]:
+        c = build_container(get_settings(), contexts=[])
+        async with c.db.system_session() as s:
+            rows = list((await s.scalars(select(Tenant).order_by(Tenant.slug))).all())
+        await c.db.dispose()
+        return rows
+
+    table = Table("slug", "name", "domain", "id")
+    for t in asyncio.run(_list()):
+        table.add_row(t.slug, t.name, t.domain or "", str(t.id))
+    Console().print(table)
+
+
+def _mode(settings: Settings) -> str:
+    db = "PostgreSQL" if settings.is_postgres else "SQLite"
+    bus = "NATS JetStream" if settings.broker_url else "in-process bus"
+    cache = "Redis" if settings.redis_url else "in-process cache"
+    return f"{db}, {bus}, {cache}"
+
+
+def _redact(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        user = creds.split(":", 1)[0]
+        return f"{scheme}://{user}:***@{host}"
+    return url
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,1 @@
+"""The kernel shared by every context. Nothing here imports a context."""

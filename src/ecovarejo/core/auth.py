@@ -1,0 +1,107 @@
+"""Who is calling: the :class:`Principal`, and the FastAPI dependencies that require one.
+
+The kernel defines the port; the ``users`` context installs the implementation that verifies
+access tokens (``container.ports["authenticator"]``). Other contexts depend on this module only,
+never on the users context's internals.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from fastapi import Depends, Request
+
+from .errors import Forbidden, Unauthorized
+
+ROLES = ("customer", "supplier", "admin")
+
+#: Named staff permissions (admins have all of them).
+PERMISSIONS = (
+    "manage_products",
+    "manage_orders",
+    "handle_payments",
+    "manage_users",
+    "view_reports",
+    "handle_privacy",
+)
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: uuid.UUID
+    tenant_id: uuid.UUID
+    user_type: str  # customer | supplier | admin
+    permissions: frozenset[str] = field(default_factory=frozenset)
+    company_id: uuid.UUID | None = None
+    email: str | None = None
+    token_id: str | None = None
+    scopes: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.user_type == "admin"
+
+    def can(self, permission: str) -> bool:
+        return self.is_admin or permission in self.permissions
+
+
+class Authenticator(Protocol):
+    async def authenticate(self, token: str, tenant_id: uuid.UUID) -> Principal: ...
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() == "bearer" and token:
+        return token.strip()
+    cookie = request.cookies.get("ev_access")
+    return cookie or None
+
+
+async def optional_principal(request: Request) -> Principal | None:
+    cached = getattr(request.state, "principal", None)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    token = bearer_token(request)
+    if not token:
+        return None
+    authenticator: Authenticator | None = request.app.state.container.ports.get("authenticator")
+    if authenticator is None:
+        raise Unauthorized("authentication is not available")
+    principal = await authenticator.authenticate(token, request.state.tenant.id)
+    request.state.principal = principal
+    request.state.consumer = str(principal.user_id)
+    return principal
+
+
+async def current_principal(principal: Principal | None = Depends(optional_principal)) -> Principal:
+    if principal is None:
+        raise Unauthorized("a bearer access token is required")
+    return principal
+
+
+def require_permission(permission: str) -> Callable[..., Awaitable[Principal]]:
+    """Dependency: an authenticated staff member (or admin) holding ``permission``."""
+    if permission not in PERMISSIONS:
+        raise ValueError(f"unknown permission {permission!r}")
+
+    async def dep(principal: Principal = Depends(current_principal)) -> Principal:
+        if not principal.can(permission):
+            raise Forbidden(f"requires the {permission} permission", code="permission_denied")
+        return principal
+
+    return dep
+
+
+def require_role(*roles: str) -> Callable[..., Awaitable[Principal]]:
+    """Dependency: an authenticated user of one of ``roles``."""
+
+    async def dep(principal: Principal = Depends(current_principal)) -> Principal:
+        if principal.user_type not in roles:
+            raise Forbidden(f"requires role {' or '.join(roles)}", code="role_required")
+        return principal
+
+    return dep

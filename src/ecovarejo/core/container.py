@@ -1,0 +1,97 @@
+"""The running platform's shared parts, built by :mod:`ecovarejo.bootstrap` for the chosen run mode."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+
+from .bus import Bus, InProcessBus
+from .consumers import Consumer
+from .db import Database
+from .relay import Relay
+from .settings import Settings
+from .tenancy import TenantResolver
+from .uow import UnitOfWork
+
+log = structlog.get_logger("ecovarejo.container")
+
+
+@dataclass
+class Container:
+    settings: Settings
+    db: Database
+    bus: Bus
+    tenants: TenantResolver
+    redis: Any = None
+    consumers: list[Consumer] = field(default_factory=list)
+    #: Ports of the contexts (mailer, payment gateways, media store, cache, clock...), by name.
+    ports: dict[str, Any] = field(default_factory=dict)
+    relay: Relay | None = None
+    run_relay: bool = True
+    run_consumers: bool = True
+    _started: bool = False
+
+    def uow(self, tenant_id: uuid.UUID | None, *, actor: str | None = None, read_only: bool = False) -> UnitOfWork:
+        return UnitOfWork(
+            self.db, tenant_id, actor=actor, read_only=read_only, on_commit=self.relay.wake if self.relay else None
+        )
+
+    def port(self, name: str) -> Any:
+        return self.ports[name]
+
+    async def start(self) -> None:
+        if self._started:
+            return
+        if self.run_consumers:
+            for consumer in self.consumers:
+                self.bus.subscribe(consumer)
+        await self.bus.start()
+        if self.run_relay:
+            self.relay = Relay(self.db, self.bus, interval=self.settings.relay_interval)
+            self.relay.start()
+        self._started = True
+
+    async def stop(self) -> None:
+        if self.relay:
+            await self.relay.stop()
+        if isinstance(self.bus, InProcessBus):
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self.bus.drain(), timeout=2)
+        await self.bus.close()
+        for port in self.ports.values():
+            close = getattr(port, "aclose", None)
+            if close is not None:
+                with contextlib.suppress(Exception):
+                    await close()
+        if self.redis is not None:
+            with contextlib.suppress(Exception):
+                await self.redis.aclose()
+        await self.db.dispose()
+        self._started = False
+
+    async def readiness(self) -> dict[str, str]:
+        """Each dependency's state; the caller answers 503 when any is not ``ok``."""
+        checks: dict[str, str] = {}
+        try:
+            await self.db.ping()
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = f"error: {type(exc).__name__}"
+        if self.redis is not None:
+            try:
+                await self.redis.ping()
+                checks["redis"] = "ok"
+            except Exception as exc:
+                checks["redis"] = f"error: {type(exc).__name__}"
+        if self.settings.broker_url:
+            try:
+                await self.bus.ping()
+                checks["bus"] = "ok"
+            except Exception as exc:
+                checks["bus"] = f"error: {type(exc).__name__}"
+        return checks

@@ -1,0 +1,106 @@
+"""The outbox relay: publishes committed, unpublished outbox rows to the bus and marks them.
+
+Rows are selected by ``published_at IS NULL`` (not by a high-water mark), so a transaction that
+commits after a later one still has its event published. On PostgreSQL the batch is locked with
+``FOR UPDATE SKIP LOCKED``, so several relays share the work and never publish one row at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import structlog
+from sqlalchemy import select, update
+
+from .bus import Bus
+from .db import Database, utcnow
+from .models import OutboxEvent
+
+log = structlog.get_logger("ecovarejo.relay")
+
+
+async def relay_once(db: Database, bus: Bus, *, batch: int = 100) -> int:
+    """Publish up to ``batch`` rows; returns how many were published."""
+    if not db.is_postgres:
+        return await _relay_once_single(db, bus, batch=batch)
+    published = 0
+    async with db.system_session() as s:
+        q = (
+            select(OutboxEvent)
+            .where(OutboxEvent.published_at.is_(None))
+            .order_by(OutboxEvent.id)
+            .limit(batch)
+            .with_for_update(skip_locked=True)
+        )
+        rows = (await s.execute(q)).scalars().all()
+        for row in rows:
+            try:
+                await bus.publish(row.topic, row.envelope)
+            except Exception as exc:
+                log.warning("publish_failed", event_id=str(row.id), error=str(exc))
+                break
+            row.published_at = utcnow()
+            published += 1
+        await s.commit()
+    return published
+
+
+async def _relay_once_single(db: Database, bus: Bus, *, batch: int) -> int:
+    """SQLite has one writer and one relay: read, publish, then mark, holding no lock while publishing
+    (the in-process bus runs consumers that write to the same database)."""
+    async with db.session(None, read_only=True) as s:
+        q = select(OutboxEvent).where(OutboxEvent.published_at.is_(None)).order_by(OutboxEvent.id).limit(batch)
+        rows = (await s.execute(q)).scalars().all()
+    done = []
+    for row in rows:
+        try:
+            await bus.publish(row.topic, row.envelope)
+        except Exception as exc:
+            log.warning("publish_failed", event_id=str(row.id), error=str(exc))
+            break
+        done.append(row.id)
+    if done:
+        async with db.system_session() as s:
+            await s.execute(update(OutboxEvent).where(OutboxEvent.id.in_(done)).values(published_at=utcnow()))
+            await s.commit()
+    return len(done)
+
+
+class Relay:
+    """Runs :func:`relay_once` in a loop; :meth:`wake` skips the wait after a commit with events."""
+
+    def __init__(self, db: Database, bus: Bus, *, interval: float = 0.2) -> None:
+        self.db = db
+        self.bus = bus
+        self.interval = interval
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        while True:
+            try:
+                n = await relay_once(self.db, self.bus)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("relay_failed", error=str(exc))
+                n = 0
+            if n:
+                continue
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self.interval)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self.run(), name="outbox-relay")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None

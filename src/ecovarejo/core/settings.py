@@ -1,0 +1,72 @@
+"""Settings from environment variables (prefix ``ECOVAREJO_``); nothing set means the embedded default."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ECOVAREJO_", extra="ignore")
+
+    env: str = "development"
+    data_dir: Path = Path("var")
+    #: ``sqlite+aiosqlite:///var/ecovarejo.db`` when empty; ``postgresql+asyncpg://...`` for scale-out.
+    database_url: str = ""
+    #: Redis for cache, sessions, carts and rate-limit counters; in-process when empty.
+    redis_url: str = ""
+    #: ``nats://host:4222`` for NATS JetStream; the in-process bus when empty.
+    broker_url: str = ""
+    #: Secret used for signing non-JWT values (CSRF, unsubscribe links). Generated into DATA_DIR when empty.
+    secret_key: str = ""
+    #: PEM files of the JWT signing keys; generated into DATA_DIR when empty.
+    jwt_private_key_file: Path | None = None
+    public_url: str = "http://localhost:8000"
+    default_tenant_slug: str = "default"
+    #: Role the app switches to inside each transaction on PostgreSQL, so row-level security applies
+    #: even when the login role owns the tables. Empty disables the switch.
+    db_app_role: str = "ecovarejo_app"
+    db_pool_size: int = 10
+    db_echo: bool = False
+    log_level: str = "INFO"
+    log_json: bool = True
+    #: Run the outbox relay and the consumers inside the API process (embedded mode).
+    embedded_workers: bool = True
+    relay_interval: float = 0.2
+    consumer_max_attempts: int = 5
+    consumer_backoff_base: float = 0.5
+    services: str = Field(default="", description="comma-separated contexts served by this process; all when empty")
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'ecovarejo.db').as_posix()}"
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.effective_database_url.startswith("postgresql")
+
+    def ensure_data_dir(self) -> Path:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return self.data_dir
+
+    def load_secret_key(self) -> str:
+        """The configured secret, or one generated once and kept in DATA_DIR (embedded mode)."""
+        if self.secret_key:
+            return self.secret_key
+        import secrets
+
+        path = self.ensure_data_dir() / "secret.key"
+        if not path.exists():
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,170 @@
+"""Shared fixtures. Servers come from environment variables; a test that needs one skips only when
+its URL is unset (``.ci/run`` sets them all, so nothing skips in CI):
+
+- ``ECOVAREJO_TEST_DATABASE_URL``: a PostgreSQL server (``postgresql+asyncpg://user@host/db``);
+  each test gets a fresh database cloned from a migrated template.
+- ``ECOVAREJO_TEST_REDIS_URL``, ``ECOVAREJO_TEST_BROKER_URL`` (NATS).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from ecovarejo.bootstrap import build_container
+from ecovarejo.core import migrate
+from ecovarejo.core.container import Container
+from ecovarejo.core.settings import Settings
+
+PG_URL = os.environ.get("ECOVAREJO_TEST_DATABASE_URL", "")
+REDIS_URL = os.environ.get("ECOVAREJO_TEST_REDIS_URL", "")
+BROKER_URL = os.environ.get("ECOVAREJO_TEST_BROKER_URL", "")
+
+needs_pg = pytest.mark.skipif(not PG_URL, reason="ECOVAREJO_TEST_DATABASE_URL is not set")
+needs_redis = pytest.mark.skipif(not REDIS_URL, reason="ECOVAREJO_TEST_REDIS_URL is not set")
+needs_nats = pytest.mark.skipif(not BROKER_URL, reason="ECOVAREJO_TEST_BROKER_URL is not set")
+
+BACKENDS = [pytest.param("sqlite", id="sqlite"), pytest.param("postgres", id="postgres", marks=needs_pg)]
+
+
+def _pg_admin_url() -> str:
+    return PG_URL
+
+
+def _with_db(url: str, name: str) -> str:
+    base, _, _ = url.rpartition("/")
+    return f"{base}/{name}"
+
+
+async def _pg_admin(sql: str) -> None:
+    engine = create_async_engine(_pg_admin_url(), isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text(sql))
+    finally:
+        await engine.dispose()
+
+
+class Databases:
+    """Migrated templates made once per run; every test gets its own copy."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.sqlite_template: Path | None = None
+        self.pg_template: str | None = None
+        self.created: list[str] = []
+
+    def sqlite(self) -> str:
+        if self.sqlite_template is None:
+            path = self.tmp / "template.db"
+            migrate.upgrade(Settings(database_url=f"sqlite+aiosqlite:///{path}"))
+            self.sqlite_template = path
+        copy = self.tmp / f"t-{uuid.uuid4().hex}.db"
+        shutil.copy(self.sqlite_template, copy)
+        return f"sqlite+aiosqlite:///{copy}"
+
+    def postgres(self) -> str:
+        if self.pg_template is None:
+            name = f"ev_tpl_{os.getpid()}"
+            asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}"'))
+            asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+            migrate.upgrade(Settings(database_url=_with_db(PG_URL, name)))
+            self.pg_template = name
+        name = f"ev_t_{uuid.uuid4().hex[:16]}"
+        asyncio.run(_pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{self.pg_template}"'))
+        self.created.append(name)
+        return _with_db(PG_URL, name)
+
+    def drop(self, url: str) -> None:
+        name = url.rpartition("/")[2]
+        if name in self.created:
+            asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            self.created.remove(name)
+
+    def cleanup(self) -> None:
+        for name in list(self.created):
+            asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if self.pg_template:
+            asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{self.pg_template}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
+    dbs = Databases(tmp_path_factory.mktemp("db"))
+    yield dbs
+    dbs.cleanup()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def db_url(backend: str, databases: Databases) -> Iterator[str]:
+    """A fresh, migrated database on each backend (SQLite always; PostgreSQL when configured)."""
+    url = databases.sqlite() if backend == "sqlite" else databases.postgres()
+    yield url
+    if backend == "postgres":
+        databases.drop(url)
+
+
+@pytest.fixture
+def sqlite_url(databases: Databases) -> str:
+    return databases.sqlite()
+
+
+@pytest.fixture
+def pg_url(databases: Databases) -> Iterator[str]:
+    if not PG_URL:
+        pytest.skip("ECOVAREJO_TEST_DATABASE_URL is not set")
+    url = databases.postgres()
+    yield url
+    databases.drop(url)
+
+
+def make_settings(db_url: str, tmp_path: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "database_url": db_url,
+        "data_dir": tmp_path / "var",
+        "log_json": True,
+        "log_level": "WARNING",
+        "relay_interval": 0.05,
+        "consumer_backoff_base": 0.01,
+        "secret_key": "test-secret-key-not-for-production",
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture
+def settings(db_url: str, tmp_path: Path) -> Settings:
+    return make_settings(db_url, tmp_path)
+
+
+@pytest.fixture
+async def container(settings: Settings) -> AsyncIterator[Container]:
+    c = build_container(settings)
+    await c.start()
+    yield c
+    await c.stop()
+
+
+@pytest.fixture
+async def client(container: Container) -> AsyncIterator[httpx.AsyncClient]:
+    from ecovarejo.app import create_app
+
+    app = create_app(container=container)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
