@@ -40,3 +40,28 @@ async def make_tenant(container: Container, slug: str | None = None, domain: str
         s.add(t)
         await s.commit()
         return t.id
+
+
+def token_for(
+    container: Container,
+    tenant_id: uuid.UUID,
+    user_type: str = "customer",
+    permissions: tuple[str, ...] = (),
+    user_id: uuid.UUID | None = None,
+    company_id: uuid.UUID | None = None,
+) -> str:
+    """A real access token from the installed authenticator (the users context), for tests of any context."""
+    from ecovarejo.core.auth import Principal
+
+    principal = Principal(
+        user_id=user_id or new_id(),
+        tenant_id=tenant_id,
+        user_type=user_type,
+        permissions=frozenset(permissions),
+        company_id=company_id,
+    )
+    return str(container.port("authenticator").issue_access_token(principal))
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}

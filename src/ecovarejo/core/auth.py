@@ -49,7 +49,15 @@ class Principal:
 
 
 class Authenticator(Protocol):
-    async def authenticate(self, token: str, tenant_id: uuid.UUID) -> Principal: ...
+    """Installed by the users context as ``container.ports["authenticator"]``."""
+
+    async def authenticate(self, token: str, tenant_id: uuid.UUID) -> Principal:
+        """Verify an access token for ``tenant_id``; raise :class:`Unauthorized` when it is not valid."""
+        ...
+
+    def issue_access_token(self, principal: Principal) -> str:
+        """A signed, short-lived access token for ``principal`` (login; and tests of other contexts)."""
+        ...
 
 
 def bearer_token(request: Request) -> str | None:
