@@ -1,0 +1,48 @@
+# The two commands of the README:
+#   make run    install everything, migrate, seed the demo, serve on http://localhost:8000
+#   make test   install what tests need, run the guard rails and the whole suite
+# Everything else here is a convenience for developers.
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: run test install install-test lint fmt bench clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+
+install-test: $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[test]"
+	bash scripts/test-deps.sh
+
+run: install
+	$(BIN)/ecovarejo migrate
+	@test -f var/.demo-seeded || ($(BIN)/ecovarejo seed-demo && touch var/.demo-seeded)
+	$(BIN)/ecovarejo serve --host $(HOST) --port $(PORT)
+
+lint: install-test
+	$(BIN)/ruff check src tests tools bench
+	$(BIN)/ruff format --check src tests tools bench
+	$(BIN)/mypy
+	PYTHONPATH=tools $(BIN)/lint-imports
+
+test: lint
+	$(BIN)/pytest
+
+fmt: install-test
+	$(BIN)/ruff check --fix src tests tools bench
+	$(BIN)/ruff format src tests tools bench
+
+bench: install-test
+	$(BIN)/python -m bench.bench_health
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# System packages the tests and benchmarks need beyond Python's: installed from Debian when missing
+# (root only; otherwise say what to install). Chromium for browser tests, wrk for benchmarks.
+set -euo pipefail
+need=()
+command -v wrk >/dev/null 2>&1 || need+=(wrk)
+if [ ${#need[@]} -eq 0 ]; then exit 0; fi
+if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+  echo "installing ${need[*]} from Debian"
+  apt-get install -y -qq "${need[@]}" >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq "${need[@]}" >/dev/null; }
+else
+  echo "please install: ${need[*]} (Debian/Ubuntu: apt-get install ${need[*]})" >&2
+fi

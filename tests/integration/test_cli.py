@@ -1,0 +1,116 @@
+"""The ``ecovarejo`` command as a user runs it: real processes, real HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from ecovarejo import __version__
+from ecovarejo.bootstrap import build_container
+from ecovarejo.cli import app
+from ecovarejo.core.models import OutboxEvent, Tenant
+from tests.conftest import BROKER_URL, make_settings, needs_nats
+from tests.support import make_tenant
+
+runner = CliRunner()
+
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ECOVAREJO_")}
+    env.update({"ECOVAREJO_DATA_DIR": str(tmp_path / "var"), "ECOVAREJO_LOG_LEVEL": "WARNING"}, **extra)
+    return env
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_version() -> None:
+    result = runner.invoke(app, ["version"])
+    assert result.exit_code == 0 and __version__ in result.stdout
+
+
+def test_migrate_and_seed_demo_on_embedded_default(tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    for args in (["migrate"], ["seed-demo"], ["seed-demo"]):  # seeding twice is harmless
+        proc = subprocess.run([sys.executable, "-m", "ecovarejo.cli", *args], env=env, capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "var" / "ecovarejo.db").exists()
+
+    async def tenants() -> set[str]:
+        c = build_container(make_settings("", tmp_path, data_dir=tmp_path / "var"), contexts=[])
+        async with c.db.system_session() as s:
+            slugs = set((await s.scalars(select(Tenant.slug))).all())
+        await c.db.dispose()
+        return slugs
+
+    assert {"default", "demo"} <= asyncio.run(tenants())
+
+
+def test_serve_answers_over_http(tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    subprocess.run([sys.executable, "-m", "ecovarejo.cli", "migrate"], env=env, check=True, capture_output=True)
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ecovarejo.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        body = b""
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as r:
+                    body = r.read()
+                    break
+            except OSError:
+                time.sleep(0.2)
+        assert b'"database":"ok"' in body
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=20)
+
+
+@needs_nats
+@pytest.mark.parametrize("backend", ["postgres"])
+async def test_relay_process_publishes_committed_events(settings, backend, tmp_path: Path) -> None:
+    settings.embedded_workers = False
+    c = build_container(settings, contexts=[])
+    await c.start()
+    tenant = await make_tenant(c)
+    async with c.uow(tenant) as uow:
+        uow.emit("order-events", "order.placed", {"n": 1})
+        await uow.commit()
+    env = _env(tmp_path, ECOVAREJO_DATABASE_URL=settings.database_url, ECOVAREJO_BROKER_URL=BROKER_URL)
+    proc = subprocess.Popen([sys.executable, "-m", "ecovarejo.cli", "relay"], env=env, stderr=subprocess.PIPE)
+    try:
+        for _ in range(150):
+            async with c.db.system_session() as s:
+                left = await s.scalar(
+                    select(func.count()).select_from(OutboxEvent).where(OutboxEvent.published_at.is_(None))
+                )
+            if left == 0:
+                break
+            await asyncio.sleep(0.1)
+        assert left == 0
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=20)
+        await c.stop()
+    assert proc.returncode == 0
