@@ -1,0 +1,129 @@
+"""The JWT signing keys: a ring of RSA keys read from one PEM file.
+
+The file holds one or more PEM private keys. The **first** signs new tokens; every key in the file
+verifies, so rotation is "put a new key first" and retirement is "delete the old key" once the
+longest-lived token it signed has expired. Each key's ``kid`` is its RFC 7638 thumbprint.
+
+The file is ``settings.jwt_private_key_file`` (a mounted secret in scale-out: every process reads
+the same keys) or, in the embedded mode, ``DATA_DIR/keys/jwt-signing.pem``, generated once.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from joserfc.jwk import KeySet, RSAKey
+
+from ecovarejo.core.settings import Settings
+
+ALGORITHM = "RS256"
+KEY_BITS = 2048
+_BEGIN = "-----BEGIN"
+
+
+def _with_kid(key: RSAKey) -> RSAKey:
+    pem = key.as_pem(private=True)
+    probe = RSAKey.import_key(pem)
+    return RSAKey.import_key(pem, parameters={"kid": probe.thumbprint(), "use": "sig", "alg": ALGORITHM})
+
+
+def generate_key(bits: int = KEY_BITS) -> RSAKey:
+    return _with_kid(RSAKey.generate_key(bits, private=True))
+
+
+def parse_pem_keys(text: str) -> list[RSAKey]:
+    """Every private key of a PEM bundle, in file order."""
+    blocks = [_BEGIN + part for part in text.split(_BEGIN)[1:]]
+    keys = [_with_kid(RSAKey.import_key(block.strip().encode())) for block in blocks]
+    for key in keys:
+        if not key.is_private:
+            raise ValueError("the JWT key file must hold private keys")
+    return keys
+
+
+def dump_pem_keys(keys: list[RSAKey]) -> str:
+    return "".join(k.as_pem(private=True).decode() for k in keys)
+
+
+@dataclass
+class KeyRing:
+    keys: list[RSAKey]
+    path: Path | None = None
+
+    @property
+    def signing_key(self) -> RSAKey:
+        return self.keys[0]
+
+    @property
+    def kids(self) -> list[str]:
+        return [str(k.kid) for k in self.keys]
+
+    def key_set(self) -> KeySet:
+        return KeySet(list(self.keys))
+
+    def jwks(self) -> dict[str, Any]:
+        """The public keys, for ``/.well-known/jwks.json``."""
+        return {"keys": [k.as_dict(private=False) for k in self.keys]}
+
+    def find(self, kid: str) -> RSAKey | None:
+        return next((k for k in self.keys if k.kid == kid), None)
+
+    # -- rotation ------------------------------------------------------------------------------
+    def rotate(self) -> str:
+        """Put a fresh key first (it signs from now on); the others keep verifying. Returns its kid."""
+        key = generate_key()
+        self.keys.insert(0, key)
+        self._save()
+        return str(key.kid)
+
+    def retire(self, kid: str) -> None:
+        """Remove a key: tokens it signed stop verifying. The signing key cannot be retired."""
+        if self.keys and self.keys[0].kid == kid:
+            raise ValueError("the current signing key cannot be retired; rotate first")
+        remaining = [k for k in self.keys if k.kid != kid]
+        if len(remaining) == len(self.keys):
+            raise KeyError(kid)
+        self.keys = remaining
+        self._save()
+
+    def _save(self) -> None:
+        if self.path is None:
+            return
+        tmp = self.path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(dump_pem_keys(self.keys))
+        tmp.replace(self.path)
+
+
+def key_file(settings: Settings) -> Path:
+    if settings.jwt_private_key_file:
+        return Path(settings.jwt_private_key_file)
+    return settings.data_dir / "keys" / "jwt-signing.pem"
+
+
+def load_key_ring(settings: Settings) -> KeyRing:
+    """The configured key file, or the embedded one (created with a new key the first time)."""
+    path = key_file(settings)
+    if settings.jwt_private_key_file:
+        if not path.exists():
+            raise FileNotFoundError(f"JWT key file {path} does not exist")
+    elif not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(dump_pem_keys([generate_key()]))
+        try:  # link is atomic and refuses to overwrite: when two processes start together, one key wins
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    keys = parse_pem_keys(path.read_text())
+    if not keys:
+        raise ValueError(f"no private key in {path}")
+    return KeyRing(keys, path)

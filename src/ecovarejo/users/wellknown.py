@@ -1,0 +1,58 @@
+"""``/.well-known/jwks.json`` and ``/.well-known/openid-configuration`` (served at the root)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse
+
+from ecovarejo.core.container import Container
+from ecovarejo.core.http import get_container
+
+from .tokens import TokenService
+
+router = APIRouter(tags=["oidc"])
+
+
+@router.get("/.well-known/jwks.json")
+async def jwks(container: Container = Depends(get_container)) -> JSONResponse:
+    """The public keys that verify our tokens (current and not yet retired)."""
+    return JSONResponse(container.ports["jwt_keys"].jwks(), headers={"Cache-Control": "public, max-age=300"})
+
+
+@router.get("/.well-known/openid-configuration")
+async def openid_configuration(container: Container = Depends(get_container)) -> dict[str, Any]:
+    """OpenID Connect discovery (OIDC Discovery 1.0)."""
+    tokens: TokenService = container.ports["authenticator"]
+    base = tokens.issuer
+    return {
+        "issuer": base,
+        "authorization_endpoint": f"{base}/oauth/authorize",
+        "token_endpoint": f"{base}/oauth/token",
+        "userinfo_endpoint": f"{base}/oauth/userinfo",
+        "jwks_uri": f"{base}/.well-known/jwks.json",
+        "scopes_supported": ["openid", "profile", "email"],
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": ["authorization_code", "refresh_token"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "code_challenge_methods_supported": ["S256"],
+        "claims_supported": [
+            "sub",
+            "iss",
+            "aud",
+            "exp",
+            "iat",
+            "auth_time",
+            "nonce",
+            "email",
+            "email_verified",
+            "given_name",
+            "family_name",
+            "name",
+            "locale",
+        ],
+    }
