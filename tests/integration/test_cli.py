@@ -114,3 +114,18 @@ async def test_relay_process_publishes_committed_events(settings, backend, tmp_p
         proc.wait(timeout=20)
         await c.stop()
     assert proc.returncode == 0
+
+
+def test_worker_starts_and_stops_cleanly(tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    subprocess.run([sys.executable, "-m", "ecovarejo.cli", "migrate"], env=env, check=True, capture_output=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ecovarejo.cli", "worker"], env=env, stderr=subprocess.PIPE, text=True
+    )
+    assert proc.stderr is not None
+    line = proc.stderr.readline()
+    while line and "worker" not in line:
+        line = proc.stderr.readline()
+    assert "relay=on" in line
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=20) == 0
