@@ -1,0 +1,30 @@
+"""The inventory context plugged into the platform."""
+
+from __future__ import annotations
+
+from ecovarejo.core.container import Container
+from ecovarejo.core.db import utcnow
+from ecovarejo.core.plugins import ContextSpec
+
+from .api import router
+from .seed import seed_demo
+from .service import expire_reservations_job
+
+
+def install(container: Container) -> None:
+    # The clock is a port so tests (and the reservation expiry job) can run on controlled time.
+    container.ports.setdefault("clock", utcnow)
+
+
+async def _expire(container: Container) -> None:
+    await expire_reservations_job(container)
+
+
+CONTEXT = ContextSpec(
+    name="inventory",
+    routers=[router],
+    install=install,
+    seed_demo=seed_demo,
+    seed_order=30,
+    jobs=[("inventory.expire_reservations", 30.0, _expire)],
+)

@@ -1,0 +1,128 @@
+"""All SQL of the inventory context."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+
+from ecovarejo.core.db import utcnow
+from ecovarejo.core.uow import UnitOfWork
+
+from .models import Reservation, ReservationLine, StockItem, StockMovement, Warehouse
+
+
+async def lock_stock_items(uow: UnitOfWork, skus: Iterable[str]) -> list[StockItem]:
+    """Every stock row of ``skus``, locked (PostgreSQL ``FOR UPDATE``) in primary-key order, so that two
+    transactions touching the same SKUs always queue in the same order and never deadlock. On SQLite the
+    write transaction (``BEGIN IMMEDIATE``) already serialises writers."""
+    wanted = sorted(set(skus))
+    if not wanted:
+        return []
+    q = (
+        select(StockItem)
+        .where(StockItem.sku.in_(wanted))
+        .order_by(StockItem.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return list((await uow.session.scalars(q)).all())
+
+
+async def stock_items(uow: UnitOfWork, skus: Iterable[str]) -> list[StockItem]:
+    wanted = sorted(set(skus))
+    if not wanted:
+        return []
+    q = select(StockItem).where(StockItem.sku.in_(wanted)).order_by(StockItem.id)
+    return list((await uow.session.scalars(q)).all())
+
+
+async def available_by_sku(uow: UnitOfWork, skus: Iterable[str]) -> dict[str, int]:
+    wanted = sorted(set(skus))
+    if not wanted:
+        return {}
+    q = (
+        select(StockItem.sku, func.sum(StockItem.stock_quantity - StockItem.reserved_quantity))
+        .join(Warehouse, Warehouse.id == StockItem.warehouse_id)
+        .where(StockItem.sku.in_(wanted), Warehouse.is_active.is_(True))
+        .group_by(StockItem.sku)
+    )
+    rows = (await uow.session.execute(q)).all()
+    found = {sku: int(total or 0) for sku, total in rows}
+    return {sku: found.get(sku, 0) for sku in wanted}
+
+
+async def get_warehouse(uow: UnitOfWork, warehouse_id: uuid.UUID) -> Warehouse | None:
+    return await uow.session.get(Warehouse, warehouse_id)
+
+
+async def warehouse_by_code(uow: UnitOfWork, code: str) -> Warehouse | None:
+    return await uow.session.scalar(select(Warehouse).where(Warehouse.code == code))
+
+
+async def list_warehouses(uow: UnitOfWork) -> list[Warehouse]:
+    return list((await uow.session.scalars(select(Warehouse).order_by(Warehouse.code))).all())
+
+
+async def active_warehouse_ids(uow: UnitOfWork) -> set[uuid.UUID]:
+    return set((await uow.session.scalars(select(Warehouse.id).where(Warehouse.is_active.is_(True)))).all())
+
+
+def add(uow: UnitOfWork, obj: object) -> None:
+    uow.session.add(obj)
+
+
+async def low_stock(uow: UnitOfWork, limit: int, after: uuid.UUID | None) -> list[tuple[StockItem, Warehouse]]:
+    q = (
+        select(StockItem, Warehouse)
+        .join(Warehouse, Warehouse.id == StockItem.warehouse_id)
+        .where(StockItem.stock_quantity - StockItem.reserved_quantity <= StockItem.reorder_level)
+        .order_by(StockItem.id)
+        .limit(limit)
+    )
+    if after is not None:
+        q = q.where(StockItem.id > after)
+    return [(s, w) for s, w in (await uow.session.execute(q)).all()]
+
+
+async def movements(uow: UnitOfWork, sku: str, limit: int) -> list[StockMovement]:
+    q = (
+        select(StockMovement)
+        .where(StockMovement.sku == sku)
+        .order_by(StockMovement.created_at.desc(), StockMovement.id.desc())
+        .limit(limit)
+    )
+    return list((await uow.session.scalars(q)).all())
+
+
+async def get_reservation(uow: UnitOfWork, reservation_id: uuid.UUID) -> Reservation | None:
+    return await uow.session.get(Reservation, reservation_id)
+
+
+async def reservation_lines(uow: UnitOfWork, reservation_id: uuid.UUID) -> list[ReservationLine]:
+    q = select(ReservationLine).where(ReservationLine.reservation_id == reservation_id).order_by(ReservationLine.id)
+    return list((await uow.session.scalars(q)).all())
+
+
+async def flip_reservation(uow: UnitOfWork, reservation_id: uuid.UUID, from_status: str, to_status: str) -> bool:
+    """Atomically move a reservation between states; ``False`` when another transaction got there first."""
+    res = await uow.session.execute(
+        update(Reservation)
+        .where(Reservation.id == reservation_id, Reservation.status == from_status)
+        .values(status=to_status, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return bool(res.rowcount)  # type: ignore[attr-defined]
+
+
+async def expired_reservation_ids(uow: UnitOfWork, now: datetime, limit: int) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """(tenant_id, reservation_id) of held reservations past their expiry (system unit of work)."""
+    q = (
+        select(Reservation.tenant_id, Reservation.id)
+        .where(Reservation.status == "held", Reservation.expires_at <= now)
+        .order_by(Reservation.expires_at)
+        .limit(limit)
+    )
+    return [(t, r) for t, r in (await uow.session.execute(q)).all()]

@@ -1,0 +1,453 @@
+"""Inventory rules: adjust and move stock, reserve for checkout, commit or release reservations.
+
+Every change takes the row locks of the SKUs it touches in primary-key order (see
+:func:`repository.lock_stock_items`), checks availability under the lock, writes a ledger row, and
+relies on the table's CHECK constraints as the last line against overselling. No network call is
+made inside these transactions; the checkout saga commits the reservation before it calls the
+payment gateway.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from ecovarejo.core.db import utcnow
+from ecovarejo.core.errors import Conflict, InvalidInput, NotFound
+from ecovarejo.core.uow import UnitOfWork
+
+from . import repository as repo
+from .models import Reservation, ReservationLine, StockItem, StockMovement, Warehouse
+
+TOPIC = "inventory-events"
+#: How long checkout holds stock before the expiry job gives it back.
+DEFAULT_RESERVATION_TTL = timedelta(minutes=15)
+
+Clock = Callable[[], datetime]
+
+
+class InsufficientStock(Conflict):
+    code = "insufficient_stock"
+    title = "Insufficient stock"
+
+
+@dataclass(frozen=True)
+class StockView:
+    sku: str
+    warehouse_id: uuid.UUID
+    warehouse_code: str
+    stock_quantity: int
+    reserved_quantity: int
+    available: int
+    reorder_level: int
+    product_id: uuid.UUID | None
+    supplier_id: str | None
+
+
+# --------------------------------------------------------------------------- warehouses
+
+
+async def create_warehouse(uow: UnitOfWork, code: str, name: str, state: str = "SP") -> Warehouse:
+    code = code.strip().upper()
+    if not code:
+        raise InvalidInput("warehouse code is required", code="invalid_warehouse")
+    if await repo.warehouse_by_code(uow, code) is not None:
+        raise Conflict(f"warehouse {code} already exists", code="warehouse_exists")
+    wh = Warehouse(code=code, name=name, state=state.upper())
+    repo.add(uow, wh)
+    await uow.flush()
+    return wh
+
+
+async def ensure_warehouse(uow: UnitOfWork, code: str, name: str, state: str = "SP") -> Warehouse:
+    wh = await repo.warehouse_by_code(uow, code.upper())
+    return wh or await create_warehouse(uow, code, name, state)
+
+
+async def list_warehouses(uow: UnitOfWork) -> list[Warehouse]:
+    return await repo.list_warehouses(uow)
+
+
+async def _warehouse(uow: UnitOfWork, ref: uuid.UUID | str) -> Warehouse:
+    wh: Warehouse | None
+    if isinstance(ref, uuid.UUID):
+        wh = await repo.get_warehouse(uow, ref)
+    else:
+        try:
+            wh = await repo.get_warehouse(uow, uuid.UUID(ref))
+        except ValueError:
+            wh = await repo.warehouse_by_code(uow, ref.upper())
+    if wh is None:
+        raise NotFound("unknown warehouse", code="warehouse_not_found")
+    return wh
+
+
+# --------------------------------------------------------------------------- reads
+
+
+async def availability(uow: UnitOfWork, skus: Iterable[str]) -> dict[str, int]:
+    """Available units (stock minus reserved) per SKU over active warehouses; 0 for unknown SKUs."""
+    return await repo.available_by_sku(uow, skus)
+
+
+async def stock_of(uow: UnitOfWork, sku: str) -> list[StockView]:
+    items = await repo.stock_items(uow, [sku])
+    whs = {w.id: w for w in await repo.list_warehouses(uow)}
+    return [_view(i, whs[i.warehouse_id]) for i in items]
+
+
+async def low_stock(
+    uow: UnitOfWork, limit: int = 50, after: uuid.UUID | None = None
+) -> list[tuple[uuid.UUID, StockView]]:
+    return [(s.id, _view(s, w)) for s, w in await repo.low_stock(uow, limit, after)]
+
+
+async def ledger(uow: UnitOfWork, sku: str, limit: int = 100) -> list[StockMovement]:
+    return await repo.movements(uow, sku, limit)
+
+
+def _view(i: StockItem, w: Warehouse) -> StockView:
+    return StockView(
+        sku=i.sku,
+        warehouse_id=w.id,
+        warehouse_code=w.code,
+        stock_quantity=i.stock_quantity,
+        reserved_quantity=i.reserved_quantity,
+        available=i.available,
+        reorder_level=i.reorder_level,
+        product_id=i.product_id,
+        supplier_id=i.supplier_id,
+    )
+
+
+# --------------------------------------------------------------------------- change tracking
+
+
+class _Tracker:
+    """Snapshots availability before a change, then emits ``stock.low`` / ``stock.replenished``."""
+
+    def __init__(self, items: list[StockItem], active: set[uuid.UUID]) -> None:
+        self.active = active
+        self.item_before = {i.id: i.available for i in items}
+        self.sku_before = self._by_sku(items)
+
+    def _by_sku(self, items: Iterable[StockItem]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for i in items:
+            out.setdefault(i.sku, 0)
+            if i.warehouse_id in self.active:
+                out[i.sku] += i.available
+        return out
+
+    def emit(self, uow: UnitOfWork, items: list[StockItem]) -> None:
+        for i in items:
+            before = self.item_before.get(i.id)
+            if before is not None and before > i.reorder_level >= i.available:
+                uow.emit(
+                    TOPIC,
+                    "stock.low",
+                    {
+                        "sku": i.sku,
+                        "product_id": str(i.product_id) if i.product_id else None,
+                        "warehouse_id": str(i.warehouse_id),
+                        "available": i.available,
+                        "reorder_level": i.reorder_level,
+                        "supplier_id": i.supplier_id,
+                    },
+                    subject=i.sku,
+                )
+        after = self._by_sku(items)
+        for sku, now in sorted(after.items()):
+            if self.sku_before.get(sku, 0) <= 0 < now:
+                product_id = next((i.product_id for i in items if i.sku == sku and i.product_id), None)
+                uow.emit(
+                    TOPIC,
+                    "stock.replenished",
+                    {"sku": sku, "product_id": str(product_id) if product_id else None, "available": now},
+                    subject=sku,
+                )
+
+
+def _ledger(
+    uow: UnitOfWork,
+    item: StockItem,
+    kind: str,
+    *,
+    stock: int = 0,
+    reserved: int = 0,
+    reason: str,
+    actor: str | None,
+    reference: str | None = None,
+) -> None:
+    repo.add(
+        uow,
+        StockMovement(
+            stock_item_id=item.id,
+            warehouse_id=item.warehouse_id,
+            sku=item.sku,
+            kind=kind,
+            stock_delta=stock,
+            reserved_delta=reserved,
+            reason=reason[:200],
+            actor=actor,
+            reference=reference,
+        ),
+    )
+
+
+# --------------------------------------------------------------------------- admin changes
+
+
+async def _product_id_for(uow: UnitOfWork, sku: str) -> uuid.UUID | None:
+    """The catalog's product id for ``sku`` when the products context is deployed (read, no lock held yet)."""
+    try:
+        from ecovarejo.products import service as products
+    except ImportError:
+        return None
+    get_sellable: Any = getattr(products, "get_sellable", None)
+    if get_sellable is None:
+        return None
+    sellable = await get_sellable(uow, sku)
+    return getattr(sellable, "product_id", None) if sellable is not None else None
+
+
+async def adjust(
+    uow: UnitOfWork,
+    sku: str,
+    warehouse: uuid.UUID | str,
+    delta: int,
+    *,
+    reason: str,
+    actor: str | None,
+    reorder_level: int | None = None,
+    product_id: uuid.UUID | None = None,
+    supplier_id: str | None = None,
+) -> StockView:
+    """Add (``delta > 0``) or remove stock; removing more than is available (unreserved) is refused."""
+    sku = sku.strip()
+    if not sku:
+        raise InvalidInput("sku is required", code="invalid_sku")
+    if reorder_level is not None and reorder_level < 0:
+        raise InvalidInput("reorder_level must be >= 0", code="invalid_reorder_level")
+    wh = await _warehouse(uow, warehouse)
+    known_product = product_id or await _product_id_for(uow, sku)
+    items = await repo.lock_stock_items(uow, [sku])
+    tracker = _Tracker(items, await repo.active_warehouse_ids(uow))
+    item = next((i for i in items if i.warehouse_id == wh.id), None)
+    if item is None:
+        item = StockItem(
+            warehouse_id=wh.id, sku=sku, stock_quantity=0, reserved_quantity=0, reorder_level=reorder_level or 0
+        )
+        repo.add(uow, item)
+        items.append(item)
+        await uow.flush()
+        tracker.item_before[item.id] = 0
+    if delta < 0 and item.available < -delta:
+        raise InsufficientStock(
+            f"only {item.available} unreserved units of {sku} in {wh.code}",
+            extra={"sku": sku, "available": item.available},
+        )
+    item.stock_quantity += delta
+    if reorder_level is not None:
+        item.reorder_level = reorder_level
+    if known_product is not None:
+        item.product_id = known_product
+    if supplier_id is not None:
+        item.supplier_id = supplier_id
+    if delta:
+        _ledger(uow, item, "adjust", stock=delta, reason=reason, actor=actor)
+    await uow.flush()
+    tracker.emit(uow, items)
+    return _view(item, wh)
+
+
+async def move(
+    uow: UnitOfWork,
+    sku: str,
+    source: uuid.UUID | str,
+    target: uuid.UUID | str,
+    quantity: int,
+    *,
+    reason: str,
+    actor: str | None,
+) -> tuple[StockView, StockView]:
+    if quantity <= 0:
+        raise InvalidInput("quantity must be positive", code="invalid_quantity")
+    src, dst = await _warehouse(uow, source), await _warehouse(uow, target)
+    if src.id == dst.id:
+        raise InvalidInput("source and target are the same warehouse", code="same_warehouse")
+    items = await repo.lock_stock_items(uow, [sku])
+    tracker = _Tracker(items, await repo.active_warehouse_ids(uow))
+    from_item = next((i for i in items if i.warehouse_id == src.id), None)
+    if from_item is None or from_item.available < quantity:
+        available = from_item.available if from_item else 0
+        raise InsufficientStock(
+            f"only {available} unreserved units of {sku} in {src.code}", extra={"sku": sku, "available": available}
+        )
+    to_item = next((i for i in items if i.warehouse_id == dst.id), None)
+    if to_item is None:
+        to_item = StockItem(
+            warehouse_id=dst.id,
+            sku=sku,
+            stock_quantity=0,
+            reserved_quantity=0,
+            reorder_level=from_item.reorder_level,
+            product_id=from_item.product_id,
+            supplier_id=from_item.supplier_id,
+        )
+        repo.add(uow, to_item)
+        items.append(to_item)
+        await uow.flush()
+        tracker.item_before[to_item.id] = 0
+    from_item.stock_quantity -= quantity
+    to_item.stock_quantity += quantity
+    ref = f"move:{uuid.uuid4().hex[:12]}"
+    _ledger(uow, from_item, "move_out", stock=-quantity, reason=reason, actor=actor, reference=ref)
+    _ledger(uow, to_item, "move_in", stock=quantity, reason=reason, actor=actor, reference=ref)
+    await uow.flush()
+    tracker.emit(uow, items)
+    return _view(from_item, src), _view(to_item, dst)
+
+
+# --------------------------------------------------------------------------- reservations
+
+
+async def reserve(
+    uow: UnitOfWork,
+    lines: Mapping[str, int],
+    *,
+    reference: str,
+    now: datetime | None = None,
+    ttl: timedelta = DEFAULT_RESERVATION_TTL,
+    actor: str | None = None,
+) -> uuid.UUID:
+    """Hold ``lines`` (SKU -> units) until ``now + ttl``; all or nothing. Raises :class:`InsufficientStock`.
+
+    Units come from one warehouse when one has them all (fewer parcels), else from several in id order.
+    """
+    wanted = {sku: qty for sku, qty in lines.items() if qty > 0}
+    if not wanted:
+        raise InvalidInput("nothing to reserve", code="empty_reservation")
+    items = await repo.lock_stock_items(uow, wanted)
+    active = await repo.active_warehouse_ids(uow)
+    tracker = _Tracker(items, active)
+    now = now or utcnow()
+    reservation = Reservation(reference=reference[:100], status="held", expires_at=now + ttl)
+    repo.add(uow, reservation)
+    await uow.flush()
+    for sku in sorted(wanted):
+        need = wanted[sku]
+        candidates = [i for i in items if i.sku == sku and i.warehouse_id in active and i.available > 0]
+        total = sum(i.available for i in candidates)
+        if total < need:
+            raise InsufficientStock(
+                f"only {total} units of {sku} available", extra={"sku": sku, "available": total, "requested": need}
+            )
+        single = next((i for i in candidates if i.available >= need), None)
+        for item in [single] if single else candidates:
+            take = min(need, item.available)
+            item.reserved_quantity += take
+            need -= take
+            repo.add(uow, ReservationLine(reservation_id=reservation.id, stock_item_id=item.id, sku=sku, quantity=take))
+            _ledger(uow, item, "reserve", reserved=take, reason="checkout", actor=actor, reference=reference)
+            if need == 0:
+                break
+    await uow.flush()
+    tracker.emit(uow, items)
+    return reservation.id
+
+
+async def _apply_lines(
+    uow: UnitOfWork, reservation_id: uuid.UUID, kind: str, reason: str, actor: str | None
+) -> list[ReservationLine]:
+    lines = await repo.reservation_lines(uow, reservation_id)
+    items = await repo.lock_stock_items(uow, {ln.sku for ln in lines})
+    tracker = _Tracker(items, await repo.active_warehouse_ids(uow))
+    by_id = {i.id: i for i in items}
+    for ln in lines:
+        item = by_id[ln.stock_item_id]
+        if kind == "commit":
+            item.reserved_quantity -= ln.quantity
+            item.stock_quantity -= ln.quantity
+            _ledger(uow, item, kind, stock=-ln.quantity, reserved=-ln.quantity, reason=reason, actor=actor,
+                    reference=str(reservation_id))  # fmt: skip
+        elif kind == "release":
+            item.reserved_quantity -= ln.quantity
+            _ledger(uow, item, kind, reserved=-ln.quantity, reason=reason, actor=actor, reference=str(reservation_id))
+        else:  # restock
+            item.stock_quantity += ln.quantity
+            _ledger(uow, item, kind, stock=ln.quantity, reason=reason, actor=actor, reference=str(reservation_id))
+    await uow.flush()
+    tracker.emit(uow, items)
+    return lines
+
+
+async def commit_reservation(uow: UnitOfWork, reservation_id: uuid.UUID, *, actor: str | None = None) -> None:
+    """Turn held units into sold units. A reservation that expired meanwhile is taken again from stock
+    if it is still there (else :class:`InsufficientStock`), so a slow payment never oversells."""
+    if await repo.flip_reservation(uow, reservation_id, "held", "committed"):
+        await _apply_lines(uow, reservation_id, "commit", "order placed", actor)
+        return
+    res = await repo.get_reservation(uow, reservation_id)
+    if res is None:
+        raise NotFound("unknown reservation", code="reservation_not_found")
+    await uow.session.refresh(res)
+    if res.status == "committed":
+        return
+    if res.status in ("expired", "released"):
+        lines = await repo.reservation_lines(uow, reservation_id)
+        again: dict[str, int] = {}
+        for ln in lines:
+            again[ln.sku] = again.get(ln.sku, 0) + ln.quantity
+        new_id = await reserve(uow, again, reference=res.reference, actor=actor)
+        await repo.flip_reservation(uow, new_id, "held", "committed")
+        await _apply_lines(uow, new_id, "commit", "order placed (after expiry)", actor)
+        return
+    raise Conflict(f"reservation is {res.status}", code="reservation_not_held")
+
+
+async def release_reservation(
+    uow: UnitOfWork, reservation_id: uuid.UUID, *, reason: str = "released", actor: str | None = None
+) -> bool:
+    """Give held units back (payment failed, checkout abandoned). ``False`` when not held any more."""
+    if not await repo.flip_reservation(uow, reservation_id, "held", "released"):
+        return False
+    await _apply_lines(uow, reservation_id, "release", reason, actor)
+    return True
+
+
+async def restock_reservation(
+    uow: UnitOfWork, reservation_id: uuid.UUID, *, reason: str = "order cancelled", actor: str | None = None
+) -> bool:
+    """Put the units of a committed reservation back on the shelf (cancellation, return). Once only."""
+    if not await repo.flip_reservation(uow, reservation_id, "committed", "restocked"):
+        return False
+    await _apply_lines(uow, reservation_id, "restock", reason, actor)
+    return True
+
+
+async def release_expired(uow: UnitOfWork, now: datetime, limit: int = 200) -> int:
+    """Release this tenant's held reservations past their expiry; returns how many were released."""
+    count = 0
+    for _tenant, rid in await repo.expired_reservation_ids(uow, now, limit):
+        if await repo.flip_reservation(uow, rid, "held", "expired"):
+            await _apply_lines(uow, rid, "release", "reservation expired", "system:expiry")
+            count += 1
+    return count
+
+
+async def expire_reservations_job(container: Any) -> int:
+    """Worker job: find expired reservations across tenants, release each tenant's in its own unit of work."""
+    clock: Clock = container.ports.get("clock", utcnow)
+    now = clock()
+    async with container.uow(None, read_only=True) as sys_uow:
+        found = await repo.expired_reservation_ids(sys_uow, now, 1000)
+    total = 0
+    for tenant_id in sorted({t for t, _ in found}):
+        async with container.uow(tenant_id, actor="system:expiry") as uow:
+            total += await release_expired(uow, now)
+            await uow.commit()
+    return total
