@@ -29,6 +29,7 @@ from ecovarejo.core.settings import Settings
 PG_URL = os.environ.get("ECOVAREJO_TEST_DATABASE_URL", "")
 REDIS_URL = os.environ.get("ECOVAREJO_TEST_REDIS_URL", "")
 BROKER_URL = os.environ.get("ECOVAREJO_TEST_BROKER_URL", "")
+os.environ.setdefault("ECOVAREJO_GATEWAY_RATE_LIMITS", "off")  # the gateway's own tests turn it on
 
 needs_pg = pytest.mark.skipif(not PG_URL, reason="ECOVAREJO_TEST_DATABASE_URL is not set")
 needs_redis = pytest.mark.skipif(not REDIS_URL, reason="ECOVAREJO_TEST_REDIS_URL is not set")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import traceback
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
 import structlog
@@ -35,6 +37,12 @@ class Consumer:
         return event.topic in self.topics and (not self.types or event.type in self.types)
 
 
+#: Wraps each delivery; tracing installs one that opens a span joining the producer's trace (``traceparent``).
+delivery_span: Callable[[Consumer, Event], AbstractContextManager[object]] = lambda consumer, event: (  # noqa: E731
+    contextlib.nullcontext()
+)
+
+
 class Outcome(enum.Enum):
     DONE = "done"
     DUPLICATE = "duplicate"
@@ -60,6 +68,19 @@ async def deliver(
     """Run ``consumer`` on ``event`` once, in one unit of work together with its inbox row."""
     if not consumer.wants(event):
         return Outcome.SKIPPED
+    with delivery_span(consumer, event):
+        return await _deliver(db, consumer, event, attempt=attempt, max_attempts=max_attempts, on_commit=on_commit)
+
+
+async def _deliver(
+    db: Database,
+    consumer: Consumer,
+    event: Event,
+    *,
+    attempt: int,
+    max_attempts: int,
+    on_commit: Callable[[], None] | None,
+) -> Outcome:
     try:
         async with UnitOfWork(db, event.tenant_id, actor=f"consumer:{consumer.name}", on_commit=on_commit) as uow:
             seen = await uow.session.scalar(

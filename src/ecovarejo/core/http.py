@@ -109,7 +109,7 @@ class RequestContextMiddleware:
         status = 500
         path = scope.get("path", "")
         tenant: TenantInfo | None = None
-        if not path.startswith(("/healthz", "/readyz", "/static/")):
+        if not path.startswith(("/healthz", "/readyz", "/static/", "/metrics")):
             try:
                 tenant = await self.container.tenants.resolve(
                     header=headers.get("x-tenant-id"), host=headers.get("host")

@@ -1,0 +1,242 @@
+"""Prometheus metrics: HTTP traffic by route template, the database pool, the outbox, dead letters and
+business gauges, at ``GET /metrics``.
+
+Several uvicorn workers: set ``PROMETHEUS_MULTIPROC_DIR`` to an empty directory shared by the workers
+(wiped at each start) before the server starts; counters and histograms are then written to files there
+and every scrape, whichever worker answers it, adds them up across the workers. Gauges read at scrape
+time (pool, outbox, business) describe the database and the answering worker's pool.
+"""
+
+from __future__ import annotations
+
+import importlib
+import ipaddress
+import os
+import time
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import structlog
+from fastapi import APIRouter, Request, Response
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from sqlalchemy import func, select
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ecovarejo.core.container import Container
+from ecovarejo.core.db import utcnow
+from ecovarejo.core.errors import Forbidden, Unauthorized
+from ecovarejo.core.models import DeadLetter, OutboxEvent
+from ecovarejo.core.uow import UnitOfWork
+
+log = structlog.get_logger("ecovarejo.metrics")
+
+REQUESTS = Counter(
+    "ecovarejo_http_requests", "HTTP requests by route template and status", ["service", "route", "method", "status"]
+)
+DURATION = Histogram(
+    "ecovarejo_http_request_duration_seconds",
+    "HTTP request latency by route template",
+    ["service", "route", "method"],
+    buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+BANDWIDTH = Counter(
+    "ecovarejo_http_bandwidth_bytes", "Bytes received (ingress) and sent (egress)", ["service", "direction"]
+)
+GATEWAY_EVENTS = Counter(
+    "ecovarejo_gateway_events",
+    "Gateway decisions: rate_limited, cache_hit, cache_miss, cache_bypass",
+    ["service", "event"],
+)
+
+#: Business gauges: context module, function, and what each key of its answer becomes.
+BUSINESS_SOURCES: tuple[tuple[str, str], ...] = (("ecovarejo.orders.service", "business_metrics"),)
+BUSINESS_GAUGES = {
+    "orders": ("ecovarejo_orders", "Orders placed (not cancelled)"),
+    "revenue": ("ecovarejo_revenue_brl", "Revenue of orders placed, in BRL"),
+    "co2e_kg": ("ecovarejo_co2e_sold_kg", "Embodied kg CO2e of the products sold"),
+    "co2e_saved_kg": ("ecovarejo_co2e_saved_kg", "kg CO2e saved against conventional equivalents"),
+}
+
+
+def gateway_event(event: str, service: str) -> None:
+    GATEWAY_EVENTS.labels(service, event).inc()
+
+
+class MetricsMiddleware:
+    """Counts every request by route template (never the raw path: bounded label values)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500
+        sent = 0
+        received = 0
+        for k, v in scope.get("headers", ()):
+            if k == b"content-length" and v.isdigit():
+                received = int(v)
+
+        async def counting_send(message: Message) -> None:
+            nonlocal status, sent
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body":
+                sent += len(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, counting_send)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "unmatched"
+            service = scope.get("state", {}).get("gateway_service") or "none"
+            method = scope.get("method", "")
+            REQUESTS.labels(service, template, method, str(status)).inc()
+            DURATION.labels(service, template, method).observe(time.perf_counter() - start)
+            BANDWIDTH.labels(service, "ingress").inc(received)
+            BANDWIDTH.labels(service, "egress").inc(sent)
+
+
+class _Snapshot(Collector):
+    """Gauge families computed before the scrape (the database is asynchronous, ``collect`` is not)."""
+
+    def __init__(self, families: list[Metric]) -> None:
+        self.families = families
+
+    def collect(self) -> Iterable[Metric]:
+        return iter(self.families)
+
+
+def _pool_families(container: Container) -> Iterator[Metric]:
+    pool = container.db.engine.sync_engine.pool
+    for name, attr, doc in (
+        ("ecovarejo_db_pool_size", "size", "Connections the pool keeps"),
+        ("ecovarejo_db_pool_checked_out", "checkedout", "Connections in use"),
+        ("ecovarejo_db_pool_checked_in", "checkedin", "Idle connections in the pool"),
+        ("ecovarejo_db_pool_overflow", "overflow", "Connections above the pool size"),
+    ):
+        fn = getattr(pool, attr, None)
+        if fn is not None:
+            g = GaugeMetricFamily(name, doc, labels=["pid"])
+            g.add_metric([str(os.getpid())], float(fn()))
+            yield g
+
+
+async def _outbox_families(container: Container) -> list[Metric]:
+    async with container.db.session(None, read_only=True) as s:
+        backlog, oldest = (
+            await s.execute(
+                select(func.count(OutboxEvent.id), func.min(OutboxEvent.created_at)).where(
+                    OutboxEvent.published_at.is_(None)
+                )
+            )
+        ).one()
+        dead = await s.scalar(select(func.count(DeadLetter.id)).where(DeadLetter.resolved_at.is_(None)))
+    lag = 0.0
+    if oldest is not None:
+        if isinstance(oldest, datetime) and oldest.tzinfo is None:
+            oldest = oldest.replace(tzinfo=utcnow().tzinfo)
+        lag = max(0.0, (utcnow() - oldest).total_seconds())
+    out: list[Metric] = []
+    g = GaugeMetricFamily("ecovarejo_outbox_backlog", "Outbox events not yet published")
+    g.add_metric([], float(backlog or 0))
+    out.append(g)
+    g = GaugeMetricFamily("ecovarejo_outbox_lag_seconds", "Age of the oldest unpublished outbox event")
+    g.add_metric([], lag)
+    out.append(g)
+    g = GaugeMetricFamily("ecovarejo_dead_letters", "Events whose handling failed for good and is not resolved")
+    g.add_metric([], float(dead or 0))
+    out.append(g)
+    return out
+
+
+async def _business_families(container: Container) -> list[Metric]:
+    """Totals across tenants, labelled by tenant, from the contexts' service functions when they exist."""
+    values: dict[str, list[tuple[str, float]]] = {}
+    for module_name, fn_name in BUSINESS_SOURCES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError:
+            continue
+        fn = getattr(module, fn_name, None)
+        if fn is None:
+            continue
+        try:
+            async with UnitOfWork(container.db, None, read_only=True) as uow:
+                result: dict[str, dict[str, Any]] = await fn(uow)
+        except Exception as exc:
+            log.warning("business_metrics_failed", source=module_name, error=f"{type(exc).__name__}: {exc}")
+            continue
+        for tenant, metrics in result.items():
+            for key, value in metrics.items():
+                if key in BUSINESS_GAUGES and isinstance(value, int | float | Decimal):
+                    values.setdefault(key, []).append((str(tenant), float(value)))
+    out: list[Metric] = []
+    for key, (name, doc) in BUSINESS_GAUGES.items():
+        g = GaugeMetricFamily(name, doc, labels=["tenant"])
+        for tenant, value in values.get(key, []):
+            g.add_metric([tenant], value)
+        out.append(g)
+    return out
+
+
+async def exposition(container: Container) -> bytes:
+    """The whole exposition text: traffic (across workers in multiprocess mode) and scrape-time gauges."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        traffic = CollectorRegistry()
+        multiprocess.MultiProcessCollector(traffic)  # type: ignore[no-untyped-call]
+    else:
+        traffic = REGISTRY
+    families: list[Metric] = list(_pool_families(container))
+    try:
+        families += await _outbox_families(container)
+    except Exception as exc:
+        log.warning("outbox_metrics_failed", error=f"{type(exc).__name__}: {exc}")
+    families += await _business_families(container)
+    scrape = CollectorRegistry()
+    scrape.register(_Snapshot(families))
+    return generate_latest(traffic) + generate_latest(scrape)
+
+
+def _may_scrape(request: Request, token: str) -> None:
+    if token:
+        header = request.headers.get("authorization", "")
+        if header != f"Bearer {token}":
+            raise Unauthorized("metrics need the scrape token")
+        return
+    host = request.client.host if request.client else ""
+    try:
+        addr = ipaddress.ip_address(host)
+    except ValueError:
+        raise Forbidden("metrics are served to the local network only", code="metrics_forbidden") from None
+    if not (addr.is_private or addr.is_loopback):
+        raise Forbidden("metrics are served to the local network only", code="metrics_forbidden")
+
+
+router = APIRouter(tags=["observability"])
+
+
+@router.get("/metrics", include_in_schema=False)
+async def metrics_endpoint(request: Request) -> Response:
+    """Prometheus exposition format. ``ECOVAREJO_GATEWAY_METRICS_TOKEN`` makes it require that bearer token."""
+    container: Container = request.app.state.container
+    gateway = container.ports.get("gateway")
+    _may_scrape(request, gateway.settings.metrics_token if gateway is not None else "")
+    return Response(await exposition(container), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,56 @@
+"""The gateway plugged into the platform: edge policies, ``/metrics`` and tracing around every route."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from ecovarejo.core.consumers import Consumer
+from ecovarejo.core.container import Container
+from ecovarejo.core.events import Event
+from ecovarejo.core.plugins import ContextSpec
+from ecovarejo.core.uow import UnitOfWork
+
+from . import metrics, tracing
+from .cache import MemoryCache, RedisCache, ResponseCache
+from .config import GatewaySettings, load_config
+from .middleware import Gateway, GatewayMiddleware
+from .ratelimit import Counter, MemoryCounter, RedisCounter
+
+
+def install(container: Container) -> None:
+    """Builds the gateway for the run mode: counters and cache in Redis when configured, in-process otherwise."""
+    settings = GatewaySettings()
+    config = load_config(settings)
+    counter: Counter = RedisCounter(container.redis) if container.redis is not None else MemoryCounter()
+    cache: ResponseCache = RedisCache(container.redis) if container.redis is not None else MemoryCache()
+    gateway = Gateway(settings=settings, config=config, counter=counter, cache=cache, container=container)
+    gateway.on_event = metrics.gateway_event
+    container.ports["gateway"] = gateway
+    tracing.install(container, settings, config)
+
+
+def setup_app(app: FastAPI, container: Container) -> None:
+    gateway: Gateway = container.ports["gateway"]
+    app.add_middleware(GatewayMiddleware, gateway=gateway)
+    app.add_middleware(metrics.MetricsMiddleware)
+    app.add_middleware(tracing.TracingMiddleware)
+
+
+def consumers(container: Container) -> list[Consumer]:
+    gateway: Gateway = container.ports["gateway"]
+
+    async def purge(uow: UnitOfWork, event: Event) -> None:
+        """Any product change empties the tenant's cached catalog responses (every process, with Redis)."""
+        if event.tenant_id is not None:
+            await gateway.cache.purge(event.tenant_id)
+
+    return [Consumer("gateway.cache-purge", ("product-events",), purge)]
+
+
+CONTEXT = ContextSpec(
+    name="gateway",
+    routers=[metrics.router],
+    install=install,
+    consumers=consumers,
+    setup_app=setup_app,
+)
