@@ -195,15 +195,19 @@ async def _business_families(container: Container) -> list[Metric]:
     return out
 
 
-async def exposition(container: Container) -> bytes:
-    """The whole exposition text: traffic (across workers in multiprocess mode) and scrape-time gauges."""
+def traffic_exposition() -> bytes:
+    """Counters and histograms: this process's, or every worker's added up in multiprocess mode."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess
 
-        traffic = CollectorRegistry()
-        multiprocess.MultiProcessCollector(traffic)  # type: ignore[no-untyped-call]
-    else:
-        traffic = REGISTRY
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return generate_latest(registry)
+    return generate_latest(REGISTRY)
+
+
+async def exposition(container: Container) -> bytes:
+    """The whole exposition text: traffic (across workers in multiprocess mode) and scrape-time gauges."""
     families: list[Metric] = list(_pool_families(container))
     try:
         families += await _outbox_families(container)
@@ -212,7 +216,7 @@ async def exposition(container: Container) -> bytes:
     families += await _business_families(container)
     scrape = CollectorRegistry()
     scrape.register(_Snapshot(families))
-    return generate_latest(traffic) + generate_latest(scrape)
+    return traffic_exposition() + generate_latest(scrape)
 
 
 def _may_scrape(request: Request, token: str) -> None:

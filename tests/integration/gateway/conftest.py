@@ -10,12 +10,16 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import APIRouter, FastAPI, Request, Response
+from sqlalchemy import text
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 from ecovarejo.app import create_app
 from ecovarejo.bootstrap import build_container, load_contexts
+from ecovarejo.core.consumers import Consumer
 from ecovarejo.core.container import Container
+from ecovarejo.core.http import get_uow
+from ecovarejo.core.uow import UnitOfWork
 from ecovarejo.core.settings import Settings
 
 POLICIES = """
@@ -71,6 +75,13 @@ def probe_router(calls: dict[str, int]) -> APIRouter:
     async def logo() -> Response:
         return Response(b"\x89PNG" + b"\x00" * 2000, media_type="image/png")
 
+    @router.post("/products/emit")
+    async def emit(uow: UnitOfWork = Depends(get_uow)) -> dict[str, str]:
+        await uow.session.execute(text("SELECT 1"))
+        ev = uow.emit("order-events", "probe.traced", {"probe": True})
+        await uow.commit()
+        return {"event_id": str(ev.id)}
+
     @router.get("/private/me")
     async def me(request: Request) -> dict[str, Any]:
         return {"consumer": request.state.consumer}
@@ -106,6 +117,7 @@ def gateway_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[...
         rate_limits: bool = True,
         client: str = "127.0.0.1",
         contexts: tuple[str, ...] = ("users", "gateway"),
+        consumers: tuple[Consumer, ...] = (),
     ) -> AsyncIterator[GatewayApp]:
         monkeypatch.setenv("ECOVAREJO_GATEWAY_RATE_LIMITS", "on" if rate_limits else "off")
         if policies is not None:
@@ -115,6 +127,7 @@ def gateway_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[...
         else:
             monkeypatch.delenv("ECOVAREJO_GATEWAY_CONFIG", raising=False)
         container = build_container(settings, contexts=load_contexts(set(contexts)))
+        container.consumers.extend(consumers)
         await container.start()
         calls: dict[str, int] = {}
         app = create_app(container=container)

@@ -1,0 +1,127 @@
+"""``/metrics`` in Prometheus' exposition format: traffic by route template, pool, outbox, dead letters."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import uuid
+from pathlib import Path
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from ecovarejo.core.models import DeadLetter
+from tests.support import make_tenant
+
+
+def _families(text: str) -> dict[str, object]:
+    return {f.name: f for f in text_string_to_metric_families(text)}
+
+
+def _value(families, name: str, **labels: str) -> float:
+    total = 0.0
+    for sample in families[name].samples:
+        if sample.name.endswith(("_created", "_bucket")):
+            continue
+        if all(sample.labels.get(k) == v for k, v in labels.items()):
+            total += sample.value
+    return total
+
+
+async def test_metrics_parse_and_count_by_route_template(gateway_app, settings) -> None:
+    async with gateway_app(settings, rate_limits=False) as g:
+        before = _families((await g.client.get("/metrics")).text)
+        base = (
+            _value(before, "ecovarejo_http_requests", route="/gwtest/products/items", status="200")
+            if "ecovarejo_http_requests" in before
+            else 0.0
+        )
+        for n in (1, 2, 3):
+            assert (await g.client.get(f"/gwtest/products/items?n={n}")).status_code == 200
+        assert (await g.client.get("/no/such/path")).status_code == 404
+        r = await g.client.get("/metrics")
+        assert r.status_code == 200
+        assert r.headers["content-type"].startswith("text/plain")
+        fam = _families(r.text)
+        assert _value(fam, "ecovarejo_http_requests", route="/gwtest/products/items", status="200") == base + 3
+        assert _value(fam, "ecovarejo_http_requests", route="/gwtest/products/items", service="shop") >= 3
+        assert _value(fam, "ecovarejo_http_requests", route="unmatched", status="404") >= 1
+        # raw paths never become label values (bounded cardinality)
+        assert not any("n=2" in str(s.labels) for s in fam["ecovarejo_http_requests"].samples)
+        hist = [s for s in fam["ecovarejo_http_request_duration_seconds"].samples if s.name.endswith("_count")]
+        assert any(s.labels["route"] == "/gwtest/products/items" and s.value >= 3 for s in hist)
+        assert _value(fam, "ecovarejo_http_bandwidth_bytes", service="shop", direction="egress") > 0
+        assert _value(fam, "ecovarejo_gateway_events", service="shop", event="cache_hit") >= 0
+        for name in ("ecovarejo_db_pool_checked_out", "ecovarejo_outbox_backlog", "ecovarejo_outbox_lag_seconds"):
+            assert name in fam
+        for name in ("ecovarejo_dead_letters", "ecovarejo_orders", "ecovarejo_revenue_brl", "ecovarejo_co2e_sold_kg"):
+            assert name in fam
+
+
+async def test_outbox_backlog_lag_and_dead_letters(gateway_app, settings) -> None:
+    async with gateway_app(settings, rate_limits=False) as g:
+        g.container.relay and await g.container.relay.stop()
+        tenant = await make_tenant(g.container)
+        async with g.container.uow(tenant) as uow:
+            for i in range(3):
+                uow.emit("order-events", "order.probe", {"i": i})
+            await uow.commit()
+        async with g.container.db.system_session() as s:
+            s.add(
+                DeadLetter(
+                    consumer="probe",
+                    event_id=uuid.uuid4(),
+                    tenant_id=tenant,
+                    topic="order-events",
+                    type="order.probe",
+                    envelope={},
+                    error="boom",
+                    attempts=5,
+                )
+            )
+            await s.commit()
+        fam = _families((await g.client.get("/metrics")).text)
+        assert _value(fam, "ecovarejo_outbox_backlog") == 3
+        assert _value(fam, "ecovarejo_outbox_lag_seconds") >= 0
+        assert _value(fam, "ecovarejo_dead_letters") == 1
+
+
+async def test_metrics_are_for_the_local_network_or_the_token(gateway_app, settings, monkeypatch) -> None:
+    async with gateway_app(settings, client="8.8.8.8") as g:
+        r = await g.client.get("/metrics")
+        assert r.status_code == 403
+        assert r.json()["code"] == "metrics_forbidden"
+    monkeypatch.setenv("ECOVAREJO_GATEWAY_METRICS_TOKEN", "scrape-secret")
+    async with gateway_app(settings, client="8.8.8.8") as g:
+        assert (await g.client.get("/metrics")).status_code == 401
+        r = await g.client.get("/metrics", headers={"Authorization": "Bearer scrape-secret"})
+        assert r.status_code == 200
+        assert "ecovarejo_outbox_backlog" in r.text
+
+
+def test_multiprocess_mode_adds_up_the_workers(tmp_path: Path) -> None:
+    """Two worker processes count requests; a scrape from a third sees the sum (PROMETHEUS_MULTIPROC_DIR)."""
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    worker = textwrap.dedent(
+        """
+        import sys
+        from ecovarejo.gateway import metrics
+        for _ in range(int(sys.argv[1])):
+            metrics.REQUESTS.labels("shop", "/api/v1/products", "GET", "200").inc()
+            metrics.DURATION.labels("shop", "/api/v1/products", "GET").observe(0.01)
+        """
+    )
+    for n in ("3", "4"):
+        subprocess.run([sys.executable, "-c", worker, n], env=env, check=True)
+    scrape = textwrap.dedent(
+        """
+        from ecovarejo.gateway import metrics
+        print(metrics.traffic_exposition().decode())
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", scrape], env=env, check=True, capture_output=True, text=True).stdout
+    fam = _families(out)
+    assert _value(fam, "ecovarejo_http_requests", route="/api/v1/products", status="200") == 7
+    counts = [s for s in fam["ecovarejo_http_request_duration_seconds"].samples if s.name.endswith("_count")]
+    assert sum(s.value for s in counts) == 7
