@@ -10,17 +10,17 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import text
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+from sqlalchemy import text
 
 from ecovarejo.app import create_app
 from ecovarejo.bootstrap import build_container, load_contexts
 from ecovarejo.core.consumers import Consumer
 from ecovarejo.core.container import Container
 from ecovarejo.core.http import get_uow
-from ecovarejo.core.uow import UnitOfWork
 from ecovarejo.core.settings import Settings
+from ecovarejo.core.uow import UnitOfWork
 
 POLICIES = """
 _format_version: "3.0"
