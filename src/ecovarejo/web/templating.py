@@ -1,0 +1,102 @@
+"""Jinja2 environment and the ``render`` helper every page uses (language, CSRF, money, dates)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from ecovarejo.core.money import format_brl, quantize, to_decimal
+
+from . import i18n
+from .security import CSRF_FIELD, csrf_token
+
+HERE = Path(__file__).parent
+DISPLAY_TZ = ZoneInfo("America/Sao_Paulo")
+STATIC_VERSION = "1"
+
+env = Environment(
+    loader=FileSystemLoader(HERE / "templates"),
+    autoescape=select_autoescape(["html", "xml"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def brl(value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, dict):  # {"amount": "89.90", "currency": "BRL"}
+        value = value.get("amount")
+    return format_brl(to_decimal(value))
+
+
+def local_dt(value: Any, fmt: str = "%d/%m/%Y %H:%M", lang: str = "pt-BR") -> str:
+    """A UTC instant shown in America/Sao_Paulo (the shop's display zone)."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            from datetime import UTC
+
+            value = value.replace(tzinfo=UTC)
+        if lang == "en" and fmt == "%d/%m/%Y %H:%M":
+            fmt = "%Y-%m-%d %H:%M"
+        return str(value.astimezone(DISPLAY_TZ).strftime(fmt))
+    return str(value.strftime("%d/%m/%Y" if lang != "en" else "%Y-%m-%d"))
+
+
+def local_date(value: Any, lang: str = "pt-BR") -> str:
+    return local_dt(value, "%d/%m/%Y" if lang != "en" else "%Y-%m-%d", lang)
+
+
+def decimal_br(value: Any, places: int = 2, lang: str = "pt-BR") -> str:
+    if value is None or value == "":
+        return ""
+    d = to_decimal(value).quantize(Decimal(1).scaleb(-places))
+    text = f"{d:,.{places}f}"
+    if lang == "en":
+        return text
+    return text.replace(",", "_").replace(".", ",").replace("_", ".")
+
+
+def installments(value: Any, count: int) -> str:
+    """The instalment amount of ``count`` equal parts, rounded half-up (the last part absorbs the rest)."""
+    total = to_decimal(value if not isinstance(value, dict) else value.get("amount"))
+    return format_brl(quantize(total / count))
+
+
+env.filters.update(brl=brl, dt=local_dt, decimal=decimal_br)
+env.globals.update(installments=installments, CSRF_FIELD=CSRF_FIELD, STATIC_VERSION=STATIC_VERSION)
+
+
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    lang = getattr(request.state, "lang", None) or i18n.negotiate(request)
+    t = i18n.translator(lang)
+    ctx = {
+        "request": request,
+        "lang": lang,
+        "t": t,
+        "csrf_token": csrf_token(request),
+        "principal": getattr(request.state, "web_principal", None),
+        "path": request.url.path,
+        "date": lambda v: local_date(v, lang),
+        "datetime": lambda v: local_dt(v, lang=lang),
+        "num": lambda v, places=2: decimal_br(v, places, lang),
+        **context,
+    }
+    html = env.get_template(template).render(ctx)
+    response = HTMLResponse(html, status_code=status_code)
+    response.headers["content-language"] = lang
+    response.headers["vary"] = "Accept-Language, Cookie"
+    if request.query_params.get("lang") and i18n.negotiate(request) != request.cookies.get(i18n.LANG_COOKIE):
+        response.set_cookie(i18n.LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax", httponly=True)
+    return response
