@@ -1,0 +1,79 @@
+"""All SQL of the payments context."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from sqlalchemy import select, update
+
+from ecovarejo.core.db import utcnow
+from ecovarejo.core.uow import UnitOfWork
+
+from .models import Payment, PaymentTransaction
+
+
+def add(uow: UnitOfWork, obj: object) -> None:
+    uow.session.add(obj)
+
+
+async def get(uow: UnitOfWork, payment_id: uuid.UUID) -> Payment | None:
+    return await uow.session.get(Payment, payment_id, populate_existing=True)
+
+
+async def for_order(uow: UnitOfWork, order_id: uuid.UUID) -> list[Payment]:
+    q = select(Payment).where(Payment.order_id == order_id).order_by(Payment.created_at, Payment.id)
+    return list((await uow.session.scalars(q)).all())
+
+
+async def transaction_by_key(uow: UnitOfWork, key: str) -> PaymentTransaction | None:
+    return await uow.session.scalar(
+        select(PaymentTransaction)
+        .where(PaymentTransaction.idempotency_key == key)
+        .execution_options(populate_existing=True)
+    )
+
+
+async def transactions(uow: UnitOfWork, payment_id: uuid.UUID) -> list[PaymentTransaction]:
+    q = (
+        select(PaymentTransaction)
+        .where(PaymentTransaction.payment_id == payment_id)
+        .order_by(PaymentTransaction.created_at, PaymentTransaction.id)
+    )
+    return list((await uow.session.scalars(q)).all())
+
+
+async def add_captured(uow: UnitOfWork, payment_id: uuid.UUID, amount: Decimal) -> bool:
+    """Conditionally add to the captured amount (never beyond the authorization)."""
+    res = await uow.session.execute(
+        update(Payment)
+        .where(
+            Payment.id == payment_id,
+            Payment.status == "authorized",
+            Payment.captured_amount + amount <= Payment.authorized_amount,
+        )
+        .values(captured_amount=Payment.captured_amount + amount, status="captured", updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return bool(res.rowcount)  # type: ignore[attr-defined]
+
+
+async def add_refunded(uow: UnitOfWork, payment_id: uuid.UUID, amount: Decimal) -> bool:
+    """Conditionally reserve a refund amount (never beyond what was captured)."""
+    res = await uow.session.execute(
+        update(Payment)
+        .where(Payment.id == payment_id, Payment.refunded_amount + amount <= Payment.captured_amount)
+        .values(refunded_amount=Payment.refunded_amount + amount, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return bool(res.rowcount)  # type: ignore[attr-defined]
+
+
+async def set_status(uow: UnitOfWork, payment_id: uuid.UUID, from_status: tuple[str, ...], to_status: str) -> bool:
+    res = await uow.session.execute(
+        update(Payment)
+        .where(Payment.id == payment_id, Payment.status.in_(from_status))
+        .values(status=to_status, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return bool(res.rowcount)  # type: ignore[attr-defined]

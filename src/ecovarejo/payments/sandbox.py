@@ -1,0 +1,148 @@
+"""The built-in sandbox gateway: behaves like a card provider, driven by test card numbers.
+
+See ``docs/payments-sandbox.md``. It keeps its "provider-side" state in memory (per process); a
+reference it does not know (issued by another process) is treated as a valid approved authorization.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from .gateway import GatewayResult, GatewayTimeout
+
+APPROVE = "4242424242424242"
+DECLINE = "4000000000000002"
+INSUFFICIENT_FUNDS = "4000000000009995"
+TIMEOUT = "4000000000000119"
+
+#: Test sources: card numbers (spaces allowed) or the equivalent tokens.
+TEST_CARDS = {
+    APPROVE: "approve",
+    "5555555555554444": "approve",
+    DECLINE: "card_declined",
+    INSUFFICIENT_FUNDS: "insufficient_funds",
+    TIMEOUT: "timeout",
+    "tok_approve": "approve",
+    "tok_visa": "approve",
+    "tok_decline": "card_declined",
+    "tok_insufficient_funds": "insufficient_funds",
+    "tok_timeout": "timeout",
+    "pix": "approve",
+}
+
+
+def luhn_ok(number: str) -> bool:
+    if not number.isdigit() or not 12 <= len(number) <= 19:
+        return False
+    total = 0
+    for i, ch in enumerate(reversed(number)):
+        d = int(ch)
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def outcome_for(source: str) -> str:
+    s = source.replace(" ", "").replace("-", "")
+    if s in TEST_CARDS:
+        return TEST_CARDS[s]
+    return "approve" if luhn_ok(s) else "invalid_card"
+
+
+@dataclass
+class _Auth:
+    amount: Decimal
+    captured: Decimal = Decimal("0")
+    refunded: Decimal = Decimal("0")
+    status: str = "authorized"
+
+
+@dataclass
+class SandboxGateway:
+    name: str = "sandbox"
+    #: Seconds the timeout card waits before giving up (0 in tests).
+    timeout_delay: float = 0.0
+    _auths: dict[str, _Auth] = field(default_factory=dict)
+    _done: dict[str, GatewayResult] = field(default_factory=dict)
+
+    def _once(self, key: str, result: GatewayResult) -> GatewayResult:
+        return self._done.setdefault(key, result)
+
+    async def authorize(
+        self, *, amount: Decimal, currency: str, source: str, idempotency_key: str, description: str = ""
+    ) -> GatewayResult:
+        if idempotency_key in self._done:
+            return self._done[idempotency_key]
+        outcome = outcome_for(source)
+        if outcome == "timeout":
+            await asyncio.sleep(self.timeout_delay)
+            raise GatewayTimeout("sandbox: the test card for timeouts never answers")
+        if amount <= 0:
+            return self._once(idempotency_key, GatewayResult(False, None, "declined", amount, "invalid_amount"))
+        if outcome != "approve":
+            msg = {"card_declined": "Card declined", "insufficient_funds": "Insufficient funds"}.get(outcome, outcome)
+            return self._once(idempotency_key, GatewayResult(False, None, "declined", amount, outcome, msg))
+        ref = f"sbx_{uuid.uuid4().hex}"
+        self._auths[ref] = _Auth(amount)
+        return self._once(idempotency_key, GatewayResult(True, ref, "authorized", amount))
+
+    def _auth(self, reference: str) -> _Auth | None:
+        if reference in self._auths:
+            return self._auths[reference]
+        if reference.startswith("sbx_"):
+            return None  # authorized by another process: trust the caller's amounts
+        raise KeyError(reference)
+
+    async def capture(self, reference: str, amount: Decimal, *, idempotency_key: str) -> GatewayResult:
+        if idempotency_key in self._done:
+            return self._done[idempotency_key]
+        try:
+            a = self._auth(reference)
+        except KeyError:
+            return GatewayResult(False, reference, "failed", amount, "unknown_payment")
+        if a is not None:
+            if a.status != "authorized" or a.captured + amount > a.amount:
+                return GatewayResult(False, reference, "failed", amount, "capture_not_allowed")
+            a.captured += amount
+            a.status = "captured"
+        return self._once(idempotency_key, GatewayResult(True, reference, "captured", amount))
+
+    async def void(self, reference: str, *, idempotency_key: str) -> GatewayResult:
+        if idempotency_key in self._done:
+            return self._done[idempotency_key]
+        try:
+            a = self._auth(reference)
+        except KeyError:
+            return GatewayResult(False, reference, "failed", Decimal("0"), "unknown_payment")
+        if a is not None:
+            if a.status != "authorized":
+                return GatewayResult(False, reference, "failed", Decimal("0"), "void_not_allowed")
+            a.status = "voided"
+        return self._once(idempotency_key, GatewayResult(True, reference, "voided", a.amount if a else Decimal("0")))
+
+    async def refund(self, reference: str, amount: Decimal, *, idempotency_key: str) -> GatewayResult:
+        if idempotency_key in self._done:
+            return self._done[idempotency_key]
+        try:
+            a = self._auth(reference)
+        except KeyError:
+            return GatewayResult(False, reference, "failed", amount, "unknown_payment")
+        if a is not None:
+            if a.refunded + amount > a.captured:
+                return GatewayResult(False, reference, "failed", amount, "refund_exceeds_capture")
+            a.refunded += amount
+            a.status = "refunded" if a.refunded == a.captured else "partially_refunded"
+        return self._once(idempotency_key, GatewayResult(True, reference, "refunded", amount))
+
+    async def status(self, reference: str) -> GatewayResult:
+        try:
+            a = self._auth(reference)
+        except KeyError:
+            return GatewayResult(False, reference, "failed", Decimal("0"), "unknown_payment")
+        if a is None:
+            return GatewayResult(True, reference, "unknown", Decimal("0"))
+        return GatewayResult(True, reference, a.status, a.amount)
