@@ -1,19 +1,96 @@
-"""The users context plugged into the platform."""
+"""The users context plugged into the platform: the authenticator port, routers, the loyalty consumer
+and the demo accounts."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from ecovarejo.core.container import Container
 from ecovarejo.core.plugins import ContextSpec
+from ecovarejo.core.uow import UnitOfWork
 
+from . import repository as repo
+from .admin_api import router as admin_router
+from .api import router as api_router
+from .events import consumers
 from .keys import load_key_ring
+from .mfa import SecretBox
+from .oauth_api import router as oauth_router
+from .ports import UsersPorts
+from .throttle import build_throttle
 from .tokens import TokenService
 from .wellknown import router as wellknown_router
 
+#: Password of the demo accounts (``ecovarejo seed-demo``); it passes the password policy.
+DEMO_PASSWORD = "Verde-Demo-2026!"
+DEMO_USERS = (
+    ("admin@ecovarejo.dev", "Ana", "Administradora", "admin"),
+    ("cliente@ecovarejo.dev", "Carlos", "Cliente", "customer"),
+    ("fornecedor@ecovarejo.dev", "Fernanda", "Fornecedora", "supplier"),
+)
+
 
 def install(container: Container) -> None:
-    ring = load_key_ring(container.settings)
+    settings = container.settings
+    ring = load_key_ring(settings)
+    tokens = TokenService(ring, settings.public_url)
+    secret_key = settings.load_secret_key()
     container.ports["jwt_keys"] = ring
-    container.ports["authenticator"] = TokenService(ring, container.settings.public_url)
+    container.ports["authenticator"] = tokens
+    container.ports["users"] = UsersPorts(
+        tokens=tokens,
+        throttle=build_throttle(container.redis),
+        box=SecretBox(secret_key),
+        public_url=settings.public_url,
+        secret_key=secret_key,
+    )
 
 
-CONTEXT = ContextSpec(name="users", routers=[wellknown_router], install=install, seed_order=10)
+async def seed_demo(container: Container, uow: UnitOfWork, options: dict[str, Any]) -> None:
+    """Demo accounts (idempotent: existing emails are left as they are)."""
+    from .accounts import POLICY_VERSIONS
+    from .models import ConsentEntry, User
+    from .passwords import check_policy, hash_password
+
+    check_policy(DEMO_PASSWORD)
+    created = []
+    for email, first, last, user_type in DEMO_USERS:
+        if await repo.get_user_by_email(uow.session, email) is not None:
+            continue
+        user = User(
+            email=email,
+            password_hash=hash_password(DEMO_PASSWORD),
+            first_name=first,
+            last_name=last,
+            user_type=user_type,
+            email_verified=True,
+            locale="pt-BR",
+            permissions=[],
+        )
+        uow.session.add(user)
+        await uow.flush()
+        for purpose in ("terms", "privacy"):
+            uow.session.add(
+                ConsentEntry(
+                    user_id=user.id,
+                    purpose=purpose,
+                    policy_version=POLICY_VERSIONS[purpose],
+                    granted=True,
+                    channel="seed",
+                )
+            )
+        created.append(email)
+    await uow.flush()
+    console = options.get("console")
+    if console is not None and created:
+        console.print(f"  users: {', '.join(created)} — password [bold]{DEMO_PASSWORD}[/]")
+
+
+CONTEXT = ContextSpec(
+    name="users",
+    routers=[wellknown_router, api_router, admin_router, oauth_router],
+    install=install,
+    consumers=consumers,
+    seed_demo=seed_demo,
+    seed_order=10,
+)

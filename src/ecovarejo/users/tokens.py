@@ -133,6 +133,42 @@ class TokenService:
             claims["nonce"] = nonce
         return self._sign({"typ": "JWT"}, claims)
 
+    def issue_purpose_token(
+        self, *, subject: uuid.UUID, tenant_id: uuid.UUID, purpose: str, ttl: int, extra: dict[str, Any] | None = None
+    ) -> str:
+        """A short-lived signed token for one step of a flow (``mfa``: the login's second step)."""
+        iat = int(self.clock())
+        claims = {
+            "iss": self.issuer,
+            "aud": f"ecovarejo-{purpose}",
+            "sub": str(subject),
+            "iat": iat,
+            "nbf": iat,
+            "exp": iat + ttl,
+            "jti": uuid.uuid4().hex,
+            "tid": str(tenant_id),
+            "token_use": purpose,
+            **(extra or {}),
+        }
+        return self._sign({"typ": "JWT"}, claims)
+
+    def verify_purpose_token(self, token: str, *, purpose: str, tenant_id: uuid.UUID) -> dict[str, Any]:
+        try:
+            decoded = jwt.decode(token, self._resolve_key, algorithms=[ALGORITHM])
+            JWTClaimsRegistry(
+                now=lambda: int(self.clock()),
+                leeway=LEEWAY,
+                iss={"essential": True, "value": self.issuer},
+                aud={"essential": True, "value": f"ecovarejo-{purpose}"},
+                token_use={"essential": True, "value": purpose},
+                tid={"essential": True, "value": str(tenant_id)},
+                sub={"essential": True},
+                exp={"essential": True},
+            ).validate(decoded.claims)
+        except (_UnknownKid, JoseError, ValueError, TypeError, KeyError):
+            raise Unauthorized("the token is not valid or has expired", code="invalid_token") from None
+        return dict(decoded.claims)
+
     # -- verifying -------------------------------------------------------------------------------
     def _resolve_key(self, obj: GuestProtocol) -> RSAKey:
         kid = obj.headers().get("kid")

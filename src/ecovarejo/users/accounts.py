@@ -1,0 +1,420 @@
+"""Accounts: registration (with LGPD consent and B2B companies), profile, addresses, consent ledger,
+eco loyalty, company buyers and the admin's user management."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from decimal import ROUND_FLOOR, Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from ecovarejo.core.auth import PERMISSIONS, Principal
+from ecovarejo.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from ecovarejo.core.uow import UnitOfWork
+
+from . import authflows, passwords
+from . import repository as repo
+from .documents import normalize_cep, normalize_cnpj, normalize_cpf, normalize_state_registration
+from .models import Address, Company, ConsentEntry, LoyaltyEntry, User
+from .ports import UsersPorts
+from .schemas import AddressIn, BuyerIn, ProfileUpdateIn, RegisterIn
+
+#: Versions of the documents a user accepts; a new version is recorded as a new ledger entry.
+POLICY_VERSIONS = {
+    "terms": "2026-01",
+    "privacy": "2026-01",
+    "marketing": "2026-01",
+    "personalisation": "2026-01",
+    "analytics": "2026-01",
+}
+#: Consents an account cannot exist without: withdrawing them is closing the account (privacy requests).
+REQUIRED_CONSENTS = ("terms", "privacy")
+MAX_ADDRESSES = 20
+
+
+def _email(value: str) -> str:
+    return value.strip().lower()
+
+
+# -- registration ------------------------------------------------------------------------------
+async def _create_user(uow: UnitOfWork, user: User) -> User:
+    if await repo.get_user_by_email(uow.session, user.email) is not None:
+        raise Conflict("an account with this email already exists", code="email_taken")
+    uow.session.add(user)
+    try:
+        await uow.flush()
+    except IntegrityError:
+        raise Conflict("an account with this email already exists", code="email_taken") from None
+    return user
+
+
+def _registered_event(uow: UnitOfWork, user: User) -> None:
+    authflows.emit(
+        uow,
+        "user.registered",
+        user,
+        email=user.email,
+        first_name=user.first_name,
+        locale=user.locale,
+        user_type=user.user_type,
+        marketing_opt_in=user.marketing_opt_in,
+    )
+
+
+async def register(
+    uow: UnitOfWork, ports: UsersPorts, body: RegisterIn, *, ip: str | None, channel: str = "web"
+) -> User:
+    if not (body.accept_terms and body.accept_privacy):
+        raise InvalidInput("the terms of use and the privacy policy must be accepted", code="consent_required")
+    email = _email(str(body.email))
+    passwords.check_policy(body.password, email=email)
+    cpf = normalize_cpf(body.cpf) if body.cpf else None
+    company: Company | None = None
+    if body.company is not None:
+        cnpj = normalize_cnpj(body.company.cnpj)
+        if await repo.get_company_by_cnpj(uow.session, cnpj) is not None:
+            raise Conflict(
+                "this company already has an account; ask its administrator to add you", code="company_exists"
+            )
+        company = Company(
+            cnpj=cnpj,
+            legal_name=body.company.legal_name,
+            trade_name=body.company.trade_name,
+            state_registration=normalize_state_registration(body.company.state_registration),
+        )
+        uow.session.add(company)
+        await uow.flush()
+    user = await _create_user(
+        uow,
+        User(
+            email=email,
+            password_hash=passwords.hash_password(body.password),
+            first_name=body.first_name,
+            last_name=body.last_name,
+            phone=body.phone,
+            cpf=cpf,
+            locale=body.locale,
+            user_type="customer",
+            company_id=company.id if company else None,
+            is_company_admin=company is not None,
+            marketing_opt_in=body.marketing_opt_in,
+            permissions=[],
+        ),
+    )
+    for purpose, granted in (("terms", True), ("privacy", True), ("marketing", body.marketing_opt_in)):
+        _ledger(uow, ports, user, purpose, granted, channel=channel, ip=ip)
+    await uow.flush()
+    _registered_event(uow, user)
+    await authflows.request_email_verification(uow, ports, user)
+    return user
+
+
+# -- profile -----------------------------------------------------------------------------------
+async def get_user_or_401(uow: UnitOfWork, user_id: uuid.UUID) -> User:
+    from ecovarejo.core.errors import Unauthorized
+
+    user = await repo.get_user(uow.session, user_id)
+    if user is None or not user.is_active:
+        raise Unauthorized("the account does not exist or is disabled", code="invalid_token")
+    return user
+
+
+async def update_profile(uow: UnitOfWork, user: User, body: ProfileUpdateIn) -> User:
+    changes = body.model_dump(exclude_unset=True)
+    for name in ("first_name", "last_name", "locale"):
+        if changes.get(name) is None:
+            changes.pop(name, None)
+    if changes.get("cpf"):
+        changes["cpf"] = normalize_cpf(changes["cpf"])
+    for name, value in changes.items():
+        setattr(user, name, (value or None) if name in ("phone", "cpf") else value)
+    await uow.flush()
+    authflows.emit(
+        uow,
+        "user.updated",
+        user,
+        email=user.email,
+        first_name=user.first_name,
+        phone=user.phone,
+        locale=user.locale,
+    )
+    return user
+
+
+# -- addresses ---------------------------------------------------------------------------------
+def _address_values(body: AddressIn) -> dict[str, Any]:
+    values = body.model_dump()
+    values["postal_code"] = normalize_cep(body.postal_code)
+    return values
+
+
+async def list_addresses(uow: UnitOfWork, user: User) -> list[Address]:
+    return list(await repo.list_addresses(uow.session, user.id))
+
+
+async def add_address(uow: UnitOfWork, user: User, body: AddressIn) -> Address:
+    existing = await repo.list_addresses(uow.session, user.id)
+    if len(existing) >= MAX_ADDRESSES:
+        raise Conflict(f"at most {MAX_ADDRESSES} addresses per account", code="too_many_addresses")
+    values = _address_values(body)
+    values["is_default"] = body.is_default or not existing
+    if values["is_default"]:
+        await repo.clear_default_addresses(uow.session, user.id, None)
+    address = Address(user_id=user.id, **values)
+    uow.session.add(address)
+    await uow.flush()
+    return address
+
+
+async def get_address(uow: UnitOfWork, user: User, address_id: uuid.UUID) -> Address:
+    address = await repo.get_address(uow.session, user.id, address_id)
+    if address is None:
+        raise NotFound("no such address", code="address_not_found")
+    return address
+
+
+async def update_address(uow: UnitOfWork, user: User, address_id: uuid.UUID, body: AddressIn) -> Address:
+    address = await get_address(uow, user, address_id)
+    values = _address_values(body)
+    if address.is_default and not body.is_default:
+        values["is_default"] = True  # there is always one default; choose another address to move it
+    if values["is_default"] and not address.is_default:
+        await repo.clear_default_addresses(uow.session, user.id, address.id)
+    for name, value in values.items():
+        setattr(address, name, value)
+    await uow.flush()
+    return address
+
+
+async def delete_address(uow: UnitOfWork, user: User, address_id: uuid.UUID) -> None:
+    address = await get_address(uow, user, address_id)
+    was_default = address.is_default
+    await uow.session.delete(address)
+    await uow.flush()
+    if was_default:
+        rest = await repo.list_addresses(uow.session, user.id)
+        if rest:
+            rest[0].is_default = True
+            await uow.flush()
+
+
+# -- consent ledger ----------------------------------------------------------------------------
+def _ledger(
+    uow: UnitOfWork,
+    ports: UsersPorts,
+    user: User,
+    purpose: str,
+    granted: bool,
+    *,
+    channel: str,
+    ip: str | None,
+    version: str | None = None,
+) -> ConsentEntry:
+    entry = ConsentEntry(
+        user_id=user.id,
+        purpose=purpose,
+        policy_version=version or POLICY_VERSIONS[purpose],
+        granted=granted,
+        channel=channel,
+        ip=ip,
+        recorded_at=ports.now(),
+    )
+    uow.session.add(entry)
+    authflows.emit(
+        uow,
+        "user.consent_changed",
+        user,
+        email=user.email,
+        purpose=purpose,
+        granted=granted,
+        policy_version=entry.policy_version,
+        channel=channel,
+    )
+    return entry
+
+
+async def consents(uow: UnitOfWork, user: User) -> tuple[dict[str, bool], list[ConsentEntry]]:
+    history = list(await repo.consent_history(uow.session, user.id))
+    current: dict[str, bool] = {}
+    for entry in history:
+        current[entry.purpose] = entry.granted
+    return current, history
+
+
+async def change_consent(
+    uow: UnitOfWork,
+    ports: UsersPorts,
+    user: User,
+    purpose: str,
+    granted: bool,
+    *,
+    version: str | None,
+    channel: str,
+    ip: str | None,
+) -> ConsentEntry:
+    if not granted and purpose in REQUIRED_CONSENTS:
+        raise Conflict(
+            "the terms and the privacy policy cannot be withdrawn from an open account; request its deletion instead",
+            code="consent_required_for_account",
+        )
+    if version is not None and version != POLICY_VERSIONS[purpose]:
+        raise InvalidInput(f"the current {purpose} policy version is {POLICY_VERSIONS[purpose]}", code="policy_version")
+    entry = _ledger(uow, ports, user, purpose, granted, channel=channel, ip=ip)
+    if purpose == "marketing":
+        user.marketing_opt_in = granted
+    await uow.flush()
+    return entry
+
+
+# -- eco loyalty -------------------------------------------------------------------------------
+def points_for_order(total: Decimal, sustainability_score: int | None) -> tuple[int, int]:
+    """The earning rule: 1 point per whole R$ 1 of the order total; plus an eco bonus of
+    ``floor(base × score / 100)`` when the order's sustainability score (0–100) is known.
+    Returns (base, bonus); the bonus also adds to the user's ``sustainability_score``."""
+    if total < 0:
+        raise InvalidInput("negative order total", code="invalid_total")
+    base = int(total.to_integral_value(rounding=ROUND_FLOOR))
+    score = max(0, min(100, sustainability_score or 0))
+    bonus = base * score // 100
+    return base, bonus
+
+
+async def earn_for_order(
+    uow: UnitOfWork, user_id: uuid.UUID, order_id: uuid.UUID, total: str, sustainability_score: Any = None
+) -> LoyaltyEntry | None:
+    """Credit an order's points once (a second delivery of the same order changes nothing)."""
+    user = await repo.get_user(uow.session, user_id)
+    if user is None:
+        return None
+    if await repo.loyalty_for_order(uow.session, user.id, "order_delivered", order_id) is not None:
+        return None
+    try:
+        amount = Decimal(str(total))
+    except InvalidOperation:
+        raise InvalidInput("order total is not a decimal", code="invalid_total") from None
+    score = int(sustainability_score) if sustainability_score is not None else None
+    base, bonus = points_for_order(amount, score)
+    entry = LoyaltyEntry(
+        user_id=user.id,
+        points=base + bonus,
+        reason="order_delivered",
+        order_id=order_id,
+        details={"total": str(amount), "base": base, "eco_bonus": bonus, "sustainability_score": score},
+    )
+    uow.session.add(entry)
+    user.sustainability_score += bonus
+    await uow.flush()
+    return entry
+
+
+def encode_cursor(value: uuid.UUID) -> str:
+    return base64.urlsafe_b64encode(value.bytes).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> uuid.UUID | None:
+    if not cursor:
+        return None
+    try:
+        return uuid.UUID(bytes=base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except ValueError:
+        raise InvalidInput("invalid cursor", code="invalid_cursor") from None
+
+
+async def loyalty(
+    uow: UnitOfWork, user: User, *, cursor: str | None, limit: int
+) -> tuple[int, list[LoyaltyEntry], str | None]:
+    balance = await repo.loyalty_balance(uow.session, user.id)
+    items = list(await repo.loyalty_history(uow.session, user.id, before=decode_cursor(cursor), limit=limit + 1))
+    more = len(items) > limit
+    items = items[:limit]
+    return balance, items, encode_cursor(items[-1].id) if more and items else None
+
+
+# -- B2B ---------------------------------------------------------------------------------------
+async def company_of(uow: UnitOfWork, user: User) -> Company:
+    if user.company_id is None:
+        raise NotFound("this account belongs to no company", code="no_company")
+    company = await repo.get_company(uow.session, user.company_id)
+    if company is None:
+        raise NotFound("this account belongs to no company", code="no_company")
+    return company
+
+
+async def company_members(uow: UnitOfWork, user: User) -> tuple[Company, list[User]]:
+    company = await company_of(uow, user)
+    return company, list(await repo.company_members(uow.session, company.id))
+
+
+async def add_buyer(uow: UnitOfWork, ports: UsersPorts, admin: User, body: BuyerIn, *, ip: str | None) -> User:
+    """A company administrator adds a buyer to the company (B2B)."""
+    company = await company_of(uow, admin)
+    if not admin.is_company_admin:
+        raise Forbidden("only the company's administrators can add buyers", code="company_admin_required")
+    email = _email(str(body.email))
+    passwords.check_policy(body.password, email=email)
+    user = await _create_user(
+        uow,
+        User(
+            email=email,
+            password_hash=passwords.hash_password(body.password),
+            first_name=body.first_name,
+            last_name=body.last_name,
+            locale=admin.locale,
+            user_type="customer",
+            company_id=company.id,
+            is_company_admin=body.is_company_admin,
+            permissions=[],
+        ),
+    )
+    _registered_event(uow, user)
+    await authflows.request_email_verification(uow, ports, user)
+    return user
+
+
+# -- admin -------------------------------------------------------------------------------------
+async def admin_search(
+    uow: UnitOfWork, *, q: str | None, user_type: str | None, cursor: str | None, limit: int
+) -> tuple[list[User], str | None]:
+    rows = list(
+        await repo.search_users(uow.session, q=q, user_type=user_type, after=decode_cursor(cursor), limit=limit + 1)
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, encode_cursor(rows[-1].id) if more and rows else None
+
+
+async def admin_get(uow: UnitOfWork, user_id: uuid.UUID) -> User:
+    user = await repo.get_user(uow.session, user_id)
+    if user is None:
+        raise NotFound("no such user", code="user_not_found")
+    return user
+
+
+async def admin_change_role(
+    uow: UnitOfWork, actor: Principal, user_id: uuid.UUID, user_type: str, permissions: list[str]
+) -> User:
+    unknown = sorted(set(permissions) - set(PERMISSIONS))
+    if unknown:
+        raise InvalidInput(f"unknown permissions: {', '.join(unknown)}", code="unknown_permission")
+    user = await admin_get(uow, user_id)
+    if user.id == actor.user_id and user_type != "admin":
+        raise Conflict("you cannot remove your own admin role", code="self_demotion")
+    user.user_type = user_type
+    user.permissions = sorted(set(permissions))
+    await uow.flush()
+    return user
+
+
+async def admin_set_active(
+    uow: UnitOfWork, ports: UsersPorts, actor: Principal, user_id: uuid.UUID, active: bool
+) -> User:
+    user = await admin_get(uow, user_id)
+    if user.id == actor.user_id and not active:
+        raise Conflict("you cannot deactivate your own account", code="self_deactivation")
+    user.is_active = active
+    if not active:
+        await repo.revoke_user_tokens(uow.session, user.id, ports.now())
+    await uow.flush()
+    return user

@@ -1,0 +1,193 @@
+"""The users context's tables. Every one is tenant-owned; see :mod:`.personal_data` for which
+columns hold personal data."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ecovarejo.core.db import Base, TenantOwned, Timestamped, new_id, utcnow
+
+USER_TYPES = ("customer", "supplier", "admin")
+
+
+class Company(Base, TenantOwned, Timestamped):
+    """A B2B account: buyers (users) belong to it; one or more of them administer it."""
+
+    __tablename__ = "companies"
+    __table_args__ = (UniqueConstraint("tenant_id", "cnpj", name="uq_companies_tenant_cnpj"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    cnpj: Mapped[str] = mapped_column(String(14))
+    legal_name: Mapped[str] = mapped_column(String(200))
+    trade_name: Mapped[str | None] = mapped_column(String(200))
+    state_registration: Mapped[str | None] = mapped_column(String(20))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class User(Base, TenantOwned, Timestamped):
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("tenant_id", "email", name="uq_users_tenant_email"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    email: Mapped[str] = mapped_column(String(255))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    user_type: Mapped[str] = mapped_column(String(20), default="customer")
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    email_verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    sustainability_score: Mapped[int] = mapped_column(Integer, default=0)
+    locale: Mapped[str] = mapped_column(String(10), default="pt-BR")
+    #: Individuals' CPF (11 digits), personal data.
+    cpf: Mapped[str | None] = mapped_column(String(11))
+    company_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("companies.id", ondelete="SET NULL"), index=True)
+    is_company_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Named staff permissions (``ecovarejo.core.auth.PERMISSIONS``); admins hold all implicitly.
+    permissions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    marketing_opt_in: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: TOTP secret, encrypted with the platform secret (Fernet); set at enrolment, active once confirmed.
+    mfa_secret: Mapped[str | None] = mapped_column(String(255))
+    mfa_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Last TOTP time step accepted: a code of that step or older is refused (no replay).
+    mfa_last_step: Mapped[int | None] = mapped_column(Integer)
+    last_login_at: Mapped[datetime | None] = mapped_column()
+
+
+class Address(Base, TenantOwned):
+    __tablename__ = "user_addresses"
+    #: At most one default address per user, enforced by the database under concurrency too.
+    __table_args__ = (
+        Index(
+            "uq_user_addresses_one_default",
+            "user_id",
+            unique=True,
+            postgresql_where=text("is_default"),
+            sqlite_where=text("is_default"),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str | None] = mapped_column(String(50))
+    recipient_name: Mapped[str | None] = mapped_column(String(200))
+    address_line1: Mapped[str] = mapped_column(String(255))
+    address_line2: Mapped[str | None] = mapped_column(String(255))
+    city: Mapped[str] = mapped_column(String(100))
+    state: Mapped[str] = mapped_column(String(50))
+    postal_code: Mapped[str] = mapped_column(String(20))
+    country: Mapped[str] = mapped_column(String(50), default="Brasil")
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RefreshToken(Base, TenantOwned):
+    """One opaque refresh token (stored as its SHA-256); a login starts a family, each use rotates it."""
+
+    __tablename__ = "refresh_tokens"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    family_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    client_id: Mapped[str | None] = mapped_column(String(64))
+    scope: Mapped[str | None] = mapped_column(String(255))
+    user_agent: Mapped[str | None] = mapped_column(String(255))
+    ip: Mapped[str | None] = mapped_column(String(45))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()
+    auth_time: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OneTimeToken(Base, TenantOwned):
+    """Email verification and password reset: single use, expiring, stored as SHA-256 only."""
+
+    __tablename__ = "user_one_time_tokens"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(30))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column()
+
+
+class RecoveryCode(Base, TenantOwned):
+    __tablename__ = "mfa_recovery_codes"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ConsentEntry(Base, TenantOwned):
+    """Append-only LGPD consent ledger: the current state of a purpose is its latest entry."""
+
+    __tablename__ = "consent_ledger"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(50))
+    policy_version: Mapped[str] = mapped_column(String(30))
+    granted: Mapped[bool] = mapped_column(Boolean)
+    channel: Mapped[str] = mapped_column(String(30))
+    ip: Mapped[str | None] = mapped_column(String(45))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LoyaltyEntry(Base, TenantOwned):
+    """Eco-loyalty points ledger; the balance is the sum. One earning per (user, order)."""
+
+    __tablename__ = "loyalty_ledger"
+    __table_args__ = (UniqueConstraint("tenant_id", "user_id", "reason", "order_id", name="uq_loyalty_ledger_order"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    points: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(50))
+    order_id: Mapped[uuid.UUID | None] = mapped_column()
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OAuthClient(Base, TenantOwned):
+    """A third-party application registered by an admin (OAuth 2.0 / OIDC relying party)."""
+
+    __tablename__ = "oauth_clients"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    client_id: Mapped[str] = mapped_column(String(64), unique=True)
+    #: SHA-256 of the secret for confidential clients; None for public (PKCE-only) clients.
+    secret_hash: Mapped[str | None] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    redirect_uris: Mapped[list[str]] = mapped_column(JSON)
+    scopes: Mapped[str] = mapped_column(String(255), default="openid profile email")
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuthorizationCode(Base, TenantOwned):
+    __tablename__ = "oauth_authorization_codes"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    client_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    redirect_uri: Mapped[str] = mapped_column(String(500))
+    scope: Mapped[str] = mapped_column(String(255))
+    nonce: Mapped[str | None] = mapped_column(String(255))
+    code_challenge: Mapped[str] = mapped_column(String(128))
+    auth_time: Mapped[datetime] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column()

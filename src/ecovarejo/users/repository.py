@@ -1,0 +1,275 @@
+"""All SQL of the users context. The session is tenant-bound, so every query is the tenant's."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .models import (
+    Address,
+    AuthorizationCode,
+    Company,
+    ConsentEntry,
+    LoyaltyEntry,
+    OAuthClient,
+    OneTimeToken,
+    RecoveryCode,
+    RefreshToken,
+    User,
+)
+
+
+def _rowcount(result: Any) -> int:
+    return int(result.rowcount) if isinstance(result, CursorResult) else 0
+
+
+# -- users -------------------------------------------------------------------------------------
+async def get_user(s: AsyncSession, user_id: uuid.UUID, *, for_update: bool = False) -> User | None:
+    q = select(User).where(User.id == user_id)
+    if for_update:
+        q = q.with_for_update()
+    return await s.scalar(q)
+
+
+async def get_user_by_email(s: AsyncSession, email: str) -> User | None:
+    return await s.scalar(select(User).where(User.email == email.strip().lower()))
+
+
+async def search_users(
+    s: AsyncSession, *, q: str | None, user_type: str | None, after: uuid.UUID | None, limit: int
+) -> Sequence[User]:
+    query = select(User).order_by(User.id).limit(limit)
+    if q:
+        like = f"%{q.strip().lower()}%"
+        query = query.where(
+            or_(
+                func.lower(User.email).like(like),
+                func.lower(User.first_name).like(like),
+                func.lower(User.last_name).like(like),
+            )
+        )
+    if user_type:
+        query = query.where(User.user_type == user_type)
+    if after:
+        query = query.where(User.id > after)
+    return (await s.scalars(query)).all()
+
+
+async def set_mfa_step(s: AsyncSession, user_id: uuid.UUID, step: int) -> bool:
+    """Record ``step`` as the last TOTP step used, unless a later or equal one was (replay): atomic."""
+    res = await s.execute(
+        update(User)
+        .where(User.id == user_id, or_(User.mfa_last_step.is_(None), User.mfa_last_step < step))
+        .values(mfa_last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    return _rowcount(res) == 1
+
+
+# -- companies ---------------------------------------------------------------------------------
+async def get_company(s: AsyncSession, company_id: uuid.UUID) -> Company | None:
+    return await s.scalar(select(Company).where(Company.id == company_id))
+
+
+async def get_company_by_cnpj(s: AsyncSession, cnpj: str) -> Company | None:
+    return await s.scalar(select(Company).where(Company.cnpj == cnpj))
+
+
+async def company_members(s: AsyncSession, company_id: uuid.UUID) -> Sequence[User]:
+    return (await s.scalars(select(User).where(User.company_id == company_id).order_by(User.created_at))).all()
+
+
+# -- addresses ---------------------------------------------------------------------------------
+async def list_addresses(s: AsyncSession, user_id: uuid.UUID) -> Sequence[Address]:
+    q = select(Address).where(Address.user_id == user_id).order_by(Address.is_default.desc(), Address.created_at)
+    return (await s.scalars(q)).all()
+
+
+async def get_address(s: AsyncSession, user_id: uuid.UUID, address_id: uuid.UUID) -> Address | None:
+    return await s.scalar(select(Address).where(Address.id == address_id, Address.user_id == user_id))
+
+
+async def clear_default_addresses(s: AsyncSession, user_id: uuid.UUID, keep: uuid.UUID | None) -> None:
+    q = update(Address).where(Address.user_id == user_id, Address.is_default.is_(True))
+    if keep is not None:
+        q = q.where(Address.id != keep)
+    await s.execute(q.values(is_default=False).execution_options(synchronize_session="fetch"))
+
+
+# -- refresh tokens ----------------------------------------------------------------------------
+async def get_refresh_token(s: AsyncSession, token_hash: str) -> RefreshToken | None:
+    return await s.scalar(select(RefreshToken).where(RefreshToken.token_hash == token_hash))
+
+
+async def get_session(s: AsyncSession, user_id: uuid.UUID, session_id: uuid.UUID) -> RefreshToken | None:
+    return await s.scalar(select(RefreshToken).where(RefreshToken.id == session_id, RefreshToken.user_id == user_id))
+
+
+async def mark_refresh_used(s: AsyncSession, token_id: uuid.UUID, now: datetime) -> bool:
+    """Claim a refresh token for rotation; False when another request used it first (reuse)."""
+    res = await s.execute(
+        update(RefreshToken)
+        .where(RefreshToken.id == token_id, RefreshToken.used_at.is_(None), RefreshToken.revoked_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return _rowcount(res) == 1
+
+
+async def revoke_family(s: AsyncSession, family_id: uuid.UUID, now: datetime) -> int:
+    res = await s.execute(
+        update(RefreshToken)
+        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return _rowcount(res)
+
+
+async def revoke_user_tokens(s: AsyncSession, user_id: uuid.UUID, now: datetime) -> int:
+    res = await s.execute(
+        update(RefreshToken)
+        .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return _rowcount(res)
+
+
+async def active_sessions(s: AsyncSession, user_id: uuid.UUID, now: datetime) -> Sequence[RefreshToken]:
+    q = (
+        select(RefreshToken)
+        .where(
+            RefreshToken.user_id == user_id,
+            RefreshToken.revoked_at.is_(None),
+            RefreshToken.used_at.is_(None),
+            RefreshToken.expires_at > now,
+        )
+        .order_by(RefreshToken.created_at.desc())
+    )
+    return (await s.scalars(q)).all()
+
+
+async def known_device(s: AsyncSession, user_id: uuid.UUID, user_agent: str | None) -> bool:
+    q = select(RefreshToken.id).where(RefreshToken.user_id == user_id, RefreshToken.user_agent == user_agent).limit(1)
+    return (await s.scalar(q)) is not None
+
+
+# -- one-time tokens ---------------------------------------------------------------------------
+async def get_one_time_token(s: AsyncSession, purpose: str, token_hash: str) -> OneTimeToken | None:
+    return await s.scalar(
+        select(OneTimeToken).where(OneTimeToken.token_hash == token_hash, OneTimeToken.purpose == purpose)
+    )
+
+
+async def use_one_time_token(s: AsyncSession, token_id: uuid.UUID, now: datetime) -> bool:
+    res = await s.execute(
+        update(OneTimeToken)
+        .where(OneTimeToken.id == token_id, OneTimeToken.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return _rowcount(res) == 1
+
+
+async def void_one_time_tokens(s: AsyncSession, user_id: uuid.UUID, purpose: str, now: datetime) -> None:
+    """Earlier links stop working once a new one is sent (or the purpose is fulfilled)."""
+    await s.execute(
+        update(OneTimeToken)
+        .where(OneTimeToken.user_id == user_id, OneTimeToken.purpose == purpose, OneTimeToken.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+# -- MFA recovery codes ------------------------------------------------------------------------
+async def find_recovery_code(s: AsyncSession, user_id: uuid.UUID, code_hash: str) -> RecoveryCode | None:
+    return await s.scalar(
+        select(RecoveryCode).where(
+            RecoveryCode.user_id == user_id, RecoveryCode.code_hash == code_hash, RecoveryCode.used_at.is_(None)
+        )
+    )
+
+
+async def use_recovery_code(s: AsyncSession, code_id: uuid.UUID, now: datetime) -> bool:
+    res = await s.execute(
+        update(RecoveryCode)
+        .where(RecoveryCode.id == code_id, RecoveryCode.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return _rowcount(res) == 1
+
+
+async def delete_recovery_codes(s: AsyncSession, user_id: uuid.UUID) -> None:
+    for code in (await s.scalars(select(RecoveryCode).where(RecoveryCode.user_id == user_id))).all():
+        await s.delete(code)
+
+
+async def unused_recovery_codes(s: AsyncSession, user_id: uuid.UUID) -> int:
+    q = (
+        select(func.count())
+        .select_from(RecoveryCode)
+        .where(RecoveryCode.user_id == user_id, RecoveryCode.used_at.is_(None))
+    )
+    return int(await s.scalar(q) or 0)
+
+
+# -- consent -----------------------------------------------------------------------------------
+async def consent_history(s: AsyncSession, user_id: uuid.UUID) -> Sequence[ConsentEntry]:
+    q = select(ConsentEntry).where(ConsentEntry.user_id == user_id).order_by(ConsentEntry.recorded_at, ConsentEntry.id)
+    return (await s.scalars(q)).all()
+
+
+# -- loyalty -----------------------------------------------------------------------------------
+async def loyalty_balance(s: AsyncSession, user_id: uuid.UUID) -> int:
+    q = select(func.coalesce(func.sum(LoyaltyEntry.points), 0)).where(LoyaltyEntry.user_id == user_id)
+    return int(await s.scalar(q) or 0)
+
+
+async def loyalty_history(
+    s: AsyncSession, user_id: uuid.UUID, *, before: uuid.UUID | None, limit: int
+) -> Sequence[LoyaltyEntry]:
+    q = select(LoyaltyEntry).where(LoyaltyEntry.user_id == user_id).order_by(LoyaltyEntry.id.desc()).limit(limit)
+    if before:
+        q = q.where(LoyaltyEntry.id < before)
+    return (await s.scalars(q)).all()
+
+
+async def loyalty_for_order(
+    s: AsyncSession, user_id: uuid.UUID, reason: str, order_id: uuid.UUID
+) -> LoyaltyEntry | None:
+    return await s.scalar(
+        select(LoyaltyEntry).where(
+            LoyaltyEntry.user_id == user_id, LoyaltyEntry.reason == reason, LoyaltyEntry.order_id == order_id
+        )
+    )
+
+
+# -- OAuth -------------------------------------------------------------------------------------
+async def get_client(s: AsyncSession, client_id: str) -> OAuthClient | None:
+    return await s.scalar(select(OAuthClient).where(OAuthClient.client_id == client_id))
+
+
+async def list_clients(s: AsyncSession) -> Sequence[OAuthClient]:
+    return (await s.scalars(select(OAuthClient).order_by(OAuthClient.created_at))).all()
+
+
+async def get_code(s: AsyncSession, code_hash: str) -> AuthorizationCode | None:
+    return await s.scalar(select(AuthorizationCode).where(AuthorizationCode.code_hash == code_hash))
+
+
+async def use_code(s: AsyncSession, code_id: uuid.UUID, now: datetime) -> bool:
+    res = await s.execute(
+        update(AuthorizationCode)
+        .where(AuthorizationCode.id == code_id, AuthorizationCode.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return _rowcount(res) == 1

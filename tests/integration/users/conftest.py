@@ -1,0 +1,75 @@
+"""Helpers for the users context's HTTP tests."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from ecovarejo.core.container import Container
+from ecovarejo.core.models import OutboxEvent
+
+PASSWORD = "Um-Segredo-Verde-42"
+
+
+class Api:
+    def __init__(self, client: httpx.AsyncClient, container: Container) -> None:
+        self.client = client
+        self.container = container
+
+    async def register(self, email: str | None = None, *, tenant: str | None = None, **extra: Any) -> dict:
+        body = {
+            "email": email or f"u{uuid.uuid4().hex[:10]}@example.com",
+            "password": PASSWORD,
+            "first_name": "Maria",
+            "last_name": "Silva",
+            "accept_terms": True,
+            "accept_privacy": True,
+            **extra,
+        }
+        r = await self.client.post("/api/v1/auth/register", json=body, headers=self.tenant(tenant))
+        assert r.status_code == 201, r.text
+        return r.json()
+
+    async def login(self, email: str, password: str = PASSWORD, *, tenant: str | None = None, **kw: Any) -> dict:
+        r = await self.client.post(
+            "/api/v1/auth/login", json={"email": email, "password": password}, headers=self.tenant(tenant), **kw
+        )
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    async def user(self, email: str | None = None, *, tenant: str | None = None, **extra: Any) -> tuple[dict, dict]:
+        """Register and log in: (profile, tokens)."""
+        profile = await self.register(email, tenant=tenant, **extra)
+        return profile, await self.login(profile["email"], tenant=tenant)
+
+    @staticmethod
+    def tenant(tenant: str | None) -> dict[str, str]:
+        return {"X-Tenant-ID": tenant} if tenant else {}
+
+    @staticmethod
+    def auth(tokens: dict | str, tenant: str | None = None) -> dict[str, str]:
+        token = tokens if isinstance(tokens, str) else tokens["access_token"]
+        return {"Authorization": f"Bearer {token}", **({"X-Tenant-ID": tenant} if tenant else {})}
+
+    async def events(self, type: str) -> list[dict]:
+        async with self.container.db.system_session() as s:
+            rows = (await s.scalars(select(OutboxEvent).where(OutboxEvent.type == type).order_by(OutboxEvent.id))).all()
+        return [r.envelope["data"] for r in rows]
+
+    async def make_admin(self, email: str, user_type: str = "admin", permissions: list[str] | None = None) -> None:
+        from ecovarejo.users.models import User
+
+        async with self.container.db.system_session() as s:
+            user = await s.scalar(select(User).where(User.email == email))
+            user.user_type = user_type
+            user.permissions = permissions or []
+            await s.commit()
+
+
+@pytest.fixture
+def api(client: httpx.AsyncClient, container: Container) -> Api:
+    return Api(client, container)
