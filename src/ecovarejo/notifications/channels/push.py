@@ -1,0 +1,90 @@
+"""Web Push for the installed PWA: payloads encrypted (RFC 8291, aes128gcm) and signed with VAPID (RFC 8292)
+by pywebpush. The VAPID key pair is configured or generated once into DATA_DIR."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from cryptography.hazmat.primitives import serialization
+from py_vapid import Vapid
+from pywebpush import WebPushException, webpush_async
+
+from . import DeliveryError, OutgoingMessage
+
+
+def load_vapid(path: Path) -> Vapid:
+    """The VAPID key in ``path``, generated (P-256, mode 0600) when the file does not exist."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        vapid = Vapid()
+        vapid.generate_keys()
+        vapid.save_key(str(path))
+        path.chmod(0o600)
+    return Vapid.from_file(str(path))
+
+
+def public_key_b64(vapid: Vapid) -> str:
+    """The ``applicationServerKey`` a browser subscribes with: the raw P-256 point, base64url."""
+    raw = vapid.public_key.public_bytes(
+        encoding=serialization.Encoding.X962, format=serialization.PublicFormat.UncompressedPoint
+    )
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+class WebPushChannel:
+    name = "push"
+
+    def __init__(self, vapid: Vapid, subject: str, *, ttl: int = 86400, timeout: float = 10.0) -> None:
+        self.vapid = vapid
+        self.subject = subject
+        self.ttl = ttl
+        self.timeout = timeout
+
+    @property
+    def public_key(self) -> str:
+        return public_key_b64(self.vapid)
+
+    async def send(self, message: OutgoingMessage) -> str | None:
+        keys = message.headers.get("keys") or {}
+        subscription = {
+            "endpoint": message.to,
+            "keys": {"p256dh": keys.get("p256dh", ""), "auth": keys.get("auth", "")},
+        }
+        payload = json.dumps(
+            {
+                "title": message.subject,
+                "body": message.text,
+                "url": message.headers.get("url"),
+                "tag": message.headers.get("tag"),
+                "lang": message.locale,
+            },
+            ensure_ascii=False,
+        )
+        origin = urlsplit(message.to)
+        claims: dict[str, str | int] = {"sub": self.subject, "aud": f"{origin.scheme}://{origin.netloc}"}
+        try:
+            resp = await webpush_async(
+                subscription,
+                data=payload,
+                vapid_private_key=self.vapid,
+                vapid_claims=claims,
+                ttl=self.ttl,
+                timeout=self.timeout,
+            )
+        except WebPushException as exc:
+            status = exc.status_code
+            if status in (404, 410):
+                raise DeliveryError(f"push subscription gone ({status})", gone=True) from exc
+            # No status: pywebpush refused the subscription's keys before sending; that will not change.
+            permanent = status is None or (400 <= status < 500 and status not in (408, 429))
+            raise DeliveryError(f"push service refused: {status}", permanent=permanent) from exc
+        except Exception as exc:  # aiohttp connection errors, timeouts
+            raise DeliveryError(f"push service unreachable: {type(exc).__name__}") from exc
+        location = resp.headers.get("Location") if not isinstance(resp, str) else None
+        return location
+
+    async def aclose(self) -> None:
+        return None

@@ -1,0 +1,81 @@
+"""The notification context plugged into the platform: adapters for the run mode, consumers, API, jobs."""
+
+from __future__ import annotations
+
+from ecovarejo.core.container import Container
+from ecovarejo.core.plugins import ContextSpec
+
+from .api import router
+from .channels import Channel, Channels
+from .channels.email import SmtpChannel
+from .channels.outbox import OutboxFolderChannel
+from .channels.push import WebPushChannel, load_vapid
+from .channels.webhook import WebhookTextChannel
+from .dispatch import Dispatcher
+from .events import consumers
+from .ratelimit import InProcessRateLimiter, RedisRateLimiter
+from .rendering import Renderer
+from .runtime import PORT, NotificationRuntime, default_sender, runtime_of
+from .settings import NotificationSettings
+
+
+def install(container: Container) -> None:
+    settings = container.settings
+    config = NotificationSettings()
+    sender = default_sender(settings, config)
+    adapters: dict[str, Channel] = {}
+    if config.smtp_url:
+        adapters["email"] = SmtpChannel(
+            config.smtp_url,
+            sender,
+            tls=config.smtp_tls,
+            verify_tls=config.smtp_verify_tls,
+            ca_file=str(config.smtp_ca_file) if config.smtp_ca_file else None,
+            timeout=config.smtp_timeout,
+        )
+    else:
+        adapters["email"] = OutboxFolderChannel(settings.data_dir / "mail-outbox", sender)
+    if config.sms_provider_url:
+        adapters["sms"] = WebhookTextChannel(
+            "sms", config.sms_provider_url, config.sms_provider_token, timeout=config.provider_timeout
+        )
+    if config.whatsapp_provider_url:
+        adapters["whatsapp"] = WebhookTextChannel(
+            "whatsapp", config.whatsapp_provider_url, config.whatsapp_provider_token, timeout=config.provider_timeout
+        )
+    vapid = load_vapid(config.vapid_private_key_file or settings.data_dir / "vapid_private.pem")
+    push = WebPushChannel(
+        vapid, config.vapid_subject or f"mailto:{sender.rpartition('<')[2].rstrip('>')}", ttl=config.push_ttl
+    )
+    adapters["push"] = push
+    channels = Channels(adapters)
+    limiter = (
+        RedisRateLimiter(container.redis, config.notify_rate_limit, config.notify_rate_window)
+        if container.redis is not None
+        else InProcessRateLimiter(config.notify_rate_limit, config.notify_rate_window)
+    )
+    container.ports[PORT] = NotificationRuntime(
+        settings=settings,
+        config=config,
+        renderer=Renderer(),
+        channels=channels,
+        dispatcher=Dispatcher(container.db, channels, limiter, config),
+        sender=sender,
+        vapid_public_key=push.public_key,
+    )
+
+
+async def dispatch_job(container: Container) -> None:
+    """Workers: send what fell due (retries, messages of a process that stopped before sending)."""
+    rt = runtime_of(container)
+    while await rt.dispatcher.run_once():
+        pass
+
+
+CONTEXT = ContextSpec(
+    name="notifications",
+    routers=[router],
+    install=install,
+    consumers=consumers,
+    jobs=[("notifications.dispatch", 5.0, dispatch_job)],
+)

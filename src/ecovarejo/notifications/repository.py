@@ -1,0 +1,159 @@
+"""All SQL of the notification context."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ecovarejo.core.models import Tenant
+
+from .models import NotificationMessage, Preference, PushSubscription, Recipient, StockSubscription
+
+# -- recipients and preferences -------------------------------------------------------------------
+
+
+async def get_recipient(s: AsyncSession, user_id: uuid.UUID) -> Recipient | None:
+    return await s.scalar(select(Recipient).where(Recipient.user_id == user_id))
+
+
+async def get_tenant(s: AsyncSession, tenant_id: uuid.UUID) -> Tenant | None:
+    return await s.get(Tenant, tenant_id)
+
+
+async def list_preferences(s: AsyncSession, user_id: uuid.UUID) -> list[Preference]:
+    return list((await s.scalars(select(Preference).where(Preference.user_id == user_id))).all())
+
+
+async def get_preference(s: AsyncSession, user_id: uuid.UUID, channel: str) -> Preference | None:
+    return await s.scalar(select(Preference).where(Preference.user_id == user_id, Preference.channel == channel))
+
+
+# -- subscriptions ----------------------------------------------------------------------------------
+
+
+async def list_push_subscriptions(s: AsyncSession, user_id: uuid.UUID) -> list[PushSubscription]:
+    q = select(PushSubscription).where(PushSubscription.user_id == user_id).order_by(PushSubscription.id)
+    return list((await s.scalars(q)).all())
+
+
+async def get_push_subscription(s: AsyncSession, endpoint: str) -> PushSubscription | None:
+    return await s.scalar(select(PushSubscription).where(PushSubscription.endpoint == endpoint))
+
+
+async def delete_push_subscription(
+    s: AsyncSession, endpoint: str, *, user_id: uuid.UUID | None = None, tenant_id: uuid.UUID | None = None
+) -> int:
+    q = delete(PushSubscription).where(PushSubscription.endpoint == endpoint)
+    if user_id is not None:
+        q = q.where(PushSubscription.user_id == user_id)
+    if tenant_id is not None:
+        q = q.where(PushSubscription.tenant_id == tenant_id)
+    res = await s.execute(q)
+    return int(getattr(res, "rowcount", 0) or 0)
+
+
+async def get_stock_subscription(
+    s: AsyncSession, user_id: uuid.UUID, product_id: uuid.UUID
+) -> StockSubscription | None:
+    q = select(StockSubscription).where(
+        StockSubscription.user_id == user_id, StockSubscription.product_id == product_id
+    )
+    return await s.scalar(q)
+
+
+async def get_stock_subscription_by_id(s: AsyncSession, sub_id: uuid.UUID) -> StockSubscription | None:
+    return await s.get(StockSubscription, sub_id)
+
+
+async def list_stock_subscriptions(s: AsyncSession, user_id: uuid.UUID) -> list[StockSubscription]:
+    q = select(StockSubscription).where(StockSubscription.user_id == user_id).order_by(StockSubscription.id)
+    return list((await s.scalars(q)).all())
+
+
+async def waiting_for_stock(s: AsyncSession, product_id: uuid.UUID | None, sku: str | None) -> list[StockSubscription]:
+    """Subscriptions not yet notified for this product (or SKU), locked in primary key order."""
+    conds = []
+    if product_id is not None:
+        conds.append(StockSubscription.product_id == product_id)
+    if sku:
+        conds.append(StockSubscription.sku == sku)
+    if not conds:
+        return []
+    q = (
+        select(StockSubscription)
+        .where(or_(*conds), StockSubscription.notified_at.is_(None))
+        .order_by(StockSubscription.id)
+        .with_for_update()
+    )
+    return list((await s.scalars(q)).all())
+
+
+async def delete_stock_subscription(s: AsyncSession, sub: StockSubscription) -> None:
+    await s.delete(sub)
+
+
+# -- messages ------------------------------------------------------------------------------------
+
+
+async def message_by_dedupe_key(s: AsyncSession, key: str) -> NotificationMessage | None:
+    return await s.scalar(select(NotificationMessage).where(NotificationMessage.dedupe_key == key))
+
+
+async def get_message(s: AsyncSession, message_id: uuid.UUID) -> NotificationMessage | None:
+    return await s.get(NotificationMessage, message_id)
+
+
+async def list_messages(
+    s: AsyncSession,
+    *,
+    status: str | None = None,
+    user_id: uuid.UUID | None = None,
+    before: uuid.UUID | None = None,
+    limit: int = 50,
+) -> list[NotificationMessage]:
+    q = select(NotificationMessage).order_by(NotificationMessage.id.desc()).limit(limit)
+    if status:
+        q = q.where(NotificationMessage.status == status)
+    if user_id:
+        q = q.where(NotificationMessage.user_id == user_id)
+    if before:
+        q = q.where(NotificationMessage.id < before)
+    return list((await s.scalars(q)).all())
+
+
+async def claim_due(
+    s: AsyncSession, now: datetime, *, limit: int, lease_until: datetime
+) -> Sequence[NotificationMessage]:
+    """Due messages (and ones whose claim lapsed), locked so that concurrent dispatchers skip them."""
+    q = (
+        select(NotificationMessage)
+        .where(
+            or_(
+                and_(
+                    NotificationMessage.status.in_(("pending", "retrying")),
+                    NotificationMessage.next_attempt_at <= now,
+                ),
+                and_(NotificationMessage.status == "sending", NotificationMessage.lease_until < now),
+            )
+        )
+        .order_by(NotificationMessage.next_attempt_at, NotificationMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    rows = (await s.scalars(q)).all()
+    for row in rows:
+        row.status = "sending"
+        row.lease_until = lease_until
+        row.attempts += 1
+    return rows
+
+
+async def next_due_at(s: AsyncSession) -> datetime | None:
+    q = select(func.min(NotificationMessage.next_attempt_at)).where(
+        NotificationMessage.status.in_(("pending", "retrying"))
+    )
+    return await s.scalar(q)

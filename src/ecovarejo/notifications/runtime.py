@@ -1,0 +1,53 @@
+"""What this context's services need besides the unit of work: settings, renderer, channels, dispatcher."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from email.utils import parseaddr
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from ecovarejo.core.settings import Settings
+
+from .channels import Channels
+from .rendering import Renderer
+from .settings import NotificationSettings
+
+if TYPE_CHECKING:
+    from .dispatch import Dispatcher
+
+PORT = "notifications"
+
+
+@dataclass
+class NotificationRuntime:
+    settings: Settings
+    config: NotificationSettings
+    renderer: Renderer
+    channels: Channels
+    dispatcher: Dispatcher
+    sender: str
+    vapid_public_key: str | None = None
+
+    @property
+    def sender_domain(self) -> str:
+        return parseaddr(self.sender)[1].rpartition("@")[2] or "localhost"
+
+    def secret(self) -> str:
+        return self.settings.load_secret_key()
+
+    async def aclose(self) -> None:
+        await self.dispatcher.aclose()
+        await self.channels.aclose()
+
+
+def default_sender(settings: Settings, config: NotificationSettings) -> str:
+    from .channels.email import format_sender
+
+    address = config.mail_from or f"no-reply@{urlsplit(settings.public_url).hostname or 'localhost'}"
+    return format_sender(address, config.mail_from_name)
+
+
+def runtime_of(container: Any) -> NotificationRuntime:
+    rt: NotificationRuntime = container.port(PORT)
+    return rt
