@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -10,9 +11,17 @@ import pytest
 from sqlalchemy import select
 
 from ecovarejo.core.container import Container
+from ecovarejo.core.settings import Settings
+from tests.conftest import make_settings
 from ecovarejo.core.models import OutboxEvent
 
 PASSWORD = "Um-Segredo-Verde-42"
+
+
+@pytest.fixture
+def settings(db_url: str, tmp_path: Path) -> Settings:
+    """Only the users context is served: these tests stay independent of the other contexts' work."""
+    return make_settings(db_url, tmp_path, services="users")
 
 
 class Api:
@@ -34,9 +43,13 @@ class Api:
         assert r.status_code == 201, r.text
         return r.json()
 
-    async def login(self, email: str, password: str = PASSWORD, *, tenant: str | None = None, **kw: Any) -> dict:
+    async def login(
+        self, email: str, password: str = PASSWORD, *, tenant: str | None = None, headers: dict | None = None
+    ) -> dict:
         r = await self.client.post(
-            "/api/v1/auth/login", json={"email": email, "password": password}, headers=self.tenant(tenant), **kw
+            "/api/v1/auth/login",
+            json={"email": email, "password": password},
+            headers={**self.tenant(tenant), **(headers or {})},
         )
         assert r.status_code == 200, r.text
         return r.json()
