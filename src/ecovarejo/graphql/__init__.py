@@ -1,0 +1,1 @@
+"""GraphQL at ``/graphql`` (Strawberry) over the contexts' public services, with dataloaders and limits."""

@@ -1,0 +1,17 @@
+"""GraphQL mounted at ``/graphql``."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from ecovarejo.core.container import Container
+from ecovarejo.core.plugins import ContextSpec
+
+
+def setup_app(app: FastAPI, container: Container) -> None:
+    from .schema import build_router
+
+    app.include_router(build_router())
+
+
+CONTEXT = ContextSpec(name="graphql", setup_app=setup_app)

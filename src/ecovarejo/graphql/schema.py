@@ -1,0 +1,121 @@
+"""The schema, assembled from the parts whose contexts are present, and its HTTP router.
+
+Errors: a domain error keeps its machine ``code`` and HTTP ``status`` in ``extensions``; validation
+failures get ``graphql_validation_failed`` (``query_too_deep`` / ``query_too_costly`` for the limits);
+anything else is ``internal_error`` with its message hidden (a bug, logged).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+import strawberry
+import structlog
+from fastapi import Request
+from graphql import GraphQLError
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
+from strawberry.fastapi import GraphQLRouter
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext, ExecutionResult
+
+from ecovarejo.core.errors import DomainError
+
+from .context import get_context
+from .limits import cost_limit_rule
+
+log = structlog.get_logger("ecovarejo.graphql")
+
+MAX_DEPTH = 8
+MAX_COST = 5000
+
+#: (module, Query class, Mutation class) of each part; a part whose context is absent is left out.
+PARTS = (
+    ("ecovarejo.graphql.users", "UsersQuery", None),
+    ("ecovarejo.graphql.catalog", "CatalogQuery", None),
+    ("ecovarejo.graphql.shopping", "ShoppingQuery", "ShoppingMutation"),
+)
+
+
+def _parts() -> tuple[list[type], list[type]]:
+    queries: list[type] = []
+    mutations: list[type] = []
+    for module_name, query, mutation in PARTS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            # the part's context (``ecovarejo.products.service``...) is not installed in this build
+            name = exc.name or ""
+            if name == module_name or (name.startswith("ecovarejo.") and not name.startswith("ecovarejo.graphql")):
+                continue
+            raise
+        queries.append(getattr(module, query))
+        if mutation:
+            mutations.append(getattr(module, mutation))
+    return queries, mutations
+
+
+def format_error(error: GraphQLError) -> dict[str, Any]:
+    original = error.original_error
+    out: dict[str, Any] = dict(error.formatted)
+    if isinstance(original, DomainError):
+        out["message"] = original.detail
+        out["extensions"] = {"code": original.code, "status": original.status, **original.extra}
+    elif original is None:
+        ext = dict(error.extensions or {})
+        if "code" not in ext:
+            ext["code"] = "query_too_deep" if "exceeds maximum operation depth" in error.message else "graphql_error"
+            if error.locations is not None and ext["code"] == "graphql_error":
+                ext["code"] = "graphql_validation_failed"
+        out["extensions"] = ext
+    else:
+        out["message"] = "Internal server error"
+        out["extensions"] = {"code": "internal_error", "status": 500}
+    return out
+
+
+class Schema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        for error in errors:
+            original = error.original_error
+            if original is not None and not isinstance(original, DomainError):
+                log.error("graphql_error", error=str(original), path=error.path, exc_info=original)
+
+
+class Router(GraphQLRouter[Any, None]):
+    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+        response: GraphQLHTTPResponse = {"data": result.data}
+        if result.errors:
+            response["errors"] = [format_error(e) for e in result.errors]
+        if result.extensions:
+            response["extensions"] = result.extensions
+        return response
+
+
+def build_schema() -> Schema:
+    queries, mutations = _parts()
+    query = merge_types("Query", tuple(queries))
+    mutation = merge_types("Mutation", tuple(mutations)) if mutations else None
+    return Schema(query=query, mutation=mutation, extensions=extensions())
+
+
+def extensions() -> list[Callable[[], SchemaExtension]]:
+    """Depth, cost, alias and token limits, checked before anything runs."""
+    return [
+        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+        lambda: MaxAliasesLimiter(max_alias_count=30),
+        lambda: MaxTokensLimiter(max_token_count=4000),
+        lambda: AddValidationRules([cost_limit_rule(MAX_COST)]),
+    ]
+
+
+def build_router() -> Router:
+    return Router(build_schema(), path="/graphql", context_getter=get_context, graphql_ide="graphiql")
