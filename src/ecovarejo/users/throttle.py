@@ -40,7 +40,7 @@ def wait_seconds(failures: int, last_failure: float, now: float, limits: Limits)
 
 
 class CounterStore(Protocol):
-    async def get(self, key: str) -> tuple[int, float]: ...
+    async def get(self, key: str, now: float) -> tuple[int, float]: ...
     async def fail(self, key: str, now: float) -> tuple[int, float]: ...
     async def clear(self, key: str) -> None: ...
 
@@ -49,15 +49,15 @@ class MemoryCounters:
     def __init__(self) -> None:
         self._data: dict[str, tuple[int, float]] = {}
 
-    async def get(self, key: str) -> tuple[int, float]:
+    async def get(self, key: str, now: float) -> tuple[int, float]:
         count, last = self._data.get(key, (0, 0.0))
-        if count and last + WINDOW < time.time():
+        if count and last + WINDOW < now:
             self._data.pop(key, None)
             return 0, 0.0
         return count, last
 
     async def fail(self, key: str, now: float) -> tuple[int, float]:
-        count, _ = await self.get(key)
+        count, _ = await self.get(key, now)
         self._data[key] = (count + 1, now)
         return count + 1, now
 
@@ -72,7 +72,7 @@ class RedisCounters:
         self.redis = redis
         self.prefix = prefix
 
-    async def get(self, key: str) -> tuple[int, float]:
+    async def get(self, key: str, now: float) -> tuple[int, float]:
         raw = await self.redis.hmget(self.prefix + key, "n", "t")
         return (int(raw[0]), float(raw[1])) if raw[0] is not None else (0, 0.0)
 
@@ -109,10 +109,10 @@ class LoginThrottle:
         """Seconds the caller must still wait (0 when an attempt is allowed)."""
         now = self.clock()
         acct, ipkey = self._keys(tenant, email, ip)
-        n, last = await self.store.get(acct)
+        n, last = await self.store.get(acct, now)
         wait = wait_seconds(n, last, now, self.limits)
         if ipkey:
-            n, last = await self.store.get(ipkey)
+            n, last = await self.store.get(ipkey, now)
             wait = max(wait, wait_seconds(n, last, now, self.ip_limits))
         return wait
 

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import select
 
 from ecovarejo.core.container import Container
+from ecovarejo.core.models import OutboxEvent
 from ecovarejo.core.settings import Settings
 from tests.conftest import make_settings
-from ecovarejo.core.models import OutboxEvent
 
 PASSWORD = "Um-Segredo-Verde-42"
 

@@ -15,7 +15,7 @@ async def refresh(api: Api, token: str):
 
 
 async def test_refresh_rotates_and_stores_only_hashes(api: Api) -> None:
-    profile, tokens = await api.user()
+    _, tokens = await api.user()
     r = await refresh(api, tokens["refresh_token"])
     assert r.status_code == 200 and r.headers["cache-control"] == "no-store"
     rotated = r.json()
