@@ -19,7 +19,7 @@ from ecovarejo.core.errors import DomainError, Forbidden, NotFound, Unauthorized
 from ecovarejo.core.uow import UnitOfWork
 
 from . import i18n
-from .security import verify_csrf
+from .security import ACCESS_COOKIE, REFRESH_COOKIE, clear_session, set_session, verify_csrf
 from .templating import render
 
 #: Flash messages a redirect may ask for (``?ok=<id>`` / ``?err=<id>``): only catalog ids, never free text.
@@ -44,34 +44,77 @@ class PageRoute(APIRoute):
 
         async def handler(request: Request) -> Response:
             try:
-                return await original(request)
-            except Unauthorized:
-                target = "/admin/entrar" if request.url.path.startswith("/admin") else "/conta/entrar"
-                nxt = quote(request.url.path + (("?" + request.url.query) if request.url.query else ""), safe="/")
-                return RedirectResponse(f"{target}?next={nxt}", status_code=303)
+                response = await original(request)
             except DomainError as exc:
-                t = i18n.translator(i18n.negotiate(request))
-                title = t("not_found") if isinstance(exc, NotFound) else t("error")
-                if exc.code == "csrf_failed":
-                    detail = t("csrf_failed")
-                elif isinstance(exc, Forbidden) and request.url.path.startswith("/admin"):
-                    detail = t("staff_only")
-                else:
-                    detail = exc.detail
-                return render(request, "errors/error.html", status_code=exc.status, title=title, detail=detail)
+                response = _error_page(request, exc)
+            _keep_session(request, response)
+            return response
 
         return handler
 
 
+def _error_page(request: Request, exc: DomainError) -> Response:
+    if isinstance(exc, Unauthorized) or exc.status == 401:
+        target = "/admin/entrar" if request.url.path.startswith("/admin") else "/conta/entrar"
+        here = request.url.path + (("?" + request.url.query) if request.url.query and request.method == "GET" else "")
+        response = RedirectResponse(f"{target}?next={quote(safe_next(here), safe='/')}", status_code=303)
+        clear_session(request, response)
+        return response
+    t = i18n.translator(i18n.negotiate(request))
+    title = t("not_found") if isinstance(exc, NotFound) else t("error")
+    if exc.code == "csrf_failed":
+        detail = t("csrf_failed")
+    elif isinstance(exc, Forbidden) and request.url.path.startswith("/admin"):
+        detail = t("staff_only")
+    else:
+        detail = exc.detail
+    return render(request, "errors/error.html", status_code=exc.status, title=title, detail=detail)
+
+
+def _keep_session(request: Request, response: Response) -> None:
+    """Store renewed tokens in the cookies, or drop a session that could not be renewed."""
+    tokens = getattr(request.state, "refreshed_tokens", None)
+    if tokens and ACCESS_COOKIE not in response.headers.get("set-cookie", ""):
+        set_session(request, response, tokens)
+    elif getattr(request.state, "drop_session", False):
+        clear_session(request, response)
+    if request.url.path.startswith(("/conta", "/admin", "/checkout", "/pedido", "/carrinho")):
+        response.headers.setdefault("cache-control", "no-store")
+
+
 async def principal_of(request: Request) -> Principal | None:
-    """The signed-in user from the ``ev_access`` cookie; an expired or bad token is simply anonymous."""
+    """The signed-in user from the ``ev_access`` cookie, renewed with ``ev_refresh`` when it has expired;
+    a bad or revoked session is simply anonymous."""
     if hasattr(request.state, "web_principal"):
         return request.state.web_principal  # type: ignore[no-any-return]
+    principal: Principal | None = None
     try:
         principal = await optional_principal(request)
     except DomainError:
         principal = None
+    if principal is None and request.cookies.get(REFRESH_COOKIE):
+        principal = await _refresh(request)
     request.state.web_principal = principal
+    return principal
+
+
+async def _refresh(request: Request) -> Principal | None:
+    from .inproc import api
+
+    try:
+        tokens = await api(
+            request,
+            "POST",
+            "/api/v1/auth/refresh-token",
+            json={"refresh_token": request.cookies.get(REFRESH_COOKIE, "")[:200]},
+            anonymous=True,
+        )
+        authenticator = request.app.state.container.ports["authenticator"]
+        principal: Principal = await authenticator.authenticate(tokens["access_token"], request.state.tenant.id)
+    except (DomainError, KeyError, TypeError):
+        request.state.drop_session = True
+        return None
+    request.state.refreshed_tokens = tokens
     return principal
 
 

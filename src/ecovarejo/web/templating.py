@@ -74,7 +74,13 @@ def installments(value: Any, count: int) -> str:
     return format_brl(quantize(total / count))
 
 
-env.filters.update(brl=brl, dt=local_dt, decimal=decimal_br)
+def cep(value: Any) -> str:
+    """``01310100`` or ``01310-100`` shown as ``01310-100``."""
+    digits = "".join(ch for ch in str(value or "") if ch.isdigit())
+    return f"{digits[:5]}-{digits[5:]}" if len(digits) == 8 else str(value or "")
+
+
+env.filters.update(brl=brl, dt=local_dt, decimal=decimal_br, cep=cep)
 env.globals.update(installments=installments, CSRF_FIELD=CSRF_FIELD, STATIC_VERSION=STATIC_VERSION)
 
 
