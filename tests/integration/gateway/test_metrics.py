@@ -125,3 +125,23 @@ def test_multiprocess_mode_adds_up_the_workers(tmp_path: Path) -> None:
     assert _value(fam, "ecovarejo_http_requests", route="/api/v1/products", status="200") == 7
     counts = [s for s in fam["ecovarejo_http_request_duration_seconds"].samples if s.name.endswith("_count")]
     assert sum(s.value for s in counts) == 7
+
+
+async def test_business_gauges_from_the_contexts_services(gateway_app, settings, monkeypatch) -> None:
+    from ecovarejo.gateway import metrics
+
+    monkeypatch.setattr(
+        metrics,
+        "BUSINESS_SOURCES",
+        (
+            ("tests.integration.gateway.fake_sales", "broken"),  # tolerated: logged, left out
+            ("ecovarejo.no_such_context.service", "business_metrics"),  # absent: left out
+            ("tests.integration.gateway.fake_sales", "business_metrics"),
+        ),
+    )
+    async with gateway_app(settings) as g:
+        await make_tenant(g.container, "loja-verde")
+        fam = _families((await g.client.get("/metrics")).text)
+        assert _value(fam, "ecovarejo_orders", tenant="loja-verde") == 2
+        assert _value(fam, "ecovarejo_revenue_brl", tenant="loja-verde") == 199.90
+        assert _value(fam, "ecovarejo_co2e_sold_kg", tenant="loja-verde") == 1.25
