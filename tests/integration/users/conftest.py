@@ -21,7 +21,7 @@ PASSWORD = "Um-Segredo-Verde-42"
 @pytest.fixture
 def settings(db_url: str, tmp_path: Path) -> Settings:
     """Only the users context is served: these tests stay independent of the other contexts' work."""
-    return make_settings(db_url, tmp_path, services="users")
+    return make_settings(db_url, tmp_path, services="users", public_url="http://testserver")
 
 
 class Api:
