@@ -13,12 +13,14 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 from sqlalchemy import select, text
 
+from ecovarejo.core.bus import NatsBus
 from ecovarejo.core.consumers import Consumer
 from ecovarejo.core.events import Event
 from ecovarejo.core.models import OutboxEvent
 from ecovarejo.core.uow import UnitOfWork
 from ecovarejo.gateway import tracing
 from ecovarejo.gateway.config import GatewaySettings, default_config_text, parse_config
+from tests.conftest import BROKER_URL, needs_nats
 
 
 @pytest.fixture
@@ -113,3 +115,41 @@ def test_exporters_are_selected_by_settings() -> None:
     assert otlp._endpoint == "http://collector:4318/v1/traces"
     with pytest.raises(ValueError, match="unknown tracing exporter"):
         tracing.build_exporter(GatewaySettings(tracing_exporter="jaeger"), config)
+
+
+@needs_nats
+async def test_consumer_behind_nats_joins_the_request_trace(gateway_app, settings, spans) -> None:
+    """The envelope, not the process, carries the trace: a consumer reached through JetStream continues it."""
+    handled: list[uuid.UUID] = []
+
+    async def handler(uow: UnitOfWork, event: Event) -> None:
+        handled.append(event.id)
+
+    async with gateway_app(settings, rate_limits=False) as g:
+        r = await g.client.post("/gwtest/products/emit")
+        event_id = uuid.UUID(r.json()["event_id"])
+        async with g.container.db.system_session() as s:
+            envelope = (await s.scalar(select(OutboxEvent).where(OutboxEvent.id == event_id))).envelope
+        suffix = uuid.uuid4().hex[:8]
+        bus = NatsBus(BROKER_URL, g.container.db, stream=f"T{suffix}", subject_prefix=f"t{suffix}", max_attempts=3)
+        bus.subscribe(Consumer("probe.nats-tracing", ("order-events",), handler))
+        await bus.start()
+        try:
+            await bus.publish("order-events", envelope)
+            for _ in range(200):
+                if handled:
+                    break
+                await asyncio.sleep(0.05)
+        finally:
+            await bus.close()
+    assert handled == [event_id]
+    finished = spans.get_finished_spans()
+    root = next(s for s in finished if s.kind == SpanKind.SERVER and s.name == "POST /gwtest/products/emit")
+    consumed = [
+        s
+        for s in finished
+        if s.kind == SpanKind.CONSUMER and s.attributes["messaging.consumer.group.name"] == "probe.nats-tracing"
+    ]
+    assert len(consumed) == 1
+    assert consumed[0].context.trace_id == root.context.trace_id
+    assert consumed[0].parent.span_id == root.context.span_id
