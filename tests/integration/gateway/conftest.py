@@ -84,7 +84,7 @@ def probe_router(calls: dict[str, int]) -> APIRouter:
 
     @router.get("/private/me")
     async def me(request: Request) -> dict[str, Any]:
-        return {"consumer": request.state.consumer}
+        return {"consumer": getattr(request.state, "consumer", None)}
 
     @router.post("/web/echo")
     async def echo(request: Request) -> dict[str, int]:

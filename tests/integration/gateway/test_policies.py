@@ -293,3 +293,16 @@ async def test_request_logging_plugin(gateway_app, db_url, tmp_path: Path, capsy
         assert entry["consumer"] == str(user)
         assert entry["request_id"] == r.headers["x-request-id"]
         assert entry["latency_ms"] >= 0
+
+
+async def test_policies_can_be_switched_off(gateway_app, settings, monkeypatch) -> None:
+    monkeypatch.setenv("ECOVAREJO_GATEWAY_ENABLED", "off")
+    async with gateway_app(settings) as g:
+        r = await g.client.get("/gwtest/private/me")
+        assert r.status_code == 200  # no JWT at the edge
+        assert r.json() == {"consumer": None}
+        r = await g.client.get("/gwtest/products/items")
+        assert r.status_code == 200
+        assert "X-RateLimit-Limit-Minute" not in r.headers
+        assert "X-Cache-Status" not in r.headers
+        assert (await g.client.get("/metrics")).status_code == 200  # observability stays on
