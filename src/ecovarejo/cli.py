@@ -163,5 +163,10 @@ def _redact(url: str) -> str:
     return url
 
 
+from .users.cli import app as users_app  # noqa: E402  (the users context's commands)
+
+app.add_typer(users_app, name="users")
+
+
 if __name__ == "__main__":
     app()

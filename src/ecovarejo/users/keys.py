@@ -6,12 +6,17 @@ longest-lived token it signed has expired. Each key's ``kid`` is its RFC 7638 th
 
 The file is ``settings.jwt_private_key_file`` (a mounted secret in scale-out: every process reads
 the same keys) or, in the embedded mode, ``DATA_DIR/keys/jwt-signing.pem``, generated once.
+Running processes notice a changed file within ``reload_interval`` seconds (and at once when a token
+names a ``kid`` they do not know), so a rotation needs no restart. Safe rotation across processes:
+add the new key *second* (verifying only), wait for the file to reach every process, then move it
+first (``ecovarejo users keys rotate`` does both steps in one when all processes share the file).
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +57,36 @@ def dump_pem_keys(keys: list[RSAKey]) -> str:
 class KeyRing:
     keys: list[RSAKey]
     path: Path | None = None
+    reload_interval: float = 5.0
+    _mtime: int = field(default=0, repr=False)
+    _checked: float = field(default=0.0, repr=False)
+
+    def __post_init__(self) -> None:
+        self._mtime = self._file_mtime()
+        self._checked = time.monotonic()
+
+    def _file_mtime(self) -> int:
+        try:
+            return self.path.stat().st_mtime_ns if self.path else 0
+        except FileNotFoundError:
+            return 0
+
+    def reload_if_changed(self, *, force: bool = False) -> bool:
+        """Re-read the key file when it changed (checked at most every ``reload_interval`` seconds)."""
+        if self.path is None:
+            return False
+        now = time.monotonic()
+        if not force and now - self._checked < self.reload_interval:
+            return False
+        self._checked = now
+        mtime = self._file_mtime()
+        if mtime == self._mtime or mtime == 0:
+            return False
+        keys = parse_pem_keys(self.path.read_text())
+        if not keys:
+            return False
+        self.keys, self._mtime = keys, mtime
+        return True
 
     @property
     def signing_key(self) -> RSAKey:
@@ -69,7 +104,25 @@ class KeyRing:
         return {"keys": [k.as_dict(private=False) for k in self.keys]}
 
     def find(self, kid: str) -> RSAKey | None:
-        return next((k for k in self.keys if k.kid == kid), None)
+        key = next((k for k in self.keys if k.kid == kid), None)
+        if key is None and self.reload_if_changed(force=True):  # a stat(); re-read only when changed
+            key = next((k for k in self.keys if k.kid == kid), None)
+        return key
+
+    def add_verification_key(self) -> str:
+        """Step one of a multi-process rotation: a new key placed second (verifies, does not sign yet)."""
+        key = generate_key()
+        self.keys.insert(1, key)
+        self._save()
+        return str(key.kid)
+
+    def promote(self, kid: str) -> None:
+        """Step two: make a key already in the ring the signing key."""
+        key = next((k for k in self.keys if k.kid == kid), None)
+        if key is None:
+            raise KeyError(kid)
+        self.keys = [key, *[k for k in self.keys if k.kid != kid]]
+        self._save()
 
     # -- rotation ------------------------------------------------------------------------------
     def rotate(self) -> str:
@@ -97,6 +150,7 @@ class KeyRing:
         with os.fdopen(fd, "w") as fh:
             fh.write(dump_pem_keys(self.keys))
         tmp.replace(self.path)
+        self._mtime = self._file_mtime()
 
 
 def key_file(settings: Settings) -> Path:

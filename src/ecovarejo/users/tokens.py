@@ -61,6 +61,7 @@ class TokenService:
 
     # -- issuing ---------------------------------------------------------------------------------
     def _sign(self, header: dict[str, Any], claims: dict[str, Any]) -> str:
+        self.ring.reload_if_changed()
         key = self.ring.signing_key
         return jwt.encode({"alg": ALGORITHM, "kid": key.kid, **header}, claims, key, algorithms=[ALGORITHM])
 

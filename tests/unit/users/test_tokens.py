@@ -205,3 +205,19 @@ def test_configured_key_file(tmp_path: Path) -> None:
     assert parse_pem_keys(path.read_text())[0].kid == key.kid
     with pytest.raises(FileNotFoundError):
         load_key_ring(Settings(jwt_private_key_file=tmp_path / "missing.pem"))
+
+
+async def test_running_processes_pick_up_a_rotation(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    one = TokenService(load_key_ring(settings), ISSUER)
+    two = TokenService(load_key_ring(settings), ISSUER)
+    # step 1: a new verification key, step 2: promote it (both from process one)
+    kid = one.ring.add_verification_key()
+    assert one.ring.signing_key.kid != kid and kid in one.ring.kids
+    one.ring.promote(kid)
+    token = one.issue_access_token(principal())
+    # process two learns the new kid as soon as a token names it
+    assert (await two.authenticate(token, TENANT)).tenant_id == TENANT
+    # and signs with it after its next periodic check
+    two.ring.reload_interval = 0
+    assert json.loads(base64.urlsafe_b64decode(two.issue_access_token(principal()).split(".")[0] + "=="))["kid"] == kid
