@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, Template, select_autoescape
 
-from ecovarejo.core.money import format_brl, to_decimal
+from ecovarejo.core.money import ROUNDING, format_brl, to_decimal
 
 LOCALES = ("pt-BR", "en")
 DEFAULT_LOCALE = "pt-BR"
@@ -57,7 +57,7 @@ def _brl(value: Any) -> str:
 def _number(value: Any, places: int = 2, locale: str = DEFAULT_LOCALE) -> str:
     if value is None or value == "":
         return ""
-    q = to_decimal(value).quantize(Decimal(1).scaleb(-places))
+    q = to_decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUNDING)
     text = f"{q:,.{places}f}"
     if locale == "pt-BR":
         text = text.replace(",", "_").replace(".", ",").replace("_", ".")

@@ -139,7 +139,7 @@ async def http_sink() -> AsyncIterator[HttpSink]:
 
     async def handle(request: web.Request) -> web.Response:
         body = await request.read()
-        sink.requests.append({"path": request.path, "headers": dict(request.headers), "body": body})
+        sink.requests.append({"path": request.path, "headers": request.headers.copy(), "body": body})
         status = sink.statuses.pop(0) if len(sink.statuses) > 1 else sink.statuses[0]
         return web.json_response({"id": f"prov-{len(sink.requests)}"}, status=status)
 
@@ -198,6 +198,16 @@ class Env:
             ev = uow.emit(topic, type, data)
             await uow.commit()
         return ev.id
+
+    async def handled(self, event_id: uuid.UUID, consumer: str) -> None:
+        """Wait until ``consumer`` has processed the event (its inbox row exists)."""
+        from ecovarejo.core.models import InboxEntry
+
+        async def seen() -> bool:
+            async with self.container.db.system_session() as s:
+                return await s.get(InboxEntry, (consumer, event_id)) is not None
+
+        await wait_until(seen)
 
     async def messages(self, **filters: Any) -> list[NotificationMessage]:
         async with self.container.db.system_session() as s:

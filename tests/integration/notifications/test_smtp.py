@@ -201,6 +201,7 @@ async def test_implicit_tls_refuses_an_untrusted_certificate_then_works_with_its
         await env.emit("user-events", "user.password_reset_requested", reset(uuid.uuid4()))
         [msg] = await env.settle(1)
         assert msg.status == "dead" and handler.messages == []
+        await env.container.stop()  # its dispatcher (without the CA) must not take the next message
 
         notif_env(smtp_ca_file=cert)
         env2 = await envs()
