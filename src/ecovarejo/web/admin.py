@@ -1,9 +1,556 @@
-"""The admin panel: staff sign-in with MFA, and one page per area, each checking its permission."""
+"""The admin panel: staff sign-in with MFA, and one page per area, each checking its permission.
+
+Every page requires a staff account (admin, or a user holding a staff permission) **with MFA turned
+on**, and the permission of its area (``ecovarejo.core.auth.PERMISSIONS``); the APIs it calls check the
+same permission again with the staff member's own token. Event dead letters are read from the kernel's
+``dead_letters`` table with a system session, filtered by the tenant.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import uuid
+from collections import Counter, defaultdict
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
 
-from .pages import PageRoute
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy import func, select
+
+from ecovarejo.core.auth import Principal
+from ecovarejo.core.errors import Forbidden, InvalidInput
+from ecovarejo.core.models import DeadLetter
+
+from . import account, backend, i18n
+from .inproc import api, exists
+from .pages import PageRoute, flashes, form_with_csrf, redirect, require_staff, uow_for
+from .templating import brl, local_date, local_dt, render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+#: (path, message id, permission or None for any staff, "admin" for administrators only)
+MENU: list[tuple[str, str, str | None]] = [
+    ("/admin", "dashboard", None),
+    ("/admin/produtos", "products", "manage_products"),
+    ("/admin/categorias", "categories", "manage_products"),
+    ("/admin/estoque", "inventory", "manage_products"),
+    ("/admin/pedidos", "orders", "manage_orders"),
+    ("/admin/cupons", "coupons", "manage_orders"),
+    ("/admin/clientes", "customers", "manage_users"),
+    ("/admin/empresas", "companies", "manage_users"),
+    ("/admin/pagamentos", "payments", "handle_payments"),
+    ("/admin/notificacoes", "notifications", "admin"),
+    ("/admin/eventos", "dead_letters", "admin"),
+]
+
+
+def allowed(principal: Principal, permission: str | None) -> bool:
+    if permission is None:
+        return True
+    if permission == "admin":
+        return principal.is_admin
+    return principal.can(permission)
+
+
+async def staff(request: Request, permission: str | None) -> Principal:
+    """A signed-in staff member with MFA on and ``permission``; else the sign-in page or 403."""
+    principal = await require_staff(request)
+    if not allowed(principal, permission):
+        raise Forbidden(f"requires {permission}", code="permission_denied")
+    if not getattr(request.state, "mfa_checked", False):
+        profile = await api(request, "GET", "/api/v1/users/profile")
+        if not profile.get("mfa_enabled"):
+            raise Forbidden("staff accounts must turn on two-step verification", code="staff_mfa_required")
+        request.state.mfa_checked = True
+    return principal
+
+
+def page(request: Request, template: str, principal: Principal, heading_id: str, **ctx: Any) -> Response:
+    t = i18n.translator(i18n.negotiate(request))
+    menu = [(href, label) for href, label, perm in MENU if allowed(principal, perm)]
+    return render(
+        request,
+        template,
+        heading=t(heading_id),
+        admin_menu=menu,
+        flashes=ctx.pop("flashes", None) or flashes(request),
+        **ctx,
+    )
+
+
+# -- sign in -----------------------------------------------------------------------------------
+@router.get("/admin/entrar")
+async def login_form(request: Request) -> Response:
+    return account.login_page(request, admin=True)
+
+
+@router.post("/admin/entrar")
+async def login(request: Request) -> Response:
+    return await account.do_login(request, admin=True)
+
+
+@router.post("/admin/entrar/mfa")
+async def login_mfa(request: Request) -> Response:
+    return await account.do_login_mfa(request, admin=True)
+
+
+# -- dashboard ---------------------------------------------------------------------------------
+DASHBOARD_DAYS = 30
+DASHBOARD_MAX_ORDERS = 2000
+
+
+async def _order_charts(request: Request) -> list[dict[str, Any]]:
+    """Sales per day, orders by status, top products and CO2 of sales over the last 30 days.
+
+    Computed from the orders service's listing (bounded); a reporting context would pre-aggregate.
+    """
+    if not backend.has("orders", "list_orders"):
+        return []
+    since = datetime.now(UTC) - timedelta(days=DASHBOARD_DAYS)
+    orders: list[dict[str, Any]] = []
+    cursor = None
+    async with uow_for(request, read_only=True) as uow:
+        while len(orders) < DASHBOARD_MAX_ORDERS:
+            chunk = await backend.call("orders", ("list_orders",), uow, limit=200, cursor=cursor, created_from=since)
+            orders.extend(chunk.get("items") or [])
+            cursor = chunk.get("next_cursor")
+            if not cursor:
+                break
+    t = i18n.translator(i18n.negotiate(request))
+    sales: dict[str, Decimal] = defaultdict(Decimal)
+    co2: dict[str, Decimal] = defaultdict(Decimal)
+    status: Counter[str] = Counter()
+    top: Counter[str] = Counter()
+    for o in orders:
+        status[str(o.get("status"))] += 1
+        if o.get("status") in {"cancelled", "canceled", "pending_payment", "payment_failed"}:
+            continue
+        day = local_date(o.get("created_at"), i18n.negotiate(request))
+        sales[day] += Decimal(str(o.get("total_amount") or 0)) - Decimal(str(o.get("refunded_amount") or 0))
+        co2[day] += Decimal(str(o.get("carbon_footprint") or 0))
+        for item in o.get("items") or []:
+            top[str(item.get("name") or item.get("sku"))] += int(item.get("quantity") or 0)
+    days = sorted(sales, key=lambda d: _day_key(d))
+    return [
+        _chart("sales", "sales_per_day", "line", [(d, sales[d]) for d in days], t("amount") + " (R$)"),
+        _chart("status", "orders_by_status", "doughnut", sorted(status.items()), t("orders")),
+        _chart("top", "top_products", "bar", top.most_common(10), t("quantity")),
+        _chart("co2", "co2_of_sales", "bar", [(d, co2[d]) for d in days], "kg CO₂e"),
+    ]
+
+
+def _day_key(label: str) -> str:
+    """dd/mm/yyyy or yyyy-mm-dd, sortable."""
+    if "/" in label:
+        d, m, y = label.split("/")
+        return f"{y}-{m}-{d}"
+    return label
+
+
+def _chart(cid: str, title: str, kind: str, rows: list[tuple[str, Any]], label: str) -> dict[str, Any]:
+    return {
+        "id": cid,
+        "title": title,
+        "rows": rows,
+        "spec": {"type": kind, "label": label, "labels": [r[0] for r in rows], "values": [float(r[1]) for r in rows]},
+    }
+
+
+@router.get("/admin")
+async def dashboard(request: Request) -> Response:
+    principal = await staff(request, None)
+    charts: list[dict[str, Any]] = []
+    low: list[dict[str, Any]] | None = None
+    if principal.can("view_reports"):
+        charts.extend(await _order_charts(request))
+    if principal.can("manage_products") and exists(request, "/api/v1/admin/inventory"):
+        data = await api(request, "GET", "/api/v1/admin/inventory/low-stock", params={"limit": 20})
+        low = list(data.get("items") or [])
+        if low:
+            rows = [(f"{s['sku']} ({s['warehouse_code']})", s["available"]) for s in low[:10]]
+            label = i18n.translator(i18n.negotiate(request))("available")
+            charts.append(_chart("low", "low_stock", "bar", rows, label))
+    return page(request, "admin/dashboard.html", principal, "dashboard", charts=charts, low_stock=low)
+
+
+def _next_url(request: Request, cursor: str | None, **params: Any) -> str | None:
+    if not cursor:
+        return None
+    clean = {k: v for k, v in params.items() if v}
+    clean["cursor"] = cursor
+    return f"{request.url.path}?{urlencode(clean)}"
+
+
+def _s(form: Any, name: str, limit: int = 200) -> str:
+    value = form.get(name)
+    return value.strip()[:limit] if isinstance(value, str) else ""
+
+
+# -- inventory ---------------------------------------------------------------------------------
+@router.get("/admin/estoque")
+async def inventory_page(request: Request) -> Response:
+    principal = await staff(request, "manage_products")
+    if not exists(request, "/api/v1/admin/inventory"):
+        return page(request, "admin/inventory.html", principal, "inventory", unavailable=True)
+    sku = (request.query_params.get("sku") or "").strip()[:64]
+    warehouses = await api(request, "GET", "/api/v1/admin/inventory/warehouses")
+    if sku:
+        data = await api(request, "GET", f"/api/v1/admin/inventory/stock/{sku}")
+        title = sku
+    else:
+        data = await api(
+            request, "GET", "/api/v1/admin/inventory/low-stock", params={"cursor": request.query_params.get("cursor")}
+        )
+        title = None
+    return page(
+        request,
+        "admin/inventory.html",
+        principal,
+        "inventory",
+        warehouses=warehouses,
+        stock=data.get("items") or [],
+        sku=sku,
+        stock_title=title,
+        next_url=_next_url(request, data.get("next_cursor")),
+    )
+
+
+@router.post("/admin/estoque/ajustar")
+async def inventory_adjust(request: Request) -> Response:
+    form = await form_with_csrf(request)
+    await staff(request, "manage_products")
+    try:
+        delta = int(_s(form, "delta", 12))
+    except ValueError as exc:
+        raise InvalidInput("delta must be a whole number", code="invalid_delta") from exc
+    body: dict[str, Any] = {
+        "sku": _s(form, "sku", 64),
+        "warehouse": _s(form, "warehouse", 40),
+        "delta": delta,
+        "reason": _s(form, "reason") or "admin adjustment",
+    }
+    level = _s(form, "reorder_level", 12)
+    if level:
+        if not level.isdigit():
+            raise InvalidInput("reorder level must be a whole number", code="invalid_reorder_level")
+        body["reorder_level"] = int(level)
+    await api(request, "POST", "/api/v1/admin/inventory/adjust", json=body)
+    return redirect(f"/admin/estoque?{urlencode({'sku': body['sku'], 'ok': 'saved'})}")
+
+
+# -- customers and companies -------------------------------------------------------------------
+@router.get("/admin/clientes")
+async def customers(request: Request) -> Response:
+    principal = await staff(request, "manage_users")
+    q = (request.query_params.get("q") or "").strip()[:100]
+    user_type = request.query_params.get("user_type") or None
+    if user_type not in (None, "customer", "supplier", "admin"):
+        user_type = None
+    data = await api(
+        request,
+        "GET",
+        "/api/v1/admin/users",
+        params={"q": q, "user_type": user_type, "cursor": request.query_params.get("cursor"), "limit": 50},
+    )
+    t = i18n.translator(i18n.negotiate(request))
+    rows = [
+        {
+            **u,
+            "name": f"{u.get('first_name', '')} {u.get('last_name', '')}".strip(),
+            "active": t("yes") if u.get("is_active") else t("no"),
+            "mfa": t("yes") if u.get("mfa_enabled") else t("no"),
+            "can_deactivate": u.get("is_active") and str(u.get("id")) != str(principal.user_id),
+            "can_activate": not u.get("is_active"),
+        }
+        for u in data.get("items") or []
+    ]
+    return page(
+        request,
+        "admin/customers.html",
+        principal,
+        "customers",
+        rows=rows,
+        q=q,
+        user_type=user_type,
+        columns=[
+            ("email", t("email")),
+            ("name", t("name")),
+            ("user_type", "Tipo / Type"),
+            ("active", "Ativo / Active"),
+            ("mfa", "MFA"),
+            ("sustainability_score", t("score")),
+        ],
+        row_actions=[
+            {"action": "/admin/clientes/{id}/desativar", "label": "Desativar / Deactivate", "when": "can_deactivate"},
+            {"action": "/admin/clientes/{id}/ativar", "label": "Ativar / Activate", "when": "can_activate"},
+        ],
+        next_url=_next_url(request, data.get("next_cursor"), q=q, user_type=user_type),
+    )
+
+
+@router.post("/admin/clientes/{user_id}/{action}")
+async def customer_action(request: Request, user_id: uuid.UUID, action: str) -> Response:
+    await form_with_csrf(request)
+    await staff(request, "manage_users")
+    verb = {"ativar": "activate", "desativar": "deactivate"}.get(action)
+    if verb is None:
+        raise InvalidInput("unknown action", code="unknown_action")
+    await api(request, "POST", f"/api/v1/admin/users/{user_id}/{verb}")
+    return redirect("/admin/clientes?ok=saved")
+
+
+@router.get("/admin/empresas")
+async def companies(request: Request) -> Response:
+    """B2B buyers grouped by company (the users API lists accounts with their ``company_id``)."""
+    principal = await staff(request, "manage_users")
+    if backend.has("users", "list_companies", "admin_companies"):
+        async with uow_for(request, read_only=True) as uow:
+            found = await backend.call("users", ("list_companies", "admin_companies"), uow)
+        rows = found.get("items", []) if isinstance(found, dict) else found
+        columns = [("legal_name", "Razão social"), ("trade_name", "Nome fantasia"), ("cnpj", "CNPJ")]
+    else:
+        data = await api(request, "GET", "/api/v1/admin/users", params={"limit": 200})
+        groups: dict[str, list[str]] = defaultdict(list)
+        for u in data.get("items") or []:
+            if u.get("company_id"):
+                groups[str(u["company_id"])].append(str(u.get("email")))
+        rows = [{"id": cid, "company_id": cid, "members": ", ".join(m)} for cid, m in groups.items()]
+        columns = [("company_id", "Empresa / Company"), ("members", "Compradores / Buyers")]
+    return page(request, "admin/table.html", principal, "companies", rows=rows, columns=columns)
+
+
+# -- orders ------------------------------------------------------------------------------------
+ORDER_NEXT = {
+    "paid": ["fulfilling"],
+    "fulfilling": ["shipped"],
+    "shipped": ["delivered"],
+    "return_requested": ["returned", "delivered"],
+}
+
+
+@router.get("/admin/pedidos")
+async def orders(request: Request) -> Response:
+    principal = await staff(request, "manage_orders")
+    if not backend.has("orders", "list_orders"):
+        return page(request, "admin/table.html", principal, "orders", unavailable=True, rows=[], columns=[])
+    status = request.query_params.get("status") or None
+    number = (request.query_params.get("number") or "").strip()[:30] or None
+    async with uow_for(request, read_only=True) as uow:
+        data = await backend.call(
+            "orders",
+            ("list_orders",),
+            uow,
+            limit=50,
+            cursor=request.query_params.get("cursor"),
+            status=status,
+            number=number,
+        )
+    lang = i18n.negotiate(request)
+    t = i18n.translator(lang)
+    rows = [
+        {
+            **o,
+            "created": local_date(o.get("created_at"), lang),
+            "total": brl(o.get("total_amount")),
+            "co2": f"{o.get('carbon_footprint')} kg",
+        }
+        for o in data.get("items") or []
+    ]
+    return page(
+        request,
+        "admin/orders.html",
+        principal,
+        "orders",
+        rows=rows,
+        status=status,
+        number=number,
+        columns=[
+            ("order_number", t("code")),
+            ("created", t("date")),
+            ("status", t("status")),
+            ("total", t("total")),
+            ("co2", t("carbon_footprint")),
+        ],
+        links={"order_number": "/admin/pedidos/{id}"},
+        next_url=_next_url(request, data.get("next_cursor"), status=status, number=number),
+    )
+
+
+@router.get("/admin/pedidos/{order_id}")
+async def order_detail(request: Request, order_id: uuid.UUID) -> Response:
+    principal = await staff(request, "manage_orders")
+    async with uow_for(request, read_only=True) as uow:
+        order = await backend.call("orders", ("order_detail",), uow, order_id)
+    return page(
+        request,
+        "admin/order.html",
+        principal,
+        "orders",
+        order=order,
+        next_statuses=ORDER_NEXT.get(str(order.get("status")), []),
+        can_refund=principal.can("handle_payments") or principal.can("manage_orders"),
+    )
+
+
+@router.post("/admin/pedidos/{order_id}/situacao")
+async def order_status(request: Request, order_id: uuid.UUID) -> Response:
+    form = await form_with_csrf(request)
+    principal = await staff(request, "manage_orders")
+    async with uow_for(request) as uow:
+        await backend.call(
+            "orders",
+            ("advance",),
+            uow,
+            order_id,
+            _s(form, "status", 40),
+            actor=str(principal.user_id),
+            reason=_s(form, "reason") or None,
+            carrier=_s(form, "carrier", 60) or None,
+            tracking_code=_s(form, "tracking_code", 60) or None,
+            tracking_url=None,
+            raw=True,
+        )
+        await uow.commit()
+    return redirect(f"/admin/pedidos/{order_id}?ok=saved")
+
+
+@router.post("/admin/pedidos/{order_id}/cancelar")
+async def order_cancel(request: Request, order_id: uuid.UUID) -> Response:
+    form = await form_with_csrf(request)
+    principal = await staff(request, "manage_orders")
+    container = request.app.state.container
+    await backend.call(
+        "orders",
+        ("cancel",),
+        container,
+        request.state.tenant.id,
+        order_id,
+        principal=principal,
+        reason=_s(form, "reason") or "cancelled by staff",
+        as_admin=True,
+    )
+    return redirect(f"/admin/pedidos/{order_id}?ok=saved")
+
+
+@router.post("/admin/pedidos/{order_id}/reembolsar")
+async def order_refund(request: Request, order_id: uuid.UUID) -> Response:
+    form = await form_with_csrf(request)
+    principal = await staff(request, "manage_orders")
+    raw = _s(form, "amount", 20).replace(",", ".")
+    amount: Decimal | None = None
+    if raw:
+        try:
+            amount = Decimal(raw)
+        except ArithmeticError as exc:
+            raise InvalidInput("amount must be a number", code="invalid_amount") from exc
+        if not amount.is_finite():
+            raise InvalidInput("amount must be a number", code="invalid_amount")
+    key = _s(form, "idempotency_key", 100) or f"web:{uuid.uuid4()}"
+    await backend.call(
+        "orders",
+        ("refund",),
+        request.app.state.container,
+        request.state.tenant.id,
+        order_id,
+        amount,
+        key=key,
+        actor=str(principal.user_id),
+        reason=_s(form, "reason") or "refund by staff",
+    )
+    return redirect(f"/admin/pedidos/{order_id}?ok=saved")
+
+
+# -- payments ----------------------------------------------------------------------------------
+@router.get("/admin/pagamentos")
+async def payments(request: Request) -> Response:
+    principal = await staff(request, "handle_payments")
+    t = i18n.translator(i18n.negotiate(request))
+    names = ("list_payments", "recent_payments")
+    if not backend.has("payments", *names):
+        return page(request, "admin/table.html", principal, "payments", unavailable=True, rows=[], columns=[])
+    async with uow_for(request, read_only=True) as uow:
+        found = await backend.call("payments", names, uow, limit=100)
+    rows = found.get("items", []) if isinstance(found, dict) else found
+    for r in rows:
+        r["amount_brl"] = brl(r.get("captured_amount") or r.get("authorized_amount") or r.get("amount") or 0)
+    columns = [
+        ("order_id", t("orders")),
+        ("method", t("method")),
+        ("gateway", "Gateway"),
+        ("status", t("status")),
+        ("amount_brl", t("amount")),
+        ("card_last4", "****"),
+    ]
+    return page(request, "admin/table.html", principal, "payments", rows=rows, columns=columns)
+
+
+# -- notifications and dead letters ------------------------------------------------------------
+@router.get("/admin/notificacoes")
+async def notifications(request: Request) -> Response:
+    principal = await staff(request, "admin")
+    t = i18n.translator(i18n.negotiate(request))
+    names = ("list_outbox", "list_messages", "outbox", "recent_messages")
+    if not backend.has("notifications", *names):
+        return page(request, "admin/table.html", principal, "notifications", unavailable=True, rows=[], columns=[])
+    async with uow_for(request, read_only=True) as uow:
+        found = await backend.call("notifications", names, uow, limit=100)
+    rows = found.get("items", []) if isinstance(found, dict) else found
+    lang = i18n.negotiate(request)
+    for r in rows:
+        r["created"] = local_dt(r.get("created_at"), lang=lang)
+    columns = [
+        ("created", t("created")),
+        ("channel", t("channel")),
+        ("recipient", t("recipient_short")),
+        ("template", "Template"),
+        ("subject", "Assunto / Subject"),
+        ("status", t("status")),
+    ]
+    return page(request, "admin/table.html", principal, "notifications", rows=rows, columns=columns)
+
+
+@router.get("/admin/eventos")
+async def dead_letters(request: Request) -> Response:
+    """Events whose consumer gave up after its retries (the kernel's ``dead_letters``), this tenant only."""
+    principal = await staff(request, "admin")
+    container = request.app.state.container
+    tenant_id = request.state.tenant.id
+    show_resolved = request.query_params.get("resolved") == "1"
+    q = select(DeadLetter).where(DeadLetter.tenant_id == tenant_id)
+    if not show_resolved:
+        q = q.where(DeadLetter.resolved_at.is_(None))
+    async with container.db.session(None, read_only=True) as s:
+        found = list((await s.scalars(q.order_by(DeadLetter.created_at.desc()).limit(200))).all())
+        total = await s.scalar(
+            select(func.count())
+            .select_from(DeadLetter)
+            .where(DeadLetter.tenant_id == tenant_id, DeadLetter.resolved_at.is_(None))
+        )
+    lang = i18n.negotiate(request)
+    t = i18n.translator(lang)
+    rows = [
+        {
+            "id": d.id,
+            "created": local_dt(d.created_at, lang=lang),
+            "consumer": d.consumer,
+            "type": d.type,
+            "topic": d.topic,
+            "event_id": str(d.event_id),
+            "attempts": d.attempts,
+            "error": (d.error or "")[:300],
+        }
+        for d in found
+    ]
+    columns = [
+        ("created", t("created")),
+        ("consumer", t("consumer")),
+        ("type", t("event_type")),
+        ("event_id", "Event id"),
+        ("attempts", t("attempts")),
+        ("error", t("error_message")),
+    ]
+    return page(
+        request, "admin/deadletters.html", principal, "dead_letters", rows=rows, columns=columns, open_count=total or 0
+    )

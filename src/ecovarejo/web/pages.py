@@ -62,8 +62,8 @@ def _error_page(request: Request, exc: DomainError) -> Response:
         return response
     t = i18n.translator(i18n.negotiate(request))
     title = t("not_found") if isinstance(exc, NotFound) else t("error")
-    if exc.code == "csrf_failed":
-        detail = t("csrf_failed")
+    if exc.code in ("csrf_failed", "staff_mfa_required"):
+        detail = t(exc.code)
     elif isinstance(exc, Forbidden) and request.url.path.startswith("/admin"):
         detail = t("staff_only")
     else:

@@ -19,7 +19,4 @@ async def web(container: Container) -> AsyncIterator[httpx.AsyncClient]:
         yield c
 
 
-def csrf_from(html: str) -> str:
-    marker = 'name="csrf_token" value="'
-    start = html.index(marker) + len(marker)
-    return html[start : html.index('"', start)]
+from .helpers import csrf_from  # noqa: E402,F401  (re-exported for the tests)

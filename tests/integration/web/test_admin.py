@@ -1,0 +1,124 @@
+"""The admin panel: staff only, MFA required, each area behind its permission; inventory, customers,
+dead letters of this tenant only."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+
+import httpx
+
+from ecovarejo.core.container import Container
+from ecovarejo.core.models import DEFAULT_TENANT_ID, DeadLetter
+from tests.support import bearer, make_tenant, token_for
+
+from .helpers import csrf_from, make_staff, register
+
+
+async def test_the_anonymous_go_to_the_staff_sign_in_and_customers_are_refused(web: httpx.AsyncClient) -> None:
+    r = await web.get("/admin/estoque")
+    assert r.status_code == 303 and r.headers["location"] == "/admin/entrar?next=/admin/estoque"
+    page = await web.get("/admin/entrar")
+    assert page.status_code == 200 and 'action="/admin/entrar"' in page.text
+    await register(web, "cliente@example.com")
+    refused = await web.get("/admin")
+    assert refused.status_code == 403
+    assert "restrita à equipe" in refused.text
+
+
+async def test_staff_must_have_mfa_on(web: httpx.AsyncClient, container: Container) -> None:
+    await make_staff(web, container, "sem-mfa@example.com", mfa=False)
+    r = await web.get("/admin")
+    assert r.status_code == 403
+    assert "verificação em duas etapas" in r.text
+
+
+async def test_each_area_needs_its_permission_and_the_menu_shows_only_those(
+    web: httpx.AsyncClient, container: Container
+) -> None:
+    await make_staff(web, container, "atende@example.com", user_type="customer", permissions=("manage_users",))
+    home = await web.get("/admin")
+    assert home.status_code == 200
+    assert 'href="/admin/clientes"' in home.text
+    assert 'href="/admin/estoque"' not in home.text and 'href="/admin/eventos"' not in home.text
+    assert (await web.get("/admin/clientes")).status_code == 200
+    for path in ("/admin/estoque", "/admin/pedidos", "/admin/eventos", "/admin/pagamentos"):
+        assert (await web.get(path)).status_code == 403, path
+
+
+async def test_admin_dashboard_and_inventory_adjustment(web: httpx.AsyncClient, container: Container) -> None:
+    await make_staff(web, container, "admin@example.com")
+    root = token_for(container, DEFAULT_TENANT_ID, "admin")
+    r = await web.post(
+        "/api/v1/admin/inventory/warehouses", json={"code": "SP1", "name": "São Paulo"}, headers=bearer(root)
+    )
+    assert r.status_code == 201, r.text
+    page = await web.get("/admin/estoque")
+    assert page.status_code == 200 and "SP1" in page.text
+    ok = await web.post(
+        "/admin/estoque/ajustar",
+        data={
+            "csrf_token": csrf_from(page.text),
+            "sku": "ECO-TSHIRT-001-M",
+            "warehouse": "SP1",
+            "delta": "3",
+            "reorder_level": "5",
+        },
+    )
+    assert ok.status_code == 303, ok.text
+    detail = await web.get("/admin/estoque?sku=ECO-TSHIRT-001-M")
+    assert re.search(r"<td>SP1</td><td>3</td><td>0</td><td>3</td><td>5</td>", detail.text), detail.text
+    too_much = await web.post(
+        "/admin/estoque/ajustar",
+        data={"csrf_token": csrf_from(page.text), "sku": "ECO-TSHIRT-001-M", "warehouse": "SP1", "delta": "-10"},
+    )
+    assert too_much.status_code == 409
+    dash = await web.get("/admin")
+    assert dash.status_code == 200
+    # 3 available at a reorder level of 5: low stock, charted from a JSON block (no inline script)
+    spec = re.search(r'<script type="application/json" id="data-low">(.*?)</script>', dash.text, re.S)
+    assert spec, dash.text
+    data = json.loads(spec.group(1))
+    assert data["labels"] == ["ECO-TSHIRT-001-M (SP1)"] and data["values"] == [3.0]
+    assert '<script src="/static/vendor/chart.umd.min.js' in dash.text
+
+
+async def test_customers_list_and_deactivate(web: httpx.AsyncClient, container: Container) -> None:
+    await make_staff(web, container, "chefe@example.com")
+    other = httpx.AsyncClient(transport=web._transport, base_url="https://testserver")
+    async with other:
+        await register(other, "fulano@example.com", first_name="Fulano")
+    page = await web.get("/admin/clientes?q=fulano")
+    assert "fulano@example.com" in page.text and "chefe@example.com" not in page.text
+    action = re.search(r'action="(/admin/clientes/[0-9a-f-]+/desativar)"', page.text)
+    assert action
+    r = await web.post(action.group(1), data={"csrf_token": csrf_from(page.text)})
+    assert r.status_code == 303
+    after = await web.get("/admin/clientes?q=fulano")
+    assert re.search(r'action="/admin/clientes/[0-9a-f-]+/ativar"', after.text)
+
+
+async def test_dead_letters_of_this_tenant_only(web: httpx.AsyncClient, container: Container) -> None:
+    other_tenant = await make_tenant(container)
+    async with container.db.system_session() as s:
+        for tenant, kind in ((DEFAULT_TENANT_ID, "order.placed"), (other_tenant, "secret.other.tenant")):
+            s.add(
+                DeadLetter(
+                    consumer="notifications.order",
+                    event_id=uuid.uuid4(),
+                    tenant_id=tenant,
+                    topic="order-events",
+                    type=kind,
+                    envelope={},
+                    error="SMTP down",
+                    attempts=5,
+                )
+            )
+        await s.commit()
+    await make_staff(web, container, "ops@example.com")
+    page = await web.get("/admin/eventos")
+    assert page.status_code == 200
+    assert "order.placed" in page.text and "SMTP down" in page.text
+    assert "secret.other.tenant" not in page.text
+    assert '<strong id="dead-letter-count">1</strong>' in page.text
