@@ -1,0 +1,246 @@
+"""Checkout: a saga with compensation, run under an ``Idempotency-Key`` by the API.
+
+1. price the cart from the catalog, check coupons (read-only)
+2. **reserve** stock (short transaction, row locks in primary-key order) — commit
+3. **authorize** the payment (network; no transaction open). Declined / no answer -> release the
+   reservation (and record the declined payment) -> 402
+4. **create the order** (awaiting_payment), claim coupon uses, **commit the stock**, record the
+   authorization, emit ``order.placed`` — commit. Any failure -> void the authorization, release
+   the reservation
+5. **capture** (network) -> record it, order ``paid``, emit ``order.paid`` — commit. A failed capture
+   cancels the order (stock back, authorization voided).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import structlog
+
+from ecovarejo.core.auth import Principal
+from ecovarejo.core.errors import DomainError, InvalidInput
+from ecovarejo.core.uow import UnitOfWork
+from ecovarejo.inventory import service as inventory
+from ecovarejo.payments import service as payments
+from ecovarejo.payments.gateway import GatewayError, GatewayResult
+
+from . import coupons as coupon_rules
+from . import lifecycle
+from . import repository as repo
+from .models import Order, OrderItem
+from .pricing import Quote
+from .service import OrdersPorts, customer_of, order_detail, quote_for
+
+log = structlog.get_logger("ecovarejo.orders.checkout")
+
+_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
+
+
+def new_order_number(now_yymmdd: str) -> str:
+    """``EV-YYMMDD-XXXXXXXX``: readable over the phone, 40 random bits per day (unique per tenant by constraint)."""
+    return f"EV-{now_yymmdd}-{''.join(secrets.choice(_ALPHABET) for _ in range(8))}"
+
+
+@dataclass(frozen=True)
+class CheckoutRequest:
+    lines: dict[str, int]
+    coupons: list[str]
+    shipping_address: dict[str, Any]
+    billing_address: dict[str, Any] | None
+    payment_method: str
+    payment_source: str
+    eco_packaging: bool = True
+    notes: str | None = None
+
+
+def _key(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:48]
+
+
+async def place_order(
+    container: Any, ports: OrdersPorts, tenant_id: uuid.UUID, principal: Principal, req: CheckoutRequest, *, key: str
+) -> dict[str, Any]:
+    actor = str(principal.user_id)
+    if not req.lines:
+        raise InvalidInput("the cart is empty", code="cart_empty")
+    state = str(req.shipping_address.get("state", ""))
+    # 1. price and check (no locks)
+    async with container.uow(tenant_id, read_only=True) as uow:
+        customer = await customer_of(uow, principal)
+        q, _ = await quote_for(
+            uow, ports, req.lines, req.coupons, customer=customer, state=state, eco_packaging=req.eco_packaging,
+            strict=True,
+        )  # fmt: skip
+    money_key = _key(str(tenant_id), actor, key)
+    # 2. reserve
+    async with container.uow(tenant_id, actor=actor) as uow:
+        reservation_id = await inventory.reserve(
+            uow,
+            {ln.sku: ln.quantity for ln in q.lines},
+            reference=f"checkout:{money_key}",
+            now=ports.now(),
+            actor=actor,
+        )
+        await uow.commit()
+    # 3. authorize (outside any transaction)
+    gateway = payments.gateway_of(container)
+    result: GatewayResult | None = None
+    if q.total > 0:
+        try:
+            result = await payments.gateway_authorize(
+                gateway, amount=q.total, currency=q.currency, source=req.payment_source, idempotency_key=money_key
+            )
+        except GatewayError as exc:
+            log.warning("payment_unavailable", error=str(exc))
+            await _release(container, tenant_id, reservation_id, actor, "payment unavailable")
+            raise payments.PaymentUnavailable(
+                "the payment provider did not answer; no money was taken, please try again"
+            ) from exc
+        if not result.ok:
+            async with container.uow(tenant_id, actor=actor) as uow:
+                await inventory.release_reservation(uow, reservation_id, reason="payment declined", actor=actor)
+                await payments.record_authorization(
+                    uow, result, gateway=gateway.name, amount=q.total, currency=q.currency,
+                    method=req.payment_method, source=req.payment_source, idempotency_key=money_key, actor=actor,
+                )  # fmt: skip
+                await uow.commit()
+            raise payments.PaymentDeclined(result.message or "payment declined", extra={"decline_code": result.code})
+    # 4. create the order, commit the stock
+    try:
+        async with container.uow(tenant_id, actor=actor) as uow:
+            order = await _create(uow, q, req, customer, reservation_id, actor, ports)
+            await coupon_rules.claim(uow, q.discounts, user_id=principal.user_id, order_id=order.id)
+            await inventory.commit_reservation(uow, reservation_id, actor=actor)
+            payment_id = None
+            if result is not None:
+                payment = await payments.record_authorization(
+                    uow, result, gateway=gateway.name, amount=q.total, currency=q.currency,
+                    method=req.payment_method, source=req.payment_source, idempotency_key=money_key,
+                    order_id=order.id, actor=actor,
+                )  # fmt: skip
+                payment_id = payment.id
+                order.payment_id = payment.id
+            order = await lifecycle.transition(uow, order, "awaiting_payment", actor=actor, reason="checkout",
+                                               payment_id=payment_id)  # fmt: skip
+            order_id = order.id
+            await uow.commit()
+    except BaseException:
+        if result is not None and result.reference:
+            try:
+                await gateway.void(result.reference, idempotency_key=f"{money_key}:void")
+            except GatewayError:
+                log.exception("void_failed", reference=result.reference)
+        await _release(container, tenant_id, reservation_id, actor, "checkout failed")
+        raise
+    # 5. capture, order paid
+    captured_ok = True
+    if result is not None and payment_id is not None:
+        cap_key = f"{money_key}:capture"
+        try:
+            cap = await payments.gateway_capture(gateway, result.reference or "", q.total, cap_key)
+        except GatewayError:
+            cap = GatewayResult(False, result.reference, "failed", q.total, "gateway_unavailable")
+        async with container.uow(tenant_id, actor=actor) as uow:
+            await payments.record_capture(uow, payment_id, cap, q.total, cap_key, actor=actor)
+            order_row = await repo.get_order(uow, order_id)
+            assert order_row is not None
+            if cap.ok:
+                await lifecycle.transition(uow, order_row, "paid", actor="system:payments", reason="payment captured")
+            else:
+                captured_ok = False
+                await lifecycle.transition(uow, order_row, "cancelled", actor="system:payments",
+                                           reason=f"capture failed: {cap.code}")  # fmt: skip
+                await inventory.restock_reservation(uow, reservation_id, reason="capture failed", actor=actor)
+                await coupon_rules.unclaim(uow, order_id)
+            await uow.commit()
+        if not captured_ok:
+            await payments.void(container, tenant_id, payment_id, key=f"{money_key}:void")
+            raise payments.PaymentDeclined("the payment could not be captured", extra={"decline_code": cap.code})
+    else:
+        async with container.uow(tenant_id, actor=actor) as uow:
+            order_row = await repo.get_order(uow, order_id)
+            assert order_row is not None
+            await lifecycle.transition(uow, order_row, "paid", actor="system", reason="nothing to pay")
+            await uow.commit()
+    async with container.uow(tenant_id, read_only=True) as uow:
+        return await order_detail(uow, order_id)
+
+
+async def _release(container: Any, tenant_id: uuid.UUID, reservation_id: uuid.UUID, actor: str, why: str) -> None:
+    try:
+        async with container.uow(tenant_id, actor=actor) as uow:
+            await inventory.release_reservation(uow, reservation_id, reason=why, actor=actor)
+            await uow.commit()
+    except Exception:  # the expiry job releases it later anyway
+        log.exception("release_failed", reservation_id=str(reservation_id))
+
+
+async def _create(
+    uow: UnitOfWork,
+    q: Quote,
+    req: CheckoutRequest,
+    customer: Any,
+    reservation_id: uuid.UUID,
+    actor: str,
+    ports: OrdersPorts,
+) -> Order:
+    now = ports.now()
+    for _attempt in range(5):
+        number = new_order_number(now.strftime("%y%m%d"))
+        if await repo.order_by_number(uow, number) is None:
+            break
+    else:  # pragma: no cover - 40 random bits per day
+        raise DomainError("could not allocate an order number", code="order_number_exhausted", status=409)
+    order = Order(
+        order_number=number,
+        user_id=customer.user_id,
+        status="pending",
+        currency=q.currency,
+        subtotal=q.subtotal,
+        discount_amount=q.discount_amount,
+        loyalty_discount=q.loyalty_discount,
+        tax_amount=q.tax_amount,
+        tax_included=q.tax_included,
+        shipping_cost=q.shipping_cost,
+        total_amount=q.total,
+        refunded_amount=Decimal("0"),
+        shipping_address=req.shipping_address,
+        billing_address=req.billing_address,
+        shipping_state=q.state or "",
+        carbon_footprint=q.carbon_footprint_kg,
+        sustainability_score=q.sustainability_score,
+        eco_packaging=q.eco_packaging,
+        email=customer.email,
+        first_name=customer.first_name,
+        locale=customer.locale,
+        coupon_codes=[d.code for d in q.discounts],
+        reservation_id=reservation_id,
+        notes=req.notes,
+    )
+    repo.add(uow, order)
+    await uow.flush()
+    lifecycle.record(uow, order, None, "pending", actor, "checkout")
+    for ln in q.lines:
+        repo.add(
+            uow,
+            OrderItem(
+                order_id=order.id,
+                product_id=ln.product_id,
+                variant_id=ln.variant_id,
+                sku=ln.sku,
+                name=ln.name[:300],
+                quantity=ln.quantity,
+                unit_price=ln.unit_price,
+                line_total=ln.line_total,
+                carbon_footprint_kg=ln.carbon_footprint_kg,
+                sustainability_score=ln.sustainability_score,
+                certified=ln.certified,
+            ),
+        )
+    await uow.flush()
+    return order

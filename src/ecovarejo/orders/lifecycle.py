@@ -1,0 +1,143 @@
+"""The order state machine, its history, and the ``order-events`` it emits.
+
+    pending -> awaiting_payment -> paid -> fulfilling -> shipped -> delivered -> return_requested -> returned
+    cancel: from pending, awaiting_payment, paid, fulfilling
+    refunds: full -> refunded (terminal); partial -> partially_refunded (after delivery/return) or the
+    amount only is recorded (before delivery)
+
+Every change is a compare-and-set on the status (two racing transitions cannot both win) plus one
+history row (who, when, why).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from ecovarejo.core.errors import Conflict
+from ecovarejo.core.uow import UnitOfWork
+
+from . import repository as repo
+from .models import Order, OrderItem, OrderStatusChange
+
+TOPIC = "order-events"
+STATUSES = (
+    "pending",
+    "awaiting_payment",
+    "paid",
+    "fulfilling",
+    "shipped",
+    "delivered",
+    "return_requested",
+    "returned",
+    "partially_refunded",
+    "refunded",
+    "cancelled",
+)
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "pending": frozenset({"awaiting_payment", "cancelled"}),
+    "awaiting_payment": frozenset({"paid", "cancelled"}),
+    "paid": frozenset({"fulfilling", "cancelled", "refunded"}),
+    "fulfilling": frozenset({"shipped", "cancelled", "refunded"}),
+    "shipped": frozenset({"delivered", "refunded"}),
+    "delivered": frozenset({"return_requested", "partially_refunded", "refunded"}),
+    "return_requested": frozenset({"returned", "delivered", "partially_refunded", "refunded"}),
+    "returned": frozenset({"partially_refunded", "refunded"}),
+    "partially_refunded": frozenset({"partially_refunded", "refunded", "return_requested", "returned"}),
+    "refunded": frozenset(),
+    "cancelled": frozenset(),
+}
+#: Statuses a customer may cancel from (before fulfilment starts).
+CUSTOMER_CANCELLABLE = frozenset({"pending", "awaiting_payment", "paid"})
+ADMIN_CANCELLABLE = frozenset({"pending", "awaiting_payment", "paid", "fulfilling"})
+#: Event emitted on entering a status.
+EVENTS = {
+    "awaiting_payment": "order.placed",
+    "paid": "order.paid",
+    "cancelled": "order.cancelled",
+    "shipped": "order.shipped",
+    "delivered": "order.delivered",
+}
+
+
+def can(from_status: str, to_status: str) -> bool:
+    return to_status in TRANSITIONS.get(from_status, frozenset())
+
+
+def event_data(order: Order, items: list[OrderItem], **extra: Any) -> dict[str, Any]:
+    """The ``data`` of every order event (documented in docs/events.md, "order-events")."""
+    return {
+        "order_id": str(order.id),
+        "order_number": order.order_number,
+        "user_id": str(order.user_id),
+        "email": order.email,
+        "first_name": order.first_name,
+        "locale": order.locale,
+        "status": order.status,
+        "total": str(order.total_amount),
+        "currency": order.currency,
+        "carbon_footprint_kg": str(order.carbon_footprint),
+        "sustainability_score": order.sustainability_score,
+        "items": [
+            {
+                "product_id": str(i.product_id) if i.product_id else None,
+                "sku": i.sku,
+                "name": i.name,
+                "quantity": i.quantity,
+                "unit_price": str(i.unit_price),
+            }
+            for i in items
+        ],
+        **extra,
+    }
+
+
+def record(
+    uow: UnitOfWork, order: Order, from_status: str | None, to_status: str, actor: str | None, reason: str | None
+) -> None:
+    repo.add(
+        uow,
+        OrderStatusChange(
+            order_id=order.id, from_status=from_status, to_status=to_status, actor=actor, reason=(reason or None)
+        ),
+    )
+
+
+async def transition(
+    uow: UnitOfWork,
+    order: Order,
+    to_status: str,
+    *,
+    actor: str | None,
+    reason: str | None = None,
+    extra_event: dict[str, Any] | None = None,
+    **values: Any,
+) -> Order:
+    """Move ``order`` to ``to_status`` (illegal or lost races -> 409), write history, emit the event."""
+    from_status = order.status
+    if not can(from_status, to_status):
+        raise Conflict(
+            f"an order that is {from_status} cannot become {to_status}",
+            code="illegal_transition",
+            extra={"from": from_status, "to": to_status},
+        )
+    if not await repo.move_status(uow, order.id, from_status, to_status, **values):
+        raise Conflict("the order changed meanwhile; reload and retry", code="order_changed")
+    fresh = await repo.get_order(uow, order.id)
+    assert fresh is not None
+    record(uow, fresh, from_status, to_status, actor, reason)
+    event = EVENTS.get(to_status)
+    if event:
+        items = await repo.items(uow, [fresh.id])
+        uow.emit(TOPIC, event, event_data(fresh, items, **(extra_event or {})), subject=str(fresh.id))
+    await uow.flush()
+    return fresh
+
+
+def emit_refunded(uow: UnitOfWork, order: Order, items: list[OrderItem], amount: Decimal, reason: str | None) -> None:
+    uow.emit(
+        TOPIC,
+        "order.refunded",
+        event_data(order, items, amount=str(amount), refunded_total=str(order.refunded_amount), reason=reason),
+        subject=str(order.id),
+    )

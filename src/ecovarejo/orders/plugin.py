@@ -1,0 +1,25 @@
+"""The orders context plugged into the platform: cart store, catalog port, pricing table."""
+
+from __future__ import annotations
+
+from ecovarejo.core.container import Container
+from ecovarejo.core.plugins import ContextSpec
+
+from .api import admin, router
+from .cart import MemoryCartStore, RedisCartStore
+from .catalog import ProductsCatalog
+from .pricing import PricingConfig
+from .seed import seed_demo
+from .service import OrdersPorts
+
+
+def install(container: Container) -> None:
+    carts = RedisCartStore(container.redis) if container.redis is not None else MemoryCartStore()
+    container.ports.setdefault("catalog", ProductsCatalog())
+    container.ports.setdefault("pricing", PricingConfig())
+    container.ports["orders"] = OrdersPorts(
+        carts=carts, catalog=container.ports["catalog"], pricing=container.ports["pricing"], container=container
+    )
+
+
+CONTEXT = ContextSpec(name="orders", routers=[router, admin], install=install, seed_demo=seed_demo, seed_order=31)

@@ -1,0 +1,206 @@
+"""Pricing: subtotal, discounts, shipping, tax and total, plus the order's carbon footprint and score.
+
+Exact ``Decimal`` arithmetic throughout; rounding happens once per figure, half-up to the centavo
+(:data:`ecovarejo.core.money.ROUNDING`). Prices are tax-inclusive by default (as shown on Brazilian
+price tags): the tax is computed *inside* the total (``taxable × rate / (1 + rate)``) and shown, not
+added. With ``tax_inclusive=False`` it is added on top.
+
+Shipping is a per-state table until the logistics context exists; free above a threshold or with a
+free-shipping coupon. Carbon: each product's footprint × quantity, plus a per-state transport
+estimate and the packaging (smaller with eco packaging).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from ecovarejo.core.errors import InvalidInput
+from ecovarejo.core.money import quantize
+
+ZERO = Decimal("0")
+REGION = {
+    "SP": "SP",
+    **dict.fromkeys(("RJ", "MG", "ES"), "SE"),
+    **dict.fromkeys(("PR", "SC", "RS"), "S"),
+    **dict.fromkeys(("DF", "GO", "MT", "MS"), "CO"),
+    **dict.fromkeys(("BA", "SE", "AL", "PE", "PB", "RN", "CE", "PI", "MA"), "NE"),
+    **dict.fromkeys(("PA", "AM", "AP", "RR", "RO", "AC", "TO"), "N"),
+}
+STATES = tuple(sorted(REGION))
+_SHIPPING_BY_REGION = {"SP": "14.90", "SE": "19.90", "S": "24.90", "CO": "29.90", "NE": "34.90", "N": "44.90"}
+_SHIPPING_CARBON_BY_REGION = {"SP": "0.80", "SE": "1.20", "S": "1.60", "CO": "2.00", "NE": "2.60", "N": "3.40"}
+#: Internal ICMS rates by state (percent), the default tax table; tenants may override.
+ICMS = {
+    "AC": "19", "AL": "19", "AM": "20", "AP": "18", "BA": "20.5", "CE": "20", "DF": "20", "ES": "17",
+    "GO": "19", "MA": "22", "MG": "18", "MS": "17", "MT": "17", "PA": "19", "PB": "20", "PE": "20.5",
+    "PI": "21", "PR": "19.5", "RJ": "22", "RN": "18", "RO": "19.5", "RR": "20", "RS": "17", "SC": "17",
+    "SE": "19", "SP": "18", "TO": "20",
+}  # fmt: skip
+
+
+@dataclass
+class PricingConfig:
+    shipping_by_state: dict[str, Decimal] = field(
+        default_factory=lambda: {uf: Decimal(_SHIPPING_BY_REGION[r]) for uf, r in REGION.items()}
+    )
+    shipping_carbon_kg: dict[str, Decimal] = field(
+        default_factory=lambda: {uf: Decimal(_SHIPPING_CARBON_BY_REGION[r]) for uf, r in REGION.items()}
+    )
+    #: Percent per state.
+    tax_rates: dict[str, Decimal] = field(default_factory=lambda: {uf: Decimal(v) for uf, v in ICMS.items()})
+    tax_inclusive: bool = True
+    free_shipping_over: Decimal | None = Decimal("299.00")
+    packaging_carbon_kg: Decimal = Decimal("0.30")
+    eco_packaging_carbon_kg: Decimal = Decimal("0.10")
+    max_line_quantity: int = 20
+    max_lines: int = 50
+    currency: str = "BRL"
+
+
+@dataclass(frozen=True)
+class PricedLine:
+    sku: str
+    product_id: Any
+    variant_id: Any
+    name: str
+    quantity: int
+    unit_price: Decimal
+    line_total: Decimal
+    category_path: tuple[str, ...]
+    certified: bool
+    carbon_footprint_kg: Decimal
+    sustainability_score: Decimal
+    image_url: str | None = None
+    slug: str | None = None
+
+
+@dataclass(frozen=True)
+class Discount:
+    code: str
+    kind: str
+    amount: Decimal
+    free_shipping: bool = False
+
+
+@dataclass(frozen=True)
+class Quote:
+    lines: tuple[PricedLine, ...]
+    subtotal: Decimal
+    discount_amount: Decimal
+    discounts: tuple[Discount, ...]
+    loyalty_discount: Decimal
+    shipping_cost: Decimal
+    tax_rate: Decimal
+    tax_amount: Decimal
+    tax_included: bool
+    total: Decimal
+    currency: str
+    state: str | None
+    carbon_footprint_kg: Decimal
+    sustainability_score: int
+    eco_packaging: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "subtotal": str(self.subtotal),
+            "discount_amount": str(self.discount_amount),
+            "discounts": [{"code": d.code, "kind": d.kind, "amount": str(d.amount)} for d in self.discounts],
+            "loyalty_discount": str(self.loyalty_discount),
+            "shipping_cost": str(self.shipping_cost),
+            "tax_rate": str(self.tax_rate),
+            "tax_amount": str(self.tax_amount),
+            "tax_included": self.tax_included,
+            "total": str(self.total),
+            "currency": self.currency,
+            "state": self.state,
+            "carbon_footprint_kg": str(self.carbon_footprint_kg),
+            "sustainability_score": self.sustainability_score,
+            "eco_packaging": self.eco_packaging,
+        }
+
+
+def check_state(state: str | None) -> str | None:
+    if state is None:
+        return None
+    uf = state.strip().upper()
+    if uf not in REGION:
+        raise InvalidInput(f"unknown Brazilian state {state!r}", code="invalid_state")
+    return uf
+
+
+def eligible_subtotal(lines: Iterable[PricedLine], category_ids: Sequence[str], certified_only: bool) -> Decimal:
+    total = ZERO
+    for ln in lines:
+        if category_ids and not set(category_ids) & set(ln.category_path):
+            continue
+        if certified_only and not ln.certified:
+            continue
+        total += ln.line_total
+    return total
+
+
+def coupon_amount(kind: str, value: Decimal, base: Decimal) -> Decimal:
+    """What one coupon takes off ``base`` (the eligible subtotal), rounded half-up to the centavo."""
+    if kind == "percent":
+        return min(base, (base * value / Decimal(100)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    if kind == "fixed":
+        return min(base, quantize(value))
+    return ZERO
+
+
+def quote(
+    lines: Sequence[PricedLine],
+    *,
+    config: PricingConfig,
+    state: str | None,
+    discounts: Sequence[Discount] = (),
+    loyalty_discount: Decimal = ZERO,
+    eco_packaging: bool = True,
+) -> Quote:
+    state = check_state(state)
+    subtotal = quantize(sum((ln.line_total for ln in lines), ZERO))
+    discount = min(subtotal, quantize(sum((d.amount for d in discounts), ZERO)))
+    loyalty = min(subtotal - discount, quantize(loyalty_discount))
+    goods = subtotal - discount - loyalty
+    free_shipping = any(d.free_shipping for d in discounts) or (
+        config.free_shipping_over is not None and subtotal >= config.free_shipping_over
+    )
+    shipping = ZERO
+    if state and lines and not free_shipping:
+        shipping = quantize(config.shipping_by_state.get(state, ZERO))
+    rate = config.tax_rates.get(state, ZERO) if state else ZERO
+    taxable = goods + shipping
+    if config.tax_inclusive:
+        tax = quantize(taxable * rate / (Decimal(100) + rate)) if rate else ZERO
+        total = taxable
+    else:
+        tax = quantize(taxable * rate / Decimal(100))
+        total = taxable + tax
+    units = sum(ln.quantity for ln in lines)
+    carbon = sum((ln.carbon_footprint_kg * ln.quantity for ln in lines), ZERO)
+    if lines:
+        carbon += config.shipping_carbon_kg.get(state, ZERO) if state else ZERO
+        carbon += config.eco_packaging_carbon_kg if eco_packaging else config.packaging_carbon_kg
+    weighted = sum((ln.sustainability_score * ln.quantity for ln in lines), ZERO)
+    # Product scores are 0-10; the order's is their unit-weighted mean on a 0-100 integer scale.
+    score = int((weighted * 10 / units).quantize(Decimal("1"), rounding=ROUND_HALF_UP)) if units else 0
+    return Quote(
+        lines=tuple(lines),
+        subtotal=subtotal,
+        discount_amount=discount,
+        discounts=tuple(discounts),
+        loyalty_discount=loyalty,
+        shipping_cost=shipping,
+        tax_rate=rate,
+        tax_amount=tax,
+        tax_included=config.tax_inclusive,
+        total=quantize(total),
+        currency=config.currency,
+        state=state,
+        carbon_footprint_kg=quantize(carbon),
+        sustainability_score=score,
+        eco_packaging=eco_packaging,
+    )

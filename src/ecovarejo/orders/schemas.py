@@ -1,0 +1,94 @@
+"""Request bodies of the orders API (responses are the service's plain dicts)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+
+from pydantic import BaseModel, Field, field_validator
+
+from .pricing import REGION
+
+
+class CartItemIn(BaseModel):
+    sku: str = Field(min_length=1, max_length=64)
+    quantity: int = Field(default=1, ge=1, le=1000)
+
+
+class CartQuantityIn(BaseModel):
+    quantity: int = Field(ge=0, le=1000)
+
+
+class CouponCodeIn(BaseModel):
+    code: str = Field(min_length=1, max_length=40)
+
+
+class Address(BaseModel):
+    recipient: str = Field(min_length=1, max_length=200)
+    street: str = Field(min_length=1, max_length=200)
+    number: str = Field(min_length=1, max_length=20)
+    complement: str | None = Field(default=None, max_length=100)
+    district: str | None = Field(default=None, max_length=100)
+    city: str = Field(min_length=1, max_length=100)
+    state: str = Field(min_length=2, max_length=2)
+    postal_code: str = Field(pattern=r"^\d{5}-?\d{3}$")
+
+    @field_validator("state")
+    @classmethod
+    def _uf(cls, v: str) -> str:
+        v = v.upper()
+        if v not in REGION:
+            raise ValueError("not a Brazilian state (UF)")
+        return v
+
+
+class PaymentIn(BaseModel):
+    method: str = Field(default="card", pattern=r"^(card|pix)$")
+    #: A card number (sandbox test cards) or a provider token; only the last 4 digits are kept.
+    source: str = Field(min_length=1, max_length=100)
+
+
+class CheckoutIn(BaseModel):
+    shipping_address: Address
+    billing_address: Address | None = None
+    payment: PaymentIn
+    eco_packaging: bool = True
+    notes: str | None = Field(default=None, max_length=1000)
+    #: "Buy now": these lines instead of the cart's (still priced from the catalog).
+    items: list[CartItemIn] | None = Field(default=None, max_length=50)
+    coupons: list[str] | None = Field(default=None, max_length=3)
+
+
+class ReasonIn(BaseModel):
+    reason: str = Field(default="", max_length=500)
+
+
+class StatusIn(BaseModel):
+    status: str = Field(min_length=1, max_length=50)
+    reason: str | None = Field(default=None, max_length=500)
+    carrier: str | None = Field(default=None, max_length=60)
+    tracking_code: str | None = Field(default=None, max_length=100)
+    tracking_url: str | None = Field(default=None, max_length=500, pattern=r"^https://")
+
+
+class RefundIn(BaseModel):
+    amount: Decimal | None = Field(default=None, gt=0, max_digits=12, decimal_places=2)
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class CouponIn(BaseModel):
+    code: str = Field(min_length=1, max_length=40)
+    kind: str = Field(pattern=r"^(percent|fixed|free_shipping)$")
+    value: Decimal = Field(default=Decimal("0"), ge=0, max_digits=12, decimal_places=2)
+    description: str | None = Field(default=None, max_length=300)
+    min_subtotal: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2)
+    category_ids: list[uuid.UUID] = Field(default_factory=list, max_length=50)
+    certified_only: bool = False
+    first_order_only: bool = False
+    b2b_only: bool = False
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    max_uses: int | None = Field(default=None, ge=1)
+    max_uses_per_customer: int | None = Field(default=None, ge=1)
+    stackable: bool = False
