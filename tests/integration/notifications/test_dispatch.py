@@ -1,0 +1,57 @@
+"""The dispatcher in a worker: due messages are sent by the periodic job, and a claim whose process died
+(lease lapsed) is taken over; a message is never sent by two dispatchers at once."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import timedelta
+
+from ecovarejo.core.db import utcnow
+from ecovarejo.notifications import service
+from ecovarejo.notifications.plugin import dispatch_job
+
+from .events_data import reset
+
+
+async def _record(env, email: str) -> uuid.UUID:
+    async with env.container.uow(env.tenant) as uow:
+        [msg] = await service.request_notification(
+            env.rt, uow, service.Request(template="password_reset", context=reset(uuid.uuid4()), to_email=email)
+        )
+        await uow.commit()
+    return msg.id
+
+
+async def test_worker_job_sends_due_and_abandoned_messages(smtp_server, envs, notif_env) -> None:
+    notif_env(smtp_url=smtp_server.url, smtp_tls="none")
+    env = await envs()
+    await env.rt.dispatcher.aclose()  # this process stopped before sending: a worker must do it
+    first = await _record(env, "a@example.com")
+    second = await _record(env, "b@example.com")
+    # ``second`` was claimed by a dispatcher that died mid-send: its lease lapsed.
+    async with env.container.db.system_session() as s:
+        from ecovarejo.notifications.models import NotificationMessage
+
+        row = await s.get(NotificationMessage, second)
+        row.status, row.attempts, row.lease_until = "sending", 1, utcnow() - timedelta(seconds=1)
+        await s.commit()
+    worker = await envs()  # another process, same database
+    await dispatch_job(worker.container)
+    msgs = {m.id: m for m in await env.messages()}
+    assert msgs[first].status == "sent" and msgs[first].attempts == 1
+    assert msgs[second].status == "sent" and msgs[second].attempts == 2
+    assert sorted(m["To"] for m in smtp_server.handler.messages) == ["a@example.com", "b@example.com"]
+
+
+async def test_concurrent_dispatchers_send_each_message_once(smtp_server, envs, notif_env) -> None:
+    notif_env(smtp_url=smtp_server.url, smtp_tls="none", notify_rate_limit=100)
+    env = await envs()
+    await env.rt.dispatcher.aclose()
+    for i in range(12):
+        await _record(env, f"c{i}@example.com")
+    others = [await envs() for _ in range(2)]
+    await asyncio.gather(*(dispatch_job(o.container) for o in [*others, env]))
+    msgs = await env.messages()
+    assert len(msgs) == 12 and all(m.status == "sent" and m.attempts == 1 for m in msgs)
+    assert len(smtp_server.handler.messages) == 12
