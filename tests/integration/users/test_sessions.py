@@ -99,3 +99,16 @@ async def test_signed_in_event_flags_new_devices(api: Api) -> None:
     assert [e["new_device"] for e in events] == [True, False, True]
     assert set(events[0]) == {"user_id", "email", "first_name", "locale", "ip", "user_agent", "new_device"}
     assert events[0]["user_agent"] == "Phone/1"
+
+
+async def test_concurrent_use_of_one_refresh_token_rotates_at_most_once(api: Api) -> None:
+    import asyncio
+
+    _, tokens = await api.user()
+    results = await asyncio.gather(*(refresh(api, tokens["refresh_token"]) for _ in range(4)))
+    codes = sorted(r.status_code for r in results)
+    assert codes.count(200) <= 1 and codes.count(401) >= 3
+    async with api.container.db.system_session() as s:
+        rows = (await s.scalars(select(RefreshToken))).all()
+    # every token of the family ends revoked: concurrent presentation is treated as reuse
+    assert len(rows) == 1 + codes.count(200) and all(r.revoked_at is not None for r in rows)
