@@ -20,7 +20,7 @@ from typing import Any
 from ecovarejo.core.errors import InvalidInput
 from ecovarejo.core.money import quantize
 
-ZERO = Decimal("0")
+ZERO = Decimal("0.00")
 REGION = {
     "SP": "SP",
     **dict.fromkeys(("RJ", "MG", "ES"), "SE"),
