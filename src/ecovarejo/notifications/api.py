@@ -18,7 +18,6 @@ from ecovarejo.core.tenancy import TenantInfo
 from ecovarejo.core.uow import UnitOfWork
 
 from . import service
-from .channels.outbox import OutboxFolderChannel
 from .models import STATUSES
 from .rendering import normalize_locale
 from .runtime import NotificationRuntime, runtime_of
@@ -78,11 +77,7 @@ async def vapid_public_key(rt: Runtime) -> VapidKeyOut:
 async def add_push_subscription(
     body: PushSubscriptionIn, user: User, rt: Runtime, uow: UnitOfWork = Depends(get_uow)
 ) -> PushSubscriptionOut:
-    endpoint = str(body.endpoint)
-    if not rt.settings.env.startswith(("dev", "test")) and not endpoint.startswith("https://"):
-        raise InvalidInput("push endpoints must use https", code="invalid_push_endpoint")
-    if len(endpoint) > 1024:
-        raise InvalidInput("push endpoint too long", code="invalid_push_endpoint")
+    endpoint = service.check_push_endpoint(str(body.endpoint), local_ok=rt.settings.env.startswith(("dev", "test")))
     sub = await service.subscribe_push(
         uow, user.user_id, endpoint=endpoint, p256dh=body.keys.p256dh, auth=body.keys.auth
     )
@@ -216,13 +211,6 @@ async def admin_retry(
     return MessageOut.model_validate(msg)
 
 
-def _outbox(rt: NotificationRuntime) -> OutboxFolderChannel:
-    adapter = rt.channels.get("email")
-    if not isinstance(adapter, OutboxFolderChannel):
-        raise NotFound("email goes over SMTP: there is no local outbox", code="outbox_disabled")
-    return adapter
-
-
 @router.get("/admin/notifications/outbox", response_model=OutboxPage)
 async def admin_outbox(
     admin: Admin,
@@ -231,7 +219,7 @@ async def admin_outbox(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=100)] = None,
 ) -> OutboxPage:
-    entries = _outbox(rt).list(tenant.id, limit=limit, before=cursor)
+    entries = service.outbox_entries(rt, tenant.id, limit=limit, before=cursor)
     items = [OutboxEntryOut(**e.__dict__) for e in entries]
     return OutboxPage(items=items, next_cursor=entries[-1].name if len(entries) == limit else None)
 
@@ -240,10 +228,7 @@ async def admin_outbox(
 async def admin_outbox_message(
     name: str, admin: Admin, rt: Runtime, tenant: Annotated[TenantInfo, Depends(get_tenant)]
 ) -> OutboxMessageOut:
-    found = _outbox(rt).read(tenant.id, name)
-    if found is None:
-        raise NotFound("no such message in the outbox", code="outbox_message_not_found")
-    _, mime = found
+    _, mime = service.outbox_message(rt, tenant.id, name)
     text = mime.get_body(preferencelist=("plain",))
     html = mime.get_body(preferencelist=("html",))
     return OutboxMessageOut(
@@ -258,9 +243,5 @@ async def admin_outbox_message(
 async def admin_outbox_raw(
     name: str, admin: Admin, rt: Runtime, tenant: Annotated[TenantInfo, Depends(get_tenant)]
 ) -> Response:
-    found = _outbox(rt).read(tenant.id, name)
-    if found is None:
-        raise NotFound("no such message in the outbox", code="outbox_message_not_found")
-    return Response(
-        found[0], media_type="message/rfc822", headers={"Content-Disposition": f'attachment; filename="{name}"'}
-    )
+    raw, _ = service.outbox_message(rt, tenant.id, name)
+    return Response(raw, media_type="message/rfc822", headers={"Content-Disposition": f'attachment; filename="{name}"'})

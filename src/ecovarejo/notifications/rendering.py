@@ -51,13 +51,19 @@ def normalize_locale(locale: str | None) -> str:
 def _brl(value: Any) -> str:
     if value is None or value == "":
         return ""
-    return format_brl(to_decimal(value))
+    try:
+        return format_brl(to_decimal(value))
+    except (TypeError, ValueError):
+        return str(value)
 
 
 def _number(value: Any, places: int = 2, locale: str = DEFAULT_LOCALE) -> str:
     if value is None or value == "":
         return ""
-    q = to_decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUNDING)
+    try:
+        q = to_decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUNDING)
+    except (TypeError, ValueError):
+        return str(value)
     text = f"{q:,.{places}f}"
     if locale == "pt-BR":
         text = text.replace(",", "_").replace(".", ",").replace("_", ".")
@@ -73,7 +79,10 @@ def _parse_dt(value: Any) -> datetime | None:
 
 
 def _datetime(value: Any, locale: str = DEFAULT_LOCALE) -> str:
-    dt = _parse_dt(value)
+    try:
+        dt = _parse_dt(value)
+    except ValueError:
+        return str(value)  # shown as given rather than losing the message
     if dt is None:
         return ""
     local = dt.astimezone(DISPLAY_TZ) if dt.tzinfo else dt
@@ -86,7 +95,10 @@ def _date(value: Any, locale: str = DEFAULT_LOCALE) -> str:
     if value is None or value == "":
         return ""
     text = str(value)[:10]
-    y, m, d = text.split("-")
+    parts = text.split("-")
+    if len(parts) != 3:
+        return str(value)
+    y, m, d = parts
     return f"{d}/{m}/{y}" if locale == "pt-BR" else text
 
 

@@ -6,16 +6,20 @@ message; everything else here is fed by events and this context's own API.
 
 from __future__ import annotations
 
+import ipaddress
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from email.message import EmailMessage
 from typing import Any
+from urllib.parse import urlsplit
 
 from ecovarejo.core.db import utcnow
 from ecovarejo.core.errors import Conflict, InvalidInput, NotFound
 from ecovarejo.core.uow import UnitOfWork
 
 from . import repository as repo
+from .channels.outbox import OutboxEntry, OutboxFolderChannel
 from .models import (
     CATEGORIES,
     CHANNELS,
@@ -127,6 +131,25 @@ async def unsubscribe(uow: UnitOfWork, claims: UnsubscribeClaims) -> None:
 
 
 # -- subscriptions -------------------------------------------------------------------------------
+
+
+def check_push_endpoint(endpoint: str, *, local_ok: bool = False) -> str:
+    """A push service's URL. Our server POSTs to it, so outside development it must be https on a public
+    host name: no IP literals, no localhost (no requests into our own network on a user's behalf)."""
+    parts = urlsplit(endpoint)
+    host = (parts.hostname or "").lower()
+    bad = len(endpoint) > 1024 or parts.scheme not in ("https", "http") or not host
+    if not local_ok:
+        try:
+            ipaddress.ip_address(host)
+            is_ip = True
+        except ValueError:
+            is_ip = False
+        bad = bad or parts.scheme != "https" or is_ip or host == "localhost" or host.endswith((".localhost", ".local"))
+        bad = bad or "." not in host or parts.username is not None
+    if bad:
+        raise InvalidInput("not a push service endpoint", code="invalid_push_endpoint")
+    return endpoint
 
 
 async def subscribe_push(
@@ -356,3 +379,29 @@ async def retry_message(uow: UnitOfWork, rt: NotificationRuntime, message_id: uu
     await uow.flush()
     uow.after_commit(rt.dispatcher.kick)
     return msg
+
+
+# -- the embedded mode's email outbox (admin) ----------------------------------------------------------
+
+
+def local_outbox(rt: NotificationRuntime) -> OutboxFolderChannel:
+    """The outbox folder adapter; :class:`NotFound` when email goes over SMTP (for the admin API and panel)."""
+    adapter = rt.channels.get("email")
+    if not isinstance(adapter, OutboxFolderChannel):
+        raise NotFound("email goes over SMTP: there is no local outbox", code="outbox_disabled")
+    return adapter
+
+
+def outbox_entries(
+    rt: NotificationRuntime, tenant_id: uuid.UUID, *, limit: int = 50, before: str | None = None
+) -> list[OutboxEntry]:
+    """The tenant's emails in the local outbox, newest first (``before``: the last name of a page)."""
+    return local_outbox(rt).list(tenant_id, limit=limit, before=before)
+
+
+def outbox_message(rt: NotificationRuntime, tenant_id: uuid.UUID, name: str) -> tuple[bytes, EmailMessage]:
+    """One email of the tenant's outbox: the raw ``.eml`` bytes and the parsed message."""
+    found = local_outbox(rt).read(tenant_id, name)
+    if found is None:
+        raise NotFound("no such message in the outbox", code="outbox_message_not_found")
+    return found

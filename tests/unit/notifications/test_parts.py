@@ -91,3 +91,33 @@ def test_delivery_error_kinds() -> None:
     assert DeliveryError("x", permanent=True).permanent is True
     gone = DeliveryError("x", gone=True)
     assert gone.permanent and gone.gone
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "http://fcm.googleapis.com/fcm/send/abc",
+        "https://127.0.0.1/push",
+        "https://10.0.0.5/push",
+        "https://[::1]/push",
+        "https://localhost/push",
+        "https://metadata.local/x",
+        "https://intranet/push",
+        "https://user@updates.push.services.mozilla.com/wpush/v2/abc",
+        "https://fcm.googleapis.com/" + "a" * 1100,
+        "ftp://fcm.googleapis.com/x",
+    ],
+)
+def test_push_endpoints_outside_development_are_public_https(endpoint: str) -> None:
+    from ecovarejo.notifications.service import check_push_endpoint
+
+    with pytest.raises(InvalidInput):
+        check_push_endpoint(endpoint)
+
+
+def test_push_endpoints_accepted() -> None:
+    from ecovarejo.notifications.service import check_push_endpoint
+
+    for ok in ("https://fcm.googleapis.com/fcm/send/abc:def", "https://web.push.apple.com/QO0x"):
+        assert check_push_endpoint(ok) == ok
+    assert check_push_endpoint("http://127.0.0.1:8080/push", local_ok=True)

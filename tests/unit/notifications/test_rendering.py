@@ -108,3 +108,11 @@ def test_security_alert_kinds() -> None:
         for kind in ("new_sign_in", "password_changed", "mfa_enabled", "mfa_disabled")
     }
     assert len(set(subjects.values())) == 4 and subjects["mfa_enabled"] == "Two-step verification turned on"
+
+
+def test_odd_values_are_shown_as_given_rather_than_failing() -> None:
+    ctx = {**CONTEXTS["payment_pending"], "amount": "dez reais", "expires_at": "amanhã"}
+    out = Renderer().render("payment_pending", "pt-BR", ctx)
+    assert "dez reais" in out.text and "amanhã" in out.text
+    out = Renderer().render("certification_expiring", "en", {**CONTEXTS["certification_expiring"], "expiry": "soon"})
+    assert "soon" in out.subject
