@@ -206,11 +206,7 @@ async def token(
     return JSONResponse(body, headers=NO_STORE)
 
 
-@router.api_route("/oauth/userinfo", methods=["GET", "POST"], response_model=None)
-async def userinfo(
-    request: Request, uow: UnitOfWork = Depends(get_uow), ports: UsersPorts = Depends(get_ports)
-) -> JSONResponse:
-    """OIDC UserInfo for a third-party access token (``openid`` scope; claims by scope)."""
+async def _userinfo(request: Request, uow: UnitOfWork, ports: UsersPorts) -> JSONResponse:
     raw = bearer_token(request)
     if not raw:
         return _oauth_error("invalid_token", "a bearer token is required", 401)
@@ -221,3 +217,18 @@ async def userinfo(
     except DomainError:
         return _oauth_error("invalid_token", "the access token is not valid", 401)
     return JSONResponse(claims, headers=NO_STORE)
+
+
+@router.get("/oauth/userinfo", response_model=None)
+async def userinfo(
+    request: Request, uow: UnitOfWork = Depends(get_uow), ports: UsersPorts = Depends(get_ports)
+) -> JSONResponse:
+    """OIDC UserInfo for a third-party access token (``openid`` scope; claims by scope)."""
+    return await _userinfo(request, uow, ports)
+
+
+@router.post("/oauth/userinfo", response_model=None, include_in_schema=False)
+async def userinfo_post(
+    request: Request, uow: UnitOfWork = Depends(get_uow), ports: UsersPorts = Depends(get_ports)
+) -> JSONResponse:
+    return await _userinfo(request, uow, ports)
