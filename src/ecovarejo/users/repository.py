@@ -273,3 +273,8 @@ async def use_code(s: AsyncSession, code_id: uuid.UUID, now: datetime) -> bool:
         .execution_options(synchronize_session=False)
     )
     return _rowcount(res) == 1
+
+
+# -- data-subject requests ---------------------------------------------------------------------
+async def rows_of_subject(s: AsyncSession, model: type[Any], key: str, user_id: uuid.UUID) -> Sequence[Any]:
+    return (await s.scalars(select(model).where(getattr(model, key) == user_id))).all()

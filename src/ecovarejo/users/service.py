@@ -6,6 +6,14 @@
   company); False for unknown users.
 - ``await earn_order_points(uow, user_id, order_id, total, sustainability_score=None)`` — the eco-loyalty
   earning rule, also run by the ``order.delivered`` consumer (idempotent per order).
+- ``await export_personal_data(uow, user_id)`` / ``await erase_personal_data(uow, user_id)`` — LGPD
+  access and erasure over :mod:`ecovarejo.users.personal_data` (for the privacy context).
+- Sign-in for server-rendered pages (the web context), same rules as the REST API (throttling, MFA,
+  events): ``await sign_in(container, uow, email, password, ip=..., user_agent=...) -> SignIn``
+  (``mfa_token`` set when a second factor is needed), ``await sign_in_mfa(container, uow, mfa_token,
+  code=... | recovery_code=..., ip=..., user_agent=...)``, ``await refresh_session(container, uow,
+  refresh_token, ip=..., user_agent=...)`` (on :class:`RefreshTokenReuse` commit the unit of work
+  before answering: the revocation must stick) and ``await sign_out(container, uow, refresh_token)``.
 
 Authentication for other contexts is ``ecovarejo.core.auth`` (the authenticator port this context
 installs); tests use ``tests.support.token_for``.
@@ -17,10 +25,28 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from ecovarejo.core.container import Container
 from ecovarejo.core.uow import UnitOfWork
 
-from . import accounts
+from . import accounts, authflows, lgpd
 from . import repository as repo
+from .authflows import RefreshTokenReuse
+from .ports import UsersPorts
+
+__all__ = [
+    "RefreshTokenReuse",
+    "SignIn",
+    "UserView",
+    "earn_order_points",
+    "erase_personal_data",
+    "export_personal_data",
+    "get_user",
+    "is_b2b",
+    "refresh_session",
+    "sign_in",
+    "sign_in_mfa",
+    "sign_out",
+]
 
 
 @dataclass(frozen=True)
@@ -62,3 +88,61 @@ async def earn_order_points(
     """Points credited for this order now (0 when already credited or the user is unknown)."""
     entry = await accounts.earn_for_order(uow, user_id, order_id, total, sustainability_score)
     return entry.points if entry else 0
+
+
+export_personal_data = lgpd.export_personal_data
+erase_personal_data = lgpd.erase_personal_data
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """Tokens, or (``mfa_token`` set) the need for a second factor."""
+
+    access_token: str | None = None
+    refresh_token: str | None = None
+    expires_in: int = 0
+    mfa_token: str | None = None
+
+
+def _ports(container: Container) -> UsersPorts:
+    ports: UsersPorts = container.ports["users"]
+    return ports
+
+
+def _signed(issued: authflows.IssuedTokens) -> SignIn:
+    return SignIn(issued.access_token, issued.refresh_token, issued.expires_in)
+
+
+async def sign_in(
+    container: Container, uow: UnitOfWork, email: str, password: str, *, ip: str | None, user_agent: str | None
+) -> SignIn:
+    result = await authflows.login(uow, _ports(container), email, password, ip=ip, user_agent=user_agent)
+    if isinstance(result, authflows.MfaChallenge):
+        return SignIn(mfa_token=result.mfa_token, expires_in=result.expires_in)
+    return _signed(result)
+
+
+async def sign_in_mfa(
+    container: Container,
+    uow: UnitOfWork,
+    mfa_token: str,
+    *,
+    code: str | None = None,
+    recovery_code: str | None = None,
+    ip: str | None,
+    user_agent: str | None,
+) -> SignIn:
+    issued = await authflows.complete_mfa_login(
+        uow, _ports(container), mfa_token, code=code, recovery_code=recovery_code, ip=ip, user_agent=user_agent
+    )
+    return _signed(issued)
+
+
+async def refresh_session(
+    container: Container, uow: UnitOfWork, refresh_token: str, *, ip: str | None, user_agent: str | None
+) -> SignIn:
+    return _signed(await authflows.refresh(uow, _ports(container), refresh_token, ip=ip, user_agent=user_agent))
+
+
+async def sign_out(container: Container, uow: UnitOfWork, refresh_token: str) -> None:
+    await authflows.logout(uow, _ports(container), refresh_token, principal=None)

@@ -41,8 +41,19 @@ async def test_openapi_lists_the_users_routes(client: httpx.AsyncClient) -> None
     r = await client.get("/openapi.json")
     assert r.status_code == 200
     paths = r.json()["paths"]
-    for path in ("/api/v1/auth/register", "/api/v1/auth/login", "/api/v1/auth/refresh-token", "/api/v1/auth/logout",
-                 "/api/v1/users/profile", "/api/v1/users/addresses", "/api/v1/users/addresses/{address_id}",
-                 "/api/v1/admin/users", "/oauth/authorize", "/oauth/token", "/oauth/userinfo",
-                 "/.well-known/jwks.json", "/.well-known/openid-configuration"):
+    for path in (
+        "/api/v1/auth/register",
+        "/api/v1/auth/login",
+        "/api/v1/auth/refresh-token",
+        "/api/v1/auth/logout",
+        "/api/v1/users/profile",
+        "/api/v1/users/addresses",
+        "/api/v1/users/addresses/{address_id}",
+        "/api/v1/admin/users",
+        "/oauth/authorize",
+        "/oauth/token",
+        "/oauth/userinfo",
+        "/.well-known/jwks.json",
+        "/.well-known/openid-configuration",
+    ):
         assert path in paths, path

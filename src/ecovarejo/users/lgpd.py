@@ -1,0 +1,99 @@
+"""Data-subject rights over the users context's data (LGPD art. 18), driven by :mod:`.personal_data`.
+
+Export hands out every classified column (secrets excluded). Erasure anonymises the account and
+deletes what only serves it (addresses, sessions, one-time tokens, recovery codes, OAuth codes); the
+consent ledger is kept without IP addresses as proof of consent (art. 16 I), and the loyalty ledger
+keeps amounts tied to an anonymous account.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from ecovarejo.core.uow import UnitOfWork
+
+from . import authflows
+from . import repository as repo
+from .models import (
+    Address,
+    AuthorizationCode,
+    ConsentEntry,
+    LoyaltyEntry,
+    OneTimeToken,
+    RecoveryCode,
+    RefreshToken,
+    User,
+)
+from .personal_data import NOT_EXPORTED, PERSONAL_DATA, SUBJECT_KEY
+
+MODELS: dict[str, type[Any]] = {
+    "users": User,
+    "user_addresses": Address,
+    "refresh_tokens": RefreshToken,
+    "user_one_time_tokens": OneTimeToken,
+    "mfa_recovery_codes": RecoveryCode,
+    "consent_ledger": ConsentEntry,
+    "loyalty_ledger": LoyaltyEntry,
+    "oauth_authorization_codes": AuthorizationCode,
+}
+#: Tables whose rows are deleted at erasure (they only serve the account).
+DELETED_AT_ERASURE = (
+    "user_addresses",
+    "refresh_tokens",
+    "user_one_time_tokens",
+    "mfa_recovery_codes",
+    "oauth_authorization_codes",
+)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+async def export_personal_data(uow: UnitOfWork, user_id: uuid.UUID) -> dict[str, list[dict[str, Any]]] | None:
+    """Every personal-data column of the subject, by table (credentials excluded); None if unknown."""
+    if await repo.get_user(uow.session, user_id) is None:
+        return None
+    out: dict[str, list[dict[str, Any]]] = {}
+    for table, columns in PERSONAL_DATA.items():
+        exported = [c for c, category in columns.items() if category not in NOT_EXPORTED]
+        if not exported:
+            continue
+        rows = await repo.rows_of_subject(uow.session, MODELS[table], SUBJECT_KEY[table], user_id)
+        out[table] = [{"id": str(row.id), **{c: _plain(getattr(row, c)) for c in exported}} for row in rows]
+    return out
+
+
+async def erase_personal_data(uow: UnitOfWork, user_id: uuid.UUID) -> bool:
+    """Anonymise the account and delete its personal data; emits ``user.erased``. False if unknown."""
+    user = await repo.get_user(uow.session, user_id)
+    if user is None:
+        return False
+    for table in DELETED_AT_ERASURE:
+        for row in await repo.rows_of_subject(uow.session, MODELS[table], SUBJECT_KEY[table], user_id):
+            await uow.session.delete(row)
+    for entry in await repo.rows_of_subject(uow.session, ConsentEntry, "user_id", user_id):
+        entry.ip = None
+    user.email = f"erased-{user.id.hex}@erased.invalid"
+    user.first_name = "-"
+    user.last_name = "-"
+    user.phone = None
+    user.cpf = None
+    user.password_hash = "!erased"  # not a hash: no password verifies
+    user.mfa_secret = None
+    user.mfa_enabled = False
+    user.mfa_last_step = None
+    user.marketing_opt_in = False
+    user.last_login_at = None
+    user.is_active = False
+    user.company_id = None
+    user.is_company_admin = False
+    await uow.flush()
+    uow.emit(authflows.TOPIC, "user.erased", {"user_id": str(user.id)}, subject=f"user/{user.id}")
+    return True
