@@ -70,7 +70,7 @@ async def on_user_event(rt: NotificationRuntime, uow: UnitOfWork, event: Event) 
         )
         if event.type == "user.registered" and d.get("marketing_opt_in"):
             await service.record_marketing_consent(
-                uow, user_id, granted=True, policy_version="registration", at=event.time
+                uow, user_id, granted=True, policy_version="registration", at=event.time, only_if_unknown=True
             )
         return
     if event.type == "user.consent_changed":

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from ecovarejo.core.container import Container
+from ecovarejo.core.db import utcnow
 from ecovarejo.core.plugins import ContextSpec
 
+from . import repository as repo
 from .api import router
 from .channels import Channel, Channels
 from .channels.email import SmtpChannel
@@ -72,10 +76,19 @@ async def dispatch_job(container: Container) -> None:
         pass
 
 
+async def purge_job(container: Container) -> None:
+    """Workers: delete finished messages older than the retention period (LGPD: keep no more than needed)."""
+    rt = runtime_of(container)
+    cutoff = utcnow() - timedelta(days=rt.config.notify_retention_days)
+    async with container.db.system_session() as s:
+        await repo.purge_messages(s, cutoff)
+        await s.commit()
+
+
 CONTEXT = ContextSpec(
     name="notifications",
     routers=[router],
     install=install,
     consumers=consumers,
-    jobs=[("notifications.dispatch", 5.0, dispatch_job)],
+    jobs=[("notifications.dispatch", 5.0, dispatch_job), ("notifications.purge", 3600.0, purge_job)],
 )

@@ -157,3 +157,12 @@ async def next_due_at(s: AsyncSession) -> datetime | None:
         NotificationMessage.status.in_(("pending", "retrying"))
     )
     return await s.scalar(q)
+
+
+async def purge_messages(s: AsyncSession, before: datetime) -> int:
+    q = delete(NotificationMessage).where(
+        NotificationMessage.status.in_(("sent", "dead", "suppressed", "rate_limited")),
+        NotificationMessage.created_at < before,
+    )
+    res = await s.execute(q)
+    return int(getattr(res, "rowcount", 0) or 0)

@@ -76,9 +76,15 @@ async def record_marketing_consent(
     policy_version: str | None,
     at: datetime | None = None,
     email: str | None = None,
+    only_if_unknown: bool = False,
 ) -> Recipient:
-    """The latest marketing consent (LGPD): nothing marketing goes out without ``granted``."""
+    """The latest marketing consent (LGPD): nothing marketing goes out without ``granted``.
+
+    ``only_if_unknown``: a registration's opt-in, which must not override a ledger entry already
+    received through ``user.consent_changed``."""
     rec = await upsert_recipient(uow, user_id, email=email)
+    if only_if_unknown and rec.marketing_consent_at is not None:
+        return rec
     rec.marketing_consent = granted
     rec.marketing_consent_version = (policy_version or "")[:50] or None
     rec.marketing_consent_at = at or utcnow()

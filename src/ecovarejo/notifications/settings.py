@@ -50,3 +50,5 @@ class NotificationSettings(BaseSettings):
     notify_rate_window: int = 3600
     #: How long a claimed message stays locked to one dispatcher before another may take it over.
     notify_lease_seconds: float = 300.0
+    #: Delivered, suppressed and dead messages (their bodies are personal data) are deleted after this.
+    notify_retention_days: int = 180

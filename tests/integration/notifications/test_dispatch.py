@@ -55,3 +55,20 @@ async def test_concurrent_dispatchers_send_each_message_once(smtp_server, envs, 
     msgs = await env.messages()
     assert len(msgs) == 12 and all(m.status == "sent" and m.attempts == 1 for m in msgs)
     assert len(smtp_server.handler.messages) == 12
+
+
+async def test_purge_job_deletes_finished_messages_past_retention(envs, notif_env) -> None:
+    notif_env(notify_retention_days=30)
+    env = await envs()
+    old = await _record(env, "old@example.com")
+    recent = await _record(env, "recent@example.com")
+    await env.settle(2)
+    from ecovarejo.notifications.models import NotificationMessage
+    from ecovarejo.notifications.plugin import purge_job
+
+    async with env.container.db.system_session() as s:
+        row = await s.get(NotificationMessage, old)
+        row.created_at = utcnow() - timedelta(days=31)
+        await s.commit()
+    await purge_job(env.container)
+    assert [m.id for m in await env.messages()] == [recent]

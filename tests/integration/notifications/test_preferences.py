@@ -193,3 +193,24 @@ async def test_generic_request_with_bad_template_sends_nothing(envs) -> None:
 
 async def _true(value: bool) -> bool:
     return value
+
+
+async def test_registration_opt_in_does_not_override_the_consent_ledger(envs) -> None:
+    env = await envs()
+    user = uuid.uuid4()
+    # The users context records consent (ledger) and then announces the registration.
+    await env.emit("user-events", "user.consent_changed", consent(user, True))
+    await env.emit("user-events", "user.registered", registered(user, marketing_opt_in=True))
+    other = uuid.uuid4()
+    await env.emit("user-events", "user.registered", registered(other, email="bia@example.com", marketing_opt_in=True))
+    await env.emit("notification", "notification.requested", promotion(user))
+    await env.emit("notification", "notification.requested", promotion(other))
+    msgs = await env.settle(2)
+    assert [m.status for m in msgs] == ["sent", "sent"]
+    async with env.container.db.system_session() as s:
+        from sqlalchemy import select
+
+        from ecovarejo.notifications.models import Recipient
+
+        versions = {r.user_id: r.marketing_consent_version for r in (await s.scalars(select(Recipient))).all()}
+    assert versions == {user: "2026-10", other: "registration"}
