@@ -46,12 +46,13 @@ async def search_users(
 ) -> Sequence[User]:
     query = select(User).order_by(User.id).limit(limit)
     if q:
-        like = f"%{q.strip().lower()}%"
+        term = q.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        like = f"%{term}%"
         query = query.where(
             or_(
-                func.lower(User.email).like(like),
-                func.lower(User.first_name).like(like),
-                func.lower(User.last_name).like(like),
+                func.lower(User.email).like(like, escape="\\"),
+                func.lower(User.first_name).like(like, escape="\\"),
+                func.lower(User.last_name).like(like, escape="\\"),
             )
         )
     if user_type:

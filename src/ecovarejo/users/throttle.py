@@ -46,8 +46,17 @@ class CounterStore(Protocol):
 
 
 class MemoryCounters:
-    def __init__(self) -> None:
+    """One process's counters, bounded: past ``max_keys`` the expired and then the oldest are dropped."""
+
+    def __init__(self, max_keys: int = 100_000) -> None:
         self._data: dict[str, tuple[int, float]] = {}
+        self.max_keys = max_keys
+
+    def _prune(self, now: float) -> None:
+        self._data = {k: v for k, v in self._data.items() if v[1] + WINDOW >= now}
+        if len(self._data) >= self.max_keys:
+            keep = sorted(self._data.items(), key=lambda kv: kv[1][1])[len(self._data) // 2 :]
+            self._data = dict(keep)
 
     async def get(self, key: str, now: float) -> tuple[int, float]:
         count, last = self._data.get(key, (0, 0.0))
@@ -58,6 +67,8 @@ class MemoryCounters:
 
     async def fail(self, key: str, now: float) -> tuple[int, float]:
         count, _ = await self.get(key, now)
+        if key not in self._data and len(self._data) >= self.max_keys:
+            self._prune(now)
         self._data[key] = (count + 1, now)
         return count + 1, now
 

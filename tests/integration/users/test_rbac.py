@@ -82,3 +82,15 @@ async def test_staff_permission_allows_listing_but_not_role_changes(api: Api) ->
     assert r.status_code == 403
     other = token_for(api.container, DEFAULT_TENANT_ID, "customer", ("manage_products",))
     assert (await api.client.get("/api/v1/admin/users", headers=api.auth(other))).status_code == 403
+
+
+async def test_search_treats_wildcards_literally(api: Api) -> None:
+    await api.user("under_score@example.com")
+    await api.user("underXscore@example.com")
+    admin = token_for(api.container, DEFAULT_TENANT_ID, "admin")
+    found = (await api.client.get("/api/v1/admin/users", params={"q": "under_s"}, headers=api.auth(admin))).json()
+    assert [u["email"] for u in found["items"]] == ["under_score@example.com"]
+    everyone = (await api.client.get("/api/v1/admin/users", params={"q": "%"}, headers=api.auth(admin))).json()
+    assert everyone["items"] == []
+    r = await api.client.get("/api/v1/admin/users", params={"cursor": "!!"}, headers=api.auth(admin))
+    assert r.status_code == 422

@@ -87,3 +87,13 @@ def test_loyalty_rule() -> None:
     assert points_for_order(Decimal("100"), 150) == (100, 100)  # score capped at 100
     with pytest.raises(InvalidInput):
         points_for_order(Decimal("-1"), None)
+
+
+async def test_memory_counters_stay_bounded() -> None:
+    from ecovarejo.users.throttle import MemoryCounters
+
+    store = MemoryCounters(max_keys=100)
+    for i in range(1000):
+        await store.fail(f"k{i}", 1000.0 + i)
+    assert len(store._data) <= 100
+    assert (await store.get("k999", 2000.0))[0] == 1  # the newest are kept
