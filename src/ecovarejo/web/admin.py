@@ -24,7 +24,7 @@ from ecovarejo.core.errors import Forbidden, InvalidInput
 from ecovarejo.core.models import DeadLetter
 
 from . import account, backend, i18n
-from .inproc import api, exists
+from .inproc import ApiError, api, exists
 from .pages import PageRoute, flashes, form_with_csrf, redirect, require_staff, uow_for
 from .templating import brl, local_date, local_dt, render
 
@@ -183,6 +183,14 @@ def _next_url(request: Request, cursor: str | None, **params: Any) -> str | None
     return f"{request.url.path}?{urlencode(clean)}"
 
 
+def _decimal_text(text: str) -> str:
+    """``1.234,56`` or ``1234.56`` -> ``1234.56`` (Brazilian or plain notation)."""
+    text = text.replace(" ", "").replace("R$", "")
+    if "," in text:
+        text = text.replace(".", "").replace(",", ".")
+    return text
+
+
 def _s(form: Any, name: str, limit: int = 200) -> str:
     value = form.get(name)
     return value.strip()[:limit] if isinstance(value, str) else ""
@@ -333,26 +341,22 @@ ORDER_NEXT = {
 @router.get("/admin/pedidos")
 async def orders(request: Request) -> Response:
     principal = await staff(request, "manage_orders")
-    if not backend.has("orders", "list_orders"):
+    if not exists(request, "/api/v1/admin/orders"):
         return page(request, "admin/table.html", principal, "orders", unavailable=True, rows=[], columns=[])
     status = request.query_params.get("status") or None
-    number = (request.query_params.get("number") or "").strip()[:30] or None
-    async with uow_for(request, read_only=True) as uow:
-        data = await backend.call(
-            "orders",
-            ("list_orders",),
-            uow,
-            limit=50,
-            cursor=request.query_params.get("cursor"),
-            status=status,
-            number=number,
-        )
+    number = (request.query_params.get("number") or "").strip()[:20] or None
+    data = await api(
+        request,
+        "GET",
+        "/api/v1/admin/orders",
+        params={"status": status, "q": number, "cursor": request.query_params.get("cursor"), "limit": 50},
+    )
     lang = i18n.negotiate(request)
     t = i18n.translator(lang)
     rows = [
         {
             **o,
-            "created": local_date(o.get("created_at"), lang),
+            "created": local_dt(o.get("created_at"), lang=lang),
             "total": brl(o.get("total_amount")),
             "co2": f"{o.get('carbon_footprint')} kg",
         }
@@ -381,8 +385,7 @@ async def orders(request: Request) -> Response:
 @router.get("/admin/pedidos/{order_id}")
 async def order_detail(request: Request, order_id: uuid.UUID) -> Response:
     principal = await staff(request, "manage_orders")
-    async with uow_for(request, read_only=True) as uow:
-        order = await backend.call("orders", ("order_detail",), uow, order_id)
+    order = await api(request, "GET", f"/api/v1/admin/orders/{order_id}")
     return page(
         request,
         "admin/order.html",
@@ -390,76 +393,99 @@ async def order_detail(request: Request, order_id: uuid.UUID) -> Response:
         "orders",
         order=order,
         next_statuses=ORDER_NEXT.get(str(order.get("status")), []),
-        can_refund=principal.can("handle_payments") or principal.can("manage_orders"),
+        can_refund=principal.can("handle_payments"),
     )
 
 
 @router.post("/admin/pedidos/{order_id}/situacao")
 async def order_status(request: Request, order_id: uuid.UUID) -> Response:
     form = await form_with_csrf(request)
-    principal = await staff(request, "manage_orders")
-    async with uow_for(request) as uow:
-        await backend.call(
-            "orders",
-            ("advance",),
-            uow,
-            order_id,
-            _s(form, "status", 40),
-            actor=str(principal.user_id),
-            reason=_s(form, "reason") or None,
-            carrier=_s(form, "carrier", 60) or None,
-            tracking_code=_s(form, "tracking_code", 60) or None,
-            tracking_url=None,
-            raw=True,
-        )
-        await uow.commit()
+    await staff(request, "manage_orders")
+    body = {
+        "status": _s(form, "status", 50),
+        "reason": _s(form, "reason", 500) or None,
+        "carrier": _s(form, "carrier", 60) or None,
+        "tracking_code": _s(form, "tracking_code", 100) or None,
+    }
+    await api(request, "POST", f"/api/v1/admin/orders/{order_id}/status", json=body)
     return redirect(f"/admin/pedidos/{order_id}?ok=saved")
 
 
 @router.post("/admin/pedidos/{order_id}/cancelar")
 async def order_cancel(request: Request, order_id: uuid.UUID) -> Response:
     form = await form_with_csrf(request)
-    principal = await staff(request, "manage_orders")
-    container = request.app.state.container
-    await backend.call(
-        "orders",
-        ("cancel",),
-        container,
-        request.state.tenant.id,
-        order_id,
-        principal=principal,
-        reason=_s(form, "reason") or "cancelled by staff",
-        as_admin=True,
-    )
+    await staff(request, "manage_orders")
+    await api(request, "POST", f"/api/v1/admin/orders/{order_id}/cancel", json={"reason": _s(form, "reason", 500)})
     return redirect(f"/admin/pedidos/{order_id}?ok=saved")
 
 
 @router.post("/admin/pedidos/{order_id}/reembolsar")
 async def order_refund(request: Request, order_id: uuid.UUID) -> Response:
+    """Refund all (empty amount) or part; the form's key makes a double submit refund once."""
     form = await form_with_csrf(request)
-    principal = await staff(request, "manage_orders")
-    raw = _s(form, "amount", 20).replace(",", ".")
-    amount: Decimal | None = None
+    await staff(request, "handle_payments")
+    raw = _decimal_text(_s(form, "amount", 20))
+    body: dict[str, Any] = {"reason": _s(form, "reason", 500) or "refund by staff"}
     if raw:
         try:
             amount = Decimal(raw)
         except ArithmeticError as exc:
             raise InvalidInput("amount must be a number", code="invalid_amount") from exc
-        if not amount.is_finite():
-            raise InvalidInput("amount must be a number", code="invalid_amount")
-    key = _s(form, "idempotency_key", 100) or f"web:{uuid.uuid4()}"
-    await backend.call(
-        "orders",
-        ("refund",),
-        request.app.state.container,
-        request.state.tenant.id,
-        order_id,
-        amount,
-        key=key,
-        actor=str(principal.user_id),
-        reason=_s(form, "reason") or "refund by staff",
-    )
+        if not amount.is_finite() or amount <= 0:
+            raise InvalidInput("amount must be positive", code="invalid_amount")
+        body["amount"] = str(amount)
+    key = _s(form, "idempotency_key", 100) or f"web-{uuid.uuid4()}"
+    await api(request, "POST", f"/api/v1/admin/orders/{order_id}/refund", json=body, headers={"Idempotency-Key": key})
     return redirect(f"/admin/pedidos/{order_id}?ok=saved")
+
+
+# -- coupons -----------------------------------------------------------------------------------
+@router.get("/admin/cupons")
+async def coupons(request: Request) -> Response:
+    principal = await staff(request, "manage_orders")
+    if not exists(request, "/api/v1/admin/coupons"):
+        return page(request, "admin/coupons.html", principal, "coupons", unavailable=True, rows=[], columns=[])
+    data = await api(request, "GET", "/api/v1/admin/coupons")
+    t = i18n.translator(i18n.negotiate(request))
+    rows = [
+        {
+            **c,
+            "value_shown": f"{c['value']}%" if c.get("kind") == "percent" else brl(c.get("value") or 0),
+            "uses": f"{c.get('used_count', 0)}/{c.get('max_uses') or '∞'}",
+            "active": t("yes") if c.get("is_active") else t("no"),
+        }
+        for c in data.get("items") or []
+    ]
+    columns = [
+        ("code", t("code")),
+        ("kind", "Tipo / Kind"),
+        ("value_shown", t("value")),
+        ("uses", "Usos / Uses"),
+        ("active", "Ativo / Active"),
+        ("description", t("description")),
+    ]
+    return page(request, "admin/coupons.html", principal, "coupons", rows=rows, columns=columns, form={}, errors={})
+
+
+@router.post("/admin/cupons")
+async def create_coupon(request: Request) -> Response:
+    form = await form_with_csrf(request)
+    await staff(request, "manage_orders")
+    body: dict[str, Any] = {
+        "code": _s(form, "code", 40),
+        "kind": _s(form, "kind", 20),
+        "value": _decimal_text(_s(form, "value", 20)) or "0",
+        "description": _s(form, "description", 300) or None,
+        "certified_only": form.get("certified_only") == "on",
+        "first_order_only": form.get("first_order_only") == "on",
+        "b2b_only": form.get("b2b_only") == "on",
+    }
+    for name in ("min_subtotal", "max_uses"):
+        value = _decimal_text(_s(form, name, 20))
+        if value:
+            body[name] = value
+    await api(request, "POST", "/api/v1/admin/coupons", json=body)
+    return redirect("/admin/cupons?ok=saved")
 
 
 # -- payments ----------------------------------------------------------------------------------
@@ -489,26 +515,49 @@ async def payments(request: Request) -> Response:
 # -- notifications and dead letters ------------------------------------------------------------
 @router.get("/admin/notificacoes")
 async def notifications(request: Request) -> Response:
+    """Messages of every channel (with their delivery status; failed ones can be retried) and the
+    local e-mail outbox folder of the embedded mode."""
     principal = await staff(request, "admin")
-    t = i18n.translator(i18n.negotiate(request))
-    names = ("list_outbox", "list_messages", "outbox", "recent_messages")
-    if not backend.has("notifications", *names):
-        return page(request, "admin/table.html", principal, "notifications", unavailable=True, rows=[], columns=[])
-    async with uow_for(request, read_only=True) as uow:
-        found = await backend.call("notifications", names, uow, limit=100)
-    rows = found.get("items", []) if isinstance(found, dict) else found
-    lang = i18n.negotiate(request)
-    for r in rows:
-        r["created"] = local_dt(r.get("created_at"), lang=lang)
-    columns = [
-        ("created", t("created")),
-        ("channel", t("channel")),
-        ("recipient", t("recipient_short")),
-        ("template", "Template"),
-        ("subject", "Assunto / Subject"),
-        ("status", t("status")),
-    ]
-    return page(request, "admin/table.html", principal, "notifications", rows=rows, columns=columns)
+    if not exists(request, "/api/v1/admin/notifications"):
+        return page(request, "admin/notifications.html", principal, "notifications", unavailable=True)
+    status = request.query_params.get("status") or None
+    data = await api(
+        request,
+        "GET",
+        "/api/v1/admin/notifications/messages",
+        params={"status": status, "cursor": request.query_params.get("cursor"), "limit": 50},
+    )
+    try:
+        outbox = await api(request, "GET", "/api/v1/admin/notifications/outbox", params={"limit": 50})
+    except ApiError as exc:
+        if exc.status != 404:
+            raise
+        outbox = None
+    return page(
+        request,
+        "admin/notifications.html",
+        principal,
+        "notifications",
+        messages=data.get("items") or [],
+        status=status,
+        outbox=(outbox or {}).get("items") if outbox is not None else None,
+        next_url=_next_url(request, data.get("next_cursor"), status=status),
+    )
+
+
+@router.post("/admin/notificacoes/{message_id}/reenviar")
+async def notification_retry(request: Request, message_id: uuid.UUID) -> Response:
+    await form_with_csrf(request)
+    await staff(request, "admin")
+    await api(request, "POST", f"/api/v1/admin/notifications/messages/{message_id}/retry")
+    return redirect("/admin/notificacoes?ok=saved")
+
+
+@router.get("/admin/notificacoes/caixa/{name}")
+async def outbox_message(request: Request, name: str) -> Response:
+    principal = await staff(request, "admin")
+    message = await api(request, "GET", f"/api/v1/admin/notifications/outbox/{name}")
+    return page(request, "admin/outbox_message.html", principal, "notifications", message=message)
 
 
 @router.get("/admin/eventos")

@@ -1,9 +1,16 @@
-"""Cart, checkout and order confirmation pages over the orders (and payments) services."""
+"""Cart, checkout, order confirmation and "my orders" pages over the orders context's HTTP API.
+
+A guest's cart lives under the ``ev_cart`` cookie (the orders API's own guest cookie name), passed to
+the API as ``X-Cart-ID``; once the visitor signs in, the API merges that cart into theirs and the
+cookie is dropped. Checkout sends ``Idempotency-Key`` from a hidden field minted with the form, so a
+double submit places one order.
+"""
 
 from __future__ import annotations
 
 import secrets
 import uuid
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -11,69 +18,55 @@ from fastapi.responses import Response
 
 from ecovarejo.core.errors import DomainError, InvalidInput
 
-from . import backend
-from .pages import PageRoute, flashes, form_with_csrf, principal_of, redirect, require_user, uow_for
+from . import i18n
+from .inproc import ApiError, api, exists
+from .pages import PageRoute, flashes, form_with_csrf, principal_of, redirect, require_user
 from .security import cookie_secure
 from .templating import render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 CART_COOKIE = "ev_cart"
-GET_CART = ("get_cart", "cart_for", "load_cart")
-ADD_ITEM = ("add_item", "add_to_cart", "add_cart_item")
-UPDATE_ITEM = ("update_item", "set_item_quantity", "update_cart_item")
-REMOVE_ITEM = ("remove_item", "remove_cart_item")
-APPLY_COUPON = ("apply_coupon",)
-MERGE = ("merge_carts", "merge_cart")
-QUOTE = ("quote_shipping", "shipping_options", "shipping_quote")
-CHECKOUT = ("checkout", "place_order", "create_order")
-GET_ORDER = ("get_order", "order_for_customer", "get_order_for_user")
-PAY = ("pay_order", "create_payment", "start_payment", "pay")
-PAYMENT_OF = ("payment_for_order", "payments_for_order", "get_payment_for_order")
+CART_HEADER = "x-cart-id"
+MAX_INSTALLMENTS = 10
+MIN_INSTALLMENT = Decimal("5.00")
+UFS = ("AC AL AP AM BA CE DF ES GO MA MT MS MG PA PB PR PE PI RJ RN RS RO RR SC SP SE TO").split()
 
 
-def cart_key(request: Request) -> str | None:
-    value = request.cookies.get(CART_COOKIE)
-    return value if value and len(value) <= 64 and value.replace("-", "").replace("_", "").isalnum() else None
-
-
-def _owner(request: Request) -> dict[str, Any]:
-    principal = getattr(request.state, "web_principal", None)
-    return {
-        "user_id": principal.user_id if principal else None,
-        "principal": principal,
-        "cart_token": cart_key(request),
-        "session_id": cart_key(request),
-        "anonymous_id": cart_key(request),
-    }
-
-
-async def load_cart(request: Request) -> dict[str, Any] | None:
-    if not backend.has("orders", *GET_CART):
-        return None
-    owner = _owner(request)
-    if owner["user_id"] is None and owner["cart_token"] is None:
-        return None
-    async with uow_for(request, read_only=True) as uow:
-        cart = await backend.call("orders", GET_CART, uow, **owner)
-    return cart if isinstance(cart, dict) else None
-
-
-async def cart_count(request: Request) -> int:
+def max_installments(total: Any) -> int:
+    """Interest-free instalments: up to 10, each at least R$ 5,00."""
     try:
-        cart = await load_cart(request)
-    except DomainError:
-        return 0
-    if not cart:
-        return 0
-    return sum(int(i.get("quantity") or 0) for i in cart.get("items") or [])
+        amount = Decimal(str(total if not isinstance(total, dict) else total.get("amount")))
+    except (InvalidOperation, TypeError):
+        return 1
+    if not amount.is_finite() or amount <= 0:
+        return 1
+    return int(max(1, min(MAX_INSTALLMENTS, int(amount // MIN_INSTALLMENT))))
 
 
-def _ensure_cart_cookie(request: Request, response: Response) -> None:
-    if cart_key(request) is None and getattr(request.state, "new_cart", None):
+def _guest(request: Request) -> str | None:
+    value = request.cookies.get(CART_COOKIE)
+    if value and len(value) <= 64 and all(ch.isalnum() or ch in "-_" for ch in value):
+        return value
+    return None
+
+
+def _headers(request: Request) -> dict[str, str]:
+    guest = _guest(request)
+    return {CART_HEADER: guest} if guest else {}
+
+
+def _keep_cart_cookie(request: Request, response: Response, cart: dict[str, Any] | None) -> None:
+    """Remember a new guest cart; forget the guest cookie once the API merged it into the account's."""
+    signed_in = getattr(request.state, "web_principal", None) is not None
+    if signed_in and _guest(request):
+        response.delete_cookie(CART_COOKIE, path="/", secure=cookie_secure(request), httponly=True, samesite="lax")
+        return
+    new_id = (cart or {}).get("cart_id")
+    if not signed_in and new_id and new_id != _guest(request):
         response.set_cookie(
             CART_COOKIE,
-            request.state.new_cart,
+            str(new_id),
             max_age=30 * 86400,
             httponly=True,
             secure=cookie_secure(request),
@@ -82,32 +75,39 @@ def _ensure_cart_cookie(request: Request, response: Response) -> None:
         )
 
 
-def _owner_for_write(request: Request) -> dict[str, Any]:
-    owner = _owner(request)
-    if owner["user_id"] is None and owner["cart_token"] is None:
-        token = secrets.token_urlsafe(24)
-        request.state.new_cart = token
-        owner.update(cart_token=token, session_id=token, anonymous_id=token)
-    return owner
+async def load_cart(request: Request, state: str | None = None) -> dict[str, Any] | None:
+    if not exists(request, "/api/v1/cart"):
+        return None
+    await principal_of(request)
+    if getattr(request.state, "web_principal", None) is None and not _guest(request):
+        return {"items": [], "summary": {}, "coupons": [], "problems": []}
+    cart: dict[str, Any] = await api(request, "GET", "/api/v1/cart", params={"state": state}, headers=_headers(request))
+    return cart
 
 
-def _qty(value: Any) -> int:
+async def cart_count(request: Request) -> int:
     try:
-        q = int(str(value))
+        cart = await load_cart(request)
+    except DomainError:
+        return 0
+    return sum(int(i.get("quantity") or 0) for i in (cart or {}).get("items") or [])
+
+
+def _qty(value: Any, *, minimum: int = 0) -> int:
+    try:
+        q = int(str(value).strip())
     except ValueError as exc:
         raise InvalidInput("quantity must be a whole number", code="invalid_quantity") from exc
-    if not 0 <= q <= 99:
-        raise InvalidInput("quantity must be between 0 and 99", code="invalid_quantity")
+    if not minimum <= q <= 99:
+        raise InvalidInput(f"quantity must be between {minimum} and 99", code="invalid_quantity")
     return q
 
 
-def _uuid(value: Any, name: str) -> uuid.UUID | None:
-    if value in (None, ""):
-        return None
-    try:
-        return uuid.UUID(str(value))
-    except ValueError as exc:
-        raise InvalidInput(f"{name} is not valid", code="invalid_reference") from exc
+def _sku(value: Any) -> str:
+    sku = str(value or "").strip()
+    if not sku or len(sku) > 64:
+        raise InvalidInput("choose a product variant", code="invalid_sku")
+    return sku
 
 
 @router.get("/carrinho")
@@ -115,201 +115,225 @@ async def cart_page(request: Request) -> Response:
     await principal_of(request)
     cart = await load_cart(request)
     items = (cart or {}).get("items") or []
-    return render(
+    response = render(
         request,
         "store/cart.html",
-        cart=cart,
-        items=items,
+        cart=cart or {},
+        summary=(cart or {}).get("summary") or {},
+        lines=items,
         cart_count=sum(int(i.get("quantity") or 0) for i in items),
-        unavailable=not backend.has("orders", *GET_CART),
-        flashes=flashes(request),
+        unavailable=cart is None,
+        flashes=flashes(request) + _problems(request, cart),
     )
+    _keep_cart_cookie(request, response, cart)
+    return response
+
+
+def _problems(request: Request, cart: dict[str, Any] | None) -> list[tuple[str, str]]:
+    return [("error", str(p.get("detail") or p.get("code"))) for p in (cart or {}).get("problems") or []]
 
 
 @router.post("/carrinho/itens")
 async def add_to_cart(request: Request) -> Response:
     form = await form_with_csrf(request)
     await principal_of(request)
-    product_id = _uuid(form.get("product_id"), "product")
-    variant_id = _uuid(form.get("variant_id"), "variant")
-    quantity = _qty(form.get("quantity") or 1)
-    if product_id is None or quantity < 1:
-        raise InvalidInput("choose a product and a quantity", code="invalid_item")
-    owner = _owner_for_write(request)
-    async with uow_for(request) as uow:
-        await backend.call(
-            "orders",
-            ADD_ITEM,
-            uow,
-            product_id=product_id,
-            variant_id=variant_id,
-            quantity=quantity,
-            **owner,
-        )
-        await uow.commit()
+    sku = _sku(form.get("sku"))
+    quantity = _qty(form.get("quantity") or 1, minimum=1)
+    cart = await api(
+        request, "POST", "/api/v1/cart/items", json={"sku": sku, "quantity": quantity}, headers=_headers(request)
+    )
     response = redirect("/carrinho?ok=added_to_cart")
-    _ensure_cart_cookie(request, response)
+    _keep_cart_cookie(request, response, cart)
     return response
 
 
-@router.post("/carrinho/itens/{item_id}")
-async def update_cart_item(request: Request, item_id: uuid.UUID) -> Response:
+@router.post("/carrinho/itens/{sku}")
+async def update_cart_item(request: Request, sku: str) -> Response:
     form = await form_with_csrf(request)
     await principal_of(request)
-    quantity = 0 if form.get("remove") else _qty(form.get("quantity"))
-    owner = _owner(request)
-    async with uow_for(request) as uow:
-        if quantity == 0 and backend.has("orders", *REMOVE_ITEM):
-            await backend.call("orders", REMOVE_ITEM, uow, item_id=item_id, **owner)
-        else:
-            await backend.call("orders", UPDATE_ITEM, uow, item_id=item_id, quantity=quantity, **owner)
-        await uow.commit()
-    return redirect("/carrinho")
+    sku = _sku(sku)
+    if form.get("remove"):
+        cart = await api(request, "DELETE", f"/api/v1/cart/items/{sku}", headers=_headers(request))
+    else:
+        quantity = _qty(form.get("quantity"))
+        cart = await api(
+            request, "PUT", f"/api/v1/cart/items/{sku}", json={"quantity": quantity}, headers=_headers(request)
+        )
+    response = redirect("/carrinho")
+    _keep_cart_cookie(request, response, cart)
+    return response
 
 
 @router.post("/carrinho/cupom")
 async def apply_coupon(request: Request) -> Response:
     form = await form_with_csrf(request)
     await principal_of(request)
-    code = str(form.get("coupon") or "").strip()[:50]
-    target = str(form.get("next") or "/carrinho")
-    target = target if target in {"/carrinho", "/checkout"} else "/carrinho"
-    async with uow_for(request) as uow:
-        await backend.call("orders", APPLY_COUPON, uow, code=code, coupon=code, **_owner(request))
-        await uow.commit()
-    return redirect(f"{target}?ok=saved")
+    code = str(form.get("coupon") or "").strip()[:40]
+    if not code:
+        raise InvalidInput("type a coupon code", code="invalid_coupon")
+    cart = await api(request, "POST", "/api/v1/cart/coupons", json={"code": code}, headers=_headers(request))
+    response = redirect("/carrinho?ok=saved")
+    _keep_cart_cookie(request, response, cart)
+    return response
+
+
+# -- checkout ----------------------------------------------------------------------------------
+async def _addresses(request: Request) -> list[dict[str, Any]]:
+    try:
+        rows = await api(request, "GET", "/api/v1/users/addresses")
+    except ApiError:
+        return []
+    return sorted(rows or [], key=lambda a: not a.get("is_default"))
+
+
+def _checkout_page(
+    request: Request,
+    cart: dict[str, Any],
+    addresses: list[dict[str, Any]],
+    *,
+    form: dict[str, Any],
+    errors: dict[str, str],
+    status_code: int = 200,
+    idempotency_key: str | None = None,
+    messages: list[tuple[str, str]] | None = None,
+) -> Response:
+    summary = cart.get("summary") or {}
+    default = addresses[0] if addresses else {}
+    prefill = {
+        "recipient": default.get("recipient_name") or "",
+        "postal_code": default.get("postal_code") or "",
+        "street": default.get("address_line1") or "",
+        "number": "",
+        "complement": default.get("address_line2") or "",
+        "district": "",
+        "city": default.get("city") or "",
+        "state": default.get("state") or "",
+        **{k: v for k, v in form.items() if v not in (None, "")},
+    }
+    return render(
+        request,
+        "store/checkout.html",
+        status_code=status_code,
+        cart=cart,
+        summary=summary,
+        lines=cart.get("items") or [],
+        form=prefill,
+        errors=errors,
+        ufs=UFS,
+        methods=["card", "pix"],
+        max_installments=max_installments(summary.get("total") or 0),
+        idempotency_key=idempotency_key or secrets.token_urlsafe(18),
+        cart_count=sum(int(i.get("quantity") or 0) for i in cart.get("items") or []),
+        flashes=messages if messages is not None else flashes(request),
+    )
 
 
 @router.get("/checkout")
 async def checkout_page(request: Request) -> Response:
-    principal = await require_user(request)
-    cart = await load_cart(request)
+    await require_user(request)
+    state = (request.query_params.get("uf") or "").upper()[:2] or None
+    addresses = await _addresses(request)
+    if state is None and addresses:
+        state = str(addresses[0].get("state") or "")[:2].upper() or None
+    cart = await load_cart(request, state if state in UFS else None)
     if not cart or not cart.get("items"):
         return redirect("/carrinho")
-    addresses = await _addresses(request, principal.user_id)
-    return render(
-        request,
-        "store/checkout.html",
-        cart=cart,
-        items=cart.get("items") or [],
-        addresses=addresses,
-        cart_count=sum(int(i.get("quantity") or 0) for i in cart.get("items") or []),
-        methods=_payment_methods(),
-        flashes=flashes(request),
-        form={},
-        errors={},
-        idempotency_key=secrets.token_urlsafe(16),
-        max_installments=_max_installments(cart),
-    )
+    response = _checkout_page(request, cart, addresses, form={"state": state or ""}, errors={})
+    _keep_cart_cookie(request, response, cart)
+    return response
 
 
-def _max_installments(cart: dict[str, Any]) -> int:
-    from .storefront import _max_installments as by_price
-
-    return by_price(cart.get("total_amount") or cart.get("total") or cart.get("subtotal") or 0)
-
-
-def _payment_methods() -> list[str]:
-    methods = ["card"]
-    if backend.has("payments", "create_pix_charge", "pix_charge", "create_pix"):
-        methods.insert(0, "pix")
-    if backend.has("payments", "create_boleto", "boleto_charge", "issue_boleto"):
-        methods.append("boleto")
-    return methods
-
-
-async def _addresses(request: Request, user_id: uuid.UUID) -> list[dict[str, Any]]:
-    async with uow_for(request, read_only=True) as uow:
-        rows = await backend.try_call("users", ("list_addresses", "addresses_of"), uow, user_id, default=[])
-    return rows if isinstance(rows, list) else []
+FIELD_NAMES = {
+    "recipient": "recipient",
+    "street": "street",
+    "number": "number",
+    "city": "city",
+    "state": "state",
+    "postal_code": "postal_code",
+    "source": "card_number",
+}
 
 
 @router.post("/checkout")
 async def place_order(request: Request) -> Response:
     form = await form_with_csrf(request)
-    principal = await require_user(request)
-    idem = str(form.get("idempotency_key") or "")[:100] or secrets.token_urlsafe(16)
+    await require_user(request)
+    t = i18n.translator(i18n.negotiate(request))
+    idem = "".join(ch for ch in str(form.get("idempotency_key") or "") if ch.isalnum() or ch in "-_")[:100]
     address = {
-        "recipient_name": str(form.get("recipient_name") or "").strip()[:200],
-        "postal_code": "".join(ch for ch in str(form.get("postal_code") or "") if ch.isdigit()),
-        "address_line1": str(form.get("address_line1") or "").strip()[:255],
-        "address_line2": str(form.get("address_line2") or "").strip()[:255] or None,
+        "recipient": str(form.get("recipient") or "").strip()[:200],
+        "street": str(form.get("street") or "").strip()[:200],
+        "number": str(form.get("number") or "").strip()[:20],
+        "complement": str(form.get("complement") or "").strip()[:100] or None,
+        "district": str(form.get("district") or "").strip()[:100] or None,
         "city": str(form.get("city") or "").strip()[:100],
         "state": str(form.get("state") or "").strip().upper()[:2],
-        "country": "BR",
+        "postal_code": str(form.get("postal_code") or "").strip()[:9],
     }
     method = str(form.get("payment_method") or "card")
-    payment: dict[str, Any] = {"method": method}
-    if method == "card":
-        payment.update(
-            card_number="".join(ch for ch in str(form.get("card_number") or "") if ch.isdigit()),
-            card_holder=str(form.get("card_holder") or "")[:100],
-            card_expiry=str(form.get("card_expiry") or "")[:7],
-            card_cvv=str(form.get("card_cvv") or "")[:4],
-            installments=int(str(form.get("installments") or "1"))
-            if str(form.get("installments") or "1").isdigit()
-            else 1,
-        )
-    errors = _check_address(address)
-    if errors:
-        cart = await load_cart(request)
-        return render(
-            request,
-            "store/checkout.html",
-            status_code=422,
-            cart=cart,
-            items=(cart or {}).get("items") or [],
-            addresses=await _addresses(request, principal.user_id),
-            methods=_payment_methods(),
-            form={**address, "payment_method": method},
-            errors=errors,
-            idempotency_key=idem,
-            max_installments=_max_installments(cart or {}),
-            flashes=[("error", next(iter(errors.values())))],
-        )
-    async with uow_for(request) as uow:
-        order = await backend.call(
-            "orders",
-            CHECKOUT,
-            uow,
-            shipping_address=address,
-            address=address,
-            payment=payment,
-            payment_method=method,
-            coupon=str(form.get("coupon") or "") or None,
-            idempotency_key=idem,
-            **_owner(request),
-        )
-        await uow.commit()
-    order_id = order.get("id") if isinstance(order, dict) else None
-    if backend.has("payments", *PAY) and order_id:
-        async with uow_for(request) as uow:
-            await backend.call(
-                "payments", PAY, uow, order_id=order_id, principal=principal, idempotency_key=f"{idem}:pay", **payment
+    if method not in ("card", "pix"):
+        method = "card"
+    card = "".join(ch for ch in str(form.get("card_number") or "") if ch.isdigit())
+    errors: dict[str, str] = {}
+    if method == "card" and not card:
+        errors["card_number"] = t("card_required")
+    body = {
+        "shipping_address": address,
+        "payment": {"method": method, "source": card if method == "card" else "pix"},
+        "eco_packaging": form.get("eco_packaging", "on") == "on",
+    }
+    if not errors:
+        try:
+            order = await api(
+                request,
+                "POST",
+                "/api/v1/orders",
+                json=body,
+                headers={"Idempotency-Key": idem or secrets.token_urlsafe(18)},
             )
-            await uow.commit()
-    return redirect(f"/pedido/{order_id}")
-
-
-def _check_address(a: dict[str, Any]) -> dict[str, str]:
-    errors = {}
-    if len(a["postal_code"]) != 8:
-        errors["postal_code"] = "CEP inválido (8 dígitos)."
-    if not a["address_line1"]:
-        errors["address_line1"] = "Informe o endereço."
-    if not a["city"]:
-        errors["city"] = "Informe a cidade."
-    if len(a["state"]) != 2:
-        errors["state"] = "Informe a UF (2 letras)."
-    return errors
+        except ApiError as exc:
+            if exc.status >= 500 or exc.status in (401, 403):
+                raise
+            for e in exc.errors:
+                field = str(e.get("field") or "").split(".")[-1]
+                errors[FIELD_NAMES.get(field, field or "_")] = str(e.get("message"))
+            if not errors:
+                errors["_"] = exc.detail
+        else:
+            response = redirect(f"/pedido/{order['id']}?ok=order_placed")
+            return response
+    cart = await load_cart(request, address["state"] if address["state"] in UFS else None) or {}
+    shown = {**address, "payment_method": method}
+    return _checkout_page(
+        request,
+        cart,
+        await _addresses(request),
+        form=shown,
+        errors=errors,
+        status_code=422,
+        idempotency_key=idem or None,
+        messages=[("error", m) for m in errors.values()][:3],
+    )
 
 
 @router.get("/pedido/{order_id}")
 async def order_page(request: Request, order_id: uuid.UUID) -> Response:
-    principal = await require_user(request)
-    async with uow_for(request, read_only=True) as uow:
-        order = await backend.call("orders", GET_ORDER, uow, order_id, user_id=principal.user_id, principal=principal)
-        payment = await backend.try_call("payments", PAYMENT_OF, uow, order_id, order_id=order_id, default=None)
-    if isinstance(payment, list):
-        payment = payment[-1] if payment else None
-    return render(request, "store/order.html", order=order, payment=payment, flashes=flashes(request))
+    await require_user(request)
+    order = await api(request, "GET", f"/api/v1/orders/{order_id}")
+    return render(request, "store/order.html", order=order, flashes=flashes(request))
+
+
+@router.get("/conta/pedidos")
+async def my_orders(request: Request) -> Response:
+    await require_user(request)
+    data = await api(
+        request, "GET", "/api/v1/orders", params={"limit": 20, "cursor": request.query_params.get("cursor")}
+    )
+    cursor = data.get("next_cursor")
+    return render(
+        request,
+        "account/orders.html",
+        orders=data.get("items") or [],
+        next_url=f"/conta/pedidos?cursor={cursor}" if cursor else None,
+        flashes=flashes(request),
+    )

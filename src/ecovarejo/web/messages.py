@@ -210,6 +210,14 @@ PT_BR: dict[str, str] = {
     "amount": "Valor",
     "method": "Forma",
     "test_cards": "Cartões de teste do sandbox",
+    "boleto_unavailable": "Boleto ainda não está disponível; escolha Pix ou cartão.",
+    "card_required": "Informe o número do cartão.",
+    "order_placed": "Pedido recebido!",
+    "street_only": "Rua / Avenida",
+    "number": "Número",
+    "district": "Bairro",
+    "eco_packaging": "Embalagem ecológica (sem plástico)",
+    "problems": "Atenção",
 }
 
 EN: dict[str, str] = {
@@ -419,4 +427,12 @@ EN: dict[str, str] = {
     "amount": "Amount",
     "method": "Method",
     "test_cards": "Sandbox test cards",
+    "boleto_unavailable": "Boleto is not available yet; choose Pix or card.",
+    "card_required": "Type the card number.",
+    "order_placed": "Order received!",
+    "street_only": "Street",
+    "number": "Number",
+    "district": "District",
+    "eco_packaging": "Eco packaging (plastic-free)",
+    "problems": "Attention",
 }

@@ -33,6 +33,7 @@ FLASH_IDS = {
     "csrf_failed",
     "staff_only",
     "unavailable",
+    "order_placed",
 }
 
 

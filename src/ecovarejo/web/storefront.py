@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from ecovarejo.core.errors import DomainError, InvalidInput, NotFound
 
 from . import backend
-from .cart import cart_count
+from .cart import cart_count, max_installments
 from .pages import PageRoute, flashes, form_with_csrf, principal_of, redirect, uow_for
 from .templating import render
 
@@ -26,8 +26,6 @@ SORTS = [
     ("newest", "sort_newest"),
 ]
 SORT_VALUES = {s for s, _ in SORTS}
-MAX_INSTALLMENTS = 10
-MIN_INSTALLMENT = Decimal("5.00")
 
 LIST = ("list_products", "search_products", "search")
 GET_BY_SLUG = ("get_product_by_slug", "get_by_slug", "product_by_slug")
@@ -181,8 +179,8 @@ async def category(request: Request, slug: str) -> Response:
 def _variants(p: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
     for v in p.get("variants") or []:
-        attrs = v.get("attributes") or v.get("options") or {}
-        label = v.get("name") or " / ".join(str(x) for x in attrs.values()) or v.get("sku")
+        parts = [str(x) for x in (v.get("color"), v.get("size")) if x]
+        label = v.get("name") or " / ".join(parts) or v.get("sku")
         stock = v.get("available")
         if stock is None:
             stock = v.get("in_stock")
@@ -203,15 +201,6 @@ def _footprint(p: dict[str, Any], average: Any) -> dict[str, Any]:
     return {"average": avg, "delta_pct": delta, "max": max(value, avg) * 2}
 
 
-def _max_installments(price: Any) -> int:
-    amount = price.get("amount") if isinstance(price, dict) else price
-    try:
-        total = Decimal(str(amount))
-    except (InvalidOperation, TypeError):
-        return 1
-    return int(max(1, min(MAX_INSTALLMENTS, int(total // MIN_INSTALLMENT))))
-
-
 @router.get("/p/{slug}")
 async def product(request: Request, slug: str) -> Response:
     ctx = await _common(request)
@@ -230,7 +219,7 @@ async def product(request: Request, slug: str) -> Response:
         reviews = reviews.get("items", [])
     variants = _variants(p)
     wanted = request.query_params.get("variant")
-    selected = next((v for v in variants if str(v.get("id")) == wanted), None)
+    selected = next((v for v in variants if wanted in (str(v.get("id")), v.get("sku"))), None)
     if selected is None:
         selected = next((v for v in variants if v.get("available") is not False), variants[0] if variants else None)
     price = (selected or {}).get("price") or p.get("price")
@@ -244,7 +233,7 @@ async def product(request: Request, slug: str) -> Response:
         footprint=_footprint(p, average),
         reviews=reviews or [],
         can_review=backend.has("products", *ADD_REVIEW),
-        max_installments=_max_installments(price),
+        max_installments=max_installments(price),
         **ctx,
     )
 

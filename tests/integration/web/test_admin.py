@@ -122,3 +122,32 @@ async def test_dead_letters_of_this_tenant_only(web: httpx.AsyncClient, containe
     assert "order.placed" in page.text and "SMTP down" in page.text
     assert "secret.other.tenant" not in page.text
     assert '<strong id="dead-letter-count">1</strong>' in page.text
+
+
+async def test_coupons_are_created_and_listed_and_bad_input_is_refused(
+    web: httpx.AsyncClient, container: Container
+) -> None:
+    await make_staff(web, container, "promo@example.com", user_type="customer", permissions=("manage_orders",))
+    page = await web.get("/admin/cupons")
+    assert page.status_code == 200
+    ok = await web.post(
+        "/admin/cupons",
+        data={
+            "csrf_token": csrf_from(page.text),
+            "code": "verde10",
+            "kind": "percent",
+            "value": "10",
+            "max_uses": "100",
+        },
+    )
+    assert ok.status_code == 303, ok.text
+    listing = await web.get("/admin/cupons")
+    main = listing.text[listing.text.index("<main") :]
+    assert "VERDE10" in main and "0/100" in main, main
+    assert re.search(r"<td>10(\.00)?%</td>", main), main
+    bad = await web.post(
+        "/admin/cupons", data={"csrf_token": csrf_from(page.text), "code": "x", "kind": "bogus", "value": "1"}
+    )
+    assert bad.status_code == 422
+    orders = await web.get("/admin/pedidos")
+    assert orders.status_code == 200
