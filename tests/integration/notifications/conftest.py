@@ -262,10 +262,18 @@ async def envs(nsettings: Settings, notif_env: Any) -> AsyncIterator[Callable[..
 
     built: list[Env] = []
 
-    async def make(**overrides: Any) -> Env:
+    async def make(*, nats: bool = False, **overrides: Any) -> Env:
         settings = nsettings.model_copy(update=overrides)
         container = build_container(settings, contexts=[CONTEXT])
         container.ports["authenticator"] = StaticAuthenticator()
+        if nats:  # NATS JetStream, on a stream of this test's own so runs never see each other's messages
+            from ecovarejo.core.bus import NatsBus
+            from tests.conftest import BROKER_URL
+
+            suffix = uuid.uuid4().hex[:8]
+            container.bus = NatsBus(
+                BROKER_URL, container.db, stream=f"N{suffix}", subject_prefix=f"n{suffix}", backoff_base=0.05
+            )
         await container.start()
         tenant = await make_tenant(container)
         app = create_app(container=container)
