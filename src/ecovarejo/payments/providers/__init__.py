@@ -1,0 +1,1 @@
+"""Adapters of real payment providers behind :class:`ecovarejo.payments.gateway.PaymentGateway`."""

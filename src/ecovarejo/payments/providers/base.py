@@ -1,0 +1,55 @@
+"""What the provider adapters share: card data passed to a provider, unavailability errors, and the
+optional lookup by idempotency key that failover uses before trying another provider."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Protocol, runtime_checkable
+
+from ..gateway import GatewayError, GatewayResult
+
+
+@dataclass(frozen=True)
+class CardData:
+    """A card for server-side authorization (from the vault). ``repr`` never shows the number or CVV."""
+
+    number: str = field(repr=False)
+    exp_month: int
+    exp_year: int
+    holder: str = ""
+    cvv: str | None = field(default=None, repr=False)
+
+    @property
+    def last4(self) -> str:
+        return self.number[-4:]
+
+
+#: A provider's token (client-side tokenization: ``pm_…``, a Mercado Pago card token, PagBank's
+#: encrypted card) or card data from the vault.
+Source = str | CardData
+
+
+class ProviderUnavailable(GatewayError):
+    """Connection error or 5xx. ``delivered=False`` when the request certainly never reached the provider
+    (connection refused), so no money can have moved."""
+
+    def __init__(self, message: str, *, delivered: bool) -> None:
+        super().__init__(message)
+        self.delivered = delivered
+
+
+@runtime_checkable
+class KeyLookup(Protocol):
+    async def find(self, idempotency_key: str) -> GatewayResult | None:
+        """The payment created with this key, or ``None`` when the provider has none; raises
+        :class:`GatewayError` when it cannot tell."""
+        ...
+
+
+def to_cents(amount: Decimal) -> int:
+    return int(amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) * 100)
+
+
+def from_cents(cents: int) -> Decimal:
+    return (Decimal(cents) / 100).quantize(Decimal("0.01"))

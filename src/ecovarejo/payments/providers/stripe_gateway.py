@@ -1,0 +1,134 @@
+"""Stripe through the official ``stripe`` SDK (async, httpx transport).
+
+The API base comes from the SDK's own ``StripeClient(base_addresses={"api": …})`` setting, so tests point
+it at a local server speaking Stripe's API. Authorization = a PaymentIntent confirmed with
+``capture_method=manual``; the idempotency key goes both in Stripe's ``Idempotency-Key`` header and in
+the intent's metadata, which lets :meth:`StripeGateway.find` search for it after a timeout.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import stripe
+
+from ..gateway import GatewayResult, GatewayTimeout
+from .base import CardData, ProviderUnavailable, Source, from_cents, to_cents
+
+_STATUS = {
+    "requires_capture": "authorized",
+    "succeeded": "captured",
+    "canceled": "voided",
+    "requires_payment_method": "declined",
+    "processing": "pending",
+}
+
+
+class StripeGateway:
+    name = "stripe"
+
+    def __init__(self, api_key: str, *, api_base: str | None = None, timeout: float = 10.0) -> None:
+        self.client = stripe.StripeClient(
+            api_key,
+            base_addresses={"api": api_base} if api_base else None,
+            http_client=stripe.HTTPXClient(timeout=timeout),
+            max_network_retries=0,
+        )
+
+    def _result(self, pi: Any, ok: bool = True) -> GatewayResult:
+        status = _STATUS.get(pi["status"], "failed")
+        amount = from_cents(int(pi.get("amount_received") or pi["amount"]))
+        if status == "authorized":
+            amount = from_cents(int(pi["amount_capturable"] or pi["amount"]))
+        return GatewayResult(ok and status != "declined", pi["id"], status, amount)
+
+    async def _call(self, coro: Any) -> Any:
+        try:
+            obj = await coro
+            return obj.to_dict() if isinstance(obj, stripe.StripeObject) else obj
+        except stripe.APIConnectionError as exc:
+            if isinstance(exc.__cause__, httpx.ConnectError):
+                raise ProviderUnavailable("stripe: connection refused", delivered=False) from exc
+            raise GatewayTimeout("stripe: no answer") from exc
+        except stripe.StripeError as exc:
+            if exc.http_status is None or exc.http_status >= 500 or exc.http_status == 429:
+                raise ProviderUnavailable(f"stripe: {exc.http_status}", delivered=True) from exc
+            raise
+
+    def _declined(self, exc: stripe.StripeError, amount: Decimal) -> GatewayResult:
+        err = exc.error
+        code = (err.decline_code if err is not None and err.decline_code else None) or exc.code or "declined"
+        reference = err.payment_intent["id"] if err is not None and err.payment_intent else None
+        kind = "declined" if isinstance(exc, stripe.CardError) else "failed"
+        return GatewayResult(False, reference, kind, amount, code, exc.user_message or str(exc))
+
+    async def authorize(
+        self, *, amount: Decimal, currency: str, source: Source, idempotency_key: str, description: str = ""
+    ) -> GatewayResult:
+        params: dict[str, Any] = {
+            "amount": to_cents(amount),
+            "currency": currency.lower(),
+            "capture_method": "manual",
+            "confirm": True,
+            "metadata": {"idempotency_key": idempotency_key},
+            "payment_method_types": ["card"],
+        }
+        if description:
+            params["description"] = description
+        if isinstance(source, CardData):
+            card: dict[str, Any] = {"number": source.number, "exp_month": source.exp_month, "exp_year": source.exp_year}
+            if source.cvv:
+                card["cvc"] = source.cvv
+            params["payment_method_data"] = {"type": "card", "card": card}
+        else:
+            params["payment_method"] = source
+        try:
+            pi = await self._call(
+                self.client.v1.payment_intents.create_async(params, {"idempotency_key": idempotency_key})  # type: ignore[arg-type]
+            )
+        except stripe.StripeError as exc:
+            return self._declined(exc, amount)
+        return self._result(pi)
+
+    async def capture(self, reference: str, amount: Decimal, *, idempotency_key: str) -> GatewayResult:
+        try:
+            pi = await self._call(
+                self.client.v1.payment_intents.capture_async(
+                    reference, {"amount_to_capture": to_cents(amount)}, {"idempotency_key": idempotency_key}
+                )
+            )
+        except stripe.StripeError as exc:
+            return self._declined(exc, amount)
+        return self._result(pi)
+
+    async def void(self, reference: str, *, idempotency_key: str) -> GatewayResult:
+        try:
+            pi = await self._call(
+                self.client.v1.payment_intents.cancel_async(reference, {}, {"idempotency_key": idempotency_key})
+            )
+        except stripe.StripeError as exc:
+            return self._declined(exc, Decimal("0"))
+        return self._result(pi)
+
+    async def refund(self, reference: str, amount: Decimal, *, idempotency_key: str) -> GatewayResult:
+        try:
+            rf = await self._call(
+                self.client.v1.refunds.create_async(
+                    {"payment_intent": reference, "amount": to_cents(amount)}, {"idempotency_key": idempotency_key}
+                )
+            )
+        except stripe.StripeError as exc:
+            return self._declined(exc, amount)
+        ok = rf["status"] in ("succeeded", "pending")
+        return GatewayResult(ok, reference, "refunded" if ok else "failed", from_cents(int(rf["amount"])))
+
+    async def status(self, reference: str) -> GatewayResult:
+        return self._result(await self._call(self.client.v1.payment_intents.retrieve_async(reference)))
+
+    async def find(self, idempotency_key: str) -> GatewayResult | None:
+        query = f"metadata['idempotency_key']:'{idempotency_key.replace(chr(39), '')}'"
+        found = await self._call(self.client.v1.payment_intents.search_async({"query": query}))
+        items = list(found["data"])
+        return self._result(items[0]) if items else None

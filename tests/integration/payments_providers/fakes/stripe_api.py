@@ -1,0 +1,242 @@
+"""The part of Stripe's API the adapter uses: PaymentIntents (create/confirm, retrieve, capture, cancel,
+search by metadata), Refunds. Form-encoded bodies, ``Authorization: Bearer sk_test_…``,
+``Idempotency-Key`` replays, amounts in integer centavos, Stripe's ``{"error": {...}}`` shapes."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import itertools
+import re
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from . import Behaviour
+
+DECLINES = {
+    "pm_card_chargeDeclined": "generic_decline",
+    "pm_card_chargeDeclinedInsufficientFunds": "insufficient_funds",
+    "4000000000000002": "generic_decline",
+    "4000000000009995": "insufficient_funds",
+}
+
+
+def _err(status: int, type_: str, message: str, **extra: Any) -> JSONResponse:
+    return JSONResponse({"error": {"type": type_, "message": message, **extra}}, status_code=status)
+
+
+class StripeFake(Behaviour):
+    def __init__(self) -> None:
+        super().__init__()
+        self.intents: dict[str, dict[str, Any]] = {}
+        self.refunds: dict[str, dict[str, Any]] = {}
+        self.idem: dict[str, tuple[str, int, Any]] = {}
+        self.seq = itertools.count(1)
+        self.charges = 0
+
+    def app(self) -> Starlette:
+        return Starlette(
+            routes=[
+                Route("/v1/payment_intents", self.create, methods=["POST"]),
+                Route("/v1/payment_intents/search", self.search, methods=["GET"]),
+                Route("/v1/payment_intents/{id}", self.retrieve, methods=["GET"]),
+                Route("/v1/payment_intents/{id}/capture", self.capture, methods=["POST"]),
+                Route("/v1/payment_intents/{id}/cancel", self.cancel, methods=["POST"]),
+                Route("/v1/refunds", self.refund, methods=["POST"]),
+            ]
+        )
+
+    async def _guard(self, request: Request, *, fail: bool = True) -> tuple[dict[str, str], JSONResponse | None]:
+        form = {k: str(v) for k, v in (await request.form()).items()} if request.method == "POST" else {}
+        self.requests.append({"path": request.url.path, "headers": dict(request.headers), "form": form})
+        auth = request.headers.get("authorization", "")
+        if not auth.startswith("Bearer sk_test_"):
+            return form, _err(401, "invalid_request_error", "Invalid API Key provided")
+        if fail and self.fail_next > 0:
+            self.fail_next -= 1
+            return form, _err(500, "api_error", "An unknown error occurred")
+        return form, None
+
+    async def _idempotent(self, request: Request, form: dict[str, str], handler: Any) -> JSONResponse:
+        key = request.headers.get("idempotency-key")
+        digest = hashlib.sha256(repr(sorted(form.items())).encode()).hexdigest()
+        if key and key in self.idem:
+            stored_digest, status, body = self.idem[key]
+            if stored_digest != digest:
+                return _err(
+                    400, "idempotency_error", "Keys for idempotent requests can only be used with the same parameters"
+                )
+            return JSONResponse(body, status_code=status, headers={"Idempotent-Replayed": "true"})
+        status, body = handler(form)
+        if key:
+            self.idem[key] = (digest, status, body)
+        return JSONResponse(body, status_code=status)
+
+    def _new_intent(self, form: dict[str, str]) -> tuple[int, Any]:
+        if "amount" not in form or not form["amount"].isdigit():
+            return 400, {
+                "error": {
+                    "type": "invalid_request_error",
+                    "code": "parameter_missing",
+                    "param": "amount",
+                    "message": "Missing required param: amount.",
+                }
+            }
+        pid = f"pi_{next(self.seq):06d}"
+        intent = {
+            "id": pid,
+            "object": "payment_intent",
+            "amount": int(form["amount"]),
+            "amount_capturable": 0,
+            "amount_received": 0,
+            "currency": form.get("currency", "brl"),
+            "capture_method": form.get("capture_method", "automatic"),
+            "metadata": {k[9:-1]: v for k, v in form.items() if k.startswith("metadata[")},
+            "status": "requires_payment_method",
+        }
+        source = form.get("payment_method") or form.get("payment_method_data[card][number]", "")
+        self.intents[pid] = intent
+        if source in DECLINES:
+            intent["last_payment_error"] = {"code": "card_declined", "decline_code": DECLINES[source]}
+            return 402, {
+                "error": {
+                    "type": "card_error",
+                    "code": "card_declined",
+                    "decline_code": DECLINES[source],
+                    "message": "Your card was declined.",
+                    "payment_intent": dict(intent),
+                }
+            }
+        self.charges += 1
+        intent["status"] = "requires_capture" if intent["capture_method"] == "manual" else "succeeded"
+        intent["amount_capturable"] = intent["amount"] if intent["status"] == "requires_capture" else 0
+        intent["amount_received"] = intent["amount"] if intent["status"] == "succeeded" else 0
+        return 200, dict(intent)
+
+    async def create(self, request: Request) -> JSONResponse:
+        form, err = await self._guard(request)
+        if err is not None:
+            return err
+        if self.delay_before_charge:
+            await asyncio.sleep(self.delay_before_charge)
+        response = await self._idempotent(request, form, self._new_intent)
+        if self.delay_after_charge:
+            await asyncio.sleep(self.delay_after_charge)
+        return response
+
+    async def retrieve(self, request: Request) -> JSONResponse:
+        _, err = await self._guard(request, fail=False)
+        if err is not None:
+            return err
+        intent = self.intents.get(request.path_params["id"])
+        if intent is None:
+            return _err(404, "invalid_request_error", "No such payment_intent", code="resource_missing")
+        return JSONResponse(intent)
+
+    async def search(self, request: Request) -> JSONResponse:
+        _, err = await self._guard(request, fail=False)
+        if err is not None:
+            return err
+        m = re.fullmatch(r"metadata\['(\w+)'\]:'([^']*)'", request.query_params.get("query", ""))
+        if m is None:
+            return _err(400, "invalid_request_error", "Invalid search query")
+        data = [
+            i
+            for i in self.intents.values()
+            if i["metadata"].get(m.group(1)) == m.group(2) and i["status"] != "requires_payment_method"
+        ]
+        return JSONResponse(
+            {"object": "search_result", "data": data, "has_more": False, "url": "/v1/payment_intents/search"}
+        )
+
+    async def capture(self, request: Request) -> JSONResponse:
+        form, err = await self._guard(request)
+        if err is not None:
+            return err
+        pid = request.path_params["id"]
+
+        def run(form: dict[str, str]) -> tuple[int, Any]:
+            intent = self.intents.get(pid)
+            if intent is None or intent["status"] != "requires_capture":
+                return 400, {
+                    "error": {
+                        "type": "invalid_request_error",
+                        "code": "payment_intent_unexpected_state",
+                        "message": "This PaymentIntent could not be captured",
+                    }
+                }
+            amount = int(form.get("amount_to_capture", intent["amount_capturable"]))
+            if amount > intent["amount_capturable"]:
+                return 400, {
+                    "error": {
+                        "type": "invalid_request_error",
+                        "code": "amount_too_large",
+                        "message": "amount_to_capture too large",
+                    }
+                }
+            intent.update(status="succeeded", amount_received=amount, amount_capturable=0)
+            return 200, dict(intent)
+
+        return await self._idempotent(request, form, run)
+
+    async def cancel(self, request: Request) -> JSONResponse:
+        form, err = await self._guard(request)
+        if err is not None:
+            return err
+        pid = request.path_params["id"]
+
+        def run(form: dict[str, str]) -> tuple[int, Any]:
+            intent = self.intents.get(pid)
+            if intent is None or intent["status"] not in ("requires_capture", "requires_payment_method"):
+                return 400, {
+                    "error": {
+                        "type": "invalid_request_error",
+                        "code": "payment_intent_unexpected_state",
+                        "message": "cannot cancel",
+                    }
+                }
+            intent.update(status="canceled", amount_capturable=0)
+            return 200, dict(intent)
+
+        return await self._idempotent(request, form, run)
+
+    async def refund(self, request: Request) -> JSONResponse:
+        form, err = await self._guard(request)
+        if err is not None:
+            return err
+
+        def run(form: dict[str, str]) -> tuple[int, Any]:
+            intent = self.intents.get(form.get("payment_intent", ""))
+            if intent is None or intent["status"] != "succeeded":
+                return 400, {
+                    "error": {
+                        "type": "invalid_request_error",
+                        "code": "charge_not_refundable",
+                        "message": "not refundable",
+                    }
+                }
+            refunded = sum(r["amount"] for r in self.refunds.values() if r["payment_intent"] == intent["id"])
+            amount = int(form.get("amount", intent["amount_received"] - refunded))
+            if refunded + amount > intent["amount_received"]:
+                return 400, {
+                    "error": {
+                        "type": "invalid_request_error",
+                        "code": "charge_already_refunded",
+                        "message": "Refund exceeds charge",
+                    }
+                }
+            rid = f"re_{next(self.seq):06d}"
+            self.refunds[rid] = {
+                "id": rid,
+                "object": "refund",
+                "amount": amount,
+                "payment_intent": intent["id"],
+                "status": "succeeded",
+            }
+            return 200, dict(self.refunds[rid])
+
+        return await self._idempotent(request, form, run)
