@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from ecovarejo.core.auth import PERMISSIONS, Principal
-from ecovarejo.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from ecovarejo.core.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from ecovarejo.core.uow import UnitOfWork
 
 from . import authflows, passwords
@@ -113,8 +113,6 @@ async def register(
 
 # -- profile -----------------------------------------------------------------------------------
 async def get_user_or_401(uow: UnitOfWork, user_id: uuid.UUID) -> User:
-    from ecovarejo.core.errors import Unauthorized
-
     user = await repo.get_user(uow.session, user_id)
     if user is None or not user.is_active:
         raise Unauthorized("the account does not exist or is disabled", code="invalid_token")

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from ecovarejo.core.auth import Principal, current_principal, optional_principal
+from ecovarejo.core.errors import InvalidInput, Unauthorized
 from ecovarejo.core.http import get_container, get_uow
 from ecovarejo.core.uow import UnitOfWork
 
@@ -152,8 +153,6 @@ async def logout(
     principal: Principal | None = Depends(optional_principal),
 ) -> Response:
     """Revoke this session (``refresh_token``), or every session with ``everywhere: true`` (needs the access token)."""
-    from ecovarejo.core.errors import InvalidInput, Unauthorized
-
     if body.everywhere:
         if principal is None:
             raise Unauthorized("logging out everywhere needs the access token")
