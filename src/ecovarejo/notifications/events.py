@@ -107,7 +107,7 @@ async def on_user_event(rt: NotificationRuntime, uow: UnitOfWork, event: Event) 
         req = Request(template="security_alert", context=context, channels=("email", "push"), **common)
     else:
         return
-    await service.request_notification(rt, uow, req)
+    await service.request_notification(uow, rt, req)
 
 
 async def on_order_event(rt: NotificationRuntime, uow: UnitOfWork, event: Event) -> None:
@@ -132,8 +132,8 @@ async def on_order_event(rt: NotificationRuntime, uow: UnitOfWork, event: Event)
         "url": order_path,
     }
     await service.request_notification(
-        rt,
         uow,
+        rt,
         Request(
             template=template,
             context=context,
@@ -157,8 +157,8 @@ async def on_payment_event(rt: NotificationRuntime, uow: UnitOfWork, event: Even
         "url": f"/account/orders/{d.get('order_id')}",
     }
     await service.request_notification(
-        rt,
         uow,
+        rt,
         Request(
             template="payment_pending",
             context=context,
@@ -174,7 +174,7 @@ async def on_payment_event(rt: NotificationRuntime, uow: UnitOfWork, event: Even
 async def on_stock_event(rt: NotificationRuntime, uow: UnitOfWork, event: Event) -> None:
     d = event.data
     await service.notify_back_in_stock(
-        rt, uow, product_id=_uuid(d.get("product_id")), sku=d.get("sku"), cause=str(event.id)
+        uow, rt, product_id=_uuid(d.get("product_id")), sku=d.get("sku"), cause=str(event.id)
     )
 
 
@@ -185,8 +185,8 @@ async def on_product_event(rt: NotificationRuntime, uow: UnitOfWork, event: Even
         log.warning("certification_without_supplier", event_id=str(event.id))
         return
     await service.request_notification(
-        rt,
         uow,
+        rt,
         Request(
             template="certification_expiring",
             context=_pick(d, "name", "sku", "certification", "expiry"),
@@ -214,7 +214,7 @@ async def on_notification_request(rt: NotificationRuntime, uow: UnitOfWork, even
             event_id=event.id,
         )
         async with uow.session.begin_nested():  # all of the request's messages, or none
-            await service.request_notification(rt, uow, req)
+            await service.request_notification(uow, rt, req)
     except DomainError as exc:
         log.warning("notification_request_refused", event_id=str(event.id), reason=exc.detail)
     except Exception as exc:  # a template missing context: nothing would ever change by retrying

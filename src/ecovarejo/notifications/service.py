@@ -224,7 +224,7 @@ class Request:
     event_id: uuid.UUID | None = None
 
 
-async def request_notification(rt: NotificationRuntime, uow: UnitOfWork, req: Request) -> list[NotificationMessage]:
+async def request_notification(uow: UnitOfWork, rt: NotificationRuntime, req: Request) -> list[NotificationMessage]:
     """Record the messages for ``req`` (pending, or suppressed with the reason); the dispatcher sends them
     after this unit of work commits, never for a rolled-back one."""
     if req.template not in TEMPLATES:
@@ -342,14 +342,14 @@ def _build(
 
 
 async def notify_back_in_stock(
-    rt: NotificationRuntime, uow: UnitOfWork, *, product_id: uuid.UUID | None, sku: str | None, cause: str
+    uow: UnitOfWork, rt: NotificationRuntime, *, product_id: uuid.UUID | None, sku: str | None, cause: str
 ) -> int:
     """Tell everyone waiting for this product; each subscription fires once."""
     subs = await repo.waiting_for_stock(uow.session, product_id, sku)
     for sub in subs:
         await request_notification(
-            rt,
             uow,
+            rt,
             Request(
                 template="back_in_stock",
                 context={

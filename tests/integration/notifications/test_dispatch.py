@@ -17,7 +17,7 @@ from .events_data import reset
 async def _record(env, email: str) -> uuid.UUID:
     async with env.container.uow(env.tenant) as uow:
         [msg] = await service.request_notification(
-            env.rt, uow, service.Request(template="password_reset", context=reset(uuid.uuid4()), to_email=email)
+            uow, env.rt, service.Request(template="password_reset", context=reset(uuid.uuid4()), to_email=email)
         )
         await uow.commit()
     return msg.id

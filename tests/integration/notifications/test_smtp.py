@@ -89,8 +89,8 @@ async def test_nothing_is_sent_for_a_rolled_back_transaction(smtp_server, envs, 
     # A consumer's transaction that fails after recording the message: the message goes with it.
     async with env.container.uow(env.tenant) as uow:
         await service.request_notification(
-            env.rt,
             uow,
+            env.rt,
             service.Request(template="password_reset", context=reset(uuid.uuid4()), to_email="bia@example.com"),
         )
         await uow.rollback()
@@ -243,8 +243,8 @@ async def test_rate_cap_per_recipient_in_redis(smtp_server, envs, notif_env) -> 
     env2 = await envs(redis_url=REDIS_URL)
     async with env2.container.uow(env.tenant) as uow:
         await service.request_notification(
-            env2.rt,
             uow,
+            env2.rt,
             service.Request(template="password_reset", context=reset(uuid.uuid4()), to_email="victim@example.com"),
         )
         await uow.commit()
