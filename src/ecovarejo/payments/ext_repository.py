@@ -1,0 +1,148 @@
+"""All SQL of the providers/vault/webhooks layer."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from decimal import Decimal
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ecovarejo.core.db import utcnow
+from ecovarejo.core.uow import UnitOfWork
+
+from .ext_models import Dispute, Reconciliation, VaultAccess, VaultKey, VaultToken, WebhookEvent
+from .models import Payment
+
+
+# --------------------------------------------------------------------------- vault
+async def vault_keys(uow: UnitOfWork) -> list[VaultKey]:
+    return list((await uow.session.scalars(select(VaultKey).order_by(VaultKey.version))).all())
+
+
+async def all_vault_keys(uow: UnitOfWork) -> list[VaultKey]:
+    """Every tenant's keys (a system unit of work, for master-key rotation)."""
+    return list((await uow.session.scalars(select(VaultKey).order_by(VaultKey.tenant_id, VaultKey.version))).all())
+
+
+async def add_vault_key(uow: UnitOfWork, key: VaultKey) -> bool:
+    """Insert a key version; ``False`` when a concurrent writer took that version."""
+    try:
+        async with uow.session.begin_nested():
+            uow.session.add(key)
+        return True
+    except IntegrityError:
+        return False
+
+
+async def set_wrapped(uow: UnitOfWork, key_id: uuid.UUID, wrapped: bytes, master_version: int) -> None:
+    await uow.session.execute(
+        update(VaultKey)
+        .where(VaultKey.id == key_id)
+        .values(wrapped_key=wrapped, master_version=master_version, rewrapped_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def token_by_fingerprint(uow: UnitOfWork, fingerprint: str) -> VaultToken | None:
+    return await uow.session.scalar(select(VaultToken).where(VaultToken.fingerprint == fingerprint))
+
+
+async def token(uow: UnitOfWork, value: str) -> VaultToken | None:
+    return await uow.session.scalar(select(VaultToken).where(VaultToken.token == value))
+
+
+async def add_token(uow: UnitOfWork, row: VaultToken) -> bool:
+    try:
+        async with uow.session.begin_nested():
+            uow.session.add(row)
+        return True
+    except IntegrityError:
+        return False
+
+
+def audit_access(uow: UnitOfWork, row: VaultAccess) -> None:
+    uow.session.add(row)
+
+
+async def accesses(uow: UnitOfWork, value: str) -> list[VaultAccess]:
+    q = select(VaultAccess).where(VaultAccess.token == value).order_by(VaultAccess.created_at)
+    return list((await uow.session.scalars(q)).all())
+
+
+# --------------------------------------------------------------------------- webhooks
+async def add_webhook_event(uow: UnitOfWork, row: WebhookEvent) -> bool:
+    """Record an event once; ``False`` when (provider, event id) was seen before."""
+    try:
+        async with uow.session.begin_nested():
+            uow.session.add(row)
+        return True
+    except IntegrityError:
+        return False
+
+
+async def webhook_events(uow: UnitOfWork, provider: str | None = None) -> list[WebhookEvent]:
+    q = select(WebhookEvent).order_by(WebhookEvent.received_at, WebhookEvent.id)
+    if provider:
+        q = q.where(WebhookEvent.provider == provider)
+    return list((await uow.session.scalars(q)).all())
+
+
+async def payment_by_reference(uow: UnitOfWork, provider: str, reference: str) -> Payment | None:
+    """Our payment for a provider's id (stored plain, or ``provider:id`` through failover)."""
+    q = select(Payment).where(
+        or_(Payment.gateway_reference == f"{provider}:{reference}", Payment.gateway_reference == reference)
+    )
+    return await uow.session.scalar(q.execution_options(populate_existing=True))
+
+
+async def payments_by_references(uow: UnitOfWork, references: Sequence[str]) -> list[Payment]:
+    if not references:
+        return []
+    q = select(Payment).where(Payment.gateway_reference.in_(list(references)))
+    return list((await uow.session.scalars(q)).all())
+
+
+async def captured_payments(uow: UnitOfWork, gateway_prefix: str) -> list[Payment]:
+    q = select(Payment).where(
+        Payment.captured_amount > 0,
+        or_(Payment.gateway == gateway_prefix, Payment.gateway_reference.like(f"{gateway_prefix}:%")),
+    )
+    return list((await uow.session.scalars(q)).all())
+
+
+# --------------------------------------------------------------------------- disputes
+async def dispute(uow: UnitOfWork, provider: str, dispute_id: str) -> Dispute | None:
+    q = select(Dispute).where(Dispute.provider == provider, Dispute.dispute_id == dispute_id)
+    return await uow.session.scalar(q.execution_options(populate_existing=True))
+
+
+async def add_dispute(uow: UnitOfWork, row: Dispute) -> bool:
+    try:
+        async with uow.session.begin_nested():
+            uow.session.add(row)
+        return True
+    except IntegrityError:
+        return False
+
+
+async def disputes_for(uow: UnitOfWork, payment_id: uuid.UUID) -> list[Dispute]:
+    q = select(Dispute).where(Dispute.payment_id == payment_id).order_by(Dispute.created_at)
+    return list((await uow.session.scalars(q)).all())
+
+
+async def disputed_total(uow: UnitOfWork, payment_id: uuid.UUID) -> Decimal:
+    q = select(func.coalesce(func.sum(Dispute.amount), 0)).where(
+        Dispute.payment_id == payment_id, Dispute.status != "won"
+    )
+    return Decimal(await uow.session.scalar(q) or 0) / 100
+
+
+# --------------------------------------------------------------------------- reconciliation
+def add_reconciliation(uow: UnitOfWork, row: Reconciliation) -> None:
+    uow.session.add(row)
+
+
+async def reconciliation(uow: UnitOfWork, rec_id: uuid.UUID) -> Reconciliation | None:
+    return await uow.session.get(Reconciliation, rec_id)

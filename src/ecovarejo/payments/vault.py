@@ -1,0 +1,223 @@
+"""Card token vault (PCI DSS 4.0 minded): the PAN never leaves this module in clear except to a provider.
+
+- **Tokens** are random (``tok_`` + 24 random bytes), unrelated to the number.
+- **Fingerprint**: HMAC-SHA-256 of the PAN under a per-tenant key (derived with HKDF from the tenant's
+  first data key), for duplicate detection; a plain hash of a 16-digit number is brute-forceable, a keyed
+  one is not without the key.
+- **Envelope encryption**: the PAN is sealed with AES-256-GCM under the tenant's current data key; data
+  keys are stored wrapped (AES-256-GCM) by the master key. Every ciphertext starts with its key version,
+  so old data decrypts after a rotation: :meth:`Vault.rotate_data_key` adds a new data key for new cards,
+  :func:`rewrap_all` re-wraps every data key under a new master key.
+- **Tenant binding**: the associated data of each seal names the tenant (and the token / key version), so
+  a ciphertext copied to another tenant's row does not decrypt.
+- **CVV** is accepted by :meth:`Vault.tokenize` only to be dropped; it is never stored.
+- Outside payments only :class:`StoredCard` is visible (last 4, brand, expiry). :meth:`Vault.detokenize`
+  writes an audit row each time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+import struct
+import uuid
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from ecovarejo.core.errors import InvalidInput, NotFound
+from ecovarejo.core.uow import UnitOfWork
+
+from . import ext_repository as repo
+from .cards import validate_card
+from .ext_models import VaultAccess, VaultKey, VaultToken
+from .providers.base import CardData
+
+FORMAT = 1
+_HEADER = struct.Struct(">BI")  # format byte, key version
+
+
+class VaultError(Exception):
+    """A ciphertext did not decrypt (wrong tenant, tampered, or unknown key version)."""
+
+
+@dataclass(frozen=True)
+class MasterKeys:
+    """Master keys by version; the highest wraps new data keys."""
+
+    keys: dict[int, bytes]
+
+    def __post_init__(self) -> None:
+        if not self.keys or any(len(k) != 32 for k in self.keys.values()):
+            raise ValueError("master keys are 32 bytes")
+
+    @property
+    def current(self) -> int:
+        return max(self.keys)
+
+    @classmethod
+    def single(cls, key: bytes) -> MasterKeys:
+        return cls({1: key})
+
+
+@dataclass(frozen=True)
+class StoredCard:
+    """What the rest of the system may see of a stored card."""
+
+    token: str
+    last4: str
+    brand: str
+    exp_month: int
+    exp_year: int
+
+
+def seal(key: bytes, version: int, plaintext: bytes, aad: bytes) -> bytes:
+    nonce = os.urandom(12)
+    return _HEADER.pack(FORMAT, version) + nonce + AESGCM(key).encrypt(nonce, plaintext, aad)
+
+
+def version_of(blob: bytes) -> int:
+    fmt, version = _HEADER.unpack_from(blob)
+    if fmt != FORMAT:
+        raise VaultError("unknown ciphertext format")
+    return int(version)
+
+
+def open_sealed(key: bytes, blob: bytes, aad: bytes) -> bytes:
+    start = _HEADER.size
+    try:
+        return AESGCM(key).decrypt(blob[start : start + 12], blob[start + 12 :], aad)
+    except InvalidTag as exc:
+        raise VaultError("ciphertext does not decrypt (wrong key, tenant or data)") from exc
+
+
+def _key_aad(tenant_id: uuid.UUID, version: int) -> bytes:
+    return f"ecovarejo-vault-key|{tenant_id}|{version}".encode()
+
+
+def _pan_aad(tenant_id: uuid.UUID, token: str) -> bytes:
+    return f"ecovarejo-vault-pan|{tenant_id}|{token}".encode()
+
+
+class Vault:
+    def __init__(self, master: MasterKeys) -> None:
+        self.master = master
+
+    # ------------------------------------------------------------------ data keys
+    def _unwrap(self, row: VaultKey) -> bytes:
+        version = version_of(row.wrapped_key)
+        if version not in self.master.keys:
+            raise VaultError(f"master key version {version} is not loaded")
+        return open_sealed(self.master.keys[version], row.wrapped_key, _key_aad(row.tenant_id, row.version))
+
+    async def _keys(self, uow: UnitOfWork) -> dict[int, bytes]:
+        rows = await repo.vault_keys(uow)
+        if not rows:
+            await self.rotate_data_key(uow)
+            rows = await repo.vault_keys(uow)
+        return {row.version: self._unwrap(row) for row in rows}
+
+    async def rotate_data_key(self, uow: UnitOfWork) -> int:
+        """Add a new data key version for this tenant; new cards use it, old cards keep theirs."""
+        tenant_id = _tenant(uow)
+        while True:
+            rows = await repo.vault_keys(uow)
+            version = (rows[-1].version + 1) if rows else 1
+            wrapped = seal(
+                self.master.keys[self.master.current],
+                self.master.current,
+                AESGCM.generate_key(bit_length=256),
+                _key_aad(tenant_id, version),
+            )
+            row = VaultKey(version=version, wrapped_key=wrapped, master_version=self.master.current)
+            if await repo.add_vault_key(uow, row):
+                return version
+
+    def _fingerprint(self, keys: dict[int, bytes], tenant_id: uuid.UUID, pan: str) -> str:
+        fp_key = HKDF(
+            algorithm=hashes.SHA256(), length=32, salt=None, info=f"ecovarejo-vault-fingerprint|{tenant_id}".encode()
+        ).derive(keys[min(keys)])
+        return hmac.new(fp_key, pan.encode(), hashlib.sha256).hexdigest()
+
+    # ------------------------------------------------------------------ cards
+    async def tokenize(
+        self, uow: UnitOfWork, *, number: str, exp_month: int, exp_year: int, cvv: str | None = None
+    ) -> StoredCard:
+        """Store a card (Luhn-checked); the same card again gives its existing token. ``cvv`` is dropped."""
+        del cvv  # never persisted, never logged
+        pan, brand = validate_card(number)
+        if not (1 <= exp_month <= 12 and 2000 <= exp_year <= 2099):
+            raise InvalidInput("invalid card expiry", code="invalid_card_expiry")
+        tenant_id = _tenant(uow)
+        keys = await self._keys(uow)
+        fingerprint = self._fingerprint(keys, tenant_id, pan)
+        existing = await repo.token_by_fingerprint(uow, fingerprint)
+        if existing is not None:
+            return _stored(existing)
+        version = max(keys)
+        value = "tok_" + secrets.token_urlsafe(24)
+        row = VaultToken(
+            token=value,
+            fingerprint=fingerprint,
+            ciphertext=seal(keys[version], version, pan.encode(), _pan_aad(tenant_id, value)),
+            key_version=version,
+            last4=pan[-4:],
+            brand=brand,
+            exp_month=exp_month,
+            exp_year=exp_year,
+        )
+        if not await repo.add_token(uow, row):  # a concurrent request stored the same card
+            existing = await repo.token_by_fingerprint(uow, fingerprint)
+            assert existing is not None
+            return _stored(existing)
+        return _stored(row)
+
+    async def card(self, uow: UnitOfWork, token: str) -> StoredCard:
+        row = await repo.token(uow, token)
+        if row is None:
+            raise NotFound("unknown card token", code="card_token_not_found")
+        return _stored(row)
+
+    async def detokenize(self, uow: UnitOfWork, token: str, *, purpose: str, actor: str | None) -> CardData:
+        """The card for a provider call. Audited; only the payments context calls this."""
+        row = await repo.token(uow, token)
+        if row is None:
+            raise NotFound("unknown card token", code="card_token_not_found")
+        keys = await self._keys(uow)
+        version = version_of(row.ciphertext)
+        if version not in keys:
+            raise VaultError(f"data key version {version} is missing")
+        pan = open_sealed(keys[version], row.ciphertext, _pan_aad(_tenant(uow), row.token)).decode()
+        repo.audit_access(uow, VaultAccess(token=token, purpose=purpose[:100], actor=actor))
+        await uow.flush()
+        return CardData(number=pan, exp_month=row.exp_month, exp_year=row.exp_year)
+
+
+async def rewrap_all(uow: UnitOfWork, old: MasterKeys, new: MasterKeys) -> int:
+    """Re-wrap every data key (all tenants: a system unit of work) under ``new``'s current master key.
+    The data keys themselves do not change, so every stored card still decrypts."""
+    count = 0
+    for row in await repo.all_vault_keys(uow):
+        version = version_of(row.wrapped_key)
+        ring = new.keys if version in new.keys and version not in old.keys else old.keys
+        plain = open_sealed(ring[version], row.wrapped_key, _key_aad(row.tenant_id, row.version))
+        wrapped = seal(new.keys[new.current], new.current, plain, _key_aad(row.tenant_id, row.version))
+        await repo.set_wrapped(uow, row.id, wrapped, new.current)
+        count += 1
+    await uow.flush()
+    return count
+
+
+def _tenant(uow: UnitOfWork) -> uuid.UUID:
+    if uow.tenant_id is None:
+        raise RuntimeError("the vault works inside a tenant's unit of work")
+    return uow.tenant_id
+
+
+def _stored(row: VaultToken) -> StoredCard:
+    return StoredCard(row.token, row.last4, row.brand, row.exp_month, row.exp_year)

@@ -1,0 +1,123 @@
+"""The vault on SQLite and PostgreSQL: random tokens, keyed fingerprints, envelope encryption with key
+versions, rotation, tenant binding, CVV dropped, audited detokenization."""
+
+from __future__ import annotations
+
+import base64
+import os
+
+import pytest
+from sqlalchemy import select, update
+
+from ecovarejo.core.errors import InvalidInput
+from ecovarejo.payments import ext_repository
+from ecovarejo.payments.ext_models import VaultKey, VaultToken
+from ecovarejo.payments.settings import PaymentsSettings
+from ecovarejo.payments.vault import MasterKeys, Vault, VaultError, rewrap_all, version_of
+from tests.support import make_tenant
+
+PAN = "4111 1111 1111 1111"
+
+
+async def test_tokenize_detokenize_and_duplicates(container) -> None:
+    tid = await make_tenant(container)
+    vault = Vault(MasterKeys.single(os.urandom(32)))
+    async with container.uow(tid) as uow:
+        card = await vault.tokenize(uow, number=PAN, exp_month=12, exp_year=2030, cvv="737")
+        again = await vault.tokenize(uow, number="4111-1111-1111-1111", exp_month=12, exp_year=2030)
+        other = await vault.tokenize(uow, number="5555555555554444", exp_month=1, exp_year=2031)
+        await uow.commit()
+    assert card == again and other.token != card.token
+    assert (card.last4, card.brand, card.exp_month, card.exp_year) == ("1111", "visa", 12, 2030)
+    assert card.token.startswith("tok_") and "4111" not in card.token
+    async with container.uow(tid) as uow:
+        row = await ext_repository.token(uow, card.token)
+        assert row is not None
+        assert b"4111111111111111" not in row.ciphertext and b"737" not in row.ciphertext
+        assert row.fingerprint not in (__import__("hashlib").sha256(b"4111111111111111").hexdigest(),)
+        data = await vault.detokenize(uow, card.token, purpose="authorize order 1", actor="test")
+        await uow.commit()
+    assert (data.number, data.cvv) == ("4111111111111111", None)
+    async with container.uow(tid, read_only=True) as uow:
+        audit = [(a.purpose, a.actor) for a in await ext_repository.accesses(uow, card.token)]
+    assert audit == [("authorize order 1", "test")]
+    with pytest.raises(InvalidInput):
+        async with container.uow(tid) as uow:
+            await vault.tokenize(uow, number="4111111111111112", exp_month=1, exp_year=2030)
+
+
+async def test_rotation_keeps_old_cards_readable_and_master_rewrap(container) -> None:
+    tid = await make_tenant(container)
+    first = MasterKeys.single(os.urandom(32))
+    vault = Vault(first)
+    async with container.uow(tid) as uow:
+        old = await vault.tokenize(uow, number=PAN, exp_month=12, exp_year=2030)
+        assert await vault.rotate_data_key(uow) == 2
+        new = await vault.tokenize(uow, number="5555555555554444", exp_month=1, exp_year=2031)
+        await uow.commit()
+    async with container.uow(tid, read_only=True) as uow:
+        rows = {r.token: version_of(r.ciphertext) for r in (await uow.session.scalars(select(VaultToken))).all()}
+    assert (rows[old.token], rows[new.token]) == (1, 2)
+    # a new master key: every data key re-wrapped, both cards still decrypt; the old master alone no longer works
+    second = MasterKeys({1: first.keys[1], 2: os.urandom(32)})
+    async with container.uow(None) as uow:
+        assert await rewrap_all(uow, first, second) >= 2
+        await uow.commit()
+    only_new = Vault(MasterKeys({2: second.keys[2]}))
+    async with container.uow(tid) as uow:
+        keys = await ext_repository.vault_keys(uow)
+        assert {k.master_version for k in keys} == {2}
+        assert (await only_new.detokenize(uow, old.token, purpose="t", actor=None)).number == "4111111111111111"
+        assert (await only_new.detokenize(uow, new.token, purpose="t", actor=None)).number == "5555555555554444"
+        await uow.commit()
+    with pytest.raises(VaultError):
+        async with container.uow(tid) as uow:
+            await Vault(first.__class__({1: first.keys[1]})).detokenize(uow, old.token, purpose="t", actor=None)
+
+
+async def test_ciphertext_is_bound_to_its_tenant(container) -> None:
+    a, b = await make_tenant(container), await make_tenant(container)
+    master = MasterKeys.single(os.urandom(32))
+    vault = Vault(master)
+    async with container.uow(a) as uow:
+        card_a = await vault.tokenize(uow, number=PAN, exp_month=12, exp_year=2030)
+        await uow.commit()
+    async with container.uow(a, read_only=True) as uow:
+        row_a = await ext_repository.token(uow, card_a.token)
+        key_a = (await ext_repository.vault_keys(uow))[0]
+        stolen_ct, stolen_key = row_a.ciphertext, key_a.wrapped_key  # type: ignore[union-attr]
+    async with container.uow(b) as uow:
+        card_b = await vault.tokenize(uow, number="5555555555554444", exp_month=1, exp_year=2031)
+        # copy tenant A's ciphertext and wrapped key into tenant B's rows: the associated data refuses them
+        await uow.session.execute(
+            update(VaultToken).where(VaultToken.token == card_b.token).values(ciphertext=stolen_ct)
+        )
+        await uow.commit()
+    with pytest.raises(VaultError):
+        async with container.uow(b) as uow:
+            await vault.detokenize(uow, card_b.token, purpose="t", actor=None)
+    async with container.uow(b) as uow:
+        await uow.session.execute(update(VaultKey).where(VaultKey.tenant_id == b).values(wrapped_key=stolen_key))
+        await uow.commit()
+    with pytest.raises(VaultError):
+        async with container.uow(b) as uow:
+            await vault.card(uow, card_b.token)
+            await vault.detokenize(uow, card_b.token, purpose="t", actor=None)
+
+
+def test_master_key_file_is_generated_once(tmp_path, monkeypatch) -> None:
+    key = base64.b64encode(os.urandom(32)).decode()
+    f = tmp_path / "mk"
+    f.write_text(key)
+    assert PaymentsSettings(master_key_file=f).load_master_key() == base64.b64decode(key)
+    monkeypatch.setenv("ECOVAREJO_DATA_DIR", str(tmp_path / "data"))
+    from ecovarejo.core import settings as core_settings
+
+    core_settings.get_settings.cache_clear()
+    try:
+        k1 = PaymentsSettings().load_master_key()
+        k2 = PaymentsSettings().load_master_key()
+    finally:
+        core_settings.get_settings.cache_clear()
+    assert k1 == k2 and len(k1) == 32
+    assert oct((tmp_path / "data" / "payments-master.key").stat().st_mode & 0o777) == "0o600"
