@@ -167,6 +167,10 @@ from .users.cli import app as users_app  # noqa: E402  (the users context's comm
 
 app.add_typer(users_app, name="users")
 
+from .notifications.cli import app as notifications_app  # noqa: E402  (the notifications context's commands)
+
+app.add_typer(notifications_app, name="notifications")
+
 
 if __name__ == "__main__":
     app()

@@ -37,6 +37,7 @@ TEMPLATES: dict[str, str] = {
     "back_in_stock": "transactional",
     "certification_expiring": "transactional",
     "promotion": "marketing",
+    "test_message": "transactional",
 }
 
 

@@ -30,7 +30,7 @@ from .models import (
     StockSubscription,
 )
 from .rendering import TEMPLATES, normalize_locale
-from .runtime import NotificationRuntime
+from .runtime import NotificationRuntime, runtime_of
 from .tokens import UnsubscribeClaims, make_unsubscribe_token
 
 #: Whether a channel is on when the user said nothing. SMS and WhatsApp cost the user attention (and
@@ -411,3 +411,17 @@ def outbox_message(rt: NotificationRuntime, tenant_id: uuid.UUID, name: str) -> 
     if found is None:
         raise NotFound("no such message in the outbox", code="outbox_message_not_found")
     return found
+
+
+def runtime(container: Any) -> NotificationRuntime:
+    """This context's runtime from the container (for other contexts' entrypoints and the admin panel)."""
+    return runtime_of(container)
+
+
+async def get_message(container: Any, message_id: uuid.UUID) -> NotificationMessage:
+    """A message as it is now, across tenants (platform tools)."""
+    async with container.db.system_session() as s:
+        msg = await repo.get_message(s, message_id)
+    if msg is None:
+        raise NotFound("no such message", code="message_not_found")
+    return msg

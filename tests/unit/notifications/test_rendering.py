@@ -36,6 +36,7 @@ CONTEXTS: dict[str, dict] = {
     "back_in_stock": {"product_name": EVIL, "sku": "S", "product_path": "/products/1"},
     "certification_expiring": {"name": "Canudo", "sku": "C", "certification": "FSC", "expiry": "2026-12-31"},
     "promotion": {"headline": "Oferta", "message": EVIL, "unsubscribe_url": "https://l.example/u?token=a&b=c"},
+    "test_message": {},
 }
 
 
