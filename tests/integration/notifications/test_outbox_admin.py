@@ -94,3 +94,32 @@ async def test_outbox_api_is_off_when_smtp_is_configured(envs, notif_env) -> Non
     env = await envs()
     r = await env.client.get("/api/v1/admin/notifications/outbox", headers=env.auth("admin"))
     assert r.status_code == 404 and r.json()["code"] == "outbox_disabled"
+
+
+async def test_admin_sees_and_retries_only_its_tenants_messages(envs, notif_env) -> None:
+    from ecovarejo.core.db import utcnow
+    from ecovarejo.notifications.models import NotificationMessage
+    from tests.support import make_tenant
+
+    env = await envs()
+    await env.emit("user-events", "user.email_verification_requested", verification(uuid.uuid4()))
+    [msg] = await env.settle(1)
+    async with env.container.db.system_session() as s:  # pretend it died
+        row = await s.get(NotificationMessage, msg.id)
+        row.status, row.updated_at = "dead", utcnow()
+        await s.commit()
+    other = await make_tenant(env.container)
+    mine = env.tenant
+    env.tenant = other
+    foreign = {**env.auth("admin"), "X-Tenant-ID": str(other)}
+    r = await env.client.get("/api/v1/admin/notifications/messages", headers=foreign)
+    assert r.status_code == 200 and r.json()["items"] == []
+    r = await env.client.post(f"/api/v1/admin/notifications/messages/{msg.id}/retry", headers=foreign)
+    assert r.status_code == 404 and r.json()["code"] == "message_not_found"
+    env.tenant = mine
+    r = await env.client.get("/api/v1/admin/notifications/messages?status=dead&limit=1", headers=env.auth("admin"))
+    assert [i["id"] for i in r.json()["items"]] == [str(msg.id)] and r.json()["next_cursor"] == str(msg.id)
+    r = await env.client.get(f"/api/v1/admin/notifications/messages?cursor={msg.id}", headers=env.auth("admin"))
+    assert r.json() == {"items": [], "next_cursor": None}
+    r = await env.client.get("/api/v1/admin/notifications/messages?cursor=nope", headers=env.auth("admin"))
+    assert r.status_code == 422 and r.json()["code"] == "invalid_cursor"
