@@ -67,12 +67,15 @@ async def staff(request: Request, permission: str | None) -> Principal:
     return principal
 
 
-def page(request: Request, template: str, principal: Principal, heading_id: str, **ctx: Any) -> Response:
+def page(
+    request: Request, template: str, principal: Principal, heading_id: str, status_code: int = 200, **ctx: Any
+) -> Response:
     t = i18n.translator(i18n.negotiate(request))
     menu = [(href, label) for href, label, perm in MENU if allowed(principal, perm)]
     return render(
         request,
         template,
+        status_code=status_code,
         heading=t(heading_id),
         admin_menu=menu,
         flashes=ctx.pop("flashes", None) or flashes(request),
@@ -194,6 +197,217 @@ def _decimal_text(text: str) -> str:
 def _s(form: Any, name: str, limit: int = 200) -> str:
     value = form.get(name)
     return value.strip()[:limit] if isinstance(value, str) else ""
+
+
+# -- products and categories -------------------------------------------------------------------
+def _flat_categories(tree: list[dict[str, Any]], depth: int = 0) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for c in tree or []:
+        out.append({**c, "depth": depth, "label": ("— " * depth) + str(c.get("name"))})
+        out.extend(_flat_categories(c.get("children") or [], depth + 1))
+    return out
+
+
+@router.get("/admin/produtos")
+async def products(request: Request) -> Response:
+    principal = await staff(request, "manage_products")
+    if not exists(request, "/api/v1/products"):
+        return page(request, "admin/table.html", principal, "products", unavailable=True, rows=[], columns=[])
+    q = (request.query_params.get("q") or "").strip()[:200]
+    data = await api(
+        request,
+        "GET",
+        "/api/v1/products",
+        params={"q": q, "status": "all", "sort": "newest", "limit": 50, "cursor": request.query_params.get("cursor")},
+    )
+    t = i18n.translator(i18n.negotiate(request))
+    rows = [
+        {
+            **p,
+            "price_brl": brl(p.get("price")),
+            "category_name": (p.get("category") or {}).get("name"),
+            "certs": ", ".join(p.get("certifications") or []),
+        }
+        for p in data.get("items") or []
+    ]
+    return page(
+        request,
+        "admin/products.html",
+        principal,
+        "products",
+        rows=rows,
+        q=q,
+        columns=[
+            ("sku", t("sku")),
+            ("name", t("name")),
+            ("category_name", t("category")),
+            ("price_brl", t("price")),
+            ("status", t("status")),
+            ("sustainability_score", t("score")),
+            ("certs", t("certifications")),
+        ],
+        links={"name": "/admin/produtos/{id}"},
+        next_url=_next_url(request, data.get("next_cursor"), q=q),
+    )
+
+
+async def _category_options(request: Request) -> list[dict[str, Any]]:
+    return _flat_categories(await api(request, "GET", "/api/v1/categories") or [])
+
+
+def _variants_from(text: str) -> list[dict[str, Any]]:
+    """One variant per line: ``SKU; name; color; size; price`` (only the SKU is required)."""
+    out = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        parts = [p.strip() for p in line.split(";")]
+        parts += [""] * (5 - len(parts))
+        v: dict[str, Any] = {"sku": parts[0], "name": parts[1], "color": parts[2] or None, "size": parts[3] or None}
+        if parts[4]:
+            v["price_override"] = _decimal_text(parts[4])
+        if not v["sku"]:
+            raise InvalidInput(f"variant line {n}: the SKU is missing", code="invalid_variant")
+        out.append(v)
+    return out
+
+
+def _product_body(form: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "sku": _s(form, "sku", 64),
+        "name": _s(form, "name", 200),
+        "price": _decimal_text(_s(form, "price", 20)) or "0",
+        "description": _s(form, "description", 20000),
+        "status": _s(form, "status", 20) or "active",
+        "recyclable": form.get("recyclable") == "on",
+        "biodegradable": form.get("biodegradable") == "on",
+        "featured": form.get("featured") == "on",
+        "variants": _variants_from(_s(form, "variants", 10000)),
+    }
+    if _s(form, "slug"):
+        body["slug"] = _s(form, "slug")
+    if _s(form, "category_id", 40):
+        body["category_id"] = _s(form, "category_id", 40)
+    if _s(form, "carbon_footprint_kg", 20):
+        body["carbon_footprint_kg"] = _decimal_text(_s(form, "carbon_footprint_kg", 20))
+    cert = _s(form, "cert_code", 60)
+    if cert:
+        c: dict[str, Any] = {"name": cert, "level": _s(form, "cert_level", 60)}
+        if _s(form, "cert_issuer"):
+            c["issuer"] = _s(form, "cert_issuer")
+        if _s(form, "cert_expiry", 10):
+            c["expiry"] = _s(form, "cert_expiry", 10)
+        body["certifications"] = [c]
+    return body
+
+
+async def _upload_image(request: Request, form: Any, product_id: str) -> None:
+    upload = form.get("image")
+    filename = getattr(upload, "filename", None)
+    if upload is None or not filename:
+        return
+    data = await upload.read()
+    if not data:
+        return
+    await api(
+        request,
+        "POST",
+        f"/api/v1/products/{product_id}/media",
+        files={"file": (filename, data, upload.content_type or "application/octet-stream")},
+        data={"alt": _s(form, "image_alt", 300)},
+    )
+
+
+def _product_form_errors(exc: ApiError) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for e in exc.errors:
+        path = str(e.get("field") or "").split(".")
+        out.setdefault(path[0] if path[0] else "_", str(e.get("message")))
+    if not out:
+        out["_"] = exc.detail
+    return out
+
+
+@router.get("/admin/produtos/novo")
+async def new_product(request: Request) -> Response:
+    principal = await staff(request, "manage_products")
+    return page(
+        request,
+        "admin/product_form.html",
+        principal,
+        "new_product",
+        form={"status": "active"},
+        errors={},
+        categories=await _category_options(request),
+        product=None,
+    )
+
+
+@router.post("/admin/produtos/novo")
+async def create_product(request: Request) -> Response:
+    form = await form_with_csrf(request)
+    principal = await staff(request, "manage_products")
+    try:
+        body = _product_body(form)
+        created = await api(request, "POST", "/api/v1/products", json=body)
+        await _upload_image(request, form, created["id"])
+    except (ApiError, InvalidInput) as exc:
+        errors = _product_form_errors(exc) if isinstance(exc, ApiError) else {"variants": exc.detail}
+        shown = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+        return page(
+            request,
+            "admin/product_form.html",
+            principal,
+            "new_product",
+            status_code=exc.status,
+            form=shown,
+            errors=errors,
+            categories=await _category_options(request),
+            product=None,
+            flashes=[("error", m) for m in errors.values()][:3],
+        )
+    return redirect(f"/admin/produtos/{created['id']}?ok=saved")
+
+
+@router.get("/admin/produtos/{product_id}")
+async def edit_product(request: Request, product_id: uuid.UUID) -> Response:
+    principal = await staff(request, "manage_products")
+    p = await api(request, "GET", f"/api/v1/products/{product_id}")
+    return page(request, "admin/product.html", principal, "products", product=p)
+
+
+@router.post("/admin/produtos/{product_id}")
+async def update_product(request: Request, product_id: uuid.UUID) -> Response:
+    """Price, status, featured flag, and a new image."""
+    form = await form_with_csrf(request)
+    await staff(request, "manage_products")
+    patch: dict[str, Any] = {"featured": form.get("featured") == "on"}
+    if _s(form, "price", 20):
+        patch["price"] = _decimal_text(_s(form, "price", 20))
+    if _s(form, "status", 20):
+        patch["status"] = _s(form, "status", 20)
+    await api(request, "PATCH", f"/api/v1/products/{product_id}", json=patch)
+    await _upload_image(request, form, str(product_id))
+    return redirect(f"/admin/produtos/{product_id}?ok=saved")
+
+
+@router.get("/admin/categorias")
+async def categories(request: Request) -> Response:
+    principal = await staff(request, "manage_products")
+    return page(request, "admin/categories.html", principal, "categories", categories=await _category_options(request))
+
+
+@router.post("/admin/categorias")
+async def create_category(request: Request) -> Response:
+    form = await form_with_csrf(request)
+    await staff(request, "manage_products")
+    body: dict[str, Any] = {"name": _s(form, "name"), "description": _s(form, "description", 2000)}
+    if _s(form, "slug"):
+        body["slug"] = _s(form, "slug")
+    if _s(form, "parent_id", 40):
+        body["parent_id"] = _s(form, "parent_id", 40)
+    await api(request, "POST", "/api/v1/categories", json=body)
+    return redirect("/admin/categorias?ok=saved")
 
 
 # -- inventory ---------------------------------------------------------------------------------

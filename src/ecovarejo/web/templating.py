@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -42,7 +42,10 @@ def local_dt(value: Any, fmt: str = "%d/%m/%Y %H:%M", lang: str = "pt-BR") -> st
     if value is None or value == "":
         return ""
     if isinstance(value, str):
-        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        if len(value) == 10:  # a calendar date (an expiry): no time, no zone to convert
+            value = date.fromisoformat(value)
+        else:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
     if isinstance(value, datetime):
         if value.tzinfo is None:
             from datetime import UTC

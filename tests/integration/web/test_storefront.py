@@ -1,0 +1,112 @@
+"""The storefront over the real contexts: home, category with facets and filters, product page with
+its sustainability panel, guest cart merged at sign-up, checkout, order confirmation with footprint."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+
+from ecovarejo.core.container import Container
+
+from .catalog_fixture import make_catalog
+from .helpers import csrf_from, register
+
+
+def main_of(html: str) -> str:
+    return html[html.index("<main") : html.index("</main>")]
+
+
+async def test_home_category_filters_and_product_page(web: httpx.AsyncClient, container: Container) -> None:
+    await make_catalog(web, container)
+    home = main_of((await web.get("/")).text)
+    assert "Camiseta Orgânica Básica" in home and "Vestuário" in home
+    assert "R$ 89,90" in home
+
+    cat = await web.get("/c/vestuario")
+    assert cat.status_code == 200
+    body = main_of(cat.text)
+    assert "Camiseta Orgânica Básica" in body and "Camiseta Comum" in body
+    assert re.search(r'<option value="GOTS"\s*>GOTS \(1\)</option>', body), body
+    only = main_of((await web.get("/c/vestuario?certification=GOTS")).text)
+    assert "Camiseta Orgânica Básica" in only and "Camiseta Comum" not in only
+    cheap = main_of((await web.get("/c/vestuario?max_price=50,00&sort=price_asc")).text)
+    assert "Camiseta Comum" in cheap and "Camiseta Orgânica Básica" not in cheap
+    bad = await web.get("/c/vestuario?min_price=abc")
+    assert bad.status_code == 422 and bad.headers["content-type"].startswith("text/html")
+    assert (await web.get("/c/nao-existe")).status_code == 404
+    found = main_of((await web.get("/busca?q=orgânica")).text)
+    assert "Camiseta Orgânica Básica" in found
+
+    page = await web.get("/p/camiseta-organica-basica")
+    assert page.status_code == 200
+    p = main_of(page.text)
+    assert "Global Organic Textile Standard" in p and "31/12/2031" in p, p[p.index("h-sus") : p.index("h-reviews")]
+    assert "2,50 kg CO₂e" in p
+    # category average (2.5 + 4.0) / 2 = 3.25 -> 23% below
+    assert "Média da categoria: 3,25 kg CO₂e" in p and "23% abaixo da média da categoria" in p
+    assert "ou 10x de R$ 8,99 sem juros" in p
+    assert 'name="sku" value="ECO-TSHIRT-001-M"' in p and 'name="sku" value="ECO-TSHIRT-001-G"' in p
+    assert "Branca G — R$ 94,90" in p
+    assert 'id="score-explained"' in p
+    en = main_of((await web.get("/p/camiseta-organica-basica?lang=en")).text)
+    assert "Category average: 3.25 kg CO₂e" in en and "23% below the category average" in en
+    assert (await web.get("/p/nao-existe")).status_code == 404
+
+
+async def test_guest_cart_checkout_and_order_with_footprint(web: httpx.AsyncClient, container: Container) -> None:
+    await make_catalog(web, container)
+    page = await web.get("/p/camiseta-organica-basica")
+    added = await web.post(
+        "/carrinho/itens",
+        data={"csrf_token": csrf_from(page.text), "sku": "ECO-TSHIRT-001-M", "quantity": "2"},
+    )
+    assert added.status_code == 303 and added.headers["location"] == "/carrinho?ok=added_to_cart"
+    assert web.cookies.get("ev_cart")
+    cart = await web.get("/carrinho")
+    body = main_of(cart.text)
+    assert "Branca M" in body or "Camiseta Orgânica Básica" in body
+    assert "R$ 179,80" in body
+    assert '<span class="badge"' in cart.text
+
+    # signing up merges the guest cart into the account's
+    await register(web, "compradora@example.com")
+    checkout = await web.get("/checkout?uf=SP")
+    assert checkout.status_code == 200, checkout.text
+    assert "R$ 179,80" in main_of(checkout.text)
+    assert web.cookies.get("ev_cart") is None
+    form = {
+        "csrf_token": csrf_from(checkout.text),
+        "idempotency_key": re.search(r'name="idempotency_key" value="([^"]+)"', checkout.text).group(1),
+        "recipient": "Ana Souza",
+        "postal_code": "01310-100",
+        "street": "Av. Paulista",
+        "number": "1000",
+        "city": "São Paulo",
+        "state": "SP",
+        "payment_method": "card",
+        "card_number": "4242 4242 4242 4242",
+        "eco_packaging": "on",
+    }
+    bad = await web.post("/checkout", data={**form, "postal_code": "123"})
+    assert bad.status_code == 422 and 'aria-invalid="true"' in bad.text
+    placed = await web.post("/checkout", data=form)
+    assert placed.status_code == 303, placed.text
+    location = placed.headers["location"]
+    assert location.startswith("/pedido/")
+    again = await web.post("/checkout", data=form)  # a double submit: same key, same order
+    assert again.status_code == 303 and again.headers["location"] == location
+
+    order_page = await web.get(location.split("?")[0])
+    assert order_page.status_code == 200
+    order_id = location.split("/")[2].split("?")[0]
+    token = web.cookies.get("ev_access")
+    order = (await web.get(f"/api/v1/orders/{order_id}", headers={"Authorization": f"Bearer {token}"})).json()
+    shown = main_of(order_page.text)
+    kg = f"{float(order['carbon_footprint']):.2f}".replace(".", ",")
+    assert f'<p class="order-footprint" id="order-footprint"><strong>{kg} kg CO₂e</strong></p>' in shown
+    assert order["order_number"] in shown and "****4242" in shown
+    mine = await web.get("/conta/pedidos")
+    assert order["order_number"] in main_of(mine.text)
+    declined = await web.get("/carrinho")
+    assert "Seu carrinho está vazio." in main_of(declined.text)
