@@ -149,12 +149,15 @@ async def logout(request: Request) -> Response:
 # -- register ----------------------------------------------------------------------------------
 @router.get("/conta/cadastro")
 async def register_form(request: Request) -> Response:
-    return render(request, "account/register.html", form={}, errors={})
+    return render(
+        request, "account/register.html", form={}, errors={}, next=safe_next(request.query_params.get("next"), "/conta")
+    )
 
 
 @router.post("/conta/cadastro")
 async def register(request: Request) -> Response:
     form = await form_with_csrf(request)
+    nxt = safe_next(_s(form, "next", 500), "/conta")
     body = {
         "email": _s(form, "email", 320),
         "password": str(form.get("password") or "")[:1024],
@@ -185,9 +188,10 @@ async def register(request: Request) -> Response:
             status_code=exc.status,
             form=shown,
             errors=errors,
+            next=nxt,
             flashes=[("error", exc.detail if "_" in errors else next(iter(errors.values())))],
         )
-    return _signed_in(request, tokens, "/conta")
+    return _signed_in(request, tokens, nxt)
 
 
 # -- account pages -----------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from pathlib import Path
 
 import httpx
 
@@ -151,3 +152,57 @@ async def test_coupons_are_created_and_listed_and_bad_input_is_refused(
     assert bad.status_code == 422
     orders = await web.get("/admin/pedidos")
     assert orders.status_code == 200
+
+
+ICON = Path(__file__).resolve().parents[3] / "src/ecovarejo/web/static/icons/icon-512.png"
+
+
+async def test_staff_create_a_product_with_an_image_and_it_shows_in_the_storefront(
+    web: httpx.AsyncClient, container: Container
+) -> None:
+    await make_staff(web, container, "catalogo@example.com", user_type="customer", permissions=("manage_products",))
+    cats = await web.get("/admin/categorias")
+    r = await web.post("/admin/categorias", data={"csrf_token": csrf_from(cats.text), "name": "Casa", "slug": "casa"})
+    assert r.status_code == 303
+    form = await web.get("/admin/produtos/novo")
+    assert form.status_code == 200
+    category_id = re.search(r'<option value="([0-9a-f-]{36})"\s*>Casa</option>', form.text).group(1)
+    fields = {
+        "csrf_token": csrf_from(form.text),
+        "name": "Escova de Bambu",
+        "sku": "BAMBU-001",
+        "price": "19,90",
+        "category_id": category_id,
+        "description": "Cabo de bambu de manejo sustentável.",
+        "status": "active",
+        "carbon_footprint_kg": "0,3",
+        "biodegradable": "on",
+        "cert_code": "FSC",
+        "cert_level": "100%",
+        "cert_expiry": "2030-06-30",
+        "variants": "BAMBU-001-MACIA; Macia\nBAMBU-001-MEDIA; Média;;;21,90",
+        "image_alt": "Escova de bambu sobre a pia",
+    }
+    bad = await web.post(
+        "/admin/produtos/novo",
+        data={**fields, "price": "abc"},
+        files={"image": ("escova.png", ICON.read_bytes(), "image/png")},
+    )
+    assert bad.status_code == 422 and 'value="Escova de Bambu"' in bad.text
+    created = await web.post(
+        "/admin/produtos/novo", data=fields, files={"image": ("escova.png", ICON.read_bytes(), "image/png")}
+    )
+    assert created.status_code == 303, created.text
+    admin_page = await web.get(created.headers["location"])
+    assert "BAMBU-001-MEDIA" in admin_page.text and 'alt="Escova de bambu sobre a pia"' in admin_page.text
+    shop = await web.get("/p/escova-de-bambu")
+    assert shop.status_code == 200
+    main = shop.text[shop.text.index("<main") :]
+    assert "Escova de Bambu" in main and "R$ 19,90" in main and "Média — R$ 21,90" in main
+    img = re.search(r'<img id="gallery-main" src="([^"]+)" alt="Escova de bambu sobre a pia"', main)
+    assert img, main
+    picture = await web.get(img.group(1))
+    assert picture.status_code == 200 and picture.headers["content-type"].startswith("image/")
+    assert "30/06/2030" in main
+    listing = await web.get("/c/casa")
+    assert "Escova de Bambu" in listing.text
