@@ -14,6 +14,10 @@
   code=... | recovery_code=..., ip=..., user_agent=...)``, ``await refresh_session(container, uow,
   refresh_token, ip=..., user_agent=...)`` (on :class:`RefreshTokenReuse` commit the unit of work
   before answering: the revocation must stick) and ``await sign_out(container, uow, refresh_token)``.
+- Account pages: ``await register(container, uow, fields, ip=...) -> UserView`` (``fields`` as the
+  body of ``POST /auth/register``, validated the same way), ``await confirm_email(container, uow,
+  token)``, ``await request_password_reset(container, uow, email)`` (silent for unknown emails),
+  ``await reset_password(container, uow, token, new_password)``.
 
 Authentication for other contexts is ``ecovarejo.core.auth`` (the authenticator port this context
 installs); tests use ``tests.support.token_for``.
@@ -31,18 +35,24 @@ from ecovarejo.core.uow import UnitOfWork
 from . import accounts, authflows, lgpd
 from . import repository as repo
 from .authflows import RefreshTokenReuse
+from .models import User
 from .ports import UsersPorts
+from .schemas import RegisterIn
 
 __all__ = [
     "RefreshTokenReuse",
     "SignIn",
     "UserView",
+    "confirm_email",
     "earn_order_points",
     "erase_personal_data",
     "export_personal_data",
     "get_user",
     "is_b2b",
     "refresh_session",
+    "register",
+    "request_password_reset",
+    "reset_password",
     "sign_in",
     "sign_in_mfa",
     "sign_out",
@@ -63,8 +73,10 @@ class UserView:
 
 async def get_user(uow: UnitOfWork, user_id: uuid.UUID) -> UserView | None:
     user = await repo.get_user(uow.session, user_id)
-    if user is None:
-        return None
+    return _view(user) if user is not None else None
+
+
+def _view(user: User) -> UserView:
     return UserView(
         id=user.id,
         email=user.email,
@@ -146,3 +158,29 @@ async def refresh_session(
 
 async def sign_out(container: Container, uow: UnitOfWork, refresh_token: str) -> None:
     await authflows.logout(uow, _ports(container), refresh_token, principal=None)
+
+
+async def register(container: Container, uow: UnitOfWork, fields: dict[str, Any], *, ip: str | None) -> UserView:
+    """Raises ``InvalidInput`` (``validation_error``) when ``fields`` do not fit the register body."""
+    from pydantic import ValidationError
+
+    from ecovarejo.core.errors import InvalidInput
+
+    try:
+        body = RegisterIn.model_validate(fields)
+    except ValidationError as exc:
+        errors = [{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()]
+        raise InvalidInput("some fields are invalid", code="validation_error", extra={"errors": errors}) from None
+    return _view(await accounts.register(uow, _ports(container), body, ip=ip))
+
+
+async def confirm_email(container: Container, uow: UnitOfWork, token: str) -> UserView:
+    return _view(await authflows.confirm_email(uow, _ports(container), token))
+
+
+async def request_password_reset(container: Container, uow: UnitOfWork, email: str) -> None:
+    await authflows.request_password_reset(uow, _ports(container), email.strip().lower())
+
+
+async def reset_password(container: Container, uow: UnitOfWork, token: str, new_password: str) -> None:
+    await authflows.reset_password(uow, _ports(container), token, new_password)

@@ -88,3 +88,36 @@ async def test_export_and_erase(api: Api) -> None:
     assert await api.events("user.erased") == [{"user_id": profile["id"]}]
     # the email is free again
     await api.register(profile["email"])
+
+
+async def test_account_pages_through_the_service(api: Api) -> None:
+    from ecovarejo.core.errors import InvalidInput
+
+    c = api.container
+    fields = {
+        "email": "Page@Example.com",
+        "password": PASSWORD,
+        "first_name": "P",
+        "last_name": "Q",
+        "accept_terms": True,
+        "accept_privacy": True,
+    }
+    async with c.uow(DEFAULT_TENANT_ID) as uow:
+        with pytest.raises(InvalidInput) as info:
+            await service.register(c, uow, {**fields, "user_type": "admin"}, ip=None)
+        assert info.value.code == "validation_error"
+    async with c.uow(DEFAULT_TENANT_ID) as uow:
+        view = await service.register(c, uow, fields, ip="10.0.0.1")
+        await uow.commit()
+    assert view.email == "page@example.com" and view.user_type == "customer"
+    [verify] = await api.events("user.email_verification_requested")
+    async with c.uow(DEFAULT_TENANT_ID) as uow:
+        await service.confirm_email(c, uow, verify["token"])
+        await service.request_password_reset(c, uow, "nobody@example.com")
+        await service.request_password_reset(c, uow, "PAGE@example.com")
+        await uow.commit()
+    [reset] = await api.events("user.password_reset_requested")
+    async with c.uow(DEFAULT_TENANT_ID) as uow:
+        await service.reset_password(c, uow, reset["token"], "Nova-Senha-Comprida-9")
+        await uow.commit()
+    await api.login("page@example.com", "Nova-Senha-Comprida-9")
