@@ -16,7 +16,6 @@ import structlog
 from fastapi import Request
 from graphql import GraphQLError
 from strawberry.extensions import (
-    AddValidationRules,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     QueryDepthLimiter,
@@ -30,7 +29,7 @@ from strawberry.types import ExecutionContext, ExecutionResult
 from ecovarejo.core.errors import DomainError
 
 from .context import get_context
-from .limits import cost_limit_rule
+from .limits import CostLimiter
 
 log = structlog.get_logger("ecovarejo.graphql")
 
@@ -113,7 +112,7 @@ def extensions() -> list[Callable[[], SchemaExtension]]:
         lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
         lambda: MaxAliasesLimiter(max_alias_count=30),
         lambda: MaxTokensLimiter(max_token_count=4000),
-        lambda: AddValidationRules([cost_limit_rule(MAX_COST)]),
+        lambda: CostLimiter(max_cost=MAX_COST),
     ]
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import strawberry
 from gql.transport.exceptions import TransportQueryError
-from graphql import parse, validate
+from graphql import parse
 
-from ecovarejo.graphql.limits import cost_limit_rule
+from ecovarejo.graphql.limits import query_cost
 from ecovarejo.graphql.schema import MAX_DEPTH, extensions, format_error
 from tests.support import token_for
 
@@ -117,20 +117,28 @@ class ToyQuery:
         return Page()
 
 
-def _cost_errors(query: str, max_cost: int) -> list:
-    schema = strawberry.Schema(query=ToyQuery)._schema
-    return validate(schema, parse(query), [cost_limit_rule(max_cost)])
+def _cost(query: str, variables: dict | None = None) -> int:
+    return query_cost(strawberry.Schema(query=ToyQuery)._schema, parse(query), variables)
 
 
 def test_cost_counts_list_sizes_from_page_arguments() -> None:
     # page(1) + items(1 + 24 * (tag 1 + leaves (1 + 10 * name 1)))
     query = "{ page(limit: 24) { items { tag leaves(limit: 10) { name } } } }"
-    expected = 1 + 1 + 24 * (1 + 1 + 10 * 1)
-    assert _cost_errors(query, expected) == []
-    errors = _cost_errors(query, expected - 1)
-    assert len(errors) == 1
-    assert errors[0].extensions["code"] == "query_too_costly"
-    assert errors[0].extensions["cost"] == expected
-    # fragments count like the fields they stand for; variables count as a default page
+    assert _cost(query) == 1 + 1 + 24 * (1 + 1 + 10 * 1)
+    # variables count with their values; fragments like the fields they stand for
     with_fragment = "query Q($n: Int!) { page(limit: $n) { ...P } } fragment P on Page { items { tag } }"
-    assert _cost_errors(with_fragment, 1 + 1 + 25 * 1 - 1)[0].extensions["cost"] == 1 + 1 + 25 * 1
+    assert _cost(with_fragment, {"n": 3}) == 1 + 1 + 3 * 1
+    # no page argument: a default page of 10
+    assert _cost("{ page { items { tag } } }") == 1 + 1 + 10 * 1
+
+
+async def test_cost_limit_refuses_before_running() -> None:
+    schema = strawberry.Schema(query=ToyQuery, extensions=extensions())
+    cheap = await schema.execute("{ page(limit: 24) { items { tag } } }")
+    assert cheap.errors is None
+    costly = "query Q($n: Int!) { page(limit: $n) { items { tag leaves(limit: 100) { name } } } }"
+    refused = await schema.execute(costly, variable_values={"n": 100})
+    assert refused.data is None
+    ext = format_error(refused.errors[0])["extensions"]
+    assert ext["code"] == "query_too_costly"
+    assert ext["cost"] == 1 + 1 + 100 * (1 + 1 + 100 * 1)
