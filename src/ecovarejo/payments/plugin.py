@@ -22,3 +22,4 @@ async def _purge(container: Container) -> None:
 CONTEXT = ContextSpec(
     name="payments", install=install, jobs=[("payments.purge_idempotency_keys", 3600.0, _purge)], seed_order=40
 )
+CONTEXT.routers.append(__import__("ecovarejo.payments.webhooks_api", fromlist=["router"]).router)  # providers layer

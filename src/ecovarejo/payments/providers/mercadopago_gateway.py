@@ -60,6 +60,8 @@ def _wire(amount: Decimal) -> float:
 
 class MercadoPagoGateway:
     name = "mercadopago"
+    #: Takes :class:`~.providers.base.CardData` from the vault as a source (server-side card authorization).
+    accepts_card_data = True
 
     def __init__(self, access_token: str, *, api_base: str | None = None, timeout: float = 10.0) -> None:
         client = _BaseUrlHttpClient(api_base) if api_base else HttpClient()

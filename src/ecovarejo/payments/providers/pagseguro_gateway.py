@@ -28,6 +28,8 @@ _STATUS = {
 
 class PagSeguroGateway:
     name = "pagseguro"
+    #: Takes :class:`~.providers.base.CardData` from the vault as a source (server-side card authorization).
+    accepts_card_data = True
 
     def __init__(self, token: str, *, api_base: str, timeout: float = 10.0) -> None:
         self.http = httpx.AsyncClient(

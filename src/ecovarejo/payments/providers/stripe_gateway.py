@@ -28,6 +28,8 @@ _STATUS = {
 
 class StripeGateway:
     name = "stripe"
+    #: Takes :class:`~.providers.base.CardData` from the vault as a source (server-side card authorization).
+    accepts_card_data = True
 
     def __init__(self, api_key: str, *, api_base: str | None = None, timeout: float = 10.0) -> None:
         self.client = stripe.StripeClient(

@@ -1,0 +1,330 @@
+"""HTTP API of the providers layer: provider webhooks, card tokenization and card charges through the
+vault, installment plans, Pix charges and boletos, refunds and disputes, reconciliation."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+from pydantic import BaseModel, Field, SecretStr
+
+from ecovarejo.core.auth import Principal, current_principal, require_permission
+from ecovarejo.core.container import Container
+from ecovarejo.core.errors import Conflict, InvalidInput, PayloadTooLarge
+from ecovarejo.core.http import get_container, get_read_uow, get_tenant, get_uow
+from ecovarejo.core.tenancy import TenantInfo
+from ecovarejo.core.uow import UnitOfWork
+
+from . import boleto, cards, pix, reconciliation, refunds, service, webhooks
+from .gateway import GatewayError
+from .idempotency import IdempotencyStore, fingerprint
+from .setup import providers_of, settings_of, vault_of
+
+router = APIRouter(prefix="/api/v1", tags=["payments"])
+handle_payments = require_permission("handle_payments")
+MAX_WEBHOOK = 256 * 1024
+MAX_REPORT = 10 * 1024 * 1024
+
+
+# --------------------------------------------------------------------------- webhooks
+@router.post("/payments/webhooks/{provider}")
+async def provider_webhook(
+    provider: str, request: Request, container: Container = Depends(get_container), uow: UnitOfWork = Depends(get_uow)
+) -> dict[str, Any]:
+    """A provider's notification. Bad signature: 400 and nothing changes; a repeat: 200, no effect."""
+    body = await request.body()
+    if len(body) > MAX_WEBHOOK:
+        raise PayloadTooLarge("webhook body too large")
+    s = settings_of(container)
+    if provider == "stripe":
+        notice = webhooks.parse_stripe(
+            body, request.headers.get("stripe-signature"), s.stripe_webhook_secret, s.webhook_tolerance
+        )
+    elif provider == "mercadopago":
+        notice = webhooks.parse_mercadopago(
+            body, request.headers, request.query_params, s.mercadopago_webhook_secret, s.webhook_tolerance
+        )
+        gateway = providers_of(container).get("mercadopago")
+        if gateway is None or notice.reference is None:
+            raise InvalidInput("mercadopago is not configured", code="provider_not_configured")
+        try:  # its notifications carry no status: read the payment back (no transaction is open yet)
+            notice = webhooks.with_status(notice, await gateway.status(notice.reference))
+        except GatewayError as exc:
+            raise Conflict("could not read the payment back; retry later", code="provider_unavailable") from exc
+    elif provider == "pagseguro":
+        notice = webhooks.parse_pagseguro(body, request.headers.get("x-authenticity-token"), s.pagseguro_webhook_token)
+    else:
+        raise InvalidInput(f"unknown provider {provider}", code="unknown_provider", status=404)
+    outcome = await webhooks.apply(uow, notice)
+    await uow.commit()
+    return {"received": True, "outcome": outcome}
+
+
+# --------------------------------------------------------------------------- cards and vault
+class CardIn(BaseModel):
+    number: SecretStr
+    exp_month: int = Field(ge=1, le=12)
+    exp_year: int = Field(ge=2000, le=2099)
+    #: Checked for shape and dropped: never stored.
+    cvv: SecretStr | None = None
+
+
+class CardOut(BaseModel):
+    token: str
+    last4: str
+    brand: str
+    exp_month: int
+    exp_year: int
+
+
+@router.post("/payments/cards", status_code=201, response_model=CardOut)
+async def tokenize_card(
+    body: CardIn,
+    container: Container = Depends(get_container),
+    _: Principal = Depends(current_principal),
+    uow: UnitOfWork = Depends(get_uow),
+) -> CardOut:
+    """Store a card in the vault (when the provider's client-side tokenization is not used)."""
+    cvv = body.cvv.get_secret_value() if body.cvv else None
+    if cvv is not None and not (cvv.isdigit() and 3 <= len(cvv) <= 4):
+        raise InvalidInput("invalid CVV", code="invalid_cvv")
+    stored = await vault_of(container).tokenize(
+        uow, number=body.number.get_secret_value(), exp_month=body.exp_month, exp_year=body.exp_year, cvv=cvv
+    )
+    await uow.commit()
+    return CardOut(**stored.__dict__)
+
+
+class ChargeIn(BaseModel):
+    card_token: str = Field(min_length=5, max_length=64)
+    amount: Decimal = Field(gt=0, max_digits=12, decimal_places=2)
+    installments: int = Field(default=1, ge=1, le=12)
+    order_id: uuid.UUID | None = None
+
+
+def _payment_json(p: Any) -> dict[str, Any]:
+    return {
+        "id": str(p.id),
+        "order_id": str(p.order_id) if p.order_id else None,
+        "status": p.status,
+        "method": p.method,
+        "gateway": p.gateway,
+        "amount": str(p.amount),
+        "captured_amount": str(p.captured_amount),
+        "refunded_amount": str(p.refunded_amount),
+        "card_last4": p.card_last4,
+        "failure_code": p.failure_code,
+    }
+
+
+@router.post("/payments/charges", status_code=201)
+async def charge_card(
+    body: ChargeIn,
+    container: Container = Depends(get_container),
+    tenant: TenantInfo = Depends(get_tenant),
+    who: Principal = Depends(current_principal),
+    idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
+) -> Any:
+    """Charge a vaulted card (authorize + capture) with an installment plan; ``Idempotency-Key`` required."""
+
+    async def run() -> tuple[int, Any, dict[str, str]]:
+        option = cards.choose(body.amount, body.installments)
+        actor = str(who.user_id)
+        money_key = f"charge:{who.user_id}:{idempotency_key}"
+        async with container.uow(tenant.id, actor=actor) as uow:
+            card = await vault_of(container).card(uow, body.card_token)
+            data = await vault_of(container).detokenize(
+                uow, body.card_token, purpose=f"charge {money_key}"[:100], actor=actor
+            )
+            await uow.commit()
+        gateway = service.gateway_of(container)
+        source: Any = data if getattr(gateway, "accepts_card_data", False) else data.number
+        try:
+            result = await service.gateway_authorize(
+                gateway, amount=option.total, currency="BRL", source=source, idempotency_key=money_key
+            )
+        except GatewayError as exc:
+            raise service.PaymentUnavailable("the payment provider did not answer; no money was taken") from exc
+        finally:
+            del data, source
+        async with container.uow(tenant.id, actor=actor) as uow:
+            payment = await service.record_authorization(
+                uow, result, gateway=gateway.name, amount=option.total, currency="BRL", method="card",
+                source="", idempotency_key=money_key, order_id=body.order_id, actor=actor,
+            )  # fmt: skip
+            payment.card_last4 = card.last4
+            await uow.commit()
+            payment_id = payment.id
+        if not result.ok:
+            raise service.PaymentDeclined(result.message or "payment declined", extra={"decline_code": result.code})
+        p = await service.capture(container, tenant.id, payment_id, key=f"{money_key}:capture")
+        out = _payment_json(p) | {
+            "installments": option.count,
+            "installment_amount": str(option.installment),
+            "first_installment": str(option.first_installment),
+            "total": str(option.total),
+            "interest_free": option.interest_free,
+            "card": {"last4": card.last4, "brand": card.brand},
+        }
+        return 201, out, {}
+
+    return await IdempotencyStore(container).run(
+        tenant_id=tenant.id,
+        scope=f"payments.charge:{who.user_id}",
+        key=idempotency_key,
+        request_hash=fingerprint("/payments/charges", body.model_dump(mode="json")),
+        handler=run,
+    )
+
+
+@router.get("/payments/installments")
+async def installment_options(
+    amount: Decimal = Query(gt=0, max_digits=12, decimal_places=2),
+    interest_free: int = Query(3, ge=0, le=12),
+    max_installments: int = Query(12, ge=1, le=12),
+) -> dict[str, Any]:
+    policy = cards.InstallmentPolicy(
+        max_installments=max_installments, interest_free=min(interest_free, max_installments)
+    )
+    return {
+        "amount": str(amount),
+        "options": [
+            {
+                "count": o.count,
+                "installment": str(o.installment),
+                "first_installment": str(o.first_installment),
+                "total": str(o.total),
+                "interest_free": o.interest_free,
+                "monthly_rate": str(o.monthly_rate),
+            }
+            for o in cards.installment_plan(amount, policy)
+        ],
+    }
+
+
+# --------------------------------------------------------------------------- Pix and boleto
+class PixIn(BaseModel):
+    amount: Decimal = Field(gt=0, max_digits=12, decimal_places=2)
+    expires_in_minutes: int = Field(default=30, ge=1, le=1440)
+
+
+@router.post("/payments/pix", status_code=201)
+async def pix_charge(
+    body: PixIn,
+    request: Request,
+    tenant: TenantInfo = Depends(get_tenant),
+    _: Principal = Depends(current_principal),
+) -> dict[str, Any]:
+    """A dynamic Pix BR Code (copy-and-paste text and QR image); confirmation arrives by webhook."""
+    txid = "EV" + secrets.token_hex(14).upper()
+    base = str(request.base_url).rstrip("/") + "/api/v1/payments/pix/cob"
+    charge = pix.new_charge(
+        txid=txid, amount=body.amount, merchant_name=tenant.name, merchant_city="SAO PAULO", location_base=base,
+        now=datetime.now(UTC), expires_in=timedelta(minutes=body.expires_in_minutes),
+    )  # fmt: skip
+    return {
+        "txid": charge.txid,
+        "amount": str(charge.amount),
+        "payload": charge.payload,
+        "expires_at": charge.expires_at.isoformat(),
+        "qr_png_base64": base64.b64encode(pix.qr_png(charge.payload)).decode(),
+    }
+
+
+class BoletoIn(BaseModel):
+    amount: Decimal = Field(gt=0, max_digits=12, decimal_places=2)
+    due_date: date
+    bank: str = Field(default="341", pattern=r"^\d{3}$")
+
+
+@router.post("/payments/boletos", status_code=201)
+async def boleto_charge(body: BoletoIn, _: Principal = Depends(current_principal)) -> dict[str, Any]:
+    if body.due_date < datetime.now(UTC).date():
+        raise InvalidInput("the due date is in the past", code="invalid_due_date")
+    free_field = f"{secrets.randbelow(10**25):025d}"
+    b = boleto.issue(body.bank, body.amount, body.due_date, free_field)
+    return {
+        "barcode": b.barcode,
+        "digitable_line": b.formatted_line,
+        "due_date": b.due.isoformat(),
+        "amount": str(b.amount),
+    }
+
+
+# --------------------------------------------------------------------------- refunds and disputes
+class RefundIn(BaseModel):
+    amount: Decimal | None = Field(default=None, gt=0, max_digits=12, decimal_places=2)
+
+
+@router.post("/payments/{payment_id}/refunds", status_code=201)
+async def refund_payment(
+    payment_id: uuid.UUID,
+    body: RefundIn,
+    container: Container = Depends(get_container),
+    tenant: TenantInfo = Depends(get_tenant),
+    who: Principal = Depends(handle_payments),
+    idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
+) -> Any:
+    """Refund all that is left (no ``amount``) or part of a payment; ``Idempotency-Key`` required."""
+
+    async def run() -> tuple[int, Any, dict[str, str]]:
+        txn = await refunds.refund(
+            container,
+            tenant.id,
+            payment_id,
+            body.amount,
+            key=f"refund:{payment_id}:{idempotency_key}",
+            actor=str(who.user_id),
+        )
+        async with container.uow(tenant.id, read_only=True) as uow:
+            p = await service.get_payment(uow, payment_id)
+            out = {
+                "refund": {"id": str(txn.id), "amount": str(txn.amount), "status": txn.status},
+                "payment": _payment_json(p),
+            }
+        return 201, out, {}
+
+    return await IdempotencyStore(container).run(
+        tenant_id=tenant.id,
+        scope=f"payments.refund:{payment_id}",
+        key=idempotency_key,
+        request_hash=fingerprint(f"/payments/{payment_id}/refunds", body.model_dump(mode="json")),
+        handler=run,
+    )
+
+
+@router.get("/payments/{payment_id}/disputes")
+async def payment_disputes(
+    payment_id: uuid.UUID, _: Principal = Depends(handle_payments), uow: UnitOfWork = Depends(get_read_uow)
+) -> dict[str, Any]:
+    await service.get_payment(uow, payment_id)
+    rows = await refunds.disputes(uow, payment_id)
+    return {"items": [{"id": str(d.id), "provider": d.provider, "dispute_id": d.dispute_id, "amount": str(d.amount),
+                       "reason": d.reason, "status": d.status} for d in rows]}  # fmt: skip
+
+
+# --------------------------------------------------------------------------- reconciliation
+@router.post("/payments/reconciliations", status_code=201)
+async def reconcile_report(
+    request: Request,
+    provider: str = Query(pattern="^(stripe|mercadopago|pagseguro)$"),
+    name: str = Query("upload.csv", max_length=255),
+    _: Principal = Depends(handle_payments),
+    uow: UnitOfWork = Depends(get_uow),
+) -> dict[str, Any]:
+    """Upload a settlement report (``text/csv`` body) and get the comparison with our ledger."""
+    raw = await request.body()
+    if len(raw) > MAX_REPORT:
+        raise PayloadTooLarge("report too large")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput("the report must be UTF-8 CSV", code="invalid_report") from exc
+    result, row = await reconciliation.reconcile(uow, provider, text, source_name=name)
+    await uow.commit()
+    return {"id": str(row.id), **result.as_dict()}
