@@ -11,7 +11,7 @@ import logging
 import time
 import uuid
 import zlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +48,9 @@ class Gateway:
     container: Container
     #: Observers of gateway decisions (metrics): ``(event, service)`` with event rate_limited/cache_hit/...
     on_event: Callable[[str, str], None] | None = None
+    #: The tenant's data version (the catalog's), part of every cache key: a committed change is never
+    #: served stale, even before its event purges the entries.
+    cache_version: Callable[[uuid.UUID], Awaitable[str]] | None = None
 
     def note(self, event: str, service: str) -> None:
         if self.on_event is not None:
@@ -279,6 +282,8 @@ class GatewayMiddleware:
             return
         key = _cache_key(scope, cache)
         try:
+            if self.gw.cache_version is not None:
+                key = f"{key}:{await self.gw.cache_version(tenant_id)}"
             entry = await store.get(tenant_id, key)
         except Exception as exc:
             log.warning("cache_unavailable", error=f"{type(exc).__name__}: {exc}")

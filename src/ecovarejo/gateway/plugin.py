@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Awaitable, Callable
+
 from fastapi import FastAPI
 
 from ecovarejo.core.consumers import Consumer
@@ -25,8 +28,22 @@ def install(container: Container) -> None:
     cache: ResponseCache = RedisCache(container.redis) if container.redis is not None else MemoryCache()
     gateway = Gateway(settings=settings, config=config, counter=counter, cache=cache, container=container)
     gateway.on_event = metrics.gateway_event
+    gateway.cache_version = _catalog_version(container)
     container.ports["gateway"] = gateway
     tracing.install(container, settings, config)
+
+
+def _catalog_version(container: Container) -> Callable[[uuid.UUID], Awaitable[str]] | None:
+    """The products context's catalog version (bumped in every catalog change's transaction), when served here."""
+    if not any(spec.name == "products" for spec in container.ports.get("contexts", [])):
+        return None
+    from ecovarejo.products import service as products
+
+    async def version(tenant_id: uuid.UUID) -> str:
+        async with container.uow(tenant_id, read_only=True) as uow:
+            return str(await products.catalog_version(uow))
+
+    return version
 
 
 def setup_app(app: FastAPI, container: Container) -> None:

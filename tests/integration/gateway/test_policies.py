@@ -306,3 +306,29 @@ async def test_policies_can_be_switched_off(gateway_app, settings, monkeypatch) 
         assert "X-RateLimit-Limit-Minute" not in r.headers
         assert "X-Cache-Status" not in r.headers
         assert (await g.client.get("/metrics")).status_code == 200  # observability stays on
+
+
+async def test_catalog_change_is_never_served_stale(gateway_app, db_url, tmp_path: Path) -> None:
+    """With the products context, cache keys carry the catalog version: a change committed by any path
+    (here a service call, with no relay to deliver its event) is visible on the next request."""
+    pytest.importorskip("ecovarejo.products.service", reason="the products context is not in this build")
+    from decimal import Decimal
+
+    from ecovarejo.core.models import DEFAULT_TENANT_ID
+    from ecovarejo.products import service as products
+    from ecovarejo.products.schemas import ProductCreate
+
+    settings = make_settings(db_url, tmp_path, embedded_workers=False)
+    async with gateway_app(settings, policies=None, rate_limits=False, contexts=("users", "products", "gateway")) as g:
+        r = await g.client.get("/api/v1/products")
+        assert r.status_code == 200
+        assert r.headers["X-Cache-Status"] == "Miss"
+        assert r.json()["items"] == []
+        assert (await g.client.get("/api/v1/products")).headers["X-Cache-Status"] == "Hit"
+        async with g.container.uow(DEFAULT_TENANT_ID) as uow:
+            await products.create_product(uow, ProductCreate(sku="GW-1", name="Caneca", price=Decimal("10.00")))
+            await uow.commit()
+        r = await g.client.get("/api/v1/products")
+        assert r.headers["X-Cache-Status"] == "Miss"
+        assert [p["sku"] for p in r.json()["items"]] == ["GW-1"]
+        assert (await g.client.get("/api/v1/products")).headers["X-Cache-Status"] == "Hit"
