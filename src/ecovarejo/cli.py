@@ -171,6 +171,10 @@ from .notifications.cli import app as notifications_app  # noqa: E402  (the noti
 
 app.add_typer(notifications_app, name="notifications")
 
+from .payments.cli import app as payments_app  # noqa: E402  (the payments context's commands)
+
+app.add_typer(payments_app, name="payments")
+
 
 if __name__ == "__main__":
     app()

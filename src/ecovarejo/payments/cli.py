@@ -1,0 +1,66 @@
+"""``ecovarejo payments ...``: reconcile a provider's settlement report with our ledger."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+
+if TYPE_CHECKING:
+    from ecovarejo.core.container import Container
+
+    from .reconciliation import Result
+
+app = typer.Typer(help="Payments: reconciliation of settlement reports.", no_args_is_help=True)
+console = Console()
+
+
+def _container() -> Container:
+    from ecovarejo.bootstrap import build_container
+    from ecovarejo.core.settings import get_settings
+
+    from .plugin import CONTEXT
+
+    return build_container(get_settings(), contexts=[CONTEXT], run_relay=False, run_consumers=False)
+
+
+@app.command("reconcile")
+def reconcile(
+    file: Annotated[Path, typer.Argument(help="the provider's settlement report (CSV)", exists=True, dir_okay=False)],
+    provider: Annotated[str, typer.Option(help="stripe, mercadopago or pagseguro")] = "stripe",
+    tenant: Annotated[str, typer.Option(help="tenant slug or id")] = "default",
+    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+) -> None:
+    """Compare a settlement report with the ledger: matched, missing on either side, mismatches, fees."""
+    from ecovarejo.core.errors import DomainError
+
+    from . import reconciliation
+
+    async def run() -> Result:
+        container = _container()
+        try:
+            info = await container.tenants.resolve(header=tenant, host=None)
+            async with container.uow(info.id, actor="cli") as uow:
+                result, _ = await reconciliation.reconcile(
+                    uow, provider, file.read_text(encoding="utf-8-sig"), source_name=file.name
+                )
+                await uow.commit()
+                return result
+        finally:
+            await container.db.dispose()
+
+    try:
+        result = asyncio.run(run())
+    except DomainError as exc:
+        Console(stderr=True).print(f"[red]✗[/] {exc.detail}")
+        raise typer.Exit(2) from exc
+    if as_json:
+        console.print_json(json.dumps(result.as_dict()))
+    else:
+        console.print(reconciliation.rich_table(result))
+    if result.mismatches or result.missing_in_ledger or result.missing_in_report:
+        raise typer.Exit(1)

@@ -1,0 +1,159 @@
+"""Cards through the vault and the failover gateway (Stripe fake first), installments, Pix, boleto,
+refunds, reconciliation over HTTP and from the CLI."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+from typer.testing import CliRunner
+
+from ecovarejo.payments import service
+from tests.support import bearer, make_tenant, token_for
+
+
+async def _setup(container):
+    tid = await make_tenant(container)
+    customer = bearer(token_for(container, tid))
+    staff = bearer(token_for(container, tid, user_type="staff", permissions=("handle_payments",)))
+    return tid, {"X-Tenant-ID": str(tid)}, customer, staff
+
+
+async def _charge(client, h, customer, number="4242 4242 4242 4242", amount="300.00", installments=1, key=None):
+    r = await client.post("/api/v1/payments/cards", json={"number": number, "exp_month": 12, "exp_year": 2030,
+                                                          "cvv": "9173"}, headers={**h, **customer})  # fmt: skip
+    assert r.status_code == 201, r.text
+    card = r.json()
+    r = await client.post(
+        "/api/v1/payments/charges",
+        json={"card_token": card["token"], "amount": amount, "installments": installments},
+        headers={**h, **customer, "Idempotency-Key": key or uuid.uuid4().hex},
+    )
+    return card, r
+
+
+async def test_card_charge_through_vault_and_failover(wired, client, stripe_fake) -> None:
+    fake, _ = stripe_fake
+    _tid, h, customer, _staff = await _setup(wired)
+    card, r = await _charge(client, h, customer, amount="1000.00", installments=4, key="order-1")
+    assert set(card) == {"token", "last4", "brand", "exp_month", "exp_year"} and card["last4"] == "4242"
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert (body["status"], body["installments"], body["installment_amount"], body["total"]) == (
+        "captured", 4, "262.56", "1050.24"
+    )  # fmt: skip
+    assert body["card"] == {"last4": "4242", "brand": "visa"} and body["gateway"] == "failover"
+    sent = [q for q in fake.requests if q["path"] == "/v1/payment_intents"][-1]
+    assert sent["form"]["amount"] == "105024"
+    assert "payment_method_data[card][cvc]" not in sent["form"]  # the CVV was never kept to send
+    # replay: same response, no second charge
+    again = await client.post(
+        "/api/v1/payments/charges",
+        json={"card_token": card["token"], "amount": "1000.00", "installments": 4},
+        headers={**h, **customer, "Idempotency-Key": "order-1"},
+    )
+    assert again.headers["Idempotent-Replayed"] == "true" and again.json()["id"] == body["id"]
+    # a declined card: 402 with the reason, recorded as failed
+    _, declined = await _charge(client, h, customer, number="4000 0000 0000 0002", amount="10.00")
+    assert declined.status_code == 402 and declined.json()["decline_code"] == "generic_decline"
+    # bad input
+    r = await client.post("/api/v1/payments/cards", json={"number": "4242424242424241", "exp_month": 1,
+                                                          "exp_year": 2030}, headers={**h, **customer})  # fmt: skip
+    assert r.status_code == 422 and r.json()["code"] == "invalid_card_number"
+    r = await client.post("/api/v1/payments/cards", json={"number": "4242424242424242", "exp_month": 1,
+                                                          "exp_year": 2030}, headers=h)  # fmt: skip
+    assert r.status_code == 401
+
+
+async def test_refunds_full_partial_idempotent_and_bounded(wired, client) -> None:
+    _tid, h, customer, staff = await _setup(wired)
+    _, r = await _charge(client, h, customer, amount="100.00")
+    pid = r.json()["id"]
+    url = f"/api/v1/payments/{pid}/refunds"
+    r1 = await client.post(url, json={"amount": "30.00"}, headers={**h, **staff, "Idempotency-Key": "r1"})
+    assert r1.status_code == 201 and r1.json()["payment"]["refunded_amount"] == "30.00"
+    r1b = await client.post(url, json={"amount": "30.00"}, headers={**h, **staff, "Idempotency-Key": "r1"})
+    assert r1b.headers["Idempotent-Replayed"] == "true"
+    over = await client.post(url, json={"amount": "70.01"}, headers={**h, **staff, "Idempotency-Key": "r2"})
+    assert over.status_code == 409 and over.json()["code"] == "refund_exceeds_capture"
+    rest = await client.post(url, json={}, headers={**h, **staff, "Idempotency-Key": "r3"})
+    assert rest.status_code == 201 and rest.json()["refund"]["amount"] == "70.00"
+    assert rest.json()["payment"]["status"] == "refunded"
+    none_left = await client.post(url, json={}, headers={**h, **staff, "Idempotency-Key": "r4"})
+    assert none_left.status_code == 409
+    forbidden = await client.post(url, json={}, headers={**h, **customer, "Idempotency-Key": "r5"})
+    assert forbidden.status_code == 403
+    d = await client.get(f"/api/v1/payments/{pid}/disputes", headers={**h, **staff})
+    assert d.status_code == 200 and d.json() == {"items": []}
+
+
+async def test_installments_pix_and_boleto(wired, client) -> None:
+    _tid, h, customer, _ = await _setup(wired)
+    r = await client.get("/api/v1/payments/installments", params={"amount": "60.00", "interest_free": 12}, headers=h)
+    assert [o["count"] for o in r.json()["options"]] == list(range(1, 13))
+    assert r.json()["options"][2] == {"count": 3, "installment": "20.00", "first_installment": "20.00",
+                                      "total": "60.00", "interest_free": True, "monthly_rate": "0"}  # fmt: skip
+    assert (await client.get("/api/v1/payments/installments", params={"amount": "-1"}, headers=h)).status_code == 422
+    r = await client.post(
+        "/api/v1/payments/pix", json={"amount": "19.90", "expires_in_minutes": 10}, headers={**h, **customer}
+    )
+    assert r.status_code == 201
+    pix = r.json()
+    assert pix["payload"].startswith("000201010212") and "540519.90" in pix["payload"]
+    r = await client.post("/api/v1/payments/boletos", json={"amount": "150.00", "due_date": "2099-01-01"},
+                          headers={**h, **customer})  # fmt: skip
+    assert r.status_code == 422  # beyond the due-date factor
+    r = await client.post("/api/v1/payments/boletos", json={"amount": "150.00", "due_date": "2030-01-10"},
+                          headers={**h, **customer})  # fmt: skip
+    assert r.status_code == 201 and len(r.json()["barcode"]) == 44
+
+
+async def test_reconciliation_api_and_cli(wired, client, settings, tmp_path) -> None:
+    tid, h, customer, staff = await _setup(wired)
+    refs = []
+    for amount in ("100.00", "50.00", "25.00"):
+        _, r = await _charge(client, h, customer, amount=amount)
+        async with wired.uow(tid, read_only=True) as uow:
+            refs.append((await service.get_payment(uow, uuid.UUID(r.json()["id"]))).gateway_reference.split(":", 1)[1])
+    csv_text = (
+        "payment_intent_id,gross,fee,net,currency\n"
+        f"{refs[0]},100.00,3.99,96.01,brl\n"
+        f"{refs[1]},49.00,1.99,47.01,brl\n"
+        "pi_stranger,10.00,0.50,9.50,brl\n"
+    )
+    r = await client.post("/api/v1/payments/reconciliations", params={"provider": "stripe"}, content=csv_text,
+                          headers={**h, **staff, "Content-Type": "text/csv"})  # fmt: skip
+    assert r.status_code == 201, r.text
+    rep = r.json()
+    assert rep["summary"] == {
+        "matched": 1,
+        "mismatches": 1,
+        "missing_in_ledger": 1,
+        "missing_in_report": 1,
+        "fees": "6.48",
+    }
+    assert rep["mismatches"][0]["ledger"] == "50.00" and rep["mismatches"][0]["report"] == "49.00"
+    assert rep["missing_in_report"][0]["reference"] == refs[2]
+    bad = await client.post("/api/v1/payments/reconciliations", params={"provider": "stripe"}, content="a,b\n1,2\n",
+                            headers={**h, **staff, "Content-Type": "text/csv"})  # fmt: skip
+    assert bad.status_code == 422 and bad.json()["code"] == "invalid_report"
+    assert (await client.post("/api/v1/payments/reconciliations", params={"provider": "stripe"}, content=csv_text,
+                              headers={**h, **customer})).status_code == 403  # fmt: skip
+    # the CLI, on the same database
+    from ecovarejo.cli import app
+    from ecovarejo.core import settings as core_settings
+
+    f = tmp_path / "report.csv"
+    f.write_text(csv_text)
+    env = {"ECOVAREJO_DATABASE_URL": settings.database_url, "ECOVAREJO_DATA_DIR": str(settings.data_dir),
+           "ECOVAREJO_LOG_LEVEL": "WARNING"}  # fmt: skip
+    core_settings.get_settings.cache_clear()
+    try:
+        args = ["payments", "reconcile", str(f), "--provider", "stripe", "--tenant", str(tid)]
+        res = await asyncio.to_thread(CliRunner().invoke, app, args, env=env)  # the CLI runs its own loop
+    finally:
+        core_settings.get_settings.cache_clear()
+    assert res.exit_code == 1, res.output  # differences found
+    flat = " ".join(res.output.split())
+    assert "1 matched · 1 mismatched · 1 missing in ledger · 1 missing in report · fees 6.48" in flat
+    assert "Reconciliation — stripe" in flat and refs[2] in flat
