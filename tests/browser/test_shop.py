@@ -227,3 +227,61 @@ def test_pwa_service_worker_serves_viewed_pages_and_the_offline_page(tab: Tab, l
         tab.shot("30-offline")
     finally:
         page.context.set_offline(False)
+
+
+def place_order_through_the_api(live_server: LiveServer) -> dict:
+    email = f"api-{uuid.uuid4().hex[:6]}@example.com"
+    with httpx.Client(base_url=live_server.url, timeout=30) as c:
+        r = c.post(
+            "/api/v1/auth/register",
+            json={
+                "email": email,
+                "password": PASSWORD,
+                "first_name": "Api",
+                "last_name": "Buyer",
+                "accept_terms": True,
+                "accept_privacy": True,
+            },
+        )
+        assert r.status_code == 201, r.text
+        token = c.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD}).json()["access_token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        assert c.post("/api/v1/cart/items", json={"sku": "TSHIRT-002", "quantity": 2}, headers=auth).status_code == 200
+        address = {
+            "recipient": "Api Buyer",
+            "street": "Rua B",
+            "number": "2",
+            "city": "Curitiba",
+            "state": "PR",
+            "postal_code": "80010-000",
+        }
+        r = c.post(
+            "/api/v1/orders",
+            json={"shipping_address": address, "payment": {"method": "card", "source": "4242424242424242"}},
+            headers={**auth, "Idempotency-Key": uuid.uuid4().hex},
+        )
+        assert r.status_code == 201, r.text
+        return r.json()
+
+
+def test_admin_dashboard_draws_its_charts(tab: Tab, live_server: LiveServer) -> None:
+    place_order_through_the_api(live_server)
+    staff = make_staff_account(live_server, ("view_reports", "manage_products", "manage_orders"))
+    page = tab.page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto("/admin/entrar")
+    page.fill("#login-email", staff["email"])
+    page.fill("#login-password", PASSWORD)
+    page.click("form[action='/admin/entrar'] button[type=submit]")
+    page.fill("#mfa-code", staff["totp"].at(datetime.now(UTC) + timedelta(seconds=30)))
+    page.click("form[action='/admin/entrar/mfa'] button[type=submit]")
+    page.wait_for_url(re.compile(r".*/admin\?ok=signed_in"))
+    for cid in ("sales", "status", "top", "co2"):
+        drawn = f"!!Chart.getChart(document.querySelector('canvas[data-chart=\"data-{cid}\"]'))"
+        page.wait_for_function(f"() => typeof Chart !== 'undefined' && {drawn}")
+    tab.shot("13-admin-dashboard-charts")
+    page.goto("/admin/pedidos")
+    assert page.locator("table tbody tr").count() >= 1
+    tab.shot("14-admin-orders")
+    assert_accessible(tab, "admin orders")
+    assert not csp_errors(tab), tab.console_errors

@@ -137,7 +137,7 @@ async def _order_charts(request: Request) -> list[dict[str, Any]]:
             top[str(item.get("name") or item.get("sku"))] += int(item.get("quantity") or 0)
     days = sorted(sales, key=lambda d: _day_key(d))
     return [
-        _chart("sales", "sales_per_day", "line", [(d, sales[d]) for d in days], t("amount") + " (R$)"),
+        _chart("sales", "sales_per_day", "bar", [(d, sales[d]) for d in days], t("amount") + " (R$)"),
         _chart("status", "orders_by_status", "doughnut", sorted(status.items()), t("orders")),
         _chart("top", "top_products", "bar", top.most_common(10), t("quantity")),
         _chart("co2", "co2_of_sales", "bar", [(d, co2[d]) for d in days], "kg CO₂e"),

@@ -110,3 +110,51 @@ async def test_guest_cart_checkout_and_order_with_footprint(web: httpx.AsyncClie
     assert order["order_number"] in main_of(mine.text)
     declined = await web.get("/carrinho")
     assert "Seu carrinho está vazio." in main_of(declined.text)
+
+
+async def test_dashboard_charts_sales_status_top_products_and_co2(web: httpx.AsyncClient, container: Container) -> None:
+    import json
+
+    from .helpers import make_staff
+
+    await make_catalog(web, container)
+    await register(web, "cliente-dash@example.com")
+    page = await web.get("/p/camiseta-comum")
+    await web.post("/carrinho/itens", data={"csrf_token": csrf_from(page.text), "sku": "TSHIRT-002", "quantity": "3"})
+    checkout = await web.get("/checkout?uf=SP")
+    placed = await web.post(
+        "/checkout",
+        data={
+            "csrf_token": csrf_from(checkout.text),
+            "idempotency_key": "dash-1",
+            "recipient": "Cliente",
+            "postal_code": "01310100",
+            "street": "Rua A",
+            "number": "1",
+            "city": "São Paulo",
+            "state": "SP",
+            "payment_method": "card",
+            "card_number": "4242424242424242",
+        },
+    )
+    assert placed.status_code == 303, placed.text
+    order_id = placed.headers["location"].split("/")[2].split("?")[0]
+    token = web.cookies.get("ev_access")
+    order = (await web.get(f"/api/v1/orders/{order_id}", headers={"Authorization": f"Bearer {token}"})).json()
+    web.cookies.clear()
+    await make_staff(web, container, "relatorios@example.com", user_type="customer", permissions=("view_reports",))
+    dash = await web.get("/admin")
+    assert dash.status_code == 200
+
+    def chart(cid: str) -> dict:
+        m = re.search(rf'<script type="application/json" id="data-{cid}">(.*?)</script>', dash.text, re.S)
+        assert m, cid
+        return json.loads(m.group(1))
+
+    sales = chart("sales")
+    assert sales["type"] == "bar" and len(sales["values"]) == 1
+    assert sales["values"][0] == float(order["total_amount"])
+    assert chart("status")["labels"] == [order["status"]] and chart("status")["values"] == [1.0]
+    assert chart("top")["labels"] == ["Camiseta Comum"] and chart("top")["values"] == [3.0]
+    assert chart("co2")["values"] == [float(order["carbon_footprint"])]
+    assert 'data-chart="data-sales"' in dash.text
