@@ -54,31 +54,24 @@ class GQLContext(BaseContext):
         return principal
 
     def _unit(self) -> UnitOfWork:
+        # read-only: on SQLite it holds no write lock, so a mutation's own transactions never wait on it
         if self._uow is None:
-            consumer = getattr(self.http.state, "consumer", None)
-            self._uow = self.container.uow(self.tenant_id, actor=consumer)
+            self._uow = self.container.uow(self.tenant_id, read_only=True)
         return self._uow
 
     @asynccontextmanager
     async def db(self) -> AsyncIterator[UnitOfWork]:
-        """The request's unit of work, one user at a time."""
+        """The request's read-only unit of work, one user at a time."""
         async with self._lock:
             yield self._unit()
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[UnitOfWork]:
-        """A mutation's transaction: committed when the block succeeds, rolled back otherwise."""
-        async with self._lock:
-            uow = self._unit()
-            try:
-                yield uow
-                await uow.commit()
-            except BaseException:
-                await uow.rollback()
-                raise
-            finally:
-                await uow.close()
-                self._uow = None
+        """A mutation's own transaction: committed when the block succeeds, rolled back otherwise."""
+        consumer = getattr(self.http.state, "consumer", None)
+        async with self._lock, self.container.uow(self.tenant_id, actor=consumer) as uow:
+            yield uow
+            await uow.commit()
 
     def loader(self, name: str, load: Callable[[UnitOfWork, list[Any]], Any]) -> DataLoader[Any, Any]:
         """The request's dataloader ``name``: one batched call of ``load(uow, keys)`` per tick."""

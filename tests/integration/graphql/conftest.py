@@ -27,7 +27,9 @@ def _present(name: str) -> bool:
         return False
 
 
-CONTEXTS = tuple(n for n in ("users", "products", "inventory", "orders", "graphql", "gateway") if _present(n))
+CONTEXTS = tuple(
+    n for n in ("users", "products", "inventory", "orders", "payments", "graphql", "gateway") if _present(n)
+)
 
 
 @dataclass
