@@ -11,7 +11,9 @@ from ecovarejo.core.plugins import ContextSpec
 def setup_app(app: FastAPI, container: Container) -> None:
     from .schema import build_router
 
-    app.include_router(build_router())
+    served = {spec.name for spec in container.ports.get("contexts", [])}
+    if served & {"users", "products", "orders"}:
+        app.include_router(build_router(served))
 
 
 CONTEXT = ContextSpec(name="graphql", setup_app=setup_app)

@@ -36,18 +36,21 @@ log = structlog.get_logger("ecovarejo.graphql")
 MAX_DEPTH = 8
 MAX_COST = 5000
 
-#: (module, Query class, Mutation class) of each part; a part whose context is absent is left out.
+#: (context it stands on, module, Query class, Mutation class) of each part; a part whose context is
+#: not installed, or not served by this process (``ECOVAREJO_SERVICES``), is left out.
 PARTS = (
-    ("ecovarejo.graphql.users", "UsersQuery", None),
-    ("ecovarejo.graphql.catalog", "CatalogQuery", None),
-    ("ecovarejo.graphql.shopping", "ShoppingQuery", "ShoppingMutation"),
+    ("users", "ecovarejo.graphql.users", "UsersQuery", None),
+    ("products", "ecovarejo.graphql.catalog", "CatalogQuery", None),
+    ("orders", "ecovarejo.graphql.shopping", "ShoppingQuery", "ShoppingMutation"),
 )
 
 
-def _parts() -> tuple[list[type], list[type]]:
+def _parts(served: set[str] | None) -> tuple[list[type], list[type]]:
     queries: list[type] = []
     mutations: list[type] = []
-    for module_name, query, mutation in PARTS:
+    for context, module_name, query, mutation in PARTS:
+        if served is not None and context not in served:
+            continue
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:
@@ -99,8 +102,10 @@ class Router(GraphQLRouter[Any, None]):
         return response
 
 
-def build_schema() -> Schema:
-    queries, mutations = _parts()
+def build_schema(served: set[str] | None = None) -> Schema:
+    queries, mutations = _parts(served)
+    if not queries:
+        raise RuntimeError("GraphQL needs at least one of the users, products or orders contexts")
     query = merge_types("Query", tuple(queries))
     mutation = merge_types("Mutation", tuple(mutations)) if mutations else None
     return Schema(query=query, mutation=mutation, extensions=extensions())
@@ -116,5 +121,5 @@ def extensions() -> list[Callable[[], SchemaExtension]]:
     ]
 
 
-def build_router() -> Router:
-    return Router(build_schema(), path="/graphql", context_getter=get_context, graphql_ide="graphiql")
+def build_router(served: set[str] | None = None) -> Router:
+    return Router(build_schema(served), path="/graphql", context_getter=get_context, graphql_ide="graphiql")

@@ -142,3 +142,12 @@ async def test_cost_limit_refuses_before_running() -> None:
     ext = format_error(refused.errors[0])["extensions"]
     assert ext["code"] == "query_too_costly"
     assert ext["cost"] == 1 + 1 + 100 * (1 + 1 + 100 * 1)
+
+
+def test_the_schema_holds_only_the_served_contexts() -> None:
+    from ecovarejo.graphql.schema import build_schema
+
+    users_only = build_schema({"users", "graphql"}).as_str()
+    assert "me: User!" in users_only
+    assert "products(" not in users_only
+    assert "type Mutation" not in users_only
