@@ -158,3 +158,85 @@ async def test_dashboard_charts_sales_status_top_products_and_co2(web: httpx.Asy
     assert chart("top")["labels"] == ["Camiseta Comum"] and chart("top")["values"] == [3.0]
     assert chart("co2")["values"] == [float(order["carbon_footprint"])]
     assert 'data-chart="data-sales"' in dash.text
+
+
+async def place_order(web: httpx.AsyncClient, email: str, sku: str = "TSHIRT-002", quantity: int = 1) -> str:
+    await register(web, email)
+    page = await web.get("/p/camiseta-comum")
+    r = await web.post(
+        "/carrinho/itens", data={"csrf_token": csrf_from(page.text), "sku": sku, "quantity": str(quantity)}
+    )
+    assert r.status_code == 303, r.text
+    checkout = await web.get("/checkout?uf=RJ")
+    placed = await web.post(
+        "/checkout",
+        data={
+            "csrf_token": csrf_from(checkout.text),
+            "idempotency_key": f"k-{email}",
+            "recipient": "Cliente",
+            "postal_code": "20040-002",
+            "street": "Av. Rio Branco",
+            "number": "1",
+            "city": "Rio de Janeiro",
+            "state": "RJ",
+            "payment_method": "card",
+            "card_number": "5555 5555 5555 4444",
+        },
+    )
+    assert placed.status_code == 303, placed.text
+    return placed.headers["location"].split("/")[2].split("?")[0]
+
+
+async def test_staff_moves_refunds_and_cancels_an_order(web: httpx.AsyncClient, container: Container) -> None:
+    from .helpers import make_staff
+
+    await make_catalog(web, container)
+    order_id = await place_order(web, "cliente-desk@example.com", quantity=2)
+    web.cookies.clear()
+    await make_staff(
+        web, container, "balcao@example.com", user_type="customer", permissions=("manage_orders", "handle_payments")
+    )
+    listing = await web.get("/admin/pedidos?status=paid")
+    assert f'href="/admin/pedidos/{order_id}"' in listing.text
+    detail = await web.get(f"/admin/pedidos/{order_id}")
+    assert '<strong id="order-status">paid</strong>' in detail.text
+    token = csrf_from(detail.text)
+    shipped_without_tracking = await web.post(
+        f"/admin/pedidos/{order_id}/situacao", data={"csrf_token": token, "status": "fulfilling"}
+    )
+    assert shipped_without_tracking.status_code == 303
+    detail = await web.get(f"/admin/pedidos/{order_id}")
+    assert '<strong id="order-status">fulfilling</strong>' in detail.text
+    bad = await web.post(f"/admin/pedidos/{order_id}/situacao", data={"csrf_token": token, "status": "shipped"})
+    assert bad.status_code == 422  # shipping needs a carrier and a tracking code
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', detail.text).group(1)
+    refund = {"csrf_token": token, "idempotency_key": key, "amount": "10,00", "reason": "avaria"}
+    assert (await web.post(f"/admin/pedidos/{order_id}/reembolsar", data=refund)).status_code == 303
+    again = await web.post(f"/admin/pedidos/{order_id}/reembolsar", data=refund)  # double submit: refunded once
+    assert again.status_code == 303
+    detail = await web.get(f"/admin/pedidos/{order_id}")
+    assert re.search(r"<dt>Reembolsado / Refunded</dt><dd>R\$ 10,00</dd>", detail.text), detail.text
+    cancelled = await web.post(
+        f"/admin/pedidos/{order_id}/cancelar", data={"csrf_token": token, "reason": "cliente desistiu"}
+    )
+    assert cancelled.status_code == 303
+    detail = await web.get(f"/admin/pedidos/{order_id}")
+    assert '<strong id="order-status">cancelled</strong>' in detail.text
+    root_view = (await web.get(f"/admin/pedidos/{order_id}")).text
+    total = re.search(r"<dt>Total</dt><dd>(R\$ [0-9.,]+)</dd>", root_view).group(1)
+    assert re.search(rf"<dt>Reembolsado / Refunded</dt><dd>{re.escape(total)}</dd>", root_view), root_view
+
+
+async def test_manage_orders_alone_cannot_refund(web: httpx.AsyncClient, container: Container) -> None:
+    from .helpers import make_staff
+
+    await make_catalog(web, container)
+    order_id = await place_order(web, "cliente-sem-reembolso@example.com")
+    web.cookies.clear()
+    await make_staff(web, container, "so-pedidos@example.com", user_type="customer", permissions=("manage_orders",))
+    detail = await web.get(f"/admin/pedidos/{order_id}")
+    assert "/reembolsar" not in detail.text
+    r = await web.post(
+        f"/admin/pedidos/{order_id}/reembolsar", data={"csrf_token": csrf_from(detail.text), "reason": "x"}
+    )
+    assert r.status_code == 403
