@@ -1,0 +1,1 @@
+"""Product Service: sustainable catalog, variants, certifications, score, reviews, media, search."""

@@ -1,0 +1,287 @@
+"""REST endpoints of the catalog under ``/api/v1``: reads are public (and cached), writes need the
+``manage_products`` permission (a supplier manages only its own products)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
+from fastapi.responses import JSONResponse
+
+from ecovarejo.core.auth import Principal, current_principal, optional_principal, require_permission
+from ecovarejo.core.errors import InvalidInput, PayloadTooLarge
+from ecovarejo.core.http import get_container, get_read_uow, get_uow
+from ecovarejo.core.uow import UnitOfWork
+
+from . import csv_io, reviews, service
+from .cache import CatalogCache
+from .schemas import (
+    CategoryIn,
+    CategoryOut,
+    CategoryPatch,
+    CertificationSchemeIn,
+    CertificationSchemeOut,
+    MediaOut,
+    ProductCreate,
+    ProductOut,
+    ProductPatch,
+    ReviewIn,
+    ReviewModeration,
+    ReviewOut,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["products"])
+manager = require_permission("manage_products")
+
+ReadUow = Annotated[UnitOfWork, Depends(get_read_uow)]
+WriteUow = Annotated[UnitOfWork, Depends(get_uow)]
+Manager = Annotated[Principal, Depends(manager)]
+
+
+def _cache(request: Request) -> CatalogCache:
+    cache: CatalogCache = get_container(request).port("products.cache")
+    return cache
+
+
+def _json(data: bytes, status: int = 200) -> Response:
+    return Response(content=data, media_type="application/json", status_code=status)
+
+
+@router.get("/products", summary="List, search and filter products")
+async def list_products(
+    request: Request,
+    uow: ReadUow,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    category: str | None = None,
+    min_price: str | None = None,
+    max_price: str | None = None,
+    certification: str | None = None,
+    min_score: str | None = None,
+    recyclable: bool | None = None,
+    biodegradable: bool | None = None,
+    color: str | None = None,
+    size: str | None = None,
+    in_stock: bool | None = None,
+    featured: bool | None = None,
+    sort: Annotated[str, Query(pattern="^(relevance|price_asc|price_desc|score_desc|newest|rating)$")] = "relevance",
+    limit: Annotated[int, Query(ge=1, le=service.MAX_LIMIT)] = 24,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    facets: bool = False,
+    status: Annotated[str | None, Query(pattern="^(draft|active|archived|all)$")] = None,
+    viewer: Principal | None = Depends(optional_principal),
+) -> Response:
+    """``{"items", "next_cursor", "facets"?}``. Public listings are cached (keyed by the catalog version)."""
+    params: dict[str, Any] = {
+        "q": q,
+        "category": category,
+        "min_price": min_price,
+        "max_price": max_price,
+        "certification": certification,
+        "min_score": min_score,
+        "recyclable": recyclable,
+        "biodegradable": biodegradable,
+        "color": color,
+        "size": size,
+        "in_stock": in_stock,
+        "featured": featured,
+        "sort": sort,
+        "limit": limit,
+        "cursor": cursor,
+        "facets": facets,
+    }
+    if status and status != "active":
+        return JSONResponse(await service.list_products(uow, **params, status=status, viewer=viewer))
+    cache = _cache(request)
+    version = await service.catalog_version(uow)
+    key = cache.key(uow.tenant_id, version, "list:" + "&".join(f"{k}={v}" for k, v in sorted(params.items())))
+    return _json(await cache.get_or_load(key, lambda: service.list_products(uow, **params)))
+
+
+@router.get("/products/export.csv", summary="Export the catalog as CSV")
+async def export_csv(uow: ReadUow, principal: Manager) -> Response:
+    text = await csv_io.export_csv(uow, principal)
+    return Response(
+        content=text.encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="products.csv"'},
+    )
+
+
+@router.post("/products/import", summary="Import products from CSV (all or nothing)")
+async def import_csv(uow: WriteUow, principal: Manager, file: Annotated[UploadFile, File()]) -> dict[str, Any]:
+    raw = await file.read(csv_io.MAX_BYTES + 1)
+    if len(raw) > csv_io.MAX_BYTES:
+        raise PayloadTooLarge("the CSV file is too large", code="csv_too_large")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput("the CSV must be UTF-8", code="invalid_csv") from exc
+    result = await csv_io.import_csv(uow, text, principal)
+    await uow.commit()
+    return result
+
+
+@router.post("/products", status_code=201, response_model=ProductOut)
+async def create_product(data: ProductCreate, uow: WriteUow, principal: Manager) -> ProductOut:
+    out = await service.create_product(uow, data, principal)
+    await uow.commit()
+    return out
+
+
+@router.get("/products/{ref}", response_model=ProductOut, summary="A product by slug (or id)")
+async def get_product(
+    ref: str, request: Request, uow: ReadUow, viewer: Principal | None = Depends(optional_principal)
+) -> Response:
+    if viewer is not None and viewer.can("manage_products"):
+        return JSONResponse((await service.get_product(uow, ref, viewer)).model_dump(mode="json"))
+    cache = _cache(request)
+    version = await service.catalog_version(uow)
+    key = cache.key(uow.tenant_id, version, f"product:{ref}")
+    return _json(await cache.get_or_load(key, lambda: service.get_product_by_slug(uow, ref)))
+
+
+@router.put("/products/{product_id}", response_model=ProductOut)
+async def replace_product(product_id: uuid.UUID, data: ProductCreate, uow: WriteUow, principal: Manager) -> ProductOut:
+    out = await service.update_product(uow, product_id, data, principal)
+    await uow.commit()
+    return out
+
+
+@router.patch("/products/{product_id}", response_model=ProductOut)
+async def patch_product(product_id: uuid.UUID, data: ProductPatch, uow: WriteUow, principal: Manager) -> ProductOut:
+    out = await service.update_product(uow, product_id, data, principal)
+    await uow.commit()
+    return out
+
+
+@router.delete("/products/{product_id}", status_code=204)
+async def delete_product(product_id: uuid.UUID, uow: WriteUow, principal: Manager) -> Response:
+    await service.delete_product(uow, product_id, principal)
+    await uow.commit()
+    return Response(status_code=204)
+
+
+@router.get("/products/{ref}/sustainability", summary="The sustainability score, point by point")
+async def sustainability(ref: str, uow: ReadUow) -> dict[str, Any]:
+    return await service.explain_score(uow, ref)
+
+
+@router.post("/products/{product_id}/media", status_code=201, response_model=MediaOut)
+async def upload_media(
+    product_id: uuid.UUID,
+    request: Request,
+    uow: WriteUow,
+    principal: Manager,
+    file: Annotated[UploadFile, File()],
+    alt: Annotated[str, Form(max_length=300)] = "",
+) -> MediaOut:
+    container = get_container(request)
+    limit: int = container.ports["products.media_settings"].max_bytes
+    data = await file.read(limit + 1)
+    out = await service.add_media(
+        uow, container.port("products.media"), product_id, data, alt=alt, max_bytes=limit, actor=principal
+    )
+    await uow.commit()
+    return out
+
+
+@router.delete("/products/{product_id}/media/{media_id}", status_code=204)
+async def delete_media(
+    product_id: uuid.UUID, media_id: uuid.UUID, request: Request, uow: WriteUow, principal: Manager
+) -> Response:
+    await service.delete_media(uow, get_container(request).port("products.media"), product_id, media_id, principal)
+    await uow.commit()
+    return Response(status_code=204)
+
+
+@router.get("/products/{ref}/reviews", summary="Visible reviews of a product, newest first")
+async def list_reviews(
+    ref: str,
+    uow: ReadUow,
+    limit: Annotated[int, Query(ge=1, le=reviews.MAX_LIMIT)] = 20,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> dict[str, Any]:
+    return await reviews.list_reviews(uow, ref, limit=limit, cursor=cursor)
+
+
+@router.post("/products/{ref}/reviews", status_code=201, response_model=ReviewOut)
+async def create_review(
+    ref: str, data: ReviewIn, uow: WriteUow, principal: Principal = Depends(current_principal)
+) -> ReviewOut:
+    out = await reviews.create_review(uow, ref, data, principal)
+    await uow.commit()
+    return out
+
+
+@router.put("/reviews/{review_id}", response_model=ReviewOut)
+async def update_review(
+    review_id: uuid.UUID, data: ReviewIn, uow: WriteUow, principal: Principal = Depends(current_principal)
+) -> ReviewOut:
+    out = await reviews.update_review(uow, review_id, data, principal)
+    await uow.commit()
+    return out
+
+
+@router.patch("/reviews/{review_id}", response_model=ReviewOut, summary="Moderate a review (hide or show)")
+async def moderate_review(review_id: uuid.UUID, data: ReviewModeration, uow: WriteUow, principal: Manager) -> ReviewOut:
+    out = await reviews.moderate_review(uow, review_id, data, principal)
+    await uow.commit()
+    return out
+
+
+@router.get("/categories", summary="The category tree")
+async def list_categories(request: Request, uow: ReadUow) -> Response:
+    cache = _cache(request)
+    version = await service.catalog_version(uow)
+    return _json(
+        await cache.get_or_load(cache.key(uow.tenant_id, version, "categories"), lambda: service.list_categories(uow))
+    )
+
+
+@router.post("/categories", status_code=201, response_model=CategoryOut)
+async def create_category(data: CategoryIn, uow: WriteUow, principal: Manager) -> CategoryOut:
+    out = await service.create_category(uow, data, principal)
+    await uow.commit()
+    return out
+
+
+@router.get("/categories/{slug}", response_model=CategoryOut)
+async def get_category(slug: str, uow: ReadUow) -> dict[str, Any]:
+    from ecovarejo.core.errors import NotFound
+
+    c = await service.get_category_by_slug(uow, slug)
+    if c is None:
+        raise NotFound("category not found", code="category_not_found")
+    return c
+
+
+@router.put("/categories/{category_id}", response_model=CategoryOut)
+@router.patch("/categories/{category_id}", response_model=CategoryOut)
+async def update_category(
+    category_id: uuid.UUID, data: CategoryPatch, uow: WriteUow, principal: Manager
+) -> CategoryOut:
+    out = await service.update_category(uow, category_id, data, principal)
+    await uow.commit()
+    return out
+
+
+@router.delete("/categories/{category_id}", status_code=204)
+async def delete_category(category_id: uuid.UUID, uow: WriteUow, principal: Manager) -> Response:
+    await service.delete_category(uow, category_id, principal)
+    await uow.commit()
+    return Response(status_code=204)
+
+
+@router.get("/certifications", response_model=list[CertificationSchemeOut], summary="The certification registry")
+async def list_certifications(uow: ReadUow) -> list[CertificationSchemeOut]:
+    return await service.list_certifications(uow)
+
+
+@router.post("/certifications", status_code=201, response_model=CertificationSchemeOut)
+async def create_certification(
+    data: CertificationSchemeIn, uow: WriteUow, principal: Manager
+) -> CertificationSchemeOut:
+    out = await service.create_certification(uow, data, principal)
+    await uow.commit()
+    return out

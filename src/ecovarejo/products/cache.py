@@ -1,0 +1,81 @@
+"""Catalog read cache, as the seed's strategy: L1 in-process (5 min), L2 Redis (30 min) when configured.
+
+Keys carry the tenant's catalog version (``catalog_versions``), bumped in the same transaction as
+every catalog change; a reader reads the version first, so once a change has committed no process
+serves an entry built before it. ``product-events`` additionally drop the tenant's L1 entries, which
+keeps memory from holding dead versions.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import structlog
+
+log = structlog.get_logger("ecovarejo.products.cache")
+
+L1_TTL = 300.0
+L2_TTL = 1800
+L1_MAX = 20000
+
+
+class CatalogCache:
+    def __init__(self, redis: Any = None, *, l1_ttl: float = L1_TTL, l2_ttl: int = L2_TTL) -> None:
+        self.redis = redis
+        self.l1_ttl = l1_ttl
+        self.l2_ttl = l2_ttl
+        self._l1: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        self.hits_l1 = 0
+        self.hits_l2 = 0
+        self.misses = 0
+
+    @staticmethod
+    def key(tenant_id: uuid.UUID | None, version: int, name: str) -> str:
+        return f"ev:products:{tenant_id}:{version}:{name}"
+
+    async def get_or_load(self, key: str, loader: Callable[[], Awaitable[Any]]) -> bytes:
+        """The cached JSON bytes under ``key``, or ``loader()``'s value serialised and stored."""
+        now = time.monotonic()
+        hit = self._l1.get(key)
+        if hit is not None and hit[0] > now:
+            self.hits_l1 += 1
+            return hit[1]
+        if self.redis is not None:
+            try:
+                raw = await self.redis.get(key)
+            except Exception as exc:  # Redis down: serve from the database
+                log.warning("cache_redis_get_failed", error=str(exc))
+                raw = None
+            if raw is not None:
+                self.hits_l2 += 1
+                self._put_l1(key, bytes(raw), now)
+                return bytes(raw)
+        self.misses += 1
+        value = await loader()
+        data = json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str).encode()
+        self._put_l1(key, data, now)
+        if self.redis is not None:
+            try:
+                await self.redis.set(key, data, ex=self.l2_ttl)
+            except Exception as exc:
+                log.warning("cache_redis_set_failed", error=str(exc))
+        return data
+
+    def _put_l1(self, key: str, data: bytes, now: float) -> None:
+        self._l1[key] = (now + self.l1_ttl, data)
+        self._l1.move_to_end(key)
+        while len(self._l1) > L1_MAX:
+            self._l1.popitem(last=False)
+
+    def drop_tenant(self, tenant_id: uuid.UUID | None) -> None:
+        prefix = f"ev:products:{tenant_id}:"
+        for k in [k for k in self._l1 if k.startswith(prefix)]:
+            self._l1.pop(k, None)
+
+    def clear(self) -> None:
+        self._l1.clear()

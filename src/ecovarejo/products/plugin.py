@@ -1,0 +1,63 @@
+"""The products context plugged into the platform."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import select
+
+from ecovarejo.core.container import Container
+from ecovarejo.core.models import Tenant
+from ecovarejo.core.plugins import ContextSpec
+
+from . import media, service
+from .api import router
+from .cache import CatalogCache
+from .demo import seed_demo
+from .events import consumers
+
+DAY = 24 * 3600.0
+
+
+def install(container: Container) -> None:
+    settings = media.MediaSettings()
+    container.ports.setdefault("products.cache", CatalogCache(container.redis))
+    container.ports.setdefault("products.media_settings", settings)
+    container.ports.setdefault("products.media", media.build_store(container.settings.data_dir, settings))
+
+
+def setup_app(app: FastAPI, container: Container) -> None:
+    store = container.ports.get("products.media")
+    if isinstance(store, media.LocalMediaStore):
+        store.root.mkdir(parents=True, exist_ok=True)
+        app.mount("/media", StaticFiles(directory=store.root), name="media")
+
+
+async def certification_job(container: Container) -> dict[str, int]:
+    """Daily: for every tenant, mark expired certifications, rescore, emit expiring/expired events."""
+    totals = {"expiring": 0, "expired": 0, "rescored": 0}
+    async with container.db.system_session() as s:
+        tenants = list((await s.scalars(select(Tenant.id).where(Tenant.is_active.is_(True)))).all())
+    for tid in tenants:
+        async with container.uow(tid, actor="job:products.certifications") as uow:
+            counts = await service.check_certifications(uow)
+            await uow.commit()
+        for k, v in counts.items():
+            totals[k] += v
+    return totals
+
+
+async def _job(container: Container) -> None:
+    await certification_job(container)
+
+
+CONTEXT = ContextSpec(
+    name="products",
+    routers=[router],
+    install=install,
+    consumers=consumers,
+    setup_app=setup_app,
+    seed_demo=seed_demo,
+    seed_order=20,
+    jobs=[("products.certifications", DAY, _job)],
+)

@@ -1,0 +1,161 @@
+"""Full-text search on both databases, accent- and case-insensitive, with prefixes and one typo.
+
+- SQLite (embedded): an FTS5 index over ``products.search_text`` (external content, kept in sync by
+  triggers; tokenizer ``unicode61 remove_diacritics 2``); prefix queries (``"camis"*``). FTS5 has no
+  fuzzy matching, so a term that matches nothing is widened to the indexed terms within one edit
+  (read from an ``fts5vocab`` table). The index is created at run time, on first use, because an
+  FTS5 table brings shadow tables the schema check of the migrations does not know; it is
+  rebuilt from ``products`` when created, so it is never behind.
+- PostgreSQL (scale-out): a GIN index on ``to_tsvector('ecovarejo_pt', search_text)`` (Portuguese
+  stemming with ``unaccent``), prefix ``to_tsquery`` terms, and ``pg_trgm`` word similarity
+  (``term <% search_text``) for a typo; both indexes are made by the migration.
+
+``search_text`` is already folded (lower case, no accents) by :func:`document`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import ColumnElement, String, and_, func, literal, literal_column, or_, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ecovarejo.core.db import Database
+
+from .score import fold
+
+MAX_TERMS = 8
+_WORD = re.compile(r"[a-z0-9]+")
+
+FTS_DDL = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS products_fts USING fts5("
+    "search_text, content='products', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2')",
+    "CREATE VIRTUAL TABLE IF NOT EXISTS products_fts_vocab USING fts5vocab(products_fts, 'row')",
+    "CREATE TRIGGER IF NOT EXISTS products_fts_ai AFTER INSERT ON products BEGIN "
+    "INSERT INTO products_fts(rowid, search_text) VALUES (new.rowid, new.search_text); END",
+    "CREATE TRIGGER IF NOT EXISTS products_fts_ad AFTER DELETE ON products BEGIN "
+    "INSERT INTO products_fts(products_fts, rowid, search_text) VALUES ('delete', old.rowid, old.search_text); END",
+    "CREATE TRIGGER IF NOT EXISTS products_fts_au AFTER UPDATE OF search_text ON products BEGIN "
+    "INSERT INTO products_fts(products_fts, rowid, search_text) VALUES ('delete', old.rowid, old.search_text); "
+    "INSERT INTO products_fts(rowid, search_text) VALUES (new.rowid, new.search_text); END",
+)
+
+
+def document(*parts: Any) -> str:
+    """The folded text a product is found by."""
+    words: list[str] = []
+    for p in parts:
+        if p is None:
+            continue
+        if isinstance(p, list | tuple | set):
+            words.extend(str(x) for x in p)
+        else:
+            words.append(str(p))
+    return " ".join(_WORD.findall(fold(" ".join(words))))
+
+
+def terms(q: str) -> list[str]:
+    return _WORD.findall(fold(q))[:MAX_TERMS]
+
+
+def _ready(db: Database) -> bool:
+    return bool(getattr(db, "_products_fts_ready", False))
+
+
+async def ensure_index(db: Database, session: AsyncSession | None = None) -> None:
+    """Create the SQLite FTS5 index (and its triggers) once per database; no-op on PostgreSQL.
+
+    Writers pass their own ``session`` (the DDL joins their transaction, so no second connection
+    waits on their lock); readers let it run on a connection of its own and commit at once.
+    """
+    if not db.is_sqlite or _ready(db):
+        return
+    if session is not None:
+        exists = await session.scalar(text("SELECT 1 FROM sqlite_master WHERE name = 'products_fts'"))
+        if not exists:
+            for stmt in FTS_DDL:
+                await session.execute(text(stmt))
+            await session.execute(text("INSERT INTO products_fts(products_fts) VALUES ('rebuild')"))
+        else:
+            db._products_fts_ready = True  # type: ignore[attr-defined]
+        return
+    async with db.engine.begin() as conn:
+        exists = await conn.scalar(text("SELECT 1 FROM sqlite_master WHERE name = 'products_fts'"))
+        if not exists:
+            for stmt in FTS_DDL:
+                await conn.execute(text(stmt))
+            await conn.execute(text("INSERT INTO products_fts(products_fts) VALUES ('rebuild')"))
+    db._products_fts_ready = True  # type: ignore[attr-defined]
+
+
+def within_one_edit(a: str, b: str) -> bool:
+    """Levenshtein distance of ``a`` and ``b`` is at most one."""
+    if a == b:
+        return True
+    la, lb = len(a), len(b)
+    if abs(la - lb) > 1:
+        return False
+    if la > lb:
+        a, b, la, lb = b, a, lb, la
+    i = 0
+    while i < la and a[i] == b[i]:
+        i += 1
+    if la == lb:
+        return a[i + 1 :] == b[i + 1 :]
+    return a[i:] == b[i + 1 :]
+
+
+def typo_candidates(term: str, vocabulary: Iterable[str], limit: int = 12) -> list[str]:
+    """Indexed terms one edit away from ``term``, as a whole word or as a prefix of a longer word."""
+    out: list[str] = []
+    n = len(term)
+    for word in vocabulary:
+        if within_one_edit(term, word) or (len(word) > n and within_one_edit(term, word[:n])):
+            out.append(word)
+            if len(out) >= limit:
+                break
+    return out
+
+
+async def sqlite_match(session: AsyncSession, words: list[str]) -> str | None:
+    """The FTS5 MATCH expression for ``words``: each word as a prefix, widened by one typo when it
+    alone matches nothing. ``None`` when nothing can match."""
+    groups: list[str] = []
+    for w in words:
+        hit = await session.scalar(
+            text("SELECT 1 FROM products_fts_vocab WHERE term >= :a AND term < :b LIMIT 1"),
+            {"a": w, "b": w + "\uffff"},
+        )
+        alts = [f'"{w}"*']
+        if not hit and len(w) >= 4:
+            lo, hi = len(w) - 1, 64
+            rows = await session.execute(
+                text(
+                    "SELECT term FROM products_fts_vocab WHERE length(term) BETWEEN :lo AND :hi "
+                    "AND substr(term, 1, 1) IN (:c1, :c2) LIMIT 20000"
+                ),
+                {"lo": lo, "hi": hi, "c1": w[0], "c2": w[1]},
+            )
+            cands = typo_candidates(w, (r[0] for r in rows))
+            if not cands:
+                return None
+            alts = [f'"{c}"' for c in cands] + [f'"{c}"*' for c in cands if len(c) == len(w)]
+        elif not hit:
+            return None
+        groups.append("(" + " OR ".join(alts) + ")")
+    return " AND ".join(groups) if groups else None
+
+
+def pg_condition(search_text: Any, words: list[str]) -> tuple[ColumnElement[bool], ColumnElement[Any]]:
+    """(filter, relevance) for PostgreSQL: every word as a stemmed prefix or within trigram distance."""
+    cfg: Any = literal_column("'ecovarejo_pt'::regconfig")
+    vector = func.to_tsvector(cfg, search_text)
+    conds = []
+    for w in words:
+        tsq = func.to_tsquery(cfg, literal(f"{w}:*", String))
+        conds.append(or_(vector.op("@@")(tsq), literal(w, String).op("<%")(search_text)))
+    all_q = func.to_tsquery(cfg, literal(" | ".join(f"{w}:*" for w in words), String))
+    rank = func.ts_rank(vector, all_q) + func.word_similarity(literal(" ".join(words), String), search_text)
+    return and_(*conds), rank
