@@ -171,8 +171,14 @@ async def apply_coupon(request: Request) -> Response:
     code = str(form.get("coupon") or "").strip()[:40]
     if not code:
         raise InvalidInput("type a coupon code", code="invalid_coupon")
-    cart = await api(request, "POST", "/api/v1/cart/coupons", json={"code": code}, headers=_headers(request))
-    response = redirect("/carrinho?ok=saved")
+    target = "/checkout" if form.get("next") == "/checkout" else "/carrinho"
+    try:
+        cart = await api(request, "POST", "/api/v1/cart/coupons", json={"code": code}, headers=_headers(request))
+    except ApiError as exc:
+        if exc.status >= 500 or exc.status == 401:
+            raise
+        return redirect(f"{target}?err=coupon_refused")
+    response = redirect(f"{target}?ok=coupon_applied")
     _keep_cart_cookie(request, response, cart)
     return response
 

@@ -34,6 +34,8 @@ FLASH_IDS = {
     "staff_only",
     "unavailable",
     "order_placed",
+    "coupon_applied",
+    "coupon_refused",
 }
 
 

@@ -170,3 +170,19 @@ async def test_addresses_and_consents(web: httpx.AsyncClient) -> None:
     again = await web.get("/conta/privacidade")
     assert re.search(r'name="marketing"\s+checked', again.text)
     assert "marketing" in again.text and "Sim" in again.text
+
+
+async def test_an_expired_access_cookie_is_renewed_with_the_refresh_cookie(web: httpx.AsyncClient) -> None:
+    await register(web, "renova@example.com")
+    old_refresh = web.cookies.get("ev_refresh")
+    web.cookies.delete("ev_access")
+    page = await web.get("/conta")
+    assert page.status_code == 200 and "renova@example.com" in page.text
+    renewed = [v for k, v in page.headers.multi_items() if k == "set-cookie"]
+    assert any(c.startswith("ev_access=") for c in renewed)
+    assert web.cookies.get("ev_refresh") not in (None, old_refresh)  # rotated
+    # a refresh token that was already used is refused: the visitor is simply signed out
+    web.cookies.clear()
+    web.cookies.set("ev_refresh", old_refresh)
+    again = await web.get("/conta")
+    assert again.status_code == 303 and again.headers["location"].startswith("/conta/entrar")

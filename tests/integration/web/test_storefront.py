@@ -240,3 +240,53 @@ async def test_manage_orders_alone_cannot_refund(web: httpx.AsyncClient, contain
         f"/admin/pedidos/{order_id}/reembolsar", data={"csrf_token": csrf_from(detail.text), "reason": "x"}
     )
     assert r.status_code == 403
+
+
+async def test_coupon_at_checkout_and_a_refused_one(web: httpx.AsyncClient, container: Container) -> None:
+    from ecovarejo.core.models import DEFAULT_TENANT_ID
+    from tests.support import bearer, token_for
+
+    await make_catalog(web, container)
+    root = bearer(token_for(container, DEFAULT_TENANT_ID, "admin"))
+    r = await web.post(
+        "/api/v1/admin/coupons", json={"code": "VERDE10", "kind": "percent", "value": "10"}, headers=root
+    )
+    assert r.status_code == 201, r.text
+    await register(web, "cupom@example.com")
+    page = await web.get("/p/camiseta-comum")
+    await web.post("/carrinho/itens", data={"csrf_token": csrf_from(page.text), "sku": "TSHIRT-002", "quantity": "1"})
+    checkout = await web.get("/checkout")
+    refused = await web.post(
+        "/carrinho/cupom", data={"csrf_token": csrf_from(checkout.text), "coupon": "NAOEXISTE", "next": "/checkout"}
+    )
+    assert refused.status_code == 303 and refused.headers["location"] == "/checkout?err=coupon_refused"
+    shown = await web.get(refused.headers["location"])
+    assert "Este cupom não é válido para este carrinho." in shown.text
+    ok = await web.post(
+        "/carrinho/cupom", data={"csrf_token": csrf_from(checkout.text), "coupon": "verde10", "next": "/checkout"}
+    )
+    assert ok.headers["location"] == "/checkout?ok=coupon_applied"
+    after = main_of((await web.get("/checkout")).text)
+    assert "<dt>Desconto (VERDE10)</dt><dd>-R$ 3,99</dd>" in after, after
+
+
+async def test_a_review_from_the_product_page(web: httpx.AsyncClient, container: Container) -> None:
+    await make_catalog(web, container)
+    anon = await web.get("/p/camiseta-comum")
+    assert 'action="/p/camiseta-comum/avaliacoes"' not in anon.text
+    await register(web, "resenha@example.com")
+    page = await web.get("/p/camiseta-comum")
+    assert 'action="/p/camiseta-comum/avaliacoes"' in page.text
+    r = await web.post(
+        "/p/camiseta-comum/avaliacoes",
+        data={"csrf_token": csrf_from(page.text), "rating": "4", "title": "Boa", "comment": "Tecido macio."},
+    )
+    assert r.status_code == 303, r.text
+    after = main_of((await web.get("/p/camiseta-comum")).text)
+    assert "Tecido macio." in after and "<strong>Boa</strong>" in after and "4/5" in after
+    twice = await web.post(
+        "/p/camiseta-comum/avaliacoes", data={"csrf_token": csrf_from(page.text), "rating": "5", "comment": "De novo"}
+    )
+    assert twice.status_code == 409 and twice.headers["content-type"].startswith("text/html")
+    bad = await web.post("/p/camiseta-comum/avaliacoes", data={"csrf_token": csrf_from(page.text), "rating": "9"})
+    assert bad.status_code == 422
