@@ -3,11 +3,42 @@ optional lookup by idempotency key that failover uses before trying another prov
 
 from __future__ import annotations
 
+import logging
+import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Protocol, runtime_checkable
 
+from ..cards import luhn_valid
 from ..gateway import GatewayError, GatewayResult
+
+_CARD_FIELDS = re.compile(
+    r"(\[(?:number|cvc)\]=|[\"'](?:number|card_number|security_code|cvc|cvv)[\"']\s*:\s*[\"']?)[^&\"'\s,}]*"
+)
+_DIGIT_RUN = re.compile(r"(?<!\d)\d{13,19}(?!\d)")
+
+
+def redact_card_data(text: str) -> str:
+    """``text`` with card numbers (Luhn-valid 13-19 digit runs) and card/CVV fields blanked."""
+    text = _CARD_FIELDS.sub(r"\1[REDACTED]", text)
+    return _DIGIT_RUN.sub(lambda m: "[REDACTED]" if luhn_valid(m.group()) else m.group(), text)
+
+
+class CardDataFilter(logging.Filter):
+    """Rewrites log records of the HTTP/SDK loggers so that a request body logged at DEBUG (the Stripe SDK
+    logs its form posts, card fields included) never carries card data."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = redact_card_data(message)
+        if clean != message:
+            record.msg, record.args = clean, ()
+        return True
+
+
+_FILTER = CardDataFilter()
+for _name in ("stripe", "mercadopago", "urllib3", "requests", "httpx", "httpcore"):
+    logging.getLogger(_name).addFilter(_FILTER)
 
 
 @dataclass(frozen=True)
