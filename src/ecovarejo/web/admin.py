@@ -20,7 +20,7 @@ from fastapi.responses import Response
 from sqlalchemy import func, select
 
 from ecovarejo.core.auth import Principal
-from ecovarejo.core.errors import Forbidden, InvalidInput
+from ecovarejo.core.errors import Forbidden, InvalidInput, NotFound
 from ecovarejo.core.models import DeadLetter
 
 from . import account, backend, i18n
@@ -803,6 +803,7 @@ async def dead_letters(request: Request) -> Response:
             "event_id": str(d.event_id),
             "attempts": d.attempts,
             "error": (d.error or "")[:300],
+            "open": d.resolved_at is None,
         }
         for d in found
     ]
@@ -815,5 +816,30 @@ async def dead_letters(request: Request) -> Response:
         ("error", t("error_message")),
     ]
     return page(
-        request, "admin/deadletters.html", principal, "dead_letters", rows=rows, columns=columns, open_count=total or 0
+        request,
+        "admin/deadletters.html",
+        principal,
+        "dead_letters",
+        rows=rows,
+        columns=columns,
+        open_count=total or 0,
+        row_actions=[{"action": "/admin/eventos/{id}/resolver", "label": "Resolvido / Resolved", "when": "open"}],
     )
+
+
+@router.post("/admin/eventos/{letter_id}/resolver")
+async def resolve_dead_letter(request: Request, letter_id: uuid.UUID) -> Response:
+    """Mark a dead letter handled (after fixing its cause); only this tenant's letters."""
+    await form_with_csrf(request)
+    await staff(request, "admin")
+    container = request.app.state.container
+    async with container.db.session(None) as s:
+        letter = await s.scalar(
+            select(DeadLetter).where(DeadLetter.id == letter_id, DeadLetter.tenant_id == request.state.tenant.id)
+        )
+        if letter is None:
+            raise NotFound("no such dead letter")
+        if letter.resolved_at is None:
+            letter.resolved_at = datetime.now(UTC)
+            await s.commit()
+    return redirect("/admin/eventos?ok=saved")
