@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select, update
 
@@ -126,3 +127,44 @@ async def expired_reservation_ids(uow: UnitOfWork, now: datetime, limit: int) ->
         .limit(limit)
     )
     return [(t, r) for t, r in (await uow.session.execute(q)).all()]
+
+
+_ROW = (
+    StockItem.id,
+    StockItem.sku,
+    StockItem.warehouse_id,
+    StockItem.product_id,
+    StockItem.stock_quantity,
+    StockItem.reserved_quantity,
+    StockItem.reorder_level,
+    StockItem.supplier_id,
+)
+
+
+async def take_if_available(uow: UnitOfWork, item_id: uuid.UUID, qty: int) -> Any | None:
+    """Reserve ``qty`` of one stock row in one atomic conditional UPDATE (the row lock is taken here and
+    held only until commit); ``None`` when fewer units are available now."""
+    res = await uow.session.execute(
+        update(StockItem)
+        .where(StockItem.id == item_id, StockItem.stock_quantity - StockItem.reserved_quantity >= qty)
+        .values(reserved_quantity=StockItem.reserved_quantity + qty, updated_at=utcnow())
+        .returning(*_ROW)
+        .execution_options(synchronize_session=False)
+    )
+    return res.first()
+
+
+async def shift(uow: UnitOfWork, item_id: uuid.UUID, stock_delta: int, reserved_delta: int) -> Any:
+    """Apply deltas to one stock row atomically; the CHECK constraints refuse anything negative."""
+    res = await uow.session.execute(
+        update(StockItem)
+        .where(StockItem.id == item_id)
+        .values(
+            stock_quantity=StockItem.stock_quantity + stock_delta,
+            reserved_quantity=StockItem.reserved_quantity + reserved_delta,
+            updated_at=utcnow(),
+        )
+        .returning(*_ROW)
+        .execution_options(synchronize_session=False)
+    )
+    return res.one()

@@ -315,29 +315,45 @@ async def move(
 # --------------------------------------------------------------------------- reservations
 
 
-async def reserve(
-    uow: UnitOfWork,
-    lines: Mapping[str, int],
-    *,
-    reference: str,
-    now: datetime | None = None,
-    ttl: timedelta = DEFAULT_RESERVATION_TTL,
-    actor: str | None = None,
-) -> uuid.UUID:
-    """Hold ``lines`` (SKU -> units) until ``now + ttl``; all or nothing. Raises :class:`InsufficientStock`.
+def _emit_low(uow: UnitOfWork, row: Any, before_available: int) -> None:
+    after = row.stock_quantity - row.reserved_quantity
+    if before_available > row.reorder_level >= after:
+        uow.emit(
+            TOPIC,
+            "stock.low",
+            {
+                "sku": row.sku,
+                "product_id": str(row.product_id) if row.product_id else None,
+                "warehouse_id": str(row.warehouse_id),
+                "available": after,
+                "reorder_level": row.reorder_level,
+                "supplier_id": row.supplier_id,
+            },
+            subject=row.sku,
+        )
 
-    Units come from one warehouse when one has them all (fewer parcels), else from several in id order.
-    """
-    wanted = {sku: qty for sku, qty in lines.items() if qty > 0}
-    if not wanted:
-        raise InvalidInput("nothing to reserve", code="empty_reservation")
-    items = await repo.lock_stock_items(uow, wanted)
-    active = await repo.active_warehouse_ids(uow)
-    tracker = _Tracker(items, active)
-    now = now or utcnow()
-    reservation = Reservation(reference=reference[:100], status="held", expires_at=now + ttl)
-    repo.add(uow, reservation)
-    await uow.flush()
+
+async def _emit_replenished(uow: UnitOfWork, gained: dict[str, int], product_ids: dict[str, Any]) -> None:
+    """``stock.replenished`` for SKUs whose total availability just went from 0 to more than 0."""
+    if not gained:
+        return
+    totals = await repo.available_by_sku(uow, gained)
+    for sku in sorted(gained):
+        now = totals.get(sku, 0)
+        if now > 0 >= now - gained[sku]:
+            pid = product_ids.get(sku)
+            uow.emit(
+                TOPIC,
+                "stock.replenished",
+                {"sku": sku, "product_id": str(pid) if pid else None, "available": now},
+                subject=sku,
+            )
+
+
+def _plan(items: list[StockItem], active: set[uuid.UUID], wanted: dict[str, int]) -> list[tuple[StockItem, int]]:
+    """Which rows give how many units: one warehouse when one has them all (fewer parcels), else several
+    in id order. Raises :class:`InsufficientStock` when the SKU's total is short."""
+    plan: list[tuple[StockItem, int]] = []
     for sku in sorted(wanted):
         need = wanted[sku]
         candidates = [i for i in items if i.sku == sku and i.warehouse_id in active and i.available > 0]
@@ -349,39 +365,90 @@ async def reserve(
         single = next((i for i in candidates if i.available >= need), None)
         for item in [single] if single else candidates:
             take = min(need, item.available)
-            item.reserved_quantity += take
+            plan.append((item, take))
             need -= take
-            repo.add(uow, ReservationLine(reservation_id=reservation.id, stock_item_id=item.id, sku=sku, quantity=take))
-            _ledger(uow, item, "reserve", reserved=take, reason="checkout", actor=actor, reference=reference)
             if need == 0:
                 break
+    return sorted(plan, key=lambda p: p[0].id)
+
+
+async def reserve(
+    uow: UnitOfWork,
+    lines: Mapping[str, int],
+    *,
+    reference: str,
+    now: datetime | None = None,
+    ttl: timedelta = DEFAULT_RESERVATION_TTL,
+    actor: str | None = None,
+) -> uuid.UUID:
+    """Hold ``lines`` (SKU -> units) until ``now + ttl``; all or nothing. Raises :class:`InsufficientStock`.
+
+    Fast path: plan from an unlocked read, then one conditional UPDATE per row in primary-key order
+    (each takes its row lock only for the rest of this short transaction). When a row changed meanwhile,
+    the units taken so far are put back and the plan is made again under ``FOR UPDATE`` locks.
+    """
+    wanted = {sku: qty for sku, qty in lines.items() if qty > 0}
+    if not wanted:
+        raise InvalidInput("nothing to reserve", code="empty_reservation")
+    active = await repo.active_warehouse_ids(uow)
+    now = now or utcnow()
+    reservation = Reservation(reference=reference[:100], status="held", expires_at=now + ttl)
+    repo.add(uow, reservation)
+    items = await repo.stock_items(uow, wanted)
+    plan = _plan(items, active, wanted)
+    taken: list[tuple[Any, int]] = []
+    for item, qty in plan:
+        row = await repo.take_if_available(uow, item.id, qty)
+        if row is None:
+            for done, q in taken:
+                await repo.shift(uow, done.id, 0, -q)
+            taken = []
+            break
+        taken.append((row, qty))
+    if not taken:  # contention: plan again under row locks (stable order), then take
+        items = await repo.lock_stock_items(uow, wanted)
+        for item, qty in _plan(items, active, wanted):
+            taken.append((await repo.shift(uow, item.id, 0, qty), qty))
     await uow.flush()
-    tracker.emit(uow, items)
+    for row, qty in taken:
+        repo.add(uow, ReservationLine(reservation_id=reservation.id, stock_item_id=row.id, sku=row.sku, quantity=qty))
+        repo.add(
+            uow,
+            StockMovement(
+                stock_item_id=row.id, warehouse_id=row.warehouse_id, sku=row.sku, kind="reserve", stock_delta=0,
+                reserved_delta=qty, reason="checkout", actor=actor, reference=reference[:100],
+            ),
+        )  # fmt: skip
+        _emit_low(uow, row, row.stock_quantity - row.reserved_quantity + qty)
     return reservation.id
 
 
 async def _apply_lines(
     uow: UnitOfWork, reservation_id: uuid.UUID, kind: str, reason: str, actor: str | None
 ) -> list[ReservationLine]:
-    lines = await repo.reservation_lines(uow, reservation_id)
-    items = await repo.lock_stock_items(uow, {ln.sku for ln in lines})
-    tracker = _Tracker(items, await repo.active_warehouse_ids(uow))
-    by_id = {i.id: i for i in items}
+    """Commit, release or restock a reservation's lines: one atomic UPDATE per row, in primary-key order."""
+    lines = sorted(await repo.reservation_lines(uow, reservation_id), key=lambda ln: ln.stock_item_id)
+    deltas = {"commit": (-1, -1), "release": (0, -1), "restock": (1, 0)}[kind]
+    gained: dict[str, int] = {}
+    products: dict[str, Any] = {}
     for ln in lines:
-        item = by_id[ln.stock_item_id]
-        if kind == "commit":
-            item.reserved_quantity -= ln.quantity
-            item.stock_quantity -= ln.quantity
-            _ledger(uow, item, kind, stock=-ln.quantity, reserved=-ln.quantity, reason=reason, actor=actor,
-                    reference=str(reservation_id))  # fmt: skip
-        elif kind == "release":
-            item.reserved_quantity -= ln.quantity
-            _ledger(uow, item, kind, reserved=-ln.quantity, reason=reason, actor=actor, reference=str(reservation_id))
-        else:  # restock
-            item.stock_quantity += ln.quantity
-            _ledger(uow, item, kind, stock=ln.quantity, reason=reason, actor=actor, reference=str(reservation_id))
+        ds, dr = deltas[0] * ln.quantity, deltas[1] * ln.quantity
+        row = await repo.shift(uow, ln.stock_item_id, ds, dr)
+        repo.add(
+            uow,
+            StockMovement(
+                stock_item_id=row.id, warehouse_id=row.warehouse_id, sku=row.sku, kind=kind, stock_delta=ds,
+                reserved_delta=dr, reason=reason[:200], actor=actor, reference=str(reservation_id),
+            ),
+        )  # fmt: skip
+        change = ds - dr  # available = stock - reserved
+        if change > 0:
+            gained[row.sku] = gained.get(row.sku, 0) + change
+            products[row.sku] = products.get(row.sku) or row.product_id
+        elif change < 0:
+            _emit_low(uow, row, row.stock_quantity - row.reserved_quantity - change)
     await uow.flush()
-    tracker.emit(uow, items)
+    await _emit_replenished(uow, gained, products)
     return lines
 
 

@@ -204,13 +204,14 @@ async def checkout(
 
     request_body = body.model_dump(mode="json")
     request_body["payment"]["source"] = fingerprint("source", body.payment.source)  # never keep card numbers
-    return await IdempotencyStore(container).run(
-        tenant_id=tenant_id,
-        scope=f"user:{principal.user_id}",
-        key=idempotency_key,
-        request_hash=fingerprint("/api/v1/orders", request_body),
-        handler=run,
-    )
+    async with ports.checkout_slots:
+        return await IdempotencyStore(container).run(
+            tenant_id=tenant_id,
+            scope=f"user:{principal.user_id}",
+            key=idempotency_key,
+            request_hash=fingerprint("/api/v1/orders", request_body),
+            handler=run,
+        )
 
 
 @router.get("/orders")

@@ -115,7 +115,6 @@ async def place_order(
         async with container.uow(tenant_id, actor=actor) as uow:
             order = await _create(uow, q, req, customer, reservation_id, actor, ports)
             await coupon_rules.claim(uow, q.discounts, user_id=principal.user_id, order_id=order.id)
-            await inventory.commit_reservation(uow, reservation_id, actor=actor)
             payment_id = None
             if result is not None:
                 payment = await payments.record_authorization(
@@ -128,6 +127,8 @@ async def place_order(
             order = await lifecycle.transition(uow, order, "awaiting_payment", actor=actor, reason="checkout",
                                                payment_id=payment_id)  # fmt: skip
             order_id = order.id
+            # last, so that the hot stock rows stay locked only for this UPDATE and the commit
+            await inventory.commit_reservation(uow, reservation_id, actor=actor)
             await uow.commit()
     except BaseException:
         if result is not None and result.reference:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from ecovarejo.core.container import Container
 from ecovarejo.core.plugins import ContextSpec
 
@@ -18,7 +20,11 @@ def install(container: Container) -> None:
     container.ports.setdefault("catalog", ProductsCatalog())
     container.ports.setdefault("pricing", PricingConfig())
     container.ports["orders"] = OrdersPorts(
-        carts=carts, catalog=container.ports["catalog"], pricing=container.ports["pricing"], container=container
+        carts=carts,
+        catalog=container.ports["catalog"],
+        pricing=container.ports["pricing"],
+        container=container,
+        checkout_slots=asyncio.Semaphore(max(1, container.settings.db_pool_size)),
     )
 
 

@@ -6,10 +6,11 @@ Other contexts (web, graphql) call these; the HTTP API is a thin layer over them
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -39,6 +40,10 @@ class OrdersPorts:
     catalog: Catalog
     pricing: PricingConfig
     container: Any
+    #: Admission control: checkouts running at once in this process. Each holds at most one database
+    #: connection at a time, so with this at the pool size a burst queues here (FIFO, no time limit)
+    #: instead of timing out on the connection pool.
+    checkout_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(10))
 
     def now(self) -> datetime:
         clock = self.container.ports.get("clock", utcnow)
