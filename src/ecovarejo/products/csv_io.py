@@ -195,10 +195,10 @@ async def import_csv(
     for n, (line, pc, target) in enumerate(parsed, 1):
         try:
             if target is None:
-                await service.create_product(uow, pc, actor)
+                await service.create_product(uow, pc, actor, rescore=False)
                 created += 1
             else:
-                await service.update_product(uow, target, pc, actor)
+                await service.update_product(uow, target, pc, actor, rescore=False)
                 updated += 1
         except DomainError as exc:
             # The transaction is the caller's and is not committed: nothing of the file is kept.
@@ -210,6 +210,8 @@ async def import_csv(
             ) from exc
         if progress:
             progress(n, total)
+    if parsed:
+        await service.recompute_scores(uow)
     return {"created": created, "updated": updated, "rows": total}
 
 

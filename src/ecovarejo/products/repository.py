@@ -324,6 +324,10 @@ async def _conditions(uow: UnitOfWork, qry: Query) -> tuple[list[ColumnElement[b
         words = search.terms(qry.q)
         if words:
             if uow.db.is_postgres:
+                # One typo in a word of 7+ letters leaves about half of its trigrams (default: 0.6).
+                await uow.session.execute(
+                    text(f"SET LOCAL pg_trgm.word_similarity_threshold = {search.TYPO_SIMILARITY}")
+                )
                 cond, rank = search.pg_condition(t.search_text, words)
                 conds.append(cond)
             else:
@@ -540,6 +544,17 @@ async def certification_rows_due(
         .order_by(ProductCertification.id)
     )
     return [(pc, c, p) for pc, c, p in rows]
+
+
+async def count_in_categories(uow: UnitOfWork, category_ids: Sequence[uuid.UUID]) -> int:
+    return int(
+        await uow.session.scalar(select(func.count()).select_from(Product).where(Product.category_id.in_(category_ids)))
+        or 0
+    )
+
+
+async def product_ids_in_categories(uow: UnitOfWork, category_ids: Sequence[uuid.UUID]) -> list[uuid.UUID]:
+    return list((await uow.session.scalars(select(Product.id).where(Product.category_id.in_(category_ids)))).all())
 
 
 async def score_inputs(

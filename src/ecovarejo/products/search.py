@@ -27,6 +27,7 @@ from ecovarejo.core.db import Database
 from .score import fold
 
 MAX_TERMS = 8
+TYPO_SIMILARITY = 0.45
 _WORD = re.compile(r"[a-z0-9]+")
 
 FTS_DDL = (

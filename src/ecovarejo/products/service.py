@@ -392,7 +392,23 @@ def _apply(p: Product, data: ProductCreate, slug: str) -> None:
     p.featured = data.featured
 
 
-async def create_product(uow: UnitOfWork, data: ProductCreate, actor: Principal | None = None) -> ProductOut:
+#: Above this many products in the touched categories, a write rescored only its own product; the
+#: daily job brings the others to the new category average.
+SIBLING_RESCORE_LIMIT = 2000
+
+
+async def _rescore(uow: UnitOfWork, p: Product, categories: set[uuid.UUID | None]) -> None:
+    """The product's score, and its category neighbours' (the category average moved)."""
+    cats = [c for c in categories if c is not None]
+    if cats and await repo.count_in_categories(uow, cats) <= SIBLING_RESCORE_LIMIT:
+        await recompute_scores(uow, await repo.product_ids_in_categories(uow, cats) + [p.id])
+    else:
+        await recompute_scores(uow, [p.id])
+
+
+async def create_product(
+    uow: UnitOfWork, data: ProductCreate, actor: Principal | None = None, *, rescore: bool = True
+) -> ProductOut:
     """Create a product (with variants and certifications); emits ``product.created``."""
     if actor is not None and actor.user_type == "supplier" and data.supplier_id is None:
         data = data.model_copy(update={"supplier_id": actor.user_id})
@@ -409,14 +425,20 @@ async def create_product(uow: UnitOfWork, data: ProductCreate, actor: Principal 
         await uow.flush()
     except IntegrityError as exc:
         raise Conflict("the SKU or slug is already in the catalog", code="sku_taken") from exc
-    await recompute_scores(uow, [p.id])
+    if rescore:
+        await _rescore(uow, p, {p.category_id})
     await repo.bump_version(uow)
     uow.emit(TOPIC, "product.created", _event(p), subject=p.sku)
     return await product_out(uow, p)
 
 
 async def update_product(
-    uow: UnitOfWork, product_id: uuid.UUID, data: ProductCreate | ProductPatch, actor: Principal | None = None
+    uow: UnitOfWork,
+    product_id: uuid.UUID,
+    data: ProductCreate | ProductPatch,
+    actor: Principal | None = None,
+    *,
+    rescore: bool = True,
 ) -> ProductOut:
     """PUT (``ProductCreate``: replaces) or PATCH (``ProductPatch``: only the fields sent)."""
     await search.ensure_index(uow.db, uow.session)
@@ -437,6 +459,7 @@ async def update_product(
             full = full.model_copy(update={"supplier_id": actor.user_id})
         _check_manage(actor, full.supplier_id)
     slug = await _validate(uow, full, p.id)
+    old_category = p.category_id
     _apply(p, full, slug)
     p.search_text = await _search_text(uow, p, full)
     p.updated_at = utcnow()
@@ -451,7 +474,8 @@ async def update_product(
         await uow.flush()
     except IntegrityError as exc:
         raise Conflict("a SKU is already in the catalog", code="sku_taken") from exc
-    await recompute_scores(uow, [p.id])
+    if rescore:
+        await _rescore(uow, p, {old_category, p.category_id})
     await repo.bump_version(uow)
     uow.emit(TOPIC, "product.updated", _event(p), subject=p.sku)
     return await product_out(uow, p)
@@ -464,8 +488,11 @@ async def delete_product(uow: UnitOfWork, product_id: uuid.UUID, actor: Principa
     _check_manage(actor, p.supplier_id)
     await search.ensure_index(uow.db, uow.session)
     data = _event(p)
+    category_id = p.category_id
     await repo.delete_product(uow, p)
     await uow.flush()
+    if category_id is not None and await repo.count_in_categories(uow, [category_id]) <= SIBLING_RESCORE_LIMIT:
+        await recompute_scores(uow, await repo.product_ids_in_categories(uow, [category_id]))
     await repo.bump_version(uow)
     uow.emit(TOPIC, "product.deleted", data, subject=data["sku"])
 
