@@ -499,14 +499,14 @@ async def customers(request: Request) -> Response:
         columns=[
             ("email", t("email")),
             ("name", t("name")),
-            ("user_type", "Tipo / Type"),
-            ("active", "Ativo / Active"),
+            ("user_type", t("user_type")),
+            ("active", t("active")),
             ("mfa", "MFA"),
             ("sustainability_score", t("score")),
         ],
         row_actions=[
-            {"action": "/admin/clientes/{id}/desativar", "label": "Desativar / Deactivate", "when": "can_deactivate"},
-            {"action": "/admin/clientes/{id}/ativar", "label": "Ativar / Activate", "when": "can_activate"},
+            {"action": "/admin/clientes/{id}/desativar", "label": t("deactivate"), "when": "can_deactivate"},
+            {"action": "/admin/clientes/{id}/ativar", "label": t("activate"), "when": "can_activate"},
         ],
         next_url=_next_url(request, data.get("next_cursor"), q=q, user_type=user_type),
     )
@@ -527,11 +527,12 @@ async def customer_action(request: Request, user_id: uuid.UUID, action: str) -> 
 async def companies(request: Request) -> Response:
     """B2B buyers grouped by company (the users API lists accounts with their ``company_id``)."""
     principal = await staff(request, "manage_users")
+    t = i18n.translator(i18n.negotiate(request))
     if backend.has("users", "list_companies", "admin_companies"):
         async with uow_for(request, read_only=True) as uow:
             found = await backend.call("users", ("list_companies", "admin_companies"), uow)
         rows = found.get("items", []) if isinstance(found, dict) else found
-        columns = [("legal_name", "Razão social"), ("trade_name", "Nome fantasia"), ("cnpj", "CNPJ")]
+        columns = [("legal_name", t("legal_name")), ("trade_name", t("trade_name")), ("cnpj", "CNPJ")]
     else:
         data = await api(request, "GET", "/api/v1/admin/users", params={"limit": 200})
         groups: dict[str, list[str]] = defaultdict(list)
@@ -539,7 +540,7 @@ async def companies(request: Request) -> Response:
             if u.get("company_id"):
                 groups[str(u["company_id"])].append(str(u.get("email")))
         rows = [{"id": cid, "company_id": cid, "members": ", ".join(m)} for cid, m in groups.items()]
-        columns = [("company_id", "Empresa / Company"), ("members", "Compradores / Buyers")]
+        columns = [("company_id", t("company")), ("members", t("buyers"))]
     return page(request, "admin/table.html", principal, "companies", rows=rows, columns=columns)
 
 
@@ -672,10 +673,10 @@ async def coupons(request: Request) -> Response:
     ]
     columns = [
         ("code", t("code")),
-        ("kind", "Tipo / Kind"),
+        ("kind", t("kind")),
         ("value_shown", t("value")),
-        ("uses", "Usos / Uses"),
-        ("active", "Ativo / Active"),
+        ("uses", t("uses")),
+        ("active", t("active")),
         ("description", t("description")),
     ]
     return page(request, "admin/coupons.html", principal, "coupons", rows=rows, columns=columns, form={}, errors={})
@@ -811,7 +812,7 @@ async def dead_letters(request: Request) -> Response:
         ("created", t("created")),
         ("consumer", t("consumer")),
         ("type", t("event_type")),
-        ("event_id", "Event id"),
+        ("event_id", t("event_id")),
         ("attempts", t("attempts")),
         ("error", t("error_message")),
     ]
@@ -823,7 +824,7 @@ async def dead_letters(request: Request) -> Response:
         rows=rows,
         columns=columns,
         open_count=total or 0,
-        row_actions=[{"action": "/admin/eventos/{id}/resolver", "label": "Resolvido / Resolved", "when": "open"}],
+        row_actions=[{"action": "/admin/eventos/{id}/resolver", "label": t("resolved"), "when": "open"}],
     )
 
 
