@@ -35,7 +35,7 @@ class CatalogCache:
         self.misses = 0
 
     @staticmethod
-    def key(tenant_id: uuid.UUID | None, version: int, name: str) -> str:
+    def key(tenant_id: uuid.UUID | None, version: str, name: str) -> str:
         return f"ev:products:{tenant_id}:{version}:{name}"
 
     async def get_or_load(self, key: str, loader: Callable[[], Awaitable[Any]]) -> bytes:

@@ -235,3 +235,5 @@ class CatalogVersion(Base, TenantOwned):
 
     tenant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(BigInteger, default=0)
+    #: Random per database: keys of two databases (a restore, a test run) never meet in a shared Redis.
+    epoch: Mapped[str] = mapped_column(String(32))

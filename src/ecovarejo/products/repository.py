@@ -48,14 +48,18 @@ from .models import (
 # --------------------------------------------------------------------------- catalog version
 
 
-async def catalog_version(uow: UnitOfWork) -> int:
-    v = await uow.session.scalar(select(CatalogVersion.version).where(CatalogVersion.tenant_id == uow.tenant_id))
-    return int(v or 0)
+async def catalog_version(uow: UnitOfWork) -> str:
+    row = (
+        await uow.session.execute(
+            select(CatalogVersion.epoch, CatalogVersion.version).where(CatalogVersion.tenant_id == uow.tenant_id)
+        )
+    ).first()
+    return f"{row[0]}.{row[1]}" if row else "0"
 
 
 async def bump_version(uow: UnitOfWork) -> None:
     ins = pg_insert if uow.db.is_postgres else sqlite_insert
-    stmt = ins(CatalogVersion).values(tenant_id=uow.tenant_id, version=1)
+    stmt = ins(CatalogVersion).values(tenant_id=uow.tenant_id, version=1, epoch=uuid.uuid4().hex)
     stmt = stmt.on_conflict_do_update(
         index_elements=[CatalogVersion.tenant_id], set_={"version": CatalogVersion.version + 1}
     )

@@ -649,7 +649,7 @@ async def get_product_by_slug(uow: UnitOfWork, slug: str) -> dict[str, Any]:
     return (await get_product(uow, slug)).model_dump(mode="json")
 
 
-async def catalog_version(uow: UnitOfWork) -> int:
+async def catalog_version(uow: UnitOfWork) -> str:
     return await repo.catalog_version(uow)
 
 

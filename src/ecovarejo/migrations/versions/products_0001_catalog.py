@@ -237,6 +237,7 @@ def upgrade() -> None:
         "catalog_versions",
         sa.Column("tenant_id", sa.Uuid(), nullable=False),
         sa.Column("version", sa.BigInteger(), nullable=False),
+        sa.Column("epoch", sa.String(32), nullable=False),
         sa.PrimaryKeyConstraint("tenant_id", name="pk_catalog_versions"),
     )
     for table in TABLES:

@@ -1,0 +1,78 @@
+"""Caching: L1 in process and L2 in Redis, never stale after a committed change (two app instances)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ecovarejo.app import create_app
+from ecovarejo.bootstrap import build_container
+from tests.conftest import REDIS_URL, make_settings, needs_redis
+from tests.support import bearer, token_for
+
+from .helpers import default_tenant, product
+
+
+@pytest.fixture
+def settings(db_url: str, tmp_path: Path):
+    return make_settings(db_url, tmp_path, services="users,products", redis_url=REDIS_URL)
+
+
+async def _instance(settings):
+    c = build_container(settings)
+    await c.start()
+    app = create_app(container=c)
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+    return c, client
+
+
+@needs_redis
+async def test_two_instances_share_redis_and_never_serve_stale(container, client, settings) -> None:
+    t = await default_tenant(container)
+    p = await product(container, t, sku="CA-1", name="Caneca de Bambu", price="30.00")
+    other, client_b = await _instance(settings)
+    try:
+        cache_a, cache_b = container.port("products.cache"), other.port("products.cache")
+        assert (await client_b.get("/api/v1/products/caneca-de-bambu")).json()["price"]["amount"] == "30.00"
+        assert cache_b.misses == 1
+        assert (await client_b.get("/api/v1/products/caneca-de-bambu")).status_code == 200
+        assert cache_b.hits_l1 == 1  # served from B's memory
+        assert (await client.get("/api/v1/products/caneca-de-bambu")).json()["price"]["amount"] == "30.00"
+        assert cache_a.hits_l2 == 1 and cache_a.misses == 0  # A found B's entry in Redis
+        listing = (await client_b.get("/api/v1/products", params={"q": "caneca"})).json()
+        assert listing["items"][0]["price"]["amount"] == "30.00"
+
+        h = bearer(token_for(container, t, "admin"))
+        r = await client.patch(f"/api/v1/products/{p.id}", json={"price": "35.50"}, headers=h)
+        assert r.status_code == 200
+        # Right after the commit, before any event reached B: B must not serve its cached copy.
+        assert (await client_b.get("/api/v1/products/caneca-de-bambu")).json()["price"]["amount"] == "35.50"
+        listing = (await client_b.get("/api/v1/products", params={"q": "caneca"})).json()
+        assert listing["items"][0]["price"]["amount"] == "35.50"
+        r = await client.delete(f"/api/v1/products/{p.id}", headers=h)
+        assert (await client_b.get("/api/v1/products/caneca-de-bambu")).status_code == 404
+        assert (await client_b.get("/api/v1/products", params={"q": "caneca"})).json()["items"] == []
+    finally:
+        await client_b.aclose()
+        await other.stop()
+
+
+async def test_product_events_drop_l1_entries(container, client) -> None:
+    t = await default_tenant(container)
+    await product(container, t, sku="CB-1", name="Escova de Bambu")
+    cache = container.port("products.cache")
+    assert (await client.get("/api/v1/products/escova-de-bambu")).status_code == 200
+    assert any(k.startswith(f"ev:products:{t}:") for k in cache._l1)
+    await product(container, t, sku="CB-2", name="Pente de Bambu")
+    from .conftest import settle
+
+    await settle(container)
+    import asyncio
+
+    for _ in range(100):
+        if not any(k.startswith(f"ev:products:{t}:") for k in cache._l1):
+            break
+        await asyncio.sleep(0.05)
+    assert not any(k.startswith(f"ev:products:{t}:") for k in cache._l1)
