@@ -146,3 +146,18 @@ def add_reconciliation(uow: UnitOfWork, row: Reconciliation) -> None:
 
 async def reconciliation(uow: UnitOfWork, rec_id: uuid.UUID) -> Reconciliation | None:
     return await uow.session.get(Reconciliation, rec_id)
+
+
+async def confirm_pending(uow: UnitOfWork, payment_id: uuid.UUID, amount: Decimal) -> bool:
+    """A pending Pix/boleto payment becomes captured for exactly its amount (once)."""
+    res = await uow.session.execute(
+        update(Payment)
+        .where(Payment.id == payment_id, Payment.status == "pending", Payment.amount == amount)
+        .values(status="captured", authorized_amount=amount, captured_amount=amount, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return bool(res.rowcount)  # type: ignore[attr-defined]
+
+
+def add_payment(uow: UnitOfWork, payment: Payment) -> None:
+    uow.session.add(payment)

@@ -33,6 +33,8 @@ class PaymentsSettings(BaseSettings):
     pagseguro_api_base: str = "https://api.pagseguro.com"
     #: PagBank signs its notifications with the account token (SHA-256 of ``token-payload``).
     pagseguro_webhook_token: str = ""
+    #: HMAC secret of Pix (PSP) and boleto (bank) payment notifications.
+    psp_webhook_secret: str = ""
     #: Seconds a provider call may take before its outcome counts as unknown.
     provider_timeout: float = 10.0
     breaker_failures: int = 3

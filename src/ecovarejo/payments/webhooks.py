@@ -220,20 +220,14 @@ async def apply(uow: UnitOfWork, notice: Notice) -> str:
         if await service.record_capture(
             uow, payment.id, result, payment.authorized_amount, key, actor="system:webhook"
         ):
-            uow.emit(
-                TOPIC,
-                "payment.captured",
-                {
-                    "payment_id": str(payment.id),
-                    "order_id": str(payment.order_id) if payment.order_id else None,
-                    "amount": str(payment.authorized_amount),
-                    "currency": payment.currency,
-                    "provider": notice.provider,
-                    "via": "webhook",
-                },
-                subject=str(payment.id),
-            )
+            _emit_captured(uow, payment, payment.authorized_amount, notice.provider)
         row.outcome = "processed"
+    elif notice.status == "captured" and payment.status == "pending":  # Pix / boleto paid
+        if notice.amount is not None and notice.amount != payment.amount:
+            row.outcome = "amount_mismatch"
+        elif await xrepo.confirm_pending(uow, payment.id, payment.amount):
+            _emit_captured(uow, payment, payment.amount, notice.provider)
+            row.outcome = "processed"
     elif notice.status in ("voided", "declined") and payment.status == "authorized":
         await repository.set_status(uow, payment.id, ("authorized",), "voided")
         row.outcome = "processed"
@@ -241,3 +235,20 @@ async def apply(uow: UnitOfWork, notice: Notice) -> str:
         row.outcome = "stale"
     await uow.flush()
     return row.outcome
+
+
+def _emit_captured(uow: UnitOfWork, payment: Any, amount: Decimal, provider: str) -> None:
+    uow.emit(
+        TOPIC,
+        "payment.captured",
+        {
+            "payment_id": str(payment.id),
+            "order_id": str(payment.order_id) if payment.order_id else None,
+            "amount": str(amount),
+            "currency": payment.currency,
+            "method": payment.method,
+            "provider": provider,
+            "via": "webhook",
+        },
+        subject=str(payment.id),
+    )

@@ -20,7 +20,7 @@ from ecovarejo.core.http import get_container, get_read_uow, get_tenant, get_uow
 from ecovarejo.core.tenancy import TenantInfo
 from ecovarejo.core.uow import UnitOfWork
 
-from . import boleto, cards, pix, reconciliation, refunds, service, webhooks
+from . import boleto, cards, instant, pix, reconciliation, refunds, service, webhooks
 from .gateway import GatewayError
 from .idempotency import IdempotencyStore, fingerprint
 from .setup import providers_of, settings_of, vault_of
@@ -58,6 +58,14 @@ async def provider_webhook(
             raise Conflict("could not read the payment back; retry later", code="provider_unavailable") from exc
     elif provider == "pagseguro":
         notice = webhooks.parse_pagseguro(body, request.headers.get("x-authenticity-token"), s.pagseguro_webhook_token)
+    elif provider == "pix":
+        outcomes = []
+        for item in instant.parse_pix(body, request.headers.get("x-ecovarejo-signature"), s.psp_webhook_secret):
+            outcomes.append(await webhooks.apply(uow, item))
+        await uow.commit()
+        return {"received": True, "outcomes": outcomes}
+    elif provider == "boleto":
+        notice = instant.parse_boleto(body, request.headers.get("x-ecovarejo-signature"), s.psp_webhook_secret)
     else:
         raise InvalidInput(f"unknown provider {provider}", code="unknown_provider", status=404)
     outcome = await webhooks.apply(uow, notice)
@@ -211,6 +219,7 @@ async def installment_options(
 class PixIn(BaseModel):
     amount: Decimal = Field(gt=0, max_digits=12, decimal_places=2)
     expires_in_minutes: int = Field(default=30, ge=1, le=1440)
+    order_id: uuid.UUID | None = None
 
 
 @router.post("/payments/pix", status_code=201)
@@ -219,15 +228,21 @@ async def pix_charge(
     request: Request,
     tenant: TenantInfo = Depends(get_tenant),
     _: Principal = Depends(current_principal),
+    uow: UnitOfWork = Depends(get_uow),
 ) -> dict[str, Any]:
-    """A dynamic Pix BR Code (copy-and-paste text and QR image); confirmation arrives by webhook."""
+    """A dynamic Pix BR Code (copy-and-paste text and QR image) and its pending payment; the PSP's
+    notification confirms it."""
     txid = "EV" + secrets.token_hex(14).upper()
     base = str(request.base_url).rstrip("/") + "/api/v1/payments/pix/cob"
     charge = pix.new_charge(
         txid=txid, amount=body.amount, merchant_name=tenant.name, merchant_city="SAO PAULO", location_base=base,
         now=datetime.now(UTC), expires_in=timedelta(minutes=body.expires_in_minutes),
     )  # fmt: skip
+    payment = await instant.create_pix(uow, charge, order_id=body.order_id)
+    await uow.commit()
     return {
+        "payment_id": str(payment.id),
+        "status": payment.status,
         "txid": charge.txid,
         "amount": str(charge.amount),
         "payload": charge.payload,
@@ -240,15 +255,23 @@ class BoletoIn(BaseModel):
     amount: Decimal = Field(gt=0, max_digits=12, decimal_places=2)
     due_date: date
     bank: str = Field(default="341", pattern=r"^\d{3}$")
+    order_id: uuid.UUID | None = None
 
 
 @router.post("/payments/boletos", status_code=201)
-async def boleto_charge(body: BoletoIn, _: Principal = Depends(current_principal)) -> dict[str, Any]:
+async def boleto_charge(
+    body: BoletoIn, _: Principal = Depends(current_principal), uow: UnitOfWork = Depends(get_uow)
+) -> dict[str, Any]:
+    """A boleto and its pending payment; the bank's notification confirms it."""
     if body.due_date < datetime.now(UTC).date():
         raise InvalidInput("the due date is in the past", code="invalid_due_date")
     free_field = f"{secrets.randbelow(10**25):025d}"
     b = boleto.issue(body.bank, body.amount, body.due_date, free_field)
+    payment = await instant.create_boleto(uow, b, order_id=body.order_id)
+    await uow.commit()
     return {
+        "payment_id": str(payment.id),
+        "status": payment.status,
         "barcode": b.barcode,
         "digitable_line": b.formatted_line,
         "due_date": b.due.isoformat(),

@@ -1,0 +1,112 @@
+"""Pix and boleto payments in the ledger: created ``pending`` (nothing authorized), confirmed by the
+PSP's or bank's notification for exactly their amount.
+
+Confirmations arrive at ``POST /api/v1/payments/webhooks/pix`` in the Pix API's webhook shape
+(``{"pix": [{"endToEndId", "txid", "valor", "horario"}]}``) and at ``…/webhooks/boleto``
+(``{"id", "barcode", "amount", "paid_at"}``). The Pix API authenticates its webhook with mutual TLS,
+which ends at the edge, so both notifications must also carry ``x-ecovarejo-signature``: HMAC-SHA-256 of
+the body with ``ECOVAREJO_PAYMENTS_PSP_WEBHOOK_SECRET``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import uuid
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from ecovarejo.core.db import new_id
+from ecovarejo.core.money import quantize
+from ecovarejo.core.uow import UnitOfWork
+
+from . import boleto, ext_repository
+from .models import Payment
+from .pix import PixCharge
+from .webhooks import InvalidSignature, Notice
+
+
+async def create_pix(uow: UnitOfWork, charge: PixCharge, *, order_id: uuid.UUID | None) -> Payment:
+    p = Payment(
+        id=new_id(), order_id=order_id, gateway="pix", gateway_reference=f"pix:{charge.txid}", method="pix",
+        currency="BRL", amount=quantize(charge.amount), authorized_amount=Decimal("0"), captured_amount=Decimal("0"),
+        refunded_amount=Decimal("0"), status="pending",
+    )  # fmt: skip
+    ext_repository.add_payment(uow, p)
+    await uow.flush()
+    return p
+
+
+async def create_boleto(uow: UnitOfWork, b: boleto.Boleto, *, order_id: uuid.UUID | None) -> Payment:
+    p = Payment(
+        id=new_id(), order_id=order_id, gateway="boleto", gateway_reference=f"boleto:{b.barcode}", method="boleto",
+        currency="BRL", amount=quantize(b.amount), authorized_amount=Decimal("0"), captured_amount=Decimal("0"),
+        refunded_amount=Decimal("0"), status="pending",
+    )  # fmt: skip
+    ext_repository.add_payment(uow, p)
+    await uow.flush()
+    return p
+
+
+def _verify(body: bytes, header: str | None, secret: str) -> Any:
+    if not secret:
+        raise InvalidSignature("webhooks are not configured for this method", code="webhook_not_configured")
+    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    if not header or not hmac.compare_digest(expected, header.strip().lower()):
+        raise InvalidSignature("x-ecovarejo-signature does not match")
+    try:
+        return json.loads(body)
+    except ValueError as exc:
+        raise InvalidSignature("the body is not JSON", code="invalid_webhook_body") from exc
+
+
+def _amount(value: Any) -> Decimal | None:
+    try:
+        return quantize(Decimal(str(value)))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def parse_pix(body: bytes, header: str | None, secret: str) -> list[Notice]:
+    data = _verify(body, header, secret)
+    items = data.get("pix") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        raise InvalidSignature("not a Pix notification", code="invalid_webhook_body")
+    out = []
+    for it in items:
+        if not isinstance(it, dict) or not it.get("txid") or not it.get("endToEndId"):
+            continue
+        when = _time(it.get("horario"))
+        safe = {"endToEndId": it["endToEndId"], "txid": it["txid"], "valor": it.get("valor")}
+        out.append(Notice("pix", str(it["endToEndId"]), "pix.received", str(it["txid"]), "captured", when,
+                          _amount(it.get("valor")), None, safe))  # fmt: skip
+    return out
+
+
+def parse_boleto(body: bytes, header: str | None, secret: str) -> Notice:
+    data = _verify(body, header, secret)
+    if not isinstance(data, dict) or not data.get("id") or not data.get("barcode"):
+        raise InvalidSignature("not a boleto notification", code="invalid_webhook_body")
+    barcode = (
+        boleto.barcode_from_line(str(data["barcode"])) if len(str(data["barcode"])) != 44 else str(data["barcode"])
+    )
+    safe = {"id": data["id"], "barcode": barcode, "amount": data.get("amount")}
+    return Notice("boleto", str(data["id"]), "boleto.paid", barcode, "captured", _time(data.get("paid_at")),
+                  _amount(data.get("amount")), None, safe)  # fmt: skip
+
+
+def _time(value: Any) -> datetime | None:
+    """An ISO 8601 time (a date alone is midnight); naive values are taken as UTC."""
+    if not value:
+        return None
+    try:
+        when = datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+def due_ok(due: date, today: date) -> bool:
+    return due >= today
