@@ -20,7 +20,7 @@ class Catalog(Protocol):
 class ProductsCatalog:
     async def get_sellables(self, uow: UnitOfWork, skus: Iterable[str]) -> dict[str, Any]:
         try:
-            from ecovarejo.products import service as products
+            import ecovarejo.products.service as products
         except ImportError:
             return {}
         result: dict[str, Any] = await products.get_sellables(uow, list(skus))
