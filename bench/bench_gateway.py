@@ -62,7 +62,8 @@ def main() -> None:
     args = ap.parse_args()
     with Bench(workers=args.workers, duration=args.duration, connections=args.connections) as bench:
         bench.baseline()
-        env = bench.platform_env()
+        # the read path alone: no relay nor consumers in the API processes (the seed's events would compete)
+        env = bench.platform_env(ECOVAREJO_EMBEDDED_WORKERS="false")
         bench.migrate(env)
         subprocess.run(
             [sys.executable, "-m", "ecovarejo.cli", "seed-demo", "--products", str(args.products)],

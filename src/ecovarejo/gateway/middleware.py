@@ -165,7 +165,7 @@ class GatewayMiddleware:
 
         out: Send = _decorate(send, extra) if extra else send
         if policy.gzip_types and "gzip" in (_header(scope, b"accept-encoding") or ""):
-            out = _Gzip(out, policy.gzip_types)
+            out = _Gzip(out, policy.gzip_types, policy.gzip_level)
         if policy.log_level is not None:
             out = self._logged(scope, out, policy)
         if policy.cache is not None and self.gw.settings.cache and "tenant" in state:
@@ -450,9 +450,10 @@ class _Capture:
 class _Gzip:
     """Compresses responses of the configured media types (the client accepts gzip; checked by the caller)."""
 
-    def __init__(self, send: Send, types: tuple[str, ...]) -> None:
+    def __init__(self, send: Send, types: tuple[str, ...], level: int = 4) -> None:
         self.send = send
         self.types = types
+        self.level = level
         self.start: Message | None = None
         self.compressor: Any = None
         self.passthrough = False
@@ -488,7 +489,7 @@ class _Gzip:
                 await self.send({**start, "headers": headers})
                 await self.send(message)
                 return
-            self.compressor = zlib.compressobj(6, zlib.DEFLATED, 31)
+            self.compressor = zlib.compressobj(self.level, zlib.DEFLATED, 31)
             data = self.compressor.compress(body)
             if not more:
                 data += self.compressor.flush()
