@@ -157,3 +157,24 @@ async def test_reconciliation_api_and_cli(wired, client, settings, tmp_path) -> 
     flat = " ".join(res.output.split())
     assert "1 matched · 1 mismatched · 1 missing in ledger · 1 missing in report · fees 6.48" in flat
     assert "Reconciliation — stripe" in flat and refs[2] in flat
+
+
+async def test_tenant_setting_orders_the_providers(wired, client, mp_fake, stripe_fake) -> None:
+    from sqlalchemy import update
+
+    from ecovarejo.core.models import Tenant
+
+    tid, h, customer, _ = await _setup(wired)
+    async with wired.db.system_session() as s:
+        await s.execute(
+            update(Tenant).where(Tenant.id == tid).values(settings={"payment_providers": ["mercadopago", "stripe"]})
+        )
+        await s.commit()
+    stripe_calls = len(stripe_fake[0].requests)
+    _, r = await _charge(client, h, customer, amount="42.00")
+    assert r.status_code == 201, r.text
+    async with wired.uow(tid, read_only=True) as uow:
+        reference = (await service.get_payment(uow, uuid.UUID(r.json()["id"]))).gateway_reference
+    assert reference.startswith("mercadopago:")
+    assert [q["path"] for q in mp_fake[0].requests][:2] == ["/v1/card_tokens", "/v1/payments"]
+    assert len(stripe_fake[0].requests) == stripe_calls
