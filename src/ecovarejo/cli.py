@@ -175,6 +175,10 @@ from .payments.cli import app as payments_app  # noqa: E402  (the payments conte
 
 app.add_typer(payments_app, name="payments")
 
+from .products.cli import app as products_app  # noqa: E402  (the products context's commands)
+
+app.add_typer(products_app, name="products")
+
 
 if __name__ == "__main__":
     app()
