@@ -68,6 +68,11 @@ class CircuitBreaker:
             self.state, self.opened_at, self.probing = "open", self.clock(), False
 
 
+def _looks_like_pan(source: str) -> bool:
+    digits = source.replace(" ", "").replace("-", "")
+    return digits.isdigit() and 12 <= len(digits) <= 19
+
+
 class NoProviderAvailable(ProviderUnavailable):
     def __init__(self, tried: list[str]) -> None:
         super().__init__(f"no payment provider available (tried: {', '.join(tried) or 'none'})", delivered=False)
@@ -122,6 +127,9 @@ class FailoverGateway:
     async def authorize(
         self, *, amount: Decimal, currency: str, source: Any, idempotency_key: str, description: str = ""
     ) -> GatewayResult:
+        if isinstance(source, str) and _looks_like_pan(source):
+            # real providers take their client-side token or vault card data, never a typed number
+            return GatewayResult(False, None, "declined", amount, "card_must_be_tokenized", "tokenize the card first")
         tried: list[str] = []
         for name in await self.order_for(current_tenant.get()):
             gateway, breaker = self.providers[name], self.breakers[name]

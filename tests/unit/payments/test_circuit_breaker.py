@@ -63,3 +63,10 @@ async def test_open_circuit_skips_the_provider() -> None:
     clock.now = 30
     await gw.authorize(amount=Decimal("1"), currency="BRL", source="s", idempotency_key="k9")
     assert down.calls == 3  # the half-open probe
+
+
+async def test_a_typed_card_number_never_reaches_a_provider() -> None:
+    down = Down()
+    gw = FailoverGateway({"a": down}, order=["a"])  # type: ignore[dict-item]
+    r = await gw.authorize(amount=Decimal("1"), currency="BRL", source="4242 4242 4242 4242", idempotency_key="k")
+    assert (r.ok, r.code) == (False, "card_must_be_tokenized") and down.calls == 0
