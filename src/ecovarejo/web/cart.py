@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -28,20 +27,7 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 CART_COOKIE = "ev_cart"
 CART_HEADER = "x-cart-id"
-MAX_INSTALLMENTS = 10
-MIN_INSTALLMENT = Decimal("5.00")
-UFS = ("AC AL AP AM BA CE DF ES GO MA MT MS MG PA PB PR PE PI RJ RN RS RO RR SC SP SE TO").split()
-
-
-def max_installments(total: Any) -> int:
-    """Interest-free instalments: up to 10, each at least R$ 5,00."""
-    try:
-        amount = Decimal(str(total if not isinstance(total, dict) else total.get("amount")))
-    except (InvalidOperation, TypeError):
-        return 1
-    if not amount.is_finite() or amount <= 0:
-        return 1
-    return int(max(1, min(MAX_INSTALLMENTS, int(amount // MIN_INSTALLMENT))))
+UFS = "AC AL AP AM BA CE DF ES GO MA MT MS MG PA PB PR PE PI RJ RN RS RO RR SC SP SE TO".split()
 
 
 def _guest(request: Request) -> str | None:
@@ -227,7 +213,6 @@ def _checkout_page(
         errors=errors,
         ufs=UFS,
         methods=["card", "pix"],
-        max_installments=max_installments(summary.get("total") or 0),
         idempotency_key=idempotency_key or secrets.token_urlsafe(18),
         cart_count=sum(int(i.get("quantity") or 0) for i in cart.get("items") or []),
         flashes=messages if messages is not None else flashes(request),

@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from ecovarejo.core.errors import InvalidInput, NotFound
 
 from . import backend, i18n
-from .cart import cart_count, max_installments
+from .cart import cart_count
 from .inproc import ApiError, api, exists
 from .pages import PageRoute, flashes, form_with_csrf, principal_of, redirect, require_user, uow_for
 from .templating import render
@@ -194,6 +194,25 @@ def footprint_vs_average(p: dict[str, Any], average: Any) -> dict[str, Any]:
     return {"average": avg, "delta_pct": delta, "max": max(value, avg) * 2}
 
 
+async def installment_plan(request: Request, price: Any) -> dict[str, Any] | None:
+    """The card instalment offer of the payments context for this price: the longest interest-free
+    plan, and the longest plan of all (with its total), or ``None`` when payments do not say."""
+    amount = price.get("amount") if isinstance(price, dict) else price
+    if amount in (None, "") or not exists(request, "/api/v1/payments/installments"):
+        return None
+    try:
+        data = await api(
+            request, "GET", "/api/v1/payments/installments", params={"amount": str(amount)}, anonymous=True
+        )
+    except ApiError:
+        return None
+    options = [o for o in data.get("options") or [] if int(o.get("count") or 1) > 1]
+    if not options:
+        return None
+    free = [o for o in options if o.get("interest_free")]
+    return {"free": free[-1] if free else None, "longest": options[-1]}
+
+
 @router.get("/p/{slug}")
 async def product(request: Request, slug: str) -> Response:
     ctx = await _common(request)
@@ -222,6 +241,7 @@ async def product(request: Request, slug: str) -> Response:
     if selected is None:
         selected = next((v for v in variants if v.get("available") is not False), variants[0] if variants else None)
     price = (selected or {}).get("price") or p.get("price")
+    plan = await installment_plan(request, price)
     return render(
         request,
         "store/product.html",
@@ -231,7 +251,7 @@ async def product(request: Request, slug: str) -> Response:
         explanation=explanation,
         footprint=footprint_vs_average(p, average),
         reviews=(reviews or {}).get("items") or [],
-        max_installments=max_installments(price),
+        plan=plan,
         **ctx,
     )
 

@@ -12,7 +12,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from ecovarejo.core.money import format_brl, quantize, to_decimal
+from ecovarejo.core.money import format_brl, to_decimal
 
 from . import i18n
 from .security import CSRF_FIELD, csrf_token
@@ -71,12 +71,6 @@ def decimal_br(value: Any, places: int = 2, lang: str = "pt-BR") -> str:
     return text.replace(",", "_").replace(".", ",").replace("_", ".")
 
 
-def installments(value: Any, count: int) -> str:
-    """The instalment amount of ``count`` equal parts, rounded half-up (the last part absorbs the rest)."""
-    total = to_decimal(value if not isinstance(value, dict) else value.get("amount"))
-    return format_brl(quantize(total / count))
-
-
 def cep(value: Any) -> str:
     """``01310100`` or ``01310-100`` shown as ``01310-100``."""
     digits = "".join(ch for ch in str(value or "") if ch.isdigit())
@@ -84,7 +78,7 @@ def cep(value: Any) -> str:
 
 
 env.filters.update(brl=brl, dt=local_dt, decimal=decimal_br, cep=cep)
-env.globals.update(installments=installments, CSRF_FIELD=CSRF_FIELD, STATIC_VERSION=STATIC_VERSION)
+env.globals.update(CSRF_FIELD=CSRF_FIELD, STATIC_VERSION=STATIC_VERSION)
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:

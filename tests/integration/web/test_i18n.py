@@ -8,7 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from ecovarejo.web import messages
-from ecovarejo.web.templating import brl, cep, decimal_br, installments, local_date, local_dt
+from ecovarejo.web.templating import brl, cep, decimal_br, local_date, local_dt
 
 WEB = Path(messages.__file__).parent
 KEY = re.compile(r"""\bt\(\s*["']([a-z0-9_]+)["']""")
@@ -42,7 +42,6 @@ def test_every_used_message_exists_in_both_languages() -> None:
 def test_brazilian_money_dates_and_numbers() -> None:
     assert brl(Decimal("1234.5")) == "R$ 1.234,50"
     assert brl({"amount": "89.90", "currency": "BRL"}) == "R$ 89,90"
-    assert installments("89.90", 10) == "R$ 8,99"
     assert decimal_br("3.25") == "3,25" and decimal_br("1234.5", 1, "en") == "1,234.5"
     # 02:30 UTC is still the previous evening in São Paulo (UTC-3)
     assert local_dt(datetime(2026, 3, 1, 2, 30, tzinfo=UTC)) == "28/02/2026 23:30"

@@ -4,10 +4,12 @@ its sustainability panel, guest cart merged at sign-up, checkout, order confirma
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 import httpx
 
 from ecovarejo.core.container import Container
+from ecovarejo.web.templating import brl
 
 from .catalog_fixture import make_catalog
 from .helpers import csrf_from, register
@@ -45,7 +47,10 @@ async def test_home_category_filters_and_product_page(web: httpx.AsyncClient, co
     assert "2,50 kg CO₂e" in p
     # category average (2.5 + 4.0) / 2 = 3.25 -> 23% below
     assert "Média da categoria: 3,25 kg CO₂e" in p and "23% abaixo da média da categoria" in p
-    assert "ou 10x de R$ 8,99 sem juros" in p
+    plan = (await web.get("/api/v1/payments/installments?amount=89.90")).json()["options"]
+    free = [o for o in plan if o["interest_free"] and o["count"] > 1][-1]
+    instalment = brl(Decimal(free["installment"]))
+    assert f"ou {free['count']}x de {instalment} sem juros" in p
     assert 'name="sku" value="ECO-TSHIRT-001-M"' in p and 'name="sku" value="ECO-TSHIRT-001-G"' in p
     assert "Branca G — R$ 94,90" in p
     assert 'id="score-explained"' in p
@@ -290,3 +295,29 @@ async def test_a_review_from_the_product_page(web: httpx.AsyncClient, container:
     assert twice.status_code == 409 and twice.headers["content-type"].startswith("text/html")
     bad = await web.post("/p/camiseta-comum/avaliacoes", data={"csrf_token": csrf_from(page.text), "rating": "9"})
     assert bad.status_code == 422
+
+
+async def test_paying_with_pix(web: httpx.AsyncClient, container: Container) -> None:
+    await make_catalog(web, container)
+    await register(web, "pix@example.com")
+    page = await web.get("/p/camiseta-comum")
+    await web.post("/carrinho/itens", data={"csrf_token": csrf_from(page.text), "sku": "TSHIRT-002", "quantity": "1"})
+    checkout = await web.get("/checkout?uf=MG")
+    assert 'name="payment_method" value="pix"' in checkout.text
+    placed = await web.post(
+        "/checkout",
+        data={
+            "csrf_token": csrf_from(checkout.text),
+            "idempotency_key": "pix-1",
+            "recipient": "Pix",
+            "postal_code": "30110-000",
+            "street": "Av. Afonso Pena",
+            "number": "1",
+            "city": "Belo Horizonte",
+            "state": "MG",
+            "payment_method": "pix",
+        },
+    )
+    assert placed.status_code == 303, placed.text
+    order = main_of((await web.get(placed.headers["location"])).text)
+    assert re.search(r"<p>Pix · \w+ · R\$ [0-9.,]+</p>", order), order
