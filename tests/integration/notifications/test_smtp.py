@@ -261,3 +261,33 @@ def test_event_type_is_short() -> None:
     assert Event(topic="order-events", type="order.placed", data={}, tenant_id=None).envelope()["type"] == (
         "ecovarejo.order.placed"
     )
+
+
+async def test_consumer_failing_after_recording_a_message_sends_once_after_its_retry(
+    smtp_server, envs, notif_env
+) -> None:
+    from ecovarejo.core.consumers import Consumer
+
+    notif_env(smtp_url=smtp_server.url, smtp_tls="none")
+    env = await envs()
+    calls: list[int] = []
+
+    async def flaky(uow, event) -> None:
+        await service.request_notification(
+            uow,
+            env.rt,
+            service.Request(
+                template="password_reset", context=reset(uuid.uuid4()), to_email="dup@example.com", event_id=event.id
+            ),
+        )
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("the consumer's transaction fails after recording the message")
+
+    env.container.bus.subscribe(Consumer("test.flaky", ("order-events",), flaky))
+    await env.emit("order-events", "order.delivered", order(uuid.uuid4(), email="other@example.com"))
+    await wait_until(lambda: _true(len(calls) == 2))
+    msgs = await env.settle(2)
+    flaky_msgs = [m for m in msgs if m.to_address == "dup@example.com"]
+    assert len(flaky_msgs) == 1 and flaky_msgs[0].status == "sent"
+    assert sorted(m["To"] for m in smtp_server.handler.messages) == ["dup@example.com", "other@example.com"]
