@@ -98,17 +98,20 @@ class GatewayMiddleware:
                 if policy.cors.allows(origin):
                     extra += _cors_headers(policy.cors, origin)
 
+        # Answers of the gateway itself carry the CORS headers too (a browser must be able to read a 401).
+        reply: Send = _decorate(send, list(extra)) if extra else send
+
         # Request size: by Content-Length when given, by counting a chunked body otherwise.
         if policy.max_body is not None and method in BODY_METHODS:
             length = _header(scope, b"content-length")
             if length is not None:
                 if not length.isdigit() or int(length) > policy.max_body:
-                    await self._too_large(scope, receive, send, policy.max_body)
+                    await self._too_large(scope, receive, reply, policy.max_body)
                     return
             else:
                 body = await _read_body(receive, policy.max_body)
                 if body is None:
-                    await self._too_large(scope, receive, send, policy.max_body)
+                    await self._too_large(scope, receive, reply, policy.max_body)
                     return
                 receive = _replay(body, receive)
 
@@ -131,7 +134,7 @@ class GatewayMiddleware:
             await _send_problem(
                 scope,
                 receive,
-                send,
+                reply,
                 401,
                 "unauthorized",
                 "Authentication required",

@@ -56,6 +56,11 @@ routes:
   - name: web-routes
     service: web
     paths: [/gwtest/web]
+  - name: web-private-routes
+    service: web
+    paths: [/gwtest/web/private]
+    plugins:
+      - name: jwt
 """
 
 

@@ -123,6 +123,15 @@ async def test_cors_allow_list_with_credentials(gateway_app, settings) -> None:
         assert "Origin" in r.headers["Vary"]
         r = await g.client.post("/gwtest/web/echo", content=b"hi", headers={"Origin": "https://evil.example"})
         assert "Access-Control-Allow-Origin" not in r.headers
+        # the gateway's own refusals are readable by the allowed origin's scripts
+        r = await g.client.get("/gwtest/web/private/x", headers={"Origin": "https://app.example.com"})
+        assert r.status_code == 401
+        assert r.headers["Access-Control-Allow-Origin"] == "https://app.example.com"
+        r = await g.client.post(
+            "/gwtest/web/echo", content=b"x" * (1024 * 1024 + 1), headers={"Origin": "https://app.example.com"}
+        )
+        assert r.status_code == 413
+        assert r.headers["Access-Control-Allow-Credentials"] == "true"
 
 
 def test_cors_wildcard_with_credentials_is_refused() -> None:
