@@ -69,16 +69,14 @@ async def place_order(
     if not req.lines:
         raise InvalidInput("the cart is empty", code="cart_empty")
     state = str(req.shipping_address.get("state", ""))
-    # 1. price and check (no locks)
-    async with container.uow(tenant_id, read_only=True) as uow:
+    money_key = _key(str(tenant_id), actor, key)
+    # 1-2. price and check (no locks), then reserve: one short transaction whose row locks come last
+    async with container.uow(tenant_id, actor=actor) as uow:
         customer = await customer_of(uow, principal)
         q, _ = await quote_for(
             uow, ports, req.lines, req.coupons, customer=customer, state=state, eco_packaging=req.eco_packaging,
             strict=True,
         )  # fmt: skip
-    money_key = _key(str(tenant_id), actor, key)
-    # 2. reserve
-    async with container.uow(tenant_id, actor=actor) as uow:
         reservation_id = await inventory.reserve(
             uow,
             {ln.sku: ln.quantity for ln in q.lines},
@@ -152,6 +150,7 @@ async def place_order(
             assert order_row is not None
             if cap.ok:
                 await lifecycle.transition(uow, order_row, "paid", actor="system:payments", reason="payment captured")
+                detail = await order_detail(uow, order_id)
             else:
                 captured_ok = False
                 await lifecycle.transition(uow, order_row, "cancelled", actor="system:payments",
@@ -167,9 +166,9 @@ async def place_order(
             order_row = await repo.get_order(uow, order_id)
             assert order_row is not None
             await lifecycle.transition(uow, order_row, "paid", actor="system", reason="nothing to pay")
+            detail = await order_detail(uow, order_id)
             await uow.commit()
-    async with container.uow(tenant_id, read_only=True) as uow:
-        return await order_detail(uow, order_id)
+    return detail
 
 
 async def _release(container: Any, tenant_id: uuid.UUID, reservation_id: uuid.UUID, actor: str, why: str) -> None:

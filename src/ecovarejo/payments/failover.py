@@ -29,10 +29,14 @@ from ecovarejo.core.tenancy import current_tenant
 from .gateway import GatewayError, GatewayResult, GatewayTimeout, PaymentGateway
 from .providers.base import KeyLookup, ProviderUnavailable
 
+VAULT_PREFIX = "vtok_"  # ecovarejo.payments.vault.TOKEN_PREFIX (not imported: the vault imports providers)
+
 log = structlog.get_logger("ecovarejo.payments.failover")
 
 Clock = Callable[[], float]
 TenantOrder = Callable[[uuid.UUID], Awaitable[list[str] | None]]
+#: Turns a vault token into card data (audited detokenization), for sources that name one.
+SourceResolver = Callable[[str], Awaitable[Any]]
 
 
 @dataclass
@@ -93,7 +97,9 @@ class FailoverGateway:
         failures: int = 3,
         cooldown: float = 30.0,
         clock: Clock = time.monotonic,
+        resolve_source: SourceResolver | None = None,
     ) -> None:
+        self.resolve_source = resolve_source
         self.providers = dict(providers)
         self.default_order = order
         self.tenant_order = tenant_order
@@ -130,6 +136,8 @@ class FailoverGateway:
         if isinstance(source, str) and _looks_like_pan(source):
             # real providers take their client-side token or vault card data, never a typed number
             return GatewayResult(False, None, "declined", amount, "card_must_be_tokenized", "tokenize the card first")
+        if isinstance(source, str) and source.startswith(VAULT_PREFIX) and self.resolve_source is not None:
+            source = await self.resolve_source(source)
         tried: list[str] = []
         for name in await self.order_for(current_tenant.get()):
             gateway, breaker = self.providers[name], self.breakers[name]

@@ -73,4 +73,6 @@ class IdempotencyRecord(Base, TenantOwned):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     locked_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
 from . import ext_models  # noqa: E402,F401  (tables of the providers/vault/webhooks layer)

@@ -22,7 +22,12 @@ async def get(uow: UnitOfWork, payment_id: uuid.UUID) -> Payment | None:
 
 
 async def for_order(uow: UnitOfWork, order_id: uuid.UUID) -> list[Payment]:
-    q = select(Payment).where(Payment.order_id == order_id).order_by(Payment.created_at, Payment.id)
+    q = (
+        select(Payment)
+        .where(Payment.order_id == order_id)
+        .order_by(Payment.created_at, Payment.id)
+        .execution_options(populate_existing=True)
+    )
     return list((await uow.session.scalars(q)).all())
 
 

@@ -10,9 +10,10 @@ from typing import Any
 from sqlalchemy import select
 
 from ecovarejo.core.models import Tenant
+from ecovarejo.core.tenancy import current_tenant
 
 from .failover import FailoverGateway
-from .gateway import PaymentGateway
+from .gateway import GatewayError, PaymentGateway
 from .providers.mercadopago_gateway import MercadoPagoGateway
 from .providers.pagseguro_gateway import PagSeguroGateway
 from .providers.stripe_gateway import StripeGateway
@@ -60,6 +61,21 @@ def _ensure(container: Any, s: PaymentsSettings | None = None) -> None:
     container.ports["card_vault"] = Vault(MasterKeys.single(s.load_master_key()))
 
 
+def vault_resolver(container: Any) -> Any:
+    """Detokenizes a vault token for the provider call (audited), in the current tenant."""
+
+    async def resolve(token: str) -> Any:
+        tenant_id = current_tenant.get()
+        if tenant_id is None:
+            raise GatewayError("a vault token needs a tenant")
+        async with container.uow(tenant_id, actor="system:payments") as uow:
+            card = await vault_of(container).detokenize(uow, token, purpose="authorize (checkout)", actor=uow.actor)
+            await uow.commit()
+        return card
+
+    return resolve
+
+
 def install_providers(container: Any, s: PaymentsSettings | None = None) -> None:
     """Everything, including ``payment_gateway`` (failover) when a real provider is configured."""
     _ensure(container, s or get_payments_settings())
@@ -72,6 +88,7 @@ def install_providers(container: Any, s: PaymentsSettings | None = None) -> None
             tenant_order=tenant_order_reader(container),
             failures=s.breaker_failures,
             cooldown=s.breaker_cooldown,
+            resolve_source=vault_resolver(container),
         )
 
 

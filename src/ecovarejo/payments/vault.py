@@ -1,6 +1,6 @@
 """Card token vault (PCI DSS 4.0 minded): the PAN never leaves this module in clear except to a provider.
 
-- **Tokens** are random (``tok_`` + 24 random bytes), unrelated to the number.
+- **Tokens** are random (``vtok_`` + 24 random bytes), unrelated to the number.
 - **Fingerprint**: HMAC-SHA-256 of the PAN under a per-tenant key (derived with HKDF from the tenant's
   first data key), for duplicate detection; a plain hash of a 16-digit number is brute-forceable, a keyed
   one is not without the key.
@@ -39,6 +39,8 @@ from .ext_models import VaultAccess, VaultKey, VaultToken
 from .providers.base import CardData
 
 FORMAT = 1
+#: Distinct from providers' token prefixes (Stripe's legacy ``tok_``), so a source names its owner.
+TOKEN_PREFIX = "vtok_"
 _HEADER = struct.Struct(">BI")  # format byte, key version
 
 
@@ -160,7 +162,7 @@ class Vault:
         if existing is not None:
             return _stored(existing)
         version = max(keys)
-        value = "tok_" + secrets.token_urlsafe(24)
+        value = TOKEN_PREFIX + secrets.token_urlsafe(24)
         row = VaultToken(
             token=value,
             fingerprint=fingerprint,
