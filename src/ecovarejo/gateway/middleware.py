@@ -127,7 +127,7 @@ class GatewayMiddleware:
                     if exc.status == 401:
                         headers.setdefault("WWW-Authenticate", "Bearer")
                     await _send_problem(
-                        scope, receive, send, exc.status, exc.code, exc.title, exc.detail, headers=headers
+                        scope, receive, reply, exc.status, exc.code, exc.title, exc.detail, headers=headers
                     )
                     return
         if policy.jwt and principal is None:
