@@ -24,12 +24,12 @@ from typing import Any
 
 import structlog
 
+from ecovarejo.core.errors import DomainError
 from ecovarejo.core.tenancy import current_tenant
 
 from .gateway import GatewayError, GatewayResult, GatewayTimeout, PaymentGateway
 from .providers.base import KeyLookup, ProviderUnavailable
-
-VAULT_PREFIX = "vtok_"  # ecovarejo.payments.vault.TOKEN_PREFIX (not imported: the vault imports providers)
+from .vault import TOKEN_PREFIX as VAULT_PREFIX
 
 log = structlog.get_logger("ecovarejo.payments.failover")
 
@@ -137,7 +137,10 @@ class FailoverGateway:
             # real providers take their client-side token or vault card data, never a typed number
             return GatewayResult(False, None, "declined", amount, "card_must_be_tokenized", "tokenize the card first")
         if isinstance(source, str) and source.startswith(VAULT_PREFIX) and self.resolve_source is not None:
-            source = await self.resolve_source(source)
+            try:
+                source = await self.resolve_source(source)
+            except DomainError as exc:  # unknown token: an answer about this card, not an outage
+                return GatewayResult(False, None, "declined", amount, "invalid_card_token", exc.detail)
         tried: list[str] = []
         for name in await self.order_for(current_tenant.get()):
             gateway, breaker = self.providers[name], self.breakers[name]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from decimal import Decimal
 
 from typer.testing import CliRunner
 
@@ -178,3 +179,35 @@ async def test_tenant_setting_orders_the_providers(wired, client, mp_fake, strip
     assert reference.startswith("mercadopago:")
     assert [q["path"] for q in mp_fake[0].requests][:2] == ["/v1/card_tokens", "/v1/payments"]
     assert len(stripe_fake[0].requests) == stripe_calls
+
+
+async def test_checkout_style_source_with_a_vault_token(wired, client, stripe_fake) -> None:
+    """The checkout passes a string source: a vault token is detokenized inside payments (audited) and
+    sent to the provider as card data; an unknown token is a decline."""
+    from ecovarejo.core.tenancy import current_tenant
+    from ecovarejo.payments import ext_repository
+
+    tid, h, customer, _ = await _setup(wired)
+    r = await client.post("/api/v1/payments/cards", json={"number": "5555 5555 5555 4444", "exp_month": 3,
+                                                          "exp_year": 2032}, headers={**h, **customer})  # fmt: skip
+    token = r.json()["token"]
+    assert token.startswith("vtok_")
+    gateway = service.gateway_of(wired)
+    reset = current_tenant.set(tid)
+    try:
+        ok = await gateway.authorize(amount=Decimal("15.00"), currency="BRL", source=token, idempotency_key="co-1")
+        unknown = await gateway.authorize(
+            amount=Decimal("1"), currency="BRL", source="vtok_nope", idempotency_key="co-2"
+        )
+    finally:
+        current_tenant.reset(reset)
+    assert ok.ok and ok.reference.startswith("stripe:")
+    sent = [q for q in stripe_fake[0].requests if q["path"] == "/v1/payment_intents"][-1]["form"]
+    assert (
+        sent["payment_method_data[card][number]"] == "5555555555554444"
+        and sent["payment_method_data[card][exp_month]"] == "3"
+    )
+    assert (unknown.ok, unknown.code) == (False, "invalid_card_token")
+    async with wired.uow(tid, read_only=True) as uow:
+        audit = [(a.purpose, a.actor) for a in await ext_repository.accesses(uow, token)]
+    assert audit == [("authorize (checkout)", "system:payments")]

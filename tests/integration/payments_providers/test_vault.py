@@ -29,7 +29,7 @@ async def test_tokenize_detokenize_and_duplicates(container) -> None:
         await uow.commit()
     assert card == again and other.token != card.token
     assert (card.last4, card.brand, card.exp_month, card.exp_year) == ("1111", "visa", 12, 2030)
-    assert card.token.startswith("tok_") and "4111" not in card.token
+    assert card.token.startswith("vtok_") and "4111" not in card.token
     async with container.uow(tid) as uow:
         row = await ext_repository.token(uow, card.token)
         assert row is not None
