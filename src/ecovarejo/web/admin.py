@@ -704,27 +704,68 @@ async def create_coupon(request: Request) -> Response:
 
 
 # -- payments ----------------------------------------------------------------------------------
+PAYMENTS_PAGE_ORDERS = 25
+
+
 @router.get("/admin/pagamentos")
 async def payments(request: Request) -> Response:
+    """The payments of the most recent orders (the payments context has no listing of its own yet),
+    with method, gateway, status and the authorized, captured and refunded amounts."""
     principal = await staff(request, "handle_payments")
     t = i18n.translator(i18n.negotiate(request))
-    names = ("list_payments", "recent_payments")
-    if not backend.has("payments", *names):
+    if not exists(request, "/api/v1/admin/orders") or not principal.can("manage_orders"):
         return page(request, "admin/table.html", principal, "payments", unavailable=True, rows=[], columns=[])
-    async with uow_for(request, read_only=True) as uow:
-        found = await backend.call("payments", names, uow, limit=100)
-    rows = found.get("items", []) if isinstance(found, dict) else found
-    for r in rows:
-        r["amount_brl"] = brl(r.get("captured_amount") or r.get("authorized_amount") or r.get("amount") or 0)
+    status = request.query_params.get("status") or None
+    listing = await api(
+        request,
+        "GET",
+        "/api/v1/admin/orders",
+        params={"limit": PAYMENTS_PAGE_ORDERS, "cursor": request.query_params.get("cursor")},
+    )
+    lang = i18n.negotiate(request)
+    rows: list[dict[str, Any]] = []
+    for o in listing.get("items") or []:
+        detail = await api(request, "GET", f"/api/v1/admin/orders/{o['id']}")
+        for pay in detail.get("payments") or []:
+            if status and pay.get("status") != status:
+                continue
+            rows.append(
+                {
+                    "id": o["id"],
+                    "order_number": o.get("order_number"),
+                    "created": local_dt(o.get("created_at"), lang=lang),
+                    "method": t("pay_" + str(pay.get("method")))
+                    if pay.get("method") in ("card", "pix")
+                    else pay.get("method"),
+                    "gateway": pay.get("gateway"),
+                    "status": pay.get("status"),
+                    "authorized": brl(pay.get("authorized_amount") or 0),
+                    "captured": brl(pay.get("captured_amount") or 0),
+                    "refunded": brl(pay.get("refunded_amount") or 0),
+                    "card": f"****{pay['card_last4']}" if pay.get("card_last4") else "—",
+                }
+            )
     columns = [
-        ("order_id", t("orders")),
+        ("order_number", t("orders")),
+        ("created", t("date")),
         ("method", t("method")),
         ("gateway", "Gateway"),
         ("status", t("status")),
-        ("amount_brl", t("amount")),
-        ("card_last4", "****"),
+        ("authorized", t("authorized")),
+        ("captured", t("captured")),
+        ("refunded", t("refunded")),
+        ("card", t("card")),
     ]
-    return page(request, "admin/table.html", principal, "payments", rows=rows, columns=columns)
+    return page(
+        request,
+        "admin/table.html",
+        principal,
+        "payments",
+        rows=rows,
+        columns=columns,
+        links={"order_number": "/admin/pedidos/{id}"},
+        next_url=_next_url(request, listing.get("next_cursor"), status=status),
+    )
 
 
 # -- notifications and dead letters ------------------------------------------------------------

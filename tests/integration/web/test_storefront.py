@@ -221,6 +221,10 @@ async def test_staff_moves_refunds_and_cancels_an_order(web: httpx.AsyncClient, 
     assert again.status_code == 303
     detail = await web.get(f"/admin/pedidos/{order_id}")
     assert re.search(r"<dt>Reembolsado</dt><dd>R\$ 10,00</dd>", detail.text), detail.text
+    pays = await web.get("/admin/pagamentos")
+    assert pays.status_code == 200
+    row = re.search(rf'<a href="/admin/pedidos/{order_id}">[^<]+</a>.*?</tr>', pays.text, re.S)
+    assert row and "****4444" in row.group(0) and "R$ 10,00" in row.group(0), pays.text
     cancelled = await web.post(
         f"/admin/pedidos/{order_id}/cancelar", data={"csrf_token": token, "reason": "cliente desistiu"}
     )
