@@ -47,11 +47,13 @@ class PaymentsSettings(BaseSettings):
     def order(self) -> list[str]:
         return [p.strip() for p in self.provider_order.split(",") if p.strip()]
 
-    def load_master_key(self) -> bytes:
+    def load_master_key(self, data_dir: Path | None = None) -> bytes:
         """The master key: from ``master_key_file``, or one generated once into DATA_DIR (embedded mode)."""
         path = self.master_key_file
         if path is None:
-            path = get_settings().ensure_data_dir() / "payments-master.key"
+            folder = data_dir if data_dir is not None else get_settings().data_dir
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / "payments-master.key"
             if not path.exists():
                 fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
                 with os.fdopen(fd, "w") as f:

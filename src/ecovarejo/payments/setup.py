@@ -58,7 +58,8 @@ def _ensure(container: Any, s: PaymentsSettings | None = None) -> None:
     s = s or get_payments_settings()
     container.ports["payments_settings"] = s
     container.ports["payment_providers"] = build_providers(s)
-    container.ports["card_vault"] = Vault(MasterKeys.single(s.load_master_key()))
+    data_dir = getattr(getattr(container, "settings", None), "data_dir", None)
+    container.ports["card_vault"] = Vault(MasterKeys.single(s.load_master_key(data_dir)))
 
 
 def vault_resolver(container: Any) -> Any:

@@ -121,3 +121,17 @@ def test_master_key_file_is_generated_once(tmp_path, monkeypatch) -> None:
         core_settings.get_settings.cache_clear()
     assert k1 == k2 and len(k1) == 32
     assert oct((tmp_path / "data" / "payments-master.key").stat().st_mode & 0o777) == "0o600"
+
+
+async def test_embedded_mode_keeps_its_master_key_in_the_data_dir(container, client, settings) -> None:
+    from tests.support import bearer, token_for
+
+    tid = await make_tenant(container)
+    r = await client.post(
+        "/api/v1/payments/cards",
+        json={"number": PAN, "exp_month": 1, "exp_year": 2031, "cvv": "123"},
+        headers={"X-Tenant-ID": str(tid), **bearer(token_for(container, tid))},
+    )
+    assert r.status_code == 201 and r.json()["last4"] == "1111" and "cvv" not in r.json()
+    key_file = settings.data_dir / "payments-master.key"
+    assert key_file.exists() and oct(key_file.stat().st_mode & 0o777) == "0o600"
