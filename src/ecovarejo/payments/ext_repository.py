@@ -133,10 +133,9 @@ async def disputes_for(uow: UnitOfWork, payment_id: uuid.UUID) -> list[Dispute]:
 
 
 async def disputed_total(uow: UnitOfWork, payment_id: uuid.UUID) -> Decimal:
-    q = select(func.coalesce(func.sum(Dispute.amount), 0)).where(
-        Dispute.payment_id == payment_id, Dispute.status != "won"
-    )
-    return Decimal(await uow.session.scalar(q) or 0) / 100
+    q = select(func.sum(Dispute.amount)).where(Dispute.payment_id == payment_id, Dispute.status != "won")
+    total = await uow.session.scalar(q)  # MoneyCents: the sum comes back as Decimal reais
+    return Decimal(str(total or 0)).quantize(Decimal("0.01"))
 
 
 # --------------------------------------------------------------------------- reconciliation

@@ -211,3 +211,23 @@ async def test_checkout_style_source_with_a_vault_token(wired, client, stripe_fa
     async with wired.uow(tid, read_only=True) as uow:
         audit = [(a.purpose, a.actor) for a in await ext_repository.accesses(uow, token)]
     assert audit == [("authorize (checkout)", "system:payments")]
+
+
+async def test_open_disputes_lower_what_can_be_refunded(wired, client) -> None:
+    from ecovarejo.payments import refunds
+
+    tid, h, customer, staff = await _setup(wired)
+    _, r = await _charge(client, h, customer, amount="100.00")
+    pid = uuid.UUID(r.json()["id"])
+    async with wired.uow(tid, read_only=True) as uow:
+        reference = (await service.get_payment(uow, pid)).gateway_reference
+    async with wired.uow(tid) as uow:
+        await refunds.record_dispute(uow, provider="stripe", dispute_id="dp_x", reference=reference.split(":")[1],
+                                     amount=Decimal("20.00"), reason="fraudulent", status="open")  # fmt: skip
+        await uow.commit()
+    rest = await client.post(
+        f"/api/v1/payments/{pid}/refunds", json={}, headers={**h, **staff, "Idempotency-Key": "d1"}
+    )
+    assert rest.status_code == 201 and rest.json()["refund"]["amount"] == "80.00"
+    d = await client.get(f"/api/v1/payments/{pid}/disputes", headers={**h, **staff})
+    assert [(x["dispute_id"], x["amount"], x["status"]) for x in d.json()["items"]] == [("dp_x", "20.00", "open")]
