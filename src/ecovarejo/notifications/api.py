@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import html as html_lib
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import ValidationError
 
 from ecovarejo.core.auth import Principal, current_principal, require_role
 from ecovarejo.core.container import Container
@@ -32,6 +33,7 @@ from .schemas import (
     PushSubscriptionIn,
     PushSubscriptionOut,
     PushUnsubscribeIn,
+    ReceiptIn,
     StockSubscriptionIn,
     StockSubscriptionOut,
     UnsubscribeOut,
@@ -178,6 +180,30 @@ async def unsubscribe(
     if "text/html" in request.headers.get("accept", ""):
         return _page(request, f"<p>{_PAGE[normalize_locale(request.headers.get('accept-language'))][3]}</p>")
     return JSONResponse(UnsubscribeOut(unsubscribed=True, channel=claims.channel).model_dump())
+
+
+# -- provider delivery receipts (signed, no sign-in) ---------------------------------------------------
+
+
+@router.post("/notifications/providers/{channel}/receipts", status_code=204)
+async def provider_receipt(
+    channel: Literal["sms", "whatsapp"],
+    request: Request,
+    container: Annotated[Container, Depends(get_container)],
+    rt: Runtime,
+) -> Response:
+    """Delivery receipts from the SMS/WhatsApp provider, signed with the channel's webhook secret."""
+    body = await request.body()
+    secret = rt.config.sms_webhook_secret if channel == "sms" else rt.config.whatsapp_webhook_secret
+    service.check_receipt_signature(secret, body, request.headers.get("x-signature"))
+    try:
+        receipt = ReceiptIn.model_validate_json(body)
+    except ValidationError as exc:
+        raise InvalidInput("not a delivery receipt", code="invalid_receipt") from exc
+    async with container.uow(None, actor=f"provider:{channel}") as uow:
+        await service.record_receipt(uow, channel, receipt.reference, receipt.status == "delivered", receipt.error)
+        await uow.commit()
+    return Response(status_code=204)
 
 
 # -- admin ------------------------------------------------------------------------------------------

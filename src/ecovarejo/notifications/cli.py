@@ -32,6 +32,7 @@ def send_test(
 ) -> None:
     """Send a test email through the configured channel (SMTP, or the local outbox) and report the outcome."""
     from . import service
+    from .models import FINAL_STATUSES
 
     async def run() -> tuple[str, str | None]:
         container = _container()
@@ -44,7 +45,7 @@ def send_test(
                 )
                 await uow.commit()
             await rt.dispatcher.aclose()  # this command sends by itself, below
-            while msg.status not in ("sent", "dead", "suppressed", "rate_limited"):
+            while msg.status not in FINAL_STATUSES:
                 await rt.dispatcher.run_once()
                 msg = await service.get_message(container, msg.id)
                 if msg.status == "retrying":

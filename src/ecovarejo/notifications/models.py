@@ -13,8 +13,10 @@ from ecovarejo.core.db import Base, TenantOwned, Timestamped, new_id, utcnow
 
 #: Message states. ``pending``/``retrying`` wait for the dispatcher; ``sending`` is claimed (leased);
 #: ``sent``, ``dead`` (after the last attempt, or a permanent refusal), ``suppressed`` (no consent, no
-#: address, channel off) and ``rate_limited`` are final.
-STATUSES = ("pending", "sending", "retrying", "sent", "dead", "suppressed", "rate_limited")
+#: address, channel off) and ``rate_limited`` are final. A provider's delivery receipt may turn
+#: ``sent`` into ``delivered`` or ``undelivered``.
+FINAL_STATUSES = ("sent", "dead", "suppressed", "rate_limited", "delivered", "undelivered")
+STATUSES = ("pending", "sending", "retrying", *FINAL_STATUSES)
 CHANNELS = ("email", "sms", "whatsapp", "push")
 CATEGORIES = ("transactional", "marketing")
 

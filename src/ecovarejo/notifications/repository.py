@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecovarejo.core.models import Tenant
 
-from .models import NotificationMessage, Preference, PushSubscription, Recipient, StockSubscription
+from .models import FINAL_STATUSES, NotificationMessage, Preference, PushSubscription, Recipient, StockSubscription
 
 # -- recipients and preferences -------------------------------------------------------------------
 
@@ -161,7 +161,7 @@ async def next_due_at(s: AsyncSession) -> datetime | None:
 
 async def purge_messages(s: AsyncSession, before: datetime) -> int:
     q = delete(NotificationMessage).where(
-        NotificationMessage.status.in_(("sent", "dead", "suppressed", "rate_limited")),
+        NotificationMessage.status.in_(FINAL_STATUSES),
         NotificationMessage.created_at < before,
     )
     res = await s.execute(q)

@@ -114,3 +114,11 @@ class OutboxMessageOut(BaseModel):
 class UnsubscribeOut(BaseModel):
     unsubscribed: bool
     channel: str
+
+
+class ReceiptIn(BaseModel):
+    """A provider's delivery receipt for a message we sent (``reference`` is what we sent as such)."""
+
+    reference: uuid.UUID
+    status: Annotated[str, StringConstraints(pattern=r"^(delivered|failed)$")]
+    error: Annotated[str, StringConstraints(max_length=1000)] | None = None

@@ -6,6 +6,8 @@ message; everything else here is fed by events and this context's own API.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import ipaddress
 import uuid
 from dataclasses import dataclass
@@ -15,7 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ecovarejo.core.db import utcnow
-from ecovarejo.core.errors import Conflict, InvalidInput, NotFound
+from ecovarejo.core.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from ecovarejo.core.uow import UnitOfWork
 
 from . import repository as repo
@@ -424,4 +426,31 @@ async def get_message(container: Any, message_id: uuid.UUID) -> NotificationMess
         msg = await repo.get_message(s, message_id)
     if msg is None:
         raise NotFound("no such message", code="message_not_found")
+    return msg
+
+
+# -- delivery receipts of the SMS / WhatsApp providers ----------------------------------------------
+
+
+def check_receipt_signature(secret: str, body: bytes, signature: str | None) -> None:
+    """``X-Signature: sha256=<hex HMAC-SHA256 of the raw body>``, compared in constant time."""
+    if not secret:
+        raise NotFound("receipts are not enabled for this channel", code="receipts_disabled")
+    expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    if not signature or not hmac.compare_digest(expected, signature.strip()):
+        raise Unauthorized("bad receipt signature", code="bad_signature")
+
+
+async def record_receipt(
+    uow: UnitOfWork, channel: str, reference: uuid.UUID, delivered: bool, error: str | None
+) -> NotificationMessage:
+    """A provider says whether a sent message reached the phone (the unit of work spans all tenants: the
+    provider knows only our message id)."""
+    msg = await repo.get_message(uow.session, reference)
+    if msg is None or msg.channel != channel:
+        raise NotFound("no such message", code="message_not_found")
+    if msg.status in ("sent", "delivered", "undelivered"):
+        msg.status = "delivered" if delivered else "undelivered"
+        msg.last_error = None if delivered else (error or "undelivered")[:1000]
+        await uow.flush()
     return msg

@@ -34,6 +34,10 @@ class NotificationSettings(BaseSettings):
     whatsapp_provider_url: str = ""
     whatsapp_provider_token: str = ""
     provider_timeout: float = 10.0
+    #: Shared secrets with which the providers sign their delivery receipts (HMAC-SHA256 of the body, in
+    #: ``X-Signature: sha256=<hex>``); empty refuses receipts for that channel.
+    sms_webhook_secret: str = ""
+    whatsapp_webhook_secret: str = ""
 
     #: PEM file of the VAPID private key; generated into DATA_DIR when empty.
     vapid_private_key_file: Path | None = None

@@ -33,13 +33,12 @@ from ecovarejo.core.auth import Principal
 from ecovarejo.core.container import Container
 from ecovarejo.core.errors import Unauthorized
 from ecovarejo.core.settings import Settings
+from ecovarejo.notifications.models import FINAL_STATUSES as FINAL
 from ecovarejo.notifications.models import NotificationMessage
 from ecovarejo.notifications.plugin import CONTEXT
 from ecovarejo.notifications.runtime import runtime_of
 from tests.conftest import make_settings
 from tests.support import make_tenant
-
-FINAL = ("sent", "dead", "suppressed", "rate_limited")
 
 
 def free_port() -> int:

@@ -105,3 +105,61 @@ async def test_a_refused_number_is_not_retried(http_sink, envs, notif_env) -> No
     sms = next(m for m in msgs if m.channel == "sms")
     assert sms.status == "dead" and sms.attempts == 1 and "400" in sms.last_error
     assert len(http_sink.requests) == 1
+
+
+def _sign(secret: str, body: bytes) -> str:
+    import hashlib
+    import hmac
+
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+async def test_signed_delivery_receipts(http_sink, envs, notif_env) -> None:
+    notif_env(sms_provider_url=f"{http_sink.url}/sms", sms_webhook_secret="hook-secret")
+    env = await envs()
+    user = uuid.uuid4()
+    await _customer_with_phone(env, user, sms=True)
+    await env.emit("order-events", "order.shipped", order(user, carrier="Correios", tracking_code="BR9"))
+    msgs = await env.settle(3)
+    sms = next(m for m in msgs if m.channel == "sms")
+    url = "/api/v1/notifications/providers/sms/receipts"
+
+    body = json.dumps({"reference": str(sms.id), "status": "failed", "error": "handset off"}).encode()
+    r = await env.client.post(url, content=body, headers={"X-Signature": _sign("wrong", body)})
+    assert r.status_code == 401 and r.json()["code"] == "bad_signature"
+    r = await env.client.post(url, content=body)
+    assert r.status_code == 401
+    r = await env.client.post(url, content=body, headers={"X-Signature": _sign("hook-secret", body)})
+    assert r.status_code == 204
+    [sms] = await env.messages(id=sms.id)
+    assert sms.status == "undelivered" and sms.last_error == "handset off"
+
+    body = json.dumps({"reference": str(sms.id), "status": "delivered"}).encode()
+    r = await env.client.post(url, content=body, headers={"X-Signature": _sign("hook-secret", body)})
+    assert r.status_code == 204
+    [sms] = await env.messages(id=sms.id)
+    assert sms.status == "delivered" and sms.last_error is None
+
+    # Another message's id, another channel, garbage, a channel without a secret.
+    email = next(m for m in msgs if m.channel == "email")
+    for payload, code in (
+        ({"reference": str(email.id), "status": "delivered"}, 404),
+        ({"reference": str(uuid.uuid4()), "status": "delivered"}, 404),
+        ({"reference": "x", "status": "delivered"}, 422),
+        ({"reference": str(sms.id), "status": "read"}, 422),
+    ):
+        body = json.dumps(payload).encode()
+        r = await env.client.post(url, content=body, headers={"X-Signature": _sign("hook-secret", body)})
+        assert r.status_code == code, payload
+        assert r.headers["content-type"] == "application/problem+json"
+    body = json.dumps({"reference": str(sms.id), "status": "delivered"}).encode()
+    r = await env.client.post(
+        "/api/v1/notifications/providers/whatsapp/receipts", content=body, headers={"X-Signature": _sign("", body)}
+    )
+    assert r.status_code == 404 and r.json()["code"] == "receipts_disabled"
+    r = await env.client.post(
+        "/api/v1/notifications/providers/fax/receipts",
+        content=body,
+        headers={"X-Signature": _sign("hook-secret", body)},
+    )
+    assert r.status_code == 422
