@@ -439,6 +439,15 @@ async def inventory_page(request: Request) -> Response:
     )
 
 
+@router.post("/admin/estoque/depositos")
+async def create_warehouse(request: Request) -> Response:
+    form = await form_with_csrf(request)
+    await staff(request, "manage_products")
+    body = {"code": _s(form, "code", 40), "name": _s(form, "name"), "state": _s(form, "state", 2).upper() or "SP"}
+    await api(request, "POST", "/api/v1/admin/inventory/warehouses", json=body)
+    return redirect("/admin/estoque?ok=saved")
+
+
 @router.post("/admin/estoque/ajustar")
 async def inventory_adjust(request: Request) -> Response:
     form = await form_with_csrf(request)

@@ -314,6 +314,16 @@ async def order_page(request: Request, order_id: uuid.UUID) -> Response:
     return render(request, "store/order.html", order=order, flashes=flashes(request))
 
 
+@router.post("/pedido/{order_id}/cancelar")
+async def cancel_order(request: Request, order_id: uuid.UUID) -> Response:
+    """The customer cancels before fulfilment; the orders context returns the stock and the money."""
+    form = await form_with_csrf(request)
+    await require_user(request)
+    reason = str(form.get("reason") or "").strip()[:500] or "cancelled by the customer"
+    await api(request, "POST", f"/api/v1/orders/{order_id}/cancel", json={"reason": reason})
+    return redirect(f"/pedido/{order_id}?ok=order_cancelled")
+
+
 @router.get("/conta/pedidos")
 async def my_orders(request: Request) -> Response:
     await require_user(request)

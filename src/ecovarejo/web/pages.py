@@ -35,6 +35,7 @@ FLASH_IDS = {
     "unavailable",
     "order_placed",
     "coupon_applied",
+    "order_cancelled",
     "coupon_refused",
 }
 

@@ -325,3 +325,22 @@ async def test_paying_with_pix(web: httpx.AsyncClient, container: Container) -> 
     assert placed.status_code == 303, placed.text
     order = main_of((await web.get(placed.headers["location"])).text)
     assert re.search(r"<p>Pix · \w+ · R\$ [0-9.,]+</p>", order), order
+
+
+async def test_customer_cancels_a_paid_order(web: httpx.AsyncClient, container: Container) -> None:
+    await make_catalog(web, container)
+    order_id = await place_order(web, "desiste@example.com")
+    page = await web.get(f"/pedido/{order_id}")
+    assert 'id="cancel-order"' in page.text
+    r = await web.post(
+        f"/pedido/{order_id}/cancelar", data={"csrf_token": csrf_from(page.text), "reason": "mudei de ideia"}
+    )
+    assert r.status_code == 303 and r.headers["location"] == f"/pedido/{order_id}?ok=order_cancelled"
+    after = await web.get(r.headers["location"])
+    assert '<strong id="order-status">cancelled</strong>' in after.text and 'id="cancel-order"' not in after.text
+    again = await web.post(f"/pedido/{order_id}/cancelar", data={"csrf_token": csrf_from(page.text)})
+    assert again.status_code == 409
+    web.cookies.clear()
+    await register(web, "intrusa@example.com")
+    other = await web.get(f"/pedido/{order_id}")  # another customer's order does not exist for her
+    assert other.status_code == 404
