@@ -106,8 +106,13 @@ class Dispatcher:
             )
             work = [(m.id, m.tenant_id, m.attempts, _outgoing(m)) for m in claimed]
             await s.commit()
-        for msg_id, tenant_id, attempts, out in work:
-            await self._deliver(msg_id, tenant_id, attempts, out)
+        gate = asyncio.Semaphore(max(1, self.config.notify_concurrency))
+
+        async def one(msg_id: uuid.UUID, tenant_id: uuid.UUID, attempts: int, out: OutgoingMessage) -> None:
+            async with gate:
+                await self._deliver(msg_id, tenant_id, attempts, out)
+
+        await asyncio.gather(*(one(*w) for w in work))
         return len(work)
 
     async def _deliver(self, msg_id: uuid.UUID, tenant_id: uuid.UUID, attempts: int, out: OutgoingMessage) -> None:

@@ -52,6 +52,8 @@ class NotificationSettings(BaseSettings):
     #: At most this many messages per recipient address and channel per window (anti-flooding).
     notify_rate_limit: int = 20
     notify_rate_window: int = 3600
+    #: Messages one dispatcher sends at once (each its own SMTP/HTTP connection).
+    notify_concurrency: int = 4
     #: How long a claimed message stays locked to one dispatcher before another may take it over.
     notify_lease_seconds: float = 300.0
     #: Delivered, suppressed and dead messages (their bodies are personal data) are deleted after this.
