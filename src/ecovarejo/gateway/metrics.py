@@ -78,6 +78,8 @@ class MetricsMiddleware:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        #: Labelled children by (service, route, method, status): bounded, since routes are templates.
+        self._children: dict[tuple[str, str, str, str], tuple[Any, Any, Any, Any]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -106,10 +108,21 @@ class MetricsMiddleware:
             template = getattr(route, "path", None) or "unmatched"
             service = scope.get("state", {}).get("gateway_service") or "none"
             method = scope.get("method", "")
-            REQUESTS.labels(service, template, method, str(status)).inc()
-            DURATION.labels(service, template, method).observe(time.perf_counter() - start)
-            BANDWIDTH.labels(service, "ingress").inc(received)
-            BANDWIDTH.labels(service, "egress").inc(sent)
+            key = (service, template, method, str(status))
+            children = self._children.get(key)
+            if children is None:
+                children = (
+                    REQUESTS.labels(*key),
+                    DURATION.labels(service, template, method),
+                    BANDWIDTH.labels(service, "ingress"),
+                    BANDWIDTH.labels(service, "egress"),
+                )
+                self._children[key] = children
+            requests, duration, ingress, egress = children
+            requests.inc()
+            duration.observe(time.perf_counter() - start)
+            ingress.inc(received)
+            egress.inc(sent)
 
 
 class _Snapshot(Collector):
