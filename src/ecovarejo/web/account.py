@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from ecovarejo.core.errors import DomainError
 
 from . import i18n
-from .inproc import ApiError, api
+from .inproc import ApiError, api, exists
 from .pages import PageRoute, flashes, form_with_csrf, principal_of, redirect, require_user, safe_next
 from .security import REFRESH_COOKIE, clear_session, set_session
 from .templating import render
@@ -332,9 +332,29 @@ async def mfa_confirm(request: Request) -> Response:
 async def privacy(request: Request) -> Response:
     await require_user(request)
     consents = await api(request, "GET", "/api/v1/users/consents")
+    preferences = None
+    if exists(request, "/api/v1/notifications/preferences"):
+        preferences = await api(request, "GET", "/api/v1/notifications/preferences")
     return render(
-        request, "account/privacy.html", consents=consents, purposes=CONSENT_PURPOSES, flashes=flashes(request)
+        request,
+        "account/privacy.html",
+        consents=consents,
+        purposes=CONSENT_PURPOSES,
+        preferences=preferences,
+        flashes=flashes(request),
     )
+
+
+@router.post("/conta/notificacoes")
+async def notification_channels(request: Request) -> Response:
+    """Which channels (e-mail, SMS, WhatsApp, push) may carry this customer's notifications."""
+    form = await form_with_csrf(request)
+    await require_user(request)
+    current = await api(request, "GET", "/api/v1/notifications/preferences")
+    channels = {name: form.get(f"channel_{name}") == "on" for name in (current.get("channels") or {})}
+    if channels:
+        await api(request, "PUT", "/api/v1/notifications/preferences", json={"channels": channels})
+    return redirect("/conta/privacidade?ok=saved")
 
 
 @router.post("/conta/privacidade")

@@ -36,6 +36,7 @@ FLASH_IDS = {
     "order_placed",
     "coupon_applied",
     "order_cancelled",
+    "back_in_stock_saved",
     "coupon_refused",
 }
 

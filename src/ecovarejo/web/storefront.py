@@ -271,3 +271,19 @@ async def add_review(request: Request, slug: str) -> Response:
     }
     await api(request, "POST", f"/api/v1/products/{quote(slug, safe='')}/reviews", json=body)
     return redirect(f"/p/{quote(slug, safe='')}?ok=saved#h-reviews")
+
+
+@router.post("/p/{slug}/avise-me")
+async def back_in_stock(request: Request, slug: str) -> Response:
+    """Subscribe the signed-in customer to a back-in-stock notice for this product."""
+    form = await form_with_csrf(request)
+    await require_user(request)
+    p = await api(request, "GET", f"/api/v1/products/{quote(slug, safe='')}", anonymous=True)
+    sku = str(form.get("sku") or "").strip()[:100] or None
+    await api(
+        request,
+        "POST",
+        "/api/v1/notifications/stock-subscriptions",
+        json={"product_id": p["id"], "sku": sku, "product_name": p.get("name")},
+    )
+    return redirect(f"/p/{quote(slug, safe='')}?ok=back_in_stock_saved")

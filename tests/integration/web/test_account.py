@@ -186,3 +186,18 @@ async def test_an_expired_access_cookie_is_renewed_with_the_refresh_cookie(web: 
     web.cookies.set("ev_refresh", old_refresh)
     again = await web.get("/conta")
     assert again.status_code == 303 and again.headers["location"].startswith("/conta/entrar")
+
+
+async def test_notification_channels_on_the_privacy_page(web: httpx.AsyncClient) -> None:
+    await register(web, "canais@example.com")
+    page = await web.get("/conta/privacidade")
+    channels = re.findall(r'name="channel_(\w+)"( checked)?', page.text)
+    assert ("email", " checked") in channels, channels
+    form = {"csrf_token": csrf_from(page.text)}
+    form.update({f"channel_{name}": "on" for name, on in channels if name != "email"})
+    r = await web.post("/conta/notificacoes", data=form)
+    assert r.status_code == 303
+    token = web.cookies.get("ev_access")
+    prefs = (await web.get("/api/v1/notifications/preferences", headers={"Authorization": f"Bearer {token}"})).json()
+    assert prefs["channels"]["email"] is False
+    assert all(prefs["channels"][name] for name, _ in channels if name != "email")

@@ -3,6 +3,7 @@ its sustainability panel, guest cart merged at sign-up, checkout, order confirma
 
 from __future__ import annotations
 
+import asyncio
 import re
 from decimal import Decimal
 
@@ -344,3 +345,42 @@ async def test_customer_cancels_a_paid_order(web: httpx.AsyncClient, container: 
     await register(web, "intrusa@example.com")
     other = await web.get(f"/pedido/{order_id}")  # another customer's order does not exist for her
     assert other.status_code == 404
+
+
+async def test_back_in_stock_notice_for_a_sold_out_product(web: httpx.AsyncClient, container: Container) -> None:
+    from ecovarejo.core.models import DEFAULT_TENANT_ID
+    from tests.support import bearer, token_for
+
+    await make_catalog(web, container)
+    root = bearer(token_for(container, DEFAULT_TENANT_ID, "admin"))
+    r = await web.post(
+        "/api/v1/products",
+        json={"sku": "ESGOTADO-1", "name": "Sabonete Vegano", "slug": "sabonete-vegano", "price": "15.00"},
+        headers=root,
+    )
+    assert r.status_code == 201, r.text
+    for delta in (1, -1):  # sold out: inventory says so (stock.low), the catalog follows through its consumer
+        adj = await web.post(
+            "/api/v1/admin/inventory/adjust",
+            json={"sku": "ESGOTADO-1", "warehouse": "SP1", "delta": delta, "reason": "venda", "reorder_level": 0},
+            headers=root,
+        )
+        assert adj.status_code == 200, adj.text
+    for _ in range(200):
+        if (await web.get("/api/v1/products/sabonete-vegano", headers=root)).json()["in_stock"] is False:
+            break
+        await asyncio.sleep(0.05)
+    else:
+        raise AssertionError("the catalog never heard that the product sold out")
+    anon = await web.get("/p/sabonete-vegano")
+    assert 'id="back-in-stock"' not in anon.text and "Esgotado" in anon.text
+    await register(web, "espera@example.com")
+    page = await web.get("/p/sabonete-vegano")
+    assert 'id="back-in-stock"' in page.text
+    done = await web.post("/p/sabonete-vegano/avise-me", data={"csrf_token": csrf_from(page.text)})
+    assert done.status_code == 303 and done.headers["location"].endswith("?ok=back_in_stock_saved")
+    token = web.cookies.get("ev_access")
+    subs = (
+        await web.get("/api/v1/notifications/stock-subscriptions", headers={"Authorization": f"Bearer {token}"})
+    ).json()
+    assert [s["product_name"] for s in subs] == ["Sabonete Vegano"]
