@@ -121,7 +121,6 @@ async def place_order(
                     order_id=order.id, actor=actor,
                 )  # fmt: skip
                 payment_id = payment.id
-                order.payment_id = payment.id
             order = await lifecycle.transition(uow, order, "awaiting_payment", actor=actor, reason="checkout",
                                                payment_id=payment_id)  # fmt: skip
             order_id = order.id
@@ -129,11 +128,8 @@ async def place_order(
             await inventory.commit_reservation(uow, reservation_id, actor=actor)
             await uow.commit()
     except BaseException:
-        if result is not None and result.reference:
-            try:
-                await gateway.void(result.reference, idempotency_key=f"{money_key}:void")
-            except GatewayError:
-                log.exception("void_failed", reference=result.reference)
+        if result is not None and result.ok:
+            await _void(container, tenant_id, result, q, req, money_key, gateway.name, actor)
         await _release(container, tenant_id, reservation_id, actor, "checkout failed")
         raise
     # 5. capture, order paid
@@ -169,6 +165,30 @@ async def place_order(
             detail = await order_detail(uow, order_id)
             await uow.commit()
     return detail
+
+
+async def _void(
+    container: Any,
+    tenant_id: uuid.UUID,
+    result: GatewayResult,
+    q: Quote,
+    req: CheckoutRequest,
+    money_key: str,
+    gateway_name: str,
+    actor: str,
+) -> None:
+    """Compensation after authorization: record the hold (for the audit trail) and void it."""
+    try:
+        async with container.uow(tenant_id, actor=actor) as uow:
+            payment = await payments.record_authorization(
+                uow, result, gateway=gateway_name, amount=q.total, currency=q.currency, method=req.payment_method,
+                source=req.payment_source, idempotency_key=money_key, actor=actor,
+            )  # fmt: skip
+            payment_id = payment.id
+            await uow.commit()
+        await payments.void(container, tenant_id, payment_id, key=f"{money_key}:void")
+    except Exception:  # never mask the failure being compensated; the provider expires holds anyway
+        log.exception("void_failed", reference=result.reference)
 
 
 async def _release(container: Any, tenant_id: uuid.UUID, reservation_id: uuid.UUID, actor: str, why: str) -> None:

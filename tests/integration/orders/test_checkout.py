@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from ecovarejo.core.models import OutboxEvent
 from ecovarejo.payments import sandbox
@@ -136,3 +136,39 @@ async def test_bad_checkout_input_is_a_clear_4xx(container, client):
                           headers={**h, "Idempotency-Key": "y"})  # fmt: skip
     assert (r.status_code, r.json()["code"]) == (422, "validation_error")
     assert await shop.available("TEE") == 2
+
+
+async def test_failure_after_authorization_voids_the_payment_and_releases_stock(container, client):
+    """The last coupon use is taken by someone else while this checkout is at the payment provider."""
+    shop = await open_shop(container)
+    shop.catalog.put("TEE", "50.00")
+    await shop.stock("TEE", 3)
+    r = await client.post("/api/v1/admin/coupons", json={"code": "LAST", "kind": "fixed", "value": "5", "max_uses": 1},
+                          headers=shop.admin)  # fmt: skip
+    assert r.status_code == 201
+    real = container.ports["payment_gateway"]
+
+    class RacingGateway:
+        name = "sandbox"
+
+        async def authorize(self, **kw):
+            result = await real.authorize(**kw)
+            async with container.db.system_session() as s:  # meanwhile, another order uses the coupon up
+                await s.execute(text("UPDATE coupons SET used_count = 1 WHERE code = 'LAST'"))
+                await s.commit()
+            return result
+
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+    container.ports["payment_gateway"] = RacingGateway()
+    _, h = shop.customer()
+    body = checkout_body(items=[{"sku": "TEE", "quantity": 2}], coupons=["LAST"])
+    r = await client.post("/api/v1/orders", json=body, headers={**h, "Idempotency-Key": "race"})
+    assert (r.status_code, r.json()["code"]) == (409, "coupon_exhausted")
+    assert await shop.available("TEE") == 3
+    async with container.db.system_session() as s:
+        payments = (await s.execute(text("SELECT status, gateway_reference FROM payments"))).all()
+        orders = await s.scalar(text("SELECT count(*) FROM orders"))
+    assert orders == 0 and [p.status for p in payments] == ["voided"]
+    assert (await real.status(payments[0].gateway_reference)).status == "voided"

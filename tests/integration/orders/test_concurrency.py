@@ -119,7 +119,10 @@ async def test_single_use_coupon_raced_by_20_buyers(pg_shop):
     async with shop.container.db.system_session() as s:
         used = await s.scalar(text("SELECT used_count FROM coupons WHERE code = 'UNICO'"))
         redeemed = await s.scalar(text("SELECT count(*) FROM coupon_redemptions"))
+        payments = Counter((await s.scalars(text("SELECT status FROM payments"))).all())
     assert (used, redeemed) == (1, 1)
+    # every loser that got as far as an authorization had it voided; none is left holding money
+    assert payments["captured"] == 1 and set(payments) <= {"captured", "voided"}, payments
     [row] = await _stock_row(shop, "STD")
     assert (row.stock_quantity, row.reserved_quantity) == (99, 0)  # the losers' reservations were released
 
