@@ -173,7 +173,14 @@ def parse_pagseguro(body: bytes, header: str | None, token: str) -> Notice:
 
 
 def with_status(notice: Notice, result: GatewayResult) -> Notice:
-    return replace(notice, status=result.status, amount=result.amount)
+    """The notice completed with the payment as read back from the provider; a chargeback becomes a
+    dispute (one per payment: Mercado Pago tells the chargeback through the payment's status)."""
+    notice = replace(notice, status=result.status, amount=result.amount)
+    if result.status == "charged_back" and notice.reference:
+        dispute = {"id": f"chargeback:{notice.reference}", "amount": result.amount, "reason": "chargeback",
+                   "status": "open"}  # fmt: skip
+        notice = replace(notice, dispute=dispute)
+    return notice
 
 
 # --------------------------------------------------------------------------- effect

@@ -199,3 +199,28 @@ async def test_pagbank_authenticity_token(wired, client) -> None:
     assert (await _state(wired, tid, pid))[:2] == ("captured", Decimal("9.90"))
     r = await client.post("/api/v1/payments/webhooks/nope", content=body, headers=h)
     assert r.status_code == 404
+
+
+async def test_mercadopago_chargeback_becomes_a_dispute(wired, client, mp_fake) -> None:
+    tid = await make_tenant(wired)
+    gw = wired.ports["payment_providers"]["mercadopago"]
+    auth = await gw.authorize(amount=Decimal("80.00"), currency="BRL", source="tok", idempotency_key="mp-cb")
+    await gw.capture(auth.reference, Decimal("80.00"), idempotency_key="mp-cb:c")
+    pid = await _authorized(wired, tid, f"mercadopago:{auth.reference}", "80.00", key="chk-cb")
+    mp_fake[0].payments[int(auth.reference)]["status"] = "charged_back"  # the bank took the money back
+    body = json.dumps(
+        {"id": 777002, "type": "payment", "action": "payment.updated", "data": {"id": auth.reference}}
+    ).encode()
+    ts = str(int(time.time()))
+    mac = hmac.new(b"mp-secret", f"id:{auth.reference};request-id:r2;ts:{ts};".encode(), hashlib.sha256).hexdigest()
+    h = {
+        "X-Tenant-ID": str(tid),
+        "Content-Type": "application/json",
+        "x-request-id": "r2",
+        "x-signature": f"ts={ts},v1={mac}",
+    }
+    r = await client.post(f"/api/v1/payments/webhooks/mercadopago?data.id={auth.reference}", content=body, headers=h)
+    assert r.status_code == 200 and r.json()["outcome"] == "processed"
+    async with wired.uow(tid, read_only=True) as uow:
+        rows = [(d.payment_id, d.amount, d.status) for d in (await uow.session.scalars(select(Dispute))).all()]
+    assert rows == [(pid, Decimal("80.00"), "open")]
