@@ -48,23 +48,31 @@ class VaultError(Exception):
     """A ciphertext did not decrypt (wrong tenant, tampered, or unknown key version)."""
 
 
+def master_key_id(key: bytes) -> int:
+    """A master key's version number, derived from the key itself (so a deployment configured with only
+    the new key after a re-wrap still finds it): 31 bits of a SHA-256 over it (fits a signed INTEGER column)."""
+    return int.from_bytes(hashlib.sha256(b"ecovarejo-master-key|" + key).digest()[:4], "big") & 0x7FFFFFFF
+
+
 @dataclass(frozen=True)
 class MasterKeys:
-    """Master keys by version; the highest wraps new data keys."""
+    """Master keys by version (their key id); ``current`` wraps new data keys."""
 
     keys: dict[int, bytes]
+    current: int
 
     def __post_init__(self) -> None:
-        if not self.keys or any(len(k) != 32 for k in self.keys.values()):
-            raise ValueError("master keys are 32 bytes")
+        if not self.keys or any(len(k) != 32 for k in self.keys.values()) or self.current not in self.keys:
+            raise ValueError("master keys are 32 bytes and the current one is among them")
 
-    @property
-    def current(self) -> int:
-        return max(self.keys)
+    @classmethod
+    def of(cls, *keys: bytes) -> MasterKeys:
+        """A ring of keys; the last one is current."""
+        return cls({master_key_id(k): k for k in keys}, master_key_id(keys[-1]))
 
     @classmethod
     def single(cls, key: bytes) -> MasterKeys:
-        return cls({1: key})
+        return cls.of(key)
 
 
 @dataclass(frozen=True)
@@ -206,7 +214,9 @@ async def rewrap_all(uow: UnitOfWork, old: MasterKeys, new: MasterKeys) -> int:
     count = 0
     for row in await repo.all_vault_keys(uow):
         version = version_of(row.wrapped_key)
-        ring = new.keys if version in new.keys and version not in old.keys else old.keys
+        ring = {**new.keys, **old.keys}
+        if version not in ring:
+            raise VaultError(f"master key version {version} is not loaded")
         plain = open_sealed(ring[version], row.wrapped_key, _key_aad(row.tenant_id, row.version))
         wrapped = seal(new.keys[new.current], new.current, plain, _key_aad(row.tenant_id, row.version))
         await repo.set_wrapped(uow, row.id, wrapped, new.current)

@@ -59,20 +59,21 @@ async def test_rotation_keeps_old_cards_readable_and_master_rewrap(container) ->
         rows = {r.token: version_of(r.ciphertext) for r in (await uow.session.scalars(select(VaultToken))).all()}
     assert (rows[old.token], rows[new.token]) == (1, 2)
     # a new master key: every data key re-wrapped, both cards still decrypt; the old master alone no longer works
-    second = MasterKeys({1: first.keys[1], 2: os.urandom(32)})
+    new_key = os.urandom(32)
+    second = MasterKeys.of(new_key)
     async with container.uow(None) as uow:
         assert await rewrap_all(uow, first, second) >= 2
         await uow.commit()
-    only_new = Vault(MasterKeys({2: second.keys[2]}))
+    only_new = Vault(MasterKeys.single(new_key))
     async with container.uow(tid) as uow:
         keys = await ext_repository.vault_keys(uow)
-        assert {k.master_version for k in keys} == {2}
+        assert {k.master_version for k in keys} == {second.current} != {first.current}
         assert (await only_new.detokenize(uow, old.token, purpose="t", actor=None)).number == "4111111111111111"
         assert (await only_new.detokenize(uow, new.token, purpose="t", actor=None)).number == "5555555555554444"
         await uow.commit()
     with pytest.raises(VaultError):
         async with container.uow(tid) as uow:
-            await Vault(first.__class__({1: first.keys[1]})).detokenize(uow, old.token, purpose="t", actor=None)
+            await Vault(first).detokenize(uow, old.token, purpose="t", actor=None)
 
 
 async def test_ciphertext_is_bound_to_its_tenant(container) -> None:
@@ -135,3 +136,45 @@ async def test_embedded_mode_keeps_its_master_key_in_the_data_dir(container, cli
     assert r.status_code == 201 and r.json()["last4"] == "1111" and "cvv" not in r.json()
     key_file = settings.data_dir / "payments-master.key"
     assert key_file.exists() and oct(key_file.stat().st_mode & 0o777) == "0o600"
+
+
+async def test_rotation_from_the_cli(container, settings, tmp_path) -> None:
+    import asyncio
+
+    from typer.testing import CliRunner
+
+    from ecovarejo.cli import app
+    from ecovarejo.core import settings as core_settings
+    from ecovarejo.payments import settings as payments_settings
+
+    tid = await make_tenant(container)
+    old_key, new_key = os.urandom(32), os.urandom(32)
+    old_file, new_file = tmp_path / "old.key", tmp_path / "new.key"
+    old_file.write_text(base64.b64encode(old_key).decode())
+    new_file.write_text(base64.b64encode(new_key).decode())
+    async with container.uow(tid) as uow:
+        card = await Vault(MasterKeys.single(old_key)).tokenize(uow, number=PAN, exp_month=1, exp_year=2030)
+        await uow.commit()
+    env = {"ECOVAREJO_DATABASE_URL": settings.database_url, "ECOVAREJO_DATA_DIR": str(settings.data_dir),
+           "ECOVAREJO_LOG_LEVEL": "WARNING", "ECOVAREJO_PAYMENTS_MASTER_KEY_FILE": str(old_file)}  # fmt: skip
+
+    def cli(*args: str):
+        core_settings.get_settings.cache_clear()
+        payments_settings.get_payments_settings.cache_clear()
+        try:
+            return CliRunner().invoke(app, ["payments", *args], env=env)
+        finally:
+            core_settings.get_settings.cache_clear()
+            payments_settings.get_payments_settings.cache_clear()
+
+    r = await asyncio.to_thread(cli, "rotate-data-key", "--tenant", str(tid))
+    assert r.exit_code == 0 and "data key version 2" in r.output, r.output
+    r = await asyncio.to_thread(cli, "rewrap-keys", "--old-key-file", str(old_file), "--new-key-file", str(new_file))
+    assert r.exit_code == 0 and "data key(s) re-wrapped" in r.output, r.output
+    r = await asyncio.to_thread(cli, "rewrap-keys", "--old-key-file", str(old_file), "--new-key-file", str(old_file))
+    assert r.exit_code == 2
+    async with container.uow(tid) as uow:
+        new_vault = Vault(MasterKeys.single(new_key))
+        assert (await new_vault.detokenize(uow, card.token, purpose="t", actor=None)).number == "4111111111111111"
+        assert [k.version for k in await ext_repository.vault_keys(uow)] == [1, 2]
+        await uow.commit()
