@@ -16,6 +16,8 @@ from email.message import EmailMessage
 from typing import Any
 from urllib.parse import urlsplit
 
+from email_validator import EmailNotValidError, validate_email
+
 from ecovarejo.core.db import utcnow
 from ecovarejo.core.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from ecovarejo.core.uow import UnitOfWork
@@ -260,8 +262,9 @@ async def request_notification(uow: UnitOfWork, rt: NotificationRuntime, req: Re
             reason = "channel_disabled"
         elif not rt.channels.enabled(channel):
             reason = "channel_not_configured"
-        for address, extra in await _addresses(uow, channel, req, rec):
-            key = f"{req.cause or req.event_id or uuid.uuid4()}:{req.template}:{channel}:{address}"[:300]
+        for address, extra in await _addresses(uow, channel, req, rec, marketing=marketing):
+            digest = hashlib.sha256(address.encode()).hexdigest()[:32]
+            key = f"{req.cause or req.event_id or uuid.uuid4()}:{req.template}:{channel}:{digest}"[:300]
             if await repo.message_by_dedupe_key(uow.session, key) is not None:
                 continue
             msg = _build(rt, uow, req, channel, category, locale, address, extra, ctx, base_url, key, reason)
@@ -274,17 +277,27 @@ async def request_notification(uow: UnitOfWork, rt: NotificationRuntime, req: Re
 
 
 async def _addresses(
-    uow: UnitOfWork, channel: str, req: Request, rec: Recipient | None
+    uow: UnitOfWork, channel: str, req: Request, rec: Recipient | None, *, marketing: bool
 ) -> list[tuple[str, dict[str, Any]]]:
     if channel == "email":
-        email = req.to_email or (rec.email if rec else None)
-        return [(email, {})] if email else []
+        # Marketing goes only to the address the consent was given with (the directory's).
+        email = (rec.email if rec else None) if marketing else (req.to_email or (rec.email if rec else None))
+        return [(_checked_email(email), {})] if email else []
     if channel in ("sms", "whatsapp"):
         return [(rec.phone, {})] if rec and rec.phone else []
     if channel == "push" and req.user_id:
         subs = await repo.list_push_subscriptions(uow.session, req.user_id)
         return [(s.endpoint, {"keys": {"p256dh": s.p256dh, "auth": s.auth}}) for s in subs]
     return []
+
+
+def _checked_email(address: str) -> str:
+    """A deliverable-looking address, normalised; refused before anything is recorded (and no header
+    injection can reach the MIME message)."""
+    try:
+        return validate_email(address.strip(), check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise InvalidInput(f"not an email address: {address!r}", code="invalid_email") from exc
 
 
 def _build(

@@ -214,3 +214,28 @@ async def test_registration_opt_in_does_not_override_the_consent_ledger(envs) ->
 
         versions = {r.user_id: r.marketing_consent_version for r in (await s.scalars(select(Recipient))).all()}
     assert versions == {user: "2026-10", other: "registration"}
+
+
+async def test_marketing_goes_only_to_the_consenting_address_and_bad_addresses_are_refused(envs) -> None:
+    env = await envs()
+    user = uuid.uuid4()
+    await env.emit("user-events", "user.registered", registered(user, marketing_opt_in=True))
+    await env.emit(
+        "notification", "notification.requested", {**promotion(user), "to_email": "someone-else@example.com"}
+    )
+    injected = {
+        "template": "password_reset",
+        "to_email": "x@example.com\r\nBcc: victim@example.com",
+        "context": reset(user),
+        "channel": "email",
+        "category": "transactional",
+    }
+    await env.emit("notification", "notification.requested", injected)
+    await env.emit("notification", "notification.requested", {**injected, "to_email": "not-an-address"})
+    last = await env.emit("notification", "notification.requested", {**injected, "to_email": "ok@example.com"})
+    await env.handled(last, "notifications.requests")
+    msgs = await env.settle(2)
+    assert [(m.template, m.to_address, m.status) for m in msgs] == [
+        ("promotion", "ana@example.com", "sent"),
+        ("password_reset", "ok@example.com", "sent"),
+    ]
