@@ -99,6 +99,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         database_url=f"sqlite+aiosqlite:///{tmp / 'shop.db'}",
         data_dir=tmp / "var",
         secret_key="browser-test-secret-key",
+        redis_url="",  # embedded mode whatever the environment says
+        broker_url="",
+        services="",
         log_level="WARNING",
         relay_interval=0.05,
     )
