@@ -73,6 +73,7 @@ def test_shopper_searches_filters_picks_a_variant_checks_out_and_sees_the_footpr
     assert_accessible(tab, "product")
 
     page.check("input[name=sku][value='ECO-TSHIRT-001-G']")
+    assert page.locator("#price").inner_text() == "R$ 94,90"  # the chosen variant's price
     page.fill("#qty", "2")
     page.click("form.add-to-cart button[type=submit]")
     page.wait_for_url("**/carrinho?ok=added_to_cart")

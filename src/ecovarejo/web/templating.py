@@ -6,6 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import Request
@@ -81,6 +82,12 @@ env.filters.update(brl=brl, dt=local_dt, decimal=decimal_br, cep=cep)
 env.globals.update(CSRF_FIELD=CSRF_FIELD, STATIC_VERSION=STATIC_VERSION)
 
 
+def lang_url(request: Request, lang: str) -> str:
+    """This page in another language (other query parameters kept; flash messages dropped)."""
+    params = [(k, v) for k, v in request.query_params.multi_items() if k not in ("lang", "ok", "err")]
+    return f"{request.url.path}?{urlencode([*params, ('lang', lang)])}"
+
+
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     lang = getattr(request.state, "lang", None) or i18n.negotiate(request)
     t = i18n.translator(lang)
@@ -91,6 +98,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         "csrf_token": csrf_token(request),
         "principal": getattr(request.state, "web_principal", None),
         "path": request.url.path,
+        "lang_url": lambda code: lang_url(request, code),
         "date": lambda v: local_date(v, lang),
         "datetime": lambda v: local_dt(v, lang=lang),
         "num": lambda v, places=2: decimal_br(v, places, lang),

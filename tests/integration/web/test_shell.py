@@ -100,3 +100,8 @@ async def test_vendored_assets_are_served_from_the_app(web: httpx.AsyncClient) -
         r = await web.get(path)
         assert r.status_code == 200, path
         assert needle in r.content, path
+
+
+async def test_the_language_link_keeps_the_page_and_its_query(web: httpx.AsyncClient) -> None:
+    r = await web.get("/busca?q=bambu&sort=price_asc&ok=saved")
+    assert 'href="/busca?q=bambu&amp;sort=price_asc&amp;lang=en" hreflang="en"' in r.text

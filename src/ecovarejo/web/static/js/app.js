@@ -21,6 +21,13 @@
     var target = document.getElementById(btn.getAttribute("data-copy"));
     if (target) navigator.clipboard.writeText(target.value || target.textContent || "");
   });
+  // Variant picker: show the chosen variant's price (the label already says it without JS).
+  document.addEventListener("change", function (ev) {
+    var input = ev.target;
+    if (!input.matches || !input.matches(".add-to-cart input[name=sku][data-price]")) return;
+    var price = document.getElementById("price");
+    if (price) price.textContent = input.getAttribute("data-price");
+  });
   // Move focus to the main region after an htmx swap of it, for screen readers.
   document.addEventListener("htmx:afterSwap", function (ev) {
     if (ev.detail && ev.detail.target && ev.detail.target.id === "results") {
