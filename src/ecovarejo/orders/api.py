@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from ecovarejo.core.auth import Principal, current_principal, optional_principal, require_permission
+from ecovarejo.core.errors import Unauthorized
 from ecovarejo.core.http import get_container, get_read_uow, get_tenant, get_uow
 from ecovarejo.core.uow import UnitOfWork
 from ecovarejo.payments.idempotency import IdempotencyStore, fingerprint
@@ -173,7 +174,7 @@ async def checkout(
     replay the first answer (``Idempotent-Replayed: true``); another body with that key is refused (422)."""
     principal = owner.principal
     if principal is None:
-        principal = await current_principal(None)  # raises 401
+        raise Unauthorized("sign in to place an order")
     container = get_container(request)
     tenant_id = get_tenant(request).id
     ports = service.ports_of(container)

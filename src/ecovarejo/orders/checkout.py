@@ -1,13 +1,13 @@
 """Checkout: a saga with compensation, run under an ``Idempotency-Key`` by the API.
 
-1. price the cart from the catalog, check coupons (read-only)
-2. **reserve** stock (short transaction, row locks in primary-key order) — commit
-3. **authorize** the payment (network; no transaction open). Declined / no answer -> release the
+1. price the cart from the catalog and check coupons (no locks), then **reserve** stock with atomic
+   conditional updates (row locks held only until this short transaction commits)
+2. **authorize** the payment (network; no transaction open). Declined / no answer -> release the
    reservation (and record the declined payment) -> 402
-4. **create the order** (awaiting_payment), claim coupon uses, **commit the stock**, record the
-   authorization, emit ``order.placed`` — commit. Any failure -> void the authorization, release
-   the reservation
-5. **capture** (network) -> record it, order ``paid``, emit ``order.paid`` — commit. A failed capture
+3. **create the order** (awaiting_payment), claim coupon uses, record the authorization, emit
+   ``order.placed``, and last **commit the stock** — commit. Any failure -> record and void the
+   authorization, release the reservation
+4. **capture** (network) -> record it, order ``paid``, emit ``order.paid`` — commit. A failed capture
    cancels the order (stock back, authorization voided).
 """
 
@@ -70,7 +70,7 @@ async def place_order(
         raise InvalidInput("the cart is empty", code="cart_empty")
     state = str(req.shipping_address.get("state", ""))
     money_key = _key(str(tenant_id), actor, key)
-    # 1-2. price and check (no locks), then reserve: one short transaction whose row locks come last
+    # 1. price and check (no locks), then reserve: one short transaction whose row locks come last
     async with container.uow(tenant_id, actor=actor) as uow:
         customer = await customer_of(uow, principal)
         q, _ = await quote_for(
@@ -85,7 +85,7 @@ async def place_order(
             actor=actor,
         )
         await uow.commit()
-    # 3. authorize (outside any transaction)
+    # 2. authorize (outside any transaction)
     gateway = payments.gateway_of(container)
     result: GatewayResult | None = None
     if q.total > 0:
@@ -108,7 +108,7 @@ async def place_order(
                 )  # fmt: skip
                 await uow.commit()
             raise payments.PaymentDeclined(result.message or "payment declined", extra={"decline_code": result.code})
-    # 4. create the order, commit the stock
+    # 3. create the order, commit the stock
     try:
         async with container.uow(tenant_id, actor=actor) as uow:
             order = await _create(uow, q, req, customer, reservation_id, actor, ports)
@@ -132,7 +132,7 @@ async def place_order(
             await _void(container, tenant_id, result, q, req, money_key, gateway.name, actor)
         await _release(container, tenant_id, reservation_id, actor, "checkout failed")
         raise
-    # 5. capture, order paid
+    # 4. capture, order paid
     captured_ok = True
     if result is not None and payment_id is not None:
         cap_key = f"{money_key}:capture"

@@ -235,8 +235,7 @@ async def set_cart_coupons(
 ) -> Cart:
     cart = await ports.carts.get(tenant_id, owner)
     codes = list(dict.fromkeys(coupon_rules.normalise(c) for c in codes if c.strip()))
-    if codes:
-        await quote_for(uow, ports, cart.lines, codes, customer=customer, state=None, strict=False)
+    if codes:  # refuse a coupon that does not apply now, with its reason
         priced, _ = await price_lines(uow, ports, cart.lines, strict=False)
 
         async def is_b2b() -> bool:
