@@ -27,6 +27,7 @@ from typing import Any
 
 import stripe
 from mercadopago.webhook import InvalidWebhookSignatureError, WebhookSignatureValidator
+from sqlalchemy.exc import IntegrityError
 
 from ecovarejo.core.errors import Conflict, DomainError
 from ecovarejo.core.uow import UnitOfWork
@@ -224,11 +225,16 @@ async def apply(uow: UnitOfWork, notice: Notice) -> str:
     if notice.status == "captured" and payment.status == "authorized":
         key = await _capture_key(uow, payment.id)
         result = GatewayResult(True, payment.gateway_reference, "captured", payment.authorized_amount)
-        if await service.record_capture(
-            uow, payment.id, result, payment.authorized_amount, key, actor="system:webhook"
-        ):
+        try:  # the checkout may be recording this very capture right now: same key, one wins
+            async with uow.session.begin_nested():
+                recorded = await service.record_capture(
+                    uow, payment.id, result, payment.authorized_amount, key, actor="system:webhook"
+                )
+        except (IntegrityError, Conflict):
+            recorded = False
+        if recorded:
             _emit_captured(uow, payment, payment.authorized_amount, notice.provider)
-        row.outcome = "processed"
+        row.outcome = "processed" if recorded else "recorded"
     elif notice.status == "captured" and payment.status == "pending":  # Pix / boleto paid
         if notice.amount is not None and notice.amount != payment.amount:
             row.outcome = "amount_mismatch"
