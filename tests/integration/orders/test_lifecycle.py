@@ -106,3 +106,26 @@ async def test_customer_cancel_refunds_and_restocks(container, client):
     assert cancelled["order_id"] == order["id"] and cancelled["total"] == order["total_amount"]
     r = await client.post(f"/api/v1/orders/{order['id']}/return", json={}, headers=h)
     assert r.status_code == 409
+
+
+async def test_orders_coupons_and_carts_stay_in_their_tenant(container, client):
+    shop = await open_shop(container)
+    shop.catalog.put("TEE", "100.00")
+    await shop.stock("TEE", 4)
+    uid, h = shop.customer()
+    order = await place(client, shop, h, "t1", qty=1)
+    await client.post("/api/v1/admin/coupons", json={"code": "MINE", "kind": "fixed", "value": "5"}, headers=shop.admin)
+    other = await open_shop(container)
+    other.catalog = shop.catalog
+    # the same user id and an admin of another tenant see nothing of the first tenant
+    _, h_other = other.customer(uid)
+    assert (await client.get(f"/api/v1/orders/{order['id']}", headers=h_other)).status_code == 404
+    assert (await client.get("/api/v1/orders", headers=h_other)).json()["items"] == []
+    assert (await client.get(f"/api/v1/admin/orders/{order['id']}", headers=other.admin)).status_code == 404
+    assert (await client.get("/api/v1/admin/orders", headers=other.admin)).json()["items"] == []
+    assert (await client.get("/api/v1/admin/coupons", headers=other.admin)).json()["items"] == []
+    r = await client.post(f"/api/v1/admin/orders/{order['id']}/cancel", json={}, headers=other.admin)
+    assert r.status_code == 404
+    # a token of tenant A is not accepted for tenant B
+    r = await client.get("/api/v1/orders", headers={**h, "X-Tenant-ID": str(other.tenant_id)})
+    assert r.status_code == 401
