@@ -110,7 +110,8 @@ def test_shopper_searches_filters_picks_a_variant_checks_out_and_sees_the_footpr
     expected = f"{float(order['carbon_footprint']):.2f}".replace(".", ",")
     assert footprint == f"{expected} kg CO₂e"
     assert float(order["carbon_footprint"]) > 0
-    assert page.locator("#order-status").inner_text() == order["status"]
+    assert page.locator("#order-status").get_attribute("data-status") == order["status"]
+    assert page.locator("#order-status").inner_text() == {"paid": "Pago", "pending": "Pendente"}.get(order["status"])
     tab.shot("07-order-confirmation")
     assert_accessible(tab, "order confirmation")
     assert not csp_errors(tab), tab.console_errors

@@ -227,6 +227,7 @@ async def products(request: Request) -> Response:
             "price_brl": brl(p.get("price")),
             "category_name": (p.get("category") or {}).get("name"),
             "certs": ", ".join(p.get("certifications") or []),
+            "status_label": i18n.status_label(i18n.negotiate(request), p.get("status")),
         }
         for p in data.get("items") or []
     ]
@@ -242,7 +243,7 @@ async def products(request: Request) -> Response:
             ("name", t("name")),
             ("category_name", t("category")),
             ("price_brl", t("price")),
-            ("status", t("status")),
+            ("status_label", t("status")),
             ("sustainability_score", t("score")),
             ("certs", t("certifications")),
         ],
@@ -581,6 +582,7 @@ async def orders(request: Request) -> Response:
         {
             **o,
             "created": local_dt(o.get("created_at"), lang=lang),
+            "status_label": i18n.status_label(lang, o.get("status")),
             "total": brl(o.get("total_amount")),
             "co2": f"{o.get('carbon_footprint')} kg",
         }
@@ -597,7 +599,7 @@ async def orders(request: Request) -> Response:
         columns=[
             ("order_number", t("code")),
             ("created", t("date")),
-            ("status", t("status")),
+            ("status_label", t("status")),
             ("total", t("total")),
             ("co2", t("carbon_footprint")),
         ],
@@ -747,7 +749,7 @@ async def payments(request: Request) -> Response:
                     if pay.get("method") in ("card", "pix")
                     else pay.get("method"),
                     "gateway": pay.get("gateway"),
-                    "status": pay.get("status"),
+                    "status": i18n.status_label(lang, pay.get("status")),
                     "authorized": brl(pay.get("authorized_amount") or 0),
                     "captured": brl(pay.get("captured_amount") or 0),
                     "refunded": brl(pay.get("refunded_amount") or 0),

@@ -58,3 +58,10 @@ def translator(lang: str):  # type: ignore[no-untyped-def]
         return text.format(**params) if params else text
 
     return t
+
+
+def status_label(lang: str, value: object) -> str:
+    """An order, payment or message status in the reader's language (the raw value when unknown)."""
+    key = f"status_{value}"
+    catalog = LANGUAGES.get(lang, PT_BR)
+    return catalog.get(key) or PT_BR.get(key) or str(value)

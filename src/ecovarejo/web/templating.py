@@ -99,6 +99,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         "principal": getattr(request.state, "web_principal", None),
         "path": request.url.path,
         "lang_url": lambda code: lang_url(request, code),
+        "st": lambda value: i18n.status_label(lang, value),
         "date": lambda v: local_date(v, lang),
         "datetime": lambda v: local_dt(v, lang=lang),
         "num": lambda v, places=2: decimal_br(v, places, lang),

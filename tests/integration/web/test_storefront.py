@@ -205,14 +205,14 @@ async def test_staff_moves_refunds_and_cancels_an_order(web: httpx.AsyncClient, 
     listing = await web.get("/admin/pedidos?status=paid")
     assert f'href="/admin/pedidos/{order_id}"' in listing.text
     detail = await web.get(f"/admin/pedidos/{order_id}")
-    assert '<strong id="order-status">paid</strong>' in detail.text
+    assert '<strong id="order-status" data-status="paid">Pago</strong>' in detail.text
     token = csrf_from(detail.text)
     shipped_without_tracking = await web.post(
         f"/admin/pedidos/{order_id}/situacao", data={"csrf_token": token, "status": "fulfilling"}
     )
     assert shipped_without_tracking.status_code == 303
     detail = await web.get(f"/admin/pedidos/{order_id}")
-    assert '<strong id="order-status">fulfilling</strong>' in detail.text
+    assert '<strong id="order-status" data-status="fulfilling">Em separação</strong>' in detail.text
     bad = await web.post(f"/admin/pedidos/{order_id}/situacao", data={"csrf_token": token, "status": "shipped"})
     assert bad.status_code == 422  # shipping needs a carrier and a tracking code
     key = re.search(r'name="idempotency_key" value="([^"]+)"', detail.text).group(1)
@@ -231,7 +231,7 @@ async def test_staff_moves_refunds_and_cancels_an_order(web: httpx.AsyncClient, 
     )
     assert cancelled.status_code == 303
     detail = await web.get(f"/admin/pedidos/{order_id}")
-    assert '<strong id="order-status">cancelled</strong>' in detail.text
+    assert '<strong id="order-status" data-status="cancelled">Cancelado</strong>' in detail.text
     root_view = (await web.get(f"/admin/pedidos/{order_id}")).text
     total = re.search(r"<dt>Total</dt><dd>(R\$ [0-9.,]+)</dd>", root_view).group(1)
     assert re.search(rf"<dt>Reembolsado</dt><dd>{re.escape(total)}</dd>", root_view), root_view
@@ -338,7 +338,10 @@ async def test_customer_cancels_a_paid_order(web: httpx.AsyncClient, container: 
     )
     assert r.status_code == 303 and r.headers["location"] == f"/pedido/{order_id}?ok=order_cancelled"
     after = await web.get(r.headers["location"])
-    assert '<strong id="order-status">cancelled</strong>' in after.text and 'id="cancel-order"' not in after.text
+    assert (
+        '<strong id="order-status" data-status="cancelled">Cancelado</strong>' in after.text
+        and 'id="cancel-order"' not in after.text
+    )
     again = await web.post(f"/pedido/{order_id}/cancelar", data={"csrf_token": csrf_from(page.text)})
     assert again.status_code == 409
     web.cookies.clear()
