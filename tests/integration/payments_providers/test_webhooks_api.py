@@ -224,3 +224,31 @@ async def test_mercadopago_chargeback_becomes_a_dispute(wired, client, mp_fake) 
     async with wired.uow(tid, read_only=True) as uow:
         rows = [(d.payment_id, d.amount, d.status) for d in (await uow.session.scalars(select(Dispute))).all()]
     assert rows == [(pid, Decimal("80.00"), "open")]
+
+
+async def test_webhook_racing_the_checkout_capture_records_one_capture(wired, client) -> None:
+    import asyncio
+
+    tid = await make_tenant(wired)
+    pid = await _authorized(wired, tid, "stripe:pi_race", "70.00", key="chk-race")
+    body = stripe_event("evt_race", "payment_intent.succeeded", {"id": "pi_race", "object": "payment_intent"})
+    h = {"X-Tenant-ID": str(tid), "Content-Type": "application/json", "Stripe-Signature": stripe_sig(body)}
+
+    async def checkout_capture() -> bool:
+        async with wired.uow(tid) as uow:
+            ok = await service.record_capture(
+                uow, pid, GatewayResult(True, "stripe:pi_race", "captured", Decimal("70.00")), Decimal("70.00"),
+                "chk-race:capture",
+            )  # fmt: skip
+            await asyncio.sleep(0.2)  # keep the transaction open while the webhook arrives
+            await uow.commit()
+            return ok
+
+    recorded, response = await asyncio.gather(
+        checkout_capture(), client.post("/api/v1/payments/webhooks/stripe", content=body, headers=h)
+    )
+    assert response.status_code == 200, response.text
+    status, captured, txns, _events, emitted = await _state(wired, tid, pid)
+    assert (status, captured) == ("captured", Decimal("70.00"))
+    assert [k for k, _ in txns].count("capture") == 1
+    assert emitted == (0 if recorded else 1)
