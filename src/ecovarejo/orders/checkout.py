@@ -111,7 +111,7 @@ async def place_order(
     # 3. create the order, commit the stock
     try:
         async with container.uow(tenant_id, actor=actor) as uow:
-            order = await _create(uow, q, req, customer, reservation_id, actor, ports)
+            order, items = await _create(uow, q, req, customer, reservation_id, actor, ports)
             await coupon_rules.claim(uow, q.discounts, user_id=principal.user_id, order_id=order.id)
             payment_id = None
             if result is not None:
@@ -121,8 +121,9 @@ async def place_order(
                     order_id=order.id, actor=actor,
                 )  # fmt: skip
                 payment_id = payment.id
-            order = await lifecycle.transition(uow, order, "awaiting_payment", actor=actor, reason="checkout",
-                                               payment_id=payment_id)  # fmt: skip
+            order = await lifecycle.transition(
+                uow, order, "awaiting_payment", actor=actor, reason="checkout", items=items, payment_id=payment_id
+            )
             order_id = order.id
             # last, so that the hot stock rows stay locked only for this UPDATE and the commit
             await inventory.commit_reservation(uow, reservation_id, actor=actor)
@@ -208,7 +209,7 @@ async def _create(
     reservation_id: uuid.UUID,
     actor: str,
     ports: OrdersPorts,
-) -> Order:
+) -> tuple[Order, list[OrderItem]]:
     now = ports.now()
     for _attempt in range(5):
         number = new_order_number(now.strftime("%y%m%d"))
@@ -245,9 +246,9 @@ async def _create(
     repo.add(uow, order)
     await uow.flush()
     lifecycle.record(uow, order, None, "pending", actor, "checkout")
+    items: list[OrderItem] = []
     for ln in q.lines:
-        repo.add(
-            uow,
+        items.append(
             OrderItem(
                 order_id=order.id,
                 product_id=ln.product_id,
@@ -262,5 +263,7 @@ async def _create(
                 certified=ln.certified,
             ),
         )
+    for item in items:
+        repo.add(uow, item)
     await uow.flush()
-    return order
+    return order, items

@@ -14,6 +14,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy.orm.attributes import set_committed_value
+
+from ecovarejo.core.db import utcnow
 from ecovarejo.core.errors import Conflict
 from ecovarejo.core.uow import UnitOfWork
 
@@ -111,6 +114,7 @@ async def transition(
     actor: str | None,
     reason: str | None = None,
     extra_event: dict[str, Any] | None = None,
+    items: list[OrderItem] | None = None,
     **values: Any,
 ) -> Order:
     """Move ``order`` to ``to_status`` (illegal or lost races -> 409), write history, emit the event."""
@@ -123,15 +127,17 @@ async def transition(
         )
     if not await repo.move_status(uow, order.id, from_status, to_status, **values):
         raise Conflict("the order changed meanwhile; reload and retry", code="order_changed")
-    fresh = await repo.get_order(uow, order.id)
-    assert fresh is not None
-    record(uow, fresh, from_status, to_status, actor, reason)
+    # The row now holds exactly these values: mirror them on the loaded object without another SELECT.
+    for name, value in {"status": to_status, "updated_at": utcnow(), **values}.items():
+        set_committed_value(order, name, value)
+    record(uow, order, from_status, to_status, actor, reason)
     event = EVENTS.get(to_status)
     if event:
-        items = await repo.items(uow, [fresh.id])
-        uow.emit(TOPIC, event, event_data(fresh, items, **(extra_event or {})), subject=str(fresh.id))
+        if items is None:
+            items = await repo.items(uow, [order.id])
+        uow.emit(TOPIC, event, event_data(order, items, **(extra_event or {})), subject=str(order.id))
     await uow.flush()
-    return fresh
+    return order
 
 
 def emit_refunded(uow: UnitOfWork, order: Order, items: list[OrderItem], amount: Decimal, reason: str | None) -> None:
