@@ -6,6 +6,7 @@ visitor's token; the session lives in HttpOnly cookies (``ev_access``, ``ev_refr
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -276,7 +277,7 @@ async def add_address(request: Request) -> Response:
 
 
 @router.post("/conta/enderecos/{address_id}/remover")
-async def delete_address(request: Request, address_id: str) -> Response:
+async def delete_address(request: Request, address_id: uuid.UUID) -> Response:
     await form_with_csrf(request)
     await require_user(request)
     await api(request, "DELETE", f"/api/v1/users/addresses/{address_id}")

@@ -13,14 +13,14 @@ from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import func, select
 
 from ecovarejo.core.auth import Principal
-from ecovarejo.core.errors import Forbidden, InvalidInput, NotFound
+from ecovarejo.core.errors import Forbidden, InvalidInput, NotFound, PayloadTooLarge
 from ecovarejo.core.models import DeadLetter
 
 from . import account, backend, i18n
@@ -307,9 +307,11 @@ async def _upload_image(request: Request, form: Any, product_id: str) -> None:
     filename = getattr(upload, "filename", None)
     if upload is None or not filename:
         return
-    data = await upload.read()
+    data = await upload.read(MAX_UPLOAD_BYTES + 1)  # the catalog refuses what is too big, with its own limit
     if not data:
         return
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise PayloadTooLarge(f"images up to {MAX_UPLOAD_BYTES // (1024 * 1024)} MB", code="image_too_large")
     await api(
         request,
         "POST",
@@ -317,6 +319,9 @@ async def _upload_image(request: Request, form: Any, product_id: str) -> None:
         files={"file": (filename, data, upload.content_type or "application/octet-stream")},
         data={"alt": _s(form, "image_alt", 300)},
     )
+
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 
 def _product_form_errors(exc: ApiError) -> dict[str, str]:
@@ -420,7 +425,7 @@ async def inventory_page(request: Request) -> Response:
     sku = (request.query_params.get("sku") or "").strip()[:64]
     warehouses = await api(request, "GET", "/api/v1/admin/inventory/warehouses")
     if sku:
-        data = await api(request, "GET", f"/api/v1/admin/inventory/stock/{sku}")
+        data = await api(request, "GET", f"/api/v1/admin/inventory/stock/{quote(sku, safe='')}")
         title = sku
     else:
         data = await api(
@@ -823,7 +828,7 @@ async def notification_retry(request: Request, message_id: uuid.UUID) -> Respons
 @router.get("/admin/notificacoes/caixa/{name}")
 async def outbox_message(request: Request, name: str) -> Response:
     principal = await staff(request, "admin")
-    message = await api(request, "GET", f"/api/v1/admin/notifications/outbox/{name}")
+    message = await api(request, "GET", f"/api/v1/admin/notifications/outbox/{quote(name, safe='')}")
     return page(request, "admin/outbox_message.html", principal, "notifications", message=message)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -139,11 +140,15 @@ async def update_cart_item(request: Request, sku: str) -> Response:
     await principal_of(request)
     sku = _sku(sku)
     if form.get("remove"):
-        cart = await api(request, "DELETE", f"/api/v1/cart/items/{sku}", headers=_headers(request))
+        cart = await api(request, "DELETE", f"/api/v1/cart/items/{quote(sku, safe='')}", headers=_headers(request))
     else:
         quantity = _qty(form.get("quantity"))
         cart = await api(
-            request, "PUT", f"/api/v1/cart/items/{sku}", json={"quantity": quantity}, headers=_headers(request)
+            request,
+            "PUT",
+            f"/api/v1/cart/items/{quote(sku, safe='')}",
+            json={"quantity": quantity},
+            headers=_headers(request),
         )
     response = redirect("/carrinho")
     _keep_cart_cookie(request, response, cart)

@@ -91,7 +91,17 @@ async def api(
 
 
 def exists(request: Request, path_prefix: str) -> bool:
-    """Whether some mounted route starts with ``path_prefix`` (a context may not be installed)."""
+    """Whether some mounted route starts with ``path_prefix`` (a context may not be installed);
+    remembered per application."""
+    known: dict[str, bool] | None = getattr(request.app.state, "web_routes_present", None)
+    if known is None:
+        known = request.app.state.web_routes_present = {}
+    if path_prefix not in known:
+        known[path_prefix] = _mounted(request, path_prefix)
+    return known[path_prefix]
+
+
+def _mounted(request: Request, path_prefix: str) -> bool:
     for route in request.app.router.routes:
         stack = [route]
         while stack:

@@ -160,8 +160,15 @@ async def test_addresses_and_consents(web: httpx.AsyncClient) -> None:
     )
     assert ok.status_code == 303
     listing = await web.get("/conta/enderecos")
+    remove = re.search(r'action="(/conta/enderecos/[0-9a-f-]+/remover)"', listing.text).group(1)
+    assert (
+        await web.post("/conta/enderecos/not-a-uuid/remover", data={"csrf_token": csrf_from(page.text)})
+    ).status_code == 422
     assert "Av. Paulista, 1000" in listing.text, listing.text[listing.text.index("<main") :]
     assert "01310-100" in listing.text
+    gone = await web.post(remove, data={"csrf_token": csrf_from(page.text)})
+    assert gone.status_code == 303
+    assert "Av. Paulista, 1000" not in (await web.get("/conta/enderecos")).text
     priv = await web.get("/conta/privacidade")
     assert priv.status_code == 200 and 'name="marketing"' in priv.text
     assert 'name="marketing" checked' not in priv.text

@@ -387,3 +387,21 @@ async def test_back_in_stock_notice_for_a_sold_out_product(web: httpx.AsyncClien
         await web.get("/api/v1/notifications/stock-subscriptions", headers={"Authorization": f"Bearer {token}"})
     ).json()
     assert [s["product_name"] for s in subs] == ["Sabonete Vegano"]
+
+
+async def test_cart_quantity_change_and_removal(web: httpx.AsyncClient, container: Container) -> None:
+    await make_catalog(web, container)
+    page = await web.get("/p/camiseta-organica-basica")
+    token = csrf_from(page.text)
+    for sku in ("ECO-TSHIRT-001-M", "TSHIRT-002"):
+        await web.post("/carrinho/itens", data={"csrf_token": token, "sku": sku, "quantity": "1"})
+    r = await web.post("/carrinho/itens/ECO-TSHIRT-001-M", data={"csrf_token": token, "quantity": "3"})
+    assert r.status_code == 303
+    cart = main_of((await web.get("/carrinho")).text)
+    assert "R$ 269,70" in cart  # 3 x 89,90
+    r = await web.post("/carrinho/itens/TSHIRT-002", data={"csrf_token": token, "quantity": "1", "remove": "1"})
+    assert r.status_code == 303
+    cart = main_of((await web.get("/carrinho")).text)
+    assert "TSHIRT-002" not in cart and "ECO-TSHIRT-001-M" in cart
+    bad = await web.post("/carrinho/itens/ECO-TSHIRT-001-M", data={"csrf_token": token, "quantity": "-2"})
+    assert bad.status_code == 422
