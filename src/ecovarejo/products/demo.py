@@ -505,6 +505,7 @@ async def seed_demo(container: Container, uow: UnitOfWork, options: dict[str, An
     plan = _plan(n, rnd)[have:]
     if n > SERVICE_LIMIT:
         await _bulk(container, uow, cats, plan, rnd, console)
+        uow.after_commit(lambda: repo.analyze(uow.db))
     else:
         await _through_service(container, uow, cats, plan, rnd, console)
     await repo.bump_version(uow)
@@ -578,7 +579,7 @@ async def _through_service(
         task = bar.add_task("products", total=len(plan))
         for cat, t, edition, serial in plan:
             data = _create(cats[cat].id, t, edition, serial, rnd)
-            out = await service.create_product(uow, data, None)
+            out = await service.create_product(uow, data, None, rescore=False)
             if store is not None:
                 png = await asyncio.to_thread(_image, data.name, colours[cat], serial)
                 await service.add_media(uow, store, out.id, png, alt=f"{data.name} - Frente", max_bytes=10**7)

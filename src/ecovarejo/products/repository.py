@@ -472,19 +472,20 @@ async def certification_codes(
 
 
 async def _facets(uow: UnitOfWork, conds: list[ColumnElement[bool]], today: date) -> dict[str, list[dict[str, Any]]]:
+    """Counts by category, certification, color and size over the matching products, computed once
+    (a materialised CTE) so the planner never re-runs the search per facet row."""
     s = uow.session
+    matched = select(Product.id.label("pid"), Product.category_id.label("cid")).where(*conds).cte("matched")
+    matched = matched.prefix_with("MATERIALIZED")
     cats = await s.execute(
-        select(Product.category_id, func.count())
-        .where(*conds, Product.category_id.is_not(None))
-        .group_by(Product.category_id)
+        select(matched.c.cid, func.count()).where(matched.c.cid.is_not(None)).group_by(matched.c.cid)
     )
     certs = await s.execute(
-        select(Certification.code, func.count(func.distinct(Product.id)))
-        .select_from(Product)
-        .join(ProductCertification, ProductCertification.product_id == Product.id)
+        select(Certification.code, func.count(func.distinct(matched.c.pid)))
+        .select_from(matched)
+        .join(ProductCertification, ProductCertification.product_id == matched.c.pid)
         .join(Certification, Certification.id == ProductCertification.certification_id)
         .where(
-            *conds,
             ProductCertification.status == "valid",
             or_(ProductCertification.expiry.is_(None), ProductCertification.expiry >= today),
         )
@@ -497,15 +498,27 @@ async def _facets(uow: UnitOfWork, conds: list[ColumnElement[bool]], today: date
     for kind in ("color", "size"):
         rows = await s.execute(
             select(ProductFacet.value, func.count())
-            .select_from(Product)
-            .join(ProductFacet, ProductFacet.product_id == Product.id)
-            .where(*conds, ProductFacet.kind == kind)
+            .select_from(matched)
+            .join(ProductFacet, ProductFacet.product_id == matched.c.pid)
+            .where(ProductFacet.kind == kind)
             .group_by(ProductFacet.value)
         )
         out[kind] = [{"value": v, "count": n} for v, n in rows]
     for items in out.values():
         items.sort(key=lambda x: (-x["count"], x["value"]))
     return out
+
+
+async def analyze(db: Any) -> None:
+    """Fresh planner statistics after a bulk load (as the owner; PostgreSQL only)."""
+    if not db.is_postgres:
+        async with db.engine.begin() as conn:
+            await conn.execute(text("ANALYZE"))
+        return
+    async with db.engine.connect() as conn:
+        conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        for table in ("products", "product_variants", "product_facets", "product_certifications", "product_media"):
+            await conn.execute(text(f"ANALYZE {table}"))
 
 
 # --------------------------------------------------------------------------- stock flags
