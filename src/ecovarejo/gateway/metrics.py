@@ -53,6 +53,11 @@ DURATION = Histogram(
 BANDWIDTH = Counter(
     "ecovarejo_http_bandwidth_bytes", "Bytes received (ingress) and sent (egress)", ["service", "direction"]
 )
+CONSUMER_REQUESTS = Counter(
+    "ecovarejo_http_consumer_requests",
+    "Requests per authenticated consumer (the prometheus plugin's per_consumer)",
+    ["service", "consumer", "status"],
+)
 GATEWAY_EVENTS = Counter(
     "ecovarejo_gateway_events",
     "Gateway decisions: rate_limited, cache_hit, cache_miss, cache_bypass",
@@ -76,8 +81,9 @@ def gateway_event(event: str, service: str) -> None:
 class MetricsMiddleware:
     """Counts every request by route template (never the raw path: bounded label values)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, per_consumer: bool = False) -> None:
         self.app = app
+        self.per_consumer = per_consumer
         #: Labelled children by (service, route, method, status): bounded, since routes are templates.
         self._children: dict[tuple[str, str, str, str], tuple[Any, Any, Any, Any]] = {}
 
@@ -106,7 +112,10 @@ class MetricsMiddleware:
         finally:
             route = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"
-            service = scope.get("state", {}).get("gateway_service") or "none"
+            state = scope.get("state", {})
+            service = state.get("gateway_service") or "none"
+            if self.per_consumer and state.get("consumer"):
+                CONSUMER_REQUESTS.labels(service, state["consumer"], str(status)).inc()
             method = scope.get("method", "")
             key = (service, template, method, str(status))
             children = self._children.get(key)

@@ -49,7 +49,9 @@ def _catalog_version(container: Container) -> Callable[[uuid.UUID], Awaitable[st
 def setup_app(app: FastAPI, container: Container) -> None:
     gateway: Gateway = container.ports["gateway"]
     app.add_middleware(GatewayMiddleware, gateway=gateway)
-    app.add_middleware(metrics.MetricsMiddleware)
+    prometheus = gateway.config.globals.get("prometheus", {})
+    per_consumer = bool(prometheus.get("_enabled", True) and prometheus.get("per_consumer", False))
+    app.add_middleware(metrics.MetricsMiddleware, per_consumer=per_consumer)
     app.add_middleware(tracing.TracingMiddleware)
 
 

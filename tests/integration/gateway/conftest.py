@@ -46,6 +46,9 @@ services:
           credentials: true
       - name: request-size-limiting
         config: {allowed_payload_size: 1}
+plugins:
+  - name: prometheus
+    config: {per_consumer: true}
 routes:
   - name: shop-routes
     service: shop

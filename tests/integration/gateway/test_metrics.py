@@ -145,3 +145,17 @@ async def test_business_gauges_from_the_contexts_services(gateway_app, settings,
         assert _value(fam, "ecovarejo_orders", tenant="loja-verde") == 2
         assert _value(fam, "ecovarejo_revenue_brl", tenant="loja-verde") == 199.90
         assert _value(fam, "ecovarejo_co2e_sold_kg", tenant="loja-verde") == 1.25
+
+
+async def test_per_consumer_counts(gateway_app, settings) -> None:
+    from tests.support import bearer, token_for
+
+    async with gateway_app(settings, rate_limits=False) as g:
+        tenant = await make_tenant(g.container)
+        user = uuid.uuid4()
+        token = token_for(g.container, tenant, user_id=user)
+        for _ in range(2):
+            r = await g.client.get("/gwtest/private/me", headers={"X-Tenant-ID": str(tenant), **bearer(token)})
+            assert r.status_code == 200
+        fam = _families((await g.client.get("/metrics")).text)
+        assert _value(fam, "ecovarejo_http_consumer_requests", consumer=str(user), service="private") == 2
