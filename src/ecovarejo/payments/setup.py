@@ -58,7 +58,11 @@ def _ensure(container: Any, s: PaymentsSettings | None = None) -> None:
     s = s or get_payments_settings()
     container.ports["payments_settings"] = s
     container.ports["payment_providers"] = build_providers(s)
-    data_dir = getattr(getattr(container, "settings", None), "data_dir", None)
+    core = getattr(container, "settings", None)
+    if s.master_key_file is None and core is not None and core.env == "production" and core.is_postgres:
+        # a key generated per process would differ between the processes sharing the database
+        raise RuntimeError("set ECOVAREJO_PAYMENTS_MASTER_KEY_FILE: scale-out needs one master key for all processes")
+    data_dir = getattr(core, "data_dir", None)
     container.ports["card_vault"] = Vault(MasterKeys.single(s.load_master_key(data_dir)))
 
 
