@@ -63,7 +63,15 @@ def consumers(container: Container) -> list[Consumer]:
         if event.tenant_id is not None:
             await gateway.cache.purge(event.tenant_id)
 
-    return [Consumer("gateway.cache-purge", ("product-events",), purge)]
+    return [
+        Consumer("gateway.cache-purge", ("product-events",), purge),
+        Consumer(
+            "gateway.business-metrics",
+            ("order-events",),
+            metrics.count_order_event,
+            frozenset({"order.paid", "order.refunded"}),
+        ),
+    ]
 
 
 CONTEXT = ContextSpec(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -9,6 +10,7 @@ import textwrap
 import uuid
 from pathlib import Path
 
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from ecovarejo.core.models import DeadLetter
@@ -159,3 +161,25 @@ async def test_per_consumer_counts(gateway_app, settings) -> None:
             assert r.status_code == 200
         fam = _families((await g.client.get("/metrics")).text)
         assert _value(fam, "ecovarejo_http_consumer_requests", consumer=str(user), service="private") == 2
+
+
+async def test_business_counters_follow_the_order_events(gateway_app, settings) -> None:
+    async with gateway_app(settings, rate_limits=False) as g:
+        tenant = await make_tenant(g.container)
+        paid = {"order_id": str(uuid.uuid4()), "total": "194.70", "currency": "BRL", "carbon_footprint_kg": "5.90"}
+        async with g.container.uow(tenant) as uow:
+            uow.emit("order-events", "order.placed", paid)
+            uow.emit("order-events", "order.paid", paid)
+            uow.emit("order-events", "order.paid", {**paid, "total": "10.30", "carbon_footprint_kg": "0.10"})
+            uow.emit("order-events", "order.refunded", {**paid, "amount": "10.30"})
+            await uow.commit()
+        t = str(tenant)
+        for _ in range(200):
+            fam = _families((await g.client.get("/metrics")).text)
+            if "ecovarejo_refunded_brl" in fam and _value(fam, "ecovarejo_refunded_brl", tenant=t) > 0:
+                break
+            await asyncio.sleep(0.02)
+        assert _value(fam, "ecovarejo_orders_paid", tenant=t) == 2
+        assert _value(fam, "ecovarejo_revenue_paid_brl", tenant=t) == pytest.approx(205.00)
+        assert _value(fam, "ecovarejo_co2e_sold_paid_kg", tenant=t) == pytest.approx(6.00)
+        assert _value(fam, "ecovarejo_refunded_brl", tenant=t) == pytest.approx(10.30)
