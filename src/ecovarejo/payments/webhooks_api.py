@@ -50,8 +50,10 @@ async def provider_webhook(
             body, request.headers, request.query_params, s.mercadopago_webhook_secret, s.webhook_tolerance
         )
         gateway = providers_of(container).get("mercadopago")
-        if gateway is None or notice.reference is None:
+        if gateway is None:
             raise InvalidInput("mercadopago is not configured", code="provider_not_configured")
+        if notice.reference is None:
+            raise InvalidInput("the notification names no payment (data.id)", code="invalid_webhook_body")
         try:  # its notifications carry no status: read the payment back (no transaction is open yet)
             notice = webhooks.with_status(notice, await gateway.status(notice.reference))
         except GatewayError as exc:
