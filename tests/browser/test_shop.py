@@ -142,6 +142,7 @@ def test_staff_signs_in_with_mfa_creates_a_product_with_an_image_and_it_appears_
     page.goto("/admin/produtos")
     page.click("#new-product")
     page.wait_for_url("**/admin/produtos/novo")
+    assert_accessible(tab, "admin new product form")
     slug = f"garrafa-inox-{uuid.uuid4().hex[:6]}"
     page.fill("#pf-name", "Garrafa Térmica Inox")
     page.fill("#pf-sku", f"INOX-{uuid.uuid4().hex[:6].upper()}")
@@ -282,6 +283,7 @@ def test_admin_dashboard_draws_its_charts(tab: Tab, live_server: LiveServer) -> 
         drawn = f"!!Chart.getChart(document.querySelector('canvas[data-chart=\"data-{cid}\"]'))"
         page.wait_for_function(f"() => typeof Chart !== 'undefined' && {drawn}")
     tab.shot("13-admin-dashboard-charts")
+    assert_accessible(tab, "admin dashboard")
     page.goto("/admin/pedidos")
     assert page.locator("table tbody tr").count() >= 1
     tab.shot("14-admin-orders")
