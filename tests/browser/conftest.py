@@ -165,8 +165,10 @@ def make_staff_account(live: LiveServer, permissions: tuple[str, ...] = ("manage
     return {"email": email, "totp": totp}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Module-scoped: Playwright's sync API runs an event loop in the main thread while it is open,
+    so it must be closed before any asyncio test of another module runs."""
     if not browser_available:
         pytest.skip(f"{CHROMIUM} is not installed")
     from playwright.sync_api import sync_playwright
