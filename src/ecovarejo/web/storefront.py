@@ -30,11 +30,15 @@ SORTS = [
     ("rating", "sort_rating"),
 ]
 SORT_VALUES = {s for s, _ in SORTS}
+#: The catalog's score components we have words for (others show the catalog's own label).
+SCORE_PARTS = {f"score_part_{k}" for k in ("certifications", "carbon", "recyclable", "biodegradable", "materials")}
 
 
 async def _common(request: Request) -> dict[str, Any]:
     await principal_of(request)
-    return {"flashes": flashes(request), "cart_count": await cart_count(request)}
+    # an htmx swap of the results keeps the page's header: no need to price the cart again
+    count = 0 if request.headers.get("hx-request") else await cart_count(request)
+    return {"flashes": flashes(request), "cart_count": count}
 
 
 def _decimal(value: str | None, name: str) -> str | None:
@@ -252,6 +256,7 @@ async def product(request: Request, slug: str) -> Response:
         footprint=footprint_vs_average(p, average),
         reviews=(reviews or {}).get("items") or [],
         plan=plan,
+        score_parts=SCORE_PARTS,
         **ctx,
     )
 

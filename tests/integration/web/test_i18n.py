@@ -24,7 +24,10 @@ def used_keys() -> set[str]:
     from ecovarejo.web.pages import FLASH_IDS
 
     keys |= set(FLASH_IDS) | {f"consent_{p}" for p in CONSENT_PURPOSES} | {label for _, label, _ in MENU}
-    keys -= {"consent_", "pay_", "channel_"}  # prefixes completed at run time (below)
+    from ecovarejo.web.storefront import SCORE_PARTS
+
+    keys |= SCORE_PARTS
+    keys -= {"consent_", "pay_", "channel_", "score_part_"}  # prefixes completed at run time (below)
     keys |= {f"channel_{c}" for c in ("email", "sms", "whatsapp", "push")}
     keys |= {"pay_card", "pay_pix", "sales_per_day", "orders_by_status", "top_products", "co2_of_sales", "low_stock"}
     return keys

@@ -55,6 +55,7 @@ async def test_home_category_filters_and_product_page(web: httpx.AsyncClient, co
     assert 'name="sku" value="ECO-TSHIRT-001-M"' in p and 'name="sku" value="ECO-TSHIRT-001-G"' in p
     assert "Branca G — R$ 94,90" in p
     assert 'id="score-explained"' in p
+    assert "<strong>Certificações válidas</strong>: 2,0 de 4 pontos" in p, p[p.index("score-explained") :][:1500]
     en = main_of((await web.get("/p/camiseta-organica-basica?lang=en")).text)
     assert "Category average: 3.25 kg CO₂e" in en and "23% below the category average" in en
     assert (await web.get("/p/nao-existe")).status_code == 404
