@@ -44,6 +44,16 @@ def _cache(request: Request) -> CatalogCache:
     return cache
 
 
+async def _version(request: Request, uow: UnitOfWork) -> str:
+    """The tenant's catalog version: the cache keys' guarantee of freshness."""
+    reader = get_container(request).ports.get("products.version_reader")
+    if reader is not None:
+        v: str | None = reader.read(uow.tenant_id)
+        if v is not None:
+            return v
+    return await service.catalog_version(uow)
+
+
 def _json(data: bytes, status: int = 200) -> Response:
     return Response(content=data, media_type="application/json", status_code=status)
 
@@ -93,7 +103,7 @@ async def list_products(
     if status and status != "active":
         return JSONResponse(await service.list_products(uow, **params, status=status, viewer=viewer))
     cache = _cache(request)
-    version = await service.catalog_version(uow)
+    version = await _version(request, uow)
     key = cache.key(uow.tenant_id, version, "list:" + "&".join(f"{k}={v}" for k, v in sorted(params.items())))
     return _json(await cache.get_or_load(key, lambda: service.list_products(uow, **params)))
 
@@ -136,7 +146,7 @@ async def get_product(
     if viewer is not None and viewer.can("manage_products"):
         return JSONResponse((await service.get_product(uow, ref, viewer)).model_dump(mode="json"))
     cache = _cache(request)
-    version = await service.catalog_version(uow)
+    version = await _version(request, uow)
     key = cache.key(uow.tenant_id, version, f"product:{ref}")
     return _json(await cache.get_or_load(key, lambda: service.get_product_by_slug(uow, ref)))
 
@@ -233,7 +243,7 @@ async def moderate_review(review_id: uuid.UUID, data: ReviewModeration, uow: Wri
 @router.get("/categories", summary="The category tree")
 async def list_categories(request: Request, uow: ReadUow) -> Response:
     cache = _cache(request)
-    version = await service.catalog_version(uow)
+    version = await _version(request, uow)
     return _json(
         await cache.get_or_load(cache.key(uow.tenant_id, version, "categories"), lambda: service.list_categories(uow))
     )

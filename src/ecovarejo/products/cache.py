@@ -79,3 +79,39 @@ class CatalogCache:
 
     def clear(self) -> None:
         self._l1.clear()
+
+
+class SqliteVersionReader:
+    """Reads a tenant's catalog version on SQLite with a plain ``sqlite3`` connection in the event
+    loop's thread: one indexed row in WAL mode (readers never wait for the writer), without the
+    thread hops of an async session. The hot path of every cached read in the embedded mode."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._conn: Any = None
+
+    def read(self, tenant_id: uuid.UUID | None) -> str | None:
+        import sqlite3
+
+        if tenant_id is None:
+            return None
+        try:
+            if self._conn is None:
+                self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=1)
+                self._conn.execute("PRAGMA query_only = 1")
+            row = self._conn.execute(
+                "SELECT epoch, version FROM catalog_versions WHERE tenant_id = ?", (tenant_id.hex,)
+            ).fetchone()
+        except sqlite3.Error as exc:
+            log.warning("catalog_version_read_failed", error=str(exc))
+            self.close()
+            return None  # the caller reads it through its session
+        return f"{row[0]}.{row[1]}" if row else "0"
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    async def aclose(self) -> None:
+        self.close()

@@ -12,7 +12,7 @@ from ecovarejo.core.plugins import ContextSpec
 
 from . import media, service
 from .api import router
-from .cache import CatalogCache
+from .cache import CatalogCache, SqliteVersionReader
 from .demo import seed_demo
 from .events import consumers
 
@@ -22,6 +22,8 @@ DAY = 24 * 3600.0
 def install(container: Container) -> None:
     settings = media.MediaSettings()
     container.ports.setdefault("products.cache", CatalogCache(container.redis))
+    if container.db.is_sqlite and container.db.engine.url.database:
+        container.ports.setdefault("products.version_reader", SqliteVersionReader(container.db.engine.url.database))
     container.ports.setdefault("products.media_settings", settings)
     container.ports.setdefault("products.media", media.build_store(container.settings.data_dir, settings))
 

@@ -1,0 +1,132 @@
+"""Catalog benchmark: product detail, listing and search over real HTTP at a large catalog, on SQLite
+(embedded) and PostgreSQL (scale-out), each as a ratio against the bare ASGI baseline of the run.
+
+python -m bench.bench_catalog [--products 100000] [--workers 2] [--duration 10] [--backends sqlite,postgres]
+
+PostgreSQL comes from ``ECOVAREJO_BENCH_DATABASE_URL`` (or ``ECOVAREJO_TEST_DATABASE_URL``): an admin
+URL; the benchmark creates and drops its own database. The catalog is the demo catalog's bulk path
+(one tenant). Reads go through the platform as deployed: public reads are cached (in process, keyed
+by the catalog version), so the rotation sizes below decide how much is served from memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import time
+import urllib.parse
+import uuid
+from pathlib import Path
+
+from bench.harness import Bench
+
+SEARCH_TERMS = [
+    # common
+    "camiseta", "organica", "bambu", "reciclado", "algodao", "escova", "cafe", "caderno", "garrafa", "sabonete",
+    "mochila", "chinelo", "tenis", "mel", "chocolate", "detergente", "pote", "manta", "vaso", "coleira",
+    # multi-word, accents, prefixes
+    "camiseta organica", "escova de dentes", "cafe organico", "garrafa termica", "calça jeans", "açúcar mascavo",
+    "camis", "recicl", "talher", "biodeg",
+    # rare, typos, no match
+    "canhamo", "cortica", "sisal", "juta", "lyocell", "cera de abelha", "camizeta", "garafa", "chocolat",
+    "bucha vegetal", "oculos de sol", "fralda", "xyzzy",
+]  # fmt: skip
+
+
+def _admin_pg_url() -> str:
+    return os.environ.get("ECOVAREJO_BENCH_DATABASE_URL") or os.environ.get("ECOVAREJO_TEST_DATABASE_URL", "")
+
+
+async def _pg(admin: str, sql: str) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    engine = create_async_engine(admin, isolation_level="AUTOCOMMIT")
+    async with engine.connect() as conn:
+        await conn.execute(text(sql))
+    await engine.dispose()
+
+
+async def _seed(database_url: str, data_dir: Path, products: int) -> tuple[list[str], list[str]]:
+    """Fill the default tenant with ``products`` products; return (slugs sample, category slugs)."""
+    from sqlalchemy import select
+
+    from ecovarejo.bootstrap import build_container
+    from ecovarejo.core.settings import Settings
+    from ecovarejo.products import repository as repo
+    from ecovarejo.products.demo import seed_demo
+    from ecovarejo.products.models import Category, Product
+    from ecovarejo.seed import ensure_tenant
+
+    settings = Settings(database_url=database_url, data_dir=data_dir, services="products", log_level="WARNING")
+    container = build_container(settings, run_relay=False, run_consumers=False)
+    try:
+        tenant = await ensure_tenant(container, "default")
+        async with container.uow(tenant.id, actor="bench") as uow:
+            await seed_demo(container, uow, {"products": products})
+            await uow.commit()
+        await repo.analyze(container.db)
+        async with container.uow(tenant.id, read_only=True) as uow:
+            ids = list((await uow.session.scalars(select(Product.slug).order_by(Product.id).limit(5000))).all())
+            cats = list((await uow.session.scalars(select(Category.slug))).all())
+    finally:
+        await container.stop()
+    rnd = random.Random(7)
+    return rnd.sample(ids, min(500, len(ids))), cats
+
+
+def _paths(slugs: list[str], cats: list[str]) -> dict[str, list[str]]:
+    q = urllib.parse.quote
+    listing = [f"/api/v1/products?limit=24&sort={s}" for s in ("newest", "price_asc", "price_desc", "score_desc")]
+    listing += [f"/api/v1/products?limit=24&category={c}" for c in cats]
+    listing += [f"/api/v1/products?limit=24&certification={c}" for c in ("GOTS", "FSC", "ECOCERT")]
+    return {
+        "detail": [f"/api/v1/products/{s}" for s in slugs],
+        "listing": listing,
+        "search": [f"/api/v1/products?limit=24&q={q(t)}" for t in SEARCH_TERMS],
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--products", type=int, default=100_000)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--duration", type=float, default=10)
+    ap.add_argument("--connections", type=int, default=64)
+    ap.add_argument("--backends", default="sqlite,postgres")
+    args = ap.parse_args()
+    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    with Bench(workers=args.workers, duration=args.duration, connections=args.connections) as bench:
+        bench.baseline()
+        for backend in backends:
+            pg_db = None
+            if backend == "postgres":
+                admin = _admin_pg_url()
+                if not admin:
+                    print("postgres: set ECOVAREJO_BENCH_DATABASE_URL (skipped)")
+                    continue
+                pg_db = f"ev_bench_{uuid.uuid4().hex[:10]}"
+                asyncio.run(_pg(admin, f'CREATE DATABASE "{pg_db}"'))
+                url = admin.rpartition("/")[0] + f"/{pg_db}"
+            else:
+                url = f"sqlite+aiosqlite:///{bench.tmp / 'catalog.db'}"
+            env = bench.platform_env(ECOVAREJO_DATABASE_URL=url, ECOVAREJO_SERVICES="products")
+            try:
+                bench.migrate(env)
+                t0 = time.monotonic()
+                slugs, cats = asyncio.run(_seed(url, bench.tmp / "var", args.products))
+                print(f"{backend}: {args.products} products seeded in {time.monotonic() - t0:.0f}s")
+                paths = _paths(slugs, cats)
+                with bench.serve_platform(env) as base:
+                    for name, ps in paths.items():
+                        bench.measure(f"{backend}: {name} ({len(ps)} paths)", base, ps)
+            finally:
+                if pg_db:
+                    asyncio.run(_pg(_admin_pg_url(), f'DROP DATABASE IF EXISTS "{pg_db}" WITH (FORCE)'))
+        bench.report(f"EcoVarejo catalog at {args.products} products vs bare ASGI")
+
+
+if __name__ == "__main__":
+    main()
