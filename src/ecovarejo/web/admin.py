@@ -116,7 +116,7 @@ async def _order_charts(request: Request) -> list[dict[str, Any]]:
     cursor = None
     async with uow_for(request, read_only=True) as uow:
         while len(orders) < DASHBOARD_MAX_ORDERS:
-            chunk = await backend.call("orders", ("list_orders",), uow, limit=200, cursor=cursor, created_from=since)
+            chunk = await backend.call("orders", "list_orders", uow, limit=200, cursor=cursor, created_from=since)
             orders.extend(chunk.get("items") or [])
             cursor = chunk.get("next_cursor")
             if not cursor:
@@ -543,9 +543,9 @@ async def companies(request: Request) -> Response:
     """B2B buyers grouped by company (the users API lists accounts with their ``company_id``)."""
     principal = await staff(request, "manage_users")
     t = i18n.translator(i18n.negotiate(request))
-    if backend.has("users", "list_companies", "admin_companies"):
+    if backend.has("users", "list_companies"):
         async with uow_for(request, read_only=True) as uow:
-            found = await backend.call("users", ("list_companies", "admin_companies"), uow)
+            found = await backend.call("users", "list_companies", uow)
         rows = found.get("items", []) if isinstance(found, dict) else found
         columns = [("legal_name", t("legal_name")), ("trade_name", t("trade_name")), ("cnpj", "CNPJ")]
     else:

@@ -30,13 +30,3 @@ def plain(value: Any) -> Any:
     if hasattr(value, "__dict__"):
         return {k: plain(v) for k, v in vars(value).items() if not k.startswith("_")}
     return value
-
-
-def items_of(page: Any) -> tuple[list[dict[str, Any]], str | None]:
-    """A list answer (``{"items": [...], "next_cursor": ...}``, a page object or a list) as (items, cursor)."""
-    p = plain(page)
-    if isinstance(p, dict):
-        return list(p.get("items") or []), p.get("next_cursor")
-    if isinstance(p, list):
-        return p, None
-    return [], None

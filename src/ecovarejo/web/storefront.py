@@ -236,9 +236,8 @@ async def product(request: Request, slug: str) -> Response:
     average = None
     if (p.get("category") or {}).get("id"):
         async with uow_for(request, read_only=True) as uow:
-            average = await backend.try_call(
-                "products", ("category_average_footprint",), uow, p["category"]["id"], default=None
-            )
+            if backend.has("products", "category_average_footprint"):
+                average = await backend.call("products", "category_average_footprint", uow, p["category"]["id"])
     variants = _variants(p)
     wanted = request.query_params.get("variant")
     selected = next((v for v in variants if wanted in (str(v.get("id")), v.get("sku"))), None)
