@@ -144,7 +144,28 @@ class PageSecurityMiddleware:
             await self.app(scope, receive, send)
             return
 
+        wants_html = scope.get("method") == "GET" and any(
+            k == b"accept" and b"text/html" in v for k, v in scope.get("headers", [])
+        )
+        not_found = False
+
         async def send_wrapper(message: Message) -> None:
+            nonlocal not_found
+            if (
+                wants_html
+                and message["type"] == "http.response.start"
+                and message["status"] == 404
+                and (b"content-type", b"application/problem+json") in message.get("headers", [])
+            ):
+                not_found = True  # a browser asked for a page that does not exist: answer with one
+                return
+            if not_found:
+                if message["type"] == "http.response.body" and not message.get("more_body", False):
+                    await _html_not_found(scope, receive, send_wrapper_plain)
+                return
+            await send_wrapper_plain(message)
+
+        async def send_wrapper_plain(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {k.lower() for k, _ in headers}
@@ -160,6 +181,18 @@ class PageSecurityMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_wrapper)
+
+
+async def _html_not_found(scope: Scope, receive: Receive, send: Send) -> None:
+    from fastapi import Request
+
+    from . import i18n
+    from .templating import render
+
+    request = Request(scope, receive)
+    t = i18n.translator(i18n.negotiate(request))
+    response = render(request, "errors/error.html", status_code=404, title=t("not_found"), detail=t("not_found_text"))
+    await response(scope, receive, send)
 
 
 def _host(scope: Scope) -> str:

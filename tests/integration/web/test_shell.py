@@ -105,3 +105,16 @@ async def test_vendored_assets_are_served_from_the_app(web: httpx.AsyncClient) -
 async def test_the_language_link_keeps_the_page_and_its_query(web: httpx.AsyncClient) -> None:
     r = await web.get("/busca?q=bambu&sort=price_asc&ok=saved")
     assert 'href="/busca?q=bambu&amp;sort=price_asc&amp;lang=en" hreflang="en"' in r.text
+
+
+async def test_a_browser_gets_an_html_404_page_and_an_api_client_a_problem(web: httpx.AsyncClient) -> None:
+    page = await web.get("/nao/existe", headers={"Accept": "text/html,application/xhtml+xml"})
+    assert page.status_code == 404
+    assert page.headers["content-type"].startswith("text/html")
+    assert "Página não encontrada" in page.text and "content-security-policy" in page.headers
+    api = await web.get("/nao/existe", headers={"Accept": "application/json"})
+    assert api.status_code == 404 and api.headers["content-type"] == "application/problem+json"
+    under_api = await web.get("/api/v1/nao-existe", headers={"Accept": "text/html"})
+    assert under_api.status_code == 404 and under_api.headers["content-type"] == "application/problem+json"
+    static = await web.get("/static/nao-existe.css", headers={"Accept": "text/html"})
+    assert static.status_code == 404
