@@ -129,3 +129,26 @@ async def test_orders_coupons_and_carts_stay_in_their_tenant(container, client):
     # a token of tenant A is not accepted for tenant B
     r = await client.get("/api/v1/orders", headers={**h, "X-Tenant-ID": str(other.tenant_id)})
     assert r.status_code == 401
+
+
+async def test_delivery_earns_loyalty_points_through_order_events(container, client):
+    import asyncio
+
+    from .test_checkout import register
+
+    shop = await open_shop(container)
+    shop.catalog.put("TEE", "100.00", sustainability_score=Decimal("9"))
+    await shop.stock("TEE", 4)
+    uid = await register(client, shop)
+    _, h = shop.customer(uid)
+    order = await place(client, shop, h, "loyal", qty=1)
+    url = f"/api/v1/admin/orders/{order['id']}/status"
+    for body in ({"status": "fulfilling"}, {"status": "shipped", "carrier": "Correios", "tracking_code": "BR1BR"},
+                 {"status": "delivered"}):  # fmt: skip
+        assert (await client.post(url, json=body, headers=shop.admin)).status_code == 200
+    for _ in range(100):  # the users context consumes order.delivered asynchronously (outbox -> bus)
+        loyalty = (await client.get("/api/v1/users/loyalty", headers=h)).json()
+        if loyalty["balance"]:
+            break
+        await asyncio.sleep(0.1)
+    assert loyalty["balance"] > 0
