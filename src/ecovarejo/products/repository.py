@@ -328,11 +328,10 @@ async def _conditions(uow: UnitOfWork, qry: Query) -> tuple[list[ColumnElement[b
         words = search.terms(qry.q)
         if words:
             if uow.db.is_postgres:
-                # One typo in a word of 7+ letters leaves about half of its trigrams (default: 0.6).
-                await uow.session.execute(
-                    text(f"SET LOCAL pg_trgm.word_similarity_threshold = {search.TYPO_SIMILARITY}")
-                )
-                cond, rank = search.pg_condition(t.search_text, words)
+                found = await search.pg_condition(uow.db, uow.tenant_id, t.search_text, t.id, t.tenant_id, words)
+                if found is None:
+                    return conds, None, True
+                cond, rank = found
                 conds.append(cond)
             else:
                 await search.ensure_index(uow.db)

@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, func, literal, literal_column, or_, text
+from sqlalchemy import ARRAY, ColumnElement, String, Uuid, any_, case, func, literal, literal_column, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecovarejo.core.db import Database
@@ -149,14 +149,53 @@ async def sqlite_match(session: AsyncSession, words: list[str]) -> str | None:
     return " AND ".join(groups) if groups else None
 
 
-def pg_condition(search_text: Any, words: list[str]) -> tuple[ColumnElement[bool], ColumnElement[Any]]:
-    """(filter, relevance) for PostgreSQL: every word as a stemmed prefix or within trigram distance."""
-    cfg: Any = literal_column("'ecovarejo_pt'::regconfig")
-    vector = func.to_tsvector(cfg, search_text)
+def _pg_vector(search_text: Any) -> Any:
+    return func.to_tsvector(literal_column("'ecovarejo_pt'::regconfig"), search_text)
+
+
+def _pg_query(word: str) -> Any:
+    return func.to_tsquery(literal_column("'ecovarejo_pt'::regconfig"), literal(f"{word}:*", String))
+
+
+MAX_PG_CANDIDATES = 30000
+
+
+async def pg_condition(
+    db: Database, tenant_id: Any, search_text: Any, id_column: Any, tenant_column: Any, words: list[str]
+) -> tuple[ColumnElement[bool], ColumnElement[Any]] | None:
+    """(filter, relevance) for PostgreSQL, or ``None`` when nothing can match.
+
+    Each word is a stemmed prefix on the tsvector index; a word that matches nothing there is taken
+    as a typo and matched by trigram word similarity (``<%``, on the trigram index of the document's
+    head, where the name is). Row-level security hides the GIN indexes from non-leakproof operators
+    such as ``@@``, so the matching ids are looked up as the owner, filtered explicitly by tenant,
+    and the listing itself then runs under RLS as usual. Relevance is cheap on purpose (no per-row
+    ``to_tsvector``): words found at the start of the document rank higher.
+    """
+    vector = _pg_vector(search_text)
+    head = func.left(search_text, 60)
     conds = []
-    for w in words:
-        tsq = func.to_tsquery(cfg, literal(f"{w}:*", String))
-        conds.append(or_(vector.op("@@")(tsq), literal(w, String).op("<%")(search_text)))
-    all_q = func.to_tsquery(cfg, literal(" | ".join(f"{w}:*" for w in words), String))
-    rank = func.ts_rank(vector, all_q) + func.word_similarity(literal(" ".join(words), String), search_text)
-    return and_(*conds), rank
+    rank: Any = literal(0)
+    async with db.engine.connect() as conn:
+        await conn.execute(text(f"SET LOCAL pg_trgm.word_similarity_threshold = {TYPO_SIMILARITY}"))
+        for w in words:
+            # Materialised so the planner takes the GIN index (with LIMIT 1 alone it may walk the table).
+            m = (
+                select(tenant_column.label("t"))
+                .where(vector.op("@@")(_pg_query(w)))
+                .cte("m")
+                .prefix_with("MATERIALIZED")
+            )
+            hit = await conn.scalar(select(literal(1)).select_from(m).where(m.c.t == tenant_id).limit(1))
+            conds.append(vector.op("@@")(_pg_query(w)) if hit else literal(w, String).op("<%")(head))
+            rank = rank + case((func.strpos(head, literal(w, String)) > 0, 2), else_=0)
+            rank = rank + case((func.strpos(head, literal(w[: max(3, len(w) - 2)], String)) > 0, 1), else_=0)
+        ids = list(
+            (
+                await conn.execute(select(id_column).where(tenant_column == tenant_id, *conds).limit(MAX_PG_CANDIDATES))
+            ).scalars()
+        )
+        await conn.rollback()
+    if not ids:
+        return None
+    return id_column == any_(literal(ids, ARRAY(Uuid))), rank
