@@ -8,7 +8,7 @@ from fastapi.staticfiles import StaticFiles
 from ecovarejo.core.container import Container
 from ecovarejo.core.plugins import ContextSpec
 
-from . import account, admin, cart, pwa, storefront
+from . import account, admin, admin_catalog, admin_ops, cart, pwa, storefront
 from .security import PageSecurityMiddleware
 from .templating import HERE
 
@@ -20,7 +20,15 @@ def setup_app(app: FastAPI, container: Container) -> None:
 
 CONTEXT = ContextSpec(
     name="web",
-    routers=[pwa.router, account.router, admin.router, cart.router, storefront.router],
+    routers=[
+        pwa.router,
+        account.router,
+        admin.router,
+        admin_catalog.router,
+        admin_ops.router,
+        cart.router,
+        storefront.router,
+    ],
     setup_app=setup_app,
     seed_order=900,
 )

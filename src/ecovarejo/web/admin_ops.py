@@ -1,0 +1,454 @@
+"""Admin panel: customers and companies, orders (status, cancel, refund), coupons, payments,
+notification messages and the event dead letters."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy import func, select
+
+from ecovarejo.core.errors import InvalidInput, NotFound
+from ecovarejo.core.models import DeadLetter
+
+from . import backend, i18n
+from .admin import decimal_text, form_text, page, page_url, staff
+from .inproc import ApiError, api, exists
+from .pages import PageRoute, form_with_csrf, redirect, uow_for
+from .templating import brl, local_dt
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+
+# -- customers and companies -------------------------------------------------------------------
+@router.get("/admin/clientes")
+async def customers(request: Request) -> Response:
+    principal = await staff(request, "manage_users")
+    q = (request.query_params.get("q") or "").strip()[:100]
+    user_type = request.query_params.get("user_type") or None
+    if user_type not in (None, "customer", "supplier", "admin"):
+        user_type = None
+    data = await api(
+        request,
+        "GET",
+        "/api/v1/admin/users",
+        params={"q": q, "user_type": user_type, "cursor": request.query_params.get("cursor"), "limit": 50},
+    )
+    t = i18n.translator(i18n.negotiate(request))
+    rows = [
+        {
+            **u,
+            "name": f"{u.get('first_name', '')} {u.get('last_name', '')}".strip(),
+            "active": t("yes") if u.get("is_active") else t("no"),
+            "mfa": t("yes") if u.get("mfa_enabled") else t("no"),
+            "can_deactivate": u.get("is_active") and str(u.get("id")) != str(principal.user_id),
+            "can_activate": not u.get("is_active"),
+        }
+        for u in data.get("items") or []
+    ]
+    return page(
+        request,
+        "admin/customers.html",
+        principal,
+        "customers",
+        rows=rows,
+        q=q,
+        user_type=user_type,
+        columns=[
+            ("email", t("email")),
+            ("name", t("name")),
+            ("user_type", t("user_type")),
+            ("active", t("active")),
+            ("mfa", "MFA"),
+            ("sustainability_score", t("score")),
+        ],
+        row_actions=[
+            {"action": "/admin/clientes/{id}/desativar", "label": t("deactivate"), "when": "can_deactivate"},
+            {"action": "/admin/clientes/{id}/ativar", "label": t("activate"), "when": "can_activate"},
+        ],
+        next_url=page_url(request, data.get("next_cursor"), q=q, user_type=user_type),
+    )
+
+
+@router.post("/admin/clientes/{user_id}/{action}")
+async def customer_action(request: Request, user_id: uuid.UUID, action: str) -> Response:
+    await form_with_csrf(request)
+    await staff(request, "manage_users")
+    verb = {"ativar": "activate", "desativar": "deactivate"}.get(action)
+    if verb is None:
+        raise InvalidInput("unknown action", code="unknown_action")
+    await api(request, "POST", f"/api/v1/admin/users/{user_id}/{verb}")
+    return redirect("/admin/clientes?ok=saved")
+
+
+@router.get("/admin/empresas")
+async def companies(request: Request) -> Response:
+    """B2B buyers grouped by company (the users API lists accounts with their ``company_id``)."""
+    principal = await staff(request, "manage_users")
+    t = i18n.translator(i18n.negotiate(request))
+    if backend.has("users", "list_companies"):
+        async with uow_for(request, read_only=True) as uow:
+            found = await backend.call("users", "list_companies", uow)
+        rows = found.get("items", []) if isinstance(found, dict) else found
+        columns = [("legal_name", t("legal_name")), ("trade_name", t("trade_name")), ("cnpj", "CNPJ")]
+    else:
+        data = await api(request, "GET", "/api/v1/admin/users", params={"limit": 200})
+        groups: dict[str, list[str]] = defaultdict(list)
+        for u in data.get("items") or []:
+            if u.get("company_id"):
+                groups[str(u["company_id"])].append(str(u.get("email")))
+        rows = [{"id": cid, "company_id": cid, "members": ", ".join(m)} for cid, m in groups.items()]
+        columns = [("company_id", t("company")), ("members", t("buyers"))]
+    return page(request, "admin/table.html", principal, "companies", rows=rows, columns=columns)
+
+
+# -- orders ------------------------------------------------------------------------------------
+ORDER_NEXT = {
+    "paid": ["fulfilling"],
+    "fulfilling": ["shipped"],
+    "shipped": ["delivered"],
+    "return_requested": ["returned", "delivered"],
+}
+
+
+@router.get("/admin/pedidos")
+async def orders(request: Request) -> Response:
+    principal = await staff(request, "manage_orders")
+    if not exists(request, "/api/v1/admin/orders"):
+        return page(request, "admin/table.html", principal, "orders", unavailable=True, rows=[], columns=[])
+    status = request.query_params.get("status") or None
+    number = (request.query_params.get("number") or "").strip()[:20] or None
+    data = await api(
+        request,
+        "GET",
+        "/api/v1/admin/orders",
+        params={"status": status, "q": number, "cursor": request.query_params.get("cursor"), "limit": 50},
+    )
+    lang = i18n.negotiate(request)
+    t = i18n.translator(lang)
+    rows = [
+        {
+            **o,
+            "created": local_dt(o.get("created_at"), lang=lang),
+            "status_label": i18n.status_label(lang, o.get("status")),
+            "total": brl(o.get("total_amount")),
+            "co2": f"{o.get('carbon_footprint')} kg",
+        }
+        for o in data.get("items") or []
+    ]
+    return page(
+        request,
+        "admin/orders.html",
+        principal,
+        "orders",
+        rows=rows,
+        status=status,
+        number=number,
+        columns=[
+            ("order_number", t("code")),
+            ("created", t("date")),
+            ("status_label", t("status")),
+            ("total", t("total")),
+            ("co2", t("carbon_footprint")),
+        ],
+        links={"order_number": "/admin/pedidos/{id}"},
+        next_url=page_url(request, data.get("next_cursor"), status=status, number=number),
+    )
+
+
+@router.get("/admin/pedidos/{order_id}")
+async def order_detail(request: Request, order_id: uuid.UUID) -> Response:
+    principal = await staff(request, "manage_orders")
+    order = await api(request, "GET", f"/api/v1/admin/orders/{order_id}")
+    return page(
+        request,
+        "admin/order.html",
+        principal,
+        "orders",
+        order=order,
+        next_statuses=ORDER_NEXT.get(str(order.get("status")), []),
+        can_refund=principal.can("handle_payments"),
+    )
+
+
+@router.post("/admin/pedidos/{order_id}/situacao")
+async def order_status(request: Request, order_id: uuid.UUID) -> Response:
+    form = await form_with_csrf(request)
+    await staff(request, "manage_orders")
+    body = {
+        "status": form_text(form, "status", 50),
+        "reason": form_text(form, "reason", 500) or None,
+        "carrier": form_text(form, "carrier", 60) or None,
+        "tracking_code": form_text(form, "tracking_code", 100) or None,
+    }
+    await api(request, "POST", f"/api/v1/admin/orders/{order_id}/status", json=body)
+    return redirect(f"/admin/pedidos/{order_id}?ok=saved")
+
+
+@router.post("/admin/pedidos/{order_id}/cancelar")
+async def order_cancel(request: Request, order_id: uuid.UUID) -> Response:
+    form = await form_with_csrf(request)
+    await staff(request, "manage_orders")
+    await api(
+        request, "POST", f"/api/v1/admin/orders/{order_id}/cancel", json={"reason": form_text(form, "reason", 500)}
+    )
+    return redirect(f"/admin/pedidos/{order_id}?ok=saved")
+
+
+@router.post("/admin/pedidos/{order_id}/reembolsar")
+async def order_refund(request: Request, order_id: uuid.UUID) -> Response:
+    """Refund all (empty amount) or part; the form's key makes a double submit refund once."""
+    form = await form_with_csrf(request)
+    await staff(request, "handle_payments")
+    raw = decimal_text(form_text(form, "amount", 20))
+    body: dict[str, Any] = {"reason": form_text(form, "reason", 500) or "refund by staff"}
+    if raw:
+        try:
+            amount = Decimal(raw)
+        except ArithmeticError as exc:
+            raise InvalidInput("amount must be a number", code="invalid_amount") from exc
+        if not amount.is_finite() or amount <= 0:
+            raise InvalidInput("amount must be positive", code="invalid_amount")
+        body["amount"] = str(amount)
+    key = form_text(form, "idempotency_key", 100) or f"web-{uuid.uuid4()}"
+    await api(request, "POST", f"/api/v1/admin/orders/{order_id}/refund", json=body, headers={"Idempotency-Key": key})
+    return redirect(f"/admin/pedidos/{order_id}?ok=saved")
+
+
+# -- coupons -----------------------------------------------------------------------------------
+@router.get("/admin/cupons")
+async def coupons(request: Request) -> Response:
+    principal = await staff(request, "manage_orders")
+    if not exists(request, "/api/v1/admin/coupons"):
+        return page(request, "admin/coupons.html", principal, "coupons", unavailable=True, rows=[], columns=[])
+    data = await api(request, "GET", "/api/v1/admin/coupons")
+    t = i18n.translator(i18n.negotiate(request))
+    rows = [
+        {
+            **c,
+            "value_shown": f"{c['value']}%" if c.get("kind") == "percent" else brl(c.get("value") or 0),
+            "uses": f"{c.get('used_count', 0)}/{c.get('max_uses') or '∞'}",
+            "active": t("yes") if c.get("is_active") else t("no"),
+        }
+        for c in data.get("items") or []
+    ]
+    columns = [
+        ("code", t("code")),
+        ("kind", t("kind")),
+        ("value_shown", t("value")),
+        ("uses", t("uses")),
+        ("active", t("active")),
+        ("description", t("description")),
+    ]
+    return page(request, "admin/coupons.html", principal, "coupons", rows=rows, columns=columns, form={}, errors={})
+
+
+@router.post("/admin/cupons")
+async def create_coupon(request: Request) -> Response:
+    form = await form_with_csrf(request)
+    await staff(request, "manage_orders")
+    body: dict[str, Any] = {
+        "code": form_text(form, "code", 40),
+        "kind": form_text(form, "kind", 20),
+        "value": decimal_text(form_text(form, "value", 20)) or "0",
+        "description": form_text(form, "description", 300) or None,
+        "certified_only": form.get("certified_only") == "on",
+        "first_order_only": form.get("first_order_only") == "on",
+        "b2b_only": form.get("b2b_only") == "on",
+    }
+    for name in ("min_subtotal", "max_uses"):
+        value = decimal_text(form_text(form, name, 20))
+        if value:
+            body[name] = value
+    await api(request, "POST", "/api/v1/admin/coupons", json=body)
+    return redirect("/admin/cupons?ok=saved")
+
+
+# -- payments ----------------------------------------------------------------------------------
+PAYMENTS_PAGE_ORDERS = 25
+
+
+@router.get("/admin/pagamentos")
+async def payments(request: Request) -> Response:
+    """The payments of the most recent orders (the payments context has no listing of its own yet),
+    with method, gateway, status and the authorized, captured and refunded amounts."""
+    principal = await staff(request, "handle_payments")
+    t = i18n.translator(i18n.negotiate(request))
+    if not exists(request, "/api/v1/admin/orders") or not principal.can("manage_orders"):
+        return page(request, "admin/table.html", principal, "payments", unavailable=True, rows=[], columns=[])
+    status = request.query_params.get("status") or None
+    listing = await api(
+        request,
+        "GET",
+        "/api/v1/admin/orders",
+        params={"limit": PAYMENTS_PAGE_ORDERS, "cursor": request.query_params.get("cursor")},
+    )
+    lang = i18n.negotiate(request)
+    rows: list[dict[str, Any]] = []
+    for o in listing.get("items") or []:
+        detail = await api(request, "GET", f"/api/v1/admin/orders/{o['id']}")
+        for pay in detail.get("payments") or []:
+            if status and pay.get("status") != status:
+                continue
+            rows.append(
+                {
+                    "id": o["id"],
+                    "order_number": o.get("order_number"),
+                    "created": local_dt(o.get("created_at"), lang=lang),
+                    "method": t("pay_" + str(pay.get("method")))
+                    if pay.get("method") in ("card", "pix")
+                    else pay.get("method"),
+                    "gateway": pay.get("gateway"),
+                    "status": i18n.status_label(lang, pay.get("status")),
+                    "authorized": brl(pay.get("authorized_amount") or 0),
+                    "captured": brl(pay.get("captured_amount") or 0),
+                    "refunded": brl(pay.get("refunded_amount") or 0),
+                    "card": f"****{pay['card_last4']}" if pay.get("card_last4") else "—",
+                }
+            )
+    columns = [
+        ("order_number", t("orders")),
+        ("created", t("date")),
+        ("method", t("method")),
+        ("gateway", "Gateway"),
+        ("status", t("status")),
+        ("authorized", t("authorized")),
+        ("captured", t("captured")),
+        ("refunded", t("refunded")),
+        ("card", t("card")),
+    ]
+    return page(
+        request,
+        "admin/table.html",
+        principal,
+        "payments",
+        rows=rows,
+        columns=columns,
+        links={"order_number": "/admin/pedidos/{id}"},
+        next_url=page_url(request, listing.get("next_cursor"), status=status),
+    )
+
+
+# -- notifications and dead letters ------------------------------------------------------------
+@router.get("/admin/notificacoes")
+async def notifications(request: Request) -> Response:
+    """Messages of every channel (with their delivery status; failed ones can be retried) and the
+    local e-mail outbox folder of the embedded mode."""
+    principal = await staff(request, "admin")
+    if not exists(request, "/api/v1/admin/notifications"):
+        return page(request, "admin/notifications.html", principal, "notifications", unavailable=True)
+    status = request.query_params.get("status") or None
+    data = await api(
+        request,
+        "GET",
+        "/api/v1/admin/notifications/messages",
+        params={"status": status, "cursor": request.query_params.get("cursor"), "limit": 50},
+    )
+    try:
+        outbox = await api(request, "GET", "/api/v1/admin/notifications/outbox", params={"limit": 50})
+    except ApiError as exc:
+        if exc.status != 404:
+            raise
+        outbox = None
+    return page(
+        request,
+        "admin/notifications.html",
+        principal,
+        "notifications",
+        messages=data.get("items") or [],
+        status=status,
+        outbox=(outbox or {}).get("items") if outbox is not None else None,
+        next_url=page_url(request, data.get("next_cursor"), status=status),
+    )
+
+
+@router.post("/admin/notificacoes/{message_id}/reenviar")
+async def notification_retry(request: Request, message_id: uuid.UUID) -> Response:
+    await form_with_csrf(request)
+    await staff(request, "admin")
+    await api(request, "POST", f"/api/v1/admin/notifications/messages/{message_id}/retry")
+    return redirect("/admin/notificacoes?ok=saved")
+
+
+@router.get("/admin/notificacoes/caixa/{name}")
+async def outbox_message(request: Request, name: str) -> Response:
+    principal = await staff(request, "admin")
+    message = await api(request, "GET", f"/api/v1/admin/notifications/outbox/{quote(name, safe='')}")
+    return page(request, "admin/outbox_message.html", principal, "notifications", message=message)
+
+
+@router.get("/admin/eventos")
+async def dead_letters(request: Request) -> Response:
+    """Events whose consumer gave up after its retries (the kernel's ``dead_letters``), this tenant only."""
+    principal = await staff(request, "admin")
+    container = request.app.state.container
+    tenant_id = request.state.tenant.id
+    show_resolved = request.query_params.get("resolved") == "1"
+    q = select(DeadLetter).where(DeadLetter.tenant_id == tenant_id)
+    if not show_resolved:
+        q = q.where(DeadLetter.resolved_at.is_(None))
+    async with container.db.session(None, read_only=True) as s:
+        found = list((await s.scalars(q.order_by(DeadLetter.created_at.desc()).limit(200))).all())
+        total = await s.scalar(
+            select(func.count())
+            .select_from(DeadLetter)
+            .where(DeadLetter.tenant_id == tenant_id, DeadLetter.resolved_at.is_(None))
+        )
+    lang = i18n.negotiate(request)
+    t = i18n.translator(lang)
+    rows = [
+        {
+            "id": d.id,
+            "created": local_dt(d.created_at, lang=lang),
+            "consumer": d.consumer,
+            "type": d.type,
+            "topic": d.topic,
+            "event_id": str(d.event_id),
+            "attempts": d.attempts,
+            "error": (d.error or "")[:300],
+            "open": d.resolved_at is None,
+        }
+        for d in found
+    ]
+    columns = [
+        ("created", t("created")),
+        ("consumer", t("consumer")),
+        ("type", t("event_type")),
+        ("event_id", t("event_id")),
+        ("attempts", t("attempts")),
+        ("error", t("error_message")),
+    ]
+    return page(
+        request,
+        "admin/deadletters.html",
+        principal,
+        "dead_letters",
+        rows=rows,
+        columns=columns,
+        open_count=total or 0,
+        row_actions=[{"action": "/admin/eventos/{id}/resolver", "label": t("resolved"), "when": "open"}],
+    )
+
+
+@router.post("/admin/eventos/{letter_id}/resolver")
+async def resolve_dead_letter(request: Request, letter_id: uuid.UUID) -> Response:
+    """Mark a dead letter handled (after fixing its cause); only this tenant's letters."""
+    await form_with_csrf(request)
+    await staff(request, "admin")
+    container = request.app.state.container
+    async with container.db.session(None) as s:
+        letter = await s.scalar(
+            select(DeadLetter).where(DeadLetter.id == letter_id, DeadLetter.tenant_id == request.state.tenant.id)
+        )
+        if letter is None:
+            raise NotFound("no such dead letter")
+        if letter.resolved_at is None:
+            letter.resolved_at = datetime.now(UTC)
+            await s.commit()
+    return redirect("/admin/eventos?ok=saved")
