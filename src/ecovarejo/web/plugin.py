@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
@@ -9,13 +11,26 @@ from ecovarejo.core.container import Container
 from ecovarejo.core.plugins import ContextSpec
 
 from . import account, admin, admin_catalog, admin_ops, cart, pwa, storefront
-from .security import PageSecurityMiddleware
+from .security import PageSecurityMiddleware, build_csp
 from .templating import HERE
+
+
+def media_origins(container: Container) -> tuple[str, ...]:
+    """Origins product images come from besides this site (the catalog's S3 bucket or CDN)."""
+    media = container.ports.get("products.media_settings")
+    if media is None or getattr(media, "backend", "local") != "s3":
+        return ()
+    origins = []
+    for url in (getattr(media, "s3_public_url", ""), getattr(media, "s3_endpoint_url", "")):
+        parts = urlsplit(url or "")
+        if parts.scheme in ("http", "https") and parts.netloc:
+            origins.append(f"{parts.scheme}://{parts.netloc}")
+    return tuple(dict.fromkeys(origins))
 
 
 def setup_app(app: FastAPI, container: Container) -> None:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    app.add_middleware(PageSecurityMiddleware, settings=container.settings)
+    app.add_middleware(PageSecurityMiddleware, settings=container.settings, csp=build_csp(media_origins(container)))
 
 
 CONTEXT = ContextSpec(

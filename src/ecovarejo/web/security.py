@@ -23,22 +23,30 @@ CSRF_HEADER = "x-csrf-token"
 ACCESS_COOKIE = "ev_access"
 REFRESH_COOKIE = "ev_refresh"
 
-CSP = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data: blob:",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "manifest-src 'self'",
-        "worker-src 'self'",
-        "frame-ancestors 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "object-src 'none'",
-    ]
-)
+
+def build_csp(img_origins: tuple[str, ...] = ()) -> str:
+    """The pages' Content-Security-Policy; ``img_origins`` adds where product images are served from
+    (an S3 bucket or CDN in scale-out)."""
+    images = " ".join(["'self'", "data:", "blob:", *img_origins])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            f"img-src {images}",
+            "font-src 'self'",
+            "connect-src 'self'",
+            "manifest-src 'self'",
+            "worker-src 'self'",
+            "frame-ancestors 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "object-src 'none'",
+        ]
+    )
+
+
+CSP = build_csp()
 
 PAGE_HEADERS = {
     "content-security-policy": CSP,
@@ -135,9 +143,10 @@ def clear_session(request: Request, response: Response) -> None:
 class PageSecurityMiddleware:
     """Adds the security headers to page responses (not the JSON API) and sets a new CSRF cookie."""
 
-    def __init__(self, app: ASGIApp, settings: Any) -> None:
+    def __init__(self, app: ASGIApp, settings: Any, csp: str = CSP) -> None:
         self.app = app
         self.settings = settings
+        self.headers = {**PAGE_HEADERS, "content-security-policy": csp}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope.get("path", "").startswith("/api/"):
@@ -169,7 +178,7 @@ class PageSecurityMiddleware:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {k.lower() for k, _ in headers}
-                for name, value in PAGE_HEADERS.items():
+                for name, value in self.headers.items():
                     if name.encode() not in present:
                         headers.append((name.encode(), value.encode()))
                 new = scope.get("state", {}).get("new_csrf")

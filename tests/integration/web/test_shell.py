@@ -118,3 +118,25 @@ async def test_a_browser_gets_an_html_404_page_and_an_api_client_a_problem(web: 
     assert under_api.status_code == 404 and under_api.headers["content-type"] == "application/problem+json"
     static = await web.get("/static/nao-existe.css", headers={"Accept": "text/html"})
     assert static.status_code == 404
+
+
+def test_product_images_from_an_s3_bucket_are_allowed_by_the_csp() -> None:
+    from types import SimpleNamespace
+
+    from ecovarejo.web.plugin import media_origins
+    from ecovarejo.web.security import build_csp
+
+    local = SimpleNamespace(ports={"products.media_settings": SimpleNamespace(backend="local")})
+    assert media_origins(local) == ()  # type: ignore[arg-type]
+    s3 = SimpleNamespace(
+        ports={
+            "products.media_settings": SimpleNamespace(
+                backend="s3", s3_public_url="https://cdn.loja.example/produtos", s3_endpoint_url="http://minio:9000"
+            )
+        }
+    )
+    origins = media_origins(s3)  # type: ignore[arg-type]
+    assert origins == ("https://cdn.loja.example", "http://minio:9000")
+    csp = build_csp(origins)
+    assert "img-src 'self' data: blob: https://cdn.loja.example http://minio:9000;" in csp
+    assert "script-src 'self';" in csp
