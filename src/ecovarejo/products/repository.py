@@ -334,7 +334,9 @@ async def _conditions(uow: UnitOfWork, qry: Query) -> tuple[list[ColumnElement[b
                 cond, rank = found
                 conds.append(cond)
             else:
-                await search.ensure_index(uow.db)
+                if await search.ensure_index(uow.db):
+                    # Made just now by another connection: this read's snapshot predates it.
+                    return conds, None, True
                 match = await search.sqlite_match(uow.session, words)
                 if match is None:
                     return conds, None, True
@@ -348,7 +350,7 @@ async def _conditions(uow: UnitOfWork, qry: Query) -> tuple[list[ColumnElement[b
                     .subquery("fts")
                 )
                 conds.append(literal_column("products.rowid").in_(select(fts.c.rid)))
-                rank = select(fts.c.rank).where(fts.c.rid == literal_column("products.rowid")).scalar_subquery()
+                rank = fts  # joined by the relevance sort (a correlated subquery would re-run the MATCH)
     if qry.category_ids is not None:
         conds.append(Product.category_id.in_(qry.category_ids))
     if qry.min_price is not None:
@@ -404,7 +406,11 @@ async def list_products(uow: UnitOfWork, qry: Query, *, with_facets: bool = Fals
         offset = int(cur.get("o", 0)) if cur else 0
         if offset < 0 or offset > 10000:
             raise InvalidInput("the cursor is not valid", code="invalid_cursor")
-        order = rank.desc() if uow.db.is_postgres else rank.asc()  # bm25: lower is better
+        if uow.db.is_postgres:
+            order = rank.desc()
+        else:
+            stmt = stmt.join(rank, rank.c.rid == literal_column("products.rowid"))
+            order = rank.c.rank.asc()  # bm25: lower is better
         stmt = stmt.order_by(order, Product.id).offset(offset).limit(qry.limit + 1)
         rows = list((await uow.session.scalars(stmt)).all())
         nxt = encode_cursor({"s": "relevance", "o": offset + qry.limit}) if len(rows) > qry.limit else None

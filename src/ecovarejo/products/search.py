@@ -65,14 +65,15 @@ def _ready(db: Database) -> bool:
     return bool(getattr(db, "_products_fts_ready", False))
 
 
-async def ensure_index(db: Database, session: AsyncSession | None = None) -> None:
+async def ensure_index(db: Database, session: AsyncSession | None = None) -> bool:
     """Create the SQLite FTS5 index (and its triggers) once per database; no-op on PostgreSQL.
 
-    Writers pass their own ``session`` (the DDL joins their transaction, so no second connection
-    waits on their lock); readers let it run on a connection of its own and commit at once.
+    Returns whether it was created now. Writers pass their own ``session`` (the DDL joins their
+    transaction, so no second connection waits on their lock); readers let it run on a connection of
+    its own and commit at once.
     """
     if not db.is_sqlite or _ready(db):
-        return
+        return False
     if session is not None:
         exists = await session.scalar(text("SELECT 1 FROM sqlite_master WHERE name = 'products_fts'"))
         if not exists:
@@ -81,7 +82,7 @@ async def ensure_index(db: Database, session: AsyncSession | None = None) -> Non
             await session.execute(text("INSERT INTO products_fts(products_fts) VALUES ('rebuild')"))
         else:
             db._products_fts_ready = True  # type: ignore[attr-defined]
-        return
+        return not exists
     async with db.engine.begin() as conn:
         exists = await conn.scalar(text("SELECT 1 FROM sqlite_master WHERE name = 'products_fts'"))
         if not exists:
@@ -89,6 +90,7 @@ async def ensure_index(db: Database, session: AsyncSession | None = None) -> Non
                 await conn.execute(text(stmt))
             await conn.execute(text("INSERT INTO products_fts(products_fts) VALUES ('rebuild')"))
     db._products_fts_ready = True  # type: ignore[attr-defined]
+    return not exists
 
 
 def within_one_edit(a: str, b: str) -> bool:
@@ -120,31 +122,46 @@ def typo_candidates(term: str, vocabulary: Iterable[str], limit: int = 12) -> li
     return out
 
 
+VOCABULARY_TTL = 600.0
+
+
+async def _vocabulary(session: AsyncSession) -> list[str]:
+    """The indexed terms (for typo candidates), read once per process and database for a while: a
+    full walk of the index, too slow to repeat per query on a large catalog."""
+    import time
+
+    bind = session.bind
+    cache: dict[Any, tuple[float, list[str]]] = _VOCAB
+    key = str(getattr(bind, "url", ""))
+    hit = cache.get(key)
+    now = time.monotonic()
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    rows = await session.execute(text("SELECT term FROM products_fts_vocab WHERE length(term) >= 3"))
+    words = [r[0] for r in rows]
+    cache[key] = (now + VOCABULARY_TTL, words)
+    return words
+
+
+_VOCAB: dict[Any, tuple[float, list[str]]] = {}
+
+
 async def sqlite_match(session: AsyncSession, words: list[str]) -> str | None:
     """The FTS5 MATCH expression for ``words``: each word as a prefix, widened by one typo when it
     alone matches nothing. ``None`` when nothing can match."""
     groups: list[str] = []
     for w in words:
         hit = await session.scalar(
-            text("SELECT 1 FROM products_fts_vocab WHERE term >= :a AND term < :b LIMIT 1"),
-            {"a": w, "b": w + "\uffff"},
+            text("SELECT 1 FROM products_fts WHERE products_fts MATCH :m LIMIT 1"), {"m": f'"{w}"*'}
         )
         alts = [f'"{w}"*']
-        if not hit and len(w) >= 4:
-            lo, hi = len(w) - 1, 64
-            rows = await session.execute(
-                text(
-                    "SELECT term FROM products_fts_vocab WHERE length(term) BETWEEN :lo AND :hi "
-                    "AND substr(term, 1, 1) IN (:c1, :c2) LIMIT 20000"
-                ),
-                {"lo": lo, "hi": hi, "c1": w[0], "c2": w[1]},
-            )
-            cands = typo_candidates(w, (r[0] for r in rows))
+        if not hit:
+            if len(w) < 4:
+                return None
+            cands = typo_candidates(w, await _vocabulary(session))
             if not cands:
                 return None
             alts = [f'"{c}"' for c in cands] + [f'"{c}"*' for c in cands if len(c) == len(w)]
-        elif not hit:
-            return None
         groups.append("(" + " OR ".join(alts) + ")")
     return " AND ".join(groups) if groups else None
 

@@ -163,3 +163,11 @@ async def test_detail_categories_and_sustainability(client, catalog) -> None:
     assert sum(float(c["points"]) for c in exp["components"]) == pytest.approx(float(exp["score"]), abs=0.05)
     assert "GOTS" in parts["certifications"]["detail"]
     assert "category average" in parts["carbon"]["detail"]
+
+
+async def test_search_before_any_product_then_after(client, container) -> None:
+    r = await client.get("/api/v1/products", params={"q": "camiseta"})
+    assert r.status_code == 200 and r.json()["items"] == []
+    t = await default_tenant(container)
+    await product(container, t, sku="NEW-1", name="Camiseta Nova")
+    assert await _skus(client, q="camiseta nova") == ["NEW-1"]
