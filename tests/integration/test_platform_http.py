@@ -32,6 +32,13 @@ async def boom() -> None:
     raise RuntimeError("secret internals")
 
 
+@router.get("/probe/pool")
+async def pool_exhausted() -> None:
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    raise PoolTimeout("QueuePool limit reached")
+
+
 @router.get("/probe/conflict")
 async def conflict() -> None:
     raise Conflict("already there", code="already_exists")
@@ -132,3 +139,9 @@ async def test_request_log_is_structured_json(client, capsys) -> None:
     entry = next(e for e in lines if e.get("event") == "request" and e.get("request_id") == "log-1")
     assert entry["tenant"] == "default" and entry["status"] == 200
     assert entry["route"] == "/api/v1/probe/tenant" and entry["latency_ms"] >= 0
+
+
+async def test_exhausted_connection_pool_is_503_not_500(client) -> None:
+    r = await client.get("/api/v1/probe/pool")
+    assert r.status_code == 503 and r.headers["retry-after"] == "1"
+    assert r.json()["code"] == "overloaded" and "QueuePool" not in r.text

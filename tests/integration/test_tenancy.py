@@ -81,3 +81,10 @@ async def test_raw_sql_is_confined_by_rls(container: Container, two_tenants: tup
             )
     async with container.db.system_session() as s:
         assert (await s.scalars(select(Probe.label).order_by(Probe.label))).all() == ["a1", "a2", "b1"]
+
+
+async def test_rows_read_in_a_read_only_unit_stay_usable_after_it(container: Container, two_tenants: tuple) -> None:
+    a, _b = two_tenants
+    async with container.uow(a, read_only=True) as uow:
+        rows = (await uow.session.scalars(select(Probe).order_by(Probe.label))).all()
+    assert [r.label for r in rows] == ["a1", "a2"]

@@ -12,6 +12,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -82,6 +83,19 @@ def install_error_handlers(app: FastAPI) -> None:
             str(exc.detail) if exc.detail else "Error",
             request=request,
             headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(SQLAlchemyTimeoutError)
+    async def _pool_exhausted(request: Request, exc: SQLAlchemyTimeoutError) -> JSONResponse:
+        # Every database connection stayed busy for the pool's timeout: overload, not a bug.
+        log.warning("db_pool_exhausted", path=request.url.path)
+        return problem(
+            503,
+            "overloaded",
+            "Service overloaded",
+            "Please retry shortly.",
+            request=request,
+            headers={"Retry-After": "1"},
         )
 
     @app.exception_handler(Exception)

@@ -119,7 +119,9 @@ class UnitOfWork:
 
     async def close(self) -> None:
         if self._session is not None:
-            if not self.committed:
+            # A read-only unit has nothing to undo: closing ends its transaction and detaches the
+            # objects it read with their values, so callers may still use them after the block.
+            if not self.committed and not self.read_only:
                 await self._session.rollback()
             await self._session.close()
             self._session = None
