@@ -85,10 +85,12 @@ async def place_order(
             actor=actor,
         )
         await uow.commit()
-    # 2. authorize (outside any transaction)
+    # 2. authorize (outside any transaction); Pix and boleto are paid later, confirmed by notification
+    instant = req.payment_method in INSTANT_METHODS and q.total > 0
     gateway = payments.gateway_of(container)
     result: GatewayResult | None = None
-    if q.total > 0:
+    instructions: dict[str, Any] | None = None
+    if q.total > 0 and not instant:
         try:
             result = await payments.gateway_authorize(
                 gateway, amount=q.total, currency=q.currency, source=req.payment_source, idempotency_key=money_key
@@ -125,14 +127,21 @@ async def place_order(
                 uow, order, "awaiting_payment", actor=actor, reason="checkout", items=items, payment_id=payment_id
             )
             order_id = order.id
+            if instant:
+                instructions = await _instant_charge(container, uow, order, q, req, customer, ports)
             # last, so that the hot stock rows stay locked only for this UPDATE and the commit
             await inventory.commit_reservation(uow, reservation_id, actor=actor)
+            if instant:
+                detail = await order_detail(uow, order_id)
             await uow.commit()
     except BaseException:
         if result is not None and result.ok:
             await _void(container, tenant_id, result, q, req, money_key, gateway.name, actor)
         await _release(container, tenant_id, reservation_id, actor, "checkout failed")
         raise
+    if instructions is not None:  # 4'. Pix / boleto: the order waits for the payment's confirmation
+        detail["payment_instructions"] = instructions
+        return detail
     # 4. capture, order paid
     captured_ok = True
     if result is not None and payment_id is not None:
@@ -146,7 +155,7 @@ async def place_order(
             order_row = await repo.get_order(uow, order_id)
             assert order_row is not None
             if cap.ok:
-                await lifecycle.transition(uow, order_row, "paid", actor="system:payments", reason="payment captured")
+                await lifecycle.mark_paid(uow, order_id, actor="system:payments", reason="payment captured")
                 detail = await order_detail(uow, order_id)
             else:
                 captured_ok = False
@@ -166,6 +175,41 @@ async def place_order(
             detail = await order_detail(uow, order_id)
             await uow.commit()
     return detail
+
+
+INSTANT_METHODS = frozenset({"pix", "boleto"})
+
+
+async def _instant_charge(
+    container: Any, uow: UnitOfWork, order: Order, q: Quote, req: CheckoutRequest, customer: Any, ports: OrdersPorts
+) -> dict[str, Any]:
+    """The Pix/boleto charge of a new order and its ``payment.pending`` event (same transaction)."""
+    instructions = await payments.instant_charge_for_order(
+        uow,
+        method=req.payment_method,
+        amount=q.total,
+        order_id=order.id,
+        merchant_name="EcoVarejo",
+        location_base=container.settings.public_url.rstrip("/") + "/api/v1/payments/pix/cob",
+        now=ports.now(),
+    )
+    data = {
+        "order_id": str(order.id),
+        "order_number": order.order_number,
+        "user_id": str(order.user_id),
+        "email": customer.email,
+        "first_name": customer.first_name,
+        "locale": customer.locale,
+        "method": req.payment_method,
+        "amount": instructions["amount"],
+        "expires_at": instructions["expires_at"],
+    }
+    if req.payment_method == "pix":
+        data["pix_copy_paste"] = instructions["pix_copy_paste"]
+    else:
+        data["boleto_line"] = instructions["boleto_line"]
+    uow.emit("payment-events", "payment.pending", data, subject=str(order.id))
+    return instructions
 
 
 async def _void(

@@ -140,6 +140,32 @@ async def transition(
     return order
 
 
+#: Statuses an order reaches only after it was paid.
+PAID_OR_LATER = frozenset(STATUSES) - {"pending", "awaiting_payment", "cancelled"}
+
+
+async def mark_paid(uow: UnitOfWork, order_id: Any, *, actor: str, reason: str) -> bool:
+    """The one way an order becomes paid — the checkout's capture and a provider's webhook alike.
+
+    Idempotent: an order already paid (or further along) stays as it is, and a concurrent caller that
+    lost the race finds it paid; returns whether the order is now paid or later. A cancelled order is
+    left cancelled (its payment is then for the payments desk to refund).
+    """
+    order = await repo.get_order(uow, order_id)
+    if order is None:
+        return False
+    if order.status != "awaiting_payment":
+        return order.status in PAID_OR_LATER
+    try:
+        await transition(uow, order, "paid", actor=actor, reason=reason)
+    except Conflict as exc:
+        if exc.code != "order_changed":
+            raise
+        order = await repo.get_order(uow, order_id)
+        return order is not None and order.status in PAID_OR_LATER
+    return True
+
+
 def emit_refunded(uow: UnitOfWork, order: Order, items: list[OrderItem], amount: Decimal, reason: str | None) -> None:
     uow.emit(
         TOPIC,

@@ -10,6 +10,7 @@ from ecovarejo.core.plugins import ContextSpec
 from .api import admin, router
 from .cart import MemoryCartStore, RedisCartStore
 from .catalog import ProductsCatalog
+from .events import consumers
 from .pricing import PricingConfig
 from .seed import seed_demo
 from .service import OrdersPorts
@@ -28,4 +29,11 @@ def install(container: Container) -> None:
     )
 
 
-CONTEXT = ContextSpec(name="orders", routers=[router, admin], install=install, seed_demo=seed_demo, seed_order=31)
+CONTEXT = ContextSpec(
+    name="orders",
+    routers=[router, admin],
+    install=install,
+    consumers=consumers,
+    seed_demo=seed_demo,
+    seed_order=31,
+)

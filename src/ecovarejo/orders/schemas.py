@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from .pricing import REGION
 
@@ -44,9 +44,16 @@ class Address(BaseModel):
 
 
 class PaymentIn(BaseModel):
-    method: str = Field(default="card", pattern=r"^(card|pix)$")
-    #: A card number (sandbox test cards) or a provider token; only the last 4 digits are kept.
-    source: str = Field(min_length=1, max_length=100)
+    method: str = Field(default="card", pattern=r"^(card|pix|boleto)$")
+    #: A card number (sandbox test cards) or a provider/vault token; only the last 4 digits are kept.
+    #: Pix and boleto need none: the order waits for the payment's confirmation.
+    source: str = Field(default="", max_length=100)
+
+    @model_validator(mode="after")
+    def _card_needs_source(self) -> PaymentIn:
+        if self.method == "card" and not self.source.strip():
+            raise ValueError("a card payment needs a source (card token)")
+        return self
 
 
 class CheckoutIn(BaseModel):

@@ -322,6 +322,9 @@ async def order_detail(uow: UnitOfWork, order_id: uuid.UUID, *, principal: Princ
         }
         for h in await repo.history(uow, order.id)
     ]
+    rows = await payments.payments_for_order(uow, order.id)
+    pending = [p.id for p in rows if p.status == "pending" and p.method in ("pix", "boleto")]
+    instructions = await payments.payment_instructions(uow, pending)
     out["payments"] = [
         {
             "id": str(p.id),
@@ -329,11 +332,13 @@ async def order_detail(uow: UnitOfWork, order_id: uuid.UUID, *, principal: Princ
             "method": p.method,
             "card_last4": p.card_last4,
             "status": p.status,
+            "amount": str(p.amount),
             "authorized_amount": str(p.authorized_amount),
             "captured_amount": str(p.captured_amount),
             "refunded_amount": str(p.refunded_amount),
+            **instructions.get(p.id, {}),
         }
-        for p in await payments.payments_for_order(uow, order.id)
+        for p in rows
     ]
     return out
 

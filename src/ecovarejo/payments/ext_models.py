@@ -116,3 +116,15 @@ class Reconciliation(Base, TenantOwned):
     fees: Mapped[Decimal] = mapped_column(MoneyCents)
     report: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PaymentInstruction(Base, TenantOwned):
+    """How the customer pays a pending Pix or boleto: shown again on the order page until it is paid."""
+
+    __tablename__ = "payment_instructions"
+
+    payment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("payments.id", ondelete="CASCADE"), primary_key=True)
+    method: Mapped[str] = mapped_column(String(20))
+    #: Pix copy-and-paste BR Code, or the boleto's digitable line (formatted).
+    code: Mapped[str] = mapped_column(String(512))
+    expires_at: Mapped[datetime] = mapped_column()

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from ecovarejo.core.db import utcnow
 from ecovarejo.core.uow import UnitOfWork
 
-from .ext_models import Dispute, Reconciliation, VaultAccess, VaultKey, VaultToken, WebhookEvent
+from .ext_models import Dispute, PaymentInstruction, Reconciliation, VaultAccess, VaultKey, VaultToken, WebhookEvent
 from .models import Payment
 
 
@@ -160,3 +160,14 @@ async def confirm_pending(uow: UnitOfWork, payment_id: uuid.UUID, amount: Decima
 
 def add_payment(uow: UnitOfWork, payment: Payment) -> None:
     uow.session.add(payment)
+
+
+def add_instruction(uow: UnitOfWork, row: PaymentInstruction) -> None:
+    uow.session.add(row)
+
+
+async def instructions_for(uow: UnitOfWork, payment_ids: list[uuid.UUID]) -> dict[uuid.UUID, PaymentInstruction]:
+    if not payment_ids:
+        return {}
+    rows = await uow.session.scalars(select(PaymentInstruction).where(PaymentInstruction.payment_id.in_(payment_ids)))
+    return {r.payment_id: r for r in rows}

@@ -14,7 +14,7 @@ import hashlib
 import hmac
 import json
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -23,6 +23,7 @@ from ecovarejo.core.money import quantize
 from ecovarejo.core.uow import UnitOfWork
 
 from . import boleto, ext_repository
+from .ext_models import PaymentInstruction
 from .models import Payment
 from .pix import PixCharge
 from .webhooks import InvalidSignature, Notice
@@ -110,3 +111,78 @@ def _time(value: Any) -> datetime | None:
 
 def due_ok(due: date, today: date) -> bool:
     return due >= today
+
+
+async def charge_for_order(
+    uow: UnitOfWork,
+    *,
+    method: str,
+    amount: Decimal,
+    order_id: uuid.UUID,
+    merchant_name: str,
+    location_base: str,
+    now: datetime,
+    pix_expiry: timedelta = timedelta(minutes=30),
+    boleto_days: int = 3,
+) -> dict[str, Any]:
+    """A Pix or boleto charge for an order, pending until the PSP's or bank's notification: what the
+    customer needs to pay (copy-and-paste text and QR, or the digitable line) and when it expires."""
+    import base64
+    import secrets
+
+    from . import pix
+
+    if method == "pix":
+        charge = pix.new_charge(
+            txid="EV" + secrets.token_hex(14).upper(), amount=amount, merchant_name=merchant_name,
+            merchant_city="SAO PAULO", location_base=location_base, now=now, expires_in=pix_expiry,
+        )  # fmt: skip
+        payment = await create_pix(uow, charge, order_id=order_id)
+        ext_repository.add_instruction(
+            uow,
+            PaymentInstruction(payment_id=payment.id, method="pix", code=charge.payload, expires_at=charge.expires_at),
+        )
+        return {
+            "payment_id": str(payment.id),
+            "method": "pix",
+            "txid": charge.txid,
+            "amount": str(charge.amount),
+            "expires_at": charge.expires_at.isoformat(),
+            "pix_copy_paste": charge.payload,
+            "qr_png_base64": base64.b64encode(pix.qr_png(charge.payload)).decode(),
+        }
+    if method == "boleto":
+        due = now.date() + timedelta(days=boleto_days)
+        b = boleto.issue("341", quantize(amount), due, f"{secrets.randbelow(10**25):025d}")
+        payment = await create_boleto(uow, b, order_id=order_id)
+        expires = datetime(due.year, due.month, due.day, 23, 59, tzinfo=UTC)
+        ext_repository.add_instruction(
+            uow, PaymentInstruction(payment_id=payment.id, method="boleto", code=b.formatted_line, expires_at=expires)
+        )
+        return {
+            "payment_id": str(payment.id),
+            "method": "boleto",
+            "amount": str(b.amount),
+            "expires_at": expires.isoformat(),
+            "boleto_line": b.formatted_line,
+            "barcode": b.barcode,
+        }
+    raise ValueError(f"not an instant method: {method}")
+
+
+async def instructions_for_payments(uow: UnitOfWork, payment_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
+    """What the customer needs to pay each pending Pix/boleto (the Pix QR redrawn from its code)."""
+    import base64
+
+    from . import pix
+
+    out: dict[uuid.UUID, dict[str, Any]] = {}
+    for pid, row in (await ext_repository.instructions_for(uow, payment_ids)).items():
+        item: dict[str, Any] = {"expires_at": row.expires_at.isoformat()}
+        if row.method == "pix":
+            item["pix_copy_paste"] = row.code
+            item["pix_qr_png"] = "data:image/png;base64," + base64.b64encode(pix.qr_png(row.code)).decode()
+        else:
+            item["boleto_line"] = row.code
+        out[pid] = item
+    return out

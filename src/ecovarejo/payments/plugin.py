@@ -8,11 +8,16 @@ from ecovarejo.core.plugins import ContextSpec
 
 from .idempotency import purge_expired
 from .sandbox import SandboxGateway
+from .setup import install_providers
+from .webhooks_api import router as providers_router
 
 
 def install(container: Container) -> None:
-    # Real providers (their own issue) replace this port when configured; the sandbox is the default.
+    # The sandbox is the default; configured providers (Stripe, PagBank, Mercado Pago) replace it with
+    # the failover gateway. A port set before install (tests) is kept.
     container.ports.setdefault("payment_gateway", SandboxGateway())
+    if isinstance(container.ports["payment_gateway"], SandboxGateway):
+        install_providers(container)
 
 
 async def _purge(container: Container) -> None:
@@ -20,6 +25,9 @@ async def _purge(container: Container) -> None:
 
 
 CONTEXT = ContextSpec(
-    name="payments", install=install, jobs=[("payments.purge_idempotency_keys", 3600.0, _purge)], seed_order=40
+    name="payments",
+    routers=[providers_router],
+    install=install,
+    jobs=[("payments.purge_idempotency_keys", 3600.0, _purge)],
+    seed_order=40,
 )
-CONTEXT.routers.append(__import__("ecovarejo.payments.webhooks_api", fromlist=["router"]).router)  # providers layer

@@ -249,3 +249,17 @@ async def payments_for_order(uow: UnitOfWork, order_id: uuid.UUID) -> list[Payme
 
 async def transactions(uow: UnitOfWork, payment_id: uuid.UUID) -> list[PaymentTransaction]:
     return await repo.transactions(uow, payment_id)
+
+
+async def instant_charge_for_order(uow: UnitOfWork, **kw: Any) -> dict[str, Any]:
+    """Pix or boleto for an order (see :func:`ecovarejo.payments.instant.charge_for_order`)."""
+    from .instant import charge_for_order
+
+    return await charge_for_order(uow, **kw)
+
+
+async def payment_instructions(uow: UnitOfWork, payment_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
+    """Pix code and QR, or boleto line, of pending instant payments, by payment id."""
+    from .instant import instructions_for_payments
+
+    return await instructions_for_payments(uow, payment_ids)

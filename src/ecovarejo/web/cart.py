@@ -217,7 +217,7 @@ def _checkout_page(
         form=prefill,
         errors=errors,
         ufs=UFS,
-        methods=["card", "pix"],
+        methods=["card", "pix", "boleto"],
         idempotency_key=idempotency_key or secrets.token_urlsafe(18),
         cart_count=sum(int(i.get("quantity") or 0) for i in cart.get("items") or []),
         flashes=messages if messages is not None else flashes(request),
@@ -267,7 +267,7 @@ async def place_order(request: Request) -> Response:
         "postal_code": str(form.get("postal_code") or "").strip()[:9],
     }
     method = str(form.get("payment_method") or "card")
-    if method not in ("card", "pix"):
+    if method not in ("card", "pix", "boleto"):
         method = "card"
     card = "".join(ch for ch in str(form.get("card_number") or "") if ch.isdigit())
     errors: dict[str, str] = {}
@@ -275,7 +275,7 @@ async def place_order(request: Request) -> Response:
         errors["card_number"] = t("card_required")
     body = {
         "shipping_address": address,
-        "payment": {"method": method, "source": card if method == "card" else "pix"},
+        "payment": {"method": method, "source": card if method == "card" else ""},
         "eco_packaging": form.get("eco_packaging", "on") == "on",
     }
     if not errors:

@@ -327,6 +327,38 @@ async def test_paying_with_pix(web: httpx.AsyncClient, container: Container) -> 
     assert placed.status_code == 303, placed.text
     order = main_of((await web.get(placed.headers["location"])).text)
     assert re.search(r"<p>Pix · \w+ · R\$ [0-9.,]+</p>", order), order
+    # the order waits for the payment: QR code and copy-and-paste code until the PSP confirms it
+    assert 'data-status="awaiting_payment"' in order
+    assert 'class="pix-qr" src="data:image/png;base64,' in order
+    assert re.search(r'id="pix-code" readonly value="000201[^"]+6304[0-9A-F]{4}"', order), order
+
+
+async def test_paying_with_boleto(web: httpx.AsyncClient, container: Container) -> None:
+    await make_catalog(web, container)
+    await register(web, "boleto@example.com")
+    page = await web.get("/p/camiseta-comum")
+    await web.post("/carrinho/itens", data={"csrf_token": csrf_from(page.text), "sku": "TSHIRT-002", "quantity": "1"})
+    checkout = await web.get("/checkout?uf=SP")
+    assert 'name="payment_method" value="boleto"' in checkout.text
+    placed = await web.post(
+        "/checkout",
+        data={
+            "csrf_token": csrf_from(checkout.text),
+            "idempotency_key": "boleto-1",
+            "recipient": "Boleto",
+            "postal_code": "01305-000",
+            "street": "Rua Augusta",
+            "number": "10",
+            "city": "São Paulo",
+            "state": "SP",
+            "payment_method": "boleto",
+        },
+    )
+    assert placed.status_code == 303, placed.text
+    order = main_of((await web.get(placed.headers["location"])).text)
+    assert 'data-status="awaiting_payment"' in order
+    line = re.search(r'id="boleto-line" readonly value="([0-9. ]+)"', order)
+    assert line is not None and len(re.sub(r"\D", "", line.group(1))) == 47
 
 
 async def test_customer_cancels_a_paid_order(web: httpx.AsyncClient, container: Container) -> None:
