@@ -8,8 +8,11 @@ from typing import Any
 from ecovarejo.core.consumers import Consumer
 from ecovarejo.core.events import Event
 from ecovarejo.core.uow import UnitOfWork
+from ecovarejo.inventory import service as inventory
 
+from . import coupons as coupon_rules
 from . import lifecycle
+from . import repository as repo
 
 
 async def on_payment_captured(uow: UnitOfWork, event: Event) -> None:
@@ -26,7 +29,24 @@ async def on_payment_captured(uow: UnitOfWork, event: Event) -> None:
     )
 
 
+async def on_payment_expired(uow: UnitOfWork, event: Event) -> None:
+    """A Pix or boleto left unpaid past its expiry cancels its order and returns the stock."""
+    order_id = event.data.get("order_id")
+    if not order_id:
+        return
+    order = await repo.get_order(uow, uuid.UUID(str(order_id)))
+    if order is None or order.status != "awaiting_payment":
+        return
+    await lifecycle.transition(uow, order, "cancelled", actor="system:payments", reason="payment expired")
+    if order.reservation_id:
+        await inventory.restock_reservation(
+            uow, order.reservation_id, reason="payment expired", actor="system:payments"
+        )
+    await coupon_rules.unclaim(uow, order.id)
+
+
 def consumers(_container: Any) -> list[Consumer]:
     return [
-        Consumer("orders-payment-captured", ("payment-events",), on_payment_captured, frozenset({"payment.captured"}))
+        Consumer("orders-payment-captured", ("payment-events",), on_payment_captured, frozenset({"payment.captured"})),
+        Consumer("orders-payment-expired", ("payment-events",), on_payment_expired, frozenset({"payment.expired"})),
     ]

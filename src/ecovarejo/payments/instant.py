@@ -186,3 +186,39 @@ async def instructions_for_payments(uow: UnitOfWork, payment_ids: list[uuid.UUID
             item["boleto_line"] = row.code
         out[pid] = item
     return out
+
+
+async def expire_pending(container: Any) -> int:
+    """Job: a Pix or boleto not paid by its expiry becomes ``expired`` and ``payment.expired`` is emitted
+    (the orders context then cancels the order and returns its stock). Returns how many expired."""
+    from sqlalchemy import select
+
+    from ecovarejo.core.db import utcnow
+
+    from . import repository
+    from .ext_models import PaymentInstruction
+
+    clock = container.ports.get("clock", utcnow)
+    now = clock()
+    async with container.db.system_session() as s:  # across tenants: the platform's own job
+        due = (
+            await s.execute(
+                select(Payment.id, Payment.tenant_id, Payment.order_id, Payment.method)
+                .join(PaymentInstruction, PaymentInstruction.payment_id == Payment.id)
+                .where(Payment.status == "pending", PaymentInstruction.expires_at < now)
+                .limit(500)
+            )
+        ).all()
+    expired = 0
+    for payment_id, tenant_id, order_id, method in due:
+        async with container.uow(tenant_id, actor="system:payments") as uow:
+            if await repository.set_status(uow, payment_id, ("pending",), "expired"):
+                uow.emit(
+                    "payment-events",
+                    "payment.expired",
+                    {"payment_id": str(payment_id), "order_id": str(order_id) if order_id else None, "method": method},
+                    subject=str(payment_id),
+                )
+                expired += 1
+            await uow.commit()
+    return expired

@@ -7,6 +7,7 @@ from ecovarejo.core.container import Container
 from ecovarejo.core.plugins import ContextSpec
 
 from .idempotency import purge_expired
+from .instant import expire_pending
 from .sandbox import SandboxGateway
 from .setup import install_providers
 from .webhooks_api import router as providers_router
@@ -24,10 +25,14 @@ async def _purge(container: Container) -> None:
     await purge_expired(container)
 
 
+async def _expire_instant(container: Container) -> None:
+    await expire_pending(container)
+
+
 CONTEXT = ContextSpec(
     name="payments",
     routers=[providers_router],
     install=install,
-    jobs=[("payments.purge_idempotency_keys", 3600.0, _purge)],
+    jobs=[("payments.purge_idempotency_keys", 3600.0, _purge), ("payments.expire_instant", 60.0, _expire_instant)],
     seed_order=40,
 )

@@ -96,6 +96,45 @@ async def test_pix_order_is_paid_by_the_psp_notification(container, client, tmp_
     assert detail["history"][-1]["actor"] == "system:payments" and "webhook" in detail["history"][-1]["reason"]
 
 
+async def test_unpaid_boleto_expires_and_cancels_its_order(container, client) -> None:
+    from datetime import timedelta
+
+    from ecovarejo.core.db import utcnow
+    from ecovarejo.payments.instant import expire_pending
+
+    tid = await make_tenant(container)
+    admin = Principal(user_id=new_id(), tenant_id=tid, user_type="admin")
+    async with container.uow(tid, actor="test") as uow:
+        await products.create_product(
+            uow, ProductCreate(sku="ECO-BAG-01", name="Sacola", price=Decimal("25.00")), admin
+        )
+        wh = await inventory.create_warehouse(uow, "CD-RJ", "CD RJ")
+        await uow.commit()
+    async with container.uow(tid, actor="test") as uow:
+        await inventory.adjust(uow, "ECO-BAG-01", wh.id, 4, reason="received", actor="t")
+        await uow.commit()
+    h = {"X-Tenant-ID": str(tid), **bearer(token_for(container, tid, "customer"))}
+    await client.post("/api/v1/cart/items", json={"sku": "ECO-BAG-01", "quantity": 3}, headers=h)
+    r = await client.post(
+        "/api/v1/orders", json=checkout_body(payment={"method": "boleto"}), headers={**h, "Idempotency-Key": "b-1"}
+    )
+    assert r.status_code == 201, r.text
+    order = r.json()
+    line = order["payment_instructions"]["boleto_line"]
+    assert len("".join(ch for ch in line if ch.isdigit())) == 47
+    assert await expire_pending(container) == 0  # not due yet
+    container.ports["clock"] = lambda: utcnow() + timedelta(days=4)
+    assert await expire_pending(container) == 1
+    assert await expire_pending(container) == 0  # once
+    for _ in range(100):
+        if await _status(container, tid, order["id"]) == "cancelled":
+            break
+        await asyncio.sleep(0.05)
+    assert await _status(container, tid, order["id"]) == "cancelled"
+    async with container.uow(tid, read_only=True) as uow:
+        assert (await inventory.availability(uow, ["ECO-BAG-01"]))["ECO-BAG-01"] == 4
+
+
 async def test_card_payment_needs_a_source(container, client) -> None:
     tid = await make_tenant(container)
     h = {"X-Tenant-ID": str(tid), **bearer(token_for(container, tid, "customer"))}
