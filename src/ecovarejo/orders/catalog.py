@@ -19,9 +19,7 @@ class Catalog(Protocol):
 
 class ProductsCatalog:
     async def get_sellables(self, uow: UnitOfWork, skus: Iterable[str]) -> dict[str, Any]:
-        try:
-            import ecovarejo.products.service as products
-        except ImportError:
-            return {}
+        from ecovarejo.products import service as products
+
         result: dict[str, Any] = await products.get_sellables(uow, list(skus))
         return result
