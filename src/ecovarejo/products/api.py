@@ -48,7 +48,7 @@ async def _version(request: Request, uow: UnitOfWork) -> str:
     """The tenant's catalog version: the cache keys' guarantee of freshness."""
     reader = get_container(request).ports.get("products.version_reader")
     if reader is not None:
-        v: str | None = reader.read(uow.tenant_id)
+        v: str | None = await reader.aread(uow.tenant_id) if hasattr(reader, "aread") else reader.read(uow.tenant_id)
         if v is not None:
             return v
     return await service.catalog_version(uow)

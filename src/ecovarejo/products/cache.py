@@ -115,3 +115,28 @@ class SqliteVersionReader:
 
     async def aclose(self) -> None:
         self.close()
+
+
+class PgVersionReader:
+    """The catalog version on PostgreSQL in one round trip: an autocommit connection of the pool (no
+    transaction, no role switch), filtered explicitly by tenant. Only the version is read this way."""
+
+    def __init__(self, engine: Any) -> None:
+        self.engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+
+    async def aread(self, tenant_id: uuid.UUID | None) -> str | None:
+        from sqlalchemy import text
+
+        if tenant_id is None:
+            return None
+        try:
+            async with self.engine.connect() as conn:
+                row = (
+                    await conn.execute(
+                        text("SELECT epoch, version FROM catalog_versions WHERE tenant_id = :t"), {"t": tenant_id}
+                    )
+                ).first()
+        except Exception as exc:
+            log.warning("catalog_version_read_failed", error=str(exc))
+            return None
+        return f"{row[0]}.{row[1]}" if row else "0"

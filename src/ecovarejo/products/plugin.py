@@ -12,7 +12,7 @@ from ecovarejo.core.plugins import ContextSpec
 
 from . import media, service
 from .api import router
-from .cache import CatalogCache, SqliteVersionReader
+from .cache import CatalogCache, PgVersionReader, SqliteVersionReader
 from .demo import seed_demo
 from .events import consumers
 
@@ -24,6 +24,8 @@ def install(container: Container) -> None:
     container.ports.setdefault("products.cache", CatalogCache(container.redis))
     if container.db.is_sqlite and container.db.engine.url.database:
         container.ports.setdefault("products.version_reader", SqliteVersionReader(container.db.engine.url.database))
+    if container.db.is_postgres:
+        container.ports.setdefault("products.version_reader", PgVersionReader(container.db.engine))
     container.ports.setdefault("products.media_settings", settings)
     container.ports.setdefault("products.media", media.build_store(container.settings.data_dir, settings))
 

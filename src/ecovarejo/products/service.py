@@ -706,6 +706,9 @@ async def list_products(
     """``{"items": [...], "next_cursor": ..., "facets": {...}?}``: search, filters, sorts, facets."""
     if not 1 <= int(limit) <= MAX_LIMIT:
         raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}", code="invalid_limit")
+    if q:
+        # Before this unit's session holds a pooled connection: creating the index takes another one.
+        await search.ensure_index(uow.db)
     statuses: tuple[str, ...] = ("active",)
     if status and status != "active":
         if viewer is None or not viewer.can("manage_products"):
