@@ -89,6 +89,19 @@ def _paths(slugs: list[str], cats: list[str]) -> dict[str, list[str]]:
     }
 
 
+def _warm(base: str, paths: list[str], workers: int) -> int:
+    """Request every path (once per worker, roughly) so wrk measures the steady state, cache warm."""
+    import urllib.request
+
+    n = 0
+    for _ in range(workers):
+        for p in paths:
+            with urllib.request.urlopen(base + p, timeout=60) as r:
+                r.read()
+            n += 1
+    return n
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--products", type=int, default=100_000)
@@ -120,6 +133,10 @@ def main() -> None:
                 print(f"{backend}: {args.products} products seeded in {time.monotonic() - t0:.0f}s")
                 paths = _paths(slugs, cats)
                 with bench.serve_platform(env) as base:
+                    t1 = time.monotonic()
+                    misses = _warm(base, [p for ps in paths.values() for p in ps], args.workers)
+                    each = 1000 * (time.monotonic() - t1) / misses
+                    print(f"{backend}: warm-up {misses} cold requests, {each:.1f} ms each")
                     for name, ps in paths.items():
                         bench.measure(f"{backend}: {name} ({len(ps)} paths)", base, ps)
             finally:
