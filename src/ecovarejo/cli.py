@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 from typing import Annotated
@@ -123,6 +124,8 @@ async def _run_worker(settings: Settings, *, relay: bool, consumers: bool) -> No
     await stop.wait()
     if jobs:
         jobs.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await jobs  # the jobs end (and release their connections) before the database closes
     await container.stop()
 
 
