@@ -146,3 +146,21 @@ async def redemptions_of(uow: UnitOfWork, coupon_id: uuid.UUID, user_id: uuid.UU
 async def redemptions_for_order(uow: UnitOfWork, order_id: uuid.UUID) -> list[CouponRedemption]:
     q = select(CouponRedemption).where(CouponRedemption.order_id == order_id)
     return list((await uow.session.scalars(q)).all())
+
+
+async def totals_by_tenant(
+    uow: UnitOfWork, statuses: frozenset[str]
+) -> list[tuple[uuid.UUID, int, Decimal, Decimal, Decimal]]:
+    """Per tenant: orders in ``statuses``, their totals, refunds and kg CO2e (a system unit: all tenants)."""
+    rows = await uow.session.execute(
+        select(
+            Order.tenant_id,
+            func.count(Order.id),
+            func.coalesce(func.sum(Order.total_amount), 0),
+            func.coalesce(func.sum(Order.refunded_amount), 0),
+            func.coalesce(func.sum(Order.carbon_footprint), 0),
+        )
+        .where(Order.status.in_(statuses))
+        .group_by(Order.tenant_id)
+    )
+    return [(t, int(n), Decimal(total), Decimal(refunded), Decimal(co2)) for t, n, total, refunded, co2 in rows.all()]
