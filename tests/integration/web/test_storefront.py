@@ -303,29 +303,34 @@ async def test_a_review_from_the_product_page(web: httpx.AsyncClient, container:
     assert bad.status_code == 422
 
 
-async def test_paying_with_pix(web: httpx.AsyncClient, container: Container) -> None:
+async def _order_paid_by(web: httpx.AsyncClient, container: Container, method: str) -> str:
+    """A shopper checks out paying by ``method``; the order page's main content."""
     await make_catalog(web, container)
-    await register(web, "pix@example.com")
+    await register(web, f"{method}@example.com")
     page = await web.get("/p/camiseta-comum")
     await web.post("/carrinho/itens", data={"csrf_token": csrf_from(page.text), "sku": "TSHIRT-002", "quantity": "1"})
     checkout = await web.get("/checkout?uf=MG")
-    assert 'name="payment_method" value="pix"' in checkout.text
+    assert f'name="payment_method" value="{method}"' in checkout.text
     placed = await web.post(
         "/checkout",
         data={
             "csrf_token": csrf_from(checkout.text),
-            "idempotency_key": "pix-1",
-            "recipient": "Pix",
+            "idempotency_key": f"{method}-1",
+            "recipient": method.title(),
             "postal_code": "30110-000",
             "street": "Av. Afonso Pena",
             "number": "1",
             "city": "Belo Horizonte",
             "state": "MG",
-            "payment_method": "pix",
+            "payment_method": method,
         },
     )
     assert placed.status_code == 303, placed.text
-    order = main_of((await web.get(placed.headers["location"])).text)
+    return main_of((await web.get(placed.headers["location"])).text)
+
+
+async def test_paying_with_pix(web: httpx.AsyncClient, container: Container) -> None:
+    order = await _order_paid_by(web, container, "pix")
     assert re.search(r"<p>Pix · \w+ · R\$ [0-9.,]+</p>", order), order
     # the order waits for the payment: QR code and copy-and-paste code until the PSP confirms it
     assert 'data-status="awaiting_payment"' in order
@@ -334,28 +339,7 @@ async def test_paying_with_pix(web: httpx.AsyncClient, container: Container) -> 
 
 
 async def test_paying_with_boleto(web: httpx.AsyncClient, container: Container) -> None:
-    await make_catalog(web, container)
-    await register(web, "boleto@example.com")
-    page = await web.get("/p/camiseta-comum")
-    await web.post("/carrinho/itens", data={"csrf_token": csrf_from(page.text), "sku": "TSHIRT-002", "quantity": "1"})
-    checkout = await web.get("/checkout?uf=SP")
-    assert 'name="payment_method" value="boleto"' in checkout.text
-    placed = await web.post(
-        "/checkout",
-        data={
-            "csrf_token": csrf_from(checkout.text),
-            "idempotency_key": "boleto-1",
-            "recipient": "Boleto",
-            "postal_code": "01305-000",
-            "street": "Rua Augusta",
-            "number": "10",
-            "city": "São Paulo",
-            "state": "SP",
-            "payment_method": "boleto",
-        },
-    )
-    assert placed.status_code == 303, placed.text
-    order = main_of((await web.get(placed.headers["location"])).text)
+    order = await _order_paid_by(web, container, "boleto")
     assert 'data-status="awaiting_payment"' in order
     line = re.search(r'id="boleto-line" readonly value="([0-9. ]+)"', order)
     assert line is not None and len(re.sub(r"\D", "", line.group(1))) == 47
