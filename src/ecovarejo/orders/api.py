@@ -196,6 +196,7 @@ async def checkout(
             payment_source=body.payment.source,
             eco_packaging=body.eco_packaging,
             notes=body.notes,
+            loyalty_points=body.loyalty_points,
         )
         assert principal is not None
         order = await place_order(container, ports, tenant_id, principal, req, key=idempotency_key or "")

@@ -17,7 +17,7 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
 import structlog
@@ -28,6 +28,7 @@ from ecovarejo.core.uow import UnitOfWork
 from ecovarejo.inventory import service as inventory
 from ecovarejo.payments import service as payments
 from ecovarejo.payments.gateway import GatewayError, GatewayResult
+from ecovarejo.users import service as users
 
 from . import coupons as coupon_rules
 from . import lifecycle
@@ -56,6 +57,7 @@ class CheckoutRequest:
     payment_source: str
     eco_packaging: bool = True
     notes: str | None = None
+    loyalty_points: int = 0
 
 
 def _key(*parts: str) -> str:
@@ -75,7 +77,7 @@ async def place_order(
         customer = await customer_of(uow, principal)
         q, _ = await quote_for(
             uow, ports, req.lines, req.coupons, customer=customer, state=state, eco_packaging=req.eco_packaging,
-            strict=True,
+            strict=True, loyalty_points=req.loyalty_points,
         )  # fmt: skip
         reservation_id = await inventory.reserve(
             uow,
@@ -115,6 +117,9 @@ async def place_order(
         async with container.uow(tenant_id, actor=actor) as uow:
             order, items = await _create(uow, q, req, customer, reservation_id, actor, ports)
             await coupon_rules.claim(uow, q.discounts, user_id=principal.user_id, order_id=order.id)
+            if q.loyalty_discount > 0:  # spend only the points the discount used (it is capped by the goods)
+                points = int((q.loyalty_discount / users.POINT_VALUE).to_integral_value(rounding=ROUND_CEILING))
+                await users.redeem_points_for_order(uow, principal.user_id, order.id, min(points, req.loyalty_points))
             payment_id = None
             if result is not None:
                 payment = await payments.record_authorization(

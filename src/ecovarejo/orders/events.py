@@ -9,6 +9,7 @@ from ecovarejo.core.consumers import Consumer
 from ecovarejo.core.events import Event
 from ecovarejo.core.uow import UnitOfWork
 from ecovarejo.inventory import service as inventory
+from ecovarejo.users import service as users
 
 from . import coupons as coupon_rules
 from . import lifecycle
@@ -43,6 +44,7 @@ async def on_payment_expired(uow: UnitOfWork, event: Event) -> None:
             uow, order.reservation_id, reason="payment expired", actor="system:payments"
         )
     await coupon_rules.unclaim(uow, order.id)
+    await users.refund_points_for_order(uow, order.user_id, order.id)
 
 
 def consumers(_container: Any) -> list[Consumer]:

@@ -65,6 +65,8 @@ class CheckoutIn(BaseModel):
     #: "Buy now": these lines instead of the cart's (still priced from the catalog).
     items: list[CartItemIn] | None = Field(default=None, max_length=50)
     coupons: list[str] | None = Field(default=None, max_length=3)
+    #: Eco-loyalty points to spend on this order (100 points = R$ 5,00; at most the goods' value).
+    loyalty_points: int = Field(default=0, ge=0, le=1_000_000)
 
 
 class ReasonIn(BaseModel):

@@ -22,6 +22,7 @@ from ecovarejo.core.money import quantize
 from ecovarejo.core.uow import UnitOfWork
 from ecovarejo.inventory import service as inventory
 from ecovarejo.payments import service as payments
+from ecovarejo.users import service as users
 
 from . import coupons as coupon_rules
 from . import lifecycle
@@ -150,8 +151,11 @@ async def quote_for(
     state: str | None,
     eco_packaging: bool = True,
     strict: bool,
+    loyalty_points: int = 0,
 ) -> tuple[Quote, list[dict[str, Any]]]:
     priced, problems = await price_lines(uow, ports, lines, strict=strict)
+    if loyalty_points and customer is None:
+        raise InvalidInput("sign in to spend loyalty points", code="loyalty_requires_account")
 
     async def is_b2b() -> bool:
         return bool(customer and customer.b2b)
@@ -165,7 +169,12 @@ async def quote_for(
             raise
         problems.append({"coupon": exc.extra.get("coupon"), "code": exc.code, "detail": exc.detail})
         discounts = []
-    return quote(priced, config=ports.pricing, state=state, discounts=discounts, eco_packaging=eco_packaging), problems
+    loyalty = users.points_value(loyalty_points)
+    q = quote(
+        priced, config=ports.pricing, state=state, discounts=discounts, eco_packaging=eco_packaging,
+        loyalty_discount=loyalty,
+    )  # fmt: skip
+    return q, problems
 
 
 # --------------------------------------------------------------------------- carts
@@ -447,6 +456,7 @@ async def cancel(
         if order.reservation_id:
             await inventory.restock_reservation(uow, order.reservation_id, reason="order cancelled", actor=actor)
         await coupon_rules.unclaim(uow, order.id)
+        await users.refund_points_for_order(uow, order.user_id, order.id)
         payment_id = order.payment_id
         await uow.commit()
     if payment_id is not None:

@@ -307,6 +307,53 @@ async def earn_for_order(
     return entry
 
 
+#: What one eco-loyalty point is worth when redeemed: 100 points = R$ 5,00.
+POINT_VALUE = Decimal("0.05")
+
+
+def points_value(points: int) -> Decimal:
+    return (POINT_VALUE * max(0, points)).quantize(Decimal("0.01"))
+
+
+async def redeem_for_order(uow: UnitOfWork, user_id: uuid.UUID, order_id: uuid.UUID, points: int) -> LoyaltyEntry:
+    """Debit ``points`` for an order's discount, once per order. The user's row is locked while the
+    balance is read, so two checkouts cannot spend the same points."""
+    if points <= 0:
+        raise InvalidInput("points to redeem must be positive", code="invalid_points")
+    user = await repo.get_user(uow.session, user_id, for_update=True)
+    if user is None:
+        raise NotFound("unknown user", code="user_not_found")
+    existing = await repo.loyalty_for_order(uow.session, user.id, "order_redeemed", order_id)
+    if existing is not None:
+        return existing
+    balance = await repo.loyalty_balance(uow.session, user.id)
+    if balance < points:
+        raise Conflict(
+            f"only {balance} points available", code="insufficient_points", extra={"balance": balance, "asked": points}
+        )
+    entry = LoyaltyEntry(
+        user_id=user.id, points=-points, reason="order_redeemed", order_id=order_id,
+        details={"value": str(points_value(points))},
+    )  # fmt: skip
+    uow.session.add(entry)
+    await uow.flush()
+    return entry
+
+
+async def refund_redemption(uow: UnitOfWork, user_id: uuid.UUID, order_id: uuid.UUID) -> int:
+    """Give back the points an order redeemed (its cancellation); once. Returns the points returned."""
+    spent = await repo.loyalty_for_order(uow.session, user_id, "order_redeemed", order_id)
+    if spent is None or await repo.loyalty_for_order(uow.session, user_id, "order_redeem_refunded", order_id):
+        return 0
+    uow.session.add(
+        LoyaltyEntry(
+            user_id=user_id, points=-spent.points, reason="order_redeem_refunded", order_id=order_id, details={}
+        )
+    )
+    await uow.flush()
+    return -spent.points
+
+
 def encode_cursor(value: uuid.UUID) -> str:
     return base64.urlsafe_b64encode(value.bytes).decode().rstrip("=")
 

@@ -102,6 +102,20 @@ async def earn_order_points(
     return entry.points if entry else 0
 
 
+async def redeem_points_for_order(uow: UnitOfWork, user_id: uuid.UUID, order_id: uuid.UUID, points: int) -> None:
+    """Spend eco-loyalty points on an order (409 ``insufficient_points``); once per order."""
+    await accounts.redeem_for_order(uow, user_id, order_id, points)
+
+
+async def refund_points_for_order(uow: UnitOfWork, user_id: uuid.UUID, order_id: uuid.UUID) -> int:
+    """Return the points an order spent (it was cancelled); once."""
+    return await accounts.refund_redemption(uow, user_id, order_id)
+
+
+points_value = accounts.points_value
+POINT_VALUE = accounts.POINT_VALUE
+
+
 export_personal_data = lgpd.export_personal_data
 erase_personal_data = lgpd.erase_personal_data
 
