@@ -211,35 +211,3 @@ async def test_exhausted_retries_land_in_dead_letters(c: Container) -> None:
         dead = (await s.scalars(select(DeadLetter))).all()
     assert [(d.consumer, d.event_id, d.attempts) for d in dead] == [("probe-writer", ev.id, 3)]
     assert "transient failure" in dead[0].error
-
-
-async def test_stopping_lets_a_delivery_in_flight_finish(quiet_settings) -> None:
-    """A container stopped right after a commit with events ends its delivery cleanly: the effect is
-    written, no transaction or (SQLite) write lock is left behind."""
-    from ecovarejo.bootstrap import build_container
-
-    calls: list[str] = []
-
-    async def slow_handler(uow: UnitOfWork, event: Event) -> None:
-        await asyncio.sleep(0.3)
-        calls.append(str(event.id))
-        uow.session.add(Probe(label="slow-effect"))
-
-    quiet_settings.embedded_workers = True
-    c = build_container(quiet_settings, contexts=[])
-    c.consumers.append(Consumer("slow", ("order-events",), slow_handler))
-    await c.start()
-    await create_probe_table(c.db, quiet_settings.db_app_role)
-    tenant = await make_tenant(c)
-    async with c.uow(tenant) as uow:
-        uow.emit("order-events", "order.placed", {})
-        await uow.commit()
-    await asyncio.sleep(0.1)  # the relay has started delivering
-    await asyncio.wait_for(c.stop(), timeout=30)
-    assert len(calls) == 1
-    again = build_container(quiet_settings, contexts=[])
-    async with again.uow(tenant) as uow:  # writable at once: nothing was left locked
-        uow.session.add(Probe(label="after"))
-        await asyncio.wait_for(uow.commit(), timeout=5)
-    assert await _effect_count(again, tenant, "slow-effect") == 1
-    await again.db.dispose()

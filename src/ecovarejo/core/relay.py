@@ -76,13 +76,12 @@ class Relay:
         self.interval = interval
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._stopping = False
 
     def wake(self) -> None:
         self._wake.set()
 
     async def run(self) -> None:
-        while not self._stopping:
+        while True:
             try:
                 n = await relay_once(self.db, self.bus)
             except asyncio.CancelledError:
@@ -90,7 +89,7 @@ class Relay:
             except Exception as exc:
                 log.warning("relay_failed", error=str(exc))
                 n = 0
-            if n or self._stopping:
+            if n:
                 continue
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
@@ -107,22 +106,5 @@ class Relay:
                 await self._task
             self._task = None
 
-    async def stop(self, grace: float = 10.0) -> None:
-        """Let the batch in flight finish (a delivery cut in half would leave its transaction and, on
-        SQLite, the write lock behind), then end; cancel only if it overruns ``grace`` seconds."""
-        if self._task is None:
-            return
-        self._stopping = True
-        self._wake.set()
-        try:
-            await asyncio.wait_for(asyncio.shield(self._task), timeout=grace)
-        except TimeoutError:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        except asyncio.CancelledError:
-            self._task.cancel()
-            raise
-        finally:
-            self._task = None
-            self._stopping = False
+    async def stop(self) -> None:
+        await self.kill()
