@@ -1,8 +1,13 @@
-"""Test-only helpers: a tenant-owned probe table to observe effects, and a tenant factory."""
+"""Test-only helpers: ``eventually`` (wait for an async effect), a tenant-owned probe table to observe
+effects, and a tenant factory."""
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import uuid
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from sqlalchemy import MetaData, String, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -11,6 +16,47 @@ from ecovarejo.core.container import Container
 from ecovarejo.core.db import NAMING_CONVENTION, Database, TenantOwned, new_id
 from ecovarejo.core.migrate import tenant_rls_sql
 from ecovarejo.core.models import Tenant
+
+T = TypeVar("T")
+
+
+async def eventually(
+    predicate: Callable[[], Awaitable[T] | T],
+    timeout: float = 10.0,
+    interval: float = 0.05,
+    message: str = "",
+) -> T:
+    """Poll ``predicate`` (sync or async) until it returns a truthy value, and return that value.
+
+    Use it to wait for an asynchronous effect (an event consumed, a job run, a row written) instead
+    of a fixed sleep. On timeout it fails with the predicate's name, the last value it returned and,
+    if the predicate raised on its last call, that exception (chained), so the failure says what was
+    awaited. An exception from the predicate does not stop the polling: the effect may not exist yet.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    attempts = 0
+    last: object = None
+    error: BaseException | None = None
+    while True:
+        attempts += 1
+        try:
+            result = predicate()
+            if inspect.isawaitable(result):
+                result = await result
+            error = None
+            if result:
+                return result  # type: ignore[return-value]
+            last = result
+        except (AssertionError, LookupError, AttributeError) as exc:
+            error = exc
+        if loop.time() >= deadline:
+            what = message or getattr(predicate, "__qualname__", repr(predicate))
+            detail = f"raised {error!r}" if error is not None else f"last returned {last!r}"
+            raise AssertionError(
+                f"eventually: {what} not true after {timeout:g}s ({attempts} attempts); {detail}"
+            ) from error
+        await asyncio.sleep(interval)
 
 
 class ProbeBase(DeclarativeBase):
