@@ -17,6 +17,7 @@ TOPICS = (
     "order-events",
     "payment-events",
     "notification",
+    "logistics-events",
 )
 
 
