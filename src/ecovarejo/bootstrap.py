@@ -12,6 +12,7 @@ from types import ModuleType
 from .core.bus import Bus, InProcessBus, NatsBus
 from .core.container import Container
 from .core.db import Database
+from .core.personal_data import KERNEL, PersonalData
 from .core.plugins import ContextSpec
 from .core.settings import Settings
 from .core.tenancy import TenantResolver
@@ -61,6 +62,11 @@ def import_all_models() -> None:
         _optional_module(f"ecovarejo.{name}.models")
 
 
+def personal_data_declarations() -> tuple[PersonalData, ...]:
+    """Every context's personal-data declaration (whatever this process serves), the kernel's first."""
+    return (KERNEL, *(spec.personal_data for spec in load_contexts() if spec.personal_data is not None))
+
+
 def services_filter(settings: Settings) -> set[str] | None:
     return {s.strip() for s in settings.services.split(",") if s.strip()} or None
 
@@ -107,6 +113,7 @@ def build_container(
     )
     specs = contexts if contexts is not None else load_contexts(services_filter(settings))
     container.ports["contexts"] = specs
+    container.ports["privacy.personal_data"] = personal_data_declarations()
     for spec in specs:
         if spec.install:
             spec.install(container)

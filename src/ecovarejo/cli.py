@@ -182,6 +182,10 @@ from .products.cli import app as products_app  # noqa: E402  (the products conte
 
 app.add_typer(products_app, name="products")
 
+from .privacy.cli import app as privacy_app  # noqa: E402  (the privacy context's commands)
+
+app.add_typer(privacy_app, name="privacy")
+
 
 if __name__ == "__main__":
     app()

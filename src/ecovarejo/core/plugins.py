@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .consumers import Consumer
+from .personal_data import PersonalData
 
 if TYPE_CHECKING:
     from fastapi import APIRouter, FastAPI
@@ -33,3 +34,5 @@ class ContextSpec:
     seed_order: int = 100
     #: Background jobs for the worker: (name, interval seconds, coroutine function of the container).
     jobs: list[tuple[str, float, Callable[[Container], Awaitable[None]]]] = field(default_factory=list)
+    #: The personal data this context keeps (LGPD): the privacy context's registry reads it.
+    personal_data: PersonalData | None = None

@@ -7,6 +7,7 @@ from ecovarejo.core.db import utcnow
 from ecovarejo.core.plugins import ContextSpec
 
 from .api import router
+from .personal_data import DECLARATION as PERSONAL_DATA
 from .seed import seed_demo
 from .service import expire_reservations_job
 
@@ -27,4 +28,5 @@ CONTEXT = ContextSpec(
     seed_demo=seed_demo,
     seed_order=30,
     jobs=[("inventory.expire_reservations", 30.0, _expire)],
+    personal_data=PERSONAL_DATA,
 )

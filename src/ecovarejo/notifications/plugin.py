@@ -17,6 +17,7 @@ from .channels.push import WebPushChannel, load_vapid
 from .channels.webhook import WebhookTextChannel
 from .dispatch import Dispatcher
 from .events import consumers
+from .personal_data import DECLARATION as PERSONAL_DATA
 from .ratelimit import InProcessRateLimiter, RedisRateLimiter
 from .rendering import Renderer
 from .runtime import PORT, NotificationRuntime, default_sender, runtime_of
@@ -91,4 +92,5 @@ CONTEXT = ContextSpec(
     install=install,
     consumers=consumers,
     jobs=[("notifications.dispatch", 5.0, dispatch_job), ("notifications.purge", 3600.0, purge_job)],
+    personal_data=PERSONAL_DATA,
 )

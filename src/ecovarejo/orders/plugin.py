@@ -11,6 +11,7 @@ from .api import admin, router
 from .cart import MemoryCartStore, RedisCartStore
 from .catalog import ProductsCatalog
 from .events import consumers
+from .personal_data import DECLARATION as PERSONAL_DATA
 from .pricing import PricingConfig
 from .seed import seed_demo
 from .service import OrdersPorts
@@ -36,4 +37,5 @@ CONTEXT = ContextSpec(
     consumers=consumers,
     seed_demo=seed_demo,
     seed_order=31,
+    personal_data=PERSONAL_DATA,
 )

@@ -8,6 +8,7 @@ from ecovarejo.core.plugins import ContextSpec
 
 from .idempotency import purge_expired
 from .instant import expire_pending
+from .personal_data import DECLARATION as PERSONAL_DATA
 from .sandbox import SandboxGateway
 from .setup import install_providers
 from .webhooks_api import router as providers_router
@@ -35,4 +36,5 @@ CONTEXT = ContextSpec(
     install=install,
     jobs=[("payments.purge_idempotency_keys", 3600.0, _purge), ("payments.expire_instant", 60.0, _expire_instant)],
     seed_order=40,
+    personal_data=PERSONAL_DATA,
 )

@@ -15,6 +15,7 @@ from .api import router
 from .cache import CatalogCache, PgVersionReader, SqliteVersionReader
 from .demo import seed_demo
 from .events import consumers
+from .personal_data import DECLARATION as PERSONAL_DATA
 
 DAY = 24 * 3600.0
 
@@ -64,4 +65,5 @@ CONTEXT = ContextSpec(
     seed_demo=seed_demo,
     seed_order=20,
     jobs=[("products.certifications", DAY, _job)],
+    personal_data=PERSONAL_DATA,
 )

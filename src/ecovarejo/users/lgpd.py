@@ -9,9 +9,9 @@ keeps amounts tied to an anonymous account.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any
 
+from ecovarejo.core.personal_data import export_subject
 from ecovarejo.core.uow import UnitOfWork
 
 from . import authflows
@@ -20,54 +20,28 @@ from .models import (
     Address,
     AuthorizationCode,
     ConsentEntry,
-    LoyaltyEntry,
     OneTimeToken,
     RecoveryCode,
     RefreshToken,
-    User,
 )
-from .personal_data import NOT_EXPORTED, PERSONAL_DATA, SUBJECT_KEY
+from .personal_data import DECLARATION
 
+#: Tables whose rows are deleted at erasure (they only serve the account).
+DELETED_AT_ERASURE = tuple(t.table for t in DECLARATION.tables if t.delete_rows)
 MODELS: dict[str, type[Any]] = {
-    "users": User,
     "user_addresses": Address,
     "refresh_tokens": RefreshToken,
     "user_one_time_tokens": OneTimeToken,
     "mfa_recovery_codes": RecoveryCode,
-    "consent_ledger": ConsentEntry,
-    "loyalty_ledger": LoyaltyEntry,
     "oauth_authorization_codes": AuthorizationCode,
 }
-#: Tables whose rows are deleted at erasure (they only serve the account).
-DELETED_AT_ERASURE = (
-    "user_addresses",
-    "refresh_tokens",
-    "user_one_time_tokens",
-    "mfa_recovery_codes",
-    "oauth_authorization_codes",
-)
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return value
 
 
 async def export_personal_data(uow: UnitOfWork, user_id: uuid.UUID) -> dict[str, list[dict[str, Any]]] | None:
-    """Every personal-data column of the subject, by table (credentials excluded); None if unknown."""
+    """Every exportable personal-data column of the subject, by table (credentials excluded); None if unknown."""
     if await repo.get_user(uow.session, user_id) is None:
         return None
-    out: dict[str, list[dict[str, Any]]] = {}
-    for table, columns in PERSONAL_DATA.items():
-        exported = [c for c, category in columns.items() if category not in NOT_EXPORTED]
-        if not exported:
-            continue
-        rows = await repo.rows_of_subject(uow.session, MODELS[table], SUBJECT_KEY[table], user_id)
-        out[table] = [{"id": str(row.id), **{c: _plain(getattr(row, c)) for c in exported}} for row in rows]
-    return out
+    return await export_subject(uow.session, DECLARATION, user_id)
 
 
 async def erase_personal_data(uow: UnitOfWork, user_id: uuid.UUID) -> bool:
@@ -76,7 +50,7 @@ async def erase_personal_data(uow: UnitOfWork, user_id: uuid.UUID) -> bool:
     if user is None:
         return False
     for table in DELETED_AT_ERASURE:
-        for row in await repo.rows_of_subject(uow.session, MODELS[table], SUBJECT_KEY[table], user_id):
+        for row in await repo.rows_of_subject(uow.session, MODELS[table], "user_id", user_id):
             await uow.session.delete(row)
     for entry in await repo.rows_of_subject(uow.session, ConsentEntry, "user_id", user_id):
         entry.ip = None

@@ -1,56 +1,228 @@
-"""Where the users context keeps personal data (LGPD), in one place.
+"""Where the users context keeps personal data (LGPD), in one place: see :mod:`ecovarejo.core.personal_data`.
 
-``PERSONAL_DATA[table][column]`` is the column's category. The privacy context's export and erasure
-walk this map (rows by ``user_id``, or ``id`` for ``users``); ``SUBJECT_KEY`` says which column ties
-a table's rows to the data subject. Sensitive categories (LGPD art. 5 II) are marked ``sensitive``;
-none are stored here.
+The privacy context's registry, export, ROPA and docs read :data:`DECLARATION`; :mod:`.lgpd` erases
+the account by it. No sensitive category (LGPD art. 5 II) is stored here.
 """
 
 from __future__ import annotations
 
-IDENTIFICATION = "identification"  # name, CPF
-CONTACT = "contact"  # email, phone
-ADDRESS = "address"
-CREDENTIAL = "credential"  # never exported; erased with the account
-NETWORK = "network"  # IP address, user agent
-CONSENT = "consent"
-BEHAVIOUR = "behaviour"  # loyalty, scores
+from ecovarejo.core.personal_data import (
+    CONSENT_PROOF,
+    MARCO_CIVIL,
+    Basis,
+    Category,
+    Erasure,
+    Field,
+    PersonalData,
+    PersonalTable,
+)
 
-PERSONAL_DATA: dict[str, dict[str, str]] = {
-    "users": {
-        "email": CONTACT,
-        "first_name": IDENTIFICATION,
-        "last_name": IDENTIFICATION,
-        "phone": CONTACT,
-        "cpf": IDENTIFICATION,
-        "password_hash": CREDENTIAL,
-        "mfa_secret": CREDENTIAL,
-        "sustainability_score": BEHAVIOUR,
-        "marketing_opt_in": CONSENT,
-        "last_login_at": NETWORK,
-    },
-    "user_addresses": {
-        "recipient_name": IDENTIFICATION,
-        "address_line1": ADDRESS,
-        "address_line2": ADDRESS,
-        "city": ADDRESS,
-        "state": ADDRESS,
-        "postal_code": ADDRESS,
-        "country": ADDRESS,
-    },
-    "refresh_tokens": {"ip": NETWORK, "user_agent": NETWORK, "token_hash": CREDENTIAL},
-    "user_one_time_tokens": {"token_hash": CREDENTIAL},
-    "mfa_recovery_codes": {"code_hash": CREDENTIAL},
-    "consent_ledger": {"purpose": CONSENT, "granted": CONSENT, "policy_version": CONSENT, "ip": NETWORK},
-    "loyalty_ledger": {"points": BEHAVIOUR, "reason": BEHAVIOUR, "order_id": BEHAVIOUR},
-    "oauth_authorization_codes": {"nonce": CREDENTIAL},
-}
+ACCOUNT = "while the account exists; anonymised on erasure"
+SESSION = "until the session or token expires (30 days at most); deleted on erasure"
 
-#: The column of each table that names the data subject.
-SUBJECT_KEY: dict[str, str] = {table: ("id" if table == "users" else "user_id") for table in PERSONAL_DATA}
+DECLARATION = PersonalData(
+    context="users",
+    tables=(
+        PersonalTable(
+            "users",
+            "id",
+            (
+                Field("email", Category.CONTACT, Basis.CONTRACT, ACCOUNT, purpose="sign-in, order updates"),
+                Field(
+                    "first_name", Category.IDENTIFICATION, Basis.CONTRACT, ACCOUNT, purpose="addressing the customer"
+                ),
+                Field("last_name", Category.IDENTIFICATION, Basis.CONTRACT, ACCOUNT, purpose="addressing the customer"),
+                Field("email_verified", Category.CONTACT, Basis.CONTRACT, ACCOUNT, purpose="sign-in"),
+                Field("phone", Category.CONTACT, Basis.CONTRACT, ACCOUNT, Erasure.NULL, purpose="delivery contact"),
+                Field(
+                    "cpf", Category.IDENTIFICATION, Basis.LEGAL_OBLIGATION, ACCOUNT, Erasure.NULL, purpose="invoices"
+                ),
+                Field("password_hash", Category.CREDENTIAL, Basis.CONTRACT, ACCOUNT, export=False),
+                Field("mfa_secret", Category.CREDENTIAL, Basis.CONTRACT, ACCOUNT, Erasure.NULL, export=False),
+                Field("sustainability_score", Category.BEHAVIOURAL, Basis.CONTRACT, ACCOUNT, purpose="eco loyalty"),
+                Field("marketing_opt_in", Category.CONSENT, Basis.CONSENT, ACCOUNT),
+                Field("last_login_at", Category.NETWORK, Basis.LEGITIMATE_INTEREST, ACCOUNT, Erasure.NULL),
+            ),
+            description="customer and staff accounts",
+        ),
+        PersonalTable(
+            "user_addresses",
+            "user_id",
+            tuple(
+                Field(
+                    c,
+                    Category.ADDRESS if c != "recipient_name" else Category.IDENTIFICATION,
+                    Basis.CONTRACT,
+                    "until the customer deletes it or erasure",
+                    Erasure.NULL,
+                    purpose="delivery",
+                )
+                for c in (
+                    "label",
+                    "recipient_name",
+                    "address_line1",
+                    "address_line2",
+                    "city",
+                    "state",
+                    "postal_code",
+                    "country",
+                )
+            ),
+            delete_rows=True,
+            description="saved delivery addresses",
+        ),
+        PersonalTable(
+            "refresh_tokens",
+            "user_id",
+            (
+                Field("ip", Category.NETWORK, Basis.LEGAL_OBLIGATION, SESSION, law=MARCO_CIVIL, purpose="security"),
+                Field("user_agent", Category.NETWORK, Basis.LEGITIMATE_INTEREST, SESSION, purpose="list of devices"),
+                Field("created_at", Category.NETWORK, Basis.LEGITIMATE_INTEREST, SESSION),
+                Field("token_hash", Category.CREDENTIAL, Basis.CONTRACT, SESSION, export=False),
+            ),
+            delete_rows=True,
+            description="sessions (refresh tokens)",
+        ),
+        PersonalTable(
+            "user_one_time_tokens",
+            "user_id",
+            (Field("token_hash", Category.CREDENTIAL, Basis.CONTRACT, "until used or expired", export=False),),
+            delete_rows=True,
+        ),
+        PersonalTable(
+            "mfa_recovery_codes",
+            "user_id",
+            (Field("code_hash", Category.CREDENTIAL, Basis.CONTRACT, ACCOUNT, export=False),),
+            delete_rows=True,
+        ),
+        PersonalTable(
+            "oauth_authorization_codes",
+            "user_id",
+            (Field("nonce", Category.CREDENTIAL, Basis.CONTRACT, "10 minutes", export=False),),
+            delete_rows=True,
+        ),
+        PersonalTable(
+            "consent_ledger",
+            "user_id",
+            (
+                Field(
+                    "purpose",
+                    Category.CONSENT,
+                    Basis.LEGAL_OBLIGATION,
+                    "5 years after the last change",
+                    Erasure.KEEP,
+                    law=CONSENT_PROOF,
+                ),
+                Field(
+                    "granted",
+                    Category.CONSENT,
+                    Basis.LEGAL_OBLIGATION,
+                    "5 years after the last change",
+                    Erasure.KEEP,
+                    law=CONSENT_PROOF,
+                ),
+                Field(
+                    "policy_version",
+                    Category.CONSENT,
+                    Basis.LEGAL_OBLIGATION,
+                    "5 years after the last change",
+                    Erasure.KEEP,
+                    law=CONSENT_PROOF,
+                ),
+                Field(
+                    "channel",
+                    Category.CONSENT,
+                    Basis.LEGAL_OBLIGATION,
+                    "5 years after the last change",
+                    Erasure.KEEP,
+                    law=CONSENT_PROOF,
+                ),
+                Field(
+                    "recorded_at",
+                    Category.CONSENT,
+                    Basis.LEGAL_OBLIGATION,
+                    "5 years after the last change",
+                    Erasure.KEEP,
+                    law=CONSENT_PROOF,
+                ),
+                Field("ip", Category.NETWORK, Basis.LEGITIMATE_INTEREST, "until erasure", Erasure.NULL),
+            ),
+            description="consent given and withdrawn (kept tied to the anonymised account as proof)",
+        ),
+        PersonalTable(
+            "loyalty_ledger",
+            "user_id",
+            (
+                Field(
+                    "points",
+                    Category.BEHAVIOURAL,
+                    Basis.CONTRACT,
+                    ACCOUNT,
+                    Erasure.KEEP,
+                    law="LGPD art. 12: tied to an anonymised account, no longer personal data",
+                ),
+                Field(
+                    "reason",
+                    Category.BEHAVIOURAL,
+                    Basis.CONTRACT,
+                    ACCOUNT,
+                    Erasure.KEEP,
+                    law="LGPD art. 12: tied to an anonymised account, no longer personal data",
+                ),
+                Field(
+                    "order_id",
+                    Category.BEHAVIOURAL,
+                    Basis.CONTRACT,
+                    ACCOUNT,
+                    Erasure.KEEP,
+                    law="LGPD art. 12: tied to an anonymised account, no longer personal data",
+                ),
+                Field("details", Category.BEHAVIOURAL, Basis.CONTRACT, ACCOUNT),
+                Field(
+                    "created_at",
+                    Category.BEHAVIOURAL,
+                    Basis.CONTRACT,
+                    ACCOUNT,
+                    Erasure.KEEP,
+                    law="LGPD art. 12: tied to an anonymised account, no longer personal data",
+                ),
+            ),
+            description="eco-loyalty points earned and spent",
+        ),
+        PersonalTable(
+            "companies",
+            None,
+            (
+                Field(
+                    "cnpj",
+                    Category.IDENTIFICATION,
+                    Basis.LEGAL_OBLIGATION,
+                    "while the company buys",
+                    Erasure.KEEP,
+                    law="a company's CNPJ is not personal data; a sole trader's is kept for invoices (CTN art. 195)",
+                ),
+                Field(
+                    "legal_name",
+                    Category.IDENTIFICATION,
+                    Basis.LEGAL_OBLIGATION,
+                    "while the company buys",
+                    Erasure.KEEP,
+                    law="a company's name is not personal data; a sole trader's is kept for invoices (CTN art. 195)",
+                ),
+                Field(
+                    "trade_name",
+                    Category.IDENTIFICATION,
+                    Basis.CONTRACT,
+                    "while the company buys",
+                    Erasure.KEEP,
+                    law="a company's name is not personal data",
+                ),
+            ),
+            description="B2B buyers (a sole trader's CNPJ and name identify a person)",
+        ),
+    ),
+    not_personal={"oauth_clients": {"name": "the OAuth client application's name"}},
+)
 
-#: Categories never handed out in an export (secrets), only erased.
-NOT_EXPORTED = frozenset({CREDENTIAL})
-
-#: Company data is not personal data, except a sole trader's CNPJ may identify a person.
-COMPANY_DATA: dict[str, dict[str, str]] = {"companies": {"cnpj": IDENTIFICATION, "legal_name": IDENTIFICATION}}
+#: The users context's tables, by name (export and erasure look rows up by their subject column).
+TABLES = {t.table: t for t in DECLARATION.tables}

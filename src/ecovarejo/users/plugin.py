@@ -16,6 +16,7 @@ from .events import consumers
 from .keys import load_key_ring
 from .mfa import SecretBox
 from .oauth_api import router as oauth_router
+from .personal_data import DECLARATION as PERSONAL_DATA
 from .ports import UsersPorts
 from .throttle import build_throttle
 from .tokens import TokenService
@@ -93,4 +94,5 @@ CONTEXT = ContextSpec(
     consumers=consumers,
     seed_demo=seed_demo,
     seed_order=10,
+    personal_data=PERSONAL_DATA,
 )

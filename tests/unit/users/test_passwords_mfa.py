@@ -9,7 +9,7 @@ import pytest
 
 from ecovarejo.core.errors import InvalidInput
 from ecovarejo.users import mfa, passwords
-from ecovarejo.users.personal_data import PERSONAL_DATA, SUBJECT_KEY
+from ecovarejo.users.personal_data import TABLES
 
 
 def test_common_password_list_is_shipped() -> None:
@@ -67,14 +67,14 @@ def test_personal_data_map_names_real_columns() -> None:
     from ecovarejo.core.db import Base
     from ecovarejo.users import models  # noqa: F401  (registers the tables)
 
-    for table, columns in PERSONAL_DATA.items():
+    for table, decl in TABLES.items():
         assert table in Base.metadata.tables, table
         cols = Base.metadata.tables[table].columns
-        assert set(columns) <= set(cols.keys()), table
-        assert SUBJECT_KEY[table] in cols
-    assert PERSONAL_DATA["users"]["cpf"] == "identification"
-    assert {"phone", "email", "first_name", "last_name"} <= set(PERSONAL_DATA["users"])
-    assert {"address_line1", "postal_code", "city"} <= set(PERSONAL_DATA["user_addresses"])
+        assert {f.column for f in decl.fields} <= set(cols.keys()), table
+        assert decl.subject is None or decl.subject in cols
+    assert TABLES["users"].field("cpf").category == "identification"  # type: ignore[union-attr]
+    assert {"phone", "email", "first_name", "last_name"} <= {f.column for f in TABLES["users"].fields}
+    assert {"address_line1", "postal_code", "city"} <= {f.column for f in TABLES["user_addresses"].fields}
 
 
 def test_loyalty_rule() -> None:

@@ -1,0 +1,1 @@
+"""The privacy (LGPD) context: personal-data registry, audit log, data-subject requests, retention."""

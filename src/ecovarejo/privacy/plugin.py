@@ -1,0 +1,18 @@
+"""The privacy context plugged into the platform."""
+
+from __future__ import annotations
+
+from ecovarejo.core.container import Container
+from ecovarejo.core.personal_data import KERNEL, PersonalData
+from ecovarejo.core.plugins import ContextSpec
+
+from .registry import PORT, Registry
+
+
+def install(container: Container) -> None:
+    declared = container.ports.get(PORT)
+    declarations: tuple[PersonalData, ...] = tuple(declared) if isinstance(declared, tuple) else (KERNEL,)
+    container.ports[PORT] = Registry(declarations)
+
+
+CONTEXT = ContextSpec(name="privacy", install=install)
