@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import Annotated
+
 import typer
 from rich.console import Console
 
@@ -17,3 +20,46 @@ def fields() -> None:
     from .registry import Registry, fields_markdown
 
     typer.echo(fields_markdown(Registry(personal_data_declarations())), nl=False)
+
+
+audit_app = typer.Typer(help="The hash-chained audit log of personal-data processing.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("verify")
+def audit_verify(
+    tenant: Annotated[str | None, typer.Option(help="tenant slug (default: every tenant)")] = None,
+) -> None:
+    """Recompute every tenant's chain; exit 1 and say where when an entry was changed, removed or inserted."""
+
+    async def run() -> bool:
+        from sqlalchemy import select
+
+        from ecovarejo.bootstrap import build_container
+        from ecovarejo.core.models import Tenant
+        from ecovarejo.core.settings import get_settings
+
+        from .audit import verify
+
+        container = build_container(get_settings(), run_relay=False, run_consumers=False)
+        intact = True
+        try:
+            async with container.db.system_session() as s:
+                q = select(Tenant).order_by(Tenant.slug)
+                rows = list((await s.scalars(q if tenant is None else q.where(Tenant.slug == tenant))).all())
+            if tenant is not None and not rows:
+                raise typer.BadParameter(f"unknown tenant {tenant!r}")
+            for row in rows:
+                async with container.uow(row.id, read_only=True) as uow:
+                    report = await verify(uow)
+                if report.ok:
+                    typer.echo(f"{row.slug}\tintact\t{report.entries} entries")
+                else:
+                    intact = False
+                    typer.echo(f"{row.slug}\tBROKEN at entry {report.broken_at}: {report.reason}")
+        finally:
+            await container.stop()
+        return intact
+
+    if not asyncio.run(run()):
+        raise typer.Exit(1)

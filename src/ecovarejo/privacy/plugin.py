@@ -6,6 +6,7 @@ from ecovarejo.core.container import Container
 from ecovarejo.core.personal_data import KERNEL, PersonalData
 from ecovarejo.core.plugins import ContextSpec
 
+from .api import router
 from .registry import PORT, Registry
 
 
@@ -15,4 +16,4 @@ def install(container: Container) -> None:
     container.ports[PORT] = Registry(declarations)
 
 
-CONTEXT = ContextSpec(name="privacy", install=install)
+CONTEXT = ContextSpec(name="privacy", routers=[router], install=install)

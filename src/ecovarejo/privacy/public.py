@@ -1,12 +1,33 @@
-"""The privacy context's public surface: what other contexts, GraphQL, web and the CLI may call."""
+"""The privacy context's public surface: what other contexts, GraphQL, web and the CLI may call.
+
+- :func:`audit` — append an entry to the tenant's hash-chained audit log, in the caller's transaction
+  (staff reads of a customer, exports, erasures, consent changes, collection with purpose and consent id).
+- :func:`verify_audit_chain` — recompute the tenant's chain.
+- :func:`registry` — every context's personal-data declaration.
+"""
 
 from __future__ import annotations
 
-from ecovarejo.core.container import Container
+import uuid
+from typing import Any
 
+from ecovarejo.core.container import Container
+from ecovarejo.core.uow import UnitOfWork
+
+from . import audit as _audit
+from .audit import AuditRecord, ChainReport
 from .registry import PORT, Registry, fields_markdown
 
-__all__ = ["Registry", "fields_markdown", "registry"]
+__all__ = [
+    "AuditRecord",
+    "ChainReport",
+    "Registry",
+    "audit",
+    "fields_markdown",
+    "recent_audit",
+    "registry",
+    "verify_audit_chain",
+]
 
 
 def registry(container: Container) -> Registry:
@@ -14,5 +35,28 @@ def registry(container: Container) -> Registry:
     reg = container.ports.get(PORT)
     if isinstance(reg, Registry):
         return reg
-    declared = reg if isinstance(reg, tuple) else ()
-    return Registry(declared)
+    return Registry(reg if isinstance(reg, tuple) else ())
+
+
+async def audit(
+    uow: UnitOfWork,
+    action: str,
+    *,
+    actor: str | None = None,
+    subject_id: uuid.UUID | None = None,
+    purpose: str = "",
+    consent_id: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditRecord:
+    """Record who did what to whose personal data, and why. ``details`` carry ids, never e-mails or names."""
+    return await _audit.record(
+        uow, action, actor=actor, subject_id=subject_id, purpose=purpose, consent_id=consent_id, details=details
+    )
+
+
+async def verify_audit_chain(uow: UnitOfWork) -> ChainReport:
+    return await _audit.verify(uow)
+
+
+async def recent_audit(uow: UnitOfWork, *, subject_id: uuid.UUID | None = None, limit: int = 50) -> list[AuditRecord]:
+    return await _audit.recent(uow, subject_id=subject_id, limit=limit)

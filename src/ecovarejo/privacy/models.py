@@ -1,0 +1,52 @@
+"""The privacy context's tables: the hash-chained audit log and its per-tenant head."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ecovarejo.core.db import Base, TenantOwned, new_id, utcnow
+
+
+class AuditEntry(Base, TenantOwned):
+    """One append-only entry: ``hash`` = SHA-256 over the previous entry's hash and this entry's content.
+
+    On PostgreSQL the application role may only insert and read (no UPDATE or DELETE): an edit needs
+    the owner's credentials, and then the chain verification shows where it happened.
+    """
+
+    __tablename__ = "privacy_audit_log"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "seq", name="uq_privacy_audit_log_tenant_seq"),
+        Index("ix_privacy_audit_log_subject", "tenant_id", "subject_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: ``user:<id>``, ``cli``, ``job:<name>``, ``consumer:<name>``.
+    actor: Mapped[str] = mapped_column(String(120))
+    #: ``personal_data.read``, ``export``, ``erasure``, ``consent.changed``, ``collection``, ``retention.run``...
+    action: Mapped[str] = mapped_column(String(60))
+    #: The data subject (a user id; never an e-mail).
+    subject_id: Mapped[uuid.UUID | None] = mapped_column()
+    purpose: Mapped[str] = mapped_column(String(200), default="")
+    consent_id: Mapped[str | None] = mapped_column(String(64))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base, TenantOwned):
+    """The last entry of a tenant's chain; locked while appending so entries never fork."""
+
+    __tablename__ = "privacy_audit_heads"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    hash: Mapped[str] = mapped_column(String(64))
+    __table_args__ = (UniqueConstraint("tenant_id", name="uq_privacy_audit_heads_tenant_id"),)
