@@ -75,6 +75,7 @@ async def place_order(
     # 1. price and check (no locks), then reserve: one short transaction whose row locks come last
     async with container.uow(tenant_id, actor=actor) as uow:
         customer = await customer_of(uow, principal)
+        await payments.ensure_card_owner(container, uow, req.payment_source, principal.user_id)
         q, _ = await quote_for(
             uow, ports, req.lines, req.coupons, customer=customer, state=state, eco_packaging=req.eco_packaging,
             strict=True, loyalty_points=req.loyalty_points,
@@ -156,6 +157,7 @@ async def place_order(
         except GatewayError:
             cap = GatewayResult(False, result.reference, "failed", q.total, "gateway_unavailable")
         async with container.uow(tenant_id, actor=actor) as uow:
+            await repo.lock_order(uow, order_id)  # order before its payments: the order of every such lock
             await payments.record_capture(uow, payment_id, cap, q.total, cap_key, actor=actor)
             order_row = await repo.get_order(uow, order_id)
             assert order_row is not None

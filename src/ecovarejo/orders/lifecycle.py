@@ -14,15 +14,18 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import structlog
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ecovarejo.core.db import utcnow
 from ecovarejo.core.errors import Conflict
 from ecovarejo.core.uow import UnitOfWork
+from ecovarejo.payments import order_ledger as payments
 
 from . import repository as repo
 from .models import Order, OrderItem, OrderStatusChange
 
+log = structlog.get_logger("ecovarejo.orders.lifecycle")
 TOPIC = "order-events"
 STATUSES = (
     "pending",
@@ -147,15 +150,22 @@ PAID_OR_LATER = frozenset(STATUSES) - {"pending", "awaiting_payment", "cancelled
 async def mark_paid(uow: UnitOfWork, order_id: Any, *, actor: str, reason: str) -> bool:
     """The one way an order becomes paid — the checkout's capture and a provider's webhook alike.
 
-    Idempotent: an order already paid (or further along) stays as it is, and a concurrent caller that
-    lost the race finds it paid; returns whether the order is now paid or later. A cancelled order is
-    left cancelled (its payment is then for the payments desk to refund).
+    Only when the order's captured payments, net of refunds, cover its total (else ``False`` and the
+    order keeps awaiting payment). Idempotent: an order already paid (or further along) stays as it is,
+    and a concurrent caller that lost the race finds it paid; returns whether the order is now paid or
+    later. A cancelled order is left cancelled (its payment is then for the payments desk to refund).
     """
-    order = await repo.get_order(uow, order_id)
+    order = await repo.lock_order(uow, order_id)
     if order is None:
         return False
     if order.status != "awaiting_payment":
         return order.status in PAID_OR_LATER
+    # The invariant, checked in this transaction under the order's and its payments' row locks: an
+    # order is paid only when what was captured, net of refunds, covers its total — whatever the path.
+    money = await payments.order_money(uow, order.id, lock=True)
+    if money.net < order.total_amount:
+        log.warning("order_underpaid", order_id=str(order.id), total=str(order.total_amount), net=str(money.net))
+        return False
     try:
         await transition(uow, order, "paid", actor=actor, reason=reason)
     except Conflict as exc:

@@ -14,7 +14,7 @@ from .events import consumers
 from .personal_data import DECLARATION as PERSONAL_DATA
 from .pricing import PricingConfig
 from .seed import seed_demo
-from .service import OrdersPorts
+from .service import OrderBookAdapter, OrdersPorts
 
 
 def install(container: Container) -> None:
@@ -28,6 +28,7 @@ def install(container: Container) -> None:
         container=container,
         checkout_slots=asyncio.Semaphore(max(1, container.settings.db_pool_size)),
     )
+    container.ports["order_book"] = OrderBookAdapter()  # payments.order_ledger.OrderBook
 
 
 CONTEXT = ContextSpec(

@@ -22,6 +22,12 @@ async def get_order(uow: UnitOfWork, order_id: uuid.UUID) -> Order | None:
     return await uow.session.get(Order, order_id, populate_existing=True)
 
 
+async def lock_order(uow: UnitOfWork, order_id: uuid.UUID) -> Order | None:
+    """The order, row-locked until the transaction ends (PostgreSQL; SQLite's writers are serialized)."""
+    q = select(Order).where(Order.id == order_id).with_for_update().execution_options(populate_existing=True)
+    return await uow.session.scalar(q)
+
+
 async def order_by_number(uow: UnitOfWork, number: str) -> Order | None:
     return await uow.session.scalar(select(Order).where(Order.order_number == number))
 

@@ -21,6 +21,7 @@ from ecovarejo.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ecovarejo.core.money import quantize
 from ecovarejo.core.uow import UnitOfWork
 from ecovarejo.inventory import service as inventory
+from ecovarejo.payments import order_ledger as payments_ledger
 from ecovarejo.payments import service as payments
 from ecovarejo.users import service as users
 
@@ -549,3 +550,21 @@ async def business_metrics(uow: UnitOfWork) -> dict[str, dict[str, Any]]:
     for tenant_id, count, total, refunded, co2 in await repo.totals_by_tenant(uow, lifecycle.PAID_OR_LATER):
         out[str(tenant_id)] = {"orders": count, "revenue": total - refunded, "co2e_kg": co2}
     return out
+
+
+# --------------------------------------------------------------------------- the payments port
+
+
+class OrderBookAdapter:
+    """The payments context's :class:`~ecovarejo.payments.order_ledger.OrderBook`: who owns an order,
+    what it costs and whether it awaits payment (installed by the orders plugin)."""
+
+    async def payable_order(
+        self, uow: UnitOfWork, order_id: uuid.UUID, *, lock: bool = False
+    ) -> payments_ledger.PayableOrder | None:
+        order = await (repo.lock_order(uow, order_id) if lock else repo.get_order(uow, order_id))
+        if order is None:
+            return None
+        return payments_ledger.PayableOrder(
+            id=order.id, user_id=order.user_id, status=order.status, total=order.total_amount, currency=order.currency
+        )

@@ -35,10 +35,13 @@ class VaultToken(Base, TenantOwned):
     __tablename__ = "payment_vault_tokens"
     __table_args__ = (
         UniqueConstraint("tenant_id", "token", name="uq_payment_vault_tokens_tenant_token"),
-        UniqueConstraint("tenant_id", "fingerprint", name="uq_payment_vault_tokens_tenant_fingerprint"),
+        UniqueConstraint("tenant_id", "owner_id", "fingerprint", name="uq_payment_vault_tokens_owner_fingerprint"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    #: The customer the card belongs to; ``NULL`` only for rows stored before owners existed whose owner
+    #: could not be proven (quarantined: nobody can use or see them; the customer stores the card again).
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
     token: Mapped[str] = mapped_column(String(64))
     fingerprint: Mapped[str] = mapped_column(String(64))
     ciphertext: Mapped[bytes] = mapped_column(LargeBinary)

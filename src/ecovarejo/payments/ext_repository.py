@@ -45,8 +45,10 @@ async def set_wrapped(uow: UnitOfWork, key_id: uuid.UUID, wrapped: bytes, master
     )
 
 
-async def token_by_fingerprint(uow: UnitOfWork, fingerprint: str) -> VaultToken | None:
-    return await uow.session.scalar(select(VaultToken).where(VaultToken.fingerprint == fingerprint))
+async def token_by_fingerprint(uow: UnitOfWork, owner_id: uuid.UUID, fingerprint: str) -> VaultToken | None:
+    return await uow.session.scalar(
+        select(VaultToken).where(VaultToken.owner_id == owner_id, VaultToken.fingerprint == fingerprint)
+    )
 
 
 async def token(uow: UnitOfWork, value: str) -> VaultToken | None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 
-from sqlalchemy import select, update
+from sqlalchemy import BigInteger, case, func, select, type_coerce, update
 
 from ecovarejo.core.db import utcnow
+from ecovarejo.core.money import from_cents
 from ecovarejo.core.uow import UnitOfWork
 
 from .models import Payment, PaymentTransaction
@@ -82,3 +83,28 @@ async def set_status(uow: UnitOfWork, payment_id: uuid.UUID, from_status: tuple[
         .execution_options(synchronize_session=False)
     )
     return bool(res.rowcount)  # type: ignore[attr-defined]
+
+
+#: Statuses of a payment whose money may still arrive (an authorization, a Pix/boleto not yet paid).
+IN_FLIGHT = ("authorized", "pending")
+
+
+async def order_sums(uow: UnitOfWork, order_id: uuid.UUID, *, lock: bool = False) -> tuple[Decimal, Decimal, Decimal]:
+    """(captured, refunded, in flight) over the order's payments; ``lock`` row-locks them first."""
+    if lock:  # FOR UPDATE on PostgreSQL; SQLite's writers are already serialized (BEGIN IMMEDIATE)
+        await uow.session.execute(
+            select(Payment.id).where(Payment.order_id == order_id).order_by(Payment.id).with_for_update()
+        )
+    amount, captured, refunded = (type_coerce(c, BigInteger) for c in (Payment.amount, Payment.captured_amount,
+                                                                          Payment.refunded_amount))  # fmt: skip
+    in_flight = case((Payment.status.in_(IN_FLIGHT), amount - captured), else_=0)
+    row = (
+        await uow.session.execute(
+            select(
+                func.coalesce(func.sum(captured), 0),
+                func.coalesce(func.sum(refunded), 0),
+                func.coalesce(func.sum(in_flight), 0),
+            ).where(Payment.order_id == order_id)
+        )
+    ).one()
+    return from_cents(int(row[0])), from_cents(int(row[1])), from_cents(int(row[2]))

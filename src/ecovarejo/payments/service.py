@@ -263,3 +263,16 @@ async def payment_instructions(uow: UnitOfWork, payment_ids: list[uuid.UUID]) ->
     from .instant import instructions_for_payments
 
     return await instructions_for_payments(uow, payment_ids)
+
+
+async def ensure_card_owner(container: Any, uow: UnitOfWork, source: str, owner_id: uuid.UUID) -> None:
+    """A payment source that is a vault token must be ``owner_id``'s card (else 404, like an unknown
+    token); any other source (a provider's one-time token) is left to the provider."""
+    from .vault import TOKEN_PREFIX
+
+    if not source.startswith(TOKEN_PREFIX):
+        return
+    vault = container.ports.get("card_vault")
+    if vault is None:
+        raise NotFound("unknown card token", code="card_token_not_found")
+    await vault.card(uow, source, owner_id=owner_id)

@@ -1,6 +1,9 @@
 """Card token vault (PCI DSS 4.0 minded): the PAN never leaves this module in clear except to a provider.
 
 - **Tokens** are random (``vtok_`` + 24 random bytes), unrelated to the number.
+- **Owner**: every card belongs to one customer (``owner_id``). Lookups, charges and detokenization
+  check it; a token of someone else's card is answered exactly like an unknown one, and deduplication by
+  fingerprint is per owner (two customers with the same card get two tokens; neither learns of the other).
 - **Fingerprint**: HMAC-SHA-256 of the PAN under a per-tenant key (derived with HKDF from the tenant's
   first data key), for duplicate detection; a plain hash of a 16-digit number is brute-forceable, a keyed
   one is not without the key.
@@ -156,9 +159,17 @@ class Vault:
 
     # ------------------------------------------------------------------ cards
     async def tokenize(
-        self, uow: UnitOfWork, *, number: str, exp_month: int, exp_year: int, cvv: str | None = None
+        self,
+        uow: UnitOfWork,
+        *,
+        owner_id: uuid.UUID,
+        number: str,
+        exp_month: int,
+        exp_year: int,
+        cvv: str | None = None,
     ) -> StoredCard:
-        """Store a card (Luhn-checked); the same card again gives its existing token. ``cvv`` is dropped."""
+        """Store ``owner_id``'s card (Luhn-checked); the same owner storing the same card again gets their
+        existing token with the expiry just given. ``cvv`` is dropped."""
         del cvv  # never persisted, never logged
         pan, brand = validate_card(number)
         if not (1 <= exp_month <= 12 and 2000 <= exp_year <= 2099):
@@ -166,12 +177,15 @@ class Vault:
         tenant_id = _tenant(uow)
         keys = await self._keys(uow)
         fingerprint = self._fingerprint(keys, tenant_id, pan)
-        existing = await repo.token_by_fingerprint(uow, fingerprint)
+        existing = await repo.token_by_fingerprint(uow, owner_id, fingerprint)
         if existing is not None:
+            existing.exp_month, existing.exp_year = exp_month, exp_year  # the owner's card, renewed
+            await uow.flush()
             return _stored(existing)
         version = max(keys)
         value = TOKEN_PREFIX + secrets.token_urlsafe(24)
         row = VaultToken(
+            owner_id=owner_id,
             token=value,
             fingerprint=fingerprint,
             ciphertext=seal(keys[version], version, pan.encode(), _pan_aad(tenant_id, value)),
@@ -182,22 +196,27 @@ class Vault:
             exp_year=exp_year,
         )
         if not await repo.add_token(uow, row):  # a concurrent request stored the same card
-            existing = await repo.token_by_fingerprint(uow, fingerprint)
+            existing = await repo.token_by_fingerprint(uow, owner_id, fingerprint)
             assert existing is not None
             return _stored(existing)
         return _stored(row)
 
-    async def card(self, uow: UnitOfWork, token: str) -> StoredCard:
+    async def _owned(self, uow: UnitOfWork, token: str, owner_id: uuid.UUID | None) -> VaultToken:
+        """The token's row when ``owner_id`` owns it (``None``: a system caller that checked ownership
+        already). Someone else's token, a quarantined one or a missing one: the same 404."""
         row = await repo.token(uow, token)
-        if row is None:
+        if row is None or row.owner_id is None or (owner_id is not None and row.owner_id != owner_id):
             raise NotFound("unknown card token", code="card_token_not_found")
-        return _stored(row)
+        return row
 
-    async def detokenize(self, uow: UnitOfWork, token: str, *, purpose: str, actor: str | None) -> CardData:
+    async def card(self, uow: UnitOfWork, token: str, *, owner_id: uuid.UUID | None) -> StoredCard:
+        return _stored(await self._owned(uow, token, owner_id))
+
+    async def detokenize(
+        self, uow: UnitOfWork, token: str, *, owner_id: uuid.UUID | None, purpose: str, actor: str | None
+    ) -> CardData:
         """The card for a provider call. Audited; only the payments context calls this."""
-        row = await repo.token(uow, token)
-        if row is None:
-            raise NotFound("unknown card token", code="card_token_not_found")
+        row = await self._owned(uow, token, owner_id)
         keys = await self._keys(uow)
         version = version_of(row.ciphertext)
         if version not in keys:

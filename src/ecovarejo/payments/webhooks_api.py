@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from ecovarejo.core.auth import Principal, current_principal, require_permission
 from ecovarejo.core.container import Container
@@ -20,7 +20,7 @@ from ecovarejo.core.http import get_container, get_read_uow, get_tenant, get_uow
 from ecovarejo.core.tenancy import TenantInfo
 from ecovarejo.core.uow import UnitOfWork
 
-from . import boleto, cards, instant, pix, reconciliation, refunds, service, webhooks
+from . import boleto, cards, instant, order_ledger, pix, reconciliation, refunds, service, webhooks
 from .gateway import GatewayError
 from .idempotency import IdempotencyStore, fingerprint
 from .setup import providers_of, settings_of, vault_of
@@ -96,25 +96,52 @@ class CardOut(BaseModel):
 async def tokenize_card(
     body: CardIn,
     container: Container = Depends(get_container),
-    _: Principal = Depends(current_principal),
+    who: Principal = Depends(current_principal),
     uow: UnitOfWork = Depends(get_uow),
 ) -> CardOut:
-    """Store a card in the vault (when the provider's client-side tokenization is not used)."""
+    """Store the caller's card in the vault (when the provider's client-side tokenization is not used).
+    The token belongs to the caller: nobody else can see or charge it."""
     cvv = body.cvv.get_secret_value() if body.cvv else None
     if cvv is not None and not (cvv.isdigit() and 3 <= len(cvv) <= 4):
         raise InvalidInput("invalid CVV", code="invalid_cvv")
     stored = await vault_of(container).tokenize(
-        uow, number=body.number.get_secret_value(), exp_month=body.exp_month, exp_year=body.exp_year, cvv=cvv
+        uow,
+        owner_id=who.user_id,
+        number=body.number.get_secret_value(),
+        exp_month=body.exp_month,
+        exp_year=body.exp_year,
+        cvv=cvv,
     )
     await uow.commit()
     return CardOut(**stored.__dict__)
 
 
 class ChargeIn(BaseModel):
+    """A charge of the caller's own card. With ``order_id``: for exactly that order's outstanding balance
+    (``amount`` may then be omitted); see :mod:`ecovarejo.payments.order_ledger`."""
+
+    model_config = ConfigDict(strict=True)
+
     card_token: str = Field(min_length=5, max_length=64)
-    amount: Decimal = Field(gt=0, max_digits=12, decimal_places=2)
+    amount: Decimal | None = Field(default=None, gt=0, max_digits=12, decimal_places=2, strict=False)
     installments: int = Field(default=1, ge=1, le=12)
-    order_id: uuid.UUID | None = None
+    order_id: uuid.UUID | None = Field(default=None, strict=False)
+
+
+def _amount_for(amount: Decimal | None, order_id: uuid.UUID | None) -> None:
+    if amount is None and order_id is None:
+        raise InvalidInput("give an amount, or the order_id the charge is for", code="amount_required")
+
+
+async def _order_amount(
+    container: Container, uow: UnitOfWork, who: Principal, order_id: uuid.UUID | None, amount: Decimal | None
+) -> Decimal:
+    """The charge's amount: for an order, its outstanding balance (checked; the order row is locked)."""
+    if order_id is None:
+        assert amount is not None
+        return amount
+    outstanding = await order_ledger.outstanding_for_charge(uow, order_ledger.order_book_of(container), who, order_id)
+    return order_ledger.require_exact(amount, outstanding)
 
 
 def _payment_json(p: Any) -> dict[str, Any]:
@@ -142,16 +169,19 @@ async def charge_card(
 ) -> Any:
     """Charge a vaulted card (authorize + capture) with an installment plan; ``Idempotency-Key`` required."""
 
+    _amount_for(body.amount, body.order_id)
+
     async def run() -> tuple[int, Any, dict[str, str]]:
-        option = cards.choose(body.amount, body.installments)
         actor = str(who.user_id)
         money_key = f"charge:{who.user_id}:{idempotency_key}"
         async with container.uow(tenant.id, actor=actor) as uow:
-            card = await vault_of(container).card(uow, body.card_token)
+            amount = await _order_amount(container, uow, who, body.order_id, body.amount)
+            card = await vault_of(container).card(uow, body.card_token, owner_id=who.user_id)
             data = await vault_of(container).detokenize(
-                uow, body.card_token, purpose=f"charge {money_key}"[:100], actor=actor
+                uow, body.card_token, owner_id=who.user_id, purpose=f"charge {money_key}"[:100], actor=actor
             )
             await uow.commit()
+        option = cards.choose(amount, body.installments)
         gateway = service.gateway_of(container)
         source: Any = data if getattr(gateway, "accepts_card_data", False) else data.number
         try:
@@ -163,6 +193,12 @@ async def charge_card(
         finally:
             del data, source
         async with container.uow(tenant.id, actor=actor) as uow:
+            raced: Conflict | None = None
+            if body.order_id is not None and result.ok:  # another charge for the order may have won meanwhile
+                try:
+                    await _order_amount(container, uow, who, body.order_id, amount)
+                except (Conflict, InvalidInput) as exc:
+                    raced = Conflict(str(exc.detail), code=exc.code)
             payment = await service.record_authorization(
                 uow, result, gateway=gateway.name, amount=option.total, currency="BRL", method="card",
                 source="", idempotency_key=money_key, order_id=body.order_id, actor=actor,
@@ -170,6 +206,9 @@ async def charge_card(
             payment.card_last4 = card.last4
             await uow.commit()
             payment_id = payment.id
+        if raced is not None:
+            await service.void(container, tenant.id, payment_id, key=f"{money_key}:void")
+            raise raced
         if not result.ok:
             raise service.PaymentDeclined(result.message or "payment declined", extra={"decline_code": result.code})
         p = await service.capture(container, tenant.id, payment_id, key=f"{money_key}:capture")
@@ -219,25 +258,32 @@ async def installment_options(
 
 # --------------------------------------------------------------------------- Pix and boleto
 class PixIn(BaseModel):
-    amount: Decimal = Field(gt=0, max_digits=12, decimal_places=2)
+    """With ``order_id``: for exactly that order's outstanding balance (``amount`` may be omitted)."""
+
+    model_config = ConfigDict(strict=True)
+
+    amount: Decimal | None = Field(default=None, gt=0, max_digits=12, decimal_places=2, strict=False)
     expires_in_minutes: int = Field(default=30, ge=1, le=1440)
-    order_id: uuid.UUID | None = None
+    order_id: uuid.UUID | None = Field(default=None, strict=False)
 
 
 @router.post("/payments/pix", status_code=201)
 async def pix_charge(
     body: PixIn,
-    request: Request,
+    container: Container = Depends(get_container),
     tenant: TenantInfo = Depends(get_tenant),
-    _: Principal = Depends(current_principal),
+    who: Principal = Depends(current_principal),
     uow: UnitOfWork = Depends(get_uow),
 ) -> dict[str, Any]:
     """A dynamic Pix BR Code (copy-and-paste text and QR image) and its pending payment; the PSP's
     notification confirms it."""
+    _amount_for(body.amount, body.order_id)
+    amount = await _order_amount(container, uow, who, body.order_id, body.amount)
     txid = "EV" + secrets.token_hex(14).upper()
-    base = str(request.base_url).rstrip("/") + "/api/v1/payments/pix/cob"
+    # PUBLIC_URL, never the request's Host header: the BR Code is shown to payers.
+    base = container.settings.public_url.rstrip("/") + "/api/v1/payments/pix/cob"
     charge = pix.new_charge(
-        txid=txid, amount=body.amount, merchant_name=tenant.name, merchant_city="SAO PAULO", location_base=base,
+        txid=txid, amount=amount, merchant_name=tenant.name, merchant_city="SAO PAULO", location_base=base,
         now=datetime.now(UTC), expires_in=timedelta(minutes=body.expires_in_minutes),
     )  # fmt: skip
     payment = await instant.create_pix(uow, charge, order_id=body.order_id)
@@ -254,21 +300,30 @@ async def pix_charge(
 
 
 class BoletoIn(BaseModel):
-    amount: Decimal = Field(gt=0, max_digits=12, decimal_places=2)
-    due_date: date
+    """With ``order_id``: for exactly that order's outstanding balance (``amount`` may be omitted)."""
+
+    model_config = ConfigDict(strict=True)
+
+    amount: Decimal | None = Field(default=None, gt=0, max_digits=12, decimal_places=2, strict=False)
+    due_date: date = Field(strict=False)
     bank: str = Field(default="341", pattern=r"^\d{3}$")
-    order_id: uuid.UUID | None = None
+    order_id: uuid.UUID | None = Field(default=None, strict=False)
 
 
 @router.post("/payments/boletos", status_code=201)
 async def boleto_charge(
-    body: BoletoIn, _: Principal = Depends(current_principal), uow: UnitOfWork = Depends(get_uow)
+    body: BoletoIn,
+    container: Container = Depends(get_container),
+    who: Principal = Depends(current_principal),
+    uow: UnitOfWork = Depends(get_uow),
 ) -> dict[str, Any]:
     """A boleto and its pending payment; the bank's notification confirms it."""
     if body.due_date < datetime.now(UTC).date():
         raise InvalidInput("the due date is in the past", code="invalid_due_date")
+    _amount_for(body.amount, body.order_id)
+    amount = await _order_amount(container, uow, who, body.order_id, body.amount)
     free_field = f"{secrets.randbelow(10**25):025d}"
-    b = boleto.issue(body.bank, body.amount, body.due_date, free_field)
+    b = boleto.issue(body.bank, amount, body.due_date, free_field)
     payment = await instant.create_boleto(uow, b, order_id=body.order_id)
     await uow.commit()
     return {

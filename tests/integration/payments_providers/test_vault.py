@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import os
+import uuid
 
 import pytest
 from sqlalchemy import select, update
@@ -17,15 +18,16 @@ from ecovarejo.payments.vault import MasterKeys, Vault, VaultError, rewrap_all, 
 from tests.support import make_tenant
 
 PAN = "4111 1111 1111 1111"
+OWNER = uuid.uuid4()
 
 
 async def test_tokenize_detokenize_and_duplicates(container) -> None:
     tid = await make_tenant(container)
     vault = Vault(MasterKeys.single(os.urandom(32)))
     async with container.uow(tid) as uow:
-        card = await vault.tokenize(uow, number=PAN, exp_month=12, exp_year=2030, cvv="737")
-        again = await vault.tokenize(uow, number="4111-1111-1111-1111", exp_month=12, exp_year=2030)
-        other = await vault.tokenize(uow, number="5555555555554444", exp_month=1, exp_year=2031)
+        card = await vault.tokenize(uow, owner_id=OWNER, number=PAN, exp_month=12, exp_year=2030, cvv="737")
+        again = await vault.tokenize(uow, owner_id=OWNER, number="4111-1111-1111-1111", exp_month=12, exp_year=2030)
+        other = await vault.tokenize(uow, owner_id=OWNER, number="5555555555554444", exp_month=1, exp_year=2031)
         await uow.commit()
     assert card == again and other.token != card.token
     assert (card.last4, card.brand, card.exp_month, card.exp_year) == ("1111", "visa", 12, 2030)
@@ -35,7 +37,7 @@ async def test_tokenize_detokenize_and_duplicates(container) -> None:
         assert row is not None
         assert b"4111111111111111" not in row.ciphertext and b"737" not in row.ciphertext
         assert row.fingerprint not in (__import__("hashlib").sha256(b"4111111111111111").hexdigest(),)
-        data = await vault.detokenize(uow, card.token, purpose="authorize order 1", actor="test")
+        data = await vault.detokenize(uow, card.token, owner_id=OWNER, purpose="authorize order 1", actor="test")
         await uow.commit()
     assert (data.number, data.cvv) == ("4111111111111111", None)
     async with container.uow(tid, read_only=True) as uow:
@@ -43,7 +45,7 @@ async def test_tokenize_detokenize_and_duplicates(container) -> None:
     assert audit == [("authorize order 1", "test")]
     with pytest.raises(InvalidInput):
         async with container.uow(tid) as uow:
-            await vault.tokenize(uow, number="4111111111111112", exp_month=1, exp_year=2030)
+            await vault.tokenize(uow, owner_id=OWNER, number="4111111111111112", exp_month=1, exp_year=2030)
 
 
 async def test_rotation_keeps_old_cards_readable_and_master_rewrap(container) -> None:
@@ -51,9 +53,9 @@ async def test_rotation_keeps_old_cards_readable_and_master_rewrap(container) ->
     first = MasterKeys.single(os.urandom(32))
     vault = Vault(first)
     async with container.uow(tid) as uow:
-        old = await vault.tokenize(uow, number=PAN, exp_month=12, exp_year=2030)
+        old = await vault.tokenize(uow, owner_id=OWNER, number=PAN, exp_month=12, exp_year=2030)
         assert await vault.rotate_data_key(uow) == 2
-        new = await vault.tokenize(uow, number="5555555555554444", exp_month=1, exp_year=2031)
+        new = await vault.tokenize(uow, owner_id=OWNER, number="5555555555554444", exp_month=1, exp_year=2031)
         await uow.commit()
     async with container.uow(tid, read_only=True) as uow:
         rows = {r.token: version_of(r.ciphertext) for r in (await uow.session.scalars(select(VaultToken))).all()}
@@ -68,12 +70,12 @@ async def test_rotation_keeps_old_cards_readable_and_master_rewrap(container) ->
     async with container.uow(tid) as uow:
         keys = await ext_repository.vault_keys(uow)
         assert {k.master_version for k in keys} == {second.current} != {first.current}
-        assert (await only_new.detokenize(uow, old.token, purpose="t", actor=None)).number == "4111111111111111"
-        assert (await only_new.detokenize(uow, new.token, purpose="t", actor=None)).number == "5555555555554444"
+        for token, number in ((old.token, "4111111111111111"), (new.token, "5555555555554444")):
+            assert (await only_new.detokenize(uow, token, owner_id=OWNER, purpose="t", actor=None)).number == number
         await uow.commit()
     with pytest.raises(VaultError):
         async with container.uow(tid) as uow:
-            await Vault(first).detokenize(uow, old.token, purpose="t", actor=None)
+            await Vault(first).detokenize(uow, old.token, owner_id=OWNER, purpose="t", actor=None)
 
 
 async def test_ciphertext_is_bound_to_its_tenant(container) -> None:
@@ -81,14 +83,14 @@ async def test_ciphertext_is_bound_to_its_tenant(container) -> None:
     master = MasterKeys.single(os.urandom(32))
     vault = Vault(master)
     async with container.uow(a) as uow:
-        card_a = await vault.tokenize(uow, number=PAN, exp_month=12, exp_year=2030)
+        card_a = await vault.tokenize(uow, owner_id=OWNER, number=PAN, exp_month=12, exp_year=2030)
         await uow.commit()
     async with container.uow(a, read_only=True) as uow:
         row_a = await ext_repository.token(uow, card_a.token)
         key_a = (await ext_repository.vault_keys(uow))[0]
         stolen_ct, stolen_key = row_a.ciphertext, key_a.wrapped_key  # type: ignore[union-attr]
     async with container.uow(b) as uow:
-        card_b = await vault.tokenize(uow, number="5555555555554444", exp_month=1, exp_year=2031)
+        card_b = await vault.tokenize(uow, owner_id=OWNER, number="5555555555554444", exp_month=1, exp_year=2031)
         # copy tenant A's ciphertext and wrapped key into tenant B's rows: the associated data refuses them
         await uow.session.execute(
             update(VaultToken).where(VaultToken.token == card_b.token).values(ciphertext=stolen_ct)
@@ -96,14 +98,14 @@ async def test_ciphertext_is_bound_to_its_tenant(container) -> None:
         await uow.commit()
     with pytest.raises(VaultError):
         async with container.uow(b) as uow:
-            await vault.detokenize(uow, card_b.token, purpose="t", actor=None)
+            await vault.detokenize(uow, card_b.token, owner_id=OWNER, purpose="t", actor=None)
     async with container.uow(b) as uow:
         await uow.session.execute(update(VaultKey).where(VaultKey.tenant_id == b).values(wrapped_key=stolen_key))
         await uow.commit()
     with pytest.raises(VaultError):
         async with container.uow(b) as uow:
-            await vault.card(uow, card_b.token)
-            await vault.detokenize(uow, card_b.token, purpose="t", actor=None)
+            await vault.card(uow, card_b.token, owner_id=OWNER)
+            await vault.detokenize(uow, card_b.token, owner_id=OWNER, purpose="t", actor=None)
 
 
 def test_master_key_file_is_generated_once(tmp_path, monkeypatch) -> None:
@@ -153,7 +155,8 @@ async def test_rotation_from_the_cli(container, settings, tmp_path) -> None:
     old_file.write_text(base64.b64encode(old_key).decode())
     new_file.write_text(base64.b64encode(new_key).decode())
     async with container.uow(tid) as uow:
-        card = await Vault(MasterKeys.single(old_key)).tokenize(uow, number=PAN, exp_month=1, exp_year=2030)
+        old_vault = Vault(MasterKeys.single(old_key))
+        card = await old_vault.tokenize(uow, owner_id=OWNER, number=PAN, exp_month=1, exp_year=2030)
         await uow.commit()
     env = {"ECOVAREJO_DATABASE_URL": settings.database_url, "ECOVAREJO_DATA_DIR": str(settings.data_dir),
            "ECOVAREJO_LOG_LEVEL": "WARNING", "ECOVAREJO_PAYMENTS_MASTER_KEY_FILE": str(old_file)}  # fmt: skip
@@ -175,6 +178,7 @@ async def test_rotation_from_the_cli(container, settings, tmp_path) -> None:
     assert r.exit_code == 2
     async with container.uow(tid) as uow:
         new_vault = Vault(MasterKeys.single(new_key))
-        assert (await new_vault.detokenize(uow, card.token, purpose="t", actor=None)).number == "4111111111111111"
+        data = await new_vault.detokenize(uow, card.token, owner_id=OWNER, purpose="t", actor=None)
+        assert data.number == "4111111111111111"
         assert [k.version for k in await ext_repository.vault_keys(uow)] == [1, 2]
         await uow.commit()
