@@ -117,7 +117,18 @@ def build_container(
     for spec in specs:
         if spec.install:
             spec.install(container)
+    _plug_ports(container)
     for spec in specs:
         if spec.consumers:
             container.consumers.extend(spec.consumers(container))
     return container
+
+
+def _plug_ports(container: Container) -> None:
+    """Ports a lower context declares and a higher one implements (checkout's fraud screen: ml)."""
+    from .ml.public import MlPorts
+    from .orders.service import OrdersPorts
+
+    orders, ml = container.ports.get("orders"), container.ports.get("ml")
+    if isinstance(orders, OrdersPorts) and isinstance(ml, MlPorts):
+        orders.fraud = ml.screen

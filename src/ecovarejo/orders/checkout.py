@@ -33,6 +33,7 @@ from ecovarejo.users import service as users
 from . import coupons as coupon_rules
 from . import lifecycle
 from . import repository as repo
+from .fraud import FraudVerdict, RiskDeclined, facts_for
 from .models import Order, OrderItem
 from .pricing import Quote
 from .service import OrdersPorts, customer_of, order_detail, quote_for
@@ -80,6 +81,7 @@ async def place_order(
             uow, ports, req.lines, req.coupons, customer=customer, state=state, eco_packaging=req.eco_packaging,
             strict=True, loyalty_points=req.loyalty_points,
         )  # fmt: skip
+        verdict = await _screen(uow, ports, principal, customer, req, q, state)
         reservation_id = await inventory.reserve(
             uow,
             {ln.sku: ln.quantity for ln in q.lines},
@@ -117,6 +119,8 @@ async def place_order(
     try:
         async with container.uow(tenant_id, actor=actor) as uow:
             order, items = await _create(uow, q, req, customer, reservation_id, actor, ports)
+            if verdict is not None and ports.fraud is not None:
+                await ports.fraud.record(uow, verdict, order.id, order.order_number)
             await coupon_rules.claim(uow, q.discounts, user_id=principal.user_id, order_id=order.id)
             if q.loyalty_discount > 0:  # spend only the points the discount used (it is capped by the goods)
                 points = int((q.loyalty_discount / users.POINT_VALUE).to_integral_value(rounding=ROUND_CEILING))
@@ -137,7 +141,8 @@ async def place_order(
                 instructions = await _instant_charge(container, uow, order, q, req, customer, ports)
             # last, so that the hot stock rows stay locked only for this UPDATE and the commit
             await inventory.commit_reservation(uow, reservation_id, actor=actor)
-            if instant:
+            held = verdict is not None and verdict.decision == "hold" and result is not None
+            if instant or held:
                 detail = await order_detail(uow, order_id)
             await uow.commit()
     except BaseException:
@@ -145,6 +150,9 @@ async def place_order(
             await _void(container, tenant_id, result, q, req, money_key, gateway.name, actor)
         await _release(container, tenant_id, reservation_id, actor, "checkout failed")
         raise
+    if held:  # 4''. the authorization waits for staff: approve captures, reject voids (orders/review.py)
+        detail["fraud_review"] = "pending"
+        return detail
     if instructions is not None:  # 4'. Pix / boleto: the order waits for the payment's confirmation
         detail["payment_instructions"] = instructions
         return detail
@@ -185,6 +193,31 @@ async def place_order(
 
 
 INSTANT_METHODS = frozenset({"pix", "boleto"})
+
+
+async def _screen(
+    uow: UnitOfWork,
+    ports: OrdersPorts,
+    principal: Principal,
+    customer: Any,
+    req: CheckoutRequest,
+    q: Quote,
+    state: str,
+) -> FraudVerdict | None:
+    """The fraud screen's verdict (none plugged in, or nothing to pay: approve); a decline is recorded and
+    refused before any stock is reserved."""
+    if ports.fraud is None or q.total <= 0:
+        return None
+    verdict = await ports.fraud.assess(uow, facts_for(
+        user_id=principal.user_id, email=customer.email, total=q.total, quantities=[ln.quantity for ln in q.lines],
+        shipping_state=state, billing_address=req.billing_address, payment_method=req.payment_method,
+        payment_source=req.payment_source, at=ports.now(),
+    ))  # fmt: skip
+    if verdict.decision == "decline":
+        await ports.fraud.record(uow, verdict, None, None)
+        await uow.commit()
+        raise RiskDeclined()
+    return verdict
 
 
 async def _instant_charge(

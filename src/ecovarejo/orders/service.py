@@ -30,6 +30,7 @@ from . import lifecycle
 from . import repository as repo
 from .cart import Cart, CartStore, merge
 from .catalog import Catalog
+from .fraud import FraudScreen
 from .models import Order, OrderItem
 from .pricing import PricedLine, PricingConfig, Quote, quote
 
@@ -46,6 +47,8 @@ class OrdersPorts:
     #: connection at a time, so with this at the pool size a burst queues here (FIFO, no time limit)
     #: instead of timing out on the connection pool.
     checkout_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(10))
+    #: Scores each checkout (approve / hold for review / decline); plugged in by the composition root.
+    fraud: FraudScreen | None = None
 
     def now(self) -> datetime:
         clock = self.container.ports.get("clock", utcnow)

@@ -1,0 +1,140 @@
+"""HTTP: recommendations for the storefront (public, cacheable), and staff endpoints for the models
+and the fraud review queue."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from ecovarejo.core.auth import Principal, optional_principal, require_permission
+from ecovarejo.core.http import get_container, get_read_uow, get_tenant, get_uow
+from ecovarejo.core.uow import UnitOfWork
+
+from . import public
+
+router = APIRouter(prefix="/api/v1", tags=["ml"])
+manage_orders = require_permission("manage_orders")
+view_reports = require_permission("view_reports")
+
+
+@router.get("/recommendations/products/{product_id}/bought-together")
+async def bought_together(
+    product_id: uuid.UUID, request: Request, limit: int = Query(4, ge=1, le=20),
+    uow: UnitOfWork = Depends(get_read_uow),
+) -> dict[str, Any]:  # fmt: skip
+    """Products often bought with this one (the tenant's co-purchases)."""
+    return (await public.bought_together(get_container(request), uow, product_id, limit)).as_json()
+
+
+@router.get("/recommendations/products/{product_id}/similar")
+async def similar(
+    product_id: uuid.UUID, request: Request, limit: int = Query(8, ge=1, le=20),
+    uow: UnitOfWork = Depends(get_read_uow),
+) -> dict[str, Any]:  # fmt: skip
+    return (await public.similar(get_container(request), uow, product_id, limit)).as_json()
+
+
+@router.get("/recommendations/products/{product_id}/greener")
+async def greener(
+    product_id: uuid.UUID, request: Request, limit: int = Query(3, ge=1, le=10),
+    uow: UnitOfWork = Depends(get_read_uow),
+) -> dict[str, Any]:  # fmt: skip
+    """A similar product with a better sustainability score or a lower footprint."""
+    return (await public.greener_alternatives(get_container(request), uow, product_id, limit)).as_json()
+
+
+@router.get("/recommendations/for-you")
+async def for_you(
+    request: Request, limit: int = Query(8, ge=1, le=20), principal: Principal | None = Depends(optional_principal),
+    uow: UnitOfWork = Depends(get_read_uow),
+) -> dict[str, Any]:  # fmt: skip
+    """Personal picks for the signed-in customer; popular products otherwise."""
+    user = principal.user_id if principal else None
+    return (await public.for_you(get_container(request), uow, user, limit)).as_json()
+
+
+# --------------------------------------------------------------------------- staff
+
+
+def _model_json(m: public.ModelView) -> dict[str, Any]:
+    return {
+        "name": m.name, "version": m.version, "metric": m.metric, "value": m.value, "baseline": m.baseline,
+        "metrics": m.metrics, "baseline_metrics": m.baseline_metrics,
+        "data_from": m.data_from.isoformat() if m.data_from else None,
+        "data_to": m.data_to.isoformat() if m.data_to else None, "samples": m.samples,
+        "code_version": m.code_version, "promoted": m.promoted, "reason": m.reason,
+        "created_at": m.created_at.isoformat(),
+    }  # fmt: skip
+
+
+@router.get("/ml/models")
+async def models(
+    name: str | None = Query(None, max_length=40), limit: int = Query(50, ge=1, le=200),
+    _: Principal = Depends(view_reports), uow: UnitOfWork = Depends(get_read_uow),
+) -> dict[str, Any]:  # fmt: skip
+    """Every trained version with its metric next to the baseline's, and whether it was promoted."""
+    return {"items": [_model_json(m) for m in await public.list_models(uow, name, limit)]}
+
+
+class TrainIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    models: list[str] | None = Field(default=None, max_length=5)
+
+
+@router.post("/ml/train")
+async def train(body: TrainIn, request: Request, _: Principal = Depends(view_reports)) -> dict[str, Any]:
+    """Train now (synchronously) for this tenant; the worker also retrains on a schedule."""
+    from ecovarejo.core.errors import InvalidInput
+
+    unknown = sorted(set(body.models or ()) - set(public.MODEL_NAMES))
+    if unknown:
+        raise InvalidInput(f"unknown models: {', '.join(unknown)}", code="unknown_model")
+    results = await public.train(get_container(request), get_tenant(request).id, body.models)
+    return {
+        "items": [
+            {"name": r.name, "version": r.version, "metric": r.metric, "value": r.value, "baseline": r.baseline,
+             "promoted": r.promoted, "reason": r.reason, "samples": r.samples, "seconds": r.seconds}
+            for r in results
+        ]
+    }  # fmt: skip
+
+
+@router.get("/ml/fraud/reviews")
+async def reviews(
+    status: str = Query("pending", max_length=10), limit: int = Query(50, ge=1, le=200),
+    _: Principal = Depends(manage_orders), uow: UnitOfWork = Depends(get_read_uow),
+) -> dict[str, Any]:  # fmt: skip
+    """Held orders waiting for a decision (or the decided ones, by status)."""
+    return {"items": await public.review_queue(uow, status, limit)}
+
+
+@router.post("/ml/fraud/reviews/{order_id}/approve")
+async def approve(order_id: uuid.UUID, request: Request, who: Principal = Depends(manage_orders)) -> dict[str, Any]:
+    """The payment is captured and the order continues."""
+    return await public.decide_review(get_container(request), get_tenant(request).id, order_id, approve=True,
+                                      principal=who)  # fmt: skip
+
+
+@router.post("/ml/fraud/reviews/{order_id}/reject")
+async def reject(order_id: uuid.UUID, request: Request, who: Principal = Depends(manage_orders)) -> dict[str, Any]:
+    """The order is cancelled: the authorization is voided and the stock released."""
+    return await public.decide_review(get_container(request), get_tenant(request).id, order_id, approve=False,
+                                      principal=who)  # fmt: skip
+
+
+class ThresholdsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    hold_at: float = Field(gt=0, le=1)
+    decline_at: float = Field(gt=0, le=1)
+
+
+@router.put("/ml/fraud/thresholds")
+async def thresholds(
+    body: ThresholdsIn, request: Request, _: Principal = Depends(manage_orders), uow: UnitOfWork = Depends(get_uow)
+) -> dict[str, float]:
+    t = await public.set_fraud_thresholds(get_container(request), uow, body.hold_at, body.decline_at)
+    await uow.commit()
+    return {"hold_at": t.hold_at, "decline_at": t.decline_at}

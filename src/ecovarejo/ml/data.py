@@ -1,0 +1,63 @@
+"""A tenant's training data, read through the other contexts' services (never their tables)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from ecovarejo.core.uow import UnitOfWork
+from ecovarejo.orders import service as orders
+from ecovarejo.products import service as products
+
+from .recommend import Basket, ProductInfo
+
+PAGE = 500
+#: Orders that did not become a purchase say nothing about what goes together.
+NOT_PURCHASES = frozenset({"pending", "cancelled"})
+
+
+async def baskets(uow: UnitOfWork, *, limit: int = 200_000) -> list[Basket]:
+    out: list[Basket] = []
+    cursor: str | None = None
+    while len(out) < limit:
+        page: dict[str, Any] = await orders.list_orders(uow, limit=PAGE, cursor=cursor)
+        for o in page["items"]:
+            if o["status"] in NOT_PURCHASES:
+                continue
+            ids = tuple(uuid.UUID(i["product_id"]) for i in o["items"] if i.get("product_id"))
+            if ids:
+                out.append(Basket(uuid.UUID(o["user_id"]), datetime.fromisoformat(o["created_at"]), ids))
+        cursor = page.get("next_cursor")
+        if not cursor:
+            break
+    out.sort(key=lambda b: b.at)
+    return out
+
+
+async def catalog(uow: UnitOfWork, *, limit: int = 100_000) -> tuple[list[ProductInfo], dict[uuid.UUID, str]]:
+    """Active products, and each one's SKU (how serving looks fresh prices up)."""
+    out: list[ProductInfo] = []
+    skus: dict[uuid.UUID, str] = {}
+    cursor: str | None = None
+    while len(out) < limit:
+        page: dict[str, Any] = await products.list_products(uow, sort="newest", limit=100, cursor=cursor)
+        for p in page["items"]:
+            pid = uuid.UUID(str(p["id"]))
+            footprint = p.get("carbon_footprint")
+            out.append(
+                ProductInfo(
+                    id=pid,
+                    name=str(p.get("name") or ""),
+                    category=str((p.get("category") or {}).get("name") or ""),
+                    sustainability_score=float(p.get("sustainability_score") or 0),
+                    carbon_footprint=float(footprint) if footprint not in (None, "") else None,
+                    certifications=tuple(str(c) for c in p.get("certifications") or ()),
+                    in_stock=bool(p.get("in_stock", True)),
+                )
+            )
+            skus[pid] = str(p["sku"])
+        cursor = page.get("next_cursor")
+        if not cursor:
+            break
+    return out, skus

@@ -1,0 +1,52 @@
+"""The ml context plugged into the platform: the model store, the fraud screen, the retraining job."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from ecovarejo.core.container import Container
+from ecovarejo.core.plugins import ContextSpec
+from ecovarejo.core.uow import UnitOfWork
+
+from . import repository as repo
+from .api import router
+from .public import MlPorts, retrain_due, train
+from .registry import ModelStore
+from .screen import MlFraudScreen
+
+
+def install(container: Container) -> None:
+    async def lookup(tenant_id: uuid.UUID, name: str) -> tuple[int, str] | None:
+        async with container.uow(tenant_id, read_only=True) as uow:
+            row = await repo.promoted(uow, name)
+        return (row.version, row.artifact) if row is not None and row.artifact else None
+
+    store = ModelStore(container.settings.data_dir, lookup, redis=container.redis)
+    container.ports["ml"] = MlPorts(
+        store=store,
+        screen=MlFraudScreen(store, container.settings.load_secret_key()),
+        retrain_every=timedelta(hours=24),
+    )
+
+
+async def _retrain(container: Container) -> None:
+    ports: MlPorts = container.ports["ml"]
+    await retrain_due(container, ports.store, ports.retrain_every)
+
+
+async def seed_demo(container: Container, uow: UnitOfWork, options: dict[str, Any]) -> None:
+    """Last of the seeding: train every model on the demo history just written."""
+    assert uow.tenant_id is not None
+    await train(container, uow.tenant_id)
+
+
+CONTEXT = ContextSpec(
+    name="ml",
+    routers=[router],
+    install=install,
+    seed_demo=seed_demo,
+    seed_order=95,
+    jobs=[("ml.retrain", 3600.0, _retrain)],
+)

@@ -1,0 +1,293 @@
+"""The ml context's public surface: recommendations (with fallbacks that never raise), training, the
+model registry, and the fraud review queue. Views are frozen dataclasses."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import structlog
+
+from ecovarejo.core.auth import Principal
+from ecovarejo.core.uow import UnitOfWork
+from ecovarejo.products import service as products
+
+from . import repository as repo
+from . import screen
+from .recommend import RecModel
+from .registry import ModelStore
+from .screen import MlFraudScreen, Thresholds
+from .training import MODEL_NAMES, Progress, TrainingResult, beats, retrain_due, tenants
+from .training import train as _train
+
+log = structlog.get_logger("ecovarejo.ml")
+
+__all__ = [
+    "MODEL_NAMES",
+    "MlPorts",
+    "ModelView",
+    "ProductCard",
+    "Recommendations",
+    "Thresholds",
+    "TrainingResult",
+    "beats",
+    "bought_together",
+    "decide_review",
+    "for_you",
+    "greener_alternatives",
+    "list_models",
+    "retrain_due",
+    "review_queue",
+    "set_fraud_thresholds",
+    "similar",
+    "tenants",
+    "train",
+]
+
+
+@dataclass
+class MlPorts:
+    """What the ml context keeps per process: the model store (serving cache) and the fraud screen."""
+
+    store: ModelStore
+    screen: MlFraudScreen
+    retrain_every: timedelta
+
+
+@dataclass(frozen=True)
+class ProductCard:
+    id: uuid.UUID
+    sku: str
+    name: str
+    slug: str
+    price: Decimal
+    currency: str
+    image_url: str | None
+    sustainability_score: Decimal
+    carbon_footprint: Decimal
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": str(self.id),
+            "sku": self.sku,
+            "name": self.name,
+            "slug": self.slug,
+            "price": {"amount": str(self.price), "currency": self.currency},
+            "image_url": self.image_url,
+            "sustainability_score": str(self.sustainability_score),
+            "carbon_footprint": str(self.carbon_footprint),
+        }
+
+
+@dataclass(frozen=True)
+class Recommendations:
+    items: tuple[ProductCard, ...]
+    #: ``model`` (the tenant's promoted model), ``popular`` (cold start), ``catalog`` (no model: rules on
+    #: the catalog) or ``none`` (nothing to show; the page hides the block).
+    source: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"items": [c.as_json() for c in self.items], "source": self.source}
+
+
+@dataclass(frozen=True)
+class ModelView:
+    name: str
+    version: int
+    metric: str
+    value: float
+    baseline: float
+    metrics: dict[str, Any]
+    baseline_metrics: dict[str, Any]
+    data_from: datetime | None
+    data_to: datetime | None
+    samples: int
+    code_version: str
+    promoted: bool
+    reason: str
+    created_at: datetime
+
+
+def ports_of(container: Any) -> MlPorts:
+    p: MlPorts = container.ports["ml"]
+    return p
+
+
+async def _model(container: Any, tenant_id: uuid.UUID) -> RecModel | None:
+    ports = container.ports.get("ml")
+    if not isinstance(ports, MlPorts):
+        return None
+    model = await ports.store.get(tenant_id, "recommendations")
+    return model if isinstance(model, RecModel) else None
+
+
+async def _cards(uow: UnitOfWork, model: RecModel, ids: Sequence[uuid.UUID], limit: int) -> tuple[ProductCard, ...]:
+    """Fresh prices and availability from the catalog (a model's view of them may be a day old)."""
+    skus = [model.skus[i] for i in ids if i in model.skus]
+    sellables = await products.get_sellables(uow, skus)
+    out = []
+    for sku in skus:
+        s = sellables.get(sku)
+        if s is not None and s.is_active:
+            out.append(_card(s))
+        if len(out) >= limit:
+            break
+    return tuple(out)
+
+
+def _card(s: Any) -> ProductCard:
+    return ProductCard(
+        s.product_id, s.sku, s.name, s.slug, s.unit_price, s.currency, s.image_url,
+        Decimal(str(s.sustainability_score)), Decimal(str(s.carbon_footprint_kg)),
+    )  # fmt: skip
+
+
+def _summary_card(p: dict[str, Any]) -> ProductCard:
+    return ProductCard(
+        uuid.UUID(str(p["id"])), str(p["sku"]), str(p["name"]), str(p["slug"]), Decimal(str(p["price"]["amount"])),
+        str(p["price"].get("currency") or "BRL"), p.get("image_url"), Decimal(str(p.get("sustainability_score") or 0)),
+        Decimal(str(p.get("carbon_footprint") or 0)),
+    )  # fmt: skip
+
+
+async def _safe(kind: str, coro: Any) -> Recommendations:
+    try:
+        result: Recommendations = await coro
+        return result
+    except Exception:  # a recommendation block never breaks a page
+        log.exception("ml_recommendations_failed", kind=kind)
+        return Recommendations((), "none")
+
+
+async def bought_together(container: Any, uow: UnitOfWork, product_id: uuid.UUID, limit: int = 4) -> Recommendations:
+    """ "Frequently bought together" (product page, cart); without a model, nothing."""
+
+    async def run() -> Recommendations:
+        assert uow.tenant_id is not None
+        model = await _model(container, uow.tenant_id)
+        if model is None:
+            return Recommendations((), "none")
+        cards = await _cards(uow, model, model.bought_together_ids(product_id, limit * 2), limit)
+        return Recommendations(cards, "model" if cards else "none")
+
+    return await _safe("bought_together", run())
+
+
+async def similar(container: Any, uow: UnitOfWork, product_id: uuid.UUID, limit: int = 8) -> Recommendations:
+    """Similar products (content); without a model, the best rated of the same category."""
+
+    async def run() -> Recommendations:
+        assert uow.tenant_id is not None
+        model = await _model(container, uow.tenant_id)
+        if model is not None:
+            cards = await _cards(uow, model, model.similar_ids(product_id, limit * 2), limit)
+            if cards:
+                return Recommendations(cards, "model")
+        return await _same_category(uow, product_id, limit, sort="rating", better_than=None)
+
+    return await _safe("similar", run())
+
+
+async def greener_alternatives(
+    container: Any, uow: UnitOfWork, product_id: uuid.UUID, limit: int = 3
+) -> Recommendations:
+    """A similar product with a better sustainability score or a lower footprint; without a model, the
+    same category's products that score higher."""
+
+    async def run() -> Recommendations:
+        assert uow.tenant_id is not None
+        model = await _model(container, uow.tenant_id)
+        if model is not None:
+            cards = await _cards(uow, model, model.greener_ids(product_id, limit * 2), limit)
+            if cards:
+                return Recommendations(cards, "model")
+        me = await products.get_product(uow, product_id)
+        return await _same_category(uow, product_id, limit, sort="score_desc",
+                                    better_than=Decimal(str(me.sustainability.sustainability_score)))  # fmt: skip
+
+    return await _safe("greener", run())
+
+
+async def _same_category(
+    uow: UnitOfWork, product_id: uuid.UUID, limit: int, *, sort: str, better_than: Decimal | None
+) -> Recommendations:
+    me = await products.get_product(uow, product_id)
+    if me.category is None:
+        return Recommendations((), "none")
+    page = await products.list_products(uow, category=me.category.id, sort=sort, limit=min(100, limit + 10))
+    cards = []
+    for p in page["items"]:
+        if str(p["id"]) == str(product_id) or p.get("in_stock") is False:
+            continue
+        if better_than is not None and Decimal(str(p.get("sustainability_score") or 0)) <= better_than:
+            continue
+        cards.append(_summary_card(p))
+        if len(cards) >= limit:
+            break
+    return Recommendations(tuple(cards), "catalog" if cards else "none")
+
+
+async def for_you(container: Any, uow: UnitOfWork, user_id: uuid.UUID | None, limit: int = 8) -> Recommendations:
+    """Personal picks from the customer's history; popular ones for a new or anonymous customer;
+    without a model, the catalog's best scores."""
+
+    async def run() -> Recommendations:
+        assert uow.tenant_id is not None
+        model = await _model(container, uow.tenant_id)
+        if model is not None:
+            if user_id is not None:
+                ids, source = model.for_user_ids(user_id, limit * 2)
+            else:
+                ids, source = model.popular_ids(limit * 2), "popular"
+            cards = await _cards(uow, model, ids, limit)
+            if cards:
+                return Recommendations(cards, "model" if source == "personal" else "popular")
+        page = await products.list_products(uow, sort="score_desc", limit=limit)
+        return Recommendations(tuple(_summary_card(p) for p in page["items"]), "catalog")
+
+    return await _safe("for_you", run())
+
+
+# --------------------------------------------------------------------------- lifecycle
+
+
+async def train(
+    container: Any, tenant_id: uuid.UUID, names: Sequence[str] | None = None, progress: Progress | None = None
+) -> list[TrainingResult]:
+    return await _train(container, ports_of(container).store, tenant_id, names, progress)
+
+
+async def list_models(uow: UnitOfWork, name: str | None = None, limit: int = 50) -> list[ModelView]:
+    return [_model_view(m) for m in await repo.list_models(uow, name, limit)]
+
+
+def _model_view(m: Any) -> ModelView:
+    return ModelView(
+        m.name, m.version, m.metric, float(m.metrics.get(m.metric, 0.0)),
+        float(m.baseline_metrics.get(m.metric, 0.0)), dict(m.metrics), dict(m.baseline_metrics), m.data_from,
+        m.data_to, m.samples, m.code_version, m.promoted, m.reason, m.created_at,
+    )  # fmt: skip
+
+
+# --------------------------------------------------------------------------- fraud review
+
+
+async def review_queue(uow: UnitOfWork, status: str = "pending", limit: int = 50) -> list[dict[str, Any]]:
+    return await screen.queue(uow, status, limit)
+
+
+async def decide_review(
+    container: Any, tenant_id: uuid.UUID, order_id: uuid.UUID, *, approve: bool, principal: Principal
+) -> dict[str, Any]:
+    return await screen.decide(container, tenant_id, order_id, approve=approve, principal=principal)
+
+
+async def set_fraud_thresholds(container: Any, uow: UnitOfWork, hold_at: float, decline_at: float) -> Thresholds:
+    t = await screen.set_thresholds(uow, hold_at, decline_at)
+    assert uow.tenant_id is not None
+    ports_of(container).screen.forget(uow.tenant_id)
+    return t

@@ -1,0 +1,190 @@
+"""Training runs: load the tenant's data, evaluate against the baseline in the same run, register the
+version with its metrics, and promote it only when it beats the baseline."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import structlog
+from sqlalchemy import select
+
+from ecovarejo import __version__
+from ecovarejo.core.db import utcnow
+from ecovarejo.core.models import Tenant
+
+from . import data, fraud, recommend
+from . import repository as repo
+from .models import MlModel
+from .registry import ModelStore
+from .screen import DEFAULT_DECLINE_AT, DEFAULT_HOLD_AT, ScoredModel
+
+log = structlog.get_logger("ecovarejo.ml.training")
+
+MODEL_NAMES = ("recommendations", "fraud")
+#: An unlabelled, never-held order older than this had its chance to be charged back: legitimate.
+SETTLED_AFTER = timedelta(days=30)
+Progress = Callable[[str, str], None]
+
+
+@dataclass(frozen=True)
+class TrainingResult:
+    name: str
+    version: int
+    metric: str
+    value: float
+    baseline: float
+    promoted: bool
+    reason: str
+    samples: int
+    seconds: float
+    metrics: dict[str, float] = field(default_factory=dict)
+    baseline_metrics: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class _Outcome:
+    metric: str
+    metrics: dict[str, float]
+    baseline: dict[str, float]
+    samples: int
+    model: object | None
+    data_from: datetime | None
+    data_to: datetime | None
+    evaluable: bool
+
+
+def beats(value: float, baseline: float) -> bool:
+    """The promotion rule: strictly better than the baseline measured in the same run."""
+    return value > baseline
+
+
+async def _recommendations(container: Any, tenant_id: uuid.UUID) -> _Outcome:
+    async with container.uow(tenant_id, read_only=True) as uow:
+        baskets = await data.baskets(uow)
+        products, skus = await data.catalog(uow)
+    return await asyncio.to_thread(fit_recommendations, baskets, products, skus)
+
+
+def fit_recommendations(
+    baskets: Sequence[recommend.Basket], products: Sequence[recommend.ProductInfo], skus: dict[uuid.UUID, str]
+) -> _Outcome:
+    ev = recommend.evaluate(baskets, products)
+    model = recommend.fit(baskets, products)
+    model.skus = skus
+    return _Outcome(
+        "score", ev.metrics, ev.baseline, len(baskets), model,
+        baskets[0].at if baskets else None, baskets[-1].at if baskets else None, ev.queries > 0,
+    )  # fmt: skip
+
+
+async def _fraud(container: Any, tenant_id: uuid.UUID) -> _Outcome:
+    now = utcnow()
+    async with container.uow(tenant_id, read_only=True) as uow:
+        rows = await repo.training_rows(uow, limit=500_000)
+        policy = await repo.policy(uow)
+    labelled: list[tuple[fraud.Features, int]] = []
+    for r in rows:
+        label = r.label
+        if label is None and r.review_status is None and r.created_at < now - SETTLED_AFTER:
+            label = 0
+        if label is not None:
+            labelled.append((fraud.Features({k: float(v) for k, v in (r.features or {}).items()}), int(label)))
+    hold_at = policy.hold_at if policy else DEFAULT_HOLD_AT
+    decline_at = policy.decline_at if policy else DEFAULT_DECLINE_AT
+    tr = await asyncio.to_thread(fraud.train, labelled, hold_at=hold_at, decline_at=decline_at)
+    return _Outcome(
+        "average_precision", tr.metrics, tr.baseline, tr.samples, tr.model,
+        rows[0].created_at if rows else None, rows[-1].created_at if rows else None, tr.model is not None,
+    )  # fmt: skip
+
+
+TRAINERS = {"recommendations": _recommendations, "fraud": _fraud}
+
+
+async def train_one(container: Any, store: ModelStore, tenant_id: uuid.UUID, name: str) -> TrainingResult:
+    started = time.perf_counter()
+    out = await TRAINERS[name](container, tenant_id)
+    value, base = float(out.metrics.get(out.metric, 0.0)), float(out.baseline.get(out.metric, 0.0))
+    if not out.evaluable:
+        promoted, reason = False, "not enough data to evaluate against the baseline"
+    elif beats(value, base):
+        promoted, reason = True, f"{out.metric} {value:.4f} beats the baseline's {base:.4f}"
+    else:
+        promoted, reason = False, f"{out.metric} {value:.4f} does not beat the baseline's {base:.4f}"
+    async with container.uow(tenant_id, actor="system:ml") as uow:
+        version = await repo.next_version(uow, name)
+        artifact = None
+        served: object | None = None
+        if promoted and out.model is not None:
+            served = ScoredModel(out.model, version) if isinstance(out.model, fraud.FraudModel) else out.model
+            artifact = await store.save(tenant_id, name, version, served)
+        row = MlModel(
+            name=name, version=version, metric=out.metric, metrics=out.metrics, baseline_metrics=out.baseline,
+            data_from=out.data_from, data_to=out.data_to, samples=out.samples,
+            code_version=f"{__version__}/{_algorithm(name)}", promoted=promoted, reason=reason[:300],
+            artifact=artifact,
+        )  # fmt: skip
+        repo.add(uow, row)
+        await uow.flush()
+        if promoted:
+            await repo.unpromote_others(uow, name, row.id)
+        await uow.commit()
+    if served is not None:
+        store.promoted(tenant_id, name, version, served)
+    seconds = round(time.perf_counter() - started, 3)
+    log.info("ml_trained", tenant_id=str(tenant_id), model=name, version=version, metric=out.metric, value=value,
+             baseline=base, promoted=promoted, seconds=seconds)  # fmt: skip
+    return TrainingResult(name, version, out.metric, value, base, promoted, reason, out.samples, seconds,
+                          out.metrics, out.baseline)  # fmt: skip
+
+
+def _algorithm(name: str) -> str:
+    return recommend.ALGORITHM if name == "recommendations" else fraud.ALGORITHM
+
+
+async def train(
+    container: Any,
+    store: ModelStore,
+    tenant_id: uuid.UUID,
+    names: Sequence[str] | None = None,
+    progress: Progress | None = None,
+) -> list[TrainingResult]:
+    results = []
+    for name in names or MODEL_NAMES:
+        if name not in TRAINERS:
+            raise ValueError(f"unknown model {name!r}; one of {', '.join(MODEL_NAMES)}")
+        if progress:
+            progress(name, "training")
+        results.append(await train_one(container, store, tenant_id, name))
+        if progress:
+            progress(name, "done")
+    return results
+
+
+async def tenants(container: Any) -> list[tuple[uuid.UUID, str]]:
+    async with container.db.system_session() as s:
+        rows = (await s.execute(select(Tenant.id, Tenant.slug).order_by(Tenant.slug))).all()
+    return [(r[0], r[1]) for r in rows]
+
+
+async def retrain_due(container: Any, store: ModelStore, every: timedelta) -> int:
+    """The worker's job: retrain each tenant's models whose last training is older than ``every``."""
+    trained = 0
+    for tenant_id, _slug in await tenants(container):
+        for name in MODEL_NAMES:
+            async with container.uow(tenant_id, read_only=True) as uow:
+                last = await repo.latest(uow, name)
+            if last is not None and last.created_at > utcnow() - every:
+                continue
+            try:
+                await train_one(container, store, tenant_id, name)
+                trained += 1
+            except Exception:
+                log.exception("ml_training_failed", tenant_id=str(tenant_id), model=name)
+    return trained

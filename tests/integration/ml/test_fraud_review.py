@@ -1,0 +1,91 @@
+"""Fraud screening at checkout: a risky card order is held (authorized, stock committed) until staff
+approve it (captured, paid) or reject it (cancelled, authorization voided, stock back); above the
+decline threshold checkout refuses before reserving anything; a calm order is paid at once."""
+
+from __future__ import annotations
+
+from ecovarejo.ml.public import ports_of
+from tests.integration.orders.shop import ADDRESS, checkout_body, open_shop
+
+RISKY = {"billing_address": {**ADDRESS, "state": "RJ"}, "items": [{"sku": "TEE", "quantity": 2}]}
+
+
+async def test_hold_approve_reject_and_decline(container, client) -> None:
+    shop = await open_shop(container)
+    assert container.ports["orders"].fraud is ports_of(container).screen  # plugged by the composition root
+    shop.catalog.put("TEE", "600.00")
+    await shop.stock("TEE", 10)
+    r = await client.put("/api/v1/ml/fraud/thresholds", json={"hold_at": 0.3, "decline_at": 0.95}, headers=shop.admin)
+    assert r.status_code == 200, r.text
+    bad = await client.put("/api/v1/ml/fraud/thresholds", json={"hold_at": 0.9, "decline_at": 0.3}, headers=shop.admin)
+    assert bad.status_code == 422 and bad.json()["code"] == "invalid_thresholds"
+
+    # a first order of R$ 1.200 billed in another state: held, money authorized, stock committed
+    _, ana = shop.customer()
+    r = await client.post("/api/v1/orders", json=checkout_body(**RISKY), headers={**ana, "Idempotency-Key": "a1"})
+    assert r.status_code == 201, r.text
+    held = r.json()
+    assert held["status"] == "awaiting_payment" and held["fraud_review"] == "pending"
+    assert [p["status"] for p in held["payments"]] == ["authorized"]
+    assert await shop.available("TEE") == 8
+
+    queue = (await client.get("/api/v1/ml/fraud/reviews", headers=shop.admin)).json()["items"]
+    [item] = queue
+    assert item["order_id"] == held["id"] and item["review_status"] == "pending"
+    assert {"billing_shipping_states_differ", "high_first_order"} <= set(item["reasons"])
+    assert 0.3 <= item["score"] < 0.95
+    # customers cannot review
+    assert (await client.post(f"/api/v1/ml/fraud/reviews/{held['id']}/approve", headers=ana)).status_code == 403
+
+    r = await client.post(f"/api/v1/ml/fraud/reviews/{held['id']}/approve", headers=shop.admin)
+    assert r.status_code == 200, r.text
+    paid = r.json()
+    assert paid["status"] == "paid" and [p["status"] for p in paid["payments"]] == ["captured"]
+    again = await client.post(f"/api/v1/ml/fraud/reviews/{held['id']}/reject", headers=shop.admin)
+    assert again.status_code == 409 and again.json()["code"] == "already_reviewed"
+    assert await shop.available("TEE") == 8
+
+    # another one, rejected: cancelled, authorization voided, stock back
+    _, bia = shop.customer()
+    r = await client.post("/api/v1/orders", json=checkout_body(**RISKY), headers={**bia, "Idempotency-Key": "b1"})
+    assert r.status_code == 201 and r.json()["fraud_review"] == "pending"
+    order_id = r.json()["id"]
+    assert await shop.available("TEE") == 6
+    r = await client.post(f"/api/v1/ml/fraud/reviews/{order_id}/reject", headers=shop.admin)
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "cancelled" and [p["status"] for p in r.json()["payments"]] == ["voided"]
+    assert await shop.available("TEE") == 8
+    decided = (await client.get("/api/v1/ml/fraud/reviews?status=rejected", headers=shop.admin)).json()["items"]
+    assert [d["order_id"] for d in decided] == [order_id]
+    assert (await client.get("/api/v1/ml/fraud/reviews", headers=shop.admin)).json()["items"] == []
+
+    # above the decline threshold: refused before anything is reserved or charged
+    r = await client.put("/api/v1/ml/fraud/thresholds", json={"hold_at": 0.2, "decline_at": 0.3}, headers=shop.admin)
+    assert r.status_code == 200
+    _, caio = shop.customer()
+    r = await client.post("/api/v1/orders", json=checkout_body(**RISKY), headers={**caio, "Idempotency-Key": "c1"})
+    assert r.status_code == 402 and r.json()["code"] == "order_declined_risk", r.text
+    assert await shop.available("TEE") == 8
+    assert (await client.get("/api/v1/orders", headers=caio)).json()["items"] == []
+
+    # a calm order goes straight through (the default thresholds; the card shared by the three accounts
+    # above weighs, but not enough alone)
+    r = await client.put("/api/v1/ml/fraud/thresholds", json={"hold_at": 0.6, "decline_at": 0.9}, headers=shop.admin)
+    _, dora = shop.customer()
+    calm = checkout_body(items=[{"sku": "TEE", "quantity": 1}])
+    r = await client.post("/api/v1/orders", json=calm, headers={**dora, "Idempotency-Key": "d1"})
+    assert r.status_code == 201 and r.json()["status"] == "paid" and "fraud_review" not in r.json()
+
+
+async def test_pix_is_never_held(container, client) -> None:
+    """A push payment reaches the shop before anything ships: scored and recorded, never held."""
+    shop = await open_shop(container)
+    shop.catalog.put("TEE", "600.00")
+    await shop.stock("TEE", 5)
+    await client.put("/api/v1/ml/fraud/thresholds", json={"hold_at": 0.1, "decline_at": 0.2}, headers=shop.admin)
+    _, ana = shop.customer()
+    body = checkout_body(**RISKY, payment={"method": "pix"})
+    r = await client.post("/api/v1/orders", json=body, headers={**ana, "Idempotency-Key": "p1"})
+    assert r.status_code == 201, r.text
+    assert r.json()["status"] == "awaiting_payment" and "fraud_review" not in r.json()
+    assert (await client.get("/api/v1/ml/fraud/reviews", headers=shop.admin)).json()["items"] == []
