@@ -12,6 +12,7 @@ from ecovarejo.core.uow import UnitOfWork
 
 from . import repository as repo
 from .api import router
+from .personal_data import DECLARATION as PERSONAL_DATA
 from .public import MlPorts, retrain_due, train
 from .registry import ModelStore
 from .screen import MlFraudScreen
@@ -49,4 +50,5 @@ CONTEXT = ContextSpec(
     seed_demo=seed_demo,
     seed_order=95,
     jobs=[("ml.retrain", 3600.0, _retrain)],
+    personal_data=PERSONAL_DATA,
 )
