@@ -143,6 +143,8 @@ def make_settings(db_url: str, tmp_path: Path, **overrides: Any) -> Settings:
         "relay_interval": 0.05,
         "consumer_backoff_base": 0.01,
         "secret_key": "test-secret-key-not-for-production",
+        # the tests' fake push services, providers and carriers listen on this machine
+        "outbound_allow_hosts": "127.0.0.1,localhost",
     }
     values.update(overrides)
     return Settings(**values)

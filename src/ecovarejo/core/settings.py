@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     #: PEM files of the JWT signing keys; generated into DATA_DIR when empty.
     jwt_private_key_file: Path | None = None
     public_url: str = "http://localhost:8000"
+    #: Host names outbound requests may reach even when they resolve to a private address (comma
+    #: separated; an on-premises gateway). Everything else must be public (see core/outbound.py).
+    outbound_allow_hosts: str = ""
     default_tenant_slug: str = "default"
     #: Role the app switches to inside each transaction on PostgreSQL, so row-level security applies
     #: even when the login role owns the tables. Empty disables the switch.

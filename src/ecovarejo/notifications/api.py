@@ -15,6 +15,7 @@ from ecovarejo.core.auth import Principal, current_principal, require_role
 from ecovarejo.core.container import Container
 from ecovarejo.core.errors import InvalidInput, NotFound
 from ecovarejo.core.http import get_container, get_read_uow, get_tenant, get_uow
+from ecovarejo.core.outbound import policy_of
 from ecovarejo.core.tenancy import TenantInfo
 from ecovarejo.core.uow import UnitOfWork
 
@@ -80,6 +81,7 @@ async def add_push_subscription(
     body: PushSubscriptionIn, user: User, rt: Runtime, uow: UnitOfWork = Depends(get_uow)
 ) -> PushSubscriptionOut:
     endpoint = service.check_push_endpoint(str(body.endpoint), local_ok=rt.settings.env.startswith(("dev", "test")))
+    await policy_of(rt.settings).check(endpoint)  # resolved: no push to our own network (core/outbound.py)
     sub = await service.subscribe_push(
         uow, user.user_id, endpoint=endpoint, p256dh=body.keys.p256dh, auth=body.keys.auth
     )

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from ecovarejo.core.container import Container
 from ecovarejo.core.db import utcnow
+from ecovarejo.core.outbound import policy_of
 from ecovarejo.core.plugins import ContextSpec
 
 from . import repository as repo
@@ -42,15 +43,20 @@ def install(container: Container) -> None:
         adapters["email"] = OutboxFolderChannel(settings.data_dir / "mail-outbox", sender)
     if config.sms_provider_url:
         adapters["sms"] = WebhookTextChannel(
-            "sms", config.sms_provider_url, config.sms_provider_token, timeout=config.provider_timeout
-        )
+            "sms", config.sms_provider_url, config.sms_provider_token, timeout=config.provider_timeout,
+            policy=policy_of(settings, config.sms_provider_url),
+        )  # fmt: skip
     if config.whatsapp_provider_url:
         adapters["whatsapp"] = WebhookTextChannel(
-            "whatsapp", config.whatsapp_provider_url, config.whatsapp_provider_token, timeout=config.provider_timeout
-        )
+            "whatsapp", config.whatsapp_provider_url, config.whatsapp_provider_token, timeout=config.provider_timeout,
+            policy=policy_of(settings, config.whatsapp_provider_url),
+        )  # fmt: skip
     vapid = load_vapid(config.vapid_private_key_file or settings.data_dir / "vapid_private.pem")
     push = WebPushChannel(
-        vapid, config.vapid_subject or f"mailto:{sender.rpartition('<')[2].rstrip('>')}", ttl=config.push_ttl
+        vapid,
+        config.vapid_subject or f"mailto:{sender.rpartition('<')[2].rstrip('>')}",
+        ttl=config.push_ttl,
+        policy=policy_of(settings),
     )
     adapters["push"] = push
     channels = Channels(adapters)

@@ -5,12 +5,18 @@ from __future__ import annotations
 
 import base64
 import json
+import socket
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
+import aiohttp
+from aiohttp.abc import AbstractResolver
 from cryptography.hazmat.primitives import serialization
 from py_vapid import Vapid
 from pywebpush import WebPushException, webpush_async
+
+from ecovarejo.core.outbound import OutboundPolicy, UnsafeDestination
 
 from . import DeliveryError, OutgoingMessage
 
@@ -34,10 +40,36 @@ def public_key_b64(vapid: Vapid) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
+class SafeResolver(AbstractResolver):
+    """aiohttp connects only to the addresses the outbound policy checked (no DNS rebinding)."""
+
+    def __init__(self, policy: OutboundPolicy) -> None:
+        self.policy = policy
+
+    async def resolve(self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET) -> list[Any]:
+        address = await self.policy.address(host, port)  # the caller checked the URL's scheme
+        fam = socket.AF_INET6 if ":" in address else socket.AF_INET
+        return [{"hostname": host, "host": address, "port": port, "family": fam, "proto": 0,
+                 "flags": socket.AI_NUMERICHOST}]  # fmt: skip
+
+    async def close(self) -> None:
+        return None
+
+
 class WebPushChannel:
     name = "push"
 
-    def __init__(self, vapid: Vapid, subject: str, *, ttl: int = 86400, timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        vapid: Vapid,
+        subject: str,
+        *,
+        ttl: int = 86400,
+        timeout: float = 10.0,
+        policy: OutboundPolicy | None = None,
+    ) -> None:
+        #: Subscriptions are URLs given by users: sent only to public addresses (core/outbound.py).
+        self.policy = policy or OutboundPolicy()
         self.vapid = vapid
         self.subject = subject
         self.ttl = ttl
@@ -66,14 +98,21 @@ class WebPushChannel:
         origin = urlsplit(message.to)
         claims: dict[str, str | int] = {"sub": self.subject, "aud": f"{origin.scheme}://{origin.netloc}"}
         try:
-            resp = await webpush_async(
-                subscription,
-                data=payload,
-                vapid_private_key=self.vapid,
-                vapid_claims=claims,
-                ttl=self.ttl,
-                timeout=self.timeout,
-            )
+            await self.policy.check(message.to)
+        except UnsafeDestination as exc:
+            raise DeliveryError(f"push endpoint refused: {exc.detail}", permanent=True) from exc
+        connector = aiohttp.TCPConnector(resolver=SafeResolver(self.policy))  # connects to checked addresses
+        try:
+            async with aiohttp.ClientSession(connector=connector) as session:
+                resp = await webpush_async(
+                    subscription,
+                    data=payload,
+                    vapid_private_key=self.vapid,
+                    vapid_claims=claims,
+                    ttl=self.ttl,
+                    timeout=self.timeout,
+                    aiohttp_session=session,
+                )
         except WebPushException as exc:
             status = exc.status_code
             if status in (404, 410):

@@ -9,15 +9,20 @@ from __future__ import annotations
 
 import httpx
 
+from ecovarejo.core.outbound import OutboundPolicy, outbound_client
+
 from . import DeliveryError, OutgoingMessage
 
 
 class WebhookTextChannel:
-    def __init__(self, name: str, url: str, token: str = "", *, timeout: float = 10.0) -> None:
+    def __init__(
+        self, name: str, url: str, token: str = "", *, timeout: float = 10.0, policy: OutboundPolicy | None = None
+    ) -> None:
         self.name = name
         self.url = url
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        self.client = httpx.AsyncClient(timeout=timeout, headers=headers)
+        policy = policy or OutboundPolicy(allow_http=True).trusting(url)  # a URL the operator configured
+        self.client = outbound_client(policy, timeout=timeout, headers=headers)
 
     async def send(self, message: OutgoingMessage) -> str | None:
         payload = {"channel": self.name, "to": message.to, "text": message.text, "reference": str(message.id)}
