@@ -8,13 +8,18 @@ from ecovarejo.core.container import Container
 from ecovarejo.core.plugins import ContextSpec
 
 from .addresses import AddressBook, ViaCep
-from .api import router
+from .api import admin, router
 from .breaker import CircuitBreaker
+from .carriers.base import Carrier
+from .carriers.correios import CorreiosCarrier
+from .carriers.melhorenvio import MelhorEnvioCarrier
+from .carriers.table_rate import TableRateCarrier
 from .ports import LogisticsPorts
+from .quotes import QuoteEngine
 from .settings import LogisticsSettings
 
 
-def build_ports(settings: LogisticsSettings) -> LogisticsPorts:
+def build_ports(settings: LogisticsSettings, secret: bytes) -> LogisticsPorts:
     http = httpx.AsyncClient(timeout=settings.carrier_timeout, follow_redirects=False)
     provider = None
     if settings.cep_provider == "viacep":
@@ -24,12 +29,41 @@ def build_ports(settings: LogisticsSettings) -> LogisticsPorts:
         ttl=settings.cep_cache_ttl,
         breaker=CircuitBreaker(settings.breaker_failures, settings.breaker_cooldown),
     )
-    return LogisticsPorts(settings=settings, addresses=addresses, http=http)
+    carriers: dict[str, Carrier] = {"table_rate": TableRateCarrier()}
+    if settings.correios_user:
+        carriers["correios"] = CorreiosCarrier(
+            settings.correios_api_base,
+            http,
+            user=settings.correios_user,
+            access_code=settings.correios_access_code,
+            postcard=settings.correios_postcard,
+            contract=settings.correios_contract,
+            timeout=settings.carrier_timeout,
+        )
+    if settings.melhorenvio_token:
+        carriers["melhorenvio"] = MelhorEnvioCarrier(
+            settings.melhorenvio_api_base,
+            http,
+            token=settings.melhorenvio_token,
+            user_agent=settings.melhorenvio_user_agent,
+            timeout=settings.carrier_timeout,
+        )
+    engine = QuoteEngine(
+        carriers=carriers,
+        secret=secret,
+        timeout=settings.carrier_timeout,
+        cache_ttl=settings.quote_cache_ttl,
+        validity=settings.quote_validity,
+        breaker_failures=settings.breaker_failures,
+        breaker_cooldown=settings.breaker_cooldown,
+    )
+    return LogisticsPorts(settings=settings, addresses=addresses, engine=engine, http=http)
 
 
 def install_logistics(container: Container, settings: LogisticsSettings | None = None) -> LogisticsPorts:
     """(Re)build the context's ports; tests call it with settings pointing at the fake providers."""
-    ports = build_ports(settings or LogisticsSettings())
+    secret = ("logistics-options:" + container.settings.load_secret_key()).encode()
+    ports = build_ports(settings or LogisticsSettings(), secret)
     container.ports["logistics"] = ports
     return ports
 
@@ -38,4 +72,4 @@ def install(container: Container) -> None:
     install_logistics(container)
 
 
-CONTEXT = ContextSpec(name="logistics", routers=[router], install=install)
+CONTEXT = ContextSpec(name="logistics", routers=[router, admin], install=install)

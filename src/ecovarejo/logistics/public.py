@@ -5,28 +5,37 @@ Views are frozen dataclasses; no ORM row crosses this boundary.
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Mapping
+from decimal import Decimal
+
 from ecovarejo.core.container import Container
 
+from . import service
 from .addresses import Address, CepNotFound
 from .cep import InvalidCep, formatted, normalize, uf_of
-from .ports import LogisticsPorts
+from .packaging import PackageTooHeavy, PackageTooLarge, Parcel
+from .quotes import NoShippingOptions, ShippingOption, ShippingOptionInvalid, ShippingOptionUnavailable, ShippingQuote
 
 __all__ = [
     "Address",
     "CepNotFound",
     "InvalidCep",
+    "NoShippingOptions",
+    "PackageTooHeavy",
+    "PackageTooLarge",
+    "Parcel",
+    "ShippingOption",
+    "ShippingOptionInvalid",
+    "ShippingOptionUnavailable",
+    "ShippingQuote",
+    "confirm_option",
     "formatted",
     "lookup_cep",
     "normalize_cep",
-    "ports_of",
+    "quote",
     "state_of_cep",
 ]
-
-
-def ports_of(container: Container) -> LogisticsPorts:
-    ports = container.ports["logistics"]
-    assert isinstance(ports, LogisticsPorts)
-    return ports
 
 
 def normalize_cep(cep: str) -> str:
@@ -41,4 +50,50 @@ def state_of_cep(cep: str) -> str:
 
 async def lookup_cep(container: Container, cep: str) -> Address:
     """Street, district, city and state of ``cep`` (cached); offline, the state only."""
-    return await ports_of(container).addresses.lookup(cep)
+    return await service.ports_of(container).addresses.lookup(cep)
+
+
+async def quote(
+    container: Container,
+    tenant_id: uuid.UUID,
+    cep: str,
+    lines: Mapping[str, int],
+    *,
+    goods_total: Decimal | None = None,
+    free_shipping_coupon: bool = False,
+    prices: Mapping[str, Decimal] | None = None,
+) -> ShippingQuote:
+    """Priced shipping options (with delivery days and kg CO2e) for ``lines`` (sku → quantity) to ``cep``."""
+    return await service.quote(
+        container,
+        tenant_id,
+        cep,
+        lines,
+        goods_total=goods_total,
+        free_shipping_coupon=free_shipping_coupon,
+        prices=prices,
+    )
+
+
+async def confirm_option(
+    container: Container,
+    tenant_id: uuid.UUID,
+    option_id: str,
+    cep: str,
+    lines: Mapping[str, int],
+    *,
+    goods_total: Decimal | None = None,
+    free_shipping_coupon: bool = False,
+    prices: Mapping[str, Decimal] | None = None,
+) -> ShippingOption:
+    """The option chosen at checkout, re-quoted when it expired (same carrier and service)."""
+    return await service.confirm_option(
+        container,
+        tenant_id,
+        option_id,
+        cep,
+        lines,
+        goods_total=goods_total,
+        free_shipping_coupon=free_shipping_coupon,
+        prices=prices,
+    )

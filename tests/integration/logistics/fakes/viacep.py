@@ -45,6 +45,9 @@ ADDRESSES = {
 }
 
 
+UNKNOWN = {"01999999", "99999998"}
+
+
 class ViaCepFake:
     def __init__(self) -> None:
         self.down = False
@@ -63,5 +66,19 @@ class ViaCepFake:
         cep = request.path_params["cep"]
         if not re.fullmatch(r"\d{8}", cep):
             return Response("<h1>Erro 400</h1>", status_code=400, media_type="text/html")
-        found = ADDRESSES.get(cep)
+        if cep in UNKNOWN:
+            return JSONResponse({"erro": "true"})
+        found = ADDRESSES.get(cep) or self.synthetic(cep)
         return JSONResponse(found if found else {"erro": "true"})
+
+    @staticmethod
+    def synthetic(cep: str) -> dict[str, str] | None:
+        """Any other CEP in a state's range has an address (the real service knows them all)."""
+        from ecovarejo.logistics.cep import uf_of
+
+        uf = uf_of(cep)
+        if uf is None:
+            return None
+        return {"cep": f"{cep[:5]}-{cep[5:]}", "logradouro": "Rua das Flores", "complemento": "", "unidade": "",
+                "bairro": "Centro", "localidade": f"Cidade {uf}", "uf": uf, "ibge": "", "gia": "", "ddd": "",
+                "siafi": ""}  # fmt: skip

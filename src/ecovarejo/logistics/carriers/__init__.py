@@ -1,0 +1,1 @@
+"""Carriers behind one port: the built-in table rates, Correios (contract API), Melhor Envio (aggregator)."""

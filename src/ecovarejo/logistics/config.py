@@ -1,0 +1,197 @@
+"""A tenant's shipping configuration: one validated document (origins, zones, table rates by weight band,
+handling days, free-shipping rules, enabled carriers and services, package limits).
+
+The embedded default reproduces the per-state table the platform had before (from R$ 14,90 in SP to
+R$ 44,90 in the North up to 1 kg), so a shop that configures nothing keeps its prices.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from . import cep as ceps
+
+STATES = (
+    "AC", "AL", "AM", "AP", "BA", "CE", "DF", "ES", "GO", "MA", "MG", "MS", "MT", "PA",
+    "PB", "PE", "PI", "PR", "RJ", "RN", "RO", "RR", "RS", "SC", "SE", "SP", "TO",
+)  # fmt: skip
+#: Services of the built-in table-rate carrier.
+TABLE_SERVICES = ("standard", "express", "green")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+
+def _cep(value: str) -> str:
+    try:
+        return ceps.normalize(value)
+    except ceps.InvalidCep as exc:
+        raise ValueError(f"invalid CEP {value!r}: {exc.detail}") from exc
+
+
+class Origin(_Strict):
+    code: Annotated[str, Field(min_length=1, max_length=40)]
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    cep: str
+    default: bool = False
+
+    @field_validator("cep")
+    @classmethod
+    def _valid_cep(cls, v: str) -> str:
+        return _cep(v)
+
+
+class Zone(_Strict):
+    code: Annotated[str, Field(min_length=1, max_length=40)]
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    states: list[str] = Field(default_factory=list)
+    #: Inclusive CEP ranges ``[["01000000", "09999999"], ...]``; checked before states.
+    cep_ranges: list[tuple[str, str]] = Field(default_factory=list)
+    days_min: Annotated[int, Field(ge=0, le=90)] = 1
+    days_max: Annotated[int, Field(ge=0, le=90)] = 5
+
+    @field_validator("states")
+    @classmethod
+    def _states(cls, v: list[str]) -> list[str]:
+        out = [s.strip().upper() for s in v]
+        bad = [s for s in out if s not in STATES]
+        if bad:
+            raise ValueError(f"unknown states: {', '.join(bad)}")
+        return out
+
+    @field_validator("cep_ranges")
+    @classmethod
+    def _ranges(cls, v: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        out = []
+        for a, b in v:
+            lo, hi = _cep(a), _cep(b)
+            if lo > hi:
+                raise ValueError(f"CEP range {a}..{b} is reversed")
+            out.append((lo, hi))
+        return out
+
+    @model_validator(mode="after")
+    def _days(self) -> Zone:
+        if self.days_min > self.days_max:
+            raise ValueError("days_min is above days_max")
+        return self
+
+
+class Rate(_Strict):
+    zone: str
+    service: str
+    #: Upper bound of the weight band in grams (billable weight: the greater of real and cubic).
+    max_weight_g: Annotated[int, Field(gt=0, le=1_000_000)]
+    price: Annotated[Decimal, Field(ge=0, le=100_000, decimal_places=2)]
+
+    @field_validator("service")
+    @classmethod
+    def _service(cls, v: str) -> str:
+        if v not in TABLE_SERVICES:
+            raise ValueError(f"service must be one of {', '.join(TABLE_SERVICES)}")
+        return v
+
+
+class FreeShipping(_Strict):
+    #: Orders whose goods reach this amount ship free (``None``: never by amount).
+    over: Annotated[Decimal, Field(ge=0, decimal_places=2)] | None = Decimal("299.00")
+    #: Only to these states (empty: everywhere).
+    states: list[str] = Field(default_factory=list)
+    #: Which table services become free (the cheapest, by default).
+    services: list[str] = Field(default_factory=lambda: ["standard", "green"])
+    #: Whether a free-shipping coupon (orders' coupons) applies.
+    coupons: bool = True
+
+
+class Carriers(_Strict):
+    table_rate: bool = True
+    #: Correios services by their contract product code (``03298`` PAC, ``03220`` SEDEX); empty: off.
+    correios: list[str] = Field(default_factory=list)
+    #: Melhor Envio service ids (``1`` Correios PAC, ``2`` SEDEX, ``3`` Jadlog .Package, ...); empty: off.
+    melhorenvio: list[int] = Field(default_factory=list)
+
+
+class DefaultPackage(_Strict):
+    """Used for SKUs without a package of their own."""
+
+    weight_g: Annotated[int, Field(gt=0, le=100_000)] = 500
+    length_cm: Annotated[int, Field(gt=0, le=200)] = 20
+    width_cm: Annotated[int, Field(gt=0, le=200)] = 15
+    height_cm: Annotated[int, Field(gt=0, le=200)] = 10
+
+
+class Limits(_Strict):
+    """A parcel beyond these is refused (Correios' national limits by default)."""
+
+    max_weight_g: Annotated[int, Field(gt=0)] = 30_000
+    max_side_cm: Annotated[int, Field(gt=0)] = 100
+    max_sum_cm: Annotated[int, Field(gt=0)] = 200
+
+
+class ShippingDocument(_Strict):
+    origins: Annotated[list[Origin], Field(min_length=1, max_length=50)]
+    zones: Annotated[list[Zone], Field(min_length=1, max_length=200)]
+    rates: Annotated[list[Rate], Field(min_length=1, max_length=2000)]
+    handling_days: Annotated[int, Field(ge=0, le=30)] = 1
+    free_shipping: FreeShipping = FreeShipping()
+    carriers: Carriers = Carriers()
+    default_package: DefaultPackage = DefaultPackage()
+    limits: Limits = Limits()
+    #: Offer the slower, consolidated, lower-emission "green delivery" service.
+    green_delivery: bool = True
+
+    @model_validator(mode="after")
+    def _refs(self) -> ShippingDocument:
+        codes = {z.code for z in self.zones}
+        if len(codes) != len(self.zones):
+            raise ValueError("zone codes repeat")
+        missing = sorted({r.zone for r in self.rates} - codes)
+        if missing:
+            raise ValueError(f"rates name unknown zones: {', '.join(missing)}")
+        if len({o.code for o in self.origins}) != len(self.origins):
+            raise ValueError("origin codes repeat")
+        return self
+
+    @property
+    def origin(self) -> Origin:
+        return next((o for o in self.origins if o.default), self.origins[0])
+
+    def zone_for(self, digits: str, state: str) -> Zone | None:
+        for z in self.zones:
+            if any(lo <= digits <= hi for lo, hi in z.cep_ranges):
+                return z
+        for z in self.zones:
+            if state in z.states:
+                return z
+        return None
+
+
+_REGIONS = {
+    "SP": (["SP"], "14.90", 1, 3),
+    "SE": (["RJ", "MG", "ES"], "19.90", 2, 5),
+    "S": (["PR", "SC", "RS"], "24.90", 3, 6),
+    "CO": (["DF", "GO", "MT", "MS"], "29.90", 4, 8),
+    "NE": (["BA", "SE", "AL", "PE", "PB", "RN", "CE", "PI", "MA"], "34.90", 5, 10),
+    "N": (["PA", "AM", "AP", "RR", "RO", "AC", "TO"], "44.90", 6, 12),
+}
+_NAMES = {"SP": "São Paulo", "SE": "Sudeste", "S": "Sul", "CO": "Centro-Oeste", "NE": "Nordeste", "N": "Norte"}
+
+
+def default_document() -> ShippingDocument:
+    zones, rates = [], []
+    for code, (states, base, dmin, dmax) in _REGIONS.items():
+        zones.append(Zone(code=code, name=_NAMES[code], states=states, days_min=dmin, days_max=dmax))
+        price = Decimal(base)
+        for kg, extra in ((1, "0"), (5, "10.00"), (10, "25.00"), (30, "60.00")):
+            rates.append(Rate(zone=code, service="standard", max_weight_g=kg * 1000, price=price + Decimal(extra)))
+            express = ((price + Decimal(extra)) * Decimal("1.8")).quantize(Decimal("0.01"))
+            rates.append(Rate(zone=code, service="express", max_weight_g=kg * 1000, price=express))
+    return ShippingDocument(
+        origins=[Origin(code="CD-SP", name="Centro de distribuição São Paulo", cep="01310-100", default=True)],
+        zones=zones,
+        rates=rates,
+    )

@@ -1,0 +1,80 @@
+"""Request and response bodies of the logistics API."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class AddressOut(BaseModel):
+    cep: str
+    state: str
+    city: str
+    district: str
+    street: str
+    source: str
+    complete: bool
+
+
+class QuoteItem(_In):
+    sku: Annotated[str, Field(min_length=1, max_length=64)]
+    quantity: Annotated[int, Field(ge=1, le=999)] = 1
+
+
+class QuoteIn(_In):
+    cep: Annotated[str, Field(max_length=12)]
+    items: Annotated[list[QuoteItem], Field(min_length=1, max_length=100)]
+
+
+class OptionOut(BaseModel):
+    id: str
+    carrier: str
+    service: str
+    service_name: str
+    company: str
+    price: str
+    original_price: str
+    free: bool
+    days_min: int
+    days_max: int
+    kind: str
+    green: bool
+    mode: str
+    co2e_kg: str
+    distance_km: int
+    expires_at: str
+
+
+class QuoteOut(BaseModel):
+    destination: dict[str, str]
+    origin_cep: str
+    package: dict[str, Any]
+    options: list[OptionOut]
+    degraded: list[str]
+
+
+class PackageIn(_In):
+    weight_g: Annotated[int, Field(gt=0, le=1_000_000)]
+    length_cm: Annotated[int, Field(gt=0, le=500)]
+    width_cm: Annotated[int, Field(gt=0, le=500)]
+    height_cm: Annotated[int, Field(gt=0, le=500)]
+
+
+class PackageOut(PackageIn):
+    sku: str
+    cubic_weight_g: int
+
+
+class PackageList(BaseModel):
+    items: list[PackageOut]
+    next_cursor: str | None = None
+
+
+class ConfigOut(BaseModel):
+    version: int
+    document: dict[str, Any]
