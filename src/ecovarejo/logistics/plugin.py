@@ -14,6 +14,7 @@ from .carriers.base import Carrier
 from .carriers.correios import CorreiosCarrier
 from .carriers.melhorenvio import MelhorEnvioCarrier
 from .carriers.table_rate import TableRateCarrier
+from .personal_data import DECLARATION as PERSONAL_DATA
 from .ports import LogisticsPorts
 from .quotes import QuoteEngine
 from .settings import LogisticsSettings
@@ -72,4 +73,4 @@ def install(container: Container) -> None:
     install_logistics(container)
 
 
-CONTEXT = ContextSpec(name="logistics", routers=[router, admin], install=install)
+CONTEXT = ContextSpec(name="logistics", routers=[router, admin], install=install, personal_data=PERSONAL_DATA)
