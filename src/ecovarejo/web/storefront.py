@@ -4,6 +4,7 @@ public listings), and the category average footprint from ``ecovarejo.products.s
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -12,6 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from ecovarejo.core.errors import InvalidInput, NotFound
+from ecovarejo.ml import public as ml
 
 from . import backend, i18n
 from .cart import cart_count
@@ -147,15 +149,43 @@ async def home(request: Request) -> Response:
             await api(request, "GET", "/api/v1/products", params={"sort": "score_desc", "limit": 8}, anonymous=True)
         ).get("items") or []
         categories = await api(request, "GET", "/api/v1/categories", anonymous=True) or []
+    for_you = await _for_you(request)
     return render(
         request,
         "store/home.html",
+        for_you=for_you,
         featured=featured,
         high_score=high,
         categories=categories,
         unavailable=unavailable,
         **ctx,
     )
+
+
+async def _for_you(request: Request) -> list[dict[str, Any]]:
+    """Personal picks for a signed-in customer (the ml context; empty when it has nothing to say)."""
+    principal = await principal_of(request)
+    if principal is None:
+        return []
+    async with uow_for(request, read_only=True) as uow:
+        recs = await ml.for_you(request.app.state.container, uow, principal.user_id, limit=4)
+    return [c.as_json() for c in recs.items] if recs.source in ("model", "popular") else []
+
+
+async def _product_recommendations(request: Request, product_id: Any) -> dict[str, list[dict[str, Any]]]:
+    """ "Comprados juntos" and "alternativa mais verde" (never break the page: empty on any problem)."""
+    try:
+        pid = uuid.UUID(str(product_id))
+    except ValueError:
+        return {"bought_together": [], "greener": []}
+    container = request.app.state.container
+    async with uow_for(request, read_only=True) as uow:
+        together = await ml.bought_together(container, uow, pid, limit=4)
+        greener = await ml.greener_alternatives(container, uow, pid, limit=2)
+    return {
+        "bought_together": [c.as_json() for c in together.items],
+        "greener": [c.as_json() for c in greener.items],
+    }
 
 
 @router.get("/busca")
@@ -245,9 +275,12 @@ async def product(request: Request, slug: str) -> Response:
         selected = next((v for v in variants if v.get("available") is not False), variants[0] if variants else None)
     price = (selected or {}).get("price") or p.get("price")
     plan = await installment_plan(request, price)
+    recs = await _product_recommendations(request, p.get("id"))
     return render(
         request,
         "store/product.html",
+        bought_together=recs["bought_together"],
+        greener=recs["greener"],
         p=p,
         variants=variants,
         selected_variant=selected,
