@@ -3,7 +3,8 @@ its URL is unset (``.ci/run`` sets them all, so nothing skips in CI):
 
 - ``ECOVAREJO_TEST_DATABASE_URL``: a PostgreSQL server (``postgresql+asyncpg://user@host/db``);
   each test gets a fresh database cloned from a migrated template.
-- ``ECOVAREJO_TEST_REDIS_URL``, ``ECOVAREJO_TEST_BROKER_URL`` (NATS).
+- ``ECOVAREJO_TEST_REDIS_URL``, ``ECOVAREJO_TEST_BROKER_URL`` (NATS), ``ECOVAREJO_TEST_KAFKA_URL`` (a
+  Kafka-protocol broker: ``.ci/run`` starts Tansu).
 """
 
 from __future__ import annotations
@@ -29,11 +30,13 @@ from ecovarejo.core.settings import Settings
 PG_URL = os.environ.get("ECOVAREJO_TEST_DATABASE_URL", "")
 REDIS_URL = os.environ.get("ECOVAREJO_TEST_REDIS_URL", "")
 BROKER_URL = os.environ.get("ECOVAREJO_TEST_BROKER_URL", "")
+KAFKA_URL = os.environ.get("ECOVAREJO_TEST_KAFKA_URL", "")
 os.environ.setdefault("ECOVAREJO_GATEWAY_RATE_LIMITS", "off")  # the gateway's own tests turn it on
 
 needs_pg = pytest.mark.skipif(not PG_URL, reason="ECOVAREJO_TEST_DATABASE_URL is not set")
 needs_redis = pytest.mark.skipif(not REDIS_URL, reason="ECOVAREJO_TEST_REDIS_URL is not set")
 needs_nats = pytest.mark.skipif(not BROKER_URL, reason="ECOVAREJO_TEST_BROKER_URL is not set")
+needs_kafka = pytest.mark.skipif(not KAFKA_URL, reason="ECOVAREJO_TEST_KAFKA_URL is not set (kafka://host:9092)")
 
 BACKENDS = [pytest.param("sqlite", id="sqlite"), pytest.param("postgres", id="postgres", marks=needs_pg)]
 

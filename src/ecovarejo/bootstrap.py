@@ -72,6 +72,15 @@ def services_filter(settings: Settings) -> set[str] | None:
 
 
 def build_bus(settings: Settings, db: Database) -> Bus:
+    if settings.broker_url.startswith("kafka://"):
+        from .core.kafka_bus import KafkaBus
+
+        return KafkaBus(
+            settings.broker_url,
+            db,
+            max_attempts=settings.consumer_max_attempts,
+            backoff_base=settings.consumer_backoff_base,
+        )
     if settings.broker_url:
         return NatsBus(
             settings.broker_url,

@@ -18,7 +18,7 @@ class Settings(BaseSettings):
     database_url: str = ""
     #: Redis for cache, sessions, carts and rate-limit counters; in-process when empty.
     redis_url: str = ""
-    #: ``nats://host:4222`` for NATS JetStream; the in-process bus when empty.
+    #: ``nats://host:4222`` for NATS JetStream, ``kafka://host:9092`` for Kafka; the in-process bus when empty.
     broker_url: str = ""
     #: Secret used for signing non-JWT values (CSRF, unsubscribe links). Generated into DATA_DIR when empty.
     secret_key: str = ""

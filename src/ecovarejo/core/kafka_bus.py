@@ -1,0 +1,223 @@
+"""The Kafka adapter of the bus port (``ECOVAREJO_BROKER_URL=kafka://host:9092[,host2:9092]``).
+
+Same guarantees as the NATS JetStream adapter:
+
+- **Topics**: one Kafka topic per seed topic (``order-events``, ``payment-events``, ...), created at
+  start when missing (``partitions`` each); a ``topic_prefix`` keeps test runs apart.
+- **Order per aggregate**: the record key is the event's ``subject`` (the aggregate id, e.g. the
+  order id), so one order's events land on one partition and are consumed in order.
+- **Consumer group per consumer**: the consumer's name is its group id; processes running the same
+  consumer share the partitions, different consumers each see every event.
+- **Commit after the inbox write**: the offset is committed only after
+  :func:`~ecovarejo.core.consumers.deliver` committed the effect together with its inbox row; a crash
+  in between means redelivery, which the inbox turns into a no-op.
+- **Retries and dead letters**: a failed delivery is retried on the spot with exponential backoff
+  (blocking its partition, so ordering holds) up to ``max_attempts``; then ``deliver`` writes the
+  dead letter and the offset moves on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from typing import Any
+from urllib.parse import urlsplit
+
+import structlog
+
+from .consumers import Consumer, Outcome, backoff, deliver
+from .db import Database
+from .events import TOPICS, Event
+
+log = structlog.get_logger("ecovarejo.kafka")
+
+
+def bootstrap_servers(url: str) -> str:
+    """``kafka://a:9092,b:9092`` → ``a:9092,b:9092`` (default port 9092)."""
+    parts = urlsplit(url)
+    if parts.scheme != "kafka":
+        raise ValueError(f"not a kafka:// URL: {url!r}")
+    hosts = [h.strip() for h in parts.netloc.split(",") if h.strip()]
+    if not hosts:
+        raise ValueError(f"no broker in {url!r}")
+    return ",".join(h if ":" in h else f"{h}:9092" for h in hosts)
+
+
+class KafkaBus:
+    """Kafka: a topic per seed topic, key per aggregate, a consumer group per consumer."""
+
+    def __init__(
+        self,
+        url: str,
+        db: Database,
+        *,
+        topic_prefix: str = "",
+        group_prefix: str = "ecovarejo.",
+        partitions: int = 6,
+        max_attempts: int = 5,
+        backoff_base: float = 0.5,
+        topics: tuple[str, ...] = TOPICS,
+        session_timeout_ms: int = 10_000,
+    ) -> None:
+        self.url = url
+        self.servers = bootstrap_servers(url)
+        self.db = db
+        self.topic_prefix = topic_prefix
+        self.group_prefix = group_prefix
+        self.partitions = partitions
+        self.max_attempts = max_attempts
+        self.backoff_base = backoff_base
+        self.topics = topics
+        #: A group (re)join waits up to about half of it on some brokers; tests use a short one.
+        self.session_timeout_ms = session_timeout_ms
+        self.consumers: list[Consumer] = []
+        self._producer: Any = None
+        self._kafka_consumers: list[Any] = []
+        self._tasks: list[asyncio.Task[None]] = []
+        self._closing = asyncio.Event()
+        self._lock = asyncio.Lock()
+
+    def kafka_topic(self, topic: str) -> str:
+        return f"{self.topic_prefix}{topic}"
+
+    def group(self, consumer: Consumer) -> str:
+        return f"{self.group_prefix}{self.topic_prefix}{consumer.name}"
+
+    def subscribe(self, consumer: Consumer) -> None:
+        self.consumers.append(consumer)
+
+    async def _ensure_topics(self) -> None:
+        from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+        from aiokafka.errors import TopicAlreadyExistsError
+
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.servers, client_id="ecovarejo-admin")
+        await admin.start()
+        try:
+            existing = set(await admin.list_topics())
+            missing = [t for t in map(self.kafka_topic, self.topics) if t not in existing]
+            if missing:
+                with contextlib.suppress(TopicAlreadyExistsError):
+                    await admin.create_topics(
+                        [NewTopic(t, num_partitions=self.partitions, replication_factor=1) for t in missing]
+                    )
+        finally:
+            await admin.close()
+
+    async def connect(self) -> None:
+        async with self._lock:
+            if self._producer is not None:
+                return
+            from aiokafka import AIOKafkaProducer
+
+            await self._ensure_topics()
+            producer = AIOKafkaProducer(bootstrap_servers=self.servers, client_id="ecovarejo", acks="all", linger_ms=2)
+            await producer.start()
+            self._producer = producer
+
+    async def start(self) -> None:
+        from aiokafka import AIOKafkaConsumer
+
+        await self.connect()
+        pairs = [
+            (
+                consumer,
+                AIOKafkaConsumer(
+                    *[self.kafka_topic(t) for t in consumer.topics],
+                    bootstrap_servers=self.servers,
+                    group_id=self.group(consumer),
+                    client_id=f"ecovarejo-{consumer.name}",
+                    enable_auto_commit=False,
+                    auto_offset_reset="earliest",
+                    session_timeout_ms=self.session_timeout_ms,
+                    heartbeat_interval_ms=max(100, self.session_timeout_ms // 4),
+                ),
+            )
+            for consumer in self.consumers
+        ]
+        self._kafka_consumers.extend(kc for _, kc in pairs)
+        await asyncio.gather(*(kc.start() for _, kc in pairs))
+        for consumer, kc in pairs:
+            self._tasks.append(asyncio.create_task(self._consume(consumer, kc)))
+
+    async def ping(self) -> None:
+        if self._producer is None:
+            raise ConnectionError("Kafka producer is not started")
+        if not await self._producer.client.force_metadata_update():
+            raise ConnectionError("Kafka metadata request failed")
+
+    async def publish(self, topic: str, envelope: dict[str, Any]) -> None:
+        await self.connect()
+        key = str(envelope.get("subject") or envelope.get("tenantid") or envelope["id"]).encode()
+        await self._producer.send_and_wait(
+            self.kafka_topic(topic),
+            json.dumps(envelope).encode(),
+            key=key,
+            headers=[("ce_id", str(envelope["id"]).encode()), ("ce_type", str(envelope["type"]).encode())],
+        )
+
+    async def _consume(self, consumer: Consumer, kc: Any) -> None:
+        while not self._closing.is_set():
+            try:
+                batches = await kc.getmany(timeout_ms=1000, max_records=100)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # broker hiccup: aiokafka reconnects by itself
+                log.warning("kafka_fetch_failed", consumer=consumer.name, error=str(exc))
+                await asyncio.sleep(0.5)
+                continue
+            if not batches:
+                continue
+            # Partitions in parallel, each partition's records in order.
+            await asyncio.gather(*(self._partition(consumer, kc, tp, records) for tp, records in batches.items()))
+
+    async def _partition(self, consumer: Consumer, kc: Any, tp: Any, records: list[Any]) -> None:
+        from aiokafka.errors import CommitFailedError, IllegalStateError
+
+        for record in records:
+            await self._handle(consumer, record)
+            try:
+                await kc.commit({tp: record.offset + 1})
+            except (CommitFailedError, IllegalStateError) as exc:
+                # The partition moved to another member during a rebalance: it will redeliver from the
+                # last committed offset and the inbox turns what we already did into a no-op.
+                log.info("kafka_commit_skipped", consumer=consumer.name, partition=str(tp), error=str(exc))
+                return
+
+    async def _handle(self, consumer: Consumer, record: Any) -> None:
+        try:
+            event = Event.from_envelope(json.loads(record.value))
+        except Exception:
+            log.error("bad_envelope", topic=record.topic, offset=record.offset)
+            return
+        if not consumer.wants(event):
+            return
+        attempt = 1
+        while True:
+            outcome = await deliver(self.db, consumer, event, attempt=attempt, max_attempts=self.max_attempts)
+            if outcome is not Outcome.RETRY:
+                return
+            await asyncio.sleep(backoff(attempt, self.backoff_base))
+            attempt += 1
+
+    async def close(self) -> None:
+        self._closing.set()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        for kc in self._kafka_consumers:
+            with contextlib.suppress(Exception):
+                await kc.stop()
+        self._kafka_consumers.clear()
+        if self._producer is not None:
+            with contextlib.suppress(Exception):
+                await self._producer.stop()
+            self._producer = None
+
+
+def kafka_topics(prefix: str = "") -> list[str]:
+    """The Kafka topics a deployment needs (docs/operations.md lists them)."""
+    return [f"{prefix}{t}" for t in TOPICS]
