@@ -111,4 +111,3 @@ def token_for(
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
-
