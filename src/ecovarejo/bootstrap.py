@@ -12,7 +12,7 @@ from types import ModuleType
 from .core.bus import Bus, InProcessBus, NatsBus
 from .core.container import Container
 from .core.db import Database
-from .core.personal_data import KERNEL, PersonalData
+from .core.personal_data import KERNEL, PersonalData, erasure_consumer
 from .core.plugins import ContextSpec
 from .core.settings import Settings
 from .core.tenancy import TenantResolver
@@ -130,6 +130,8 @@ def build_container(
     for spec in specs:
         if spec.consumers:
             container.consumers.extend(spec.consumers(container))
+        if spec.personal_data is not None and spec.personal_data.erase_on_event and spec.personal_data.tables:
+            container.consumers.append(erasure_consumer(spec.personal_data))
     return container
 
 

@@ -22,7 +22,10 @@ from typing import Any
 from sqlalchemy import JSON, Table, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from .consumers import Consumer
 from .db import Base
+from .events import Event
+from .uow import UnitOfWork
 
 
 class Category(enum.StrEnum):
@@ -124,6 +127,9 @@ class PersonalData:
     not_personal: dict[str, dict[str, str]] = field(default_factory=dict)
     #: Third parties this context shares personal data with (payment providers, carriers): name -> what/why.
     shared_with: dict[str, str] = field(default_factory=dict)
+    #: True: the platform runs :func:`erasure_consumer` for this declaration on ``user.erased``. False when
+    #: the context erases by itself (users produces the event; notifications also keeps a tombstone).
+    erase_on_event: bool = True
 
     def table(self, name: str) -> PersonalTable | None:
         return next((t for t in self.tables if t.table == name), None)
@@ -284,3 +290,19 @@ KERNEL = PersonalData(
     ),
     not_personal={"tenants": {"name": "the shop's name"}},
 )
+
+
+ERASED_EVENT = "user.erased"
+
+
+def erasure_consumer(declaration: PersonalData) -> Consumer:
+    """The context's consumer of ``user.erased``: applies its declaration to the subject's rows (idempotent:
+    the inbox makes a redelivery a no-op, and erasing erased rows changes nothing)."""
+
+    async def handle(uow: UnitOfWork, event: Event) -> None:
+        raw = event.data.get("user_id")
+        if not raw:
+            return
+        await erase_subject(uow.session, declaration, uuid.UUID(str(raw)))
+
+    return Consumer(f"{declaration.context}.erasure", ("user-events",), handle, frozenset({ERASED_EVENT}))

@@ -13,9 +13,13 @@ from ecovarejo.core.consumers import Consumer
 from ecovarejo.core.container import Container
 from ecovarejo.core.errors import DomainError
 from ecovarejo.core.events import Event
+from ecovarejo.core.personal_data import ERASED_EVENT, erase_subject
 from ecovarejo.core.uow import UnitOfWork
 
+from . import repository as repo
 from . import service
+from .channels.outbox import OutboxFolderChannel
+from .personal_data import DECLARATION
 from .runtime import NotificationRuntime, runtime_of
 from .service import Request
 
@@ -225,6 +229,21 @@ async def on_notification_request(rt: NotificationRuntime, uow: UnitOfWork, even
         log.warning("notification_request_unrenderable", event_id=str(event.id), reason=str(exc))
 
 
+async def on_user_erased(rt: NotificationRuntime, uow: UnitOfWork, event: Event) -> None:
+    """LGPD erasure: the directory entry becomes a tombstone (nothing is sent again), messages, preferences
+    and subscriptions go, and so do the embedded mail folder's copies."""
+    user_id = _uuid(event.data.get("user_id"))
+    if user_id is None or uow.tenant_id is None:
+        return
+    tenant_id = uow.tenant_id
+    message_ids = await repo.email_message_ids(uow.session, user_id)
+    await erase_subject(uow.session, DECLARATION, user_id)
+    await service.mark_erased(uow, user_id)
+    mail = rt.channels.get("email")
+    if isinstance(mail, OutboxFolderChannel) and message_ids:
+        uow.after_commit(lambda: mail.forget(tenant_id, message_ids))
+
+
 def _pick(d: dict[str, Any], *keys: str) -> dict[str, Any]:
     return {k: d.get(k) for k in keys}
 
@@ -248,4 +267,5 @@ def consumers(container: Container) -> list[Consumer]:
             frozenset({"certification.expiring"}),
         ),
         Consumer("notifications.requests", ("notification",), bind(on_notification_request)),
+        Consumer("notifications.erasure", ("user-events",), bind(on_user_erased), frozenset({ERASED_EVENT})),
     ]

@@ -38,6 +38,8 @@ class Recipient(Base, TenantOwned, Timestamped):
     marketing_consent: Mapped[bool] = mapped_column(Boolean, default=False)
     marketing_consent_version: Mapped[str | None] = mapped_column(String(50))
     marketing_consent_at: Mapped[datetime | None] = mapped_column()
+    #: Set when the person's data was erased (LGPD): the row stays as a tombstone so nothing is sent again.
+    erased_at: Mapped[datetime | None] = mapped_column()
 
 
 class Preference(Base, TenantOwned):

@@ -13,6 +13,7 @@ MESSAGES = "90 days after sending (configurable: ECOVAREJO_NOTIFY_RETENTION_DAYS
 
 DECLARATION = PersonalData(
     context="notifications",
+    erase_on_event=False,
     tables=(
         PersonalTable(
             "notification_recipients",

@@ -166,3 +166,13 @@ async def purge_messages(s: AsyncSession, before: datetime) -> int:
     )
     res = await s.execute(q)
     return int(getattr(res, "rowcount", 0) or 0)
+
+
+async def email_message_ids(s: AsyncSession, user_id: uuid.UUID) -> set[str]:
+    """Ids of the e-mails recorded for a user (their files in the embedded mail folder carry the id)."""
+    rows = await s.scalars(
+        select(NotificationMessage.id).where(
+            NotificationMessage.user_id == user_id, NotificationMessage.channel == "email"
+        )
+    )
+    return {str(r) for r in rows}

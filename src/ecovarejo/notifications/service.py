@@ -44,6 +44,18 @@ CHANNEL_DEFAULTS = {"email": True, "sms": False, "whatsapp": False, "push": True
 # -- directory, consent, preferences -------------------------------------------------------------
 
 
+async def mark_erased(uow: UnitOfWork, user_id: uuid.UUID) -> None:
+    """Keep an anonymous tombstone for an erased person so that no later event reaches them."""
+    rec = await repo.get_recipient(uow.session, user_id)
+    if rec is None:
+        rec = Recipient(user_id=user_id, locale="pt-BR", marketing_consent=False)
+        uow.session.add(rec)
+    rec.email = rec.phone = rec.first_name = None
+    rec.marketing_consent = False
+    rec.erased_at = rec.erased_at or utcnow()
+    await uow.flush()
+
+
 async def upsert_recipient(
     uow: UnitOfWork,
     user_id: uuid.UUID,
@@ -58,6 +70,8 @@ async def upsert_recipient(
     if rec is None:
         rec = Recipient(user_id=user_id, locale=normalize_locale(locale), marketing_consent=False)
         uow.session.add(rec)
+    if rec.erased_at is not None:
+        return rec  # a late event about an erased person writes nothing back
     if email is not None:
         rec.email = email.strip()[:320] or None
     if phone is not None:
@@ -241,6 +255,8 @@ async def request_notification(uow: UnitOfWork, rt: NotificationRuntime, req: Re
     marketing = TEMPLATES[req.template] == "marketing" or req.category == "marketing"
     category = "marketing" if marketing else "transactional"
     rec = await repo.get_recipient(uow.session, req.user_id) if req.user_id else None
+    if rec is not None and rec.erased_at is not None:
+        return []  # the person's data was erased (LGPD): nothing more is sent to them
     locale = normalize_locale(req.locale or (rec.locale if rec else None))
     prefs = {p.channel: p.enabled for p in await repo.list_preferences(uow.session, req.user_id)} if req.user_id else {}
     tenant = await repo.get_tenant(uow.session, uow.tenant_id) if uow.tenant_id else None

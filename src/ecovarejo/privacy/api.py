@@ -6,19 +6,151 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import PlainTextResponse, Response
 
-from ecovarejo.core.auth import Principal, require_permission
+from ecovarejo.core.auth import Principal, current_principal, require_permission
 from ecovarejo.core.container import Container
-from ecovarejo.core.http import get_container, get_read_uow, get_tenant
+from ecovarejo.core.http import get_container, get_read_uow, get_tenant, get_uow
 from ecovarejo.core.uow import UnitOfWork
 
-from . import audit, ropa
+from . import audit, export, requests, ropa
+from .ports import DataSubjects, subjects_of
 from .public import registry
-from .schemas import AuditEntryOut, ChainOut, RopaOut
+from .requests import RequestView
+from .schemas import (
+    AnswerIn,
+    AuditEntryOut,
+    ChainOut,
+    ExportLinkOut,
+    IdentityIn,
+    PasswordIn,
+    QueueItemOut,
+    RequestIn,
+    RequestOut,
+    RopaOut,
+    SummaryOut,
+    TableSummaryOut,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["privacy"])
 DPO = Annotated[Principal, Depends(require_permission("handle_privacy"))]
+User = Annotated[Principal, Depends(current_principal)]
+
+
+def _subjects(container: Annotated[Container, Depends(get_container)]) -> DataSubjects:
+    return subjects_of(container)
+
+
+Subjects = Annotated[DataSubjects, Depends(_subjects)]
+
+
+def _out(v: RequestView) -> RequestOut:
+    return RequestOut(**{k: getattr(v, k) for k in RequestOut.model_fields})
+
+
+def _queue_item(v: RequestView) -> QueueItemOut:
+    return QueueItemOut(**{k: getattr(v, k) for k in QueueItemOut.model_fields})
+
+
+# -- the person ------------------------------------------------------------------------------------------
+
+
+@router.get("/privacy/sharing", response_model=dict[str, str])
+async def sharing(container: Annotated[Container, Depends(get_container)]) -> dict[str, str]:
+    """Who we share personal data with, what and why (LGPD art. 18 VII)."""
+    return registry(container).shared_with()
+
+
+@router.get("/privacy/me", response_model=SummaryOut)
+async def my_summary(
+    user: User, container: Annotated[Container, Depends(get_container)], uow: UnitOfWork = Depends(get_uow)
+) -> SummaryOut:
+    reg = registry(container)
+    tables = await export.summary(uow, reg, user.user_id)
+    mine = await requests.mine(uow, user.user_id)
+    await audit.record(uow, "access.summary", actor=f"user:{user.user_id}", subject_id=user.user_id)
+    await uow.commit()
+    return SummaryOut(
+        subject_id=user.user_id,
+        tables=[TableSummaryOut(**{**t.__dict__, "categories": list(t.categories), "legal_bases": list(t.legal_bases),
+                                   "retention": list(t.retention)}) for t in tables],
+        shared_with=reg.shared_with(),
+        requests=[_out(r) for r in mine],
+    )  # fmt: skip
+
+
+@router.post("/privacy/requests", response_model=RequestOut, status_code=201)
+async def file_request(
+    body: RequestIn, user: User, subjects: Subjects, uow: UnitOfWork = Depends(get_uow)
+) -> RequestOut:
+    """File a request about yourself: the subject is always the signed-in person."""
+    try:
+        v = await requests.file(uow, subjects, user.user_id, body.kind, details=body.details, password=body.password)
+    except Exception:
+        await uow.commit()  # keep the audit of a failed identity check
+        raise
+    await uow.commit()
+    return _out(v)
+
+
+@router.get("/privacy/requests", response_model=list[RequestOut])
+async def my_requests(user: User, uow: UnitOfWork = Depends(get_read_uow)) -> list[RequestOut]:
+    return [_out(v) for v in await requests.mine(uow, user.user_id)]
+
+
+@router.post("/privacy/requests/{request_id}/export-link", response_model=ExportLinkOut, status_code=201)
+async def export_link(
+    request_id: uuid.UUID, body: PasswordIn, user: User, subjects: Subjects, uow: UnitOfWork = Depends(get_uow)
+) -> ExportLinkOut:
+    """A single-use link to the archive, valid 15 minutes, after the password is confirmed again."""
+    token, expires_at = await requests.issue_export_link(uow, subjects, user.user_id, request_id, body.password)
+    await uow.commit()
+    return ExportLinkOut(url=f"/api/v1/privacy/exports/{token}", expires_at=expires_at)
+
+
+@router.get("/privacy/exports/{token}")
+async def download_export(
+    token: str, user: User, container: Annotated[Container, Depends(get_container)], uow: UnitOfWork = Depends(get_uow)
+) -> Response:
+    body = await requests.download(uow, registry(container), user.user_id, token)
+    await uow.commit()
+    return Response(
+        body,
+        media_type="application/zip",
+        headers={"Content-Disposition": 'attachment; filename="meus-dados.zip"', "Cache-Control": "no-store"},
+    )
+
+
+# -- the DPO ---------------------------------------------------------------------------------------------
+
+
+@router.get("/privacy/admin/requests", response_model=list[QueueItemOut])
+async def dpo_queue(
+    dpo: DPO, include_closed: bool = False, uow: UnitOfWork = Depends(get_read_uow)
+) -> list[QueueItemOut]:
+    """Open requests, the nearest legal deadline (15 days, LGPD art. 19 II) first."""
+    return [_queue_item(v) for v in await requests.queue(uow, include_closed=include_closed)]
+
+
+@router.post("/privacy/admin/requests/{request_id}/verify-identity", response_model=QueueItemOut)
+async def dpo_verify_identity(
+    request_id: uuid.UUID, body: IdentityIn, dpo: DPO, uow: UnitOfWork = Depends(get_uow)
+) -> QueueItemOut:
+    v = await requests.verify_identity(uow, request_id, dpo=f"user:{dpo.user_id}", method=body.method)
+    await uow.commit()
+    return _queue_item(v)
+
+
+@router.post("/privacy/admin/requests/{request_id}/answer", response_model=QueueItemOut)
+async def dpo_answer(
+    request_id: uuid.UUID, body: AnswerIn, dpo: DPO, subjects: Subjects, uow: UnitOfWork = Depends(get_uow)
+) -> QueueItemOut:
+    """Close the request with the answer sent; answering an erasure request carries the erasure out."""
+    v = await requests.answer(
+        uow, subjects, request_id, dpo=f"user:{dpo.user_id}", text=body.answer, reject=body.reject
+    )
+    await uow.commit()
+    return _queue_item(v)
 
 
 @router.get("/privacy/audit", response_model=list[AuditEntryOut])

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Index, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ecovarejo.core.db import Base, TenantOwned, new_id, utcnow
@@ -50,3 +50,29 @@ class AuditHead(Base, TenantOwned):
     seq: Mapped[int] = mapped_column(BigInteger, default=0)
     hash: Mapped[str] = mapped_column(String(64))
     __table_args__ = (UniqueConstraint("tenant_id", name="uq_privacy_audit_heads_tenant_id"),)
+
+
+class SubjectRequest(Base, TenantOwned):
+    """A data subject's request (LGPD art. 18), answered within 15 days (art. 19 II)."""
+
+    __tablename__ = "privacy_requests"
+    __table_args__ = (Index("ix_privacy_requests_status_due", "tenant_id", "status", "due_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    #: access | portability | correction | erasure | consent_revocation | sharing_info
+    kind: Mapped[str] = mapped_column(String(30))
+    #: received | identity_verified | answered | rejected
+    status: Mapped[str] = mapped_column(String(20), default="received")
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    due_at: Mapped[datetime] = mapped_column()
+    identity_verified_at: Mapped[datetime | None] = mapped_column()
+    identity_method: Mapped[str | None] = mapped_column(String(30))
+    answered_at: Mapped[datetime | None] = mapped_column()
+    answer: Mapped[str | None] = mapped_column(Text)
+    handled_by: Mapped[str | None] = mapped_column(String(120))
+    #: Portability: the single-use download link (hash only), its expiry and use.
+    export_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    export_expires_at: Mapped[datetime | None] = mapped_column()
+    export_used_at: Mapped[datetime | None] = mapped_column()

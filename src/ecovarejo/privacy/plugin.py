@@ -7,6 +7,7 @@ from ecovarejo.core.personal_data import KERNEL, PersonalData
 from ecovarejo.core.plugins import ContextSpec
 
 from .api import router
+from .personal_data import DECLARATION as PERSONAL_DATA
 from .registry import PORT, Registry
 
 
@@ -16,4 +17,4 @@ def install(container: Container) -> None:
     container.ports[PORT] = Registry(declarations)
 
 
-CONTEXT = ContextSpec(name="privacy", routers=[router], install=install)
+CONTEXT = ContextSpec(name="privacy", routers=[router], install=install, personal_data=PERSONAL_DATA)

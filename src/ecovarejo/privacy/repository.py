@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Text, cast, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecovarejo.core.db import new_id
+from ecovarejo.core.models import DeadLetter, OutboxEvent
 
-from .models import AuditEntry, AuditHead
+from .models import AuditEntry, AuditHead, SubjectRequest
 
 
 async def lock_head(session: AsyncSession, tenant_id: uuid.UUID, genesis: str) -> AuditHead:
@@ -61,3 +64,61 @@ async def recent(
     if subject_id is not None:
         q = q.where(AuditEntry.subject_id == subject_id)
     return list((await session.scalars(q.order_by(AuditEntry.seq.desc()).limit(limit))).all())
+
+
+# -- scrubbing copies of the subject's values in the kernel's event tables ------------------------------
+
+
+async def events_mentioning(session: AsyncSession, tenant_id: uuid.UUID, needles: list[str]) -> list[Any]:
+    """Outbox rows and dead letters of the tenant whose envelope mentions one of ``needles`` (ASCII ids, e-mail)."""
+    out: list[Any] = []
+    for model in (OutboxEvent, DeadLetter):
+        text_of = cast(model.envelope, Text)
+        q = select(model).where(model.tenant_id == tenant_id, or_(*(text_of.contains(n) for n in needles)))
+        out += list((await session.scalars(q)).all())
+    return out
+
+
+# -- data subjects' requests -----------------------------------------------------------------------------
+
+
+async def add_request(session: AsyncSession, req: SubjectRequest) -> SubjectRequest:
+    session.add(req)
+    await session.flush()
+    return req
+
+
+async def get_request(
+    session: AsyncSession, request_id: uuid.UUID, *, for_update: bool = False
+) -> SubjectRequest | None:
+    q = select(SubjectRequest).where(SubjectRequest.id == request_id)
+    return await session.scalar(q.with_for_update() if for_update else q)
+
+
+async def requests_of(session: AsyncSession, user_id: uuid.UUID) -> list[SubjectRequest]:
+    q = select(SubjectRequest).where(SubjectRequest.user_id == user_id).order_by(SubjectRequest.created_at.desc())
+    return list((await session.scalars(q)).all())
+
+
+async def count_since(session: AsyncSession, user_id: uuid.UUID, since: datetime) -> int:
+    q = select(func.count()).where(SubjectRequest.user_id == user_id, SubjectRequest.created_at >= since)
+    return int(await session.scalar(q) or 0)
+
+
+async def open_request(session: AsyncSession, user_id: uuid.UUID, kind: str) -> SubjectRequest | None:
+    q = select(SubjectRequest).where(
+        SubjectRequest.user_id == user_id,
+        SubjectRequest.kind == kind,
+        SubjectRequest.status.in_(("received", "identity_verified")),
+    )
+    return await session.scalar(q.limit(1))
+
+
+async def queue(session: AsyncSession, statuses: tuple[str, ...], limit: int) -> list[SubjectRequest]:
+    q = select(SubjectRequest).where(SubjectRequest.status.in_(statuses)).order_by(SubjectRequest.due_at).limit(limit)
+    return list((await session.scalars(q)).all())
+
+
+async def request_by_export_token(session: AsyncSession, token_hash: str) -> SubjectRequest | None:
+    q = select(SubjectRequest).where(SubjectRequest.export_token_hash == token_hash).with_for_update()
+    return await session.scalar(q)

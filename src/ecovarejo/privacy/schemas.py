@@ -6,7 +6,11 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
 
 
 class AuditEntryOut(BaseModel):
@@ -53,3 +57,67 @@ class RopaOut(BaseModel):
     generated_at: datetime
     operations: list[RopaTableOut]
     shared_with: dict[str, str]
+
+
+class RequestIn(Strict):
+    kind: str
+    details: dict[str, Any] = {}
+    #: Asked again for portability and erasure (identity re-verified).
+    password: str | None = None
+
+
+class RequestOut(BaseModel):
+    id: uuid.UUID
+    kind: str
+    status: str
+    details: dict[str, Any]
+    created_at: datetime
+    due_at: datetime
+    days_left: int
+    overdue: bool
+    identity_verified_at: datetime | None
+    identity_method: str | None
+    answered_at: datetime | None
+    answer: str | None
+
+
+class QueueItemOut(RequestOut):
+    user_id: uuid.UUID
+    handled_by: str | None
+
+
+class PasswordIn(Strict):
+    password: str
+
+
+class ExportLinkOut(BaseModel):
+    url: str
+    expires_at: datetime
+
+
+class IdentityIn(Strict):
+    method: str
+
+
+class AnswerIn(Strict):
+    answer: str
+    reject: bool = False
+
+
+class TableSummaryOut(BaseModel):
+    context: str
+    table: str
+    description: str
+    rows: int
+    categories: list[str]
+    legal_bases: list[str]
+    retention: list[str]
+
+
+class SummaryOut(BaseModel):
+    """Access (LGPD art. 18 I-II, art. 19 I): what we hold, why, for how long, and with whom it is shared."""
+
+    subject_id: uuid.UUID
+    tables: list[TableSummaryOut]
+    shared_with: dict[str, str]
+    requests: list[RequestOut]

@@ -22,6 +22,7 @@ SESSION = "until the session or token expires (30 days at most); deleted on eras
 
 DECLARATION = PersonalData(
     context="users",
+    erase_on_event=False,
     tables=(
         PersonalTable(
             "users",

@@ -18,6 +18,7 @@ from .mfa import SecretBox
 from .oauth_api import router as oauth_router
 from .personal_data import DECLARATION as PERSONAL_DATA
 from .ports import UsersPorts
+from .privacy_port import UsersDataSubjects
 from .throttle import build_throttle
 from .tokens import TokenService
 from .wellknown import router as wellknown_router
@@ -38,6 +39,7 @@ def install(container: Container) -> None:
     secret_key = settings.load_secret_key()
     container.ports["jwt_keys"] = ring
     container.ports["authenticator"] = tokens
+    container.ports["privacy.subjects"] = UsersDataSubjects()
     container.ports["users"] = UsersPorts(
         tokens=tokens,
         throttle=build_throttle(container.redis),

@@ -54,6 +54,18 @@ class OutboxFolderChannel:
     async def aclose(self) -> None:
         return None
 
+    def forget(self, tenant_id: uuid.UUID, message_ids: set[str]) -> int:
+        """Delete the files of these messages (erasure of the recipient's data); returns how many."""
+        folder = self.folder(tenant_id)
+        if not folder.is_dir() or not message_ids:
+            return 0
+        gone = 0
+        for path in folder.iterdir():
+            if NAME_RE.match(path.name) and path.name[16:-4] in message_ids:
+                path.unlink(missing_ok=True)
+                gone += 1
+        return gone
+
     def list(self, tenant_id: uuid.UUID, limit: int = 50, before: str | None = None) -> list[OutboxEntry]:
         folder = self.folder(tenant_id)
         if not folder.is_dir():

@@ -1,0 +1,37 @@
+"""What the privacy context needs from the accounts (the users context provides it through the container)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Protocol, runtime_checkable
+
+from ecovarejo.core.container import Container
+from ecovarejo.core.uow import UnitOfWork
+
+SUBJECTS = "privacy.subjects"
+
+
+@runtime_checkable
+class DataSubjects(Protocol):
+    async def exists(self, uow: UnitOfWork, user_id: uuid.UUID) -> bool:
+        """An active account of the unit of work's tenant."""
+        ...
+
+    async def identifying_values(self, uow: UnitOfWork, user_id: uuid.UUID) -> list[str]:
+        """The person's e-mail, names, CPF, phone, street and CEP as stored (to scrub copies by value)."""
+        ...
+
+    async def verify_password(self, uow: UnitOfWork, user_id: uuid.UUID, password: str) -> bool:
+        """Re-verify the person's identity before handing data out or erasing."""
+        ...
+
+    async def erase(self, uow: UnitOfWork, user_id: uuid.UUID) -> bool:
+        """Anonymise the account, revoke its sessions and tokens, emit ``user.erased``."""
+        ...
+
+
+def subjects_of(container: Container) -> DataSubjects:
+    port = container.ports.get(SUBJECTS)
+    if not isinstance(port, DataSubjects):
+        raise RuntimeError("no accounts context installed the privacy.subjects port")
+    return port
