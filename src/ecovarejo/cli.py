@@ -186,6 +186,10 @@ from .privacy.cli import app as privacy_app  # noqa: E402  (the privacy context'
 
 app.add_typer(privacy_app, name="privacy")
 
+from .analytics.cli import app as analytics_app  # noqa: E402  (the analytics context's commands)
+
+app.add_typer(analytics_app, name="analytics")
+
 
 if __name__ == "__main__":
     app()

@@ -312,6 +312,8 @@ def _order_json(order: Order, items: list[OrderItem]) -> dict[str, Any]:
                 "quantity": i.quantity,
                 "unit_price": str(i.unit_price),
                 "line_total": str(i.line_total),
+                "carbon_footprint_kg": str(i.carbon_footprint_kg),
+                "certified": i.certified,
             }
             for i in items
             if i.order_id == order.id

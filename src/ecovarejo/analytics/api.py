@@ -1,0 +1,76 @@
+"""``/api/v1/analytics``: the reports (staff with ``view_reports``), as JSON or CSV."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse, Response
+
+from ecovarejo.core.auth import Principal, require_permission
+from ecovarejo.core.errors import InvalidInput
+from ecovarejo.core.http import get_read_uow
+from ecovarejo.core.uow import UnitOfWork
+
+from . import public
+
+router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
+Staff = Annotated[Principal, Depends(require_permission("view_reports"))]
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [_json(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _json(v) for k, v in value.items()}
+    return value
+
+
+def report_json(r: public.Report) -> dict[str, Any]:
+    return {
+        "report": r.name,
+        "start": r.period.start.isoformat(),
+        "end": r.period.end.isoformat(),
+        "previous_start": r.previous.start.isoformat(),
+        "previous_end": r.previous.end.isoformat(),
+        "columns": r.columns,
+        "rows": _json(r.rows),
+        "summary": _json(r.summary),
+        "summary_previous": _json(r.summary_previous),
+        "change": r.change(),
+    }
+
+
+@router.get("/reports", summary="The available reports")
+async def list_reports(_: Staff) -> dict[str, Any]:
+    return {"items": list(public.REPORT_NAMES), "grains": list(public.GRAINS)}
+
+
+@router.get("/reports/{name}", summary="One report over a date range, compared with the previous period")
+async def get_report(
+    name: str,
+    _: Staff,
+    uow: UnitOfWork = Depends(get_read_uow),
+    start: date | None = None,
+    end: date | None = None,
+    grain: str = "day",
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    format: str = "json",
+) -> Response:
+    if format not in ("json", "csv"):
+        raise InvalidInput("format is json or csv", code="invalid_format")
+    r = await public.report(uow, name, public.period(start, end), grain=grain, limit=limit)
+    if format == "csv":
+        filename = f"{r.name}_{r.period.start.isoformat()}_{r.period.end.isoformat()}.csv"
+        return Response(
+            public.to_csv(r),
+            media_type="text/csv; charset=utf-8",
+            headers={"content-disposition": f'attachment; filename="{filename}"'},
+        )
+    return JSONResponse(report_json(r))

@@ -1,0 +1,50 @@
+"""``ecovarejo analytics backfill``: rebuild the facts from the existing orders, with a progress bar."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from ecovarejo.core.settings import get_settings
+
+app = typer.Typer(help="Analytics: facts and reports.", no_args_is_help=True)
+console = Console(stderr=True)
+
+
+@app.command("backfill")
+def backfill(
+    tenant: Annotated[str, typer.Option(help="tenant slug")] = "default",
+    restart: Annotated[bool, typer.Option(help="start again from the newest order instead of resuming")] = False,
+) -> None:
+    """Rebuild the order facts of a tenant from its orders (idempotent; resumes where a run stopped)."""
+    from sqlalchemy import select
+
+    from ecovarejo.bootstrap import build_container
+    from ecovarejo.core.models import Tenant
+
+    from . import public
+
+    async def run() -> int:
+        container = build_container(get_settings(), run_relay=False, run_consumers=False)
+        try:
+            async with container.db.system_session() as s:
+                tid: uuid.UUID | None = await s.scalar(select(Tenant.id).where(Tenant.slug == tenant))
+            if tid is None:
+                raise typer.BadParameter(f"no tenant {tenant!r}")
+            with Progress(
+                TextColumn("[green]pedidos[/]"), BarColumn(), MofNCompleteColumn(), console=console
+            ) as bar:  # fmt: skip
+                task = bar.add_task("orders", total=None)
+                return await public.backfill(
+                    container, tid, restart=restart, progress=lambda n: bar.update(task, completed=n)
+                )
+        finally:
+            await container.stop()
+
+    n = asyncio.run(run())
+    console.print(f"[green]✓[/] {n} pedidos reconstruídos")

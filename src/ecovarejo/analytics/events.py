@@ -1,0 +1,43 @@
+"""The consumers that keep the facts: every order change rebuilds that order's facts; stock levels
+come from inventory-events; an erased user's behaviour events go."""
+
+from __future__ import annotations
+
+import uuid
+
+from ecovarejo.core.consumers import Consumer
+from ecovarejo.core.container import Container
+from ecovarejo.core.events import Event
+from ecovarejo.core.uow import UnitOfWork
+
+from . import ingest
+from . import repository as repo
+from .pseudonyms import pseudonym
+
+
+async def on_order_event(uow: UnitOfWork, event: Event) -> None:
+    order_id = event.data.get("order_id")
+    if order_id:
+        await ingest.ingest_order(uow, uuid.UUID(str(order_id)))
+
+
+async def on_stock_event(uow: UnitOfWork, event: Event) -> None:
+    sku, available = event.data.get("sku"), event.data.get("available")
+    if sku and isinstance(available, int):
+        await repo.set_stock(uow, str(sku), available)
+
+
+def consumers(container: Container) -> list[Consumer]:
+    secret = container.settings.load_secret_key()
+
+    async def on_user_erased(uow: UnitOfWork, event: Event) -> None:
+        user_id = event.data.get("user_id")
+        if user_id:
+            await repo.erase_visitor(uow, pseudonym(secret, "u", str(user_id)))
+
+    return [
+        Consumer("analytics.orders", ("order-events",), on_order_event),
+        Consumer("analytics.payments", ("payment-events",), on_order_event, frozenset({"payment.captured"})),
+        Consumer("analytics.stock", ("inventory-events",), on_stock_event),
+        Consumer("analytics.erasure", ("user-events",), on_user_erased, frozenset({"user.erased"})),
+    ]

@@ -1,0 +1,131 @@
+"""Order facts from the orders context's view of an order (the consumer and the backfill share this).
+
+An order event only says *which* order changed; the fact is rebuilt from the order as it is now
+(``orders.service.order_detail``), its buyer's channel (users) and its lines' categories (products),
+so replays, reorderings and the backfill all converge on the same rows.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from ecovarejo.core.errors import NotFound
+from ecovarejo.core.uow import UnitOfWork
+from ecovarejo.orders import service as orders
+from ecovarejo.orders.lifecycle import PAID_OR_LATER
+from ecovarejo.products import service as products
+from ecovarejo.users import service as users
+
+from . import repository as repo
+from .baselines import avoided_g, baseline_kg, grams
+
+SHOP_TZ = ZoneInfo("America/Sao_Paulo")
+SHIPPED = frozenset({"shipped", "delivered", "return_requested", "returned", "partially_refunded"})
+#: Carriers whose delivery counts as green (electric vans, bicycles); logistics may say so per shipment.
+GREEN_CARRIERS = ("bike", "bicicleta", "eletric", "elétric", "verde", "green")
+
+
+def shop_day(at: datetime) -> date:
+    return at.astimezone(SHOP_TZ).date()
+
+
+def cents(value: Any) -> int:
+    return int((Decimal(str(value or 0)) * 100).to_integral_value())
+
+
+class CategoryIndex:
+    """Category names and baseline paths by id, loaded once per ingestion batch."""
+
+    def __init__(self, tree: list[dict[str, Any]]) -> None:
+        self.path: dict[str, list[str]] = {}
+        self.name: dict[str, str] = {}
+
+        def walk(nodes: list[dict[str, Any]], parents: list[str]) -> None:
+            for n in nodes:
+                cid = str(n["id"])
+                self.path[cid] = [*parents, n["slug"]]
+                self.name[cid] = n["name"]
+                walk(n.get("children") or [], self.path[cid])
+
+        walk(tree, [])
+
+    @classmethod
+    async def load(cls, uow: UnitOfWork) -> CategoryIndex:
+        return cls(await products.list_categories(uow))
+
+
+async def build_facts(
+    uow: UnitOfWork, order: dict[str, Any], categories: CategoryIndex
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    placed_at = datetime.fromisoformat(order["created_at"])
+    day = shop_day(placed_at)
+    status = order["status"]
+    paid = status in PAID_OR_LATER
+    skus = [i["sku"] for i in order["items"]]
+    sellables = await products.get_sellables(uow, skus) if skus else {}
+    lines = []
+    for item in order["items"]:
+        sellable = sellables.get(item["sku"])
+        cid = str(sellable.category_id) if sellable and sellable.category_id else ""
+        qty = int(item["quantity"])
+        carbon = grams(Decimal(str(item.get("carbon_footprint_kg") or 0)) * qty)
+        base = baseline_kg(categories.path.get(cid, []))
+        lines.append(
+            {
+                "order_id": uuid.UUID(order["id"]),
+                "day": day,
+                "paid": paid,
+                "product_id": uuid.UUID(item["product_id"]) if item.get("product_id") else None,
+                "sku": item["sku"],
+                "name": item["name"][:300],
+                "category": categories.name.get(cid, "—")[:120],
+                "certified": bool(item.get("certified", sellable.certified if sellable else False)),
+                "quantity": qty,
+                "revenue_cents": cents(item["line_total"]),
+                "carbon_g": carbon,
+                "baseline_g": grams(base * qty) if base is not None else carbon,
+            }
+        )
+    methods = [p["method"] for p in order.get("payments") or [] if p.get("method")]
+    carrier = (order.get("carrier") or "").lower()
+    fact = {
+        "order_id": uuid.UUID(order["id"]),
+        "order_number": order["order_number"],
+        "user_id": uuid.UUID(order["user_id"]),
+        "placed_at": placed_at,
+        "day": day,
+        "status": status,
+        "paid": paid,
+        "channel": "b2b" if await users.is_b2b(uow, uuid.UUID(order["user_id"])) else "b2c",
+        "payment_method": (methods[0] if methods else "none")[:20],
+        "state": str((order.get("shipping_address") or {}).get("state") or "")[:2].upper(),
+        "items": sum(ln["quantity"] for ln in lines),
+        "subtotal_cents": cents(order["subtotal"]),
+        "discount_cents": cents(order["discount_amount"]),
+        "loyalty_cents": cents(order.get("loyalty_discount")),
+        "shipping_cents": cents(order["shipping_cost"]),
+        "total_cents": cents(order["total_amount"]),
+        "refunded_cents": cents(order["refunded_amount"]),
+        "coupons": ",".join(sorted(order.get("coupon_codes") or []))[:200],
+        "carbon_g": grams(Decimal(str(order["carbon_footprint"]))),
+        "avoided_g": sum(avoided_g(ln["baseline_g"], ln["carbon_g"]) for ln in lines),
+        "eco_packaging": bool(order.get("eco_packaging")),
+        "green_delivery": any(word in carrier for word in GREEN_CARRIERS),
+        "shipped": status in SHIPPED,
+    }
+    return fact, lines
+
+
+async def ingest_order(uow: UnitOfWork, order_id: uuid.UUID, categories: CategoryIndex | None = None) -> bool:
+    """Rebuild the facts of one order; False when the order does not exist (any more)."""
+    try:
+        order = await orders.order_detail(uow, order_id)
+    except NotFound:
+        return False
+    fact, lines = await build_facts(uow, order, categories or await CategoryIndex.load(uow))
+    await repo.replace_order(uow, fact, lines)
+    return True

@@ -1,0 +1,118 @@
+"""The analytics store: fact tables in the operational database, shaped for scans (see docs/analytics.md).
+
+Money in integer centavos and carbon in integer grams, so every report is a ``SUM`` of integers on
+SQLite and PostgreSQL alike; every table leads its indexes with ``(tenant_id, day)``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Boolean, Date, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ecovarejo.core.db import Base, TenantOwned, new_id, utcnow
+
+
+class OrderFact(Base, TenantOwned):
+    """One order, as the reports see it; rewritten whole by every event about the order (idempotent)."""
+
+    __tablename__ = "analytics_orders"
+    __table_args__ = (
+        Index("ix_analytics_orders_tenant_day", "tenant_id", "day"),
+        Index("ix_analytics_orders_tenant_user", "tenant_id", "user_id", "placed_at"),
+    )
+
+    order_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    order_number: Mapped[str] = mapped_column(String(40))
+    user_id: Mapped[uuid.UUID] = mapped_column()
+    placed_at: Mapped[datetime] = mapped_column()
+    #: The order's day in America/Sao_Paulo (what "sales of 24/11" means to the shop).
+    day: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(30))
+    #: Reached ``paid`` (counts as a sale; refunds are subtracted from its revenue).
+    paid: Mapped[bool] = mapped_column(Boolean)
+    channel: Mapped[str] = mapped_column(String(3))  # b2c | b2b
+    payment_method: Mapped[str] = mapped_column(String(20))
+    state: Mapped[str] = mapped_column(String(2))
+    items: Mapped[int] = mapped_column(Integer)
+    subtotal_cents: Mapped[int] = mapped_column(BigInteger)
+    discount_cents: Mapped[int] = mapped_column(BigInteger)
+    loyalty_cents: Mapped[int] = mapped_column(BigInteger)
+    shipping_cents: Mapped[int] = mapped_column(BigInteger)
+    total_cents: Mapped[int] = mapped_column(BigInteger)
+    refunded_cents: Mapped[int] = mapped_column(BigInteger)
+    coupons: Mapped[str] = mapped_column(String(200), default="")
+    carbon_g: Mapped[int] = mapped_column(BigInteger)
+    avoided_g: Mapped[int] = mapped_column(BigInteger)
+    eco_packaging: Mapped[bool] = mapped_column(Boolean)
+    green_delivery: Mapped[bool] = mapped_column(Boolean)
+    shipped: Mapped[bool] = mapped_column(Boolean)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LineFact(Base, TenantOwned):
+    """One order line, with its category, carbon and the conventional baseline it is compared to."""
+
+    __tablename__ = "analytics_order_lines"
+    __table_args__ = (
+        Index("ix_analytics_order_lines_tenant_day", "tenant_id", "day"),
+        Index("ix_analytics_order_lines_order", "order_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    order_id: Mapped[uuid.UUID] = mapped_column()
+    day: Mapped[date] = mapped_column(Date)
+    paid: Mapped[bool] = mapped_column(Boolean)
+    product_id: Mapped[uuid.UUID | None] = mapped_column()
+    sku: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(300))
+    category: Mapped[str] = mapped_column(String(120))
+    certified: Mapped[bool] = mapped_column(Boolean)
+    quantity: Mapped[int] = mapped_column(Integer)
+    revenue_cents: Mapped[int] = mapped_column(BigInteger)
+    carbon_g: Mapped[int] = mapped_column(BigInteger)
+    baseline_g: Mapped[int] = mapped_column(BigInteger)
+
+
+class BehaviourEvent(Base, TenantOwned):
+    """A storefront/API action of a consenting visitor, under a pseudonymous id; never an IP address."""
+
+    __tablename__ = "analytics_behaviour"
+    __table_args__ = (Index("ix_analytics_behaviour_tenant_day_kind", "tenant_id", "day", "kind"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    day: Mapped[date] = mapped_column(Date)
+    #: product_viewed | search_performed | added_to_cart | checkout_started | recommendation_clicked
+    kind: Mapped[str] = mapped_column(String(30))
+    visitor: Mapped[str] = mapped_column(String(64))
+    #: The product as the request named it (slug or id).
+    product: Mapped[str | None] = mapped_column(String(200))
+    query: Mapped[str | None] = mapped_column(String(200))
+    results: Mapped[int | None] = mapped_column(Integer)
+    source: Mapped[str | None] = mapped_column(String(60))
+
+
+class StockSnapshot(Base, TenantOwned):
+    """Available units per SKU, as last reported by inventory-events (for days of cover)."""
+
+    __tablename__ = "analytics_stock"
+
+    sku: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    available: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Checkpoint(Base, TenantOwned):
+    """Where a resumable job (the backfill) stopped, per tenant."""
+
+    __tablename__ = "analytics_checkpoints"
+
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    value: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,10 @@
+"""The analytics context plugged into the platform: report API, fact consumers, demo history."""
+
+from __future__ import annotations
+
+from ecovarejo.core.plugins import ContextSpec
+
+from .api import router
+from .events import consumers
+
+CONTEXT = ContextSpec(name="analytics", routers=[router], consumers=consumers)

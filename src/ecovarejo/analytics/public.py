@@ -1,0 +1,74 @@
+"""The analytics context's public surface: reports over the facts, the ingestion entry points, the
+behaviour recorder's consent rule, and the scrape-time business gauges."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import date
+
+from ecovarejo.core.container import Container
+from ecovarejo.core.uow import UnitOfWork
+
+from . import backfill as _backfill
+from . import ingest as _ingest
+from . import reports as _reports
+from . import repository as _repo
+from .exports import to_csv
+from .reports import GRAINS, Period, Report
+
+__all__ = [
+    "GRAINS",
+    "REPORT_NAMES",
+    "Period",
+    "Report",
+    "backfill",
+    "business_metrics",
+    "ingest_order",
+    "period",
+    "report",
+    "shop_today",
+    "to_csv",
+]
+
+REPORT_NAMES: tuple[str, ...] = tuple(_reports.REPORTS)
+
+
+def shop_today() -> date:
+    """Today in the shop's time zone (America/Sao_Paulo): the default end of a report's range."""
+    from datetime import UTC, datetime
+
+    return _ingest.shop_day(datetime.now(UTC))
+
+
+def period(start: date | None = None, end: date | None = None) -> Period:
+    """A checked date range (default: the 30 days up to today); 422 when reversed or too long."""
+    return _reports.period(start, end, shop_today())
+
+
+async def report(uow: UnitOfWork, name: str, p: Period, *, grain: str = "day", limit: int = 50) -> Report:
+    """One report of the tenant of ``uow``, with the previous period of the same length."""
+    return await _reports.run(uow, name, p, grain=grain, limit=limit)
+
+
+async def ingest_order(uow: UnitOfWork, order_id: uuid.UUID) -> bool:
+    """Rebuild one order's facts now (the consumers do this for every order event)."""
+    return await _ingest.ingest_order(uow, order_id)
+
+
+async def backfill(
+    container: Container,
+    tenant_id: uuid.UUID,
+    *,
+    restart: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    return await _backfill.backfill(container, tenant_id, restart=restart, progress=progress)
+
+
+async def business_metrics(uow: UnitOfWork) -> dict[str, dict[str, float]]:
+    """Scrape-time gauges by tenant id (system unit of work): kg CO2e avoided vs the conventional baseline."""
+    return {
+        str(tenant): {"co2e_saved_kg": float(_reports.kg(avoided))}
+        for tenant, avoided, _carbon in await _repo.totals_by_tenant(uow)
+    }

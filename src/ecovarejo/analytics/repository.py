@@ -1,0 +1,296 @@
+"""All SQL of the analytics context: fact writes and the report queries (plain aggregates on both
+SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, case, delete, func, insert, literal, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from ecovarejo.core.uow import UnitOfWork
+
+from .models import BehaviourEvent, Checkpoint, LineFact, OrderFact, StockSnapshot
+
+
+# -- writes ------------------------------------------------------------------------------------
+async def replace_order(uow: UnitOfWork, order: dict[str, Any], lines: list[dict[str, Any]]) -> None:
+    """Rewrite one order's facts (delete then insert): the same event twice leaves the same rows."""
+    oid = order["order_id"]
+    await uow.session.execute(delete(LineFact).where(LineFact.order_id == oid))
+    await uow.session.execute(delete(OrderFact).where(OrderFact.order_id == oid))
+    await uow.session.execute(insert(OrderFact), [{**order, "tenant_id": uow.tenant_id}])
+    if lines:
+        await uow.session.execute(insert(LineFact), [{**ln, "tenant_id": uow.tenant_id} for ln in lines])
+
+
+async def bulk_insert(uow: UnitOfWork, orders: list[dict[str, Any]], lines: list[dict[str, Any]]) -> None:
+    """Insert many new facts at once (demo history, benchmarks): rows carry their ``tenant_id``."""
+    if orders:
+        await uow.session.execute(insert(OrderFact), orders)
+    if lines:
+        await uow.session.execute(insert(LineFact), lines)
+
+
+async def insert_behaviour(uow: UnitOfWork, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        await uow.session.execute(insert(BehaviourEvent), rows)
+
+
+async def has_facts(uow: UnitOfWork) -> bool:
+    return (await uow.session.scalar(select(OrderFact.order_id).limit(1))) is not None
+
+
+async def set_stock(uow: UnitOfWork, sku: str, available: int) -> None:
+    row = await uow.session.get(StockSnapshot, (sku, uow.tenant_id))
+    if row is None:
+        uow.session.add(StockSnapshot(sku=sku, tenant_id=uow.tenant_id, available=available))
+    else:
+        row.available = available
+
+
+async def get_checkpoint(uow: UnitOfWork, name: str) -> dict[str, Any] | None:
+    row = await uow.session.get(Checkpoint, (name, uow.tenant_id))
+    return dict(row.value) if row is not None else None
+
+
+async def set_checkpoint(uow: UnitOfWork, name: str, value: dict[str, Any]) -> None:
+    row = await uow.session.get(Checkpoint, (name, uow.tenant_id))
+    if row is None:
+        uow.session.add(Checkpoint(name=name, tenant_id=uow.tenant_id, value=value))
+    else:
+        row.value = value
+
+
+async def erase_visitor(uow: UnitOfWork, visitor: str) -> int:
+    result = await uow.session.execute(delete(BehaviourEvent).where(BehaviourEvent.visitor == visitor))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+# -- reads -------------------------------------------------------------------------------------
+def _in(col: Any, start: date, end: date) -> ColumnElement[bool]:
+    return and_(col >= start, col <= end)
+
+
+def period_bucket(grain: str, is_pg: bool) -> Any:
+    """The first day of the day/week/month of ``analytics_orders.day`` (ISO weeks start on Monday)."""
+    d = OrderFact.day
+    if grain == "day":
+        return d
+    if is_pg:
+        return func.date_trunc(grain, d).cast(OrderFact.day.type)
+    if grain == "week":
+        return func.date(d, "weekday 0", "-6 days")
+    return func.date(d, "start of month")
+
+
+async def sales_series(uow: UnitOfWork, start: date, end: date, grain: str) -> Sequence[Any]:
+    bucket = period_bucket(grain, uow.db.is_postgres).label("period")
+    q = (
+        select(
+            bucket,
+            func.count().label("orders"),
+            func.sum(OrderFact.total_cents).label("gross"),
+            func.sum(OrderFact.refunded_cents).label("refunded"),
+        )
+        .where(OrderFact.paid, _in(OrderFact.day, start, end))
+        .group_by(bucket)
+        .order_by(bucket)
+    )
+    return (await uow.session.execute(q)).all()
+
+
+async def sales_totals(uow: UnitOfWork, start: date, end: date) -> Any:
+    q = select(
+        func.count().label("orders"),
+        func.coalesce(func.sum(OrderFact.total_cents), 0).label("gross"),
+        func.coalesce(func.sum(OrderFact.refunded_cents), 0).label("refunded"),
+        func.coalesce(func.sum(OrderFact.discount_cents), 0).label("discount"),
+        func.coalesce(func.sum(OrderFact.loyalty_cents), 0).label("loyalty"),
+        func.count(func.distinct(OrderFact.user_id)).label("customers"),
+    ).where(OrderFact.paid, _in(OrderFact.day, start, end))
+    return (await uow.session.execute(q)).one()
+
+
+ORDER_DIMENSIONS = {"state": OrderFact.state, "payment_method": OrderFact.payment_method, "channel": OrderFact.channel}
+
+
+async def orders_by(uow: UnitOfWork, dimension: str, start: date, end: date) -> Sequence[Any]:
+    col = ORDER_DIMENSIONS[dimension].label("key")
+    q = (
+        select(
+            col,
+            func.count().label("orders"),
+            func.sum(OrderFact.total_cents).label("gross"),
+            func.sum(OrderFact.refunded_cents).label("refunded"),
+        )
+        .where(OrderFact.paid, _in(OrderFact.day, start, end))
+        .group_by(col)
+    )
+    return (await uow.session.execute(q)).all()
+
+
+def _first_orders() -> Select[uuid.UUID, datetime]:
+    return (
+        select(OrderFact.user_id.label("user_id"), func.min(OrderFact.placed_at).label("first_at"))
+        .where(OrderFact.paid)
+        .group_by(OrderFact.user_id)
+    )
+
+
+async def orders_by_customer_type(uow: UnitOfWork, start: date, end: date) -> Sequence[Any]:
+    """New (the buyer's first paid order ever) vs returning."""
+    first = _first_orders().subquery()
+    kind = case((OrderFact.placed_at == first.c.first_at, literal("new")), else_=literal("returning")).label("key")
+    q = (
+        select(
+            kind,
+            func.count().label("orders"),
+            func.sum(OrderFact.total_cents).label("gross"),
+            func.sum(OrderFact.refunded_cents).label("refunded"),
+        )
+        .join(first, first.c.user_id == OrderFact.user_id)
+        .where(OrderFact.paid, _in(OrderFact.day, start, end))
+        .group_by(kind)
+    )
+    return (await uow.session.execute(q)).all()
+
+
+LINE_DIMENSIONS = {"category": (LineFact.category,), "product": (LineFact.sku, LineFact.name)}
+
+
+async def lines_by(uow: UnitOfWork, dimension: str, start: date, end: date, limit: int) -> Sequence[Any]:
+    cols = LINE_DIMENSIONS[dimension]
+    revenue = func.sum(LineFact.revenue_cents)
+    q = (
+        select(
+            *cols,
+            func.sum(LineFact.quantity).label("units"),
+            revenue.label("revenue"),
+            func.count(func.distinct(LineFact.order_id)).label("orders"),
+            func.sum(LineFact.carbon_g).label("carbon_g"),
+        )
+        .where(LineFact.paid, _in(LineFact.day, start, end))
+        .group_by(*cols)
+        .order_by(revenue.desc(), *cols)
+        .limit(limit)
+    )
+    return (await uow.session.execute(q)).all()
+
+
+async def sustainability(uow: UnitOfWork, start: date, end: date) -> tuple[Any, Any]:
+    lines = select(
+        func.coalesce(func.sum(LineFact.carbon_g), 0).label("carbon_g"),
+        func.coalesce(func.sum(LineFact.baseline_g), 0).label("baseline_g"),
+        func.coalesce(func.sum(LineFact.revenue_cents), 0).label("revenue"),
+        func.coalesce(func.sum(case((LineFact.certified, LineFact.revenue_cents), else_=0)), 0).label("certified"),
+    ).where(LineFact.paid, _in(LineFact.day, start, end))
+    orders = select(
+        func.count().label("orders"),
+        func.coalesce(func.sum(OrderFact.carbon_g), 0).label("order_carbon_g"),
+        func.coalesce(func.sum(case((OrderFact.shipped, OrderFact.carbon_g), else_=0)), 0).label("shipped_g"),
+        func.coalesce(func.sum(OrderFact.avoided_g), 0).label("avoided_g"),
+        func.coalesce(func.sum(case((OrderFact.eco_packaging, 1), else_=0)), 0).label("eco_packaging"),
+        func.coalesce(func.sum(case((OrderFact.green_delivery, 1), else_=0)), 0).label("green_delivery"),
+    ).where(OrderFact.paid, _in(OrderFact.day, start, end))
+    return (await uow.session.execute(lines)).one(), (await uow.session.execute(orders)).one()
+
+
+async def coupon_orders(uow: UnitOfWork, start: date, end: date) -> Sequence[Any]:
+    """Paid orders split by: with a coupon, with loyalty points, neither."""
+    kind = case(
+        (OrderFact.coupons != "", literal("coupon")),
+        (OrderFact.loyalty_cents > 0, literal("loyalty")),
+        else_=literal("none"),
+    ).label("key")
+    q = (
+        select(
+            kind,
+            func.count().label("orders"),
+            func.sum(OrderFact.total_cents).label("gross"),
+            func.sum(OrderFact.discount_cents).label("discount"),
+            func.sum(OrderFact.loyalty_cents).label("loyalty"),
+        )
+        .where(OrderFact.paid, _in(OrderFact.day, start, end))
+        .group_by(kind)
+    )
+    return (await uow.session.execute(q)).all()
+
+
+async def coupon_codes(uow: UnitOfWork, start: date, end: date) -> Sequence[Any]:
+    q = (
+        select(OrderFact.coupons, func.count(), func.sum(OrderFact.total_cents), func.sum(OrderFact.discount_cents))
+        .where(OrderFact.paid, OrderFact.coupons != "", _in(OrderFact.day, start, end))
+        .group_by(OrderFact.coupons)
+    )
+    return (await uow.session.execute(q)).all()
+
+
+async def behaviour_counts(uow: UnitOfWork, start: date, end: date) -> Sequence[Any]:
+    q = (
+        select(BehaviourEvent.kind, func.count(func.distinct(BehaviourEvent.visitor)), func.count())
+        .where(_in(BehaviourEvent.day, start, end))
+        .group_by(BehaviourEvent.kind)
+    )
+    return (await uow.session.execute(q)).all()
+
+
+async def searches(uow: UnitOfWork, start: date, end: date, zero_only: bool, limit: int) -> Sequence[Any]:
+    n = func.count()
+    q = (
+        select(BehaviourEvent.query, n.label("searches"), func.max(BehaviourEvent.results).label("results"))
+        .where(BehaviourEvent.kind == "search_performed", _in(BehaviourEvent.day, start, end))
+        .group_by(BehaviourEvent.query)
+        .order_by(n.desc(), BehaviourEvent.query)
+        .limit(limit)
+    )
+    if zero_only:
+        q = q.where(BehaviourEvent.results == 0)
+    return (await uow.session.execute(q)).all()
+
+
+async def cohort_rows(uow: UnitOfWork, start: date, end: date) -> Sequence[Any]:
+    """(user, first paid day, this paid order's day) for buyers whose first order falls in the range."""
+    first = (
+        select(OrderFact.user_id.label("user_id"), func.min(OrderFact.day).label("first_day"))
+        .where(OrderFact.paid)
+        .group_by(OrderFact.user_id)
+        .subquery()
+    )
+    q = (
+        select(first.c.user_id, first.c.first_day, OrderFact.day)
+        .join(OrderFact, OrderFact.user_id == first.c.user_id)
+        .where(OrderFact.paid, _in(first.c.first_day, start, end))
+    )
+    return (await uow.session.execute(q)).all()
+
+
+async def units_by_sku(uow: UnitOfWork, start: date, end: date) -> Sequence[Any]:
+    q = (
+        select(LineFact.sku, func.max(LineFact.name), func.sum(LineFact.quantity))
+        .where(LineFact.paid, _in(LineFact.day, start, end))
+        .group_by(LineFact.sku)
+    )
+    return (await uow.session.execute(q)).all()
+
+
+async def stock_levels(uow: UnitOfWork) -> dict[str, int]:
+    rows = (await uow.session.execute(select(StockSnapshot.sku, StockSnapshot.available))).all()
+    return {sku: int(n) for sku, n in rows}
+
+
+async def order_ids_with_facts(uow: UnitOfWork, ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    rows = await uow.session.scalars(select(OrderFact.order_id).where(OrderFact.order_id.in_(ids)))
+    return set(rows)
+
+
+async def totals_by_tenant(uow: UnitOfWork) -> Sequence[Any]:
+    q = (
+        select(OrderFact.tenant_id, func.sum(OrderFact.avoided_g), func.sum(OrderFact.carbon_g))
+        .where(OrderFact.paid)
+        .group_by(OrderFact.tenant_id)
+    )
+    return (await uow.session.execute(q)).all()

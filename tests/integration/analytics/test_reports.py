@@ -1,0 +1,154 @@
+"""Every report's figures against values computed by hand from the facts planted in facts.py
+(March 1–10, 2026, compared with February 19–28), on SQLite and PostgreSQL, through the API."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from tests.support import bearer, make_tenant, token_for
+
+from .facts import plant
+
+RANGE = {"start": "2026-03-01", "end": "2026-03-10"}
+
+
+@pytest.fixture
+async def shop(container) -> dict[str, str]:
+    tid = await make_tenant(container)
+    await plant(container, tid)
+    return {"X-Tenant-ID": str(tid), **bearer(token_for(container, tid, "customer", permissions=("view_reports",)))}
+
+
+async def get(client, h, name: str, **params: Any) -> dict[str, Any]:
+    r = await client.get(f"/api/v1/analytics/reports/{name}", params={**RANGE, **params}, headers=h)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+async def test_sales_by_day_week_month_with_previous_period(client, shop) -> None:
+    r = await get(client, shop, "sales")
+    assert r["previous_start"] == "2026-02-19" and r["previous_end"] == "2026-02-28"
+    assert r["rows"] == [
+        ["2026-03-02", 2, "400.00", "50.00", "350.00", "200.00"],
+        ["2026-03-09", 1, "50.00", "0.00", "50.00", "50.00"],
+    ]  # the cancelled order of 03-05 is no sale
+    s = r["summary"]
+    assert (s["orders"], s["revenue"], s["gross"], s["aov"], s["customers"]) == (3, "400.00", "450.00", "150.00", 2)
+    assert r["summary_previous"]["revenue"] == "40.00" and r["summary_previous"]["orders"] == 1
+    assert r["change"]["revenue"] == pytest.approx(9.0) and r["change"]["orders"] == pytest.approx(2.0)
+    week = await get(client, shop, "sales", grain="week")
+    assert [(row[0], row[1]) for row in week["rows"]] == [("2026-03-02", 2), ("2026-03-09", 1)]  # ISO weeks
+    month = await get(client, shop, "sales", grain="month")
+    assert month["rows"] == [["2026-03-01", 3, "450.00", "50.00", "400.00", "150.00"]]
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("state", [["RJ", 1, "250.00", "300.00", "0.6250", "0.00"], ["SP", 2, "150.00", "75.00", "0.3750", "0.00"]]),
+        ("payment_method", [["pix", 1, "250.00", "300.00", "0.6250", "0.00"],
+                            ["card", 2, "150.00", "75.00", "0.3750", "40.00"]]),
+        ("channel", [["b2b", 1, "250.00", "300.00", "0.6250", "0.00"], ["b2c", 2, "150.00", "75.00", "0.3750", "40.00"]]),
+        # A's first order was in February: in March A returns, B is new
+        ("customer_type", [["new", 1, "250.00", "300.00", "0.6250", "40.00"],
+                           ["returning", 2, "150.00", "75.00", "0.3750", "0.00"]]),
+    ],
+)  # fmt: skip
+async def test_breakdowns(client, shop, name: str, expected: list[list[Any]]) -> None:
+    r = await get(client, shop, name)
+    assert r["rows"] == expected
+    assert r["summary"] == {"orders": 3, "revenue": "400.00"}
+
+
+async def test_categories_and_products(client, shop) -> None:
+    r = await get(client, shop, "category")
+    assert r["rows"] == [
+        ["Cozinha", 11, 2, "330.00", "0.7174", "5.500", "0.00"],
+        ["Camisetas", 3, 2, "130.00", "0.2826", "3.000", "40.00"],
+    ]
+    p = await get(client, shop, "product")
+    assert p["columns"][:2] == ["sku", "name"]
+    assert [row[0] for row in p["rows"]] == ["CUP", "TEE"] and p["rows"][1][2:6] == [3, 2, "130.00", "0.2826"]
+
+
+async def test_sustainability(client, shop) -> None:
+    r = await get(client, shop, "sustainability")
+    assert r["summary"] == {
+        "co2e_sold_kg": "8.500",  # 2 + 0.5 + 5 + 1 kg of the paid lines
+        "co2e_logistics_kg": "1.500",  # orders' 10 kg minus the products' 8.5
+        "co2e_shipped_kg": "3.000",  # only order 1 has shipped
+        "co2e_baseline_kg": "11.000",
+        "co2e_avoided_kg": "2.500",
+        "certified_revenue_share": "0.2826",  # 130 of 460
+        "eco_packaging_share": "0.6667",
+        "green_delivery_share": "0.3333",
+    }
+    assert r["summary_previous"]["co2e_sold_kg"] == "1.000"
+
+
+async def test_funnel_and_searches(client, shop) -> None:
+    r = await get(client, shop, "funnel")
+    assert r["rows"] == [
+        ["product_viewed", 3, 4, "1", "1.0000"],
+        ["added_to_cart", 2, 2, "0.6667", "0.6667"],
+        ["checkout_started", 1, 1, "0.5000", "0.3333"],
+        ["order_placed", 1, 1, "1.0000", "0.3333"],
+    ]
+    s = await get(client, shop, "searches")
+    assert s["rows"] == [["camiseta", 2, 5], ["xyz", 1, 0]]
+    z = await get(client, shop, "zero_result_searches")
+    assert z["rows"] == [["xyz", 1, 0]]
+
+
+async def test_cohorts_promotions_stock(client, shop) -> None:
+    c = await get(client, shop, "cohorts", start="2026-02-01", end="2026-03-31")
+    assert c["rows"] == [
+        ["2026-02-01", 1, 1, "1.0000", 1, 0, 0, 0, 0, 0],  # A: first in February, back in March
+        ["2026-03-01", 1, 0, "0.0000", 0, 0, 0, 0, 0, 0],  # B
+    ]
+    assert c["summary"]["repeat_rate"] == "0.5000"
+    p = await get(client, shop, "promotions")
+    assert p["rows"] == [
+        ["coupon", 1, "100.00", "100.00", "10.00", "0.00"],
+        ["loyalty", 1, "300.00", "300.00", "0.00", "5.00"],
+        ["none", 1, "50.00", "50.00", "0.00", "0.00"],
+        ["coupon:ECO10", 1, "100.00", "100.00", "10.00", "0.00"],
+    ]
+    s = await get(client, shop, "stock")
+    # TEE: 3 units in 10 days, 30 on hand -> 100 days of cover, turnover 0.1; CUP: stock unknown
+    assert s["rows"] == [["TEE", "Tee", 3, "0.30", 30, "100.0", "0.1000"], ["CUP", "Cup", 11, "1.10", None, None, None]]
+
+
+async def test_csv_export_opens_in_a_spreadsheet(client, shop) -> None:
+    r = await client.get("/api/v1/analytics/reports/state", params={**RANGE, "format": "csv"}, headers=shop)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    assert "state_2026-03-01_2026-03-10.csv" in r.headers["content-disposition"]
+    text = r.content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert rows[0] == ["key", "orders", "revenue", "aov", "share", "revenue_previous"]
+    assert rows[1] == ["RJ", "1", "250,00", "300,00", "0,6250", "0,00"]
+    assert Decimal(rows[2][2].replace(",", ".")) == Decimal("150.00")
+
+
+async def test_staff_only_tenant_scoped_and_bad_input(client, container, shop) -> None:
+    other = await make_tenant(container)
+    h_other = {"X-Tenant-ID": str(other), **bearer(token_for(container, other, "admin"))}
+    r = await get(client, h_other, "sales")
+    assert r["rows"] == [] and r["summary"]["orders"] == 0  # another shop sees none of these facts
+    customer = {"X-Tenant-ID": shop["X-Tenant-ID"], **bearer(token_for(container, other, "customer"))}
+    r = await client.get("/api/v1/analytics/reports/sales", headers=customer)
+    assert r.status_code in (401, 403)
+    r = await client.get("/api/v1/analytics/reports/sales", params={"start": "2026-03-10", "end": "2026-03-01"},
+                         headers=shop)  # fmt: skip
+    assert r.status_code == 422 and r.json()["code"] == "invalid_range"
+    r = await client.get("/api/v1/analytics/reports/sales", params={**RANGE, "grain": "hour"}, headers=shop)
+    assert r.status_code == 422 and r.json()["code"] == "invalid_grain"
+    r = await client.get("/api/v1/analytics/reports/nope", headers=shop)
+    assert r.status_code == 404 and r.json()["code"] == "report_not_found"
+    r = await client.get("/api/v1/analytics/reports", headers=shop)
+    assert "sustainability" in r.json()["items"]
