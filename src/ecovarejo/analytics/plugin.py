@@ -6,5 +6,6 @@ from ecovarejo.core.plugins import ContextSpec
 
 from .api import router
 from .events import consumers
+from .personal_data import DECLARATION as PERSONAL_DATA
 
-CONTEXT = ContextSpec(name="analytics", routers=[router], consumers=consumers)
+CONTEXT = ContextSpec(name="analytics", routers=[router], consumers=consumers, personal_data=PERSONAL_DATA)
