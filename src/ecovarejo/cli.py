@@ -190,6 +190,10 @@ from .analytics.cli import app as analytics_app  # noqa: E402  (the analytics co
 
 app.add_typer(analytics_app, name="analytics")
 
+from .ml.cli import app as ml_app  # noqa: E402  (the ml context's commands)
+
+app.add_typer(ml_app, name="ml")
+
 
 if __name__ == "__main__":
     app()
