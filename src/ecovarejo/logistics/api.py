@@ -2,23 +2,43 @@
 
 from __future__ import annotations
 
+import json
 import math
+import uuid
+from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Body, Depends, Query
+from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from ecovarejo.core.auth import Principal, require_permission
+from ecovarejo.core.auth import Principal, current_principal, require_permission
 from ecovarejo.core.container import Container
+from ecovarejo.core.db import utcnow
+from ecovarejo.core.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from ecovarejo.core.http import get_container, get_read_uow, get_tenant, get_uow
 from ecovarejo.core.tenancy import TenantInfo
 from ecovarejo.core.uow import UnitOfWork
 
 from . import cep as ceps
+from . import printable, service, shipments
 from . import repository as repo
-from . import service
+from .carriers.base import TRACKING_STATUSES, TrackingUpdate
+from .carriers.melhorenvio import EVENTS as ME_EVENTS
+from .carriers.melhorenvio import verify_signature
 from .packaging import CUBIC_DIVISOR
 from .quotes import ShippingQuote
-from .schemas import AddressOut, ConfigOut, OptionOut, PackageIn, PackageList, PackageOut, QuoteIn, QuoteOut
+from .schemas import (
+    AddressOut,
+    ConfigOut,
+    OptionOut,
+    PackageIn,
+    PackageList,
+    PackageOut,
+    QuoteIn,
+    QuoteOut,
+    ShipmentIn,
+    TrackingIn,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["logistics"])
 admin = APIRouter(prefix="/api/v1/admin/shipping", tags=["logistics"])
@@ -120,3 +140,159 @@ async def list_packages(
     return PackageList(
         items=[_package_out(r.sku, r) for r in rows], next_cursor=rows[-1].sku if len(rows) == limit else None
     )
+
+
+# -- shipments ------------------------------------------------------------------------------------------
+
+
+def _uuid(value: str, what: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError as exc:
+        raise NotFound(f"{what} not found", code=f"{what}_not_found") from exc
+
+
+@admin.post("/orders/{order_id}/shipments", status_code=201)
+async def create_shipment(
+    order_id: str,
+    body: ShipmentIn,
+    who: Principal = Depends(staff),
+    container: Container = Depends(get_container),
+    tenant: TenantInfo = Depends(get_tenant),
+) -> dict[str, Any]:
+    """Ship a paid order (or part of it): the label is bought from the carrier and recorded."""
+    items: dict[str, int] = {}
+    for i in body.items:
+        items[i.sku] = items.get(i.sku, 0) + i.quantity
+    v = await shipments.create_shipment(
+        container, tenant.id, _uuid(order_id, "order"), carrier=body.carrier, service=body.service,
+        items=items or None, actor=str(who.user_id),
+    )  # fmt: skip
+    return v.as_dict()
+
+
+@admin.get("/orders/{order_id}/shipments")
+async def order_shipments(
+    order_id: str, _: Principal = Depends(staff), uow: UnitOfWork = Depends(get_read_uow)
+) -> dict[str, Any]:
+    return {"items": [v.as_dict() for v in await shipments.shipments_of_order(uow, _uuid(order_id, "order"))]}
+
+
+@admin.get("/shipments/{shipment_id}")
+async def get_shipment(
+    shipment_id: str, _: Principal = Depends(staff), uow: UnitOfWork = Depends(get_read_uow)
+) -> dict[str, Any]:
+    s, events = await shipments.get(uow, _uuid(shipment_id, "shipment"))
+    return shipments.view(s, events).as_dict()
+
+
+@admin.post("/shipments/{shipment_id}/cancel")
+async def cancel_shipment(
+    shipment_id: str,
+    who: Principal = Depends(staff),
+    container: Container = Depends(get_container),
+    tenant: TenantInfo = Depends(get_tenant),
+) -> dict[str, Any]:
+    v = await shipments.cancel_shipment(container, tenant.id, _uuid(shipment_id, "shipment"), str(who.user_id))
+    return v.as_dict()
+
+
+@admin.post("/shipments/{shipment_id}/events")
+async def add_tracking(
+    shipment_id: str, body: TrackingIn, _: Principal = Depends(staff), uow: UnitOfWork = Depends(get_uow)
+) -> dict[str, Any]:
+    """A tracking step entered by staff (the shop's own deliveries, or a carrier without tracking API)."""
+    if body.status not in TRACKING_STATUSES or body.status == "cancelled":
+        raise InvalidInput(f"status must be one of {', '.join(TRACKING_STATUSES[:-1])}", code="invalid_status")
+    s = await repo.shipment(uow, _uuid(shipment_id, "shipment"), lock=True)
+    if s is None:
+        raise NotFound("shipment not found", code="shipment_not_found")
+    if s.status in ("created", "cancelled"):
+        raise Conflict(f"a shipment that is {s.status} has no tracking", code="shipment_not_trackable")
+    now = utcnow()
+    update = TrackingUpdate(f"staff:{uuid.uuid4()}", body.status, body.description, now, body.location)
+    await shipments.apply_updates(uow, s, [update], "staff")
+    events = await repo.events_of(uow, [s.id])
+    result = shipments.view(s, events).as_dict()
+    await uow.commit()
+    return result
+
+
+@admin.get("/shipments/{shipment_id}/label", response_model=None)
+async def label(shipment_id: str, _: Principal = Depends(staff), uow: UnitOfWork = Depends(get_read_uow)) -> Response:
+    """The carrier's label (PDF) when it handed one over; otherwise the shop's printable label."""
+    s, _events = await shipments.get(uow, _uuid(shipment_id, "shipment"))
+    pdf = await repo.label_pdf(uow, s.id)
+    if pdf:
+        disposition = f'inline; filename="etiqueta-{s.order_number}.pdf"'
+        return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": disposition})
+    if s.label_url and s.carrier != "table_rate":
+        return RedirectResponse(s.label_url, status_code=303)
+    return HTMLResponse(printable.label_html(s))
+
+
+@admin.get("/shipments/{shipment_id}/packing-slip", response_class=HTMLResponse)
+async def packing_slip(
+    shipment_id: str, _: Principal = Depends(staff), uow: UnitOfWork = Depends(get_read_uow)
+) -> HTMLResponse:
+    s, _events = await shipments.get(uow, _uuid(shipment_id, "shipment"))
+    return HTMLResponse(printable.packing_slip_html(s))
+
+
+@router.get("/shipping/orders/{order_id}/tracking")
+async def my_tracking(
+    order_id: str, who: Principal = Depends(current_principal), uow: UnitOfWork = Depends(get_read_uow)
+) -> dict[str, Any]:
+    """The customer's own view of an order's shipments and their timeline."""
+    views = await shipments.shipments_of_order(uow, _uuid(order_id, "order"))
+    mine = [v for v in views if who.is_admin or await _owns(uow, v.id, who.user_id)]
+    if views and not mine:
+        raise NotFound("order not found", code="order_not_found")
+    return {"items": [_public_view(v) for v in mine]}
+
+
+async def _owns(uow: UnitOfWork, shipment_id: uuid.UUID, user_id: uuid.UUID) -> bool:
+    s = await repo.shipment(uow, shipment_id)
+    return s is not None and s.user_id == user_id
+
+
+def _public_view(v: shipments.ShipmentView) -> dict[str, Any]:
+    d = v.as_dict()
+    for private in ("label_url", "has_label_pdf", "error", "price"):
+        d.pop(private, None)
+    return d
+
+
+@router.post("/shipping/webhooks/melhorenvio", status_code=204, response_model=None)
+async def melhorenvio_webhook(
+    request: Request, container: Container = Depends(get_container), tenant: TenantInfo = Depends(get_tenant)
+) -> Response:
+    """Melhor Envio's order events (posted, delivered, undelivered, cancelled), signed with the app secret."""
+    ports = service.ports_of(container)
+    raw = await request.body()
+    secret = ports.settings.melhorenvio_webhook_secret
+    if not secret or not verify_signature(secret, raw, request.headers.get("x-me-signature", "")):
+        raise Unauthorized("bad signature", code="bad_signature", headers={})
+    try:
+        body = json.loads(raw)
+        event, data = str(body["event"]), dict(body["data"])
+        ref = str(data["id"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InvalidInput("not a Melhor Envio event", code="invalid_webhook") from exc
+    status = ME_EVENTS.get(event)
+    if status is None:
+        return Response(status_code=204)  # events we do not track (created, released, generated...)
+    async with container.uow(tenant.id, actor="system:melhorenvio") as uow:
+        s = await repo.shipment_by_ref(uow, "melhorenvio", ref)
+        if s is None:
+            return Response(status_code=204)
+        if data.get("tracking") and not s.tracking_code:
+            s.tracking_code = str(data["tracking"])[:100]
+        when = data.get(f"{status}_at") or data.get("updated_at")
+        occurred = utcnow() if not when else datetime.fromisoformat(str(when).replace("Z", "+00:00"))
+        if occurred.tzinfo is None:
+            occurred = occurred.replace(tzinfo=UTC)
+        update = TrackingUpdate(f"me:{status}", status, event, occurred)
+        await shipments.apply_updates(uow, s, [update], "melhorenvio")
+        await uow.commit()
+    return Response(status_code=204)

@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ecovarejo.core.db import Base, TenantOwned, Timestamped, new_id, utcnow
@@ -68,6 +68,10 @@ class Shipment(Base, TenantOwned, Timestamped):
     tracking_code: Mapped[str | None] = mapped_column(String(100))
     tracking_url: Mapped[str | None] = mapped_column(String(500))
     label_url: Mapped[str | None] = mapped_column(String(500))
+    #: The label as the carrier printed it (Correios hands the PDF over once).
+    label_pdf: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    #: Why the last step failed (label refused, carrier down), for staff.
+    error: Mapped[str | None] = mapped_column(String(300))
     price: Mapped[Decimal] = mapped_column(MoneyCents, default=Decimal("0"))
     #: CO2e of the transport in grams (exact integer; kg = grams / 1000).
     co2e_g: Mapped[int] = mapped_column(Integer, default=0)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import httpx
-
 from ecovarejo.core.container import Container
+from ecovarejo.core.outbound import OutboundPolicy, outbound_client, policy_of
 from ecovarejo.core.plugins import ContextSpec
 
 from .addresses import AddressBook, ViaCep
@@ -14,14 +13,23 @@ from .carriers.base import Carrier
 from .carriers.correios import CorreiosCarrier
 from .carriers.melhorenvio import MelhorEnvioCarrier
 from .carriers.table_rate import TableRateCarrier
+from .orders_port import OrderSource
 from .personal_data import DECLARATION as PERSONAL_DATA
 from .ports import LogisticsPorts
 from .quotes import QuoteEngine
 from .settings import LogisticsSettings
+from .shipments import track_job
 
 
-def build_ports(settings: LogisticsSettings, secret: bytes) -> LogisticsPorts:
-    http = httpx.AsyncClient(timeout=settings.carrier_timeout, follow_redirects=False)
+def build_ports(settings: LogisticsSettings, secret: bytes, policy: OutboundPolicy) -> LogisticsPorts:
+    # Carrier and CEP calls go through the platform's safe outbound client; the configured provider
+    # hosts are the ones trusted (core/outbound.py).
+    trusted = [settings.viacep_base]
+    if settings.correios_user:
+        trusted.append(settings.correios_api_base)
+    if settings.melhorenvio_token:
+        trusted.append(settings.melhorenvio_api_base)
+    http = outbound_client(policy.trusting(*trusted), timeout=settings.carrier_timeout)
     provider = None
     if settings.cep_provider == "viacep":
         provider = ViaCep(settings.viacep_base, http, timeout=settings.carrier_timeout)
@@ -64,7 +72,10 @@ def build_ports(settings: LogisticsSettings, secret: bytes) -> LogisticsPorts:
 def install_logistics(container: Container, settings: LogisticsSettings | None = None) -> LogisticsPorts:
     """(Re)build the context's ports; tests call it with settings pointing at the fake providers."""
     secret = ("logistics-options:" + container.settings.load_secret_key()).encode()
-    ports = build_ports(settings or LogisticsSettings(), secret)
+    ports = build_ports(settings or LogisticsSettings(), secret, policy_of(container.settings))
+    source = container.ports.get("order_source")  # plugged by the orders context when it is served
+    if isinstance(source, OrderSource):
+        ports.orders = source
     container.ports["logistics"] = ports
     return ports
 
@@ -73,4 +84,14 @@ def install(container: Container) -> None:
     install_logistics(container)
 
 
-CONTEXT = ContextSpec(name="logistics", routers=[router, admin], install=install, personal_data=PERSONAL_DATA)
+async def _track(container: Container) -> None:
+    await track_job(container)
+
+
+CONTEXT = ContextSpec(
+    name="logistics",
+    routers=[router, admin],
+    install=install,
+    personal_data=PERSONAL_DATA,
+    jobs=[("logistics.track", 300.0, _track)],
+)

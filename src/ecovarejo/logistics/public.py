@@ -14,26 +14,34 @@ from ecovarejo.core.container import Container
 from . import service
 from .addresses import Address, CepNotFound
 from .cep import InvalidCep, formatted, normalize, uf_of
+from .orders_port import OrderLine, OrderSource, OrderToShip
 from .packaging import PackageTooHeavy, PackageTooLarge, Parcel
 from .quotes import NoShippingOptions, ShippingOption, ShippingOptionInvalid, ShippingOptionUnavailable, ShippingQuote
+from .shipments import ShipmentView, TrackingStep
 
 __all__ = [
     "Address",
     "CepNotFound",
     "InvalidCep",
     "NoShippingOptions",
+    "OrderLine",
+    "OrderSource",
+    "OrderToShip",
     "PackageTooHeavy",
     "PackageTooLarge",
     "Parcel",
+    "ShipmentView",
     "ShippingOption",
     "ShippingOptionInvalid",
     "ShippingOptionUnavailable",
     "ShippingQuote",
+    "TrackingStep",
     "confirm_option",
     "formatted",
     "lookup_cep",
     "normalize_cep",
     "quote",
+    "shipments_of_order",
     "state_of_cep",
 ]
 
@@ -97,3 +105,11 @@ async def confirm_option(
         free_shipping_coupon=free_shipping_coupon,
         prices=prices,
     )
+
+
+async def shipments_of_order(container: Container, tenant_id: uuid.UUID, order_id: uuid.UUID) -> list[ShipmentView]:
+    """An order's shipments with their tracking timeline (the customer's order page, GraphQL)."""
+    from . import shipments
+
+    async with container.uow(tenant_id, read_only=True) as uow:
+        return await shipments.shipments_of_order(uow, order_id)

@@ -83,3 +83,7 @@ async def event_exists(uow: UnitOfWork, shipment_id: uuid.UUID, external_id: str
         ShipmentEvent.shipment_id == shipment_id, ShipmentEvent.external_id == external_id
     )
     return (await uow.session.scalar(q)) is not None
+
+
+async def label_pdf(uow: UnitOfWork, shipment_id: uuid.UUID) -> bytes | None:
+    return await uow.session.scalar(select(Shipment.label_pdf).where(Shipment.id == shipment_id))

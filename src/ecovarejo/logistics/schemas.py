@@ -78,3 +78,21 @@ class PackageList(BaseModel):
 class ConfigOut(BaseModel):
     version: int
     document: dict[str, Any]
+
+
+class ShipItem(_In):
+    sku: Annotated[str, Field(min_length=1, max_length=64)]
+    quantity: Annotated[int, Field(ge=1, le=999)]
+
+
+class ShipmentIn(_In):
+    carrier: Annotated[str, Field(max_length=40)] | None = None
+    service: Annotated[str, Field(max_length=40)] | None = None
+    #: Empty: everything not yet shipped.
+    items: Annotated[list[ShipItem], Field(max_length=100)] = Field(default_factory=list)
+
+
+class TrackingIn(_In):
+    status: Annotated[str, Field(max_length=30)]
+    description: Annotated[str, Field(min_length=1, max_length=300)]
+    location: Annotated[str, Field(max_length=200)] | None = None

@@ -12,7 +12,7 @@ from ecovarejo.inventory import service as inventory
 from ecovarejo.users import service as users
 
 from . import coupons as coupon_rules
-from . import lifecycle
+from . import lifecycle, shipping
 from . import repository as repo
 
 
@@ -51,4 +51,5 @@ def consumers(_container: Any) -> list[Consumer]:
     return [
         Consumer("orders-payment-captured", ("payment-events",), on_payment_captured, frozenset({"payment.captured"})),
         Consumer("orders-payment-expired", ("payment-events",), on_payment_expired, frozenset({"payment.expired"})),
+        *shipping.consumers(),
     ]

@@ -15,6 +15,7 @@ from .personal_data import DECLARATION as PERSONAL_DATA
 from .pricing import PricingConfig
 from .seed import seed_demo
 from .service import OrderBookAdapter, OrdersPorts
+from .shipping import OrderSourceAdapter
 
 
 def install(container: Container) -> None:
@@ -29,6 +30,7 @@ def install(container: Container) -> None:
         checkout_slots=asyncio.Semaphore(max(1, container.settings.db_pool_size)),
     )
     container.ports["order_book"] = OrderBookAdapter()  # payments.order_ledger.OrderBook
+    container.ports["order_source"] = OrderSourceAdapter()  # logistics.public.OrderSource
 
 
 CONTEXT = ContextSpec(
