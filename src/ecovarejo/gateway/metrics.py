@@ -13,8 +13,8 @@ import importlib
 import ipaddress
 import os
 import time
-from collections.abc import Iterable, Iterator
-from datetime import datetime
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -37,7 +37,7 @@ from ecovarejo.core.container import Container
 from ecovarejo.core.db import utcnow
 from ecovarejo.core.errors import Forbidden, Unauthorized
 from ecovarejo.core.events import Event
-from ecovarejo.core.models import DeadLetter, OutboxEvent
+from ecovarejo.core.models import DeadLetter, InboxEntry, OutboxEvent
 from ecovarejo.core.uow import UnitOfWork
 
 log = structlog.get_logger("ecovarejo.metrics")
@@ -245,6 +245,93 @@ async def _business_families(container: Container) -> list[Metric]:
     return out
 
 
+#: Scrape-time gauges a context contributes (port ``ops_gauges``): ``async (container) -> [(name, doc, value)]``.
+OpsGauge = Callable[[Container], Awaitable[list[tuple[str, str, float]]]]
+#: How far back consumer lag looks at published events (older unconsumed ones count as the window's age).
+CONSUMER_LAG_WINDOW = timedelta(hours=1)
+
+
+def _aware(value: datetime) -> datetime:
+    return value.replace(tzinfo=utcnow().tzinfo) if value.tzinfo is None else value
+
+
+async def _consumer_families(container: Container) -> list[Metric]:
+    """Per consumer: published events of its topics/types not yet in its inbox nor dead-lettered, and the
+    age of the oldest of them (``ecovarejo_consumer_lag_seconds``), over the last hour of the outbox."""
+    now = utcnow()
+    pending = GaugeMetricFamily(
+        "ecovarejo_consumer_pending_events", "Published events a consumer has not handled yet", labels=["consumer"]
+    )
+    lag = GaugeMetricFamily(
+        "ecovarejo_consumer_lag_seconds",
+        "Age of the oldest published event a consumer has not handled yet",
+        labels=["consumer"],
+    )
+    seen: set[str] = set()
+    async with container.db.session(None, read_only=True) as s:
+        for consumer in container.consumers:
+            if consumer.name in seen:
+                continue
+            seen.add(consumer.name)
+            q = select(func.count(OutboxEvent.id), func.min(OutboxEvent.published_at)).where(
+                OutboxEvent.published_at.is_not(None),
+                OutboxEvent.published_at >= now - CONSUMER_LAG_WINDOW,
+                OutboxEvent.topic.in_(consumer.topics),
+                ~select(InboxEntry.event_id)
+                .where(InboxEntry.consumer == consumer.name, InboxEntry.event_id == OutboxEvent.id)
+                .exists(),
+                ~select(DeadLetter.id)
+                .where(DeadLetter.consumer == consumer.name, DeadLetter.event_id == OutboxEvent.id)
+                .exists(),
+            )
+            if consumer.types:
+                q = q.where(OutboxEvent.type.in_(sorted(consumer.types)))
+            count, oldest = (await s.execute(q)).one()
+            pending.add_metric([consumer.name], float(count or 0))
+            lag.add_metric([consumer.name], max(0.0, (now - _aware(oldest)).total_seconds()) if oldest else 0.0)
+    return [pending, lag]
+
+
+def _key_ring_changed(path: Any) -> float | None:
+    """The key file's modification time (a stat of a local file; rotation rewrites it)."""
+    try:
+        return os.stat(path).st_mtime if path is not None else None
+    except OSError:
+        return None
+
+
+async def _ops_families(container: Container) -> list[Metric]:
+    """Payment-provider circuits, the JWT signing key's age, and gauges the contexts contribute."""
+    out: list[Metric] = []
+    circuits = GaugeMetricFamily(
+        "ecovarejo_payment_provider_circuit_open",
+        "1 while this process's circuit to the provider is open",
+        labels=["provider"],
+    )
+    breakers = getattr(container.ports.get("payment_gateway"), "breakers", None)
+    if isinstance(breakers, dict):
+        for provider, breaker in breakers.items():
+            circuits.add_metric([str(provider)], 1.0 if getattr(breaker, "state", "") == "open" else 0.0)
+    out.append(circuits)
+    changed = _key_ring_changed(getattr(container.ports.get("jwt_keys"), "path", None))
+    if changed is not None:
+        age = GaugeMetricFamily(
+            "ecovarejo_jwt_signing_key_age_seconds", "Seconds since the JWT key ring last changed (rotation)"
+        )
+        age.add_metric([], max(0.0, time.time() - changed))
+        out.append(age)
+    gauges: list[OpsGauge] = container.ports.get("ops_gauges", [])
+    for gauge in gauges:
+        try:
+            for name, doc, value in await gauge(container):
+                g = GaugeMetricFamily(name, doc)
+                g.add_metric([], float(value))
+                out.append(g)
+        except Exception as exc:
+            log.warning("ops_gauge_failed", error=f"{type(exc).__name__}: {exc}")
+    return out
+
+
 def traffic_exposition() -> bytes:
     """Counters and histograms: this process's, or every worker's added up in multiprocess mode."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
@@ -263,6 +350,11 @@ async def exposition(container: Container) -> bytes:
         families += await _outbox_families(container)
     except Exception as exc:
         log.warning("outbox_metrics_failed", error=f"{type(exc).__name__}: {exc}")
+    try:
+        families += await _consumer_families(container)
+    except Exception as exc:
+        log.warning("consumer_metrics_failed", error=f"{type(exc).__name__}: {exc}")
+    families += await _ops_families(container)
     families += await _business_families(container)
     scrape = CollectorRegistry()
     scrape.register(_Snapshot(families))

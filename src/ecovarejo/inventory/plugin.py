@@ -9,12 +9,24 @@ from ecovarejo.core.plugins import ContextSpec
 from .api import router
 from .personal_data import DECLARATION as PERSONAL_DATA
 from .seed import seed_demo
-from .service import expire_reservations_job
+from .service import expire_reservations_job, overdue_reservations
 
 
 def install(container: Container) -> None:
     # The clock is a port so tests (and the reservation expiry job) can run on controlled time.
     container.ports.setdefault("clock", utcnow)
+    container.ports.setdefault("ops_gauges", []).append(_reservation_gauges)
+
+
+async def _reservation_gauges(container: Container) -> list[tuple[str, str, float]]:
+    """Held reservations past their expiry (the expiry job is behind when this grows): /metrics."""
+    return [
+        (
+            "ecovarejo_reservations_expired_backlog",
+            "Stock reservations past their expiry still holding stock",
+            float(await overdue_reservations(container)),
+        )
+    ]
 
 
 async def _expire(container: Container) -> None:

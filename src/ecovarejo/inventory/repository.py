@@ -129,6 +129,12 @@ async def expired_reservation_ids(uow: UnitOfWork, now: datetime, limit: int) ->
     return [(t, r) for t, r in (await uow.session.execute(q)).all()]
 
 
+async def count_overdue_reservations(uow: UnitOfWork, before: datetime) -> int:
+    """Held reservations whose expiry is older than ``before`` (system unit of work; for /metrics)."""
+    q = select(func.count(Reservation.id)).where(Reservation.status == "held", Reservation.expires_at <= before)
+    return int(await uow.session.scalar(q) or 0)
+
+
 _ROW = (
     StockItem.id,
     StockItem.sku,

@@ -506,6 +506,17 @@ async def release_expired(uow: UnitOfWork, now: datetime, limit: int = 200) -> i
     return count
 
 
+#: A held reservation this long past its expiry means the expiry job (every 30 s) is behind.
+EXPIRY_GRACE = timedelta(minutes=2)
+
+
+async def overdue_reservations(container: Any) -> int:
+    """How many held reservations are past expiry by more than :data:`EXPIRY_GRACE` (all tenants)."""
+    clock: Clock = container.ports.get("clock", utcnow)
+    async with container.uow(None, read_only=True) as sys_uow:
+        return await repo.count_overdue_reservations(sys_uow, clock() - EXPIRY_GRACE)
+
+
 async def expire_reservations_job(container: Any) -> int:
     """Worker job: find expired reservations across tenants, release each tenant's in its own unit of work."""
     clock: Clock = container.ports.get("clock", utcnow)
