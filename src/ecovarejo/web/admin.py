@@ -35,6 +35,8 @@ MENU: list[tuple[str, str, str | None]] = [
     ("/admin/estoque", "inventory", "manage_products"),
     ("/admin/pedidos", "orders", "manage_orders"),
     ("/admin/cupons", "coupons", "manage_orders"),
+    ("/admin/revisao-fraude", "fraud_review", "manage_orders"),
+    ("/admin/modelos", "ml_models", "view_reports"),
     ("/admin/clientes", "customers", "manage_users"),
     ("/admin/empresas", "companies", "manage_users"),
     ("/admin/pagamentos", "payments", "handle_payments"),

@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from ecovarejo.core.container import Container
 from ecovarejo.core.plugins import ContextSpec
 
-from . import account, admin, admin_catalog, admin_ops, cart, pwa, storefront
+from . import account, admin, admin_catalog, admin_ml, admin_ops, cart, pwa, storefront
 from .security import PageSecurityMiddleware, build_csp
 from .templating import HERE
 
@@ -41,6 +41,7 @@ CONTEXT = ContextSpec(
         admin.router,
         admin_catalog.router,
         admin_ops.router,
+        admin_ml.router,
         cart.router,
         storefront.router,
     ],

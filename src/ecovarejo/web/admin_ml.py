@@ -1,0 +1,97 @@
+"""Admin panel: the fraud review queue (approve / reject held orders) and the trained models with
+their metric next to the baseline's."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from ecovarejo.ml import public as ml
+
+from . import i18n
+from .admin import page, staff
+from .pages import PageRoute, form_with_csrf, redirect, uow_for
+from .templating import brl, local_dt
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+
+@router.get("/admin/revisao-fraude")
+async def fraud_reviews(request: Request) -> Response:
+    principal = await staff(request, "manage_orders")
+    t = i18n.translator(i18n.negotiate(request))
+    async with uow_for(request, read_only=True) as uow:
+        items = await ml.review_queue(uow, "pending", 100)
+    rows = [
+        {
+            **a,
+            "id": a["order_id"],
+            "total_shown": brl(a["total"]),
+            "score_shown": f"{a['score'] * 100:.0f}%",
+            "reasons_shown": ", ".join(t(f"fraud_reason_{r}") for r in a["reasons"]) or "—",
+            "at": local_dt(a["created_at"]),
+        }
+        for a in items
+    ]
+    columns = [
+        ("order_number", t("fraud_order")),
+        ("at", t("date")),
+        ("total_shown", t("total")),
+        ("score_shown", t("fraud_score")),
+        ("reasons_shown", t("fraud_reasons")),
+    ]
+    actions = [
+        {"action": "/admin/revisao-fraude/{id}/aprovar", "label": t("fraud_approve"), "cls": "primary"},
+        {"action": "/admin/revisao-fraude/{id}/rejeitar", "label": t("fraud_reject"), "cls": "secondary"},
+    ]
+    return page(request, "admin/table.html", principal, "fraud_review", rows=rows, columns=columns,
+                row_actions=actions, links={"order_number": "/admin/pedidos/{id}"})  # fmt: skip
+
+
+@router.post("/admin/revisao-fraude/{order_id}/{action}")
+async def fraud_decide(request: Request, order_id: uuid.UUID, action: str) -> Response:
+    await form_with_csrf(request)
+    principal = await staff(request, "manage_orders")
+    if action not in ("aprovar", "rejeitar"):
+        return redirect("/admin/revisao-fraude")
+    await ml.decide_review(
+        request.app.state.container, request.state.tenant.id, order_id, approve=action == "aprovar", principal=principal
+    )
+    return redirect("/admin/revisao-fraude?ok=saved")
+
+
+@router.get("/admin/modelos")
+async def models(request: Request) -> Response:
+    principal = await staff(request, "view_reports")
+    t = i18n.translator(i18n.negotiate(request))
+    async with uow_for(request, read_only=True) as uow:
+        views = await ml.list_models(uow, None, 50)
+    rows = [
+        {
+            "id": f"{m.name}-{m.version}",
+            "name": m.name,
+            "version": m.version,
+            "metric": m.metric,
+            "value": f"{m.value:.4f}",
+            "baseline": f"{m.baseline:.4f}",
+            "promoted": t("yes") if m.promoted else t("no"),
+            "reason": m.reason,
+            "window": f"{local_dt(m.data_from, '%d/%m/%Y') or '—'} → {local_dt(m.data_to, '%d/%m/%Y') or '—'}",
+            "at": local_dt(m.created_at),
+        }
+        for m in views
+    ]
+    columns = [
+        ("name", t("ml_model")),
+        ("version", t("ml_version")),
+        ("metric", t("ml_metric")),
+        ("value", t("ml_value")),
+        ("baseline", t("ml_baseline")),
+        ("promoted", t("ml_promoted")),
+        ("reason", t("ml_reason")),
+        ("window", t("ml_window")),
+        ("at", t("date")),
+    ]
+    return page(request, "admin/table.html", principal, "ml_models", rows=rows, columns=columns)
