@@ -143,11 +143,17 @@ async def dpo_verify_identity(
 
 @router.post("/privacy/admin/requests/{request_id}/answer", response_model=QueueItemOut)
 async def dpo_answer(
-    request_id: uuid.UUID, body: AnswerIn, dpo: DPO, subjects: Subjects, uow: UnitOfWork = Depends(get_uow)
+    request_id: uuid.UUID,
+    body: AnswerIn,
+    dpo: DPO,
+    subjects: Subjects,
+    container: Annotated[Container, Depends(get_container)],
+    uow: UnitOfWork = Depends(get_uow),
 ) -> QueueItemOut:
     """Close the request with the answer sent; answering an erasure request carries the erasure out."""
+    reg = registry(container)
     v = await requests.answer(
-        uow, subjects, request_id, dpo=f"user:{dpo.user_id}", text=body.answer, reject=body.reject
+        uow, subjects, reg, request_id, dpo=f"user:{dpo.user_id}", text=body.answer, reject=body.reject
     )
     await uow.commit()
     return _queue_item(v)

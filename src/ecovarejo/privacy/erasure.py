@@ -2,8 +2,8 @@
 
 The accounts context anonymises the account, kills its sessions and tokens, and emits ``user.erased``;
 every context consumes that event and applies its own declaration (orders keep only fiscal fields,
-notifications keep a tombstone so nothing more is sent). Here, in the same transaction, the outbox and
-dead letters that mention the person have the person's values replaced, and the erasure is audited.
+notifications keep a tombstone so nothing more is sent). Here the erasure is audited and, once it has
+committed, the outbox rows and dead letters that mention the person have the person's values replaced.
 """
 
 from __future__ import annotations
@@ -11,12 +11,17 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ecovarejo.core.db import Database
 from ecovarejo.core.errors import NotFound
+from ecovarejo.core.personal_data import Category, export_subject
 from ecovarejo.core.uow import UnitOfWork
 
 from . import audit
 from . import repository as repo
 from .ports import DataSubjects
+from .registry import Registry
 
 ERASED = "[erased]"
 
@@ -39,31 +44,78 @@ def scrub(value: Any, needles: list[str]) -> Any:
     return value
 
 
-async def scrub_events(uow: UnitOfWork, user_id: uuid.UUID, values: list[str]) -> int:
-    """Replace the person's values in the tenant's outbox rows and dead letters that concern them."""
-    assert uow.tenant_id is not None
+async def scrub_events(session: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID, values: list[str]) -> int:
+    """Replace the person's values in the tenant's outbox rows and dead letters that concern them.
+
+    Runs as the platform (the owner's session, like the relay): the application role may only add and read
+    events, never change them.
+    """
     needles = sorted({v for v in values if v}, key=len, reverse=True)
     anchors = [str(user_id), user_id.hex, *(v for v in needles if "@" in v)]
     changed = 0
-    for row in await repo.events_mentioning(uow.session, uow.tenant_id, anchors):
+    for row in await repo.events_mentioning(session, tenant_id, anchors):
         clean = scrub(row.envelope, needles)
         if clean != row.envelope:
             row.envelope = clean
             changed += 1
-    await uow.flush()
+    await session.flush()
     return changed
 
 
+async def _scrub_after_commit(
+    db: Database, tenant_id: uuid.UUID, user_id: uuid.UUID, values: list[str], actor: str
+) -> None:
+    async with db.system_session() as s:
+        changed = await scrub_events(s, tenant_id, user_id, values)
+        await s.commit()
+    async with UnitOfWork(db, tenant_id, actor=actor) as uow:
+        await audit.record(uow, "erasure.events_scrubbed", subject_id=user_id, details={"events": changed})
+        await uow.commit()
+
+
+#: Categories whose values identify the person wherever they are copied (events, stored responses).
+IDENTIFYING = frozenset({Category.IDENTIFICATION, Category.CONTACT, Category.ADDRESS})
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+async def identifying_values(
+    uow: UnitOfWork, subjects: DataSubjects, registry: Registry, user_id: uuid.UUID
+) -> list[str]:
+    """What identifies the person as stored anywhere: the account's values and every identifying column
+    the registry finds for them (an order's delivery address as typed at checkout, a shipment's recipient)."""
+    values = list(await subjects.identifying_values(uow, user_id))
+    for declaration in registry.declarations:
+        kinds = {t.table: {f.column for f in t.fields if f.category in IDENTIFYING} for t in declaration.tables}
+        for table, rows in (await export_subject(uow.session, declaration, user_id)).items():
+            for row in rows:
+                values += [s for c in kinds.get(table, ()) for s in _strings(row.get(c))]
+    return [v for v in dict.fromkeys(v.strip() for v in values) if len(v) >= 4 and not v.startswith("erased-")]
+
+
 async def erase(
-    uow: UnitOfWork, subjects: DataSubjects, user_id: uuid.UUID, *, actor: str, request_id: uuid.UUID | None
-) -> int:
-    """Erase the person; returns how many stored events had their values scrubbed."""
-    values = await subjects.identifying_values(uow, user_id)
+    uow: UnitOfWork,
+    subjects: DataSubjects,
+    registry: Registry,
+    user_id: uuid.UUID,
+    *,
+    actor: str,
+    request_id: uuid.UUID | None,
+) -> None:
+    """Erase the person; once committed, their values are scrubbed from the stored events."""
+    assert uow.tenant_id is not None
+    tenant_id = uow.tenant_id
+    values = await identifying_values(uow, subjects, registry, user_id)
     if not await subjects.erase(uow, user_id):
         raise NotFound("no such account", code="subject_not_found")
-    scrubbed = await scrub_events(uow, user_id, values)
-    details: dict[str, Any] = {"events_scrubbed": scrubbed}
-    if request_id is not None:
-        details["request_id"] = str(request_id)
+    details: dict[str, Any] = {"request_id": str(request_id)} if request_id else {}
     await audit.record(uow, "erasure", actor=actor, subject_id=user_id, purpose="LGPD art. 18 VI", details=details)
-    return scrubbed
+    uow.after_commit(lambda: _scrub_after_commit(uow.db, tenant_id, user_id, values, actor))

@@ -211,7 +211,14 @@ async def verify_identity(uow: UnitOfWork, request_id: uuid.UUID, *, dpo: str, m
 
 
 async def answer(
-    uow: UnitOfWork, subjects: DataSubjects, request_id: uuid.UUID, *, dpo: str, text: str, reject: bool = False
+    uow: UnitOfWork,
+    subjects: DataSubjects,
+    registry: Registry,
+    request_id: uuid.UUID,
+    *,
+    dpo: str,
+    text: str,
+    reject: bool = False,
 ) -> RequestView:
     """Close the request with the answer sent to the person; an erasure is carried out here."""
     req = await _for_dpo(uow, request_id)
@@ -220,7 +227,7 @@ async def answer(
     if not reject and req.identity_verified_at is None:
         raise Conflict("verify the person's identity first", code="identity_not_verified")
     if not reject and req.kind == "erasure":
-        await erasure.erase(uow, subjects, req.user_id, actor=dpo, request_id=req.id)
+        await erasure.erase(uow, subjects, registry, req.user_id, actor=dpo, request_id=req.id)
     req.status = "rejected" if reject else "answered"
     req.answered_at, req.answer, req.handled_by = utcnow(), text.strip()[:5000], dpo
     await uow.flush()
