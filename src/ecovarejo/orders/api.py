@@ -197,6 +197,7 @@ async def checkout(
             eco_packaging=body.eco_packaging,
             notes=body.notes,
             loyalty_points=body.loyalty_points,
+            shipping_option=body.shipping_option,
         )
         assert principal is not None
         order = await place_order(container, ports, tenant_id, principal, req, key=idempotency_key or "")

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
@@ -26,6 +26,7 @@ from ecovarejo.core.auth import Principal
 from ecovarejo.core.errors import DomainError, InvalidInput
 from ecovarejo.core.uow import UnitOfWork
 from ecovarejo.inventory import service as inventory
+from ecovarejo.logistics import public as logistics
 from ecovarejo.payments import service as payments
 from ecovarejo.payments.gateway import GatewayError, GatewayResult
 from ecovarejo.users import service as users
@@ -35,7 +36,7 @@ from . import lifecycle
 from . import repository as repo
 from .fraud import FraudVerdict, RiskDeclined, facts_for
 from .models import Order, OrderItem
-from .pricing import Quote
+from .pricing import Quote, ShippingOverride
 from .service import OrdersPorts, customer_of, order_detail, quote_for
 
 log = structlog.get_logger("ecovarejo.orders.checkout")
@@ -59,6 +60,8 @@ class CheckoutRequest:
     eco_packaging: bool = True
     notes: str | None = None
     loyalty_points: int = 0
+    #: The id of a shipping option quoted by the logistics context (``POST /api/v1/shipping/quotes``).
+    shipping_option: str | None = None
 
 
 def _key(*parts: str) -> str:
@@ -71,6 +74,9 @@ async def place_order(
     actor = str(principal.user_id)
     if not req.lines:
         raise InvalidInput("the cart is empty", code="cart_empty")
+    shipping: ShippingOverride | None = None
+    if req.shipping_option:  # before any transaction: the carrier may be asked again
+        shipping, req = await shipping_choice(container, ports, tenant_id, req)
     state = str(req.shipping_address.get("state", ""))
     money_key = _key(str(tenant_id), actor, key)
     # 1. price and check (no locks), then reserve: one short transaction whose row locks come last
@@ -79,7 +85,7 @@ async def place_order(
         await payments.ensure_card_owner(container, uow, req.payment_source, principal.user_id)
         q, _ = await quote_for(
             uow, ports, req.lines, req.coupons, customer=customer, state=state, eco_packaging=req.eco_packaging,
-            strict=True, loyalty_points=req.loyalty_points,
+            strict=True, loyalty_points=req.loyalty_points, shipping=shipping,
         )  # fmt: skip
         verdict = await _screen(uow, ports, principal, customer, req, q, state)
         reservation_id = await inventory.reserve(
@@ -190,6 +196,31 @@ async def place_order(
             detail = await order_detail(uow, order_id)
             await uow.commit()
     return detail
+
+
+async def shipping_choice(
+    container: Any, ports: OrdersPorts, tenant_id: uuid.UUID, req: CheckoutRequest
+) -> tuple[ShippingOverride, CheckoutRequest]:
+    """The chosen option as the logistics context confirms it (re-quoted when it expired), and the request
+    with the option recorded beside the shipping address (carrier and service for the shipment)."""
+    async with container.uow(tenant_id, read_only=True) as uow:
+        sellables = await ports.catalog.get_sellables(uow, list(req.lines))
+    prices = {sku: s.unit_price for sku, s in sellables.items()}
+    cep = str(req.shipping_address.get("postal_code", ""))
+    option = await logistics.confirm_option(
+        container, tenant_id, str(req.shipping_option), cep, req.lines, prices=prices
+    )
+    chosen = {
+        "carrier": option.carrier,
+        "service": option.service,
+        "service_name": option.service_name,
+        "price": str(option.price),
+        "days_min": option.days_min,
+        "days_max": option.days_max,
+        "co2e_kg": str(option.co2e_kg),
+    }
+    address = {**req.shipping_address, "shipping_option": chosen}
+    return ShippingOverride(option.price, option.co2e_kg), replace(req, shipping_address=address)
 
 
 INSTANT_METHODS = frozenset({"pix", "boleto"})

@@ -78,6 +78,15 @@ class PricedLine:
 
 
 @dataclass(frozen=True)
+class ShippingOverride:
+    """The shipping option the customer chose (priced by the logistics context): its price and kg CO2e
+    replace the per-state table's."""
+
+    price: Decimal
+    carbon_kg: Decimal
+
+
+@dataclass(frozen=True)
 class Discount:
     code: str
     kind: str
@@ -159,6 +168,7 @@ def quote(
     discounts: Sequence[Discount] = (),
     loyalty_discount: Decimal = ZERO,
     eco_packaging: bool = True,
+    shipping_override: ShippingOverride | None = None,
 ) -> Quote:
     state = check_state(state)
     subtotal = quantize(sum((ln.line_total for ln in lines), ZERO))
@@ -169,7 +179,10 @@ def quote(
         config.free_shipping_over is not None and subtotal >= config.free_shipping_over
     )
     shipping = ZERO
-    if state and lines and not free_shipping:
+    if shipping_override is not None:  # the logistics context already applied the shop's free-shipping rules
+        if lines and not any(d.free_shipping for d in discounts):
+            shipping = quantize(shipping_override.price)
+    elif state and lines and not free_shipping:
         shipping = quantize(config.shipping_by_state.get(state, ZERO))
     rate = config.tax_rates.get(state, ZERO) if state else ZERO
     taxable = goods + shipping
@@ -182,7 +195,10 @@ def quote(
     units = sum(ln.quantity for ln in lines)
     carbon = sum((ln.carbon_footprint_kg * ln.quantity for ln in lines), ZERO)
     if lines:
-        carbon += config.shipping_carbon_kg.get(state, ZERO) if state else ZERO
+        if shipping_override is not None:
+            carbon += shipping_override.carbon_kg
+        else:
+            carbon += config.shipping_carbon_kg.get(state, ZERO) if state else ZERO
         carbon += config.eco_packaging_carbon_kg if eco_packaging else config.packaging_carbon_kg
     weighted = sum((ln.sustainability_score * ln.quantity for ln in lines), ZERO)
     # Product scores are 0-10; the order's is their unit-weighted mean on a 0-100 integer scale.

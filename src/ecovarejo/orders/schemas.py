@@ -67,6 +67,8 @@ class CheckoutIn(BaseModel):
     coupons: list[str] | None = Field(default=None, max_length=3)
     #: Eco-loyalty points to spend on this order (100 points = R$ 5,00; at most the goods' value).
     loyalty_points: int = Field(default=0, ge=0, le=1_000_000)
+    #: A shipping option id from ``POST /api/v1/shipping/quotes`` (price, service, days and kg CO2e).
+    shipping_option: str | None = Field(default=None, max_length=4000)
 
 
 class ReasonIn(BaseModel):

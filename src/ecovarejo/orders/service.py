@@ -32,7 +32,7 @@ from .cart import Cart, CartStore, merge
 from .catalog import Catalog
 from .fraud import FraudScreen
 from .models import Order, OrderItem
-from .pricing import PricedLine, PricingConfig, Quote, quote
+from .pricing import PricedLine, PricingConfig, Quote, ShippingOverride, quote
 
 # --------------------------------------------------------------------------- ports
 
@@ -156,6 +156,7 @@ async def quote_for(
     eco_packaging: bool = True,
     strict: bool,
     loyalty_points: int = 0,
+    shipping: ShippingOverride | None = None,
 ) -> tuple[Quote, list[dict[str, Any]]]:
     priced, problems = await price_lines(uow, ports, lines, strict=strict)
     if loyalty_points and customer is None:
@@ -176,7 +177,7 @@ async def quote_for(
     loyalty = users.points_value(loyalty_points)
     q = quote(
         priced, config=ports.pricing, state=state, discounts=discounts, eco_packaging=eco_packaging,
-        loyalty_discount=loyalty,
+        loyalty_discount=loyalty, shipping_override=shipping,
     )  # fmt: skip
     return q, problems
 
