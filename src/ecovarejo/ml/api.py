@@ -18,6 +18,7 @@ from . import public
 router = APIRouter(prefix="/api/v1", tags=["ml"])
 manage_orders = require_permission("manage_orders")
 view_reports = require_permission("view_reports")
+manage_products = require_permission("manage_products")
 
 
 @router.get("/recommendations/products/{product_id}/bought-together")
@@ -100,6 +101,25 @@ async def train(body: TrainIn, request: Request, _: Principal = Depends(view_rep
             for r in results
         ]
     }  # fmt: skip
+
+
+@router.get("/ml/reorder-suggestions")
+async def reorder_suggestions(
+    request: Request,
+    lead_time_days: int = Query(7, ge=1, le=180),
+    service_level: float = Query(0.95, ge=0.5, le=0.999),
+    review_days: int = Query(14, ge=1, le=180),
+    only_due: bool = False,
+    limit: int = Query(200, ge=1, le=1000),
+    _: Principal = Depends(manage_products),
+    uow: UnitOfWork = Depends(get_read_uow),
+) -> dict[str, Any]:
+    """Reorder point and quantity per SKU from the demand forecast (never applied automatically)."""
+    rows = await public.reorder_suggestions(
+        get_container(request), uow, lead_time_days=lead_time_days, service_level=service_level,
+        review_days=review_days, only_due=only_due, limit=limit,
+    )  # fmt: skip
+    return {"items": [r.__dict__ for r in rows]}
 
 
 @router.get("/ml/fraud/reviews")

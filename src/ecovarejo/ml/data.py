@@ -10,6 +10,7 @@ from ecovarejo.core.uow import UnitOfWork
 from ecovarejo.orders import service as orders
 from ecovarejo.products import service as products
 
+from .forecast import Sale
 from .recommend import Basket, ProductInfo
 
 PAGE = 500
@@ -17,22 +18,35 @@ PAGE = 500
 NOT_PURCHASES = frozenset({"pending", "cancelled"})
 
 
-async def baskets(uow: UnitOfWork, *, limit: int = 200_000) -> list[Basket]:
-    out: list[Basket] = []
+async def _purchases(uow: UnitOfWork, limit: int) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
     cursor: str | None = None
     while len(out) < limit:
         page: dict[str, Any] = await orders.list_orders(uow, limit=PAGE, cursor=cursor)
-        for o in page["items"]:
-            if o["status"] in NOT_PURCHASES:
-                continue
-            ids = tuple(uuid.UUID(i["product_id"]) for i in o["items"] if i.get("product_id"))
-            if ids:
-                out.append(Basket(uuid.UUID(o["user_id"]), datetime.fromisoformat(o["created_at"]), ids))
+        out.extend(o for o in page["items"] if o["status"] not in NOT_PURCHASES)
         cursor = page.get("next_cursor")
         if not cursor:
             break
+    return out
+
+
+async def baskets(uow: UnitOfWork, *, limit: int = 200_000) -> list[Basket]:
+    out: list[Basket] = []
+    for o in await _purchases(uow, limit):
+        ids = tuple(uuid.UUID(i["product_id"]) for i in o["items"] if i.get("product_id"))
+        if ids:
+            out.append(Basket(uuid.UUID(o["user_id"]), datetime.fromisoformat(o["created_at"]), ids))
     out.sort(key=lambda b: b.at)
     return out
+
+
+async def sales(uow: UnitOfWork, *, limit: int = 200_000) -> list[Sale]:
+    """Units sold per SKU and day (America/Sao_Paulo days would shift little at weekly grain: UTC)."""
+    return [
+        Sale(str(i["sku"]), datetime.fromisoformat(o["created_at"]).date(), int(i["quantity"]))
+        for o in await _purchases(uow, limit)
+        for i in o["items"]
+    ]
 
 
 async def catalog(uow: UnitOfWork, *, limit: int = 100_000) -> tuple[list[ProductInfo], dict[uuid.UUID, str]]:

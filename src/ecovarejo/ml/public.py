@@ -14,10 +14,12 @@ import structlog
 
 from ecovarejo.core.auth import Principal
 from ecovarejo.core.uow import UnitOfWork
+from ecovarejo.inventory import service as inventory
 from ecovarejo.products import service as products
 
 from . import repository as repo
 from . import screen
+from .forecast import ForecastModel, reorder
 from .recommend import RecModel
 from .registry import ModelStore
 from .screen import MlFraudScreen, Thresholds
@@ -32,6 +34,7 @@ __all__ = [
     "ModelView",
     "ProductCard",
     "Recommendations",
+    "ReorderSuggestion",
     "Thresholds",
     "TrainingResult",
     "beats",
@@ -40,6 +43,7 @@ __all__ = [
     "for_you",
     "greener_alternatives",
     "list_models",
+    "reorder_suggestions",
     "retrain_due",
     "review_queue",
     "set_fraud_thresholds",
@@ -250,6 +254,43 @@ async def for_you(container: Any, uow: UnitOfWork, user_id: uuid.UUID | None, li
         return Recommendations(tuple(_summary_card(p) for p in page["items"]), "catalog")
 
     return await _safe("for_you", run())
+
+
+# --------------------------------------------------------------------------- demand and reorder
+
+
+@dataclass(frozen=True)
+class ReorderSuggestion:
+    sku: str
+    weekly_forecast: float
+    method: str
+    available: int
+    reorder_point: int
+    order_quantity: int
+    due: bool
+
+
+async def reorder_suggestions(
+    container: Any, uow: UnitOfWork, *, lead_time_days: int = 7, service_level: float = 0.95,
+    review_days: int = 14, only_due: bool = False, limit: int = 200,
+) -> list[ReorderSuggestion]:  # fmt: skip
+    """Per SKU with a forecast: the reorder point and quantity from the weekly forecast, the lead time
+    and the service level, against the stock available now. Empty without a promoted forecast."""
+    assert uow.tenant_id is not None
+    ports = container.ports.get("ml")
+    model = await ports.store.get(uow.tenant_id, "forecast") if isinstance(ports, MlPorts) else None
+    if not isinstance(model, ForecastModel):
+        return []
+    stock = await inventory.availability(uow, list(model.skus))
+    out = []
+    for sku, f in model.skus.items():
+        r = reorder(f, sku, int(stock.get(sku, 0)), lead_time_days=lead_time_days, service_level=service_level,
+                    review_days=review_days)  # fmt: skip
+        if r.due or not only_due:
+            out.append(ReorderSuggestion(r.sku, r.weekly_forecast, r.method, r.available, r.reorder_point,
+                                         r.order_quantity, r.due))  # fmt: skip
+    out.sort(key=lambda r: (not r.due, -r.order_quantity, r.sku))
+    return out[:limit]
 
 
 # --------------------------------------------------------------------------- lifecycle

@@ -8,7 +8,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import structlog
@@ -18,7 +18,7 @@ from ecovarejo import __version__
 from ecovarejo.core.db import utcnow
 from ecovarejo.core.models import Tenant
 
-from . import data, fraud, recommend
+from . import data, forecast, fraud, recommend
 from . import repository as repo
 from .models import MlModel
 from .registry import ModelStore
@@ -26,7 +26,9 @@ from .screen import DEFAULT_DECLINE_AT, DEFAULT_HOLD_AT, ScoredModel
 
 log = structlog.get_logger("ecovarejo.ml.training")
 
-MODEL_NAMES = ("recommendations", "fraud")
+MODEL_NAMES = ("recommendations", "fraud", "forecast")
+#: Metrics where less is better (errors); the others are scores.
+LOWER_IS_BETTER = frozenset({"mase"})
 #: An unlabelled, never-held order older than this had its chance to be charged back: legitimate.
 SETTLED_AFTER = timedelta(days=30)
 Progress = Callable[[str, str], None]
@@ -59,9 +61,9 @@ class _Outcome:
     evaluable: bool
 
 
-def beats(value: float, baseline: float) -> bool:
+def beats(value: float, baseline: float, metric: str = "") -> bool:
     """The promotion rule: strictly better than the baseline measured in the same run."""
-    return value > baseline
+    return value < baseline if metric in LOWER_IS_BETTER else value > baseline
 
 
 async def _recommendations(container: Any, tenant_id: uuid.UUID) -> _Outcome:
@@ -104,7 +106,26 @@ async def _fraud(container: Any, tenant_id: uuid.UUID) -> _Outcome:
     )  # fmt: skip
 
 
-TRAINERS = {"recommendations": _recommendations, "fraud": _fraud}
+async def _forecast(container: Any, tenant_id: uuid.UUID) -> _Outcome:
+    async with container.uow(tenant_id, read_only=True) as uow:
+        sold = await data.sales(uow)
+    return await asyncio.to_thread(fit_forecast, sold, utcnow().date())
+
+
+def fit_forecast(sold: Sequence[forecast.Sale], today: date) -> _Outcome:
+    """Whole weeks from the first sale (two years at most) to the last complete week."""
+    end = forecast.window(today, 0)
+    first = min((s.day for s in sold), default=end)
+    weeks = max(0, min(104, (end - first).days // 7 + 1))
+    start = forecast.window(today, weeks)
+    series = forecast.weekly(sold, start, weeks)
+    ev = forecast.evaluate(series)
+    model = forecast.fit(series, today)
+    at = [datetime.combine(d, datetime.min.time(), tzinfo=UTC) for d in (start, end)] if weeks else [None, None]
+    return _Outcome("mase", ev.metrics, ev.baseline, len(series), model, at[0], at[1], ev.series > 0)
+
+
+TRAINERS = {"recommendations": _recommendations, "fraud": _fraud, "forecast": _forecast}
 
 
 async def train_one(container: Any, store: ModelStore, tenant_id: uuid.UUID, name: str) -> TrainingResult:
@@ -113,7 +134,7 @@ async def train_one(container: Any, store: ModelStore, tenant_id: uuid.UUID, nam
     value, base = float(out.metrics.get(out.metric, 0.0)), float(out.baseline.get(out.metric, 0.0))
     if not out.evaluable:
         promoted, reason = False, "not enough data to evaluate against the baseline"
-    elif beats(value, base):
+    elif beats(value, base, out.metric):
         promoted, reason = True, f"{out.metric} {value:.4f} beats the baseline's {base:.4f}"
     else:
         promoted, reason = False, f"{out.metric} {value:.4f} does not beat the baseline's {base:.4f}"
@@ -145,7 +166,7 @@ async def train_one(container: Any, store: ModelStore, tenant_id: uuid.UUID, nam
 
 
 def _algorithm(name: str) -> str:
-    return recommend.ALGORITHM if name == "recommendations" else fraud.ALGORITHM
+    return {"recommendations": recommend.ALGORITHM, "fraud": fraud.ALGORITHM}.get(name, forecast.ALGORITHM)
 
 
 async def train(

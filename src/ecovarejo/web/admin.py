@@ -33,6 +33,7 @@ MENU: list[tuple[str, str, str | None]] = [
     ("/admin/produtos", "products", "manage_products"),
     ("/admin/categorias", "categories", "manage_products"),
     ("/admin/estoque", "inventory", "manage_products"),
+    ("/admin/reposicao", "reorders", "manage_products"),
     ("/admin/pedidos", "orders", "manage_orders"),
     ("/admin/cupons", "coupons", "manage_orders"),
     ("/admin/revisao-fraude", "fraud_review", "manage_orders"),

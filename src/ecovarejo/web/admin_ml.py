@@ -62,6 +62,51 @@ async def fraud_decide(request: Request, order_id: uuid.UUID, action: str) -> Re
     return redirect("/admin/revisao-fraude?ok=saved")
 
 
+def _int(value: str | None, default: int, low: int, high: int) -> int:
+    try:
+        return min(high, max(low, int(value or default)))
+    except ValueError:
+        return default
+
+
+@router.get("/admin/reposicao")
+async def reorders(request: Request) -> Response:
+    """Reorder suggestions from the demand forecast, for a lead time and service level staff choose."""
+    principal = await staff(request, "manage_products")
+    t = i18n.translator(i18n.negotiate(request))
+    qp = request.query_params
+    lead = _int(qp.get("lead_time_days"), 7, 1, 180)
+    level = _int(qp.get("service_level"), 95, 50, 99)
+    async with uow_for(request, read_only=True) as uow:
+        items = await ml.reorder_suggestions(
+            request.app.state.container, uow, lead_time_days=lead, service_level=level / 100, only_due=False
+        )
+    rows = [
+        {
+            "id": r.sku,
+            "sku": r.sku,
+            "weekly": f"{r.weekly_forecast:.1f}",
+            "method": r.method.upper(),
+            "available": r.available,
+            "reorder_point": r.reorder_point,
+            "order_quantity": r.order_quantity or "—",
+            "due": t("yes") if r.due else t("no"),
+        }
+        for r in items
+    ]
+    columns = [
+        ("sku", "SKU"),
+        ("weekly", t("reorder_weekly")),
+        ("method", t("reorder_method")),
+        ("available", t("reorder_available")),
+        ("reorder_point", t("reorder_point")),
+        ("order_quantity", t("reorder_quantity")),
+        ("due", t("reorder_due")),
+    ]
+    return page(request, "admin/reorders.html", principal, "reorders", rows=rows, columns=columns,
+                lead_time_days=lead, service_level=level)  # fmt: skip
+
+
 @router.get("/admin/modelos")
 async def models(request: Request) -> Response:
     principal = await staff(request, "view_reports")

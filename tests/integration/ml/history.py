@@ -52,10 +52,18 @@ async def catalog(container, tenant_id: uuid.UUID, per_category: int = 8) -> lis
     return out
 
 
-async def orders(container, tenant_id: uuid.UUID, items: list[Item], *, customers: int = 60, seed: int = 7):
+async def orders(
+    container,
+    tenant_id: uuid.UUID,
+    items: list[Item],
+    *,
+    customers: int = 60,
+    seed: int = 7,
+    start: datetime | None = None,
+):
     """Each customer sticks to one category and buys its pairs (2k, 2k+1) together, over a year."""
     rng = random.Random(seed)
-    start = datetime(2026, 1, 1, tzinfo=UTC)
+    start = start or datetime(2026, 1, 1, tzinfo=UTC)
     by_cat = {c: [i for i in items if i.category == c] for c in CATEGORIES}
     users = []
     async with container.uow(tenant_id, actor="test") as uow:

@@ -44,3 +44,6 @@ async def test_fraud_review_page_approves_and_models_page(web: httpx.AsyncClient
 
     page = await web.get("/admin/modelos")
     assert page.status_code == 200 and "recommendations" in page.text and "Referência" in page.text
+
+    r = await web.get("/admin/reposicao?lead_time_days=10&service_level=97")
+    assert r.status_code == 200 and "Prazo do fornecedor" in r.text and 'value="97"' in r.text
