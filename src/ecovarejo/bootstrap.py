@@ -87,6 +87,7 @@ def build_bus(settings: Settings, db: Database) -> Bus:
             db,
             max_attempts=settings.consumer_max_attempts,
             backoff_base=settings.consumer_backoff_base,
+            max_age=settings.event_retention_days * 86400,
         )
     return InProcessBus(db, max_attempts=settings.consumer_max_attempts, backoff_base=settings.consumer_backoff_base)
 

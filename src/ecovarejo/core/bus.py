@@ -100,8 +100,11 @@ class NatsBus:
         max_attempts: int = 5,
         backoff_base: float = 0.5,
         ack_wait: float = 30.0,
+        max_age: float = 7 * 86400.0,
     ) -> None:
         self.url = url
+        #: Seconds a message stays in the stream (events may carry personal data).
+        self.max_age = max_age
         self.db = db
         self.stream = stream
         self.prefix = subject_prefix
@@ -128,7 +131,9 @@ class NatsBus:
 
         self._nc = await nats.connect(self.url, name="ecovarejo", max_reconnect_attempts=-1)
         self._js = self._nc.jetstream()
-        config = StreamConfig(name=self.stream, subjects=[f"{self.prefix}.>"], duplicate_window=120.0)
+        config = StreamConfig(
+            name=self.stream, subjects=[f"{self.prefix}.>"], duplicate_window=120.0, max_age=self.max_age
+        )
         try:
             await self._js.add_stream(config)
         except Exception:

@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     #: separated; an on-premises gateway). Everything else must be public (see core/outbound.py).
     outbound_allow_hosts: str = ""
     default_tenant_slug: str = "default"
+    #: Published events are kept this long (outbox rows after publication, the NATS stream's max age),
+    #: then deleted: events may carry personal data (LGPD: keep no more than needed).
+    event_retention_days: float = 7.0
     #: Role the app switches to inside each transaction on PostgreSQL, so row-level security applies
     #: even when the login role owns the tables. Empty disables the switch.
     db_app_role: str = "ecovarejo_app"

@@ -9,6 +9,7 @@ from ecovarejo.core.plugins import ContextSpec
 from .api import router
 from .personal_data import DECLARATION as PERSONAL_DATA
 from .registry import PORT, Registry
+from .retention import retention_job
 
 
 def install(container: Container) -> None:
@@ -17,4 +18,10 @@ def install(container: Container) -> None:
     container.ports[PORT] = Registry(declarations)
 
 
-CONTEXT = ContextSpec(name="privacy", routers=[router], install=install, personal_data=PERSONAL_DATA)
+CONTEXT = ContextSpec(
+    name="privacy",
+    routers=[router],
+    install=install,
+    personal_data=PERSONAL_DATA,
+    jobs=[("privacy.retention", 3600.0, retention_job)],
+)

@@ -7,13 +7,13 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Text, cast, func, or_, select
+from sqlalchemy import Text, cast, delete, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecovarejo.core.db import new_id
-from ecovarejo.core.models import DeadLetter, OutboxEvent
+from ecovarejo.core.models import DeadLetter, OutboxEvent, Tenant
 
 from .models import AuditEntry, AuditHead, SubjectRequest
 
@@ -122,3 +122,23 @@ async def queue(session: AsyncSession, statuses: tuple[str, ...], limit: int) ->
 async def request_by_export_token(session: AsyncSession, token_hash: str) -> SubjectRequest | None:
     q = select(SubjectRequest).where(SubjectRequest.export_token_hash == token_hash).with_for_update()
     return await session.scalar(q)
+
+
+# -- retention of the kernel's event tables (run as the platform) ----------------------------------------
+
+
+async def purge_published_events(session: AsyncSession, tenant_id: uuid.UUID | None, before: datetime) -> int:
+    """Delete the tenant's outbox rows published before ``before`` (never an unpublished one)."""
+    owner = OutboxEvent.tenant_id.is_(None) if tenant_id is None else OutboxEvent.tenant_id == tenant_id
+    q = delete(OutboxEvent).where(owner, OutboxEvent.published_at.is_not(None), OutboxEvent.published_at < before)
+    return (await session.execute(q)).rowcount or 0  # type: ignore[attr-defined]
+
+
+async def purge_dead_letters(session: AsyncSession, tenant_id: uuid.UUID | None, before: datetime) -> int:
+    owner = DeadLetter.tenant_id.is_(None) if tenant_id is None else DeadLetter.tenant_id == tenant_id
+    q = delete(DeadLetter).where(owner, DeadLetter.created_at < before)
+    return (await session.execute(q)).rowcount or 0  # type: ignore[attr-defined]
+
+
+async def tenants(session: AsyncSession) -> list[Tenant]:
+    return list((await session.scalars(select(Tenant).order_by(Tenant.slug))).all())
