@@ -42,6 +42,7 @@ PARTS = (
     ("users", "ecovarejo.graphql.users", "UsersQuery", None),
     ("products", "ecovarejo.graphql.catalog", "CatalogQuery", None),
     ("orders", "ecovarejo.graphql.shopping", "ShoppingQuery", "ShoppingMutation"),
+    ("ml", "ecovarejo.graphql.recommendations", "RecommendationsQuery", None),
 )
 
 
