@@ -13,7 +13,7 @@ from ecovarejo.core.container import Container
 from ecovarejo.core.http import get_container, get_read_uow, get_tenant, get_uow
 from ecovarejo.core.uow import UnitOfWork
 
-from . import audit, export, requests, ropa
+from . import audit, export, incidents, requests, ropa
 from .ports import DataSubjects, subjects_of
 from .public import registry
 from .requests import RequestView
@@ -23,6 +23,9 @@ from .schemas import (
     ChainOut,
     ExportLinkOut,
     IdentityIn,
+    IncidentIn,
+    IncidentOut,
+    IncidentPatch,
     PasswordIn,
     QueueItemOut,
     RequestIn,
@@ -188,3 +191,32 @@ async def ropa_csv(
     return PlainTextResponse(
         body, media_type="text/csv", headers={"Content-Disposition": 'attachment; filename="ropa.csv"'}
     )
+
+
+# -- the incident register (LGPD art. 48) ----------------------------------------------------------------
+
+
+def _incident(v: incidents.IncidentView) -> IncidentOut:
+    return IncidentOut(**{k: getattr(v, k) for k in IncidentOut.model_fields})
+
+
+@router.get("/privacy/admin/incidents", response_model=list[IncidentOut])
+async def incident_register(dpo: DPO, uow: UnitOfWork = Depends(get_read_uow)) -> list[IncidentOut]:
+    return [_incident(v) for v in await incidents.register(uow)]
+
+
+@router.post("/privacy/admin/incidents", response_model=IncidentOut, status_code=201)
+async def record_incident(body: IncidentIn, dpo: DPO, uow: UnitOfWork = Depends(get_uow)) -> IncidentOut:
+    v = await incidents.record(uow, dpo=f"user:{dpo.user_id}", values=body.model_dump())
+    await uow.commit()
+    return _incident(v)
+
+
+@router.patch("/privacy/admin/incidents/{incident_id}", response_model=IncidentOut)
+async def update_incident(
+    incident_id: uuid.UUID, body: IncidentPatch, dpo: DPO, uow: UnitOfWork = Depends(get_uow)
+) -> IncidentOut:
+    """Record the notifications sent (ANPD, the people), the measures taken, or close the incident."""
+    v = await incidents.update(uow, incident_id, dpo=f"user:{dpo.user_id}", values=body.model_dump(exclude_unset=True))
+    await uow.commit()
+    return _incident(v)

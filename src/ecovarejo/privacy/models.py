@@ -76,3 +76,28 @@ class SubjectRequest(Base, TenantOwned):
     export_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     export_expires_at: Mapped[datetime | None] = mapped_column()
     export_used_at: Mapped[datetime | None] = mapped_column()
+
+
+class Incident(Base, TenantOwned):
+    """A security incident involving personal data (LGPD art. 48), for the DPO to notify the ANPD and the people."""
+
+    __tablename__ = "privacy_incidents"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    occurred_at: Mapped[datetime | None] = mapped_column()
+    detected_at: Mapped[datetime] = mapped_column()
+    #: Categories of personal data affected (identification, contact, financial...).
+    categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    affected_subjects: Mapped[int] = mapped_column(BigInteger, default=0)
+    #: low | medium | high (relevant risk or damage triggers the notifications of art. 48).
+    risk: Mapped[str] = mapped_column(String(10), default="medium")
+    measures: Mapped[str] = mapped_column(Text, default="")
+    anpd_notified_at: Mapped[datetime | None] = mapped_column()
+    subjects_notified_at: Mapped[datetime | None] = mapped_column()
+    #: open | closed
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

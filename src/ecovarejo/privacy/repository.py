@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ecovarejo.core.db import new_id
 from ecovarejo.core.models import DeadLetter, OutboxEvent, Tenant
 
-from .models import AuditEntry, AuditHead, SubjectRequest
+from .models import AuditEntry, AuditHead, Incident, SubjectRequest
 
 
 async def lock_head(session: AsyncSession, tenant_id: uuid.UUID, genesis: str) -> AuditHead:
@@ -142,3 +142,12 @@ async def purge_dead_letters(session: AsyncSession, tenant_id: uuid.UUID | None,
 
 async def tenants(session: AsyncSession) -> list[Tenant]:
     return list((await session.scalars(select(Tenant).order_by(Tenant.slug))).all())
+
+
+async def incidents(session: AsyncSession, limit: int = 200) -> list[Incident]:
+    q = select(Incident).order_by(Incident.detected_at.desc()).limit(limit)
+    return list((await session.scalars(q)).all())
+
+
+async def get_incident(session: AsyncSession, incident_id: uuid.UUID) -> Incident | None:
+    return await session.scalar(select(Incident).where(Incident.id == incident_id).with_for_update())

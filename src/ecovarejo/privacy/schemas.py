@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class Strict(BaseModel):
@@ -121,3 +121,42 @@ class SummaryOut(BaseModel):
     tables: list[TableSummaryOut]
     shared_with: dict[str, str]
     requests: list[RequestOut]
+
+
+class IncidentIn(Strict):
+    title: str = Field(min_length=3, max_length=200)
+    description: str = Field(default="", max_length=20000)
+    occurred_at: datetime | None = None
+    detected_at: datetime | None = None
+    categories: list[str] = []
+    affected_subjects: int = Field(default=0, ge=0)
+    risk: str = "medium"
+    measures: str = Field(default="", max_length=20000)
+
+
+class IncidentPatch(Strict):
+    description: str | None = Field(default=None, max_length=20000)
+    affected_subjects: int | None = Field(default=None, ge=0)
+    risk: str | None = None
+    measures: str | None = Field(default=None, max_length=20000)
+    anpd_notified_at: datetime | None = None
+    subjects_notified_at: datetime | None = None
+    status: str | None = None
+
+
+class IncidentOut(BaseModel):
+    id: uuid.UUID
+    title: str
+    description: str
+    occurred_at: datetime | None
+    detected_at: datetime
+    categories: list[str]
+    affected_subjects: int
+    risk: str
+    measures: str
+    anpd_notified_at: datetime | None
+    subjects_notified_at: datetime | None
+    status: str
+    created_by: str
+    notice_due_at: datetime
+    notice_overdue: bool

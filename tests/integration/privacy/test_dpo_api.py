@@ -44,3 +44,30 @@ async def test_ropa_lists_every_operation_with_its_basis(api: PrivacyApi) -> Non
     assert r.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(r.text)))
     assert {"users", "orders", "notification_recipients"} <= {row["table"] for row in rows}
+
+
+async def test_incident_register_with_notice_deadline(api: PrivacyApi) -> None:
+    _, tokens = await api.user()
+    body = {"title": "Planilha de pedidos enviada ao destinatário errado", "categories": ["contact", "address"],
+            "affected_subjects": 12, "risk": "high", "detected_at": "2030-11-29T10:00:00Z"}  # fmt: skip
+    r = await api.client.post("/api/v1/privacy/admin/incidents", json=body, headers=api.auth(tokens))
+    assert r.status_code == 403
+    dpo = await api.dpo()
+    r = await api.client.post("/api/v1/privacy/admin/incidents", json={**body, "risk": "huge"}, headers=dpo)
+    assert r.status_code == 422 and r.json()["code"] == "invalid_risk"
+    r = await api.client.post("/api/v1/privacy/admin/incidents", json={**body, "categories": ["x"]}, headers=dpo)
+    assert r.status_code == 422 and r.json()["code"] == "invalid_category"
+    r = await api.client.post("/api/v1/privacy/admin/incidents", json=body, headers=dpo)
+    assert r.status_code == 201, r.text
+    incident = r.json()
+    # detected on a Friday: 3 business days is the next Wednesday
+    assert incident["notice_due_at"].startswith("2030-12-04") and incident["notice_overdue"] is False
+    url = f"/api/v1/privacy/admin/incidents/{incident['id']}"
+    r = await api.client.patch(url, json={"anpd_notified_at": "2026-11-28T09:00:00Z",
+                                          "subjects_notified_at": "2026-11-28T12:00:00Z", "status": "closed"},
+                               headers=dpo)  # fmt: skip
+    assert r.status_code == 200 and r.json()["status"] == "closed" and r.json()["anpd_notified_at"]
+    listed = (await api.client.get("/api/v1/privacy/admin/incidents", headers=dpo)).json()
+    assert [i["id"] for i in listed] == [incident["id"]]
+    actions = {e["action"] for e in (await api.client.get("/api/v1/privacy/audit", headers=dpo)).json()}
+    assert {"incident.recorded", "incident.updated"} <= actions
