@@ -19,6 +19,7 @@ from fastapi.responses import Response
 from ecovarejo.core.errors import DomainError, InvalidInput
 
 from . import i18n
+from . import shipping as ship
 from .inproc import ApiError, api, exists
 from .pages import PageRoute, flashes, form_with_csrf, principal_of, redirect, require_user
 from .security import cookie_secure
@@ -102,9 +103,12 @@ async def cart_page(request: Request) -> Response:
     await principal_of(request)
     cart = await load_cart(request)
     items = (cart or {}).get("items") or []
+    cep = ship.clean_cep(request.query_params.get("cep"))
     response = render(
         request,
         "store/cart.html",
+        shipping=await ship.options(request, cep, items),
+        shipping_available=ship.available(request),
         cart=cart or {},
         summary=(cart or {}).get("summary") or {},
         lines=items,
@@ -193,9 +197,11 @@ def _checkout_page(
     status_code: int = 200,
     idempotency_key: str | None = None,
     messages: list[tuple[str, str]] | None = None,
+    shipping: dict[str, Any] | None = None,
 ) -> Response:
     summary = cart.get("summary") or {}
     default = addresses[0] if addresses else {}
+    shipping = shipping or {"cep": "", "options": [], "error": None}
     prefill = {
         "recipient": default.get("recipient_name") or "",
         "postal_code": default.get("postal_code") or "",
@@ -217,6 +223,8 @@ def _checkout_page(
         form=prefill,
         errors=errors,
         ufs=UFS,
+        shipping=shipping,
+        shipping_available=ship.available(request),
         methods=["card", "pix", "boleto"],
         idempotency_key=idempotency_key or secrets.token_urlsafe(18),
         cart_count=sum(int(i.get("quantity") or 0) for i in cart.get("items") or []),
@@ -231,10 +239,18 @@ async def checkout_page(request: Request) -> Response:
     addresses = await _addresses(request)
     if state is None and addresses:
         state = str(addresses[0].get("state") or "")[:2].upper() or None
+    cep = ship.clean_cep(request.query_params.get("cep") or (addresses[0].get("postal_code") if addresses else ""))
+    form: dict[str, Any] = {"state": state or "", "postal_code": cep}
+    if cep and ship.available(request):  # the CEP fills the address and prices the delivery
+        found = await ship.lookup(request, cep)
+        form.update({k: found.get(k) for k in ("street", "district", "city") if found.get(k)})
+        if found.get("state"):
+            state = form["state"] = str(found["state"])
     cart = await load_cart(request, state if state in UFS else None)
     if not cart or not cart.get("items"):
         return redirect("/carrinho")
-    response = _checkout_page(request, cart, addresses, form={"state": state or ""}, errors={})
+    shipping = await ship.options(request, cep, cart.get("items") or [])
+    response = _checkout_page(request, cart, addresses, form=form, errors={}, shipping=shipping)
     _keep_cart_cookie(request, response, cart)
     return response
 
@@ -278,6 +294,9 @@ async def place_order(request: Request) -> Response:
         "payment": {"method": method, "source": card if method == "card" else ""},
         "eco_packaging": form.get("eco_packaging", "on") == "on",
     }
+    chosen = str(form.get("shipping_option") or "")[:4000]
+    if chosen:  # without one (no CEP typed), the orders context prices shipping by state as before
+        body["shipping_option"] = chosen
     if not errors:
         try:
             order = await api(
@@ -300,6 +319,7 @@ async def place_order(request: Request) -> Response:
             return response
     cart = await load_cart(request, address["state"] if address["state"] in UFS else None) or {}
     shown = {**address, "payment_method": method}
+    shipping = await ship.options(request, ship.clean_cep(address["postal_code"]), cart.get("items") or [])
     return _checkout_page(
         request,
         cart,
@@ -309,6 +329,7 @@ async def place_order(request: Request) -> Response:
         status_code=422,
         idempotency_key=idem or None,
         messages=[("error", m) for m in errors.values()][:3],
+        shipping=shipping,
     )
 
 
@@ -316,7 +337,13 @@ async def place_order(request: Request) -> Response:
 async def order_page(request: Request, order_id: uuid.UUID) -> Response:
     await require_user(request)
     order = await api(request, "GET", f"/api/v1/orders/{order_id}")
-    return render(request, "store/order.html", order=order, flashes=flashes(request))
+    shipments: list[dict[str, Any]] = []
+    if exists(request, "/api/v1/shipping/orders/"):
+        try:
+            shipments = (await api(request, "GET", f"/api/v1/shipping/orders/{order_id}/tracking")).get("items") or []
+        except ApiError:
+            shipments = []
+    return render(request, "store/order.html", order=order, shipments=shipments, flashes=flashes(request))
 
 
 @router.post("/pedido/{order_id}/cancelar")
