@@ -7,11 +7,13 @@ from datetime import timedelta
 from typing import Any
 
 from ecovarejo.core.container import Container
+from ecovarejo.core.db import utcnow
 from ecovarejo.core.plugins import ContextSpec
 from ecovarejo.core.uow import UnitOfWork
 
 from . import repository as repo
 from .api import router
+from .demo import plant_fraud_history
 from .personal_data import DECLARATION as PERSONAL_DATA
 from .public import MlPorts, retrain_due, train
 from .registry import ModelStore
@@ -38,9 +40,18 @@ async def _retrain(container: Container) -> None:
 
 
 async def seed_demo(container: Container, uow: UnitOfWork, options: dict[str, Any]) -> None:
-    """Last of the seeding: train every model on the demo history just written."""
+    """Last of the seeding: the fraud screen's history of the demo orders (with a planted ring), then
+    every model trained on the demo history just written."""
     assert uow.tenant_id is not None
-    await train(container, uow.tenant_id)
+    planted = await plant_fraud_history(uow, utcnow())
+    await uow.commit()
+    results = await train(container, uow.tenant_id)
+    console = options.get("console")
+    if console is not None:
+        console.print(f"  ml: {planted} avaliações de fraude de demonstração")
+        for r in results:
+            mark = "promovido" if r.promoted else "não promovido"
+            console.print(f"  ml: {r.name} {r.metric} {r.value:.4f} vs referência {r.baseline:.4f} — {mark}")
 
 
 CONTEXT = ContextSpec(
