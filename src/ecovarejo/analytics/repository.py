@@ -6,9 +6,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, and_, case, delete, func, insert, literal, select
+from sqlalchemy import Select, Table, and_, case, delete, func, insert, literal, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from ecovarejo.core.uow import UnitOfWork
@@ -28,16 +28,18 @@ async def replace_order(uow: UnitOfWork, order: dict[str, Any], lines: list[dict
 
 
 async def bulk_insert(uow: UnitOfWork, orders: list[dict[str, Any]], lines: list[dict[str, Any]]) -> None:
-    """Insert many new facts at once (demo history, benchmarks): rows carry their ``tenant_id``."""
+    """Insert many new facts at once (demo history, benchmarks) with Core ``executemany`` (no ORM per row);
+    rows carry their ``tenant_id`` and every column."""
     if orders:
-        await uow.session.execute(insert(OrderFact), orders)
+        await uow.session.execute(insert(cast(Table, OrderFact.__table__)), orders)
     if lines:
-        await uow.session.execute(insert(LineFact), lines)
+        await uow.session.execute(insert(cast(Table, LineFact.__table__)), lines)
 
 
 async def insert_behaviour(uow: UnitOfWork, rows: list[dict[str, Any]]) -> None:
+    """Rows carry their ``tenant_id`` and every column (one ``executemany``)."""
     if rows:
-        await uow.session.execute(insert(BehaviourEvent), rows)
+        await uow.session.execute(insert(cast(Table, BehaviourEvent.__table__)), rows)
 
 
 async def has_facts(uow: UnitOfWork) -> bool:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
+from typing import cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, func, insert, select, update
 
 from ecovarejo.core.db import utcnow
 from ecovarejo.core.uow import UnitOfWork
@@ -170,3 +171,17 @@ async def totals_by_tenant(
         .group_by(Order.tenant_id)
     )
     return [(t, int(n), Decimal(total), Decimal(refunded), Decimal(co2)) for t, n, total, refunded, co2 in rows.all()]
+
+
+async def bulk_insert_history(
+    uow: UnitOfWork, orders: list[dict[str, object]], items: list[dict[str, object]], history: list[dict[str, object]]
+) -> None:
+    """Insert already-complete past orders in three Core ``executemany`` statements (history import; see
+    ``orders.history``): no ORM unit-of-work per row, which would cost ~50× as much."""
+    for table, rows in (
+        (Order.__table__, orders),
+        (OrderItem.__table__, items),
+        (OrderStatusChange.__table__, history),
+    ):
+        if rows:
+            await uow.session.execute(insert(cast(Table, table)), rows)
