@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-from .core.bus import Bus, InProcessBus, NatsBus
+from .core.bus import STREAM, SUBJECT_PREFIX, Bus, InProcessBus, NatsBus
 from .core.container import Container
 from .core.db import Database
 from .core.personal_data import KERNEL, PersonalData, erasure_consumer
@@ -78,13 +78,17 @@ def build_bus(settings: Settings, db: Database) -> Bus:
         return KafkaBus(
             settings.broker_url,
             db,
+            topic_prefix=f"{settings.bus_namespace}." if settings.bus_namespace else "",
             max_attempts=settings.consumer_max_attempts,
             backoff_base=settings.consumer_backoff_base,
         )
     if settings.broker_url:
+        ns = settings.bus_namespace
         return NatsBus(
             settings.broker_url,
             db,
+            stream=f"{STREAM}_{ns.upper()}" if ns else STREAM,
+            subject_prefix=f"{SUBJECT_PREFIX}-{ns}" if ns else SUBJECT_PREFIX,
             max_attempts=settings.consumer_max_attempts,
             backoff_base=settings.consumer_backoff_base,
             max_age=settings.event_retention_days * 86400,

@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     redis_url: str = ""
     #: ``nats://host:4222`` for NATS JetStream, ``kafka://host:9092`` for Kafka; the in-process bus when empty.
     broker_url: str = ""
+    #: Keeps deployments sharing one broker apart: NATS stream ``ECOVAREJO_<NS>`` with subjects
+    #: ``ecovarejo-<ns>.*``, Kafka topics ``<ns>.<topic>``. Empty: the seed's names.
+    bus_namespace: str = ""
     #: Secret used for signing non-JWT values (CSRF, unsubscribe links). Generated into DATA_DIR when empty.
     secret_key: str = ""
     #: PEM files of the JWT signing keys; generated into DATA_DIR when empty.
