@@ -43,6 +43,7 @@ PARTS = (
     ("products", "ecovarejo.graphql.catalog", "CatalogQuery", None),
     ("orders", "ecovarejo.graphql.shopping", "ShoppingQuery", "ShoppingMutation"),
     ("ml", "ecovarejo.graphql.recommendations", "RecommendationsQuery", None),
+    ("logistics", "ecovarejo.graphql.shipping", "ShippingQuery", None),
 )
 
 

@@ -91,6 +91,9 @@ class Order:
     eco_packaging: bool
     created_at: str
     items: list[OrderItem]
+    #: The shipping option chosen at checkout (``service_name``, days, kg CO2e), when there was one.
+    shipping_service: str | None = None
+    shipping_co2e_kg: Decimal | None = None
     #: True when this answer is the replay of an earlier checkout with the same idempotency key.
     replayed: bool = False
 
@@ -126,6 +129,8 @@ class CheckoutInput:
     billing_address: AddressInput | None = None
     eco_packaging: bool = True
     notes: str | None = None
+    #: An option id from ``shippingQuote`` (its price, days and kg CO2e); none: priced by state.
+    shipping_option: str | None = None
 
 
 def _cart(view: dict[str, Any]) -> Cart:
@@ -186,7 +191,14 @@ def _order(doc: dict[str, Any], replayed: bool = False) -> Order:
             for i in doc.get("items", [])
         ],
         replayed=replayed,
+        shipping_service=_chosen(doc).get("service_name"),
+        shipping_co2e_kg=Decimal(str(_chosen(doc)["co2e_kg"])) if _chosen(doc).get("co2e_kg") else None,
     )
+
+
+def _chosen(doc: dict[str, Any]) -> dict[str, Any]:
+    chosen = (doc.get("shipping_address") or {}).get("shipping_option")
+    return chosen if isinstance(chosen, dict) else {}
 
 
 async def _cart_of(ctx: GQLContext) -> Cart:
@@ -263,6 +275,7 @@ class ShoppingMutation:
             "payment": {"method": input.payment.method, "source": input.payment.source},
             "eco_packaging": input.eco_packaging,
             "notes": input.notes,
+            "shipping_option": input.shipping_option,
         }
         try:
             body = CheckoutIn.model_validate(raw)
@@ -285,6 +298,7 @@ class ShoppingMutation:
                 payment_source=body.payment.source,
                 eco_packaging=body.eco_packaging,
                 notes=body.notes,
+                shipping_option=body.shipping_option,
             )
             order = await place_order(container, ports, tenant_id, principal, req, key=idempotency_key)
             await ports.carts.delete(tenant_id, cart_key)

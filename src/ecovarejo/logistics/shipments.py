@@ -65,6 +65,7 @@ class ShipmentView:
     id: uuid.UUID
     order_id: uuid.UUID
     order_number: str
+    user_id: uuid.UUID | None
     status: str
     carrier: str
     service: str
@@ -119,6 +120,7 @@ def view(s: Shipment, events: Sequence[ShipmentEvent] = (), *, has_pdf: bool = F
         id=s.id,
         order_id=s.order_id,
         order_number=s.order_number,
+        user_id=s.user_id,
         status=s.status,
         carrier=s.carrier,
         service=s.service,

@@ -1,0 +1,53 @@
+"""GraphQL: shippingQuote answers what the REST quote does; checkout takes the option id."""
+
+from __future__ import annotations
+
+import uuid
+
+from ecovarejo.logistics.plugin import install_logistics
+from tests.integration.orders.shop import checkout_body
+from tests.integration.orders.shop import open_shop as open_orders_shop
+
+QUOTE = """query($cep: String!, $items: [ShippingItemInput!]!) {
+  shippingQuote(cep: $cep, items: $items) {
+    destinationCep destinationState degraded
+    options { id carrier service serviceName price daysMin daysMax co2eKg green free }
+  }
+}"""
+SHIPMENTS = """query($id: ID!) { orderShipments(orderId: $id) { status serviceName timeline { status } } }"""
+
+
+async def test_quote_and_shipments_over_graphql(client, container, carrier_settings):
+    shop = await open_orders_shop(container)
+    ports = install_logistics(container, carrier_settings)
+    ports.catalog = shop.catalog
+    shop.catalog.put("TEE", "89.90")
+    await shop.stock("TEE", 3)
+    _uid, h = shop.customer()
+    r = await client.post(
+        "/graphql",
+        headers=h,
+        json={"query": QUOTE, "variables": {"cep": "20040-020", "items": [{"sku": "TEE", "quantity": 1}]}},
+    )
+    assert r.status_code == 200, r.text
+    q = r.json()["data"]["shippingQuote"]
+    assert q["destinationState"] == "RJ" and q["degraded"] == []
+    standard = next(o for o in q["options"] if o["service"] == "standard")
+    assert standard["price"] == "19.90" and standard["serviceName"] == "Entrega padrão"
+    assert any(o["green"] for o in q["options"])
+
+    await client.post("/api/v1/cart/items", json={"sku": "TEE", "quantity": 1}, headers=h)
+    order = await client.post(
+        "/api/v1/orders",
+        json=checkout_body(shipping_option=next(o for o in q["options"] if o["service"] == "standard")["id"]),
+        headers={**h, "Idempotency-Key": str(uuid.uuid4())},
+    )
+    # quoted for Rio but the address is in São Paulo: refused, nothing created
+    assert order.status_code == 422 and order.json()["code"] == "shipping_option_mismatch"
+
+    r = await client.post("/graphql", headers=h, json={"query": SHIPMENTS, "variables": {"id": str(uuid.uuid4())}})
+    assert r.json()["data"]["orderShipments"] == []
+    bad = await client.post(
+        "/graphql", headers=h, json={"query": QUOTE, "variables": {"cep": "1", "items": [{"sku": "TEE"}]}}
+    )
+    assert bad.json()["errors"][0]["extensions"]["code"] == "invalid_cep"
