@@ -122,6 +122,23 @@ async def reorder_suggestions(
     return {"items": [r.__dict__ for r in rows]}
 
 
+class ClassifyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=20000)
+
+
+@router.post("/ml/classify")
+async def classify(body: ClassifyIn, request: Request, _: Principal = Depends(manage_products)) -> dict[str, Any]:
+    """Likely category, certifications and tags for a product's name and description (suggestions)."""
+    s = await public.suggest_classification(get_container(request), get_tenant(request).id, body.name,
+                                            body.description)  # fmt: skip
+    if s is None:
+        return {"source": "none", "category": None, "confidence": 0.0, "certifications": [], "tags": []}
+    return {"source": "model", "category": s.category, "confidence": s.confidence,
+            "certifications": list(s.certifications), "tags": list(s.tags)}  # fmt: skip
+
+
 @router.get("/ml/fraud/reviews")
 async def reviews(
     status: str = Query("pending", max_length=10), limit: int = Query(50, ge=1, le=200),

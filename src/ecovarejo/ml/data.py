@@ -10,6 +10,7 @@ from ecovarejo.core.uow import UnitOfWork
 from ecovarejo.orders import service as orders
 from ecovarejo.products import service as products
 
+from .classify import Labelled
 from .forecast import Sale
 from .recommend import Basket, ProductInfo
 
@@ -75,3 +76,15 @@ async def catalog(uow: UnitOfWork, *, limit: int = 100_000) -> tuple[list[Produc
         if not cursor:
             break
     return out, skus
+
+
+async def labelled_products(uow: UnitOfWork, *, describe_up_to: int = 2000) -> list[Labelled]:
+    """Name (and description, for catalogs small enough to read one by one), category, certifications."""
+    infos, _ = await catalog(uow)
+    out = []
+    for p in infos:
+        text = p.name
+        if len(infos) <= describe_up_to:
+            text = f"{p.name}. {(await products.get_product(uow, p.id)).description}"
+        out.append(Labelled(text, p.category, p.certifications))
+    return out

@@ -19,6 +19,7 @@ from ecovarejo.products import service as products
 
 from . import repository as repo
 from . import screen
+from .classify import ClassifierModel
 from .forecast import ForecastModel, reorder
 from .recommend import RecModel
 from .registry import ModelStore
@@ -30,6 +31,7 @@ log = structlog.get_logger("ecovarejo.ml")
 
 __all__ = [
     "MODEL_NAMES",
+    "ClassificationSuggestion",
     "MlPorts",
     "ModelView",
     "ProductCard",
@@ -48,6 +50,7 @@ __all__ = [
     "review_queue",
     "set_fraud_thresholds",
     "similar",
+    "suggest_classification",
     "tenants",
     "train",
 ]
@@ -291,6 +294,30 @@ async def reorder_suggestions(
                                          r.order_quantity, r.due))  # fmt: skip
     out.sort(key=lambda r: (not r.due, -r.order_quantity, r.sku))
     return out[:limit]
+
+
+# --------------------------------------------------------------------------- classification
+
+
+@dataclass(frozen=True)
+class ClassificationSuggestion:
+    category: str | None
+    confidence: float
+    certifications: tuple[str, ...]
+    tags: tuple[str, ...]
+
+
+async def suggest_classification(
+    container: Any, tenant_id: uuid.UUID, name: str, description: str = ""
+) -> ClassificationSuggestion | None:
+    """Likely category, certifications and tags for a product's pt-BR text; None without a model."""
+    ports = container.ports.get("ml")
+    model = await ports.store.get(tenant_id, "classify") if isinstance(ports, MlPorts) else None
+    text = f"{name}. {description}".strip(". ")
+    if not isinstance(model, ClassifierModel) or not text:
+        return None
+    s = model.suggest(text[:5000])
+    return ClassificationSuggestion(s.category, s.confidence, s.certifications, s.tags)
 
 
 # --------------------------------------------------------------------------- lifecycle

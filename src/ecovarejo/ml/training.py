@@ -18,7 +18,7 @@ from ecovarejo import __version__
 from ecovarejo.core.db import utcnow
 from ecovarejo.core.models import Tenant
 
-from . import data, forecast, fraud, recommend
+from . import classify, data, forecast, fraud, recommend
 from . import repository as repo
 from .models import MlModel
 from .registry import ModelStore
@@ -26,7 +26,7 @@ from .screen import DEFAULT_DECLINE_AT, DEFAULT_HOLD_AT, ScoredModel
 
 log = structlog.get_logger("ecovarejo.ml.training")
 
-MODEL_NAMES = ("recommendations", "fraud", "forecast")
+MODEL_NAMES = ("recommendations", "fraud", "forecast", "classify")
 #: Metrics where less is better (errors); the others are scores.
 LOWER_IS_BETTER = frozenset({"mase"})
 #: An unlabelled, never-held order older than this had its chance to be charged back: legitimate.
@@ -125,7 +125,14 @@ def fit_forecast(sold: Sequence[forecast.Sale], today: date) -> _Outcome:
     return _Outcome("mase", ev.metrics, ev.baseline, len(series), model, at[0], at[1], ev.series > 0)
 
 
-TRAINERS = {"recommendations": _recommendations, "fraud": _fraud, "forecast": _forecast}
+async def _classify(container: Any, tenant_id: uuid.UUID) -> _Outcome:
+    async with container.uow(tenant_id, read_only=True) as uow:
+        rows = await data.labelled_products(uow)
+    tr = await asyncio.to_thread(classify.train, rows)
+    return _Outcome("accuracy", tr.metrics, tr.baseline, tr.samples, tr.model, None, None, tr.model is not None)
+
+
+TRAINERS = {"recommendations": _recommendations, "fraud": _fraud, "forecast": _forecast, "classify": _classify}
 
 
 async def train_one(container: Any, store: ModelStore, tenant_id: uuid.UUID, name: str) -> TrainingResult:
@@ -166,7 +173,8 @@ async def train_one(container: Any, store: ModelStore, tenant_id: uuid.UUID, nam
 
 
 def _algorithm(name: str) -> str:
-    return {"recommendations": recommend.ALGORITHM, "fraud": fraud.ALGORITHM}.get(name, forecast.ALGORITHM)
+    algorithms = {"recommendations": recommend.ALGORITHM, "fraud": fraud.ALGORITHM, "classify": classify.ALGORITHM}
+    return algorithms.get(name, forecast.ALGORITHM)
 
 
 async def train(

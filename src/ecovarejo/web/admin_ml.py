@@ -6,7 +6,8 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
+from markupsafe import escape
 
 from ecovarejo.ml import public as ml
 
@@ -105,6 +106,24 @@ async def reorders(request: Request) -> Response:
     ]
     return page(request, "admin/reorders.html", principal, "reorders", rows=rows, columns=columns,
                 lead_time_days=lead, service_level=level)  # fmt: skip
+
+
+@router.get("/admin/sugestao-categoria")
+async def classification_hint(request: Request) -> Response:
+    """An htmx fragment for the product form: the likely category, certifications and tags."""
+    await staff(request, "manage_products")
+    t = i18n.translator(i18n.negotiate(request))
+    name = (request.query_params.get("name") or "").strip()[:200]
+    description = (request.query_params.get("description") or "").strip()[:5000]
+    s = await ml.suggest_classification(request.app.state.container, request.state.tenant.id, name, description)
+    if s is None or s.category is None:
+        return HTMLResponse("")
+    parts = [f"{escape(t('suggested_category'))}: <strong>{escape(s.category)}</strong> ({s.confidence:.0%})"]
+    if s.certifications:
+        parts.append(f"{escape(t('likely_certifications'))}: {escape(', '.join(s.certifications))}")
+    if s.tags:
+        parts.append(f"{escape(t('suggested_tags'))}: {escape(', '.join(s.tags))}")
+    return HTMLResponse(f'<p class="hint"><small>{" · ".join(parts)}</small></p>')
 
 
 @router.get("/admin/modelos")

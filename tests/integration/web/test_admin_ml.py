@@ -17,7 +17,7 @@ from .helpers import csrf_from, make_staff
 
 
 async def test_fraud_review_page_approves_and_models_page(web: httpx.AsyncClient, container: Container) -> None:
-    items = await history.catalog(container, DEFAULT_TENANT_ID, per_category=2)
+    items = await history.catalog(container, DEFAULT_TENANT_ID, per_category=8)
     async with container.uow(DEFAULT_TENANT_ID, actor="test") as uow:
         wh = await inventory.ensure_warehouse(uow, "SP1", "São Paulo")
         await inventory.adjust(uow, items[0].sku, wh.id, 100, reason="test", actor="test")
@@ -47,3 +47,12 @@ async def test_fraud_review_page_approves_and_models_page(web: httpx.AsyncClient
 
     r = await web.get("/admin/reposicao?lead_time_days=10&service_level=97")
     assert r.status_code == 200 and "Prazo do fornecedor" in r.text and 'value="97"' in r.text
+
+    # the product form asks for a category suggestion (htmx fragment) from the name and description
+    form = await web.get("/admin/produtos/novo")
+    assert 'hx-get="/admin/sugestao-categoria"' in form.text
+    assert (await web.get("/admin/sugestao-categoria?name=Escova")).text == ""  # no model yet: nothing
+    [result] = await ml.train(container, DEFAULT_TENANT_ID, ["classify"])
+    assert result.promoted, result
+    hint = await web.get("/admin/sugestao-categoria?name=Higiene+item+comum&description=")
+    assert "Categoria sugerida" in hint.text and "Higiene" in hint.text
