@@ -109,6 +109,8 @@ async def sales(uow: UnitOfWork, p: Period, grain: str = "day", **_: Any) -> Rep
             brl(r.refunded),
             brl(r.gross - r.refunded),
             aov(r.gross, r.orders),
+            kg(r.carbon_g),
+            kg(r.avoided_g),
         ]
         for r in await repo.sales_series(uow, p.start, p.end, grain)
     ]
@@ -116,7 +118,7 @@ async def sales(uow: UnitOfWork, p: Period, grain: str = "day", **_: Any) -> Rep
         "sales",
         p,
         p.previous(),
-        ["period", "orders", "gross", "refunded", "revenue", "aov"],
+        ["period", "orders", "gross", "refunded", "revenue", "aov", "co2e_kg", "co2e_avoided_kg"],
         rows,
         await _sales_summary(uow, p),
         await _sales_summary(uow, p.previous()),
@@ -331,6 +333,18 @@ async def sustainability(uow: UnitOfWork, p: Period, **_: Any) -> Report:
     return Report("sustainability", p, p.previous(), ["metric", "value", "previous"], rows, now, before)
 
 
+async def status(uow: UnitOfWork, p: Period, **_: Any) -> Report:
+    """Every order placed in the range (paid or not) by its current status."""
+
+    async def figures(q: Period) -> tuple[list[list[Any]], dict[str, Any]]:
+        rows = [[st, int(n), brl(total)] for st, n, total in await repo.orders_by_status(uow, q.start, q.end)]
+        return rows, {"orders": sum(r[1] for r in rows)}
+
+    rows, summary = await figures(p)
+    prev = (await figures(p.previous()))[1]
+    return Report("status", p, p.previous(), ["status", "orders", "total"], rows, summary, prev)
+
+
 ReportFn = Callable[..., Awaitable[Report]]
 
 REPORTS: dict[str, ReportFn] = {
@@ -341,6 +355,7 @@ REPORTS: dict[str, ReportFn] = {
     "payment_method": _breakdown("payment_method", _dimension("payment_method")),
     "channel": _breakdown("channel", _dimension("channel")),
     "customer_type": _breakdown("customer_type", repo.orders_by_customer_type),
+    "status": status,
     "funnel": funnel,
     "cohorts": cohorts,
     "promotions": promotions,

@@ -99,10 +99,22 @@ async def sales_series(uow: UnitOfWork, start: date, end: date, grain: str) -> S
             func.count().label("orders"),
             func.sum(OrderFact.total_cents).label("gross"),
             func.sum(OrderFact.refunded_cents).label("refunded"),
+            func.sum(OrderFact.carbon_g).label("carbon_g"),
+            func.sum(OrderFact.avoided_g).label("avoided_g"),
         )
         .where(OrderFact.paid, _in(OrderFact.day, start, end))
         .group_by(bucket)
         .order_by(bucket)
+    )
+    return (await uow.session.execute(q)).all()
+
+
+async def orders_by_status(uow: UnitOfWork, start: date, end: date) -> Sequence[Any]:
+    q = (
+        select(OrderFact.status, func.count(), func.sum(OrderFact.total_cents))
+        .where(_in(OrderFact.day, start, end))
+        .group_by(OrderFact.status)
+        .order_by(OrderFact.status)
     )
     return (await uow.session.execute(q)).all()
 

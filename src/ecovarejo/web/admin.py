@@ -8,9 +8,6 @@ same permission again with the staff member's own token. Event dead letters are 
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
@@ -20,16 +17,17 @@ from fastapi.responses import Response
 from ecovarejo.core.auth import Principal
 from ecovarejo.core.errors import Forbidden
 
-from . import account, backend, i18n
+from . import account, admin_analytics, i18n
 from .inproc import api, exists
-from .pages import PageRoute, flashes, require_staff, uow_for
-from .templating import local_date, render
+from .pages import PageRoute, flashes, require_staff
+from .templating import render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 #: (path, message id, permission or None for any staff, "admin" for administrators only)
 MENU: list[tuple[str, str, str | None]] = [
     ("/admin", "dashboard", None),
+    ("/admin/relatorios/sales", "reports", "view_reports"),
     ("/admin/produtos", "products", "manage_products"),
     ("/admin/categorias", "categories", "manage_products"),
     ("/admin/estoque", "inventory", "manage_products"),
@@ -100,58 +98,6 @@ async def login_mfa(request: Request) -> Response:
 
 
 # -- dashboard ---------------------------------------------------------------------------------
-DASHBOARD_DAYS = 30
-DASHBOARD_MAX_ORDERS = 2000
-
-
-async def _order_charts(request: Request) -> list[dict[str, Any]]:
-    """Sales per day, orders by status, top products and CO2 of sales over the last 30 days.
-
-    Computed from the orders service's listing (bounded); a reporting context would pre-aggregate.
-    """
-    if not backend.has("orders", "list_orders"):
-        return []
-    since = datetime.now(UTC) - timedelta(days=DASHBOARD_DAYS)
-    orders: list[dict[str, Any]] = []
-    cursor = None
-    async with uow_for(request, read_only=True) as uow:
-        while len(orders) < DASHBOARD_MAX_ORDERS:
-            chunk = await backend.call("orders", "list_orders", uow, limit=200, cursor=cursor, created_from=since)
-            orders.extend(chunk.get("items") or [])
-            cursor = chunk.get("next_cursor")
-            if not cursor:
-                break
-    t = i18n.translator(i18n.negotiate(request))
-    sales: dict[str, Decimal] = defaultdict(Decimal)
-    co2: dict[str, Decimal] = defaultdict(Decimal)
-    status: Counter[str] = Counter()
-    top: Counter[str] = Counter()
-    for o in orders:
-        status[str(o.get("status"))] += 1
-        if o.get("status") in {"cancelled", "canceled", "pending_payment", "payment_failed"}:
-            continue
-        day = local_date(o.get("created_at"), i18n.negotiate(request))
-        sales[day] += Decimal(str(o.get("total_amount") or 0)) - Decimal(str(o.get("refunded_amount") or 0))
-        co2[day] += Decimal(str(o.get("carbon_footprint") or 0))
-        for item in o.get("items") or []:
-            top[str(item.get("name") or item.get("sku"))] += int(item.get("quantity") or 0)
-    days = sorted(sales, key=lambda d: _day_key(d))
-    return [
-        _chart("sales", "sales_per_day", "bar", [(d, sales[d]) for d in days], t("amount") + " (R$)"),
-        _chart("status", "orders_by_status", "doughnut", sorted(status.items()), t("orders")),
-        _chart("top", "top_products", "bar", top.most_common(10), t("quantity")),
-        _chart("co2", "co2_of_sales", "bar", [(d, co2[d]) for d in days], "kg CO₂e"),
-    ]
-
-
-def _day_key(label: str) -> str:
-    """dd/mm/yyyy or yyyy-mm-dd, sortable."""
-    if "/" in label:
-        d, m, y = label.split("/")
-        return f"{y}-{m}-{d}"
-    return label
-
-
 def _chart(cid: str, title: str, kind: str, rows: list[tuple[str, Any]], label: str) -> dict[str, Any]:
     return {
         "id": cid,
@@ -166,8 +112,11 @@ async def dashboard(request: Request) -> Response:
     principal = await staff(request, None)
     charts: list[dict[str, Any]] = []
     low: list[dict[str, Any]] | None = None
+    parts: dict[str, Any] = {}
     if principal.can("view_reports"):
-        charts.extend(await _order_charts(request))
+        # every figure is one of the analytics context's reports over its facts (admin_analytics)
+        parts = await admin_analytics.dashboard_parts(request)
+        charts.extend(parts.pop("charts"))
     if principal.can("manage_products") and exists(request, "/api/v1/admin/inventory"):
         data = await api(request, "GET", "/api/v1/admin/inventory/low-stock", params={"limit": 20})
         low = list(data.get("items") or [])
@@ -175,7 +124,7 @@ async def dashboard(request: Request) -> Response:
             rows = [(f"{s['sku']} ({s['warehouse_code']})", s["available"]) for s in low[:10]]
             label = i18n.translator(i18n.negotiate(request))("available")
             charts.append(_chart("low", "low_stock", "bar", rows, label))
-    return page(request, "admin/dashboard.html", principal, "dashboard", charts=charts, low_stock=low)
+    return page(request, "admin/dashboard.html", principal, "dashboard", charts=charts, low_stock=low, **parts)
 
 
 def page_url(request: Request, cursor: str | None, **params: Any) -> str | None:

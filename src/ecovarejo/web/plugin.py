@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from ecovarejo.core.container import Container
 from ecovarejo.core.plugins import ContextSpec
 
-from . import account, admin, admin_catalog, admin_ml, admin_ops, cart, pwa, storefront
+from . import account, admin, admin_analytics, admin_catalog, admin_ml, admin_ops, cart, pwa, storefront
 from .security import PageSecurityMiddleware, build_csp
 from .templating import HERE
 
@@ -39,6 +39,7 @@ CONTEXT = ContextSpec(
         pwa.router,
         account.router,
         admin.router,
+        admin_analytics.router,
         admin_catalog.router,
         admin_ops.router,
         admin_ml.router,

@@ -34,8 +34,8 @@ async def test_sales_by_day_week_month_with_previous_period(client, shop) -> Non
     r = await get(client, shop, "sales")
     assert r["previous_start"] == "2026-02-19" and r["previous_end"] == "2026-02-28"
     assert r["rows"] == [
-        ["2026-03-02", 2, "400.00", "50.00", "350.00", "200.00"],
-        ["2026-03-09", 1, "50.00", "0.00", "50.00", "50.00"],
+        ["2026-03-02", 2, "400.00", "50.00", "350.00", "200.00", "9.000", "2.000"],
+        ["2026-03-09", 1, "50.00", "0.00", "50.00", "50.00", "1.000", "0.500"],
     ]  # the cancelled order of 03-05 is no sale
     s = r["summary"]
     assert (s["orders"], s["revenue"], s["gross"], s["aov"], s["customers"]) == (3, "400.00", "450.00", "150.00", 2)
@@ -44,7 +44,9 @@ async def test_sales_by_day_week_month_with_previous_period(client, shop) -> Non
     week = await get(client, shop, "sales", grain="week")
     assert [(row[0], row[1]) for row in week["rows"]] == [("2026-03-02", 2), ("2026-03-09", 1)]  # ISO weeks
     month = await get(client, shop, "sales", grain="month")
-    assert month["rows"] == [["2026-03-01", 3, "450.00", "50.00", "400.00", "150.00"]]
+    assert month["rows"] == [["2026-03-01", 3, "450.00", "50.00", "400.00", "150.00", "10.000", "2.500"]]
+    st = await get(client, shop, "status")
+    assert st["rows"] == [["cancelled", 1, "999.00"], ["paid", 2, "350.00"], ["shipped", 1, "100.00"]]
 
 
 @pytest.mark.parametrize(
