@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from ecovarejo.core.errors import InvalidInput, NotFound
 from ecovarejo.core.models import DeadLetter
 
-from . import backend, i18n
+from . import admin_shipping, backend, i18n
 from .admin import decimal_text, form_text, page, page_url, staff
 from .inproc import ApiError, api, exists
 from .pages import PageRoute, form_with_csrf, redirect, uow_for
@@ -162,6 +162,18 @@ async def orders(request: Request) -> Response:
     )
 
 
+#: Services staff may pick when shipping (carrier:service); the customer's choice is the default.
+CARRIER_SERVICES = [
+    ("", "shipping_as_chosen"),
+    ("table_rate:standard", "Entrega padrão"),
+    ("table_rate:express", "Entrega expressa"),
+    ("table_rate:green", "Entrega verde"),
+    ("correios:03298", "Correios PAC"),
+    ("correios:03220", "Correios SEDEX"),
+    ("melhorenvio:3", "Melhor Envio · Jadlog .Package"),
+]
+
+
 @router.get("/admin/pedidos/{order_id}")
 async def order_detail(request: Request, order_id: uuid.UUID) -> Response:
     principal = await staff(request, "manage_orders")
@@ -174,6 +186,8 @@ async def order_detail(request: Request, order_id: uuid.UUID) -> Response:
         order=order,
         next_statuses=ORDER_NEXT.get(str(order.get("status")), []),
         can_refund=principal.can("handle_payments"),
+        shipments=await admin_shipping.shipments_of(request, str(order_id)),
+        carrier_services=CARRIER_SERVICES,
     )
 
 

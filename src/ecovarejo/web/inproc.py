@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 from fastapi import Request
+from fastapi.responses import Response
 
 from ecovarejo.core.errors import DomainError
 
@@ -118,3 +119,15 @@ def _mounted(request: Request, path_prefix: str) -> bool:
                 else:
                     stack.extend(getattr(sub, "routes", []))
     return False
+
+
+async def raw_get(request: Request, path: str) -> Response:
+    """``GET path`` as the signed-in user, answered as it is (PDF, HTML): printable documents."""
+    renewed = getattr(request.state, "refreshed_tokens", None)
+    token = renewed["access_token"] if renewed else request.cookies.get(ACCESS_COOKIE)
+    async with _client(request, token) as c:
+        r = await c.get(path, headers={"accept": "*/*"})
+    if r.status_code >= 400:
+        raise ApiError(r)
+    keep = {k: v for k, v in r.headers.items() if k.lower() in ("content-type", "content-disposition")}
+    return Response(r.content, status_code=r.status_code, headers=keep)

@@ -380,6 +380,18 @@ PT_BR: dict[str, str] = {
     "status_returned_to_sender": "Devolvido ao remetente",
     "shipping_config": "Frete e envios",
     "shipping_config_saved": "Configuração de frete salva.",
+    "shipping_config_help": (
+        "Origens, zonas por UF ou faixa de CEP, tabelas por peso, prazos, frete grátis e transportadoras "
+        "habilitadas. Salvo inteiro e validado; nada muda se houver erro."
+    ),
+    "invalid_json": "O texto não é um JSON válido.",
+    "version": "Versão",
+    "shipments": "Envios",
+    "print_label": "Imprimir etiqueta",
+    "packing_slip": "Romaneio",
+    "add_tracking": "Registrar rastreio",
+    "buy_label": "Comprar etiqueta e criar envio",
+    "shipping_as_chosen": "Como o cliente escolheu",
 }
 
 EN: dict[str, str] = {
@@ -759,4 +771,16 @@ EN: dict[str, str] = {
     "status_returned_to_sender": "Returned to sender",
     "shipping_config": "Shipping",
     "shipping_config_saved": "Shipping configuration saved.",
+    "shipping_config_help": (
+        "Origins, zones by state or CEP range, weight-band rates, delivery days, free shipping and enabled "
+        "carriers. Saved whole and validated; nothing changes on an error."
+    ),
+    "invalid_json": "The text is not valid JSON.",
+    "version": "Version",
+    "shipments": "Shipments",
+    "print_label": "Print label",
+    "packing_slip": "Packing slip",
+    "add_tracking": "Add tracking step",
+    "buy_label": "Buy label and ship",
+    "shipping_as_chosen": "As the customer chose",
 }

@@ -10,7 +10,18 @@ from fastapi.staticfiles import StaticFiles
 from ecovarejo.core.container import Container
 from ecovarejo.core.plugins import ContextSpec
 
-from . import account, admin, admin_analytics, admin_catalog, admin_ml, admin_ops, cart, pwa, storefront
+from . import (
+    account,
+    admin,
+    admin_analytics,
+    admin_catalog,
+    admin_ml,
+    admin_ops,
+    admin_shipping,
+    cart,
+    pwa,
+    storefront,
+)
 from .security import PageSecurityMiddleware, build_csp
 from .templating import HERE
 
@@ -43,6 +54,7 @@ CONTEXT = ContextSpec(
         admin_catalog.router,
         admin_ops.router,
         admin_ml.router,
+        admin_shipping.router,
         cart.router,
         storefront.router,
     ],

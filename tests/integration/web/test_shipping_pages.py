@@ -83,3 +83,67 @@ async def test_cep_to_options_to_order_to_timeline(web: httpx.AsyncClient, conta
     for label in ("Etiqueta emitida", "Postado", "Saiu para entrega", "Entregue"):
         assert label in shown, label
     assert Decimal(order["carbon_footprint"]) > Decimal("2.50")
+
+
+async def test_admin_configures_shipping_and_ships_an_order(web: httpx.AsyncClient, container: Container) -> None:
+    import json
+
+    from .helpers import make_staff
+
+    await make_catalog(web, container)
+    await register(web, "cliente-frete@example.com")
+    page = await web.get("/p/camiseta-organica-basica")
+    await web.post(
+        "/carrinho/itens", data={"csrf_token": csrf_from(page.text), "sku": "ECO-TSHIRT-001-M", "quantity": "1"}
+    )
+    checkout = await web.get("/checkout?cep=20040-020")
+    body = main_of(checkout.text)
+    option = re.search(r'name="shipping_option" value="([^"]+)"', body).group(1)
+    form = {
+        "csrf_token": csrf_from(checkout.text),
+        "idempotency_key": re.search(r'name="idempotency_key" value="([^"]+)"', checkout.text).group(1),
+        "recipient": "Bia Lima", "postal_code": "20040-020", "street": "Av. Rio Branco", "number": "1",
+        "city": "Rio de Janeiro", "state": "RJ", "payment_method": "card", "card_number": "4242 4242 4242 4242",
+        "eco_packaging": "on", "shipping_option": option,
+    }  # fmt: skip
+    placed = await web.post("/checkout", data=form)
+    assert placed.status_code == 303, placed.text
+    order_id = placed.headers["location"].split("/")[2].split("?")[0]
+
+    web.cookies.clear()
+    await make_staff(web, container, "expedicao@example.com", user_type="customer", permissions=("manage_orders",))
+    cfg = await web.get("/admin/frete")
+    assert cfg.status_code == 200 and "cep_ranges" in cfg.text and 'href="/admin/frete"' in cfg.text
+    bad = await web.post("/admin/frete", data={"csrf_token": csrf_from(cfg.text), "document": "{nope"})
+    assert bad.status_code == 422 and "O texto não é um JSON válido." in bad.text
+    doc = json.loads(re.search(r"<textarea[^>]*>(.*?)</textarea>", cfg.text, re.S).group(1).replace("&#34;", '"'))
+    doc["handling_days"] = 2
+    doc["zones"][0]["states"] = ["XX"]
+    refused = await web.post("/admin/frete", data={"csrf_token": csrf_from(cfg.text), "document": json.dumps(doc)})
+    assert refused.status_code == 422 and "unknown states: XX" in refused.text
+    doc["zones"][0]["states"] = ["SP"]
+    saved = await web.post("/admin/frete", data={"csrf_token": csrf_from(cfg.text), "document": json.dumps(doc)})
+    assert saved.status_code == 303
+    assert "&#34;handling_days&#34;: 2" in (await web.get("/admin/frete")).text
+
+    detail = await web.get(f"/admin/pedidos/{order_id}")
+    assert detail.status_code == 200 and 'id="create-shipment"' in detail.text
+    r = await web.post(
+        f"/admin/pedidos/{order_id}/envios", data={"csrf_token": csrf_from(detail.text), "carrier_service": ""}
+    )
+    assert r.status_code == 303 and "ok=saved" in r.headers["location"]
+    detail = await web.get(f"/admin/pedidos/{order_id}")
+    sid = re.search(r'href="/admin/envios/([0-9a-f-]+)/etiqueta"', detail.text).group(1)
+    label = await web.get(f"/admin/envios/{sid}/etiqueta")
+    assert label.status_code == 200 and "Bia Lima" in label.text and "EV" in label.text
+    slip = await web.get(f"/admin/envios/{sid}/romaneio")
+    assert slip.status_code == 200 and "ECO-TSHIRT-001-M" in slip.text
+    r = await web.post(
+        f"/admin/envios/{sid}/rastreio",
+        data={"csrf_token": csrf_from(detail.text), "order_id": order_id, "status": "posted", "description": "x"},
+    )
+    assert r.status_code == 303
+    shown = (await web.get(f"/admin/pedidos/{order_id}")).text
+    assert re.search(r'<li data-status="posted">Entrega padrão · Postado', shown), shown[
+        shown.index("admin-shipments") :
+    ][:500]
