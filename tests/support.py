@@ -95,8 +95,10 @@ def token_for(
     permissions: tuple[str, ...] = (),
     user_id: uuid.UUID | None = None,
     company_id: uuid.UUID | None = None,
+    mfa: bool = True,
 ) -> str:
-    """A real access token from the installed authenticator (the users context), for tests of any context."""
+    """A real access token from the installed authenticator (the users context), for tests of any context.
+    Signed in with two-step verification unless ``mfa=False`` (staff powers need it)."""
     from ecovarejo.core.auth import Principal
 
     principal = Principal(
@@ -105,6 +107,7 @@ def token_for(
         user_type=user_type,
         permissions=frozenset(permissions),
         company_id=company_id,
+        mfa=mfa,
     )
     return str(container.port("authenticator").issue_access_token(principal))
 

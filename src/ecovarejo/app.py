@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from . import __version__
 from .bootstrap import build_container
 from .core.container import Container
-from .core.http import RequestContextMiddleware, install_error_handlers
+from .core.http import HstsMiddleware, RequestContextMiddleware, install_error_handlers
 from .core.logging import configure_logging
 from .core.settings import Settings, get_settings
 
@@ -34,6 +34,10 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         version=__version__,
         description="E-commerce for retailers of sustainable products in Brazil (B2C and B2B).",
         lifespan=lifespan,
+        # API docs and schema are for developers: off in production unless ECOVAREJO_DEV_TOOLS=true
+        docs_url="/docs" if settings.dev_tools_enabled else None,
+        redoc_url="/redoc" if settings.dev_tools_enabled else None,
+        openapi_url="/openapi.json" if settings.dev_tools_enabled else None,
     )
     app.state.container = container
     install_error_handlers(app)
@@ -58,4 +62,6 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         if spec.setup_app:
             spec.setup_app(app, container)
     app.add_middleware(RequestContextMiddleware, container=container)
+    if settings.hsts_max_age > 0:
+        app.add_middleware(HstsMiddleware, max_age=settings.hsts_max_age)
     return app

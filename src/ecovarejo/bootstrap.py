@@ -103,6 +103,9 @@ def build_container(
     run_relay: bool | None = None,
     run_consumers: bool | None = None,
 ) -> Container:
+    problems = settings.production_problems()
+    if problems:  # production never starts on generated keys or development defaults
+        raise RuntimeError("refusing to start in production: " + "; ".join(problems))
     if not settings.database_url:
         settings.ensure_data_dir()
     db = Database(

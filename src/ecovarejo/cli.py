@@ -65,6 +65,8 @@ def serve(
     """Serve the platform over HTTP (API, storefront, admin)."""
     import uvicorn
 
+    from ecovarejo.core.serving import server_options
+
     if services:
         os.environ["ECOVAREJO_SERVICES"] = services
     if not embedded_workers:
@@ -82,7 +84,7 @@ def serve(
         reload=reload,
         log_level="warning",
         access_log=False,
-        proxy_headers=True,
+        **server_options(settings),  # header size/time limits, concurrency, trusted proxies
     )
 
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import uuid
 from typing import Any
 
+from ecovarejo.payments.instant import sign_notification
 from ecovarejo.payments.settings import PaymentsSettings
 from ecovarejo.payments.setup import install_providers
 from tests.integration.orders.shop import Shop, checkout_body, open_shop
@@ -16,7 +15,7 @@ PSP_SECRET = "psp-secret"
 
 
 def sign(body: bytes) -> str:
-    return hmac.new(PSP_SECRET.encode(), body, hashlib.sha256).hexdigest()
+    return sign_notification(body, PSP_SECRET)
 
 
 async def pix_shop(container: Any, stock: int = 10_000) -> Shop:

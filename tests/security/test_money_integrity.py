@@ -98,3 +98,27 @@ async def test_mark_paid_refuses_an_underpaid_order_whatever_the_path(container,
     async with container.uow(shop.tenant_id, read_only=True) as uow:
         money = await order_ledger.order_money(uow, oid)
     assert money.net == Decimal("0.01")
+
+
+async def test_psp_notifications_carry_a_signed_timestamp_within_the_window(container, client) -> None:
+    import json
+    import time
+
+    from ecovarejo.payments.instant import sign_notification
+
+    from .money import PSP_SECRET
+
+    shop = await pix_shop(container)
+    body = json.dumps({"pix": [{"endToEndId": "E1", "txid": "EVX", "valor": "1.00"}]}).encode()
+    url, h = "/api/v1/payments/webhooks/pix", shop.h
+    import hashlib
+    import hmac
+
+    old_style = hmac.new(PSP_SECRET.encode(), body, hashlib.sha256).hexdigest()  # no timestamp
+    stale = sign_notification(body, PSP_SECRET, now=time.time() - 3600)  # a replay an hour later
+    for header in (old_style, stale):
+        r = await client.post(url, content=body, headers={**h, "x-ecovarejo-signature": header})
+        assert r.status_code == 400, r.text
+    assert (await client.post(url, content=body, headers={**h, "x-ecovarejo-signature": stale})).json()["code"] == (
+        "webhook_stale"
+    )

@@ -39,13 +39,29 @@ class Principal:
     email: str | None = None
     token_id: str | None = None
     scopes: frozenset[str] = field(default_factory=frozenset)
+    #: Whether the second factor was proven (the access token's ``amr``). Staff powers need it: without
+    #: it, :meth:`can` and :attr:`is_admin` are false everywhere (API, GraphQL, web, services).
+    #: Principals from access tokens always say; ones the platform makes itself (jobs, seeds) are trusted.
+    mfa: bool = True
+
+    @property
+    def holds_admin_role(self) -> bool:
+        return self.user_type == "admin"
 
     @property
     def is_admin(self) -> bool:
-        return self.user_type == "admin"
+        return self.user_type == "admin" and self.mfa
+
+    def holds(self, permission: str) -> bool:
+        """Has the permission on paper (whether or not MFA was proven)."""
+        return self.holds_admin_role or permission in self.permissions
 
     def can(self, permission: str) -> bool:
-        return self.is_admin or permission in self.permissions
+        return self.holds(permission) and self.mfa
+
+    @property
+    def is_staff(self) -> bool:
+        return self.holds_admin_role or bool(self.permissions)
 
 
 class Authenticator(Protocol):
@@ -97,11 +113,25 @@ def require_permission(permission: str) -> Callable[..., Awaitable[Principal]]:
         raise ValueError(f"unknown permission {permission!r}")
 
     async def dep(principal: Principal = Depends(current_principal)) -> Principal:
-        if not principal.can(permission):
+        if not principal.holds(permission):
             raise Forbidden(f"requires the {permission} permission", code="permission_denied")
+        if not principal.mfa:
+            raise StaffMfaRequired()
         return principal
 
     return dep
+
+
+class StaffMfaRequired(Forbidden):
+    """Staff powers need a session signed in with two-step verification."""
+
+    code = "staff_mfa_required"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "staff accounts must sign in with two-step verification (enrol at /api/v1/users/mfa/enroll)",
+            code="staff_mfa_required",
+        )
 
 
 def require_role(*roles: str) -> Callable[..., Awaitable[Principal]]:
@@ -110,6 +140,8 @@ def require_role(*roles: str) -> Callable[..., Awaitable[Principal]]:
     async def dep(principal: Principal = Depends(current_principal)) -> Principal:
         if principal.user_type not in roles:
             raise Forbidden(f"requires role {' or '.join(roles)}", code="role_required")
+        if principal.is_staff and not principal.mfa:
+            raise StaffMfaRequired()
         return principal
 
     return dep

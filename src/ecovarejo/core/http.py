@@ -190,3 +190,26 @@ async def get_read_uow(request: Request) -> AsyncIterator[UnitOfWork]:
     container = get_container(request)
     async with container.uow(get_tenant(request).id, read_only=True) as uow:
         yield uow
+
+
+class HstsMiddleware:
+    """``Strict-Transport-Security`` on responses to requests that arrived over https — directly or, when
+    uvicorn trusts the proxy (``--proxy-headers --forwarded-allow-ips``), as its ``X-Forwarded-Proto`` says.
+    A plain-http request (or an untrusted proxy's claim) gets none: browsers ignore it over http anyway."""
+
+    def __init__(self, app: Any, *, max_age: int) -> None:
+        self.app = app
+        self.value = f"max-age={max_age}; includeSubDomains".encode()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope.get("scheme") != "https":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_hsts(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []),
+                                                  (b"strict-transport-security", self.value)]}  # fmt: skip
+            await send(message)
+
+        await self.app(scope, receive, send_with_hsts)

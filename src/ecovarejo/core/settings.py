@@ -49,6 +49,38 @@ class Settings(BaseSettings):
     consumer_backoff_base: float = 0.5
     services: str = Field(default="", description="comma-separated contexts served by this process; all when empty")
 
+    #: HTTP server limits (core/serving.py documents them).
+    server_max_header_bytes: int = 32 * 1024
+    server_header_timeout: float = 10.0
+    server_max_concurrency: int = 2000
+    #: Proxies trusted to set ``X-Forwarded-For``/``-Proto`` (the scheme decides HSTS and secure cookies).
+    forwarded_allow_ips: str = "127.0.0.1"
+    #: GraphiQL, GraphQL introspection, ``/docs`` and ``/openapi.json``: on outside production unless set.
+    dev_tools: bool | None = None
+    #: ``Strict-Transport-Security`` max-age sent on requests that arrived over https (0 turns it off).
+    hsts_max_age: int = 31536000
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def dev_tools_enabled(self) -> bool:
+        return (not self.is_production) if self.dev_tools is None else self.dev_tools
+
+    def production_problems(self) -> list[str]:
+        """What a production process lacks; it refuses to start while any is left (see docs/security.md)."""
+        if not self.is_production:
+            return []
+        problems = []
+        if not self.secret_key or len(self.secret_key) < 32:
+            problems.append("ECOVAREJO_SECRET_KEY (32+ characters) is not set")
+        if self.jwt_private_key_file is None or not Path(self.jwt_private_key_file).exists():
+            problems.append("ECOVAREJO_JWT_PRIVATE_KEY_FILE is not set or does not exist")
+        if not self.public_url.startswith("https://"):
+            problems.append("ECOVAREJO_PUBLIC_URL must be the https:// address customers use")
+        return problems
+
     @property
     def effective_database_url(self) -> str:
         if self.database_url:

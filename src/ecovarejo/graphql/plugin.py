@@ -13,7 +13,7 @@ def setup_app(app: FastAPI, container: Container) -> None:
 
     served = {spec.name for spec in container.ports.get("contexts", [])}
     if served & {"users", "products", "orders"}:
-        app.include_router(build_router(served))
+        app.include_router(build_router(served, dev_tools=container.settings.dev_tools_enabled))
 
 
 CONTEXT = ContextSpec(name="graphql", setup_app=setup_app)

@@ -16,6 +16,7 @@ import structlog
 from fastapi import Request
 from graphql import GraphQLError
 from strawberry.extensions import (
+    DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     QueryDepthLimiter,
@@ -104,13 +105,16 @@ class Router(GraphQLRouter[Any, None]):
         return response
 
 
-def build_schema(served: set[str] | None = None) -> Schema:
+def build_schema(served: set[str] | None = None, *, introspection: bool = True) -> Schema:
     queries, mutations = _parts(served)
     if not queries:
         raise RuntimeError("GraphQL needs at least one of the users, products or orders contexts")
     query = merge_types("Query", tuple(queries))
     mutation = merge_types("Mutation", tuple(mutations)) if mutations else None
-    return Schema(query=query, mutation=mutation, extensions=extensions())
+    ext: list[Any] = list(extensions())
+    if not introspection:
+        ext.append(DisableIntrospection)
+    return Schema(query=query, mutation=mutation, extensions=ext)
 
 
 def extensions() -> list[Callable[[], SchemaExtension]]:
@@ -123,5 +127,9 @@ def extensions() -> list[Callable[[], SchemaExtension]]:
     ]
 
 
-def build_router(served: set[str] | None = None) -> Router:
-    return Router(build_schema(served), path="/graphql", context_getter=get_context, graphql_ide="graphiql")
+def build_router(served: set[str] | None = None, *, dev_tools: bool = True) -> Router:
+    """GraphiQL and introspection only with ``dev_tools`` (off in production: ``ECOVAREJO_DEV_TOOLS``)."""
+    return Router(
+        build_schema(served, introspection=dev_tools), path="/graphql", context_getter=get_context,
+        graphql_ide="graphiql" if dev_tools else None,
+    )  # fmt: skip

@@ -13,11 +13,11 @@ from .pricing import REGION
 
 class CartItemIn(BaseModel):
     sku: str = Field(min_length=1, max_length=64)
-    quantity: int = Field(default=1, ge=1, le=1000)
+    quantity: int = Field(default=1, ge=1, le=1000, strict=True)  # false/"2" -> 422
 
 
 class CartQuantityIn(BaseModel):
-    quantity: int = Field(ge=0, le=1000)
+    quantity: int = Field(ge=0, le=1000, strict=True)
 
 
 class CouponCodeIn(BaseModel):
@@ -60,13 +60,13 @@ class CheckoutIn(BaseModel):
     shipping_address: Address
     billing_address: Address | None = None
     payment: PaymentIn
-    eco_packaging: bool = True
+    eco_packaging: bool = Field(default=True, strict=True)
     notes: str | None = Field(default=None, max_length=1000)
     #: "Buy now": these lines instead of the cart's (still priced from the catalog).
     items: list[CartItemIn] | None = Field(default=None, max_length=50)
     coupons: list[str] | None = Field(default=None, max_length=3)
     #: Eco-loyalty points to spend on this order (100 points = R$ 5,00; at most the goods' value).
-    loyalty_points: int = Field(default=0, ge=0, le=1_000_000)
+    loyalty_points: int = Field(default=0, ge=0, le=1_000_000, strict=True)
     #: A shipping option id from ``POST /api/v1/shipping/quotes`` (price, service, days and kg CO2e).
     shipping_option: str | None = Field(default=None, max_length=4000)
 
@@ -95,11 +95,11 @@ class CouponIn(BaseModel):
     description: str | None = Field(default=None, max_length=300)
     min_subtotal: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2)
     category_ids: list[uuid.UUID] = Field(default_factory=list, max_length=50)
-    certified_only: bool = False
-    first_order_only: bool = False
-    b2b_only: bool = False
+    certified_only: bool = Field(default=False, strict=True)
+    first_order_only: bool = Field(default=False, strict=True)
+    b2b_only: bool = Field(default=False, strict=True)
     starts_at: datetime | None = None
     ends_at: datetime | None = None
-    max_uses: int | None = Field(default=None, ge=1)
-    max_uses_per_customer: int | None = Field(default=None, ge=1)
-    stackable: bool = False
+    max_uses: int | None = Field(default=None, ge=1, strict=True)
+    max_uses_per_customer: int | None = Field(default=None, ge=1, strict=True)
+    stackable: bool = Field(default=False, strict=True)

@@ -4,8 +4,9 @@ PSP's or bank's notification for exactly their amount.
 Confirmations arrive at ``POST /api/v1/payments/webhooks/pix`` in the Pix API's webhook shape
 (``{"pix": [{"endToEndId", "txid", "valor", "horario"}]}``) and at ``…/webhooks/boleto``
 (``{"id", "barcode", "amount", "paid_at"}``). The Pix API authenticates its webhook with mutual TLS,
-which ends at the edge, so both notifications must also carry ``x-ecovarejo-signature``: HMAC-SHA-256 of
-the body with ``ECOVAREJO_PAYMENTS_PSP_WEBHOOK_SECRET``.
+which ends at the edge, so both notifications must also carry
+``x-ecovarejo-signature: t=<unix time>,v1=<hex>``: HMAC-SHA-256 of ``"{t}.{body}"`` with
+``ECOVAREJO_PAYMENTS_PSP_WEBHOOK_SECRET``, ``t`` within ``WEBHOOK_TOLERANCE`` (:func:`sign_notification`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -51,11 +53,26 @@ async def create_boleto(uow: UnitOfWork, b: boleto.Boleto, *, order_id: uuid.UUI
     return p
 
 
-def _verify(body: bytes, header: str | None, secret: str) -> Any:
+def sign_notification(body: bytes, secret: str, *, now: float | None = None) -> str:
+    """``x-ecovarejo-signature: t=<unix time>,v1=<HMAC-SHA-256 of "{t}.{body}">`` (Stripe's scheme): the
+    time is signed too, so a captured notification cannot be replayed after the tolerance window."""
+    t = int(time.time() if now is None else now)
+    mac = hmac.new(secret.encode(), f"{t}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={t},v1={mac}"
+
+
+def _verify(body: bytes, header: str | None, secret: str, tolerance: int = 300, now: float | None = None) -> Any:
     if not secret:
         raise InvalidSignature("webhooks are not configured for this method", code="webhook_not_configured")
-    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    if not header or not hmac.compare_digest(expected, header.strip().lower()):
+    parts = dict(p.split("=", 1) for p in (header or "").replace(" ", "").split(",") if "=" in p)
+    try:
+        t = int(parts.get("t", ""))
+    except ValueError:
+        raise InvalidSignature("x-ecovarejo-signature has no timestamp (t=)") from None
+    if abs((time.time() if now is None else now) - t) > tolerance:
+        raise InvalidSignature("x-ecovarejo-signature is outside the tolerance window", code="webhook_stale")
+    expected = hmac.new(secret.encode(), f"{t}.".encode() + body, hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, parts.get("v1", "").lower()):
         raise InvalidSignature("x-ecovarejo-signature does not match")
     try:
         return json.loads(body)
@@ -70,8 +87,8 @@ def _amount(value: Any) -> Decimal | None:
         return None
 
 
-def parse_pix(body: bytes, header: str | None, secret: str) -> list[Notice]:
-    data = _verify(body, header, secret)
+def parse_pix(body: bytes, header: str | None, secret: str, tolerance: int = 300) -> list[Notice]:
+    data = _verify(body, header, secret, tolerance)
     items = data.get("pix") if isinstance(data, dict) else None
     if not isinstance(items, list):
         raise InvalidSignature("not a Pix notification", code="invalid_webhook_body")
@@ -86,8 +103,8 @@ def parse_pix(body: bytes, header: str | None, secret: str) -> list[Notice]:
     return out
 
 
-def parse_boleto(body: bytes, header: str | None, secret: str) -> Notice:
-    data = _verify(body, header, secret)
+def parse_boleto(body: bytes, header: str | None, secret: str, tolerance: int = 300) -> Notice:
+    data = _verify(body, header, secret, tolerance)
     if not isinstance(data, dict) or not data.get("id") or not data.get("barcode"):
         raise InvalidSignature("not a boleto notification", code="invalid_webhook_body")
     barcode = (

@@ -62,12 +62,16 @@ async def provider_webhook(
         notice = webhooks.parse_pagseguro(body, request.headers.get("x-authenticity-token"), s.pagseguro_webhook_token)
     elif provider == "pix":
         outcomes = []
-        for item in instant.parse_pix(body, request.headers.get("x-ecovarejo-signature"), s.psp_webhook_secret):
+        for item in instant.parse_pix(
+            body, request.headers.get("x-ecovarejo-signature"), s.psp_webhook_secret, s.webhook_tolerance
+        ):
             outcomes.append(await webhooks.apply(uow, item))
         await uow.commit()
         return {"received": True, "outcomes": outcomes}
     elif provider == "boleto":
-        notice = instant.parse_boleto(body, request.headers.get("x-ecovarejo-signature"), s.psp_webhook_secret)
+        notice = instant.parse_boleto(
+            body, request.headers.get("x-ecovarejo-signature"), s.psp_webhook_secret, s.webhook_tolerance
+        )
     else:
         raise InvalidInput(f"unknown provider {provider}", code="unknown_provider", status=404)
     outcome = await webhooks.apply(uow, notice)

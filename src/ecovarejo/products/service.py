@@ -675,7 +675,13 @@ def _dec(v: Any, name: str) -> Decimal | None:
         raise InvalidInput(f"{name} must be a number", code="invalid_filter") from exc
     if not d.is_finite() or d < 0:
         raise InvalidInput(f"{name} must be a positive number", code="invalid_filter")
+    if d > FILTER_MAX:  # 1e999 or 1e30 would overflow the money column's quantization (was a 500)
+        raise InvalidInput(f"{name} must be at most {FILTER_MAX}", code="invalid_filter")
     return d
+
+
+#: Upper bound of numeric filters (prices in reais, scores 0-10): beyond any real price.
+FILTER_MAX = Decimal("1000000000")
 
 
 async def list_products(

@@ -461,5 +461,6 @@ async def admin_set_active(
     user.is_active = active
     if not active:
         await repo.revoke_user_tokens(uow.session, user.id, ports.now())
+        ports.tokens.forget_sessions()  # at once in this process (others: cache TTL)
     await uow.flush()
     return user

@@ -53,6 +53,8 @@ def principal_for(user: User) -> Principal:
         permissions=perms,
         company_id=user.company_id,
         email=user.email,
+        # Tokens are issued after the second step whenever MFA is on (login asks for it; enrolment proves it).
+        mfa=bool(user.mfa_enabled),
     )
 
 
@@ -233,12 +235,14 @@ async def refresh(
         raise Unauthorized("this session has ended", code="invalid_grant")
     if row.used_at is not None or not await repo.mark_refresh_used(uow.session, row.id, now):
         await repo.revoke_family(uow.session, row.family_id, now)
+        ports.tokens.forget_sessions()  # at once in this process (others: cache TTL)
         raise RefreshTokenReuse("this refresh token was already used; the session has been revoked")
     if row.expires_at <= now:
         raise Unauthorized("the refresh token has expired", code="invalid_grant")
     user = await repo.get_user(uow.session, row.user_id)
     if user is None or not user.is_active:
         await repo.revoke_family(uow.session, row.family_id, now)
+        ports.tokens.forget_sessions()  # at once in this process (others: cache TTL)
         raise Unauthorized("this account is disabled", code="invalid_grant")
     return await start_session(
         uow,
@@ -259,10 +263,13 @@ async def logout(uow: UnitOfWork, ports: UsersPorts, raw: str, *, principal: Pri
     if row is None or (principal is not None and row.user_id != principal.user_id):
         raise NotFound("unknown refresh token", code="session_not_found")
     await repo.revoke_family(uow.session, row.family_id, ports.now())
+    ports.tokens.forget_sessions()  # at once in this process (others: cache TTL)
 
 
 async def logout_everywhere(uow: UnitOfWork, ports: UsersPorts, user_id: uuid.UUID) -> int:
-    return await repo.revoke_user_tokens(uow.session, user_id, ports.now())
+    revoked = await repo.revoke_user_tokens(uow.session, user_id, ports.now())
+    ports.tokens.forget_sessions()  # at once in this process (others: cache TTL)
+    return revoked
 
 
 async def list_sessions(uow: UnitOfWork, ports: UsersPorts, user_id: uuid.UUID) -> list[RefreshToken]:
@@ -274,6 +281,7 @@ async def revoke_session(uow: UnitOfWork, ports: UsersPorts, user_id: uuid.UUID,
     if row is None:
         raise NotFound("no such session", code="session_not_found")
     await repo.revoke_family(uow.session, row.family_id, ports.now())
+    ports.tokens.forget_sessions()  # at once in this process (others: cache TTL)
 
 
 # -- one-time tokens: email verification, password reset -------------------------------------
@@ -349,6 +357,7 @@ async def _set_password(uow: UnitOfWork, ports: UsersPorts, user: User, new_pass
     passwords.check_policy(new_password, email=user.email)
     user.password_hash = passwords.hash_password(new_password)
     await repo.revoke_user_tokens(uow.session, user.id, ports.now())
+    ports.tokens.forget_sessions()  # at once in this process (others: cache TTL)
     emit(
         uow,
         "user.password_changed",

@@ -3,6 +3,7 @@ and the demo accounts."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from ecovarejo.core.container import Container
@@ -40,6 +41,12 @@ def install(container: Container) -> None:
     container.ports["jwt_keys"] = ring
     container.ports["authenticator"] = tokens
     container.ports["privacy.subjects"] = UsersDataSubjects()
+
+    async def session_alive(tenant_id: uuid.UUID, user_id: uuid.UUID, sid: uuid.UUID) -> bool:
+        async with container.uow(tenant_id, read_only=True) as uow:
+            return await repo.session_alive(uow.session, sid, user_id)
+
+    tokens.session_check = session_alive
     container.ports["users"] = UsersPorts(
         tokens=tokens,
         throttle=build_throttle(container.redis),

@@ -123,6 +123,22 @@ async def mark_refresh_used(s: AsyncSession, token_id: uuid.UUID, now: datetime)
     return _rowcount(res) == 1
 
 
+async def session_alive(s: AsyncSession, family_id: uuid.UUID, user_id: uuid.UUID) -> bool:
+    """The session (refresh-token family) still has a token not revoked, and its user is active."""
+    q = (
+        select(RefreshToken.id)
+        .join(User, User.id == RefreshToken.user_id)
+        .where(
+            RefreshToken.family_id == family_id,
+            RefreshToken.user_id == user_id,
+            RefreshToken.revoked_at.is_(None),
+            User.is_active.is_(True),
+        )
+        .limit(1)
+    )
+    return (await s.scalar(q)) is not None
+
+
 async def revoke_family(s: AsyncSession, family_id: uuid.UUID, now: datetime) -> int:
     res = await s.execute(
         update(RefreshToken)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from joserfc import jwt
@@ -58,6 +58,28 @@ class TokenService:
         self.audience = audience
         self.access_ttl = access_ttl
         self.clock = clock
+        #: ``(tenant, user, sid) -> alive?``, installed by the users plugin: revocation (logout, "log out
+        #: everywhere", password change, deactivation) stops access tokens within ``session_cache_ttl``.
+        self.session_check: Callable[[uuid.UUID, uuid.UUID, uuid.UUID], Awaitable[bool]] | None = None
+        self.session_cache_ttl = 2.0
+        self._sessions: dict[tuple[uuid.UUID, uuid.UUID], tuple[bool, float]] = {}
+
+    async def _session_alive(self, tenant_id: uuid.UUID, user_id: uuid.UUID, sid: uuid.UUID) -> bool:
+        if self.session_check is None:
+            return True
+        now = time.monotonic()
+        hit = self._sessions.get((tenant_id, sid))
+        if hit is not None and hit[1] > now:
+            return hit[0]
+        alive = await self.session_check(tenant_id, user_id, sid)
+        if len(self._sessions) > 50_000:
+            self._sessions.clear()
+        self._sessions[(tenant_id, sid)] = (alive, now + self.session_cache_ttl)
+        return alive
+
+    def forget_sessions(self) -> None:
+        """Drop the cache (this process revoked something: it takes effect here at once)."""
+        self._sessions.clear()
 
     # -- issuing ---------------------------------------------------------------------------------
     def _sign(self, header: dict[str, Any], claims: dict[str, Any]) -> str:
@@ -89,6 +111,8 @@ class TokenService:
             "user_type": principal.user_type,
             "roles": [principal.user_type],
             "permissions": sorted(principal.permissions),
+            # RFC 8176: how the subject authenticated; "mfa" marks a proven second factor (TOTP/recovery)
+            "amr": ["pwd", "otp", "mfa"] if principal.mfa else ["pwd"],
         }
         if principal.company_id:
             claims["company_id"] = str(principal.company_id)
@@ -219,6 +243,14 @@ class TokenService:
             raise Unauthorized("the token's claims are malformed", code="invalid_token") from None
         if token_tenant != tenant_id:
             raise Unauthorized("the token belongs to another tenant", code="invalid_token")
+        sid = claims.get("sid")
+        if sid:
+            try:
+                alive = await self._session_alive(token_tenant, user_id, uuid.UUID(str(sid)))
+            except ValueError:
+                raise Unauthorized("the token's claims are malformed", code="invalid_token") from None
+            if not alive:
+                raise Unauthorized("this session has ended; sign in again", code="session_revoked")
         scope = claims.get("scope")
         return Principal(
             user_id=user_id,
@@ -229,4 +261,5 @@ class TokenService:
             email=claims.get("email"),
             token_id=str(claims["jti"]),
             scopes=frozenset(scope.split()) if isinstance(scope, str) else frozenset(),
+            mfa="mfa" in (claims.get("amr") or ()),
         )

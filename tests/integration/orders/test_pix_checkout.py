@@ -4,8 +4,6 @@ same ``mark_paid`` as a card capture, once, however often it is delivered."""
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import json
 import uuid
 from decimal import Decimal
@@ -17,6 +15,7 @@ from ecovarejo.core.db import new_id
 from ecovarejo.core.models import OutboxEvent
 from ecovarejo.inventory import service as inventory
 from ecovarejo.orders import service as orders
+from ecovarejo.payments.instant import sign_notification
 from ecovarejo.payments.settings import PaymentsSettings
 from ecovarejo.payments.setup import install_providers
 from ecovarejo.products import service as products
@@ -29,7 +28,7 @@ SECRET = "psp-secret"
 
 
 def _sign(body: bytes) -> str:
-    return hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    return sign_notification(body, SECRET)
 
 
 async def _events(container, tid, etype: str) -> list[dict]:

@@ -3,8 +3,6 @@ notification for exactly its amount."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import uuid
 from decimal import Decimal
@@ -12,6 +10,7 @@ from decimal import Decimal
 import pytest
 
 from ecovarejo.payments import service
+from ecovarejo.payments.instant import sign_notification
 from tests.support import bearer, make_tenant, token_for
 
 
@@ -22,7 +21,7 @@ def psp(payments_settings):
 
 
 def sign(body: bytes, secret: str = "psp-secret") -> str:
-    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return sign_notification(body, secret)
 
 
 async def _status(container, tid, pid):

@@ -28,6 +28,8 @@ class Api:
     def __init__(self, client: httpx.AsyncClient, container: Container) -> None:
         self.client = client
         self.container = container
+        #: Recovery codes of the staff accounts made by :meth:`make_admin` (staff sign in with MFA).
+        self.recovery: dict[str, list[str]] = {}
 
     async def register(self, email: str | None = None, *, tenant: str | None = None, **extra: Any) -> dict:
         body = {
@@ -52,7 +54,16 @@ class Api:
             headers={**self.tenant(tenant), **(headers or {})},
         )
         assert r.status_code == 200, r.text
-        return r.json()
+        body = r.json()
+        if body.get("mfa_required") and self.recovery.get(email.lower()):
+            r = await self.client.post(
+                "/api/v1/auth/login/mfa",
+                json={"mfa_token": body["mfa_token"], "recovery_code": self.recovery[email.lower()].pop()},
+                headers={**self.tenant(tenant), **(headers or {})},
+            )
+            assert r.status_code == 200, r.text
+            body = r.json()
+        return body
 
     async def user(self, email: str | None = None, *, tenant: str | None = None, **extra: Any) -> tuple[dict, dict]:
         """Register and log in: (profile, tokens)."""
@@ -80,6 +91,16 @@ class Api:
             user = await s.scalar(select(User).where(User.email == email))
             user.user_type = user_type
             user.permissions = permissions or []
+            if user_type == "admin" or permissions:  # staff powers need MFA: enrol with recovery codes
+                from ecovarejo.users import mfa
+                from ecovarejo.users.models import RecoveryCode
+
+                codes = mfa.new_recovery_codes(40)
+                user.mfa_secret = self.container.ports["users"].box.seal(mfa.new_secret())
+                user.mfa_enabled = True
+                for code in codes:
+                    s.add(RecoveryCode(user_id=user.id, tenant_id=user.tenant_id, code_hash=mfa.hash_code(code)))
+                self.recovery[email.lower()] = codes
             await s.commit()
 
 

@@ -75,7 +75,9 @@ async def test_logout_everywhere(api: Api) -> None:
     assert r.status_code == 204
     for t in (a, b, c):
         assert (await refresh(api, t["refresh_token"])).status_code == 401
-    assert (await api.client.get("/api/v1/auth/sessions", headers=api.auth(a))).json() == []
+    # and their access tokens stop at once (issue #12: they used to work until they expired)
+    r = await api.client.get("/api/v1/auth/sessions", headers=api.auth(a))
+    assert r.status_code == 401 and r.json()["code"] == "session_revoked"
 
 
 async def test_sessions_list_and_revoke_one(api: Api) -> None:
