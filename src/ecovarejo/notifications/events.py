@@ -30,6 +30,7 @@ SECURITY_KINDS = {
     "user.password_changed": "password_changed",
     "user.mfa_enabled": "mfa_enabled",
     "user.mfa_disabled": "mfa_disabled",
+    "user.registration_attempted": "account_exists",
 }
 
 ORDER_TEMPLATES = {

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from ecovarejo.core.auth import PERMISSIONS, Principal
+from ecovarejo.core.db import new_id, utcnow
 from ecovarejo.core.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from ecovarejo.core.uow import UnitOfWork
 
@@ -71,6 +72,9 @@ async def register(
     email = _email(str(body.email))
     passwords.check_policy(body.password, email=email)
     cpf = normalize_cpf(body.cpf) if body.cpf else None
+    existing = await repo.get_user_by_email(uow.session, email)
+    if existing is not None:
+        return await _already_registered(uow, existing, body, email, cpf)
     company: Company | None = None
     if body.company is not None:
         cnpj = normalize_cnpj(body.company.cnpj)
@@ -109,6 +113,28 @@ async def register(
     _registered_event(uow, user)
     await authflows.request_email_verification(uow, ports, user)
     return user
+
+
+async def _already_registered(uow: UnitOfWork, existing: User, body: RegisterIn, email: str, cpf: str | None) -> User:
+    """Registration must not reveal who has an account (issue #12): the answer looks like a new sign-up
+    (an unsaved profile, the same work for the password hash) and the account's owner gets a "you
+    already have an account" e-mail (``user.registration_attempted``) instead."""
+    passwords.hash_password(body.password)
+    authflows.emit(
+        uow,
+        "user.registration_attempted",
+        existing,
+        email=existing.email,
+        first_name=existing.first_name,
+        locale=existing.locale,
+    )
+    now = utcnow()
+    return User(
+        id=new_id(), email=email, first_name=body.first_name, last_name=body.last_name, phone=body.phone, cpf=cpf,
+        user_type="customer", is_active=True, email_verified=False, sustainability_score=0, locale=body.locale,
+        company_id=None, is_company_admin=False, marketing_opt_in=body.marketing_opt_in, mfa_enabled=False,
+        permissions=[], created_at=now, updated_at=now,
+    )  # fmt: skip
 
 
 # -- profile -----------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from fastapi import Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 
-from ecovarejo.core.auth import Principal, optional_principal
+from ecovarejo.core.auth import Principal, StaffMfaRequired, optional_principal
 from ecovarejo.core.errors import DomainError, Forbidden, NotFound, Unauthorized
 from ecovarejo.core.uow import UnitOfWork
 
@@ -65,6 +65,8 @@ def _error_page(request: Request, exc: DomainError) -> Response:
         response = RedirectResponse(f"{target}?next={quote(safe_next(here), safe='/')}", status_code=303)
         clear_session(request, response)
         return response
+    if exc.code == "staff_mfa_required" and request.method == "GET":  # staff without MFA: go enrol
+        return RedirectResponse("/conta/seguranca?mfa=required", status_code=303)
     t = i18n.translator(i18n.negotiate(request))
     title = t("not_found") if isinstance(exc, NotFound) else t("error")
     if exc.code in ("csrf_failed", "staff_mfa_required"):
@@ -132,6 +134,8 @@ async def require_user(request: Request) -> Principal:
 
 async def require_staff(request: Request, permission: str | None = None) -> Principal:
     principal = await require_user(request)
+    if principal.is_staff and not principal.mfa:
+        raise StaffMfaRequired()
     staff = principal.is_admin or bool(principal.permissions)
     if not staff or (permission and not principal.can(permission)):
         raise Forbidden("staff only", code="permission_denied")

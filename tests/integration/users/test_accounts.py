@@ -50,8 +50,12 @@ async def test_unique_email_per_tenant(api: Api) -> None:
             "accept_privacy": True,
         },
     )
-    assert r.status_code == 409 and r.json()["code"] == "email_taken"
-    assert r.headers["content-type"].startswith("application/problem+json")
+    # issue #12: the answer does not reveal the account (it looks like a sign-up); its owner is e-mailed
+    assert r.status_code == 201 and r.json()["email"] == "dup@example.com", r.text
+    attempts = await api.events("user.registration_attempted")
+    assert [e["email"] for e in attempts] == ["dup@example.com"]
+    r = await api.client.post("/api/v1/auth/login", json={"email": "dup@example.com", "password": PASSWORD})
+    assert r.status_code == 200  # the original account is untouched
     other = await make_tenant(api.container)
     await api.register("dup@example.com", tenant=str(other))  # another tenant: its own namespace
 

@@ -31,9 +31,10 @@ async def test_the_anonymous_go_to_the_staff_sign_in_and_customers_are_refused(w
 
 async def test_staff_must_have_mfa_on(web: httpx.AsyncClient, container: Container) -> None:
     await make_staff(web, container, "sem-mfa@example.com", mfa=False)
-    r = await web.get("/admin")
-    assert r.status_code == 403
-    assert "verificação em duas etapas" in r.text
+    r = await web.get("/admin")  # sent to enrolment (issue #12: staff MFA everywhere)
+    assert r.status_code == 303 and r.headers["location"].startswith("/conta/seguranca")
+    r = await web.get(r.headers["location"])
+    assert r.status_code == 200
 
 
 async def test_each_area_needs_its_permission_and_the_menu_shows_only_those(
