@@ -10,7 +10,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from . import __version__
 from .core.settings import Settings, get_settings
@@ -131,27 +130,6 @@ async def _run_worker(settings: Settings, *, relay: bool, consumers: bool) -> No
     await container.stop()
 
 
-@app.command()
-def tenants() -> None:
-    """List the tenants."""
-    from sqlalchemy import select
-
-    from .bootstrap import build_container
-    from .core.models import Tenant
-
-    async def _list() -> list[Tenant]:
-        c = build_container(get_settings(), contexts=[])
-        async with c.db.system_session() as s:
-            rows = list((await s.scalars(select(Tenant).order_by(Tenant.slug))).all())
-        await c.db.dispose()
-        return rows
-
-    table = Table("slug", "name", "domain", "id")
-    for t in asyncio.run(_list()):
-        table.add_row(t.slug, t.name, t.domain or "", str(t.id))
-    Console().print(table)
-
-
 def _mode(settings: Settings) -> str:
     db = "PostgreSQL" if settings.is_postgres else "SQLite"
     bus = "NATS JetStream" if settings.broker_url else "in-process bus"
@@ -167,6 +145,10 @@ def _redact(url: str) -> str:
         return f"{scheme}://{user}:***@{host}"
     return url
 
+
+from .tenants_cli import app as tenants_app  # noqa: E402  (create, list, disable tenants)
+
+app.add_typer(tenants_app, name="tenants")
 
 from .users.cli import app as users_app  # noqa: E402  (the users context's commands)
 

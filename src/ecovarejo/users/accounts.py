@@ -4,6 +4,7 @@ eco loyalty, company buyers and the admin's user management."""
 from __future__ import annotations
 
 import base64
+import secrets
 import uuid
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from typing import Any
@@ -48,6 +49,26 @@ async def _create_user(uow: UnitOfWork, user: User) -> User:
         await uow.flush()
     except IntegrityError:
         raise Conflict("an account with this email already exists", code="email_taken") from None
+    return user
+
+
+async def invite_staff(
+    uow: UnitOfWork, ports: UsersPorts, *, email: str, first_name: str, last_name: str, user_type: str = "admin"
+) -> User:
+    """A staff account with no usable password, and the e-mail that lets its owner choose one: the
+    password link of the reset flow (one-time token, ``user.password_reset_requested``), sent by the
+    notifications context. Used by ``ecovarejo tenants create`` for a new tenant's first admin."""
+    user = User(
+        email=_email(email),
+        password_hash=passwords.hash_password(secrets.token_urlsafe(32)),  # nobody knows it
+        first_name=first_name,
+        last_name=last_name,
+        user_type=user_type,
+        email_verified=True,  # the invitation link proves the address when it is used
+        permissions=[],
+    )
+    await _create_user(uow, user)
+    await authflows.request_password_reset(uow, ports, user.email)
     return user
 
 
