@@ -4,6 +4,8 @@
   (staff reads of a customer, exports, erasures, consent changes, collection with purpose and consent id).
 - :func:`verify_audit_chain` — recompute the tenant's chain.
 - :func:`registry` — every context's personal-data declaration.
+- :func:`document` / :func:`dpo_contact` / :func:`processing` — the privacy policy and terms (a tenant's own
+  text or the built-in one, with its version), the DPO's contact (art. 41), the policy's table.
 """
 
 from __future__ import annotations
@@ -16,16 +18,26 @@ from ecovarejo.core.uow import UnitOfWork
 
 from . import audit as _audit
 from .audit import AuditRecord, ChainReport
+from .policy import DEFAULT_VERSION as POLICY_VERSION
+from .policy import Document, DpoContact, Processing, document, dpo_contact, processing
 from .registry import PORT, Registry, fields_markdown
 
 __all__ = [
+    "POLICY_VERSION",
     "AuditRecord",
     "ChainReport",
+    "Document",
+    "DpoContact",
+    "Processing",
     "Registry",
     "audit",
+    "document",
+    "dpo_contact",
     "fields_markdown",
+    "processing",
     "recent_audit",
     "registry",
+    "tenant_policy_settings",
     "verify_audit_chain",
 ]
 
@@ -60,3 +72,11 @@ async def verify_audit_chain(uow: UnitOfWork) -> ChainReport:
 
 async def recent_audit(uow: UnitOfWork, *, subject_id: uuid.UUID | None = None, limit: int = 50) -> list[AuditRecord]:
     return await _audit.recent(uow, subject_id=subject_id, limit=limit)
+
+
+async def tenant_policy_settings(uow: UnitOfWork) -> dict[str, Any]:
+    """The unit of work's tenant settings (its own policy and terms texts, its DPO), for :func:`document`."""
+    from . import repository
+
+    assert uow.tenant_id is not None
+    return await repository.tenant_settings(uow.session, uow.tenant_id)

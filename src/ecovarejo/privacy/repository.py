@@ -151,3 +151,8 @@ async def incidents(session: AsyncSession, limit: int = 200) -> list[Incident]:
 
 async def get_incident(session: AsyncSession, incident_id: uuid.UUID) -> Incident | None:
     return await session.scalar(select(Incident).where(Incident.id == incident_id).with_for_update())
+
+
+async def tenant_settings(session: AsyncSession, tenant_id: uuid.UUID) -> dict[str, Any]:
+    tenant = await session.get(Tenant, tenant_id)
+    return dict(tenant.settings or {}) if tenant is not None else {}

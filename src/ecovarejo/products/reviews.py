@@ -34,6 +34,10 @@ def _out(r: Review) -> ReviewOut:
     )
 
 
+#: Shown for a review whose author chose no display name.
+ANONYMOUS_AUTHOR = "Cliente"
+
+
 async def _product(uow: UnitOfWork, ref: uuid.UUID | str) -> Product:
     p: Product | None
     try:
@@ -55,7 +59,8 @@ async def create_review(
     r = Review(
         product_id=p.id,
         user_id=actor.user_id,
-        author_name=data.author_name or (actor.email or "").split("@")[0][:120],
+        # A display name the customer chose, else a neutral one: never (part of) the e-mail (LGPD).
+        author_name=data.author_name.strip() or ANONYMOUS_AUTHOR,
         rating=data.rating,
         title=data.title,
         body=data.body,

@@ -336,14 +336,57 @@ async def privacy(request: Request) -> Response:
     preferences = None
     if exists(request, "/api/v1/notifications/preferences"):
         preferences = await api(request, "GET", "/api/v1/notifications/preferences")
+    lgpd = None
+    if exists(request, "/api/v1/privacy/requests"):
+        lgpd = await api(request, "GET", "/api/v1/privacy/requests")
     return render(
         request,
         "account/privacy.html",
         consents=consents,
         purposes=CONSENT_PURPOSES,
         preferences=preferences,
+        lgpd=lgpd,
+        lgpd_kinds=LGPD_KINDS,
         flashes=flashes(request),
     )
+
+
+#: What a customer may ask under LGPD art. 18 (the privacy context's request kinds).
+LGPD_KINDS = ("access", "portability", "correction", "erasure", "consent_revocation", "sharing_info")
+
+
+@router.post("/conta/privacidade/pedidos")
+async def file_lgpd_request(request: Request) -> Response:
+    """File a data subject's request about oneself; portability and erasure confirm the password."""
+    form = await form_with_csrf(request)
+    await require_user(request)
+    body: dict[str, Any] = {"kind": str(form.get("kind") or "")}
+    if form.get("password"):
+        body["password"] = str(form.get("password"))
+    if form.get("details"):
+        body["details"] = {"text": str(form.get("details"))[:2000]}
+    try:
+        await api(request, "POST", "/api/v1/privacy/requests", json=body)
+    except ApiError:
+        return redirect("/conta/privacidade?err=request_refused")
+    return redirect("/conta/privacidade?ok=request_filed")
+
+
+@router.post("/conta/privacidade/pedidos/{request_id}/exportar")
+async def export_lgpd_data(request: Request, request_id: uuid.UUID) -> Response:
+    """The password is confirmed again; the single-use link is followed at once (a download)."""
+    form = await form_with_csrf(request)
+    await require_user(request)
+    try:
+        link = await api(
+            request,
+            "POST",
+            f"/api/v1/privacy/requests/{request_id}/export-link",
+            json={"password": str(form.get("password") or "")},
+        )
+    except ApiError:
+        return redirect("/conta/privacidade?err=request_refused")
+    return redirect(str(link["url"]))
 
 
 @router.post("/conta/notificacoes")

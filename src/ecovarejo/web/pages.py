@@ -38,6 +38,8 @@ FLASH_IDS = {
     "order_cancelled",
     "back_in_stock_saved",
     "coupon_refused",
+    "request_filed",
+    "request_refused",
 }
 
 

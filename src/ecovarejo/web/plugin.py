@@ -19,6 +19,7 @@ from . import (
     admin_ops,
     admin_shipping,
     cart,
+    legal,
     pwa,
     storefront,
 )
@@ -57,6 +58,7 @@ CONTEXT = ContextSpec(
         admin_shipping.router,
         cart.router,
         storefront.router,
+        legal.router,
     ],
     setup_app=setup_app,
     seed_order=900,

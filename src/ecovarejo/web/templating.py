@@ -88,6 +88,17 @@ def lang_url(request: Request, lang: str) -> str:
     return f"{request.url.path}?{urlencode([*params, ('lang', lang)])}"
 
 
+def _dpo(request: Request) -> Any:
+    """The DPO's contact for the footer (LGPD art. 41): the tenant's default address; the policy page shows
+    the contact the tenant configured."""
+    from ecovarejo.privacy import public as privacy
+
+    tenant = getattr(request.state, "tenant", None)
+    if tenant is None:
+        return privacy.dpo_contact(None, "EcoVarejo", None)
+    return privacy.dpo_contact(None, tenant.name, tenant.domain)
+
+
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     lang = getattr(request.state, "lang", None) or i18n.negotiate(request)
     t = i18n.translator(lang)
@@ -103,6 +114,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         "date": lambda v: local_date(v, lang),
         "datetime": lambda v: local_dt(v, lang=lang),
         "num": lambda v, places=2: decimal_br(v, places, lang),
+        "dpo": _dpo(request),
         **context,
     }
     html = env.get_template(template).render(ctx)

@@ -112,3 +112,27 @@ async def test_dpo_queue_deadline_identity_and_answer(api: PrivacyApi) -> None:
     audit = (await api.client.get("/api/v1/privacy/audit", headers=dpo)).json()
     assert {"request.filed", "request.identity_verified", "request.answered"} <= {e["action"] for e in audit}
     assert (await api.client.get("/api/v1/privacy/audit/verify", headers=dpo)).json()["ok"] is True
+
+
+async def test_reviews_never_show_the_email(api: PrivacyApi) -> None:
+    from decimal import Decimal
+
+    from ecovarejo.core.auth import Principal
+    from ecovarejo.core.db import new_id
+    from ecovarejo.core.models import DEFAULT_TENANT_ID
+    from ecovarejo.products import service as products
+    from ecovarejo.products.schemas import ProductCreate
+
+    admin = Principal(user_id=new_id(), tenant_id=DEFAULT_TENANT_ID, user_type="admin")
+    async with api.container.uow(DEFAULT_TENANT_ID, actor="test") as uow:
+        p = await products.create_product(uow, ProductCreate(sku="ECO-REV-1", name="Cesto", price=Decimal("10")), admin)
+        await uow.commit()
+    _, tokens = await api.user("reviewer.local.part@example.com")
+    r = await api.client.post(f"/api/v1/products/{p.id}/reviews", json={"rating": 4}, headers=api.auth(tokens))
+    assert r.status_code == 201, r.text
+    assert r.json()["author_name"] == "Cliente" and "reviewer" not in r.text
+    _, other = await api.user()
+    r = await api.client.post(
+        f"/api/v1/products/{p.id}/reviews", json={"rating": 5, "author_name": "Ana S."}, headers=api.auth(other)
+    )
+    assert r.json()["author_name"] == "Ana S."

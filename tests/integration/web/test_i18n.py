@@ -27,7 +27,13 @@ def used_keys() -> set[str]:
     from ecovarejo.web.storefront import SCORE_PARTS
 
     keys |= SCORE_PARTS
-    keys -= {"consent_", "pay_", "channel_", "score_part_"}  # prefixes completed at run time (below)
+    keys -= {"consent_", "pay_", "channel_", "score_part_", "category_", "kind_"}  # prefixes completed at run time
+    from ecovarejo.core.personal_data import Category
+    from ecovarejo.web.account import LGPD_KINDS
+
+    keys |= {f"category_{c.value}" for c in Category if c is not Category.CREDENTIAL} | {
+        f"kind_{k}" for k in LGPD_KINDS
+    }
     keys |= {f"channel_{c}" for c in ("email", "sms", "whatsapp", "push")}
     keys |= {"pay_card", "pay_pix", "sales_per_day", "orders_by_status", "top_products", "co2_of_sales", "low_stock"}
     return keys
