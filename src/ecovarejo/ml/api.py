@@ -139,6 +139,34 @@ async def classify(body: ClassifyIn, request: Request, _: Principal = Depends(ma
             "certifications": list(s.certifications), "tags": list(s.tags)}  # fmt: skip
 
 
+@router.get("/ml/price-suggestions")
+async def price_suggestions(
+    request: Request, limit: int = Query(100, ge=1, le=1000), _: Principal = Depends(manage_products),
+    uow: UnitOfWork = Depends(get_read_uow),
+) -> dict[str, Any]:  # fmt: skip
+    """Suggested prices with the expected revenue change and the confidence (never applied by itself)."""
+    rows = await public.price_suggestions(get_container(request), uow, limit)
+    return {
+        "items": [
+            {"product_id": str(r.product_id), "current": str(r.current), "suggested": str(r.suggested),
+             "elasticity": r.elasticity, "expected_revenue_change_pct": r.expected_revenue_change_pct,
+             "confidence": r.confidence}
+            for r in rows
+        ]
+    }  # fmt: skip
+
+
+@router.post("/ml/price-suggestions/{product_id}/apply")
+async def apply_price(
+    product_id: uuid.UUID, request: Request, who: Principal = Depends(manage_products),
+    uow: UnitOfWork = Depends(get_uow),
+) -> dict[str, str]:  # fmt: skip
+    """Apply the suggestion (one click, as the staff member: the catalog records the change)."""
+    price = await public.apply_price(get_container(request), uow, product_id, who)
+    await uow.commit()
+    return {"product_id": str(product_id), "price": str(price)}
+
+
 @router.get("/ml/fraud/reviews")
 async def reviews(
     status: str = Query("pending", max_length=10), limit: int = Query(50, ge=1, le=200),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from ecovarejo.core.uow import UnitOfWork
@@ -12,6 +13,7 @@ from ecovarejo.products import service as products
 
 from .classify import Labelled
 from .forecast import Sale
+from .pricing import PricedSale
 from .recommend import Basket, ProductInfo
 
 PAGE = 500
@@ -88,3 +90,19 @@ async def labelled_products(uow: UnitOfWork, *, describe_up_to: int = 2000) -> l
             text = f"{p.name}. {(await products.get_product(uow, p.id)).description}"
         out.append(Labelled(text, p.category, p.certifications))
     return out
+
+
+async def priced_sales(uow: UnitOfWork, *, limit: int = 200_000) -> list[PricedSale]:
+    """Units sold per product, day and unit price actually charged."""
+    return [
+        PricedSale(
+            uuid.UUID(i["product_id"]),
+            str(i["sku"]),
+            datetime.fromisoformat(o["created_at"]).date(),
+            int(i["quantity"]),
+            Decimal(str(i["unit_price"])),
+        )
+        for o in await _purchases(uow, limit)
+        for i in o["items"]
+        if i.get("product_id")
+    ]

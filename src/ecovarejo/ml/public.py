@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -13,14 +13,18 @@ from typing import Any
 import structlog
 
 from ecovarejo.core.auth import Principal
+from ecovarejo.core.errors import NotFound
 from ecovarejo.core.uow import UnitOfWork
 from ecovarejo.inventory import service as inventory
 from ecovarejo.products import service as products
+from ecovarejo.products.schemas import ProductPatch
 
 from . import repository as repo
 from . import screen
 from .classify import ClassifierModel
 from .forecast import ForecastModel, reorder
+from .pricing import PriceSuggestion, PricingModel
+from .pricing import suggest as suggest_price
 from .recommend import RecModel
 from .registry import ModelStore
 from .screen import MlFraudScreen, Thresholds
@@ -34,17 +38,20 @@ __all__ = [
     "ClassificationSuggestion",
     "MlPorts",
     "ModelView",
+    "PriceSuggestion",
     "ProductCard",
     "Recommendations",
     "ReorderSuggestion",
     "Thresholds",
     "TrainingResult",
+    "apply_price",
     "beats",
     "bought_together",
     "decide_review",
     "for_you",
     "greener_alternatives",
     "list_models",
+    "price_suggestions",
     "reorder_suggestions",
     "retrain_due",
     "review_queue",
@@ -318,6 +325,39 @@ async def suggest_classification(
         return None
     s = model.suggest(text[:5000])
     return ClassificationSuggestion(s.category, s.confidence, s.certifications, s.tags)
+
+
+# --------------------------------------------------------------------------- price suggestions
+
+
+async def price_suggestions(container: Any, uow: UnitOfWork, limit: int = 100) -> list[PriceSuggestion]:
+    """Per product whose price has moved enough to measure: the suggested price within the band, the
+    expected revenue change and the confidence. Never applied by itself; empty without a model."""
+    assert uow.tenant_id is not None
+    ports = container.ports.get("ml")
+    model = await ports.store.get(uow.tenant_id, "pricing") if isinstance(ports, MlPorts) else None
+    if not isinstance(model, PricingModel):
+        return []
+    sellables = await products.get_sellables(uow, list(model.skus.values()))
+    out = []
+    for pid, e in model.products.items():
+        s = sellables.get(model.skus.get(pid, ""))
+        if s is not None and s.is_active and s.variant_id is None:
+            out.append(replace(suggest_price(e, pid, s.unit_price), sku=s.sku, name=s.name))
+    out.sort(key=lambda x: -abs(x.expected_revenue_change_pct) * x.confidence)
+    return out[:limit]
+
+
+async def apply_price(container: Any, uow: UnitOfWork, product_id: uuid.UUID, principal: Principal) -> Decimal:
+    """Staff apply today's suggestion in one click: a catalog update by that person (its event and
+    history say who changed the price, from what, to what)."""
+    suggestion = next((s for s in await price_suggestions(container, uow, 10_000) if s.product_id == product_id), None)
+    if suggestion is None or suggestion.suggested == suggestion.current:
+        raise NotFound("no price suggestion for this product", code="no_price_suggestion")
+    await products.update_product(uow, product_id, ProductPatch(price=suggestion.suggested), principal)
+    log.info("ml_price_applied", product_id=str(product_id), old=str(suggestion.current),
+             new=str(suggestion.suggested), actor=str(principal.user_id))  # fmt: skip
+    return suggestion.suggested
 
 
 # --------------------------------------------------------------------------- lifecycle

@@ -18,7 +18,7 @@ from ecovarejo import __version__
 from ecovarejo.core.db import utcnow
 from ecovarejo.core.models import Tenant
 
-from . import classify, data, forecast, fraud, recommend
+from . import classify, data, forecast, fraud, pricing, recommend
 from . import repository as repo
 from .models import MlModel
 from .registry import ModelStore
@@ -26,9 +26,9 @@ from .screen import DEFAULT_DECLINE_AT, DEFAULT_HOLD_AT, ScoredModel
 
 log = structlog.get_logger("ecovarejo.ml.training")
 
-MODEL_NAMES = ("recommendations", "fraud", "forecast", "classify")
+MODEL_NAMES = ("recommendations", "fraud", "forecast", "classify", "pricing")
 #: Metrics where less is better (errors); the others are scores.
-LOWER_IS_BETTER = frozenset({"mase"})
+LOWER_IS_BETTER = frozenset({"mase", "mae_units"})
 #: An unlabelled, never-held order older than this had its chance to be charged back: legitimate.
 SETTLED_AFTER = timedelta(days=30)
 Progress = Callable[[str, str], None]
@@ -132,7 +132,20 @@ async def _classify(container: Any, tenant_id: uuid.UUID) -> _Outcome:
     return _Outcome("accuracy", tr.metrics, tr.baseline, tr.samples, tr.model, None, None, tr.model is not None)
 
 
-TRAINERS = {"recommendations": _recommendations, "fraud": _fraud, "forecast": _forecast, "classify": _classify}
+async def _pricing(container: Any, tenant_id: uuid.UUID) -> _Outcome:
+    async with container.uow(tenant_id, read_only=True) as uow:
+        sold = await data.priced_sales(uow)
+    tr = await asyncio.to_thread(pricing.train, sold)
+    return _Outcome("mae_units", tr.metrics, tr.baseline, tr.samples, tr.model, None, None, tr.model is not None)
+
+
+TRAINERS = {
+    "recommendations": _recommendations,
+    "fraud": _fraud,
+    "forecast": _forecast,
+    "classify": _classify,
+    "pricing": _pricing,
+}
 
 
 async def train_one(container: Any, store: ModelStore, tenant_id: uuid.UUID, name: str) -> TrainingResult:
@@ -173,7 +186,8 @@ async def train_one(container: Any, store: ModelStore, tenant_id: uuid.UUID, nam
 
 
 def _algorithm(name: str) -> str:
-    algorithms = {"recommendations": recommend.ALGORITHM, "fraud": fraud.ALGORITHM, "classify": classify.ALGORITHM}
+    algorithms = {"recommendations": recommend.ALGORITHM, "fraud": fraud.ALGORITHM, "classify": classify.ALGORITHM,
+                  "pricing": pricing.ALGORITHM}  # fmt: skip
     return algorithms.get(name, forecast.ALGORITHM)
 
 

@@ -32,6 +32,7 @@ MENU: list[tuple[str, str, str | None]] = [
     ("/admin/categorias", "categories", "manage_products"),
     ("/admin/estoque", "inventory", "manage_products"),
     ("/admin/reposicao", "reorders", "manage_products"),
+    ("/admin/precos", "price_suggestions", "manage_products"),
     ("/admin/pedidos", "orders", "manage_orders"),
     ("/admin/cupons", "coupons", "manage_orders"),
     ("/admin/frete", "shipping_config", "manage_orders"),

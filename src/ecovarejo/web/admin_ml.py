@@ -126,6 +126,52 @@ async def classification_hint(request: Request) -> Response:
     return HTMLResponse(f'<p class="hint"><small>{" · ".join(parts)}</small></p>')
 
 
+@router.get("/admin/precos")
+async def prices(request: Request) -> Response:
+    """Price suggestions with the expected revenue change and confidence; staff apply one by one."""
+    principal = await staff(request, "manage_products")
+    t = i18n.translator(i18n.negotiate(request))
+    async with uow_for(request, read_only=True) as uow:
+        items = await ml.price_suggestions(request.app.state.container, uow, 200)
+    rows = [
+        {
+            "id": str(p.product_id),
+            "name": p.name,
+            "sku": p.sku,
+            "current": brl(p.current),
+            "suggested": brl(p.suggested),
+            "change": f"{p.expected_revenue_change_pct:+.1f}%",
+            "elasticity": f"{p.elasticity:.2f}",
+            "confidence": f"{p.confidence:.0%}",
+            "can_apply": p.suggested != p.current,
+        }
+        for p in items
+    ]
+    columns = [
+        ("name", t("name")),
+        ("sku", "SKU"),
+        ("current", t("price_current")),
+        ("suggested", t("price_suggested")),
+        ("change", t("price_revenue_change")),
+        ("elasticity", t("price_elasticity")),
+        ("confidence", t("price_confidence")),
+    ]
+    apply = {"action": "/admin/precos/{id}/aplicar", "label": t("price_apply"), "cls": "primary", "when": "can_apply"}
+    actions = [apply]
+    return page(request, "admin/table.html", principal, "price_suggestions", rows=rows, columns=columns,
+                row_actions=actions)  # fmt: skip
+
+
+@router.post("/admin/precos/{product_id}/aplicar")
+async def price_apply(request: Request, product_id: uuid.UUID) -> Response:
+    await form_with_csrf(request)
+    principal = await staff(request, "manage_products")
+    async with uow_for(request) as uow:
+        await ml.apply_price(request.app.state.container, uow, product_id, principal)
+        await uow.commit()
+    return redirect("/admin/precos?ok=saved")
+
+
 @router.get("/admin/modelos")
 async def models(request: Request) -> Response:
     principal = await staff(request, "view_reports")

@@ -56,3 +56,6 @@ async def test_fraud_review_page_approves_and_models_page(web: httpx.AsyncClient
     assert result.promoted, result
     hint = await web.get("/admin/sugestao-categoria?name=Higiene+item+comum&description=")
     assert "Categoria sugerida" in hint.text and "Higiene" in hint.text
+
+    r = await web.get("/admin/precos")
+    assert r.status_code == 200 and "Sugestões de preço" in r.text

@@ -1,0 +1,130 @@
+"""Price suggestions (never applied automatically): each product's own price elasticity, estimated by
+a log-log regression of weekly units on the weekly average price where the price has moved, and the
+revenue-maximising price within a band around today's price (the shop's guard rails: at most 15 %
+down, 15 % up, never under the floor). The baseline is "price does not matter" (demand = the average):
+the model must predict held-out weeks' units better (MAE) to be promoted.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+import numpy as np
+
+ALGORITHM = "pricing-loglog-1"
+BAND = 0.15
+MIN_WEEKS = 8
+
+
+@dataclass(frozen=True)
+class PricedSale:
+    product_id: uuid.UUID
+    sku: str
+    day: date
+    quantity: int
+    unit_price: Decimal
+
+
+@dataclass
+class Elasticity:
+    elasticity: float
+    intercept: float
+    r2: float
+    weeks: int
+
+
+@dataclass
+class PricingModel:
+    products: dict[uuid.UUID, Elasticity]
+    skus: dict[uuid.UUID, str]
+
+
+def _weekly(sales: Sequence[PricedSale]) -> dict[uuid.UUID, list[tuple[float, float]]]:
+    """(average price, units) per product and ISO week with sales."""
+    acc: dict[tuple[uuid.UUID, tuple[int, int]], list[float]] = {}
+    for s in sales:
+        key = (s.product_id, tuple(s.day.isocalendar())[:2])
+        a = acc.setdefault(key, [0.0, 0.0])  # type: ignore[arg-type]
+        a[0] += float(s.unit_price) * s.quantity
+        a[1] += s.quantity
+    out: dict[uuid.UUID, list[tuple[float, float]]] = {}
+    for (pid, _), (revenue, units) in sorted(acc.items(), key=lambda kv: kv[0][1]):
+        if units > 0:
+            out.setdefault(pid, []).append((revenue / units, units))
+    return out
+
+
+def fit_one(points: Sequence[tuple[float, float]]) -> Elasticity | None:
+    prices = np.array([p for p, _ in points])
+    if len(points) < MIN_WEEKS or prices.max() / max(prices.min(), 1e-9) < 1.03:
+        return None  # the price never moved: nothing to learn its effect from
+    x, y = np.log(prices), np.log(np.array([u for _, u in points]))
+    slope, intercept = np.polyfit(x, y, 1)
+    pred = intercept + slope * x
+    ss = float(np.sum((y - y.mean()) ** 2))
+    r2 = 1 - float(np.sum((y - pred) ** 2)) / ss if ss > 0 else 0.0
+    return Elasticity(float(max(-6.0, min(0.0, slope))), float(intercept), round(max(0.0, r2), 4), len(points))
+
+
+@dataclass(frozen=True)
+class PricingTraining:
+    model: PricingModel | None
+    metrics: dict[str, float]
+    baseline: dict[str, float]
+    samples: int
+
+
+def train(sales: Sequence[PricedSale], test_fraction: float = 0.25) -> PricingTraining:
+    weekly = _weekly(sales)
+    err, base_err, n = 0.0, 0.0, 0
+    for points in weekly.values():
+        cut = int(len(points) * (1 - test_fraction))
+        e = fit_one(points[:cut])
+        if e is None:
+            continue
+        mean_units = float(np.mean([u for _, u in points[:cut]]))
+        for price, units in points[cut:]:
+            err += abs(math.exp(e.intercept + e.elasticity * math.log(price)) - units)
+            base_err += abs(mean_units - units)
+            n += 1
+    fitted = {pid: e for pid, pts in weekly.items() if (e := fit_one(pts)) is not None}
+    metrics = {"mae_units": round(err / n, 4) if n else 0.0, "test_weeks": float(n), "products": float(len(fitted))}
+    baseline = {"mae_units": round(base_err / n, 4) if n else 0.0, "test_weeks": float(n)}
+    skus = {s.product_id: s.sku for s in sales if s.product_id in fitted}
+    return PricingTraining(PricingModel(fitted, skus) if fitted and n else None, metrics, baseline, len(sales))
+
+
+@dataclass(frozen=True)
+class PriceSuggestion:
+    product_id: uuid.UUID
+    current: Decimal
+    suggested: Decimal
+    elasticity: float
+    expected_revenue_change_pct: float
+    confidence: float
+    sku: str = ""
+    name: str = ""
+
+
+def suggest(e: Elasticity, product_id: uuid.UUID, current: Decimal, floor: Decimal | None = None) -> PriceSuggestion:
+    """Revenue R(p) ∝ p^(1+e): inelastic demand (e > -1) → the band's top; elastic → its bottom (never
+    under ``floor``). Confidence: the fit's R² discounted for few weeks."""
+    low = current * Decimal(str(1 - BAND))
+    if floor is not None:
+        low = max(low, floor)
+    high = current * Decimal(str(1 + BAND))
+    target = high if e.elasticity > -1 else low
+    suggested = target.quantize(Decimal("0.01"), ROUND_HALF_UP)
+    if floor is not None and suggested < floor:
+        suggested = floor
+    if suggested <= 0 or abs(suggested - current) < Decimal("0.05"):
+        suggested = current
+    ratio = float(suggested / current)
+    change = (ratio ** (1 + e.elasticity) - 1) * 100
+    confidence = round(e.r2 * min(1.0, e.weeks / 26), 3)
+    return PriceSuggestion(product_id, current, suggested, round(e.elasticity, 3), round(change, 2), confidence)
