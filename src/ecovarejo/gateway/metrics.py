@@ -93,7 +93,10 @@ async def count_order_event(uow: UnitOfWork, event: Event) -> None:
 
 
 #: Business gauges: context module, function, and what each key of its answer becomes.
-BUSINESS_SOURCES: tuple[tuple[str, str], ...] = (("ecovarejo.orders.service", "business_metrics"),)
+BUSINESS_SOURCES: tuple[tuple[str, str], ...] = (
+    ("ecovarejo.orders.service", "business_metrics"),
+    ("ecovarejo.analytics.public", "business_metrics"),  # co2e_saved_kg, from the analytics facts
+)
 BUSINESS_GAUGES = {
     "orders": ("ecovarejo_orders", "Orders placed (not cancelled)"),
     "revenue": ("ecovarejo_revenue_brl", "Revenue of orders placed, in BRL"),

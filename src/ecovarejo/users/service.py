@@ -198,3 +198,14 @@ async def request_password_reset(container: Container, uow: UnitOfWork, email: s
 
 async def reset_password(container: Container, uow: UnitOfWork, token: str, new_password: str) -> None:
     await authflows.reset_password(uow, _ports(container), token, new_password)
+
+
+async def has_consent(uow: UnitOfWork, user_id: uuid.UUID, purpose: str) -> bool:
+    """The consent ledger's current answer for ``purpose`` (``analytics``, ``marketing``...): the latest
+    entry wins; no entry means no consent (LGPD: opt-in)."""
+    history = await repo.consent_history(uow.session, user_id)
+    current = False
+    for entry in history:
+        if entry.purpose == purpose:
+            current = entry.granted
+    return current

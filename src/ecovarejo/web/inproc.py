@@ -50,6 +50,8 @@ def _client(request: Request, token: str | None) -> httpx.AsyncClient:
         "user-agent": request.headers.get("user-agent", "ecovarejo-web"),
         "accept": "application/json",
         "accept-language": request.headers.get("accept-language", "pt-BR"),
+        # the page itself is what analytics counts (ecovarejo.analytics.behaviour), not its API calls
+        "x-ecovarejo-inproc": "1",
     }
     if token:
         headers["authorization"] = f"Bearer {token}"

@@ -114,6 +114,7 @@ async def _catalog(request: Request, category: str | None, heading: str) -> Resp
             # facets are a nicety: show the results without them rather than an error page
             page = await api(request, "GET", "/api/v1/products", params={**params, "facets": None}, anonymous=True)
         products = page.get("items") or []
+        request.state.search_results = len(products)  # zero-result searches show in analytics
         facets = _facets(page.get("facets"))
         if page.get("next_cursor"):
             keep = {k: v for k, v in filters.items() if v and k != "cursor"}

@@ -11,7 +11,7 @@ from ecovarejo.analytics.events import on_order_event
 from ecovarejo.core.consumers import Consumer, Outcome, deliver
 from ecovarejo.core.events import Event
 from tests.integration.orders.shop import checkout_body, open_shop
-from tests.support import eventually
+from tests.support import eventually, make_tenant
 
 
 async def _sales(container, tenant_id):
@@ -85,3 +85,15 @@ async def test_backfill_rebuilds_and_resumes(container, client) -> None:
     # once more from the start: the same facts, not doubled
     assert await backfill(container, shop.tenant_id, page=2, restart=True) == 5
     assert (await _sales(container, shop.tenant_id)).summary["orders"] == 5
+
+
+async def test_co2e_saved_gauge_comes_from_the_facts(container) -> None:
+    from ecovarejo.core.uow import UnitOfWork
+
+    from .facts import plant
+
+    tid = await make_tenant(container)
+    await plant(container, tid)
+    async with UnitOfWork(container.db, None, read_only=True) as uow:
+        metrics = await public.business_metrics(uow)
+    assert metrics[str(tid)] == {"co2e_saved_kg": 2.5}  # 2 + 0.5 kg avoided by the paid orders

@@ -1,0 +1,69 @@
+"""Behaviour events: recorded server-side only with analytics consent (the users' consent ledger for a
+signed-in visitor, the cookie banner's choice for an anonymous one), under a pseudonym, never an IP."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import select
+
+from ecovarejo.analytics.models import BehaviourEvent
+from tests.support import make_tenant
+
+PASSWORD = "Um-Segredo-Verde-42"
+
+
+async def _events(container, tenant_id) -> list[BehaviourEvent]:
+    await asyncio.gather(*list(container.ports["analytics.behaviour"].tasks))  # the recorder's writes, done
+    async with container.uow(tenant_id, read_only=True) as uow:
+        return list((await uow.session.scalars(select(BehaviourEvent).order_by(BehaviourEvent.at))).all())
+
+
+async def test_anonymous_visitors_count_only_with_the_banners_consent(container, client) -> None:
+    tid = await make_tenant(container)
+    h = {"X-Tenant-ID": str(tid)}
+    r = await client.get("/api/v1/products", params={"q": "camiseta"}, headers=h)
+    assert r.status_code == 200 and "ev_vid" not in r.headers.get("set-cookie", "")
+    assert await _events(container, tid) == []  # no consent: nothing recorded, no visitor cookie
+
+    client.cookies.set("ev_consent", "analytics")
+    r = await client.get("/api/v1/products", params={"q": "painel solar"}, headers=h)
+    assert r.status_code == 200 and "ev_vid=" in r.headers["set-cookie"]
+    vid = r.cookies["ev_vid"]
+    client.cookies.set("ev_vid", vid)  # (a Secure cookie: the browser sends it back over HTTPS)
+    await client.get("/api/v1/products", params={"q": "painel solar"}, headers=h)  # same visitor again
+    await client.get("/api/v1/products", params={"q": "x"}, headers={**h, "x-ecovarejo-inproc": "1"})  # a page's call
+    events = await _events(container, tid)
+    assert [(e.kind, e.query, e.results) for e in events] == [("search_performed", "painel solar", 0)] * 2
+    assert events[0].visitor == events[1].visitor and len(events[0].visitor) == 32 and vid not in events[0].visitor
+    stored = " ".join(str(getattr(e, c.key)) for e in events for c in BehaviourEvent.__table__.columns)
+    assert "127.0.0.1" not in stored and "testclient" not in stored  # never an address
+
+    client.cookies.set("ev_consent", "marketing")  # analytics withdrawn in the banner
+    await client.get("/api/v1/products", params={"q": "painel solar"}, headers=h)
+    assert len(await _events(container, tid)) == 2
+
+
+async def test_the_consent_ledger_decides_for_signed_in_visitors(container, client) -> None:
+    tid = await make_tenant(container)
+    h = {"X-Tenant-ID": str(tid)}
+    body = {"email": "ana@example.com", "password": PASSWORD, "first_name": "Ana", "last_name": "Lima",
+            "accept_terms": True, "accept_privacy": True}  # fmt: skip
+    assert (await client.post("/api/v1/auth/register", json=body, headers=h)).status_code == 201
+    login = await client.post("/api/v1/auth/login", json={"email": body["email"], "password": PASSWORD}, headers=h)
+    auth = {**h, "Authorization": f"Bearer {login.json()['access_token']}"}
+    client.cookies.set("ev_consent", "analytics")  # the banner says yes, but the ledger has no analytics consent
+    await client.get("/api/v1/products", params={"q": "sabonete"}, headers=auth)
+    assert await _events(container, tid) == []
+
+    r = await client.post("/api/v1/users/consents", json={"purpose": "analytics", "granted": True}, headers=auth)
+    assert r.status_code in (200, 201), r.text
+    client.cookies.clear()
+    await client.get("/api/v1/products", params={"q": "sabonete"}, headers=auth)
+    events = await _events(container, tid)
+    assert [(e.kind, e.query) for e in events] == [("search_performed", "sabonete")]
+
+    r = await client.post("/api/v1/users/consents", json={"purpose": "analytics", "granted": False}, headers=auth)
+    assert r.status_code in (200, 201)
+    await client.get("/api/v1/products", params={"q": "sabonete"}, headers=auth)
+    assert len(await _events(container, tid)) == 1
