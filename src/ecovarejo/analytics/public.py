@@ -22,6 +22,7 @@ __all__ = [
     "REPORT_NAMES",
     "Period",
     "Report",
+    "analytics_allowed",
     "backfill",
     "business_metrics",
     "ingest_order",
@@ -64,6 +65,14 @@ async def backfill(
     progress: Callable[[int], None] | None = None,
 ) -> int:
     return await _backfill.backfill(container, tenant_id, restart=restart, progress=progress)
+
+
+async def analytics_allowed(uow: UnitOfWork, user_id: uuid.UUID | None, consent_cookie: str | None) -> bool:
+    """The one consent rule for behaviour data: the users' consent ledger for a signed-in visitor; the
+    cookie banner's ``ev_consent`` cookie (comma-separated purposes) for an anonymous one."""
+    from .behaviour import allowed
+
+    return await allowed(uow, user_id, consent_cookie)
 
 
 async def business_metrics(uow: UnitOfWork) -> dict[str, dict[str, float]]:

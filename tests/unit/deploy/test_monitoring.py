@@ -63,7 +63,13 @@ def test_alertmanager_example_passes_amtool() -> None:
 
 def test_dashboards_are_valid_and_their_queries_are_promql(tmp_path: Path) -> None:
     boards = dashboards()
-    assert set(boards) == {"platform-overview", "checkout-payments", "catalog-search", "events"}
+    assert set(boards) == {
+        "platform-overview",
+        "checkout-payments",
+        "catalog-search",
+        "events",
+        "analytics-sustainability",
+    }
     assert len({b["uid"] for b in boards.values()}) == len(boards)
     for board in boards.values():
         ids = [p["id"] for p in board["panels"]]
