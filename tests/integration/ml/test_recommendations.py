@@ -25,7 +25,8 @@ async def test_fallbacks_then_training_promotes_and_serves(container, client) ->
     r = await client.get(f"/api/v1/recommendations/products/{plain.id}/similar", headers=h)
     assert r.json()["source"] == "catalog" and str(plain.id) not in [i["id"] for i in r.json()["items"]]
     r = await client.get("/api/v1/recommendations/for-you", headers=h)
-    assert r.json()["source"] == "catalog" and r.json()["items"][0]["id"] == str(greenest.id)
+    greenest_each = {str(i.id) for i in items[7::8]}  # one per category, same best score
+    assert r.json()["source"] == "catalog" and r.json()["items"][0]["id"] in greenest_each
 
     users = await history.orders(container, tid, items)
     [result] = await ml.train(container, tid, ["recommendations"])
