@@ -68,6 +68,8 @@ class Customer:
     b2b: bool
     state: str
     loyalty: float  # how often this customer comes back (relative)
+    #: The category this customer mostly buys from (personal taste: what "for you" can learn).
+    taste: str = ""
 
 
 @dataclass
@@ -107,12 +109,25 @@ class History:
     customers: list[Customer]
     orders: list[Order] = field(default_factory=list)
 
-    def pick_products(self, n: int) -> list[Product]:
+    def pick_products(self, n: int, taste: str = "") -> list[Product]:
+        """``n`` products by popularity; with a taste, about two in three from that category."""
+        if taste and self.rng.random() < 0.65:
+            liked = self._by_category().get(taste)
+            if liked:
+                return self.rng.choices(liked, weights=[p.weight for p in liked], k=n)
         return self.rng.choices(self.products, weights=[p.weight for p in self.products], k=n)
+
+    def _by_category(self) -> dict[str, list[Product]]:
+        if not hasattr(self, "_cats"):
+            cats: dict[str, list[Product]] = {}
+            for p in self.products:
+                cats.setdefault(p.category, []).append(p)
+            self._cats = cats
+        return self._cats
 
     def new_order(self, customer: Customer, at: datetime, products: list[Product] | None = None) -> Order:
         rng = self.rng
-        chosen = products or self.pick_products(1 + min(4, int(rng.expovariate(1.2))))
+        chosen = products or self.pick_products(1 + min(4, int(rng.expovariate(1.2))), customer.taste)
         lines: dict[str, Line] = {}
         for p in chosen:
             qty = rng.choice((1, 1, 1, 2, 3)) * (rng.choice((5, 10, 20)) if customer.b2b else 1)
@@ -154,14 +169,15 @@ def day_factor(d: date, start: date) -> float:
 
 
 class CoPurchases:
-    """Planted co-purchases: for a few product pairs, buying the first adds the second ~60 % of the time."""
+    """Planted co-purchases: for some product pairs (among the top half by popularity, not only the
+    best sellers), buying the first adds the second ~75 % of the time."""
 
-    def __init__(self, pairs: int = 8, probability: float = 0.6) -> None:
+    def __init__(self, pairs: int = 16, probability: float = 0.75) -> None:
         self.pairs, self.probability = pairs, probability
 
     def __call__(self, history: History) -> None:
         rng = history.rng
-        pool = sorted(history.products, key=lambda p: -p.weight)[: max(2, self.pairs * 3)]
+        pool = sorted(history.products, key=lambda p: -p.weight)[: max(2, len(history.products) // 2)]
         rng.shuffle(pool)
         pairs = list(zip(pool[0::2], pool[1::2], strict=False))[: self.pairs]
         for order in history.orders:
@@ -193,6 +209,9 @@ def generate(
         )
         for _ in range(customers)
     ]
+    categories = sorted({p.category for p in products_})
+    for c in pool:
+        c.taste = rng.choice(categories) if categories else ""
     h = History(rng, start, end, products_, pool)
     weights = [c.loyalty for c in pool]
     d = start
@@ -378,7 +397,7 @@ async def catalog(uow: UnitOfWork) -> list[Product]:
         cid = str(s.category_id) if s.category_id else ""
         out.append(
             Product(s.product_id, s.sku, s.name, s.unit_price, cats.name.get(cid, "—"), cats.path.get(cid, []),
-                    s.certified, s.carbon_footprint_kg, s.sustainability_score, rng.paretovariate(1.2))
+                    s.certified, s.carbon_footprint_kg, s.sustainability_score, rng.paretovariate(2.0))
         )  # fmt: skip
     return out
 
