@@ -16,6 +16,7 @@ from ecovarejo.core.errors import InvalidInput, NotFound
 from ecovarejo.ml import public as ml
 
 from . import backend, i18n
+from . import shipping as ship
 from .cart import cart_count
 from .inproc import ApiError, api, exists
 from .pages import PageRoute, flashes, form_with_csrf, principal_of, redirect, require_user, uow_for
@@ -277,9 +278,14 @@ async def product(request: Request, slug: str) -> Response:
     price = (selected or {}).get("price") or p.get("price")
     plan = await installment_plan(request, price)
     recs = await _product_recommendations(request, p.get("id"))
+    cep = ship.clean_cep(request.query_params.get("cep"))
+    sku = (selected or {}).get("sku") or p.get("sku")
+    estimate = await ship.options(request, cep, [{"sku": sku, "quantity": 1}] if sku else [])
     return render(
         request,
         "store/product.html",
+        shipping=estimate,
+        shipping_available=ship.available(request),
         bought_together=recs["bought_together"],
         greener=recs["greener"],
         p=p,

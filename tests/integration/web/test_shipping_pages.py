@@ -27,6 +27,8 @@ async def test_cep_to_options_to_order_to_timeline(web: httpx.AsyncClient, conta
         "/carrinho/itens", data={"csrf_token": csrf_from(page.text), "sku": "ECO-TSHIRT-001-M", "quantity": "1"}
     )
 
+    product = main_of((await web.get("/p/camiseta-organica-basica?cep=69005-040")).text)
+    assert 'id="product-cep"' in product and "Entrega padrão" in product and "R$ 44,90" in product
     cart = main_of((await web.get("/carrinho?cep=69005-040")).text)
     assert 'id="shipping-options"' in cart
     assert "Entrega padrão" in cart and "R$ 44,90" in cart and "dias úteis" in cart and "kg CO₂e" in cart

@@ -28,6 +28,29 @@
     var price = document.getElementById("price");
     if (price) price.textContent = input.getAttribute("data-price");
   });
+  // CEP fills the address: inputs marked data-cep-fill ask the logistics API (street, district, city,
+  // state) and fill the empty fields named in data-cep-fill ("street:district:city:state").
+  document.addEventListener("change", function (ev) {
+    var input = ev.target;
+    if (!input.matches || !input.matches("input[data-cep-fill]")) return;
+    var digits = (input.value || "").replace(/\D/g, "");
+    var note = document.getElementById(input.id + "-note");
+    if (digits.length !== 8) return;
+    fetch("/api/v1/shipping/cep/" + digits, { headers: { accept: "application/json" } })
+      .then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); })
+      .then(function (res) {
+        if (!res.ok) { if (note) note.textContent = input.getAttribute("data-cep-unknown") || ""; return; }
+        if (note) note.textContent = "";
+        var names = input.getAttribute("data-cep-fill").split(":");
+        var keys = ["street", "district", "city", "state"];
+        names.forEach(function (name, i) {
+          var field = name && input.form && input.form.elements[name];
+          var value = res.body[keys[i]];
+          if (field && value && !field.value) field.value = value;
+        });
+      })
+      .catch(function () {});
+  });
   // Move focus to the main region after an htmx swap of it, for screen readers.
   document.addEventListener("htmx:afterSwap", function (ev) {
     if (ev.detail && ev.detail.target && ev.detail.target.id === "results") {
