@@ -39,6 +39,7 @@ MENU: list[tuple[str, str, str | None]] = [
     ("/admin/revisao-fraude", "fraud_review", "manage_orders"),
     ("/admin/modelos", "ml_models", "view_reports"),
     ("/admin/clientes", "customers", "manage_users"),
+    ("/admin/privacidade", "dpo_queue", "handle_privacy"),
     ("/admin/empresas", "companies", "manage_users"),
     ("/admin/pagamentos", "payments", "handle_payments"),
     ("/admin/notificacoes", "notifications", "admin"),

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from ecovarejo.core.errors import InvalidInput, NotFound
 from ecovarejo.core.models import DeadLetter
+from ecovarejo.privacy import public as privacy
 
 from . import admin_shipping, backend, i18n
 from .admin import decimal_text, form_text, page, page_url, staff
@@ -40,6 +41,12 @@ async def customers(request: Request) -> Response:
         "/api/v1/admin/users",
         params={"q": q, "user_type": user_type, "cursor": request.query_params.get("cursor"), "limit": 50},
     )
+    async with uow_for(request) as uow:  # staff reading customers' personal data is audited (LGPD)
+        await privacy.audit(
+            uow, "personal_data.read", actor=f"user:{principal.user_id}", purpose="customer administration",
+            details={"users": [str(u.get("id")) for u in data.get("items") or []], "search": bool(q)},
+        )  # fmt: skip
+        await uow.commit()
     t = i18n.translator(i18n.negotiate(request))
     rows = [
         {

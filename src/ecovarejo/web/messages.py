@@ -3,6 +3,17 @@
 from __future__ import annotations
 
 PT_BR: dict[str, str] = {
+    "dpo_queue": "Privacidade (LGPD)",
+    "audit_chain": "Trilha de auditoria",
+    "audit_intact": "íntegra",
+    "audit_broken": "adulterada na entrada",
+    "dpo_open_only": "Só pedidos abertos",
+    "dpo_show_all": "Todos os pedidos",
+    "dpo_overdue": "prazo vencido",
+    "dpo_days_left": "{n} dias",
+    "dpo_identity": "Identidade verificada",
+    "dpo_answer": "Responder",
+    "dpo_reject": "Recusar",
     "policy_title": "Política de privacidade",
     "terms_title": "Termos de uso",
     "policy_version": "Versão",
@@ -436,6 +447,17 @@ PT_BR: dict[str, str] = {
 }
 
 EN: dict[str, str] = {
+    "dpo_queue": "Privacy (LGPD)",
+    "audit_chain": "Audit trail",
+    "audit_intact": "intact",
+    "audit_broken": "tampered at entry",
+    "dpo_open_only": "Open requests only",
+    "dpo_show_all": "All requests",
+    "dpo_overdue": "overdue",
+    "dpo_days_left": "{n} days",
+    "dpo_identity": "Identity verified",
+    "dpo_answer": "Answer",
+    "dpo_reject": "Reject",
     "policy_title": "Privacy policy",
     "terms_title": "Terms of use",
     "policy_version": "Version",

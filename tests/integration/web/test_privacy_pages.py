@@ -14,7 +14,7 @@ from ecovarejo.core.container import Container
 from ecovarejo.core.models import DEFAULT_TENANT_ID, Tenant
 from ecovarejo.privacy import public as privacy
 
-from .helpers import PASSWORD, csrf_from, register
+from .helpers import PASSWORD, csrf_from, make_staff, register
 
 
 async def test_policy_and_terms_in_both_languages_with_version_and_dpo(
@@ -70,3 +70,49 @@ async def test_requests_from_the_account_page(web: httpx.AsyncClient) -> None:
     doc = json.loads(zipfile.ZipFile(io.BytesIO(archive.content)).read("data.json"))
     assert doc["data"]["users"][0]["email"] == "direitos@example.com"
     assert (await web.get(r.headers["location"])).status_code == 410
+
+
+async def test_the_dpo_console(web: httpx.AsyncClient, container: Container) -> None:
+    from ecovarejo.core.models import DEFAULT_TENANT_ID as TENANT
+    from tests.integration.users.conftest import PASSWORD as API_PASSWORD
+    from tests.support import bearer
+
+    # a customer files a correction through the API
+    body = {"email": "pede@example.com", "password": API_PASSWORD, "first_name": "Rita", "last_name": "Lee",
+            "accept_terms": True, "accept_privacy": True}  # fmt: skip
+    assert (await web.post("/api/v1/auth/register", json=body)).status_code == 201
+    tokens = (await web.post("/api/v1/auth/login", json={"email": body["email"], "password": API_PASSWORD})).json()
+    r = await web.post("/api/v1/privacy/requests", json={"kind": "correction"}, headers=bearer(tokens["access_token"]))
+    assert r.status_code == 201
+    web.cookies.clear()
+
+    await make_staff(web, container, "dpo@example.com", user_type="customer", permissions=("handle_privacy",))
+    home = await web.get("/admin")
+    assert 'href="/admin/privacidade"' in home.text and 'href="/admin/clientes"' not in home.text
+    page = await web.get("/admin/privacidade")
+    assert page.status_code == 200 and "Correção" in page.text and "íntegra" in page.text
+    action = re.search(r'action="(/admin/privacidade/[0-9a-f-]+)/identidade"', page.text)
+    assert action
+    r = await web.post(f"{action.group(1)}/identidade", data={"csrf_token": csrf_from(page.text), "method": "document"})
+    assert r.status_code == 303 and "ok=saved" in r.headers["location"]
+    page = await web.get("/admin/privacidade")
+    r = await web.post(
+        f"{action.group(1)}/responder", data={"csrf_token": csrf_from(page.text), "answer": "Corrigido."}
+    )
+    assert r.status_code == 303 and "ok=saved" in r.headers["location"]
+    page = await web.get("/admin/privacidade?todos=1")
+    assert "Corrigido." in page.text
+    async with container.uow(TENANT, read_only=True) as uow:
+        actions = [e.action for e in await privacy.recent_audit(uow)]
+    assert "request.answered" in actions
+
+
+async def test_staff_reading_customers_is_audited(web: httpx.AsyncClient, container: Container) -> None:
+    from ecovarejo.core.models import DEFAULT_TENANT_ID as TENANT
+
+    await make_staff(web, container, "atende2@example.com", user_type="customer", permissions=("manage_users",))
+    assert (await web.get("/admin/clientes")).status_code == 200
+    async with container.uow(TENANT, read_only=True) as uow:
+        entries = await privacy.recent_audit(uow)
+    read = next(e for e in entries if e.action == "personal_data.read")
+    assert read.purpose == "customer administration" and read.details["users"]
