@@ -38,6 +38,7 @@ def consumers(container: Container) -> list[Consumer]:
     return [
         Consumer("analytics.orders", ("order-events",), on_order_event),
         Consumer("analytics.payments", ("payment-events",), on_order_event, frozenset({"payment.captured"})),
+        Consumer("analytics.shipments", ("logistics-events",), on_order_event),  # shipment.* carry order_id
         Consumer("analytics.stock", ("inventory-events",), on_stock_event),
         Consumer("analytics.erasure", ("user-events",), on_user_erased, frozenset({"user.erased"})),
     ]

@@ -97,3 +97,21 @@ async def test_co2e_saved_gauge_comes_from_the_facts(container) -> None:
     async with UnitOfWork(container.db, None, read_only=True) as uow:
         metrics = await public.business_metrics(uow)
     assert metrics[str(tid)] == {"co2e_saved_kg": 2.5}  # 2 + 0.5 kg avoided by the paid orders
+
+
+async def test_green_delivery_from_the_chosen_shipping_service(container) -> None:
+    from ecovarejo.analytics.ingest import CategoryIndex, build_facts
+
+    tid = await make_tenant(container)
+    order = {
+        "id": "0193f1c4-0000-7000-8000-000000000001", "order_number": "EV-1", "user_id":
+        "0193f1c4-0000-7000-8000-000000000002", "status": "shipped", "created_at": "2026-03-02T15:00:00+00:00",
+        "items": [], "payments": [{"method": "pix"}], "subtotal": "10.00", "discount_amount": "0",
+        "loyalty_discount": "0", "shipping_cost": "5.00", "total_amount": "15.00", "refunded_amount": "0",
+        "carbon_footprint": "0.40", "eco_packaging": True, "carrier": "Transportadora",
+        "shipping_address": {"state": "rj", "shipping_option": {"service": "green", "service_name": "Entrega verde"}},
+    }  # fmt: skip
+    async with container.uow(tid, read_only=True) as uow:
+        fact, lines = await build_facts(uow, order, CategoryIndex([]))
+    assert fact["green_delivery"] and fact["shipped"] and fact["state"] == "RJ" and fact["payment_method"] == "pix"
+    assert (fact["total_cents"], fact["shipping_cents"], fact["carbon_g"], lines) == (1500, 500, 400, [])
