@@ -1,0 +1,98 @@
+"""In a real browser: CEP on the product page → priced options → checkout with one → staff buy the label
+and record tracking in the admin → the customer's order page shows the delivery timeline."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pyotp
+
+from .conftest import PASSWORD, LiveServer, Tab, make_staff_account, needs_browser
+from .test_shop import assert_accessible, csp_errors, register_in_browser
+
+pytestmark = needs_browser
+
+
+def test_cep_options_checkout_label_and_delivery_timeline(tab: Tab, live_server: LiveServer, browser) -> None:
+    page = tab.page
+    page.goto("/p/camiseta-organica-basica")
+    page.fill("#p-cep", "69005-040")
+    page.click("#product-cep button[type=submit]")
+    page.wait_for_url(re.compile(r".*cep=69005-040.*"))
+    options = page.locator("#shipping-options").inner_text()
+    assert "Entrega padrão" in options and "R$ 44,90" in options and "dias úteis" in options and "kg CO₂e" in options
+    tab.shot("30-product-shipping-options")
+    assert_accessible(tab, "product with shipping options")
+
+    page.check("input[name=sku][value='ECO-TSHIRT-001-M']")
+    page.click("form.add-to-cart button[type=submit]")
+    page.wait_for_url("**/carrinho?ok=added_to_cart")
+    page.click("#go-checkout")
+    page.wait_for_url("**/conta/entrar?next=/checkout")
+    page.click("#register-link")
+    register_in_browser(tab, f"frete-{uuid.uuid4().hex[:6]}@example.com")
+    page.wait_for_url(re.compile(r".*/checkout\?ok=signed_in"))
+
+    page.fill("#co-cep-lookup", "01310-100")
+    page.click("#cep-form button[type=submit]")
+    page.wait_for_url(re.compile(r".*/checkout\?cep=01310-100"))
+    assert page.locator("#co-state").input_value() == "SP"  # the CEP told the state
+    page.check("#shipping-options li[data-service=express] input[name=shipping_option]")
+    tab.shot("31-checkout-shipping-options")
+    assert_accessible(tab, "checkout with shipping options")
+    page.fill("#co-recipient", "Bia Lima")
+    page.fill("#co-street", "Av. Paulista")
+    page.fill("#co-number", "1000")
+    page.fill("#co-city", "São Paulo")
+    page.check("input[name=payment_method][value=card]")
+    page.fill("#co-card_number", "4242 4242 4242 4242")
+    page.fill("#co-holder", "BIA LIMA")
+    page.click("#place-order")
+    page.wait_for_url(re.compile(r".*/pedido/[0-9a-f-]+\?ok=order_placed"))
+    order_url = page.url.split("?")[0]
+    order_id = order_url.rsplit("/", 1)[1]
+    assert "Entrega expressa" in page.locator("#order-shipping").inner_text()
+    assert not csp_errors(tab), tab.console_errors
+
+    # staff, in another browser context: buy the label, print it, record the tracking
+    staff = make_staff_account(live_server, permissions=("manage_orders",))
+    context = browser.new_context(base_url=live_server.url, locale="pt-BR", viewport={"width": 390, "height": 844})
+    admin = context.new_page()
+    admin.goto("/admin")
+    admin.wait_for_url("**/admin/entrar?next=/admin")
+    admin.fill("#login-email", staff["email"])
+    admin.fill("#login-password", PASSWORD)
+    admin.click("form[action='/admin/entrar'] button[type=submit]")
+    admin.wait_for_selector("#mfa-code")
+    totp: pyotp.TOTP = staff["totp"]
+    admin.fill("#mfa-code", totp.at(datetime.now(UTC) + timedelta(seconds=30)))
+    admin.click("form[action='/admin/entrar/mfa'] button[type=submit]")
+    admin.wait_for_url(re.compile(r".*/admin\?ok=signed_in"))
+    admin.goto(f"/admin/pedidos/{order_id}")
+    admin.click("#create-shipment button[type=submit]")
+    admin.wait_for_url(re.compile(r".*ok=saved"))
+    shipment = admin.locator("#admin-shipments li").first
+    assert "Entrega expressa" in shipment.inner_text() and "Etiqueta emitida" in shipment.inner_text()
+    label_href = admin.locator("#admin-shipments a", has_text="Imprimir etiqueta").first.get_attribute("href")
+    label = context.request.get(live_server.url + label_href)
+    assert label.ok and "Bia Lima" in label.text()
+    for status in ("posted", "out_for_delivery", "delivered"):
+        admin.select_option("#admin-shipments select[name=status]", status)
+        admin.click("#admin-shipments form button[type=submit]")
+        admin.wait_for_url(re.compile(r".*ok=saved"))
+    context.close()
+
+    page.goto(order_url)
+    for _ in range(50):  # the order follows the shipment through logistics-events (relay, consumer)
+        page.goto(order_url)
+        if page.locator("#order-status").get_attribute("data-status") == "delivered":
+            break
+        page.wait_for_timeout(200)
+    assert page.locator("#order-status").get_attribute("data-status") == "delivered"
+    timeline = page.locator(".timeline").first.inner_text()
+    for step in ("Etiqueta emitida", "Postado", "Saiu para entrega", "Entregue"):
+        assert step in timeline, timeline
+    tab.shot("32-order-delivery-timeline")
+    assert_accessible(tab, "order with delivery timeline")
