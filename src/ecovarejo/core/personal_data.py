@@ -305,4 +305,4 @@ def erasure_consumer(declaration: PersonalData) -> Consumer:
             return
         await erase_subject(uow.session, declaration, uuid.UUID(str(raw)))
 
-    return Consumer(f"{declaration.context}.erasure", ("user-events",), handle, frozenset({ERASED_EVENT}))
+    return Consumer(f"{declaration.context}.erase-declared", ("user-events",), handle, frozenset({ERASED_EVENT}))

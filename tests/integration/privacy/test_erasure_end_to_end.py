@@ -43,6 +43,11 @@ async def _messages_of(api: PrivacyApi, user_id: uuid.UUID) -> int:
         )
 
 
+async def _behaviour_events(api: PrivacyApi) -> int:
+    async with api.container.db.system_session() as s:
+        return int((await s.execute(text("SELECT count(*) FROM analytics_behaviour"))).scalar_one())
+
+
 def _mail_files(root: Path) -> dict[Path, bytes]:
     return {p: p.read_bytes() for p in root.rglob("*.eml")} if root.is_dir() else {}
 
@@ -75,8 +80,9 @@ async def test_erasure_leaves_no_personal_data_behind(api: PrivacyApi, capfd: py
         "recipient_name": f"{first} {last}", "address_line1": f"{street}, 77", "city": "São Paulo", "state": "SP",
         "postal_code": cep})  # fmt: skip
     assert r.status_code == 201, r.text
-    r = await client.post("/api/v1/users/consents", json={"purpose": "marketing", "granted": True}, headers=h)
-    assert r.status_code == 201, r.text
+    for purpose in ("marketing", "analytics"):
+        r = await client.post("/api/v1/users/consents", json={"purpose": purpose, "granted": True}, headers=h)
+        assert r.status_code == 201, r.text
 
     # a product in stock, two orders (one delivered: loyalty points and a verified review; one only paid)
     admin = Principal(user_id=new_id(), tenant_id=DEFAULT_TENANT_ID, user_type="admin")
@@ -129,6 +135,7 @@ async def test_erasure_leaves_no_personal_data_behind(api: PrivacyApi, capfd: py
     async def holding() -> set[str]:
         return {f"{t}.{col}" for t, col, value in await _dump_database(api) if any(n in value.lower() for n in needles)}
 
+    assert await _behaviour_events(api) > 0  # their analytics events, under a pseudonym (they consented)
     before = await holding()  # the scan sees them where they were
     assert {
         "users.email",
@@ -157,7 +164,8 @@ async def test_erasure_leaves_no_personal_data_behind(api: PrivacyApi, capfd: py
     async with c.db.system_session() as s:
         erased = await s.scalar(select(OutboxEvent.id).where(OutboxEvent.type == ERASED_EVENT))
     wanted = {k.name for k in c.consumers if ERASED_EVENT in k.types}
-    assert {"orders.erasure", "products.erasure", "payments.erasure", "notifications.erasure"} <= wanted
+    assert {"orders.erase-declared", "products.erase-declared", "payments.erase-declared", "notifications.erasure",
+            "analytics.erasure", "privacy.erase-declared"} <= wanted, wanted  # fmt: skip
 
     async def consumed() -> bool:
         async with c.db.system_session() as s:
@@ -165,6 +173,8 @@ async def test_erasure_leaves_no_personal_data_behind(api: PrivacyApi, capfd: py
         return wanted <= done
 
     await eventually(consumed, timeout=20)
+
+    assert await _behaviour_events(api) == 0
 
     # sessions and tokens are dead
     assert (await client.get("/api/v1/users/profile", headers=h)).status_code == 401
