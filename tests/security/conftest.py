@@ -9,7 +9,7 @@ import pytest
 from ecovarejo.core.settings import Settings
 from tests.conftest import make_settings
 
-SERVICES = "users,products,inventory,orders,payments,notifications"
+SERVICES = "users,products,inventory,orders,payments,notifications,graphql"
 
 
 @pytest.fixture

@@ -13,6 +13,8 @@ from typing import Any
 
 import httpx
 
+from ecovarejo.core.outbound import OutboundPolicy, outbound_client
+
 from ..gateway import GatewayResult, GatewayTimeout
 from .base import CardData, ProviderUnavailable, Source, from_cents, to_cents
 
@@ -32,7 +34,9 @@ class PagSeguroGateway:
     accepts_card_data = True
 
     def __init__(self, token: str, *, api_base: str, timeout: float = 10.0) -> None:
-        self.http = httpx.AsyncClient(
+        # the one outbound factory (core/outbound.py): the configured API host is trusted, nothing else
+        self.http = outbound_client(
+            OutboundPolicy(allow_http=True).trusting(api_base),
             base_url=api_base.rstrip("/"),
             timeout=timeout,
             headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
