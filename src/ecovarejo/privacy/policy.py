@@ -10,8 +10,8 @@ from ecovarejo.core.personal_data import BASIS_ARTICLE, Category
 
 from .registry import Registry
 
-#: Version of the built-in texts; a tenant's own text carries its own version.
-DEFAULT_VERSION = "2026-12-01"
+#: Version of the built-in texts, the one the consent ledger records (users context, ``POLICY_VERSIONS``).
+DEFAULT_VERSION = "2026-01"
 KINDS = ("privacy", "terms")
 
 DEFAULT_TEXT: dict[str, dict[str, str]] = {

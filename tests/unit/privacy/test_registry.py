@@ -80,3 +80,10 @@ def test_docs_list_every_personal_field() -> None:
     block = text.split(START, 1)[1].split(END, 1)[0].strip()
     expected = fields_markdown(Registry(personal_data_declarations())).strip()
     assert block == expected, "docs/privacy.md is out of date: paste `ecovarejo privacy fields` between the markers"
+
+
+def test_the_policy_shown_is_the_version_consent_records() -> None:
+    from ecovarejo.privacy.public import POLICY_VERSION
+    from ecovarejo.users.accounts import POLICY_VERSIONS
+
+    assert POLICY_VERSION == POLICY_VERSIONS["privacy"] == POLICY_VERSIONS["terms"]
