@@ -236,20 +236,20 @@ async def cohorts(uow: UnitOfWork, p: Period, horizon: int = 6, **_: Any) -> Rep
     """Buyers by month of first purchase; how many bought again in each following month."""
 
     async def figures(q: Period) -> tuple[list[list[Any]], dict[str, Any]]:
-        by_cohort: dict[date, dict[Any, list[date]]] = defaultdict(lambda: defaultdict(list))
-        for user_id, first_day, day in await repo.cohort_rows(uow, q.start, q.end):
-            fd = first_day if isinstance(first_day, date) else date.fromisoformat(str(first_day))
-            d = day if isinstance(day, date) else date.fromisoformat(str(day))
-            by_cohort[_month(fd)][user_id].append(d)
+        # cohort month -> user -> [paid orders, months (after the first) with an order]
+        by_cohort: dict[date, dict[Any, list[Any]]] = defaultdict(dict)
+        for user_id, first_day, month, n in await repo.cohort_rows(uow, q.start, q.end):
+            cohort = _month(first_day if isinstance(first_day, date) else date.fromisoformat(str(first_day)))
+            m = month if isinstance(month, date) else date.fromisoformat(str(month)[:10])
+            entry = by_cohort[cohort].setdefault(user_id, [0, set()])
+            entry[0] += int(n)
+            entry[1].add(_months_between(cohort, m))
         rows = []
         buyers = repeaters = 0
         for month in sorted(by_cohort):
             users = by_cohort[month]
-            repeat = sum(1 for days in users.values() if len(days) > 1)
-            active = [
-                sum(1 for days in users.values() if any(_months_between(month, d) == k for d in days))
-                for k in range(1, horizon + 1)
-            ]
+            repeat = sum(1 for n, _ in users.values() if n > 1)
+            active = [sum(1 for _, months in users.values() if k in months) for k in range(1, horizon + 1)]
             rows.append([month, len(users), repeat, ratio(repeat, len(users)), *active])
             buyers += len(users)
             repeaters += repeat

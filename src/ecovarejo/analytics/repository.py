@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, and_, case, delete, func, insert, literal, select
+from sqlalchemy import Table, and_, case, delete, func, insert, literal, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from ecovarejo.core.uow import UnitOfWork
@@ -79,9 +79,9 @@ def _in(col: Any, start: date, end: date) -> ColumnElement[bool]:
     return and_(col >= start, col <= end)
 
 
-def period_bucket(grain: str, is_pg: bool) -> Any:
-    """The first day of the day/week/month of ``analytics_orders.day`` (ISO weeks start on Monday)."""
-    d = OrderFact.day
+def period_bucket(grain: str, is_pg: bool, column: Any = None) -> Any:
+    """The first day of the day/week/month of ``column`` (``analytics_orders.day``; ISO weeks start Monday)."""
+    d = OrderFact.day if column is None else column
     if grain == "day":
         return d
     if is_pg:
@@ -149,27 +149,28 @@ async def orders_by(uow: UnitOfWork, dimension: str, start: date, end: date) -> 
     return (await uow.session.execute(q)).all()
 
 
-def _first_orders() -> Select[uuid.UUID, datetime]:
-    return (
-        select(OrderFact.user_id.label("user_id"), func.min(OrderFact.placed_at).label("first_at"))
-        .where(OrderFact.paid)
-        .group_by(OrderFact.user_id)
-    )
-
-
 async def orders_by_customer_type(uow: UnitOfWork, start: date, end: date) -> Sequence[Any]:
-    """New (the buyer's first paid order ever) vs returning."""
-    first = _first_orders().subquery()
-    kind = case((OrderFact.placed_at == first.c.first_at, literal("new")), else_=literal("returning")).label("key")
+    """New (the buyer's first paid order ever) vs returning; the first order from a window function."""
+    orders = (
+        select(
+            OrderFact.day.label("day"),
+            OrderFact.total_cents.label("total_cents"),
+            OrderFact.refunded_cents.label("refunded_cents"),
+            OrderFact.placed_at.label("placed_at"),
+            func.min(OrderFact.placed_at).over(partition_by=OrderFact.user_id).label("first_at"),
+        )
+        .where(OrderFact.paid)
+        .subquery()
+    )
+    kind = case((orders.c.placed_at == orders.c.first_at, literal("new")), else_=literal("returning")).label("key")
     q = (
         select(
             kind,
             func.count().label("orders"),
-            func.sum(OrderFact.total_cents).label("gross"),
-            func.sum(OrderFact.refunded_cents).label("refunded"),
+            func.sum(orders.c.total_cents).label("gross"),
+            func.sum(orders.c.refunded_cents).label("refunded"),
         )
-        .join(first, first.c.user_id == OrderFact.user_id)
-        .where(OrderFact.paid, _in(OrderFact.day, start, end))
+        .where(_in(orders.c.day, start, end))
         .group_by(kind)
     )
     return (await uow.session.execute(q)).all()
@@ -269,17 +270,24 @@ async def searches(uow: UnitOfWork, start: date, end: date, zero_only: bool, lim
 
 
 async def cohort_rows(uow: UnitOfWork, start: date, end: date) -> Sequence[Any]:
-    """(user, first paid day, this paid order's day) for buyers whose first order falls in the range."""
-    first = (
-        select(OrderFact.user_id.label("user_id"), func.min(OrderFact.day).label("first_day"))
+    """(user, first paid day, month, paid orders that month) for buyers whose first order is in the range.
+
+    The first day comes from a window (``min() over (partition by user)``), not a join on a grouped
+    subquery, which SQLite would run as a nested loop."""
+    orders = (
+        select(
+            OrderFact.user_id.label("user_id"),
+            OrderFact.day.label("day"),
+            func.min(OrderFact.day).over(partition_by=OrderFact.user_id).label("first_day"),
+        )
         .where(OrderFact.paid)
-        .group_by(OrderFact.user_id)
         .subquery()
     )
+    month = period_bucket("month", uow.db.is_postgres, orders.c.day).label("month")
     q = (
-        select(first.c.user_id, first.c.first_day, OrderFact.day)
-        .join(OrderFact, OrderFact.user_id == first.c.user_id)
-        .where(OrderFact.paid, _in(first.c.first_day, start, end))
+        select(orders.c.user_id, orders.c.first_day, month, func.count())
+        .where(_in(orders.c.first_day, start, end))
+        .group_by(orders.c.user_id, orders.c.first_day, month)
     )
     return (await uow.session.execute(q)).all()
 
