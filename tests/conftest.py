@@ -10,6 +10,7 @@ its URL is unset (``.ci/run`` sets them all, so nothing skips in CI):
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 import shutil
 import uuid
@@ -174,6 +175,48 @@ async def client(container: Container) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
         yield c
+
+
+def _describe(task: asyncio.Task[Any]) -> str:
+    frames = task.get_stack(limit=3)
+    where = " <- ".join(f"{f.f_code.co_filename.rpartition('/')[2]}:{f.f_lineno} {f.f_code.co_name}" for f in frames)
+    return f"{task.get_name()} ({where or task.get_coro()!r})"
+
+
+@pytest.fixture
+async def _task_leak_guard() -> AsyncIterator[None]:
+    """Fails the test if a task it started is still alive after all its fixtures were torn down: such a
+    task holds a connection (on SQLite the write lock) or hangs the event loop's shutdown."""
+    loop = asyncio.get_running_loop()
+    before = asyncio.all_tasks(loop)
+    yield
+    me = asyncio.current_task()
+
+    def alive() -> set[asyncio.Task[Any]]:
+        return {t for t in asyncio.all_tasks(loop) - before if t is not me and not t.done()}
+
+    left = alive()
+    if left:  # one that is ending by itself (a done callback chain) gets a moment
+        await asyncio.wait(left, timeout=0.5)
+        left = alive()
+    if not left:
+        return
+    described = sorted(_describe(t) for t in left)
+    for t in left:
+        t.cancel()
+    _, stuck = await asyncio.wait(left, timeout=5)
+    note = f"; {len(stuck)} ignored cancellation for 5 s" if stuck else ""
+    pytest.fail(f"test left {len(left)} task(s) running{note}: " + "; ".join(described), pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def _no_task_left_behind(request: pytest.FixtureRequest) -> None:
+    """Every coroutine test on its own event loop runs under :func:`_task_leak_guard` (set up first, so
+    torn down last). Tests sharing a module-wide loop keep that loop's tasks between them by design."""
+    marker = request.node.get_closest_marker("asyncio")
+    loop_scope = (marker.kwargs.get("loop_scope") if marker else None) or "function"
+    if inspect.iscoroutinefunction(getattr(request, "function", None)) and loop_scope == "function":
+        request.getfixturevalue("_task_leak_guard")
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

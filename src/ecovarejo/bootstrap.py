@@ -15,6 +15,7 @@ from .core.db import Database
 from .core.personal_data import KERNEL, PersonalData, erasure_consumer
 from .core.plugins import ContextSpec
 from .core.settings import Settings
+from .core.tasks import TaskRegistry
 from .core.tenancy import TenantResolver
 
 #: Every context, in the order their routers are mounted. A context without ``plugin.py`` yet is skipped.
@@ -71,7 +72,7 @@ def services_filter(settings: Settings) -> set[str] | None:
     return {s.strip() for s in settings.services.split(",") if s.strip()} or None
 
 
-def build_bus(settings: Settings, db: Database) -> Bus:
+def build_bus(settings: Settings, db: Database, tasks: TaskRegistry | None = None) -> Bus:
     if settings.broker_url.startswith("kafka://"):
         from .core.kafka_bus import KafkaBus
 
@@ -81,6 +82,7 @@ def build_bus(settings: Settings, db: Database) -> Bus:
             topic_prefix=f"{settings.bus_namespace}." if settings.bus_namespace else "",
             max_attempts=settings.consumer_max_attempts,
             backoff_base=settings.consumer_backoff_base,
+            tasks=tasks,
         )
     if settings.broker_url:
         ns = settings.bus_namespace
@@ -92,8 +94,11 @@ def build_bus(settings: Settings, db: Database) -> Bus:
             max_attempts=settings.consumer_max_attempts,
             backoff_base=settings.consumer_backoff_base,
             max_age=settings.event_retention_days * 86400,
+            tasks=tasks,
         )
-    return InProcessBus(db, max_attempts=settings.consumer_max_attempts, backoff_base=settings.consumer_backoff_base)
+    return InProcessBus(
+        db, max_attempts=settings.consumer_max_attempts, backoff_base=settings.consumer_backoff_base, tasks=tasks
+    )
 
 
 def build_container(
@@ -119,10 +124,12 @@ def build_container(
         import redis.asyncio as aioredis
 
         redis = aioredis.from_url(settings.redis_url, decode_responses=False)
+    tasks = TaskRegistry()
     container = Container(
         settings=settings,
         db=db,
-        bus=build_bus(settings, db),
+        bus=build_bus(settings, db, tasks),
+        tasks=tasks,
         tenants=TenantResolver(db, default_slug=settings.default_tenant_slug),
         redis=redis,
         run_relay=settings.embedded_workers if run_relay is None else run_relay,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import signal
 from typing import Annotated
@@ -108,7 +107,7 @@ def relay() -> None:
 async def _run_worker(settings: Settings, *, relay: bool, consumers: bool) -> None:
     from .bootstrap import build_container
     from .core.logging import configure_logging
-    from .jobs import run_jobs
+    from .jobs import start_jobs
 
     configure_logging(settings.log_level, settings.log_json)
     container = build_container(settings, run_relay=relay, run_consumers=consumers)
@@ -121,12 +120,9 @@ async def _run_worker(settings: Settings, *, relay: bool, consumers: bool) -> No
         f"[green]worker[/] relay={'on' if relay else 'off'} consumers={len(container.consumers) if consumers else 0} "
         f"({_mode(settings)})"
     )
-    jobs = asyncio.create_task(run_jobs(container)) if consumers else None
+    if consumers:
+        start_jobs(container)  # tasks of the container: its stop ends them before closing the database
     await stop.wait()
-    if jobs:
-        jobs.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await jobs  # the jobs end (and release their connections) before the database closes
     await container.stop()
 
 

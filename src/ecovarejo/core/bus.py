@@ -18,6 +18,7 @@ import structlog
 from .consumers import Consumer, Outcome, backoff, deliver
 from .db import Database
 from .events import Event
+from .tasks import TaskRegistry
 
 log = structlog.get_logger("ecovarejo.bus")
 
@@ -36,10 +37,13 @@ class Bus(Protocol):
 class InProcessBus:
     """Delivers to consumers in this process. ``publish`` returns after each consumer's first attempt."""
 
-    def __init__(self, db: Database, *, max_attempts: int = 5, backoff_base: float = 0.5) -> None:
+    def __init__(
+        self, db: Database, *, max_attempts: int = 5, backoff_base: float = 0.5, tasks: TaskRegistry | None = None
+    ) -> None:
         self.db = db
         self.max_attempts = max_attempts
         self.backoff_base = backoff_base
+        self.tasks = tasks if tasks is not None else TaskRegistry("in-process-bus")
         self.consumers: list[Consumer] = []
         self._retries: set[asyncio.Task[None]] = set()
         self.published: list[dict[str, Any]] = []
@@ -63,7 +67,7 @@ class InProcessBus:
                 continue
             outcome = await deliver(self.db, consumer, event, attempt=1, max_attempts=self.max_attempts)
             if outcome is Outcome.RETRY:
-                task = asyncio.create_task(self._retry(consumer, event))
+                task = self.tasks.spawn(self._retry(consumer, event), name=f"bus-retry:{consumer.name}:{event.id}")
                 self._retries.add(task)
                 task.add_done_callback(self._retries.discard)
 
@@ -82,9 +86,11 @@ class InProcessBus:
             await asyncio.gather(*list(self._retries), return_exceptions=True)
 
     async def close(self) -> None:
-        for task in list(self._retries):
+        retries = set(self._retries)
+        for task in retries:
             task.cancel()
-        await asyncio.gather(*self._retries, return_exceptions=True)
+        if retries:
+            await asyncio.wait(retries)
 
 
 class NatsBus:
@@ -101,6 +107,7 @@ class NatsBus:
         backoff_base: float = 0.5,
         ack_wait: float = 30.0,
         max_age: float = 7 * 86400.0,
+        tasks: TaskRegistry | None = None,
     ) -> None:
         self.url = url
         #: Seconds a message stays in the stream (events may carry personal data).
@@ -112,6 +119,7 @@ class NatsBus:
         self.backoff_base = backoff_base
         self.ack_wait = ack_wait
         self.consumers: list[Consumer] = []
+        self.tasks = tasks if tasks is not None else TaskRegistry("nats-bus")
         self._tasks: list[asyncio.Task[None]] = []
         self._nc: Any = None
         self._js: Any = None
@@ -141,9 +149,12 @@ class NatsBus:
 
     async def start(self) -> None:
         await self.connect()
+        self._closing.clear()
         for consumer in self.consumers:
             for topic in consumer.topics:
-                self._tasks.append(asyncio.create_task(self._consume(consumer, topic)))
+                self._tasks.append(
+                    self.tasks.spawn(self._consume(consumer, topic), name=f"nats-consumer:{consumer.name}:{topic}")
+                )
 
     async def ping(self) -> None:
         if self._nc is None or not self._nc.is_connected:
@@ -202,12 +213,11 @@ class NatsBus:
 
     async def close(self) -> None:
         self._closing.set()
-        for task in self._tasks:
+        tasks, self._tasks = set(self._tasks), []
+        for task in tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-        self._tasks.clear()
+        if tasks:
+            await asyncio.wait(tasks)
         if self._nc is not None:
             with contextlib.suppress(Exception):
                 await self._nc.drain()

@@ -15,6 +15,7 @@ from .consumers import Consumer
 from .db import Database
 from .relay import Relay
 from .settings import Settings
+from .tasks import TaskRegistry
 from .tenancy import TenantResolver
 from .uow import UnitOfWork
 
@@ -34,6 +35,10 @@ class Container:
     relay: Relay | None = None
     run_relay: bool = True
     run_consumers: bool = True
+    #: Every background task of this container (relay, bus consumers and retries, jobs, dispatcher).
+    tasks: TaskRegistry = field(default_factory=TaskRegistry)
+    #: How long ``stop`` waits for work in hand (the relay's batch, consumers' messages) before cancelling.
+    stop_grace: float = 5.0
     _started: bool = False
 
     def uow(self, tenant_id: uuid.UUID | None, *, actor: str | None = None, read_only: bool = False) -> UnitOfWork:
@@ -52,22 +57,26 @@ class Container:
                 self.bus.subscribe(consumer)
         await self.bus.start()
         if self.run_relay:
-            self.relay = Relay(self.db, self.bus, interval=self.settings.relay_interval)
+            self.relay = Relay(self.db, self.bus, interval=self.settings.relay_interval, tasks=self.tasks)
             self.relay.start()
         self._started = True
 
     async def stop(self) -> None:
+        """Stop fetching, let the work in hand finish (bounded by :attr:`stop_grace`), then cancel and
+        await every task this container started before closing the ports and the database."""
         if self.relay:
-            await self.relay.stop()
+            await self.relay.stop(grace=self.stop_grace)
         if isinstance(self.bus, InProcessBus):
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self.bus.drain(), timeout=2)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(min(2.0, self.stop_grace)):
+                    await self.bus.drain()
         await self.bus.close()
         for port in self.ports.values():
             close = getattr(port, "aclose", None)
             if close is not None:
                 with contextlib.suppress(Exception):
                     await close()
+        await self.tasks.stop(grace=self.stop_grace)
         if self.redis is not None:
             with contextlib.suppress(Exception):
                 await self.redis.aclose()

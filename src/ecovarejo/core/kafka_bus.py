@@ -29,6 +29,7 @@ import structlog
 from .consumers import Consumer, Outcome, backoff, deliver
 from .db import Database
 from .events import TOPICS, Event
+from .tasks import TaskRegistry
 
 log = structlog.get_logger("ecovarejo.kafka")
 
@@ -59,6 +60,7 @@ class KafkaBus:
         backoff_base: float = 0.5,
         topics: tuple[str, ...] = TOPICS,
         session_timeout_ms: int = 10_000,
+        tasks: TaskRegistry | None = None,
     ) -> None:
         self.url = url
         self.servers = bootstrap_servers(url)
@@ -72,6 +74,7 @@ class KafkaBus:
         #: A group (re)join waits up to about half of it on some brokers; tests use a short one.
         self.session_timeout_ms = session_timeout_ms
         self.consumers: list[Consumer] = []
+        self.tasks = tasks if tasks is not None else TaskRegistry("kafka-bus")
         self._producer: Any = None
         self._kafka_consumers: list[Any] = []
         self._tasks: list[asyncio.Task[None]] = []
@@ -138,7 +141,7 @@ class KafkaBus:
         self._kafka_consumers.extend(kc for _, kc in pairs)
         await asyncio.gather(*(kc.start() for _, kc in pairs))
         for consumer, kc in pairs:
-            self._tasks.append(asyncio.create_task(self._consume(consumer, kc)))
+            self._tasks.append(self.tasks.spawn(self._consume(consumer, kc), name=f"kafka-consumer:{consumer.name}"))
 
     async def ping(self) -> None:
         if self._producer is None:
@@ -202,12 +205,11 @@ class KafkaBus:
 
     async def close(self) -> None:
         self._closing.set()
-        for task in self._tasks:
+        tasks, self._tasks = set(self._tasks), []
+        for task in tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-        self._tasks.clear()
+        if tasks:
+            await asyncio.wait(tasks)
         for kc in self._kafka_consumers:
             with contextlib.suppress(Exception):
                 await kc.stop()

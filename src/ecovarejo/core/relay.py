@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from .bus import Bus
 from .db import Database, utcnow
 from .models import OutboxEvent
+from .tasks import TaskRegistry
 
 log = structlog.get_logger("ecovarejo.relay")
 
@@ -70,18 +71,20 @@ async def _relay_once_single(db: Database, bus: Bus, *, batch: int) -> int:
 class Relay:
     """Runs :func:`relay_once` in a loop; :meth:`wake` skips the wait after a commit with events."""
 
-    def __init__(self, db: Database, bus: Bus, *, interval: float = 0.2) -> None:
+    def __init__(self, db: Database, bus: Bus, *, interval: float = 0.2, tasks: TaskRegistry | None = None) -> None:
         self.db = db
         self.bus = bus
         self.interval = interval
+        self.tasks = tasks if tasks is not None else TaskRegistry("relay")
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     def wake(self) -> None:
         self._wake.set()
 
     async def run(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 n = await relay_once(self.db, self.bus)
             except asyncio.CancelledError:
@@ -89,22 +92,35 @@ class Relay:
             except Exception as exc:
                 log.warning("relay_failed", error=str(exc))
                 n = 0
-            if n:
+            if n or self._stopping:
                 continue
             self._wake.clear()
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for returns normally when it is
+            # cancelled just as the wake-up fires, swallowing the cancellation (the loop never ends).
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.interval)
+                async with asyncio.timeout(self.interval):
+                    await self._wake.wait()
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self.run(), name="outbox-relay")
+        self._stopping = False
+        self._task = self.tasks.spawn(self.run(), name="outbox-relay")
 
     async def kill(self) -> None:
         """End at once, wherever the relay is (what a crash does; tests of recovery use it)."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            await asyncio.wait({task})  # not ``await task``: that would swallow our own cancellation
 
-    async def stop(self) -> None:
-        await self.kill()
+    async def stop(self, grace: float = 5.0) -> None:
+        """Stop fetching and let the batch in hand finish (a delivery cut in half would leave its
+        transaction, and on SQLite the write lock, behind); cancel it if it overruns ``grace`` seconds."""
+        task = self._task
+        if task is None:
+            return
+        self._stopping = True
+        self._wake.set()
+        try:
+            await asyncio.wait({task}, timeout=grace)
+        finally:  # overran, or our caller was cancelled: cancel it and wait for it to end
+            await self.kill()

@@ -19,6 +19,7 @@ import structlog
 
 from ecovarejo.core.consumers import backoff
 from ecovarejo.core.db import Database, utcnow
+from ecovarejo.core.tasks import TaskRegistry
 
 from . import repository as repo
 from .channels import Channels, DeliveryError, OutgoingMessage
@@ -33,11 +34,19 @@ class RateLimiter(Protocol):
 
 
 class Dispatcher:
-    def __init__(self, db: Database, channels: Channels, limiter: RateLimiter, config: NotificationSettings) -> None:
+    def __init__(
+        self,
+        db: Database,
+        channels: Channels,
+        limiter: RateLimiter,
+        config: NotificationSettings,
+        tasks: TaskRegistry | None = None,
+    ) -> None:
         self.db = db
         self.channels = channels
         self.limiter = limiter
         self.config = config
+        self.tasks = tasks if tasks is not None else TaskRegistry("notifications")
         self._task: asyncio.Task[None] | None = None
         self._again = False
         self._timer: asyncio.TimerHandle | None = None
@@ -50,13 +59,14 @@ class Dispatcher:
         if self._closed:
             return
         try:
-            loop = asyncio.get_running_loop()
+            asyncio.get_running_loop()
         except RuntimeError:
             return
         if self._task is not None and not self._task.done():
             self._again = True
             return
-        self._task = loop.create_task(self._loop(), name="notifications-dispatch")
+        with contextlib.suppress(RuntimeError):  # the container is stopping: the worker job sends it later
+            self._task = self.tasks.spawn(self._loop(), name="notifications-dispatch")
 
     async def _loop(self) -> None:
         try:
@@ -90,10 +100,10 @@ class Dispatcher:
         self._closed = True
         if self._timer is not None:
             self._timer.cancel()
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            await asyncio.wait({task})
 
     # -- one pass --------------------------------------------------------------------------------
 

@@ -70,7 +70,7 @@ def install(container: Container) -> None:
         config=config,
         renderer=Renderer(),
         channels=channels,
-        dispatcher=Dispatcher(container.db, channels, limiter, config),
+        dispatcher=Dispatcher(container.db, channels, limiter, config, tasks=container.tasks),
         sender=sender,
         vapid_public_key=push.public_key,
     )
