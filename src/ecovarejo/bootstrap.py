@@ -94,10 +94,17 @@ def build_bus(settings: Settings, db: Database, tasks: TaskRegistry | None = Non
             max_attempts=settings.consumer_max_attempts,
             backoff_base=settings.consumer_backoff_base,
             max_age=settings.event_retention_days * 86400,
+            backoff_cap=settings.consumer_backoff_cap,
+            retry_budget=settings.consumer_retry_budget,
             tasks=tasks,
         )
     return InProcessBus(
-        db, max_attempts=settings.consumer_max_attempts, backoff_base=settings.consumer_backoff_base, tasks=tasks
+        db,
+        max_attempts=settings.consumer_max_attempts,
+        backoff_base=settings.consumer_backoff_base,
+        backoff_cap=settings.consumer_backoff_cap,
+        retry_budget=settings.consumer_retry_budget,
+        tasks=tasks,
     )
 
 

@@ -10,12 +10,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 from typing import Any, Protocol
 
 import structlog
 
-from .consumers import Consumer, Outcome, backoff, deliver
+from .consumers import (
+    Consumer,
+    MalformedMessage,
+    Outcome,
+    RetryPolicy,
+    dead_letter_raw,
+    deliver,
+    parse_envelope,
+    parse_message,
+)
 from .db import Database
 from .events import Event
 from .tasks import TaskRegistry
@@ -26,23 +36,36 @@ STREAM = "ECOVAREJO"
 SUBJECT_PREFIX = "ecovarejo"
 
 
+def _header(msg: Any, name: str) -> str | None:
+    headers = getattr(msg, "headers", None) or {}
+    value = headers.get(name)
+    return str(value) if value is not None else None
+
+
 class Bus(Protocol):
     def subscribe(self, consumer: Consumer) -> None: ...
     async def start(self) -> None: ...
     async def publish(self, topic: str, envelope: dict[str, Any]) -> None: ...
     async def close(self) -> None: ...
     async def ping(self) -> None: ...
+    async def lag(self) -> dict[str, int]: ...
 
 
 class InProcessBus:
     """Delivers to consumers in this process. ``publish`` returns after each consumer's first attempt."""
 
     def __init__(
-        self, db: Database, *, max_attempts: int = 5, backoff_base: float = 0.5, tasks: TaskRegistry | None = None
+        self,
+        db: Database,
+        *,
+        max_attempts: int = 5,
+        backoff_base: float = 0.5,
+        backoff_cap: float = 30.0,
+        retry_budget: float = 900.0,
+        tasks: TaskRegistry | None = None,
     ) -> None:
         self.db = db
-        self.max_attempts = max_attempts
-        self.backoff_base = backoff_base
+        self.policy = RetryPolicy(max_attempts, backoff_base, backoff_cap, retry_budget)
         self.tasks = tasks if tasks is not None else TaskRegistry("in-process-bus")
         self.consumers: list[Consumer] = []
         self._retries: set[asyncio.Task[None]] = set()
@@ -61,11 +84,17 @@ class InProcessBus:
     async def publish(self, topic: str, envelope: dict[str, Any]) -> None:
         if self.record:
             self.published.append(envelope)
-        event = Event.from_envelope(envelope)
+        try:
+            event = parse_envelope(envelope, topic)
+        except MalformedMessage as bad:
+            for consumer in self.consumers:
+                if topic in consumer.topics:
+                    await dead_letter_raw(self.db, consumer.name, json.dumps(envelope, default=str), bad.reason)
+            return
         for consumer in self.consumers:
             if not consumer.wants(event):
                 continue
-            outcome = await deliver(self.db, consumer, event, attempt=1, max_attempts=self.max_attempts)
+            outcome = await deliver(self.db, consumer, event, attempt=1, policy=self.policy)
             if outcome is Outcome.RETRY:
                 task = self.tasks.spawn(self._retry(consumer, event), name=f"bus-retry:{consumer.name}:{event.id}")
                 self._retries.add(task)
@@ -74,11 +103,19 @@ class InProcessBus:
     async def _retry(self, consumer: Consumer, event: Event) -> None:
         attempt = 1
         while True:
-            await asyncio.sleep(backoff(attempt, self.backoff_base))
+            await asyncio.sleep(self.policy.delay(attempt))
             attempt += 1
-            outcome = await deliver(self.db, consumer, event, attempt=attempt, max_attempts=self.max_attempts)
+            outcome = await deliver(self.db, consumer, event, attempt=attempt, policy=self.policy)
             if outcome is not Outcome.RETRY:
                 return
+
+    async def lag(self) -> dict[str, int]:
+        """Deliveries waiting for a retry, per consumer (the relay's backlog is the outbox's)."""
+        out: dict[str, int] = {}
+        for task in self._retries:
+            consumer = task.get_name().split(":")[1]
+            out[consumer] = out.get(consumer, 0) + 1
+        return out
 
     async def drain(self) -> None:
         """Wait for pending retries (tests, shutdown)."""
@@ -105,6 +142,8 @@ class NatsBus:
         subject_prefix: str = SUBJECT_PREFIX,
         max_attempts: int = 5,
         backoff_base: float = 0.5,
+        backoff_cap: float = 30.0,
+        retry_budget: float = 900.0,
         ack_wait: float = 30.0,
         max_age: float = 7 * 86400.0,
         tasks: TaskRegistry | None = None,
@@ -115,8 +154,7 @@ class NatsBus:
         self.db = db
         self.stream = stream
         self.prefix = subject_prefix
-        self.max_attempts = max_attempts
-        self.backoff_base = backoff_base
+        self.policy = RetryPolicy(max_attempts, backoff_base, backoff_cap, retry_budget)
         self.ack_wait = ack_wait
         self.consumers: list[Consumer] = []
         self.tasks = tasks if tasks is not None else TaskRegistry("nats-bus")
@@ -152,9 +190,24 @@ class NatsBus:
         self._closing.clear()
         for consumer in self.consumers:
             for topic in consumer.topics:
-                self._tasks.append(
-                    self.tasks.spawn(self._consume(consumer, topic), name=f"nats-consumer:{consumer.name}:{topic}")
+                name = f"nats-consumer:{consumer.name}:{topic}"
+                self._tasks.append(self.tasks.supervise(name, functools.partial(self._consume, consumer, topic)))
+
+    def durable(self, consumer: Consumer, topic: str) -> str:
+        return f"{consumer.name}-{topic}".replace(".", "_")
+
+    async def lag(self) -> dict[str, int]:
+        """Messages not yet acknowledged, per consumer (pending plus in flight)."""
+        out: dict[str, int] = {}
+        if self._js is None:
+            return out
+        for consumer in self.consumers:
+            for topic in consumer.topics:
+                info = await self._js.consumer_info(self.stream, self.durable(consumer, topic))
+                out[consumer.name] = (
+                    out.get(consumer.name, 0) + int(info.num_pending or 0) + int(info.num_ack_pending or 0)
                 )
+        return out
 
     async def ping(self) -> None:
         if self._nc is None or not self._nc.is_connected:
@@ -170,50 +223,87 @@ class NatsBus:
         )
 
     async def _consume(self, consumer: Consumer, topic: str) -> None:
+        """Fetch and handle until the bus closes; an unexpected error ends it and its supervisor
+        restarts it (with backoff)."""
         from nats.errors import TimeoutError as NatsTimeout
         from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
-        durable = f"{consumer.name}-{topic}".replace(".", "_")
+        durable = self.durable(consumer, topic)
         config = ConsumerConfig(
             durable_name=durable,
             ack_policy=AckPolicy.EXPLICIT,
             deliver_policy=DeliverPolicy.ALL,
             ack_wait=self.ack_wait,
-            max_deliver=self.max_attempts + 1,
+            # unlimited: the retry policy decides when an event becomes a dead letter, and a message is
+            # acknowledged only once its effect or its dead letter is committed
+            max_deliver=-1,
             filter_subject=self.subject(topic),
         )
         sub = await self._js.pull_subscribe(self.subject(topic), durable=durable, stream=self.stream, config=config)
-        while not self._closing.is_set():
-            try:
-                msgs = await sub.fetch(batch=20, timeout=1)
-            except NatsTimeout:
-                continue
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # connection hiccup: nats-py reconnects by itself
-                log.warning("nats_fetch_failed", error=str(exc))
-                await asyncio.sleep(0.5)
-                continue
-            for msg in msgs:
-                await self._handle(consumer, msg)
-
-    async def _handle(self, consumer: Consumer, msg: Any) -> None:
-        attempt = int(msg.metadata.num_delivered)
         try:
-            event = Event.from_envelope(json.loads(msg.data))
-        except Exception:
-            log.error("bad_envelope", subject=msg.subject)
-            await msg.term()
-            return
-        outcome = await deliver(self.db, consumer, event, attempt=attempt, max_attempts=self.max_attempts)
-        if outcome is Outcome.RETRY:
-            await msg.nak(delay=backoff(attempt, self.backoff_base))
-        else:
-            await msg.ack()
+            while not self._closing.is_set():
+                try:
+                    msgs = await sub.fetch(batch=20, timeout=1)
+                except NatsTimeout:
+                    continue
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # connection hiccup: nats-py reconnects by itself
+                    log.warning("nats_fetch_failed", consumer=consumer.name, error=str(exc))
+                    await asyncio.sleep(0.5)
+                    continue
+                for i, msg in enumerate(msgs):
+                    if self._closing.is_set():  # stop: hand the rest back at once for another worker
+                        for rest in msgs[i:]:
+                            with contextlib.suppress(Exception):
+                                await rest.nak()
+                        break
+                    await self._handle(consumer, topic, msg)
+        finally:
+            with contextlib.suppress(Exception):
+                await sub.unsubscribe()
 
-    async def close(self) -> None:
+    async def _handle(self, consumer: Consumer, topic: str, msg: Any) -> None:
+        """Handle one message; never raises (but for cancellation)."""
+        try:
+            attempt = int(msg.metadata.num_delivered)
+            try:
+                event = parse_message(msg.data, self.subject_topic(msg.subject) or topic)
+            except MalformedMessage as bad:
+                outcome = await dead_letter_raw(
+                    self.db,
+                    consumer.name,
+                    msg.data,
+                    bad.reason,
+                    subject=msg.subject,
+                    msg_id=_header(msg, "Nats-Msg-Id"),
+                )
+                if outcome is Outcome.DEAD:
+                    await msg.term()
+                else:
+                    await msg.nak(delay=self.policy.delay(attempt))
+                return
+            outcome = await deliver(self.db, consumer, event, attempt=attempt, policy=self.policy)
+            if outcome is Outcome.RETRY:
+                await msg.nak(delay=self.policy.delay(attempt))
+            else:
+                await msg.ack()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the broker went away mid-ack: the message is redelivered after ack_wait
+            log.error("nats_handle_failed", consumer=consumer.name, error=f"{type(exc).__name__}: {exc}")
+
+    def subject_topic(self, subject: str) -> str | None:
+        topic = subject.removeprefix(f"{self.prefix}.")
+        return topic if topic != subject else None
+
+    async def close(self, grace: float = 5.0) -> None:
+        """Stop fetching, let each consumer finish the message in hand (``grace`` seconds at most), then
+        cancel what is left and drain the connection."""
         self._closing.set()
         tasks, self._tasks = set(self._tasks), []
+        if tasks:
+            await asyncio.wait(tasks, timeout=grace)
         for task in tasks:
             task.cancel()
         if tasks:

@@ -103,4 +103,26 @@ class Container:
                 checks["bus"] = "ok"
             except Exception as exc:
                 checks["bus"] = f"error: {type(exc).__name__}"
+        if self._started and (self.run_relay or (self.run_consumers and self.consumers)):
+            down = self.stalled_loops()
+            checks["consumers"] = "ok" if not down else "error: " + "; ".join(down)
         return checks
+
+    def stalled_loops(self) -> list[str]:
+        """The relay and supervised consumer loops that are not running now (dead, waiting to restart)."""
+        down = [
+            f"{h.name} restarting after {h.restarts} failure(s): {h.last_error}"
+            for h in self.tasks.health.values()
+            if not h.running
+        ]
+        if self.run_relay and self.relay is not None and "outbox-relay" not in self.tasks.names():
+            down.append("outbox-relay stopped")
+        return sorted(down)
+
+    async def consumer_lag(self) -> dict[str, int]:
+        """Events each consumer has yet to handle (broker backlog, or retries waiting in this process)."""
+        try:
+            return await self.bus.lag()
+        except Exception as exc:
+            log.warning("consumer_lag_failed", error=f"{type(exc).__name__}: {exc}")
+            return {}

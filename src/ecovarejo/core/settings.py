@@ -45,8 +45,13 @@ class Settings(BaseSettings):
     #: Run the outbox relay and the consumers inside the API process (embedded mode).
     embedded_workers: bool = True
     relay_interval: float = 0.2
+    #: Attempts for an event whose handler fails (a bug, bad data) before it becomes a dead letter.
     consumer_max_attempts: int = 5
     consumer_backoff_base: float = 0.5
+    consumer_backoff_cap: float = 30.0
+    #: Seconds of backoff a consumer spends retrying an event through a database or broker outage
+    #: before it becomes a dead letter (15 minutes; docs/events.md).
+    consumer_retry_budget: float = 900.0
     services: str = Field(default="", description="comma-separated contexts served by this process; all when empty")
 
     #: HTTP server limits (core/serving.py documents them).

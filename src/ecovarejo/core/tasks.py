@@ -72,8 +72,8 @@ class TaskRegistry:
         backoff_base: float = 0.5,
         backoff_cap: float = 30.0,
     ) -> asyncio.Task[Any]:
-        """Run ``run()`` for as long as the registry lives, restarting it (exponential backoff with
-        jitter) whenever it raises or returns; every death is logged and counted in :attr:`health`."""
+        """Run ``run()`` until it returns, restarting it (exponential backoff with jitter) whenever it
+        raises; every death is logged and counted in :attr:`health`."""
         health = self.health.setdefault(name, TaskHealth(name))
         return self.spawn(self._supervised(health, run, backoff_base, backoff_cap), name=name)
 
@@ -86,12 +86,14 @@ class TaskRegistry:
             started = asyncio.get_running_loop().time()
             try:
                 await run()
-                error: BaseException = RuntimeError("loop returned")
             except asyncio.CancelledError:
                 health.running = False
                 raise
             except Exception as exc:
-                error = exc
+                error: BaseException = exc
+            else:  # it ended by design (its owner is closing)
+                health.running = False
+                return
             health.running = False
             health.restarts += 1
             health.last_error = f"{type(error).__name__}: {error}"[:500]

@@ -28,7 +28,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -218,6 +218,25 @@ async def _outbox_families(container: Container) -> list[Metric]:
     return out
 
 
+async def _consumer_loop_families(container: Container) -> list[Metric]:
+    """Health of this process's relay and consumer loops, and each consumer's backlog at the bus."""
+    up = GaugeMetricFamily(
+        "ecovarejo_consumer_up", "1 while a supervised event loop runs, 0 while it restarts", labels=["task"]
+    )
+    restarts = CounterMetricFamily(
+        "ecovarejo_consumer_restarts", "Deaths of a supervised event loop (each followed by a restart)", labels=["task"]
+    )
+    for h in container.tasks.health.values():
+        up.add_metric([h.name], 1.0 if h.running else 0.0)
+        restarts.add_metric([h.name], float(h.restarts))
+    if container.relay is not None:
+        up.add_metric(["outbox-relay"], 1.0 if "outbox-relay" in container.tasks.names() else 0.0)
+    lag = GaugeMetricFamily("ecovarejo_consumer_backlog", "Messages waiting at the bus for a consumer", labels=["consumer"])
+    for consumer, n in sorted((await container.consumer_lag()).items()):
+        lag.add_metric([consumer], float(n))
+    return [up, restarts, lag]
+
+
 async def _business_families(container: Container) -> list[Metric]:
     """Totals across tenants, labelled by tenant, from the contexts' service functions when they exist."""
     values: dict[str, list[tuple[str, float]]] = {}
@@ -355,6 +374,7 @@ async def exposition(container: Container) -> bytes:
         log.warning("outbox_metrics_failed", error=f"{type(exc).__name__}: {exc}")
     try:
         families += await _consumer_families(container)
+        families += await _consumer_loop_families(container)
     except Exception as exc:
         log.warning("consumer_metrics_failed", error=f"{type(exc).__name__}: {exc}")
     families += await _ops_families(container)

@@ -1,0 +1,81 @@
+"""Container lifecycle: every task named and ended by ``stop``, work in hand finished, stop bounded."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import func, select
+
+from ecovarejo.bootstrap import build_container
+from ecovarejo.core.consumers import Consumer
+from ecovarejo.core.events import Event
+from ecovarejo.core.uow import UnitOfWork
+from tests.support import Probe, create_probe_table, eventually, make_tenant
+
+
+async def _effects(container, tenant, label: str) -> int:
+    async with container.uow(tenant, read_only=True) as uow:
+        return int(await uow.session.scalar(select(func.count()).select_from(Probe).where(Probe.label == label)))
+
+
+async def test_running_container_names_its_tasks_and_stop_ends_them_all(settings) -> None:
+    settings.embedded_workers = True
+    c = build_container(settings)
+    await c.start()
+    assert "outbox-relay" in c.tasks.names()
+    assert all(
+        t.get_name() != "" and not t.get_name().startswith("Task-") for t in asyncio.all_tasks() if t in c.tasks._tasks
+    )
+    await c.stop()
+    assert c.tasks.names() == []
+
+
+async def test_stopping_lets_a_delivery_in_flight_finish(settings) -> None:
+    """A container stopped right after a commit with events ends its delivery cleanly: the effect is
+    written, no transaction or (SQLite) write lock is left behind."""
+    started = asyncio.Event()
+
+    async def slow_handler(uow: UnitOfWork, event: Event) -> None:
+        started.set()
+        await asyncio.sleep(0.3)
+        uow.session.add(Probe(label="slow-effect"))
+
+    settings.embedded_workers = True
+    c = build_container(settings, contexts=[])
+    c.consumers.append(Consumer("slow", ("order-events",), slow_handler))
+    await c.start()
+    await create_probe_table(c.db, settings.db_app_role)
+    tenant = await make_tenant(c)
+    async with c.uow(tenant) as uow:
+        uow.emit("order-events", "order.placed", {})
+        await uow.commit()
+    await eventually(started.is_set, timeout=20)
+    await asyncio.wait_for(c.stop(), timeout=30)
+    again = build_container(settings, contexts=[])
+    async with again.uow(tenant) as uow:  # writable at once: nothing was left locked
+        uow.session.add(Probe(label="after"))
+        await asyncio.wait_for(uow.commit(), timeout=5)
+    assert await _effects(again, tenant, "slow-effect") == 1
+    await again.db.dispose()
+
+
+async def test_stop_is_bounded_when_a_delivery_hangs(settings) -> None:
+    """A handler that never returns is cancelled after the grace period; stop still ends everything."""
+    started = asyncio.Event()
+
+    async def stuck(uow: UnitOfWork, event: Event) -> None:
+        started.set()
+        await asyncio.Event().wait()
+
+    settings.embedded_workers = True
+    c = build_container(settings, contexts=[])
+    c.stop_grace = 0.5
+    c.consumers.append(Consumer("stuck", ("order-events",), stuck))
+    await c.start()
+    tenant = await make_tenant(c)
+    async with c.uow(tenant) as uow:
+        uow.emit("order-events", "order.placed", {})
+        await uow.commit()
+    await eventually(started.is_set, timeout=20)
+    await asyncio.wait_for(c.stop(), timeout=20)
+    assert c.tasks.names() == []
