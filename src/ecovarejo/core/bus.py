@@ -162,6 +162,8 @@ class NatsBus:
         self._nc: Any = None
         self._js: Any = None
         self._closing = asyncio.Event()
+        #: Consumer tasks handling a batch now (stop lets them finish it; the others are cancelled at once).
+        self._busy: set[asyncio.Task[Any]] = set()
 
     def subject(self, topic: str) -> str:
         return f"{self.prefix}.{topic}"
@@ -252,13 +254,19 @@ class NatsBus:
                     log.warning("nats_fetch_failed", consumer=consumer.name, error=str(exc))
                     await asyncio.sleep(0.5)
                     continue
-                for i, msg in enumerate(msgs):
-                    if self._closing.is_set():  # stop: hand the rest back at once for another worker
-                        for rest in msgs[i:]:
-                            with contextlib.suppress(Exception):
-                                await rest.nak()
-                        break
-                    await self._handle(consumer, topic, msg)
+                me = asyncio.current_task()
+                if me is not None:
+                    self._busy.add(me)
+                try:
+                    for i, msg in enumerate(msgs):
+                        if self._closing.is_set():  # stop: hand the rest back at once for another worker
+                            for rest in msgs[i:]:
+                                with contextlib.suppress(Exception):
+                                    await rest.nak()
+                            break
+                        await self._handle(consumer, topic, msg)
+                finally:
+                    self._busy.discard(me)
         finally:
             with contextlib.suppress(Exception):
                 await sub.unsubscribe()
@@ -302,9 +310,12 @@ class NatsBus:
         cancel what is left and drain the connection."""
         self._closing.set()
         tasks, self._tasks = set(self._tasks), []
-        if tasks:
-            await asyncio.wait(tasks, timeout=grace)
-        for task in tasks:
+        busy = tasks & self._busy
+        for task in tasks - busy:  # waiting for messages or restarting: nothing in hand
+            task.cancel()
+        if busy:
+            await asyncio.wait(busy, timeout=grace)
+        for task in busy:
             task.cancel()
         if tasks:
             await asyncio.wait(tasks)

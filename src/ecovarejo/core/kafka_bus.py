@@ -20,15 +20,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 from typing import Any
 from urllib.parse import urlsplit
 
 import structlog
 
-from .consumers import Consumer, Outcome, backoff, deliver
+from .consumers import Consumer, MalformedMessage, Outcome, RetryPolicy, dead_letter_raw, deliver, parse_message
 from .db import Database
-from .events import TOPICS, Event
+from .events import TOPICS
 from .tasks import TaskRegistry
 
 log = structlog.get_logger("ecovarejo.kafka")
@@ -58,6 +59,8 @@ class KafkaBus:
         partitions: int = 6,
         max_attempts: int = 5,
         backoff_base: float = 0.5,
+        backoff_cap: float = 30.0,
+        retry_budget: float = 900.0,
         topics: tuple[str, ...] = TOPICS,
         session_timeout_ms: int = 10_000,
         tasks: TaskRegistry | None = None,
@@ -70,6 +73,7 @@ class KafkaBus:
         self.partitions = partitions
         self.max_attempts = max_attempts
         self.backoff_base = backoff_base
+        self.policy = RetryPolicy(max_attempts, backoff_base, backoff_cap, retry_budget)
         self.topics = topics
         #: A group (re)join waits up to about half of it on some brokers; tests use a short one.
         self.session_timeout_ms = session_timeout_ms
@@ -141,7 +145,8 @@ class KafkaBus:
         self._kafka_consumers.extend(kc for _, kc in pairs)
         await asyncio.gather(*(kc.start() for _, kc in pairs))
         for consumer, kc in pairs:
-            self._tasks.append(self.tasks.spawn(self._consume(consumer, kc), name=f"kafka-consumer:{consumer.name}"))
+            name = f"kafka-consumer:{consumer.name}"
+            self._tasks.append(self.tasks.supervise(name, functools.partial(self._consume, consumer, kc)))
 
     async def ping(self) -> None:
         if self._producer is None:
@@ -188,20 +193,42 @@ class KafkaBus:
                 return
 
     async def _handle(self, consumer: Consumer, record: Any) -> None:
+        """Handle one record, retrying on the spot (its partition waits, so order holds) until its effect
+        or its dead letter is committed; a record that is not an event becomes a dead letter."""
+        topic = str(record.topic).removeprefix(self.topic_prefix)
         try:
-            event = Event.from_envelope(json.loads(record.value))
-        except Exception:
-            log.error("bad_envelope", topic=record.topic, offset=record.offset)
+            event = parse_message(record.value, topic)
+        except MalformedMessage as bad:
+            attempt = 1
+            subject = f"{record.topic}[{record.partition}]@{record.offset}"
+            while await dead_letter_raw(self.db, consumer.name, record.value or b"", bad.reason, subject=subject) is (
+                Outcome.RETRY
+            ):
+                await asyncio.sleep(self.policy.delay(attempt))
+                attempt += 1
             return
         if not consumer.wants(event):
             return
         attempt = 1
         while True:
-            outcome = await deliver(self.db, consumer, event, attempt=attempt, max_attempts=self.max_attempts)
+            outcome = await deliver(self.db, consumer, event, attempt=attempt, policy=self.policy)
             if outcome is not Outcome.RETRY:
                 return
-            await asyncio.sleep(backoff(attempt, self.backoff_base))
+            await asyncio.sleep(self.policy.delay(attempt))
             attempt += 1
+
+    async def lag(self) -> dict[str, int]:
+        """Records not yet committed, per consumer, on the partitions this process holds."""
+        out: dict[str, int] = {}
+        for consumer, kc in zip(self.consumers, self._kafka_consumers, strict=False):
+            total = 0
+            for tp in kc.assignment():
+                end = kc.highwater(tp)
+                committed = await kc.committed(tp)
+                if end is not None:
+                    total += max(0, int(end) - int(committed or 0))
+            out[consumer.name] = total
+        return out
 
     async def close(self) -> None:
         self._closing.set()

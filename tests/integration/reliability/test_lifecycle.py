@@ -10,6 +10,7 @@ from ecovarejo.bootstrap import build_container
 from ecovarejo.core.consumers import Consumer
 from ecovarejo.core.events import Event
 from ecovarejo.core.uow import UnitOfWork
+from tests.conftest import needs_nats
 from tests.support import Probe, create_probe_table, eventually, make_tenant
 
 
@@ -79,3 +80,24 @@ async def test_stop_is_bounded_when_a_delivery_hangs(settings) -> None:
     await eventually(started.is_set, timeout=20)
     await asyncio.wait_for(c.stop(), timeout=20)
     assert c.tasks.names() == []
+
+
+@needs_nats
+async def test_nats_consumer_stop_finishes_the_message_in_hand_and_stops_fetching(probed) -> None:
+    from tests.integration.reliability.conftest import Probed
+
+    started = asyncio.Event()
+    handled: list[str] = []
+
+    async def slow(uow: UnitOfWork, event: Event) -> None:
+        started.set()
+        await asyncio.sleep(0.5)
+        handled.append(str(event.id))
+        uow.session.add(Probe(label=str(event.id)))
+
+    p: Probed = await probed(nats=True, consumer=Consumer("probe", ("order-events",), slow))
+    [ev] = await p.emit(1)
+    await eventually(started.is_set, timeout=30)
+    await asyncio.wait_for(p.container.stop(), timeout=15)
+    assert handled == [str(ev.id)]
+    assert p.container.tasks.names() == []
