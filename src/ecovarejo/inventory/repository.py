@@ -118,6 +118,11 @@ async def flip_reservation(uow: UnitOfWork, reservation_id: uuid.UUID, from_stat
     return bool(res.rowcount)  # type: ignore[attr-defined]
 
 
+async def held_reservation_ids(uow: UnitOfWork, reference: str) -> list[uuid.UUID]:
+    q = select(Reservation.id).where(Reservation.reference == reference[:100], Reservation.status == "held")
+    return list((await uow.session.scalars(q)).all())
+
+
 async def expired_reservation_ids(uow: UnitOfWork, now: datetime, limit: int) -> list[tuple[uuid.UUID, uuid.UUID]]:
     """(tenant_id, reservation_id) of held reservations past their expiry (system unit of work)."""
     q = (

@@ -486,6 +486,15 @@ async def release_reservation(
     return True
 
 
+async def release_held_by_reference(uow: UnitOfWork, reference: str, *, reason: str, actor: str | None = None) -> int:
+    """Release every reservation still held under ``reference`` (a retried checkout frees what its crashed
+    attempt reserved); returns how many."""
+    released = 0
+    for rid in await repo.held_reservation_ids(uow, reference):
+        released += int(await release_reservation(uow, rid, reason=reason, actor=actor))
+    return released
+
+
 async def restock_reservation(
     uow: UnitOfWork, reservation_id: uuid.UUID, *, reason: str = "order cancelled", actor: str | None = None
 ) -> bool:

@@ -9,6 +9,13 @@
    authorization, release the reservation
 4. **capture** (network) -> record it, order ``paid``, emit ``order.paid`` — commit. A failed capture
    cancels the order (stock back, authorization voided).
+
+Convergence after a crash (docs/events.md, "Checkout after a crash"): a retry with the same
+Idempotency-Key **resumes** — it finds the payment authorized under the key and its order, and only
+captures what is missing (or answers the order as it is); a crashed attempt's held reservation is
+released first. Without a retry, :func:`recover_checkouts` (a job) applies the same rule to every
+authorization left uncaptured for :data:`RECOVERY_GRACE`: captured when its order exists and awaits
+payment (not held for fraud review), voided when no order owns it or its order was cancelled.
 """
 
 from __future__ import annotations
@@ -17,13 +24,16 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
 import structlog
 
 from ecovarejo.core.auth import Principal
-from ecovarejo.core.errors import DomainError, InvalidInput
+from ecovarejo.core.db import utcnow
+from ecovarejo.core.errors import Conflict, DomainError, InvalidInput
+from ecovarejo.core.faults import ProcessCrash, fault
 from ecovarejo.core.uow import UnitOfWork
 from ecovarejo.inventory import service as inventory
 from ecovarejo.logistics import public as logistics
@@ -79,6 +89,10 @@ async def place_order(
         shipping, req = await shipping_choice(container, ports, tenant_id, req)
     state = str(req.shipping_address.get("state", ""))
     money_key = _key(str(tenant_id), actor, key)
+    # 0. a retry of an attempt that died half-way resumes it instead of starting over
+    resumed = await _resume(container, tenant_id, money_key, actor)
+    if resumed is not None:
+        return resumed
     # 1. price and check (no locks), then reserve: one short transaction whose row locks come last
     async with container.uow(tenant_id, actor=actor) as uow:
         customer = await customer_of(uow, principal)
@@ -96,6 +110,7 @@ async def place_order(
             actor=actor,
         )
         await uow.commit()
+    await fault("checkout.reserved")
     # 2. authorize (outside any transaction); Pix and boleto are paid later, confirmed by notification
     instant = req.payment_method in INSTANT_METHODS and q.total > 0
     gateway = payments.gateway_of(container)
@@ -121,6 +136,7 @@ async def place_order(
                 )  # fmt: skip
                 await uow.commit()
             raise payments.PaymentDeclined(result.message or "payment declined", extra={"decline_code": result.code})
+    await fault("checkout.authorized")
     # 3. create the order, commit the stock
     try:
         async with container.uow(tenant_id, actor=actor) as uow:
@@ -139,18 +155,21 @@ async def place_order(
                     order_id=order.id, actor=actor,
                 )  # fmt: skip
                 payment_id = payment.id
+            held = verdict is not None and verdict.decision == "hold" and result is not None
             order = await lifecycle.transition(
-                uow, order, "awaiting_payment", actor=actor, reason="checkout", items=items, payment_id=payment_id
-            )
+                uow, order, "awaiting_payment", actor=actor, reason=FRAUD_REVIEW if held else "checkout",
+                items=items, payment_id=payment_id,
+            )  # fmt: skip
             order_id = order.id
             if instant:
                 instructions = await _instant_charge(container, uow, order, q, req, customer, ports)
             # last, so that the hot stock rows stay locked only for this UPDATE and the commit
             await inventory.commit_reservation(uow, reservation_id, actor=actor)
-            held = verdict is not None and verdict.decision == "hold" and result is not None
             if instant or held:
                 detail = await order_detail(uow, order_id)
             await uow.commit()
+    except ProcessCrash:  # a dead process compensates nothing (tests' fault hook): recovery must converge
+        raise
     except BaseException:
         if result is not None and result.ok:
             await _void(container, tenant_id, result, q, req, money_key, gateway.name, actor)
@@ -162,39 +181,19 @@ async def place_order(
     if instructions is not None:  # 4'. Pix / boleto: the order waits for the payment's confirmation
         detail["payment_instructions"] = instructions
         return detail
+    await fault("checkout.order_committed")
     # 4. capture, order paid
-    captured_ok = True
     if result is not None and payment_id is not None:
-        cap_key = f"{money_key}:capture"
-        try:
-            cap = await payments.gateway_capture(gateway, result.reference or "", q.total, cap_key)
-        except GatewayError:
-            cap = GatewayResult(False, result.reference, "failed", q.total, "gateway_unavailable")
-        async with container.uow(tenant_id, actor=actor) as uow:
-            await repo.lock_order(uow, order_id)  # order before its payments: the order of every such lock
-            await payments.record_capture(uow, payment_id, cap, q.total, cap_key, actor=actor)
-            order_row = await repo.get_order(uow, order_id)
-            assert order_row is not None
-            if cap.ok:
-                await lifecycle.mark_paid(uow, order_id, actor="system:payments", reason="payment captured")
-                detail = await order_detail(uow, order_id)
-            else:
-                captured_ok = False
-                await lifecycle.transition(uow, order_row, "cancelled", actor="system:payments",
-                                           reason=f"capture failed: {cap.code}")  # fmt: skip
-                await inventory.restock_reservation(uow, reservation_id, reason="capture failed", actor=actor)
-                await coupon_rules.unclaim(uow, order_id)
-            await uow.commit()
-        if not captured_ok:
-            await payments.void(container, tenant_id, payment_id, key=f"{money_key}:void")
-            raise payments.PaymentDeclined("the payment could not be captured", extra={"decline_code": cap.code})
-    else:
-        async with container.uow(tenant_id, actor=actor) as uow:
-            order_row = await repo.get_order(uow, order_id)
-            assert order_row is not None
-            await lifecycle.transition(uow, order_row, "paid", actor="system", reason="nothing to pay")
-            detail = await order_detail(uow, order_id)
-            await uow.commit()
+        return await _capture_and_pay(
+            container, tenant_id, order_id, payment_id, result.reference or "", q.total, reservation_id, money_key,
+            actor,
+        )  # fmt: skip
+    async with container.uow(tenant_id, actor=actor) as uow:
+        order_row = await repo.get_order(uow, order_id)
+        assert order_row is not None
+        await lifecycle.transition(uow, order_row, "paid", actor="system", reason="nothing to pay")
+        detail = await order_detail(uow, order_id)
+        await uow.commit()
     return detail
 
 
@@ -221,6 +220,134 @@ async def shipping_choice(
     }
     address = {**req.shipping_address, "shipping_option": chosen}
     return ShippingOverride(option.price, option.co2e_kg), replace(req, shipping_address=address)
+
+
+#: The history reason of an order whose authorization waits for the fraud review (never auto-captured).
+FRAUD_REVIEW = "checkout: fraud review"
+#: An authorization younger than this may belong to a checkout still running: recovery leaves it alone.
+RECOVERY_GRACE = timedelta(minutes=2)
+
+
+async def _capture_and_pay(
+    container: Any,
+    tenant_id: uuid.UUID,
+    order_id: uuid.UUID,
+    payment_id: uuid.UUID,
+    reference: str,
+    total: Decimal,
+    reservation_id: uuid.UUID | None,
+    money_key: str,
+    actor: str,
+) -> dict[str, Any]:
+    """Step 4: capture under the checkout's own key (the provider captures once however often this runs)
+    and mark the order paid; a failed capture cancels the order (stock back) and voids the hold."""
+    gateway = payments.gateway_of(container)
+    cap_key = f"{money_key}:capture"
+    try:
+        cap = await payments.gateway_capture(gateway, reference, total, cap_key)
+    except GatewayError:
+        cap = GatewayResult(False, reference, "failed", total, "gateway_unavailable")
+    await fault("checkout.captured")
+    async with container.uow(tenant_id, actor=actor) as uow:
+        await repo.lock_order(uow, order_id)  # order before its payments: the order of every such lock
+        await payments.record_capture(uow, payment_id, cap, total, cap_key, actor=actor)
+        order_row = await repo.get_order(uow, order_id)
+        assert order_row is not None
+        if cap.ok:
+            if order_row.status == "awaiting_payment":
+                await lifecycle.mark_paid(uow, order_id, actor="system:payments", reason="payment captured")
+            detail = await order_detail(uow, order_id)
+        elif order_row.status == "awaiting_payment":
+            await lifecycle.transition(uow, order_row, "cancelled", actor="system:payments",
+                                       reason=f"capture failed: {cap.code}")  # fmt: skip
+            if reservation_id is not None:
+                await inventory.restock_reservation(uow, reservation_id, reason="capture failed", actor=actor)
+            await coupon_rules.unclaim(uow, order_id)
+        await uow.commit()
+    if not cap.ok:
+        await payments.void(container, tenant_id, payment_id, key=f"{money_key}:void")
+        raise payments.PaymentDeclined("the payment could not be captured", extra={"decline_code": cap.code})
+    return detail
+
+
+async def _held_for_review(uow: UnitOfWork, order_id: uuid.UUID) -> bool:
+    return any(h.reason == FRAUD_REVIEW for h in await repo.history(uow, order_id))
+
+
+async def _resume(container: Any, tenant_id: uuid.UUID, money_key: str, actor: str) -> dict[str, Any] | None:
+    """What a retry under an Idempotency-Key finds of an earlier attempt, and the rest of it done:
+    ``None`` (start afresh) when no payment was recorded under the key."""
+    async with container.uow(tenant_id, read_only=True) as uow:
+        payment = await payments.payment_by_authorization_key(uow, money_key)
+        if payment is None:
+            order = None
+        else:
+            order = await repo.get_order(uow, payment.order_id) if payment.order_id else None
+            held = order is not None and await _held_for_review(uow, order.id)
+            snapshot = (payment.id, payment.status, payment.gateway_reference or "", payment.failure_code)
+    if payment is None:
+        # an attempt that died before recording its payment may have left its reservation held
+        async with container.uow(tenant_id, actor=actor) as uow:
+            if await inventory.release_held_by_reference(
+                uow, f"checkout:{money_key}", reason="checkout retried", actor=actor
+            ):
+                await uow.commit()
+        return None
+    payment_id, status, reference, failure = snapshot
+    if order is None:
+        if status == "failed":
+            raise payments.PaymentDeclined("payment declined", extra={"decline_code": failure})
+        raise Conflict(
+            "an earlier attempt with this Idempotency-Key failed and was undone; retry with a new key",
+            code="checkout_key_spent",
+        )
+    if order.status == "awaiting_payment" and status == "authorized" and not held:
+        return await _capture_and_pay(
+            container, tenant_id, order.id, payment_id, reference, order.total_amount, order.reservation_id,
+            money_key, actor,
+        )  # fmt: skip
+    async with container.uow(tenant_id, read_only=True) as uow:
+        detail = await order_detail(uow, order.id)
+    if held:
+        detail["fraud_review"] = "pending"
+    return detail
+
+
+async def recover_checkouts(container: Any) -> int:
+    """Job: bring every checkout a crash left half-made to an end (the module docstring's rule); returns
+    how many authorizations it settled."""
+    before = utcnow() - RECOVERY_GRACE
+    async with container.uow(None, read_only=True) as sys_uow:
+        stale = [
+            (p.tenant_id, p.id, p.order_id, p.gateway_reference or "", key)
+            for p, key in await payments.stale_authorizations(sys_uow, before)
+        ]
+    settled = 0
+    for tenant_id, payment_id, order_id, reference, money_key in stale:
+        try:
+            async with container.uow(tenant_id, read_only=True) as uow:
+                order = await repo.get_order(uow, order_id) if order_id else None
+                held = order is not None and await _held_for_review(uow, order.id)
+            if order is not None and order.status == "awaiting_payment" and order.payment_id == payment_id:
+                if held:
+                    continue
+                await _capture_and_pay(
+                    container, tenant_id, order.id, payment_id, reference, order.total_amount, order.reservation_id,
+                    money_key, "system:recovery",
+                )  # fmt: skip
+                log.warning("checkout_recovered", order_id=str(order.id), action="captured")
+            elif order is None or order.status == "cancelled":
+                await payments.void(container, tenant_id, payment_id, key=f"{money_key}:void")
+                log.warning("checkout_recovered", payment_id=str(payment_id), action="voided")
+            else:
+                continue
+            settled += 1
+        except DomainError as exc:  # a capture refused: the order was cancelled and the hold voided
+            log.warning("checkout_recovery_refused", payment_id=str(payment_id), code=exc.code)
+            settled += 1
+        except Exception:
+            log.exception("checkout_recovery_failed", payment_id=str(payment_id))
+    return settled
 
 
 INSTANT_METHODS = frozenset({"pix", "boleto"})
@@ -296,6 +423,8 @@ async def _void(
     """Compensation after authorization: record the hold (for the audit trail) and void it."""
     try:
         async with container.uow(tenant_id, actor=actor) as uow:
+            if await payments.payment_by_authorization_key(uow, money_key) is not None:
+                return  # recorded with its order: the order's cancellation voids it
             payment = await payments.record_authorization(
                 uow, result, gateway=gateway_name, amount=q.total, currency=q.currency, method=req.payment_method,
                 source=req.payment_source, idempotency_key=money_key, actor=actor,

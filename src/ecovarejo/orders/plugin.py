@@ -10,6 +10,7 @@ from ecovarejo.core.plugins import ContextSpec
 from .api import admin, router
 from .cart import MemoryCartStore, RedisCartStore
 from .catalog import ProductsCatalog
+from .checkout import recover_checkouts
 from .events import consumers
 from .personal_data import DECLARATION as PERSONAL_DATA
 from .pricing import PricingConfig
@@ -33,6 +34,10 @@ def install(container: Container) -> None:
     container.ports["order_source"] = OrderSourceAdapter()  # logistics.public.OrderSource
 
 
+async def _recover(container: Container) -> None:
+    await recover_checkouts(container)
+
+
 CONTEXT = ContextSpec(
     name="orders",
     routers=[router, admin],
@@ -41,4 +46,6 @@ CONTEXT = ContextSpec(
     seed_demo=seed_demo,
     seed_order=31,
     personal_data=PERSONAL_DATA,
+    # checkouts a crash left between authorization and capture (rule: orders/checkout.py, docs/events.md)
+    jobs=[("orders.recover_checkouts", 60.0, _recover)],
 )

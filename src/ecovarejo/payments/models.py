@@ -5,9 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ecovarejo.core.db import Base, TenantOwned, Timestamped, new_id, utcnow
@@ -56,23 +55,6 @@ class PaymentTransaction(Base, TenantOwned):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class IdempotencyRecord(Base, TenantOwned):
-    """A client's ``Idempotency-Key``: the request's fingerprint and, once done, the response to replay."""
-
-    __tablename__ = "idempotency_keys"
-    __table_args__ = (UniqueConstraint("tenant_id", "scope", "key", name="uq_idempotency_keys_tenant_scope_key"),)
-
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    scope: Mapped[str] = mapped_column(String(120))
-    key: Mapped[str] = mapped_column(String(255))
-    request_hash: Mapped[str] = mapped_column(String(64))
-    #: in_progress | done
-    status: Mapped[str] = mapped_column(String(20))
-    response_status: Mapped[int | None] = mapped_column(Integer)
-    response_body: Mapped[Any | None] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    locked_at: Mapped[datetime] = mapped_column(default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(index=True)
-
+from ecovarejo.core.models import IdempotencyRecord  # noqa: E402,F401  (moved to the kernel; table unchanged)
 
 from . import ext_models  # noqa: E402,F401  (tables of the providers/vault/webhooks layer)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import BigInteger, case, func, select, type_coerce, update
@@ -30,6 +31,23 @@ async def for_order(uow: UnitOfWork, order_id: uuid.UUID) -> list[Payment]:
         .execution_options(populate_existing=True)
     )
     return list((await uow.session.scalars(q)).all())
+
+
+async def stale_authorizations(uow: UnitOfWork, before: datetime, limit: int) -> list[tuple[Payment, str]]:
+    """Card payments still ``authorized`` since before ``before``, with their authorize key (system uow)."""
+    q = (
+        select(Payment, PaymentTransaction.idempotency_key)
+        .join(PaymentTransaction, PaymentTransaction.payment_id == Payment.id)
+        .where(
+            Payment.status == "authorized",
+            Payment.created_at < before,
+            PaymentTransaction.kind == "authorize",
+            Payment.method.not_in(("pix", "boleto")),
+        )
+        .order_by(Payment.created_at)
+        .limit(limit)
+    )
+    return [(p, k) for p, k in (await uow.session.execute(q)).all()]
 
 
 async def transaction_by_key(uow: UnitOfWork, key: str) -> PaymentTransaction | None:

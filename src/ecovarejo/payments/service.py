@@ -239,6 +239,18 @@ async def _payment(uow: UnitOfWork, payment_id: uuid.UUID) -> Payment:
     return payment
 
 
+async def payment_by_authorization_key(uow: UnitOfWork, key: str) -> Payment | None:
+    """The payment whose authorization was recorded under ``key`` (a retried checkout finds its own)."""
+    txn = await repo.transaction_by_key(uow, f"{key}:authorize")
+    return await repo.get(uow, txn.payment_id) if txn is not None else None
+
+
+async def stale_authorizations(uow: UnitOfWork, before: Any, limit: int = 200) -> list[tuple[Payment, str]]:
+    """Card authorizations neither captured nor voided since before ``before``, each with the key its
+    checkout authorized under (without the ``:authorize`` suffix). System unit of work: all tenants."""
+    return [(p, k.removesuffix(":authorize")) for p, k in await repo.stale_authorizations(uow, before, limit)]
+
+
 async def get_payment(uow: UnitOfWork, payment_id: uuid.UUID) -> Payment:
     return await _payment(uow, payment_id)
 
