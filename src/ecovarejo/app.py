@@ -24,6 +24,10 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await container.start()
+        if container.run_consumers:  # embedded mode: the scheduled jobs run here too (leader-elected)
+            from .jobs import start_jobs
+
+            start_jobs(container)
         try:
             yield
         finally:

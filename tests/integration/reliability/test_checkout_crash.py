@@ -42,7 +42,7 @@ async def _shop(container, client):
     shop = await open_shop(container)
     shop.catalog.put("TEE", "50.00")
     await shop.stock("TEE", 10)
-    uid, h = shop.customer()
+    _uid, h = shop.customer()
     return shop, h
 
 
