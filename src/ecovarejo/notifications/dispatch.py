@@ -114,23 +114,25 @@ class Dispatcher:
             claimed = await repo.claim_due(
                 s, now, limit=limit, lease_until=now + timedelta(seconds=self.config.notify_lease_seconds)
             )
-            work = [(m.id, m.tenant_id, m.attempts, _outgoing(m)) for m in claimed]
+            work = [(m.id, m.tenant_id, m.attempts, _outgoing(m), capped(m.category, m.template)) for m in claimed]
             await s.commit()
         gate = asyncio.Semaphore(max(1, self.config.notify_concurrency))
 
-        async def one(msg_id: uuid.UUID, tenant_id: uuid.UUID, attempts: int, out: OutgoingMessage) -> None:
+        async def one(msg_id: uuid.UUID, tenant_id: uuid.UUID, attempts: int, out: OutgoingMessage, cap: bool) -> None:
             async with gate:
-                await self._deliver(msg_id, tenant_id, attempts, out)
+                await self._deliver(msg_id, tenant_id, attempts, out, capped=cap)
 
         await asyncio.gather(*(one(*w) for w in work))
         return len(work)
 
-    async def _deliver(self, msg_id: uuid.UUID, tenant_id: uuid.UUID, attempts: int, out: OutgoingMessage) -> None:
+    async def _deliver(
+        self, msg_id: uuid.UUID, tenant_id: uuid.UUID, attempts: int, out: OutgoingMessage, *, capped: bool = True
+    ) -> None:
         status, error, provider_id, gone = "sent", None, None, False
         adapter = self.channels.get(out.channel)
         if adapter is None:
             status, error = "suppressed", "channel_not_configured"
-        elif attempts == 1 and not await self.limiter.hit(tenant_id, out.channel, out.to):
+        elif capped and attempts == 1 and not await self.limiter.hit(tenant_id, out.channel, out.to):
             status, error = "rate_limited", "recipient_rate_cap"
         else:
             try:
@@ -156,6 +158,17 @@ class Dispatcher:
             await s.commit()
         if status in ("retrying", "dead"):
             log.warning("notification_failed", message_id=str(msg_id), channel=out.channel, status=status, error=error)
+
+
+#: Transactional messages anyone can make us send to any address (no sign-in needed to ask): still
+#: capped per recipient, so the form cannot be used to flood a stranger's inbox.
+CAPPED_TRANSACTIONAL = frozenset({"email_verification", "password_reset"})
+
+
+def capped(category: str, template: str) -> bool:
+    """Is a message subject to the per-recipient rate cap? Marketing is; mail that matters (orders,
+    payments, shipping, security alerts, privacy) never is, whatever the volume (issue #13)."""
+    return category == "marketing" or template in CAPPED_TRANSACTIONAL
 
 
 def _outgoing(m: NotificationMessage) -> OutgoingMessage:
