@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -140,6 +140,73 @@ def _redact(url: str) -> str:
         user = creds.split(":", 1)[0]
         return f"{scheme}://{user}:***@{host}"
     return url
+
+
+events_app = typer.Typer(help="The event bus: dead letters.", no_args_is_help=True)
+dead_letters_app = typer.Typer(help="Events a consumer gave up on: list, replay, discard.", no_args_is_help=True)
+events_app.add_typer(dead_letters_app, name="dead-letters")
+app.add_typer(events_app, name="events")
+
+
+async def _with_container(fn: Any) -> Any:
+    from .bootstrap import build_container
+
+    container = build_container(get_settings(), run_relay=False, run_consumers=False)
+    try:
+        return await fn(container)
+    finally:
+        await container.stop()
+
+
+@dead_letters_app.command("list")
+def dead_letters_list(
+    all_: Annotated[bool, typer.Option("--all", help="also those already replayed or discarded")] = False,
+) -> None:
+    """The dead letters, newest first."""
+    from .core import deadletters
+
+    rows = asyncio.run(_with_container(lambda c: deadletters.list_dead_letters(c, include_resolved=all_)))
+    typer.echo("\t".join(("id", "consumer", "type", "attempts", "created", "resolved", "error")))
+    for d in rows:  # one line each, tab-separated: readable and easy to grep or cut
+        last = d.error.strip().splitlines()[-1] if d.error.strip() else ""
+        created = d.created_at.isoformat(timespec="seconds")
+        resolved = d.resolved_at.isoformat(timespec="seconds") if d.resolved_at else "-"
+        typer.echo("\t".join((str(d.id), d.consumer, d.type, str(d.attempts), created, resolved, last[:120])))
+
+
+@dead_letters_app.command("replay")
+def dead_letters_replay(letter_id: Annotated[str, typer.Argument(help="the dead letter's id")]) -> None:
+    """Hand the event to its consumer again (normal path, once-only); resolved when it succeeds."""
+    import uuid
+
+    from .core import deadletters
+
+    outcome = asyncio.run(
+        _with_container(lambda c: deadletters.replay(c, uuid.UUID(letter_id), actor=f"cli:{_operator()}"))
+    )
+    console.print(f"replay: {outcome}")
+    if outcome not in ("done", "duplicate"):
+        raise typer.Exit(1)
+
+
+@dead_letters_app.command("discard")
+def dead_letters_discard(letter_id: Annotated[str, typer.Argument(help="the dead letter's id")]) -> None:
+    """Give the event up for good (resolved, audited)."""
+    import uuid
+
+    from .core import deadletters
+
+    asyncio.run(_with_container(lambda c: deadletters.discard(c, uuid.UUID(letter_id), actor=f"cli:{_operator()}")))
+    console.print("discarded")
+
+
+def _operator() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "unknown"
 
 
 from .tenants_cli import app as tenants_app  # noqa: E402  (create, list, disable tenants)
