@@ -231,7 +231,9 @@ async def _consumer_loop_families(container: Container) -> list[Metric]:
         restarts.add_metric([h.name], float(h.restarts))
     if container.relay is not None:
         up.add_metric(["outbox-relay"], 1.0 if "outbox-relay" in container.tasks.names() else 0.0)
-    lag = GaugeMetricFamily("ecovarejo_consumer_backlog", "Messages waiting at the bus for a consumer", labels=["consumer"])
+    lag = GaugeMetricFamily(
+        "ecovarejo_consumer_backlog", "Messages waiting at the bus for a consumer", labels=["consumer"]
+    )
     for consumer, n in sorted((await container.consumer_lag()).items()):
         lag.add_metric([consumer], float(n))
     return [up, restarts, lag]
