@@ -36,9 +36,13 @@ def _assessment(
 
 async def plant_fraud_history(uow: UnitOfWork, now: datetime) -> int:
     """One assessment per demo purchase (legitimate once settled) plus the ring's; once per tenant."""
-    if await uow.session.scalar(select(func.count()).select_from(FraudAssessment)):
-        return 0
     assert uow.tenant_id is not None
+    ring = f"ecovarejo-demo-ring:{uow.tenant_id}"
+    accounts = [uuid.uuid5(uuid.NAMESPACE_URL, f"{ring}:{i}") for i in range(RING_ACCOUNTS)]
+    # the demo seed's own checkouts are assessed too: the ring's accounts mark that this ran already
+    done = select(func.count()).select_from(FraudAssessment).where(FraudAssessment.user_id.in_(accounts))
+    if await uow.session.scalar(done):
+        return 0
     rng = random.Random(uow.tenant_id.int % 2**32)
     purchases = sorted(await data._purchases(uow, 200_000), key=lambda o: o["created_at"])
     seen: dict[str, list[datetime]] = {}
@@ -65,8 +69,6 @@ async def plant_fraud_history(uow: UnitOfWork, now: datetime) -> int:
     if purchases:
         start = datetime.fromisoformat(purchases[0]["created_at"])
         span = max(1.0, (now - timedelta(days=31) - start).total_seconds())
-        ring = f"ecovarejo-demo-ring:{uow.tenant_id}"
-        accounts = [uuid.uuid5(uuid.NAMESPACE_URL, f"{ring}:{i}") for i in range(RING_ACCOUNTS)]
         for _ in range(RING_ORDERS):
             at = start + timedelta(seconds=rng.uniform(0, span))
             at = at.replace(hour=rng.choice([5, 6, 7, 8]))  # 2-5 h in São Paulo

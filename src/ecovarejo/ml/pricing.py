@@ -44,18 +44,18 @@ class PricingModel:
     skus: dict[uuid.UUID, str]
 
 
-def _weekly(sales: Sequence[PricedSale]) -> dict[uuid.UUID, list[tuple[float, float]]]:
-    """(average price, units) per product and ISO week with sales."""
-    acc: dict[tuple[uuid.UUID, tuple[int, int]], list[float]] = {}
+def _weekly(sales: Sequence[PricedSale]) -> dict[str, list[tuple[float, float]]]:
+    """(average price, units) per SKU (a variant may cost more than its product) and ISO week with sales."""
+    acc: dict[tuple[str, tuple[int, int]], list[float]] = {}
     for s in sales:
-        key = (s.product_id, tuple(s.day.isocalendar())[:2])
+        key = (s.sku, tuple(s.day.isocalendar())[:2])
         a = acc.setdefault(key, [0.0, 0.0])  # type: ignore[arg-type]
         a[0] += float(s.unit_price) * s.quantity
         a[1] += s.quantity
-    out: dict[uuid.UUID, list[tuple[float, float]]] = {}
-    for (pid, _), (revenue, units) in sorted(acc.items(), key=lambda kv: kv[0][1]):
+    out: dict[str, list[tuple[float, float]]] = {}
+    for (sku, _), (revenue, units) in sorted(acc.items(), key=lambda kv: kv[0][1]):
         if units > 0:
-            out.setdefault(pid, []).append((revenue / units, units))
+            out.setdefault(sku, []).append((revenue / units, units))
     return out
 
 
@@ -64,11 +64,12 @@ def fit_one(points: Sequence[tuple[float, float]]) -> Elasticity | None:
     if len(points) < MIN_WEEKS or prices.max() / max(prices.min(), 1e-9) < 1.03:
         return None  # the price never moved: nothing to learn its effect from
     x, y = np.log(prices), np.log(np.array([u for _, u in points]))
-    slope, intercept = np.polyfit(x, y, 1)
+    slope = float(max(-6.0, min(0.0, np.polyfit(x, y, 1)[0])))  # demand does not rise with the price
+    intercept = float(np.mean(y - slope * x))
     pred = intercept + slope * x
     ss = float(np.sum((y - y.mean()) ** 2))
     r2 = 1 - float(np.sum((y - pred) ** 2)) / ss if ss > 0 else 0.0
-    return Elasticity(float(max(-6.0, min(0.0, slope))), float(intercept), round(max(0.0, r2), 4), len(points))
+    return Elasticity(slope, intercept, round(max(0.0, r2), 4), len(points))
 
 
 @dataclass(frozen=True)
@@ -92,10 +93,12 @@ def train(sales: Sequence[PricedSale], test_fraction: float = 0.25) -> PricingTr
             err += abs(math.exp(e.intercept + e.elasticity * math.log(price)) - units)
             base_err += abs(mean_units - units)
             n += 1
-    fitted = {pid: e for pid, pts in weekly.items() if (e := fit_one(pts)) is not None}
+    product_of = {s.sku: s.product_id for s in sales}
+    by_sku = {sku: e for sku, pts in weekly.items() if (e := fit_one(pts)) is not None}
+    fitted = {product_of[sku]: e for sku, e in by_sku.items()}
     metrics = {"mae_units": round(err / n, 4) if n else 0.0, "test_weeks": float(n), "products": float(len(fitted))}
     baseline = {"mae_units": round(base_err / n, 4) if n else 0.0, "test_weeks": float(n)}
-    skus = {s.product_id: s.sku for s in sales if s.product_id in fitted}
+    skus = {product_of[sku]: sku for sku in by_sku}
     return PricingTraining(PricingModel(fitted, skus) if fitted and n else None, metrics, baseline, len(sales))
 
 
