@@ -5,12 +5,21 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from sqlalchemy import select
 
 from ecovarejo.analytics.models import BehaviourEvent
+from tests.conftest import make_settings
 from tests.support import make_tenant
 
+from .conftest import SERVICES
+
 PASSWORD = "Um-Segredo-Verde-42"
+
+
+@pytest.fixture
+def settings(db_url, tmp_path):
+    return make_settings(db_url, tmp_path, services=SERVICES + ",web")  # the storefront pages too
 
 
 async def _events(container, tenant_id) -> list[BehaviourEvent]:
@@ -67,3 +76,17 @@ async def test_the_consent_ledger_decides_for_signed_in_visitors(container, clie
     assert r.status_code in (200, 201)
     await client.get("/api/v1/products", params={"q": "sabonete"}, headers=auth)
     assert len(await _events(container, tid)) == 1
+
+
+async def test_storefront_pages_count_once_with_the_result_count(container, client) -> None:
+    tid = await make_tenant(container)
+    h = {"X-Tenant-ID": str(tid)}
+    client.cookies.set("ev_consent", "analytics,personalisation")
+    client.cookies.set("ev_vid", "a-visitor")
+    r = await client.get("/busca", params={"q": "composteira gigante"}, headers=h)
+    assert r.status_code == 200
+    r = await client.get("/p/nao-existe", params={"rec": "bought_together"}, headers=h)
+    assert r.status_code == 404  # no product page, nothing counted
+    events = await _events(container, tid)
+    # the page's own in-process call to the products API is not counted a second time
+    assert [(e.kind, e.query, e.results) for e in events] == [("search_performed", "composteira gigante", 0)]
