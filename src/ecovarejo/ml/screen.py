@@ -17,6 +17,7 @@ from ecovarejo.core.uow import UnitOfWork
 from ecovarejo.orders import review as order_review
 from ecovarejo.orders import service as orders
 from ecovarejo.orders.fraud import CheckoutFacts, Decision, FraudVerdict
+from ecovarejo.payments.sandbox import TEST_CARDS
 
 from . import fraud
 from . import repository as repo
@@ -70,7 +71,9 @@ class MlFraudScreen:
         assert uow.tenant_id is not None
         salt = f"{self.salt}:{uow.tenant_id}"
         card = facts.payment_method not in PUSH_METHODS
-        card_hash = fraud.salted(facts.payment_source, salt) if card else None
+        source = facts.payment_source.replace(" ", "").replace("-", "")
+        # the sandbox's published test cards are everyone's (every demo account, every test): no identity
+        card_hash = fraud.salted(facts.payment_source, salt) if card and source not in TEST_CARDS else None
         ip_hash = fraud.salted(facts.client_ip, salt)
         user_24h, card_24h, ip_24h, card_accts, ip_accts, past = await repo.velocity(
             uow, facts.user_id, card_hash, ip_hash, facts.at - timedelta(days=1), facts.at - timedelta(days=30)

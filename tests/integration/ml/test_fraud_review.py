@@ -68,8 +68,8 @@ async def test_hold_approve_reject_and_decline(container, client) -> None:
     assert await shop.available("TEE") == 8
     assert (await client.get("/api/v1/orders", headers=caio)).json()["items"] == []
 
-    # a calm order goes straight through (the default thresholds; the card shared by the three accounts
-    # above weighs, but not enough alone)
+    # a calm order goes straight through (the default thresholds; the sandbox's test card is shared by
+    # every account, so it carries no card velocity)
     r = await client.put("/api/v1/ml/fraud/thresholds", json={"hold_at": 0.6, "decline_at": 0.9}, headers=shop.admin)
     _, dora = shop.customer()
     calm = checkout_body(items=[{"sku": "TEE", "quantity": 1}])
