@@ -36,6 +36,8 @@ from urllib.parse import urlsplit
 import httpx
 
 from bench.harness import ROOT, free_port, wait_ready
+from ecovarejo.core.auth import Authenticator
+from ecovarejo.orders.service import OrdersPorts
 
 SERVICES = "users,products,inventory,orders,payments"
 CATALOG_SKUS = [f"BENCH-{n:03d}" for n in range(50)]
@@ -80,7 +82,7 @@ def _build_app() -> Any:
     from ecovarejo.core.settings import get_settings
 
     container = build_container(get_settings())
-    container.ports["orders"].catalog = BenchCatalog()
+    container.ports.get(OrdersPorts).catalog = BenchCatalog()
     return create_app(container=container)
 
 
@@ -144,7 +146,7 @@ async def _prepare(env: dict[str, str], buyers: int) -> tuple[list[str], list[st
                 await inventory.adjust(uow, sku, wh.id, 1_000_000, reason="bench", actor="bench")
             await inventory.adjust(uow, FLASH_SKU, wh.id, 1000, reason="flash sale", actor="bench")
             await uow.commit()
-        auth = container.port("authenticator")
+        auth = container.ports.get(Authenticator)
 
         def token() -> str:
             p = Principal(user_id=uuid.uuid4(), tenant_id=DEFAULT_TENANT_ID, user_type="customer")

@@ -26,7 +26,7 @@ import urllib.request
 from pathlib import Path
 
 from bench.harness import ROOT, Bench, Stats, wrk
-from ecovarejo.bootstrap import CONTEXTS
+from ecovarejo.bootstrap import context_names
 from ecovarejo.gateway.config import default_config_text
 
 CATALOG_LIST = "/api/v1/products?limit=24"
@@ -75,7 +75,7 @@ def main() -> None:
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
         )
-        without = {**env, "ECOVAREJO_SERVICES": ",".join(c for c in CONTEXTS if c != "gateway")}
+        without = {**env, "ECOVAREJO_SERVICES": ",".join(c for c in context_names() if c != "gateway")}
         policies = str(raised_limits_policy(bench.tmp))
         full = {**env, "ECOVAREJO_GATEWAY_RATE_LIMITS": "on", "ECOVAREJO_GATEWAY_CONFIG": policies}
         headers = {"Accept-Encoding": "gzip", "Origin": "https://app.ecovarejo.com"}

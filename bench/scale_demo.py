@@ -42,6 +42,8 @@ from typing import Any
 import httpx
 
 from bench.harness import ROOT, free_port
+from ecovarejo.users.ports import UsersPorts
+from ecovarejo.users.tokens import TokenService
 
 PRODUCTS = 12
 HOT_SKU = "SCALE-HOT"
@@ -215,7 +217,7 @@ async def seed(env: dict[str, str], customers: int) -> list[str]:
             await set_fraud_thresholds(container, uow, 1.0, 1.0)
             await uow.commit()
         tokens = []
-        auth = container.port("authenticator")
+        auth = container.ports.get(TokenService)
         for n in range(customers):
             async with container.uow(DEFAULT_TENANT_ID, actor="scale-demo") as uow:
                 body = RegisterIn(
@@ -226,7 +228,7 @@ async def seed(env: dict[str, str], customers: int) -> list[str]:
                     accept_terms=True,
                     accept_privacy=True,
                 )
-                user = await register(uow, container.port("users"), body, ip="127.0.0.1")
+                user = await register(uow, container.ports.get(UsersPorts), body, ip="127.0.0.1")
                 await uow.commit()
                 principal = Principal(user_id=user.id, tenant_id=DEFAULT_TENANT_ID, user_type="customer")
                 tokens.append(str(auth.issue_access_token(principal)))

@@ -12,6 +12,7 @@ from typing import TypeVar
 from sqlalchemy import MetaData, String, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from ecovarejo.core.auth import Authenticator
 from ecovarejo.core.container import Container
 from ecovarejo.core.db import NAMING_CONVENTION, Database, TenantOwned, new_id
 from ecovarejo.core.migrate import tenant_rls_sql
@@ -109,7 +110,7 @@ def token_for(
         company_id=company_id,
         mfa=mfa,
     )
-    return str(container.port("authenticator").issue_access_token(principal))
+    return str(container.ports.get(Authenticator).issue_access_token(principal))
 
 
 def bearer(token: str) -> dict[str, str]:

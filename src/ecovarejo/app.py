@@ -58,7 +58,7 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         ok = all(v == "ok" for v in checks.values())
         return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503)
 
-    specs = container.ports["contexts"]
+    specs = container.contexts
     for spec in specs:
         for router in spec.routers:
             app.include_router(router)

@@ -6,9 +6,8 @@ Scale-out: PostgreSQL (``DATABASE_URL``), Redis (``REDIS_URL``), NATS JetStream 
 
 from __future__ import annotations
 
-import importlib
-from types import ModuleType
-
+from .analytics.plugin import CONTEXT as analytics
+from .core import models as _kernel_models  # noqa: F401  (tenants, outbox, inbox tables)
 from .core.bus import STREAM, SUBJECT_PREFIX, Bus, InProcessBus, NatsBus
 from .core.container import Container
 from .core.db import Database
@@ -17,55 +16,60 @@ from .core.plugins import ContextSpec
 from .core.settings import Settings
 from .core.tasks import TaskRegistry
 from .core.tenancy import TenantResolver
+from .gateway.plugin import CONTEXT as gateway
+from .graphql.plugin import CONTEXT as graphql
+from .inventory.plugin import CONTEXT as inventory
+from .logistics.plugin import CONTEXT as logistics
+from .ml.plugin import CONTEXT as ml
+from .notifications.plugin import CONTEXT as notifications
+from .orders.plugin import CONTEXT as orders
+from .payments.plugin import CONTEXT as payments
+from .privacy.plugin import CONTEXT as privacy
+from .privacy.public import DataSubjects
+from .products.plugin import CONTEXT as products
+from .users.plugin import CONTEXT as users
+from .users.public import UsersDataSubjects
+from .web.plugin import CONTEXT as web
 
-#: Every context, in the order their routers are mounted. A context without ``plugin.py`` yet is skipped.
-CONTEXTS = (
-    "users",
-    "products",
-    "inventory",
-    "orders",
-    "payments",
-    "notifications",
-    "logistics",
-    "analytics",
-    "ml",
-    "privacy",
-    "graphql",
-    "gateway",
-    "web",
+#: Every context, bottom layer first (the order routers are mounted and ports installed in). A new
+#: context adds its ``plugin.CONTEXT`` here (its plugin imports its models); see docs/architecture.md.
+CONTEXTS: tuple[ContextSpec, ...] = (
+    users,
+    products,
+    payments,
+    notifications,
+    privacy,
+    inventory,
+    logistics,
+    orders,
+    analytics,
+    ml,
+    graphql,
+    gateway,
+    web,
 )
 
 
-def _optional_module(name: str) -> ModuleType | None:
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name and (exc.name == name or name.startswith(exc.name + ".")):
-            return None
-        raise
+def context_names() -> tuple[str, ...]:
+    return tuple(spec.name for spec in CONTEXTS)
 
 
 def load_contexts(only: set[str] | None = None) -> list[ContextSpec]:
-    specs = []
-    for name in CONTEXTS:
-        if only and name not in only:
-            continue
-        mod = _optional_module(f"ecovarejo.{name}.plugin")
-        if mod is not None:
-            specs.append(mod.CONTEXT)
-    return specs
+    """The contexts a process serves: all of them, or those named in ``only`` (``ECOVAREJO_SERVICES``)."""
+    if only:
+        unknown = only - set(context_names())
+        if unknown:
+            raise ValueError(f"unknown services {sorted(unknown)}; known: {', '.join(context_names())}")
+    return [spec for spec in CONTEXTS if not only or spec.name in only]
 
 
 def import_all_models() -> None:
-    """Register every context's tables on the shared metadata (Alembic, tests)."""
-    importlib.import_module("ecovarejo.core.models")
-    for name in CONTEXTS:
-        _optional_module(f"ecovarejo.{name}.models")
+    """Every context's tables are on the shared metadata once this module is imported (Alembic, tests)."""
 
 
 def personal_data_declarations() -> tuple[PersonalData, ...]:
     """Every context's personal-data declaration (whatever this process serves), the kernel's first."""
-    return (KERNEL, *(spec.personal_data for spec in load_contexts() if spec.personal_data is not None))
+    return (KERNEL, *(spec.personal_data for spec in CONTEXTS if spec.personal_data is not None))
 
 
 def services_filter(settings: Settings) -> set[str] | None:
@@ -143,9 +147,12 @@ def build_container(
         run_consumers=settings.embedded_workers if run_consumers is None else run_consumers,
     )
     specs = contexts if contexts is not None else load_contexts(services_filter(settings))
-    container.ports["contexts"] = specs
-    container.ports["privacy.personal_data"] = personal_data_declarations()
-    for spec in specs:
+    container.contexts = list(specs)
+    container.personal_data = personal_data_declarations()
+    # Every domain context's ports, whatever this process serves: any context may be called from any
+    # process. Edges (gateway, web, graphql) only when served.
+    installed = [spec for spec in CONTEXTS if not spec.edge or spec in specs]
+    for spec in (*installed, *(s for s in specs if s not in installed)):
         if spec.install:
             spec.install(container)
     _plug_ports(container)
@@ -158,10 +165,5 @@ def build_container(
 
 
 def _plug_ports(container: Container) -> None:
-    """Ports a lower context declares and a higher one implements (checkout's fraud screen: ml)."""
-    from .ml.public import MlPorts
-    from .orders.service import OrdersPorts
-
-    orders, ml = container.ports.get("orders"), container.ports.get("ml")
-    if isinstance(orders, OrdersPorts) and isinstance(ml, MlPorts):
-        orders.fraud = ml.screen
+    """Ports a context declares and another of the same layer implements (they do not import each other)."""
+    container.ports.provide_default(DataSubjects, UsersDataSubjects())

@@ -5,13 +5,18 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
 from . import __version__
+from .core.commands import Root, use_root
 from .core.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from .core.container import Container
+    from .core.personal_data import PersonalData
 
 app = typer.Typer(help="EcoVarejo: sustainable e-commerce platform.", no_args_is_help=True, add_completion=False)
 console = Console(stderr=True)
@@ -212,6 +217,22 @@ def _operator() -> str:
 from .tenants_cli import app as tenants_app  # noqa: E402  (create, list, disable tenants)
 
 app.add_typer(tenants_app, name="tenants")
+
+
+def _command_container(settings: Settings) -> Container:
+    from .bootstrap import build_container
+
+    return build_container(settings, run_relay=False, run_consumers=False)
+
+
+def _personal_data() -> tuple[PersonalData, ...]:
+    from .bootstrap import personal_data_declarations
+
+    return personal_data_declarations()
+
+
+# the contexts' own commands reach the composition root through the kernel (they sit below it)
+use_root(Root(build_container=_command_container, personal_data=_personal_data))
 
 from .users.cli import app as users_app  # noqa: E402  (the users context's commands)
 

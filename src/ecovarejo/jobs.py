@@ -27,7 +27,7 @@ def start_jobs(container: Container) -> list[asyncio.Task[None]]:
     """Start every context's jobs as tasks of the container (``Container.stop`` cancels them)."""
     return [
         container.tasks.spawn(_every(container, name, interval, fn), name=f"job:{name}")
-        for spec in container.ports.get("contexts", [])
+        for spec in container.contexts
         for name, interval, fn in spec.jobs
     ]
 

@@ -41,7 +41,7 @@ async def run_seed(
         targets = [await ensure_tenant(container, tenant_slug)]
         if tenant_slug != DEMO_TENANT["slug"]:
             targets.append(await ensure_tenant(container, **DEMO_TENANT))
-        specs = sorted((s for s in container.ports["contexts"] if s.seed_demo), key=lambda s: s.seed_order)
+        specs = sorted((s for s in container.contexts if s.seed_demo), key=lambda s: s.seed_order)
         for tenant in targets:
             for spec in specs:
                 assert spec.seed_demo is not None

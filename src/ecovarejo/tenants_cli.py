@@ -83,7 +83,7 @@ def create(
         from .bootstrap import build_container
         from .core.models import Tenant
         from .core.settings import get_settings
-        from .users.accounts import invite_staff
+        from .users.public import invite_staff
 
         container = build_container(get_settings(), run_relay=False, run_consumers=False)
         await container.start()
@@ -104,8 +104,8 @@ def create(
             try:
                 async with container.uow(tenant_id, actor="cli:tenants") as uow:
                     await invite_staff(
+                        container,
                         uow,
-                        container.port("users"),
                         email=admin_email,
                         first_name=admin_first_name,
                         last_name=admin_last_name,

@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from ecovarejo.bootstrap import build_container
+from ecovarejo.users.tokens import TokenService
 from tests.conftest import make_settings
 from tests.support import bearer, make_tenant, token_for
 
@@ -29,7 +30,7 @@ async def test_staff_without_mfa_get_403_staff_mfa_required(container, client) -
 
 async def test_access_tokens_carry_amr(container) -> None:
     tid = await make_tenant(container)
-    tokens = container.port("authenticator")
+    tokens = container.ports.get(TokenService)
     weak = tokens.verify_access_token(token_for(container, tid, "admin", mfa=False))
     strong = tokens.verify_access_token(token_for(container, tid, "admin"))
     assert weak["amr"] == ["pwd"] and "mfa" in strong["amr"]

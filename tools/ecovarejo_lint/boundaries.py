@@ -1,9 +1,10 @@
-"""An import-linter contract for bounded contexts.
+"""An import-linter contract for bounded contexts: they reach each other only through ``public``.
 
-Every direct subpackage of the root package other than the kernel is a context. The contract is
-broken when (1) the kernel imports any context, or (2) a module of context X imports a *private*
-module (``models``, ``repository``) of another context Y. Contexts may import each other's
-``service`` (and schemas, errors) freely. New contexts are covered without editing the config.
+A module of context X may import from another context Y only ``ecovarejo.Y.public`` (its surface:
+functions and frozen view types). The composition root (``bootstrap``, ``cli``, ``app``...) may also
+import a context's wiring modules (``plugin``, ``cli``). Any other import across a context boundary
+— ``models``, ``repository``, ``service``, ``ext_models``, a sub-package — breaks the contract,
+whatever the module is called.
 """
 
 from __future__ import annotations
@@ -11,34 +12,39 @@ from __future__ import annotations
 from importlinter import Contract, ContractCheck, fields, output
 
 
-class ContextBoundaryContract(Contract):
-    kernel = fields.StringField()
-    private = fields.StringField()
+class PublicSurfaceContract(Contract):
+    contexts = fields.ListField(subfield=fields.StringField())
+    root = fields.ListField(subfield=fields.StringField())
+    public = fields.StringField()
+    wired = fields.StringField()
 
     def check(self, graph, verbose: bool) -> ContractCheck:  # type: ignore[no-untyped-def]
-        root = self.session_options["root_packages"][0]
-        kernel = str(self.kernel)
-        private = set(str(self.private).split())
+        package = self.session_options["root_packages"][0]
+        contexts = {str(c) for c in self.contexts}  # type: ignore[attr-defined]
+        root = {str(r) for r in self.root}  # type: ignore[attr-defined]
+        public = str(self.public)
+        wired = set(str(self.wired).split())
         violations: list[str] = []
 
-        def context_of(module: str) -> str | None:
+        def top(module: str) -> str | None:
             parts = module.split(".")
-            return parts[1] if len(parts) > 1 and parts[0] == root else None
+            return parts[1] if len(parts) > 1 and parts[0] == package else None
 
         for importer in sorted(graph.modules):
-            src = context_of(importer)
-            if src is None:
+            src = top(importer)
+            if src not in contexts and src not in root:
                 continue
             for imported in sorted(graph.find_modules_directly_imported_by(importer)):
-                dst = context_of(imported)
-                if dst is None or dst == src:
+                dst = top(imported)
+                if dst is None or dst == src or dst not in contexts:
                     continue
-                if f"{root}.{src}" == kernel:
-                    violations.append(f"{importer} -> {imported} (the kernel imports outside itself)")
+                rest = imported.split(".")[2:]
+                allowed = {public} | (wired if src in root else set())
+                if len(rest) == 1 and rest[0] in allowed:
                     continue
-                parts = imported.split(".")
-                if len(parts) >= 3 and parts[2] in private and f"{root}.{dst}" != kernel:
-                    violations.append(f"{importer} -> {imported} (private module of context {dst})")
+                line = graph.get_import_details(importer=importer, imported=imported)
+                where = f" (l. {line[0]['line_number']})" if line else ""
+                violations.append(f"{importer} -> {imported}{where}: use {package}.{dst}.{public}")
         return ContractCheck(kept=not violations, metadata={"violations": violations})
 
     def render_broken_contract(self, check: ContractCheck) -> None:

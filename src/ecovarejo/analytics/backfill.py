@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Callable
 
 from ecovarejo.core.container import Container
-from ecovarejo.orders import service as orders
+from ecovarejo.orders import public as orders
 
 from . import repository as repo
 from .ingest import CategoryIndex, build_facts

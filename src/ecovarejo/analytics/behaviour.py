@@ -28,7 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ecovarejo.core.auth import Authenticator
 from ecovarejo.core.container import Container
 from ecovarejo.core.uow import UnitOfWork
-from ecovarejo.users import service as users
+from ecovarejo.users import public as users
 
 from . import repository as repo
 from .ingest import shop_day
@@ -96,7 +96,7 @@ class BehaviourRecorder:
     async def _user(self, seen: Seen) -> uuid.UUID | None:
         if not seen.token:
             return None
-        auth: Authenticator | None = self.container.ports.get("authenticator")
+        auth = self.container.ports.find(Authenticator)
         if auth is None:
             return None
         try:
@@ -225,5 +225,5 @@ def _wants_body(scope: Scope) -> bool:
 def install(app: Any, container: Container) -> BehaviourRecorder:
     recorder = BehaviourRecorder(container)
     app.add_middleware(BehaviourMiddleware, recorder=recorder)
-    container.ports["analytics.behaviour"] = recorder
+    container.ports.provide(BehaviourRecorder, recorder)
     return recorder

@@ -10,8 +10,6 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from ecovarejo.core.settings import get_settings
-
 app = typer.Typer(help="Analytics: facts and reports.", no_args_is_help=True)
 console = Console(stderr=True)
 
@@ -24,13 +22,13 @@ def backfill(
     """Rebuild the order facts of a tenant from its orders (idempotent; resumes where a run stopped)."""
     from sqlalchemy import select
 
-    from ecovarejo.bootstrap import build_container
+    from ecovarejo.core.commands import command_container
     from ecovarejo.core.models import Tenant
 
     from . import public
 
     async def run() -> int:
-        container = build_container(get_settings(), run_relay=False, run_consumers=False)
+        container = command_container()
         try:
             async with container.db.system_session() as s:
                 tid: uuid.UUID | None = await s.scalar(select(Tenant.id).where(Tenant.slug == tenant))

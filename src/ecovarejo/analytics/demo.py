@@ -10,8 +10,9 @@ and ~3 % refunded orders; product views, searches (some with no result), carts a
 **Adding a pattern** (the ML context plants co-purchases, a fraud ring, ...): write a
 :class:`Pattern` — a callable that gets the :class:`History` being built and may change its orders or
 append new ones (``history.new_order(...)`` makes a consistent one) — and either add it to
-:data:`PATTERNS` or, from another context, append it to ``container.ports["analytics.history_patterns"]``
-in that context's ``install`` (the composition root runs the seed with every installed pattern). A
+:data:`PATTERNS` or, from another context, append it to the :class:`HistoryPatterns` port
+(``container.ports.provide_default(HistoryPatterns, HistoryPatterns()).append(...)``) in that
+context's ``install`` (the composition root runs the seed with every installed pattern). A
 pattern must be deterministic given ``history.rng``. :class:`CoPurchases` below is the example: it
 makes chosen product pairs be bought together far more often than chance.
 """
@@ -30,8 +31,8 @@ from typing import Any
 from ecovarejo.core.container import Container
 from ecovarejo.core.db import new_id
 from ecovarejo.core.uow import UnitOfWork
-from ecovarejo.orders import history as orders_history
-from ecovarejo.products import service as products
+from ecovarejo.orders import public as orders_history
+from ecovarejo.products import public as products
 
 from . import repository as repo
 from .baselines import avoided_g, baseline_kg, grams
@@ -96,6 +97,10 @@ class Order:
 
 
 Pattern = Callable[["History"], None]
+
+
+class HistoryPatterns(list[Pattern]):
+    """Patterns other contexts add to every demo history (a port: ``container.ports.find(HistoryPatterns)``)."""
 
 
 @dataclass
@@ -189,7 +194,7 @@ class CoPurchases:
                     skus.add(b.sku)
 
 
-#: Patterns every demo history gets; other contexts add theirs through ``analytics.history_patterns``.
+#: Patterns every demo history gets; other contexts add theirs through the ``HistoryPatterns`` port.
 PATTERNS: list[Pattern] = [CoPurchases()]
 
 
@@ -426,7 +431,7 @@ async def seed_demo(container: Container, uow: UnitOfWork, options: dict[str, An
     tid = uow.tenant_id
     assert tid is not None
     yesterday = shop_day(datetime.now(UTC)) - timedelta(days=1)
-    extra: list[Pattern] = list(container.ports.get("analytics.history_patterns", []))
+    extra: list[Pattern] = list(container.ports.find(HistoryPatterns) or [])
     scale = float(options.get("history_scale", 1.0))
     history = generate(products_, yesterday, seed=tid.int % 2**32, daily_orders=12.0 * scale,
                        patterns=[*PATTERNS, *extra])  # fmt: skip

@@ -15,10 +15,10 @@ from zoneinfo import ZoneInfo
 
 from ecovarejo.core.errors import NotFound
 from ecovarejo.core.uow import UnitOfWork
-from ecovarejo.orders import service as orders
-from ecovarejo.orders.lifecycle import PAID_OR_LATER
-from ecovarejo.products import service as products
-from ecovarejo.users import service as users
+from ecovarejo.orders import public as orders
+from ecovarejo.orders.public import PAID_OR_LATER
+from ecovarejo.products import public as products
+from ecovarejo.users import public as users
 
 from . import repository as repo
 from .baselines import avoided_g, baseline_kg, grams

@@ -8,6 +8,7 @@ from ecovarejo.core.container import Container
 from ecovarejo.core.plugins import ContextSpec
 
 from . import behaviour
+from . import models as _models  # noqa: F401  (its tables on the shared metadata: Alembic, tests)
 from .api import router
 from .demo import seed_demo
 from .events import consumers

@@ -1,7 +1,7 @@
 """Who is calling: the :class:`Principal`, and the FastAPI dependencies that require one.
 
 The kernel defines the port; the ``users`` context installs the implementation that verifies
-access tokens (``container.ports["authenticator"]``). Other contexts depend on this module only,
+access tokens (the ``Authenticator`` port). Other contexts depend on this module only,
 never on the users context's internals.
 """
 
@@ -10,11 +10,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from fastapi import Depends, Request
 
 from .errors import Forbidden, Unauthorized
+
+if TYPE_CHECKING:
+    from .container import Container
 
 ROLES = ("customer", "supplier", "admin")
 
@@ -65,7 +68,7 @@ class Principal:
 
 
 class Authenticator(Protocol):
-    """Installed by the users context as ``container.ports["authenticator"]``."""
+    """Provided by the users context: ``container.ports.get(Authenticator)``."""
 
     async def authenticate(self, token: str, tenant_id: uuid.UUID) -> Principal:
         """Verify an access token for ``tenant_id``; raise :class:`Unauthorized` when it is not valid."""
@@ -92,7 +95,8 @@ async def optional_principal(request: Request) -> Principal | None:
     token = bearer_token(request)
     if not token:
         return None
-    authenticator: Authenticator | None = request.app.state.container.ports.get("authenticator")
+    container: Container = request.app.state.container
+    authenticator = container.ports.find(Authenticator)
     if authenticator is None:
         raise Unauthorized("authentication is not available")
     principal = await authenticator.authenticate(token, request.state.tenant.id)

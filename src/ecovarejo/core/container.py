@@ -5,21 +5,58 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 import structlog
 
 from .bus import Bus, InProcessBus
 from .consumers import Consumer
-from .db import Database
+from .db import Database, utcnow
+from .personal_data import PersonalData
+from .ports import Ports
 from .relay import Relay
 from .settings import Settings
 from .tasks import TaskRegistry
 from .tenancy import TenantResolver
 from .uow import UnitOfWork
 
+if TYPE_CHECKING:
+    from fastapi import APIRouter, FastAPI
+    from redis.asyncio import Redis
+
 log = structlog.get_logger("ecovarejo.container")
+
+#: A gauge a context contributes to ``/metrics``: ``async (container) -> [(name, doc, value)]``.
+OpsGauge = Callable[["Container"], Awaitable[list[tuple[str, str, float]]]]
+
+
+@dataclass
+class ContextSpec:
+    name: str
+    #: Routers included as they are. API routers carry their full prefix (``APIRouter(prefix="/api/v1")``)
+    #: so that each route's template (logs, metrics, traces) is the whole path.
+    routers: list[APIRouter] = field(default_factory=list)
+    #: Provides this context's ports (``container.ports.provide(SomeProtocol, impl)``) for the run mode.
+    #: Runs for every domain context in every process (any context may be called from anywhere);
+    #: for an edge only when the process serves it.
+    install: Callable[[Container], None] | None = None
+    #: Event consumers this context runs (with the container, for ports).
+    consumers: Callable[[Container], list[Consumer]] | None = None
+    #: Adds middleware or mounts to the app (gateway, web).
+    setup_app: Callable[[FastAPI, Container], None] | None = None
+    #: Fills a tenant with demo data (``ecovarejo seed-demo``); gets options such as ``products``.
+    seed_demo: Callable[[Container, UnitOfWork, dict[str, Any]], Awaitable[None]] | None = None
+    #: Order among contexts for seeding (lower first).
+    seed_order: int = 100
+    #: Background jobs for the worker: (name, interval seconds, coroutine function of the container).
+    jobs: list[tuple[str, float, Callable[[Container], Awaitable[None]]]] = field(default_factory=list)
+    #: The personal data this context keeps (LGPD): the privacy context's registry reads it.
+    personal_data: PersonalData | None = None
+    #: An edge (graphql, gateway, web): a client of the others' public surfaces that nobody calls back.
+    edge: bool = False
 
 
 @dataclass
@@ -28,10 +65,19 @@ class Container:
     db: Database
     bus: Bus
     tenants: TenantResolver
-    redis: Any = None
+    redis: Redis | None = None
     consumers: list[Consumer] = field(default_factory=list)
-    #: Ports of the contexts (mailer, payment gateways, media store, cache, clock...), by name.
-    ports: dict[str, Any] = field(default_factory=dict)
+    #: Ports of the contexts (mailer, payment gateways, media store, cache...), keyed by their type.
+    ports: Ports = field(default_factory=Ports)
+    #: The contexts this process serves (``ECOVAREJO_SERVICES``): their routers, consumers and jobs run here.
+    #: Every context's ports are installed whatever this says, so any context can be called.
+    contexts: list[ContextSpec] = field(default_factory=list)
+    #: Every context's personal-data declaration (LGPD), the kernel's first: the privacy registry's input.
+    personal_data: tuple[PersonalData, ...] = ()
+    #: Scrape-time gauges the contexts contribute (the gateway's ``/metrics`` reads them).
+    gauges: list[OpsGauge] = field(default_factory=list)
+    #: Now, in UTC; tests and the expiry jobs replace it to run on controlled time.
+    clock: Callable[[], datetime] = utcnow
     relay: Relay | None = None
     run_relay: bool = True
     run_consumers: bool = True
@@ -46,8 +92,11 @@ class Container:
             self.db, tenant_id, actor=actor, read_only=read_only, on_commit=self.relay.wake if self.relay else None
         )
 
-    def port(self, name: str) -> Any:
-        return self.ports[name]
+    def now(self) -> datetime:
+        return self.clock()
+
+    def serves(self, context: str) -> bool:
+        return any(spec.name == context for spec in self.contexts)
 
     async def start(self) -> None:
         if self._started:

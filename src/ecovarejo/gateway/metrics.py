@@ -9,7 +9,6 @@ time (pool, outbox, business) describe the database and the answering worker's p
 
 from __future__ import annotations
 
-import importlib
 import ipaddress
 import os
 import time
@@ -33,12 +32,18 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ecovarejo.analytics import public as analytics
 from ecovarejo.core.container import Container
 from ecovarejo.core.db import utcnow
 from ecovarejo.core.errors import Forbidden, Unauthorized
 from ecovarejo.core.events import Event
 from ecovarejo.core.models import DeadLetter, InboxEntry, OutboxEvent
 from ecovarejo.core.uow import UnitOfWork
+from ecovarejo.orders import public as orders
+from ecovarejo.payments.public import PaymentGateway
+from ecovarejo.users.public import KeyRing
+
+from .middleware import Gateway
 
 log = structlog.get_logger("ecovarejo.metrics")
 
@@ -93,9 +98,10 @@ async def count_order_event(uow: UnitOfWork, event: Event) -> None:
 
 
 #: Business gauges: context module, function, and what each key of its answer becomes.
-BUSINESS_SOURCES: tuple[tuple[str, str], ...] = (
-    ("ecovarejo.orders.service", "business_metrics"),
-    ("ecovarejo.analytics.public", "business_metrics"),  # co2e_saved_kg, from the analytics facts
+#: Functions of the contexts' public surfaces giving ``{tenant: {gauge key: value}}`` across tenants.
+BUSINESS_SOURCES: tuple[tuple[str, Callable[[UnitOfWork], Awaitable[dict[str, dict[str, Any]]]]], ...] = (
+    ("orders", orders.business_metrics),
+    ("analytics", analytics.business_metrics),  # co2e_saved_kg, from the analytics facts
 )
 BUSINESS_GAUGES = {
     "orders": ("ecovarejo_orders", "Orders placed (not cancelled)"),
@@ -240,21 +246,14 @@ async def _consumer_loop_families(container: Container) -> list[Metric]:
 
 
 async def _business_families(container: Container) -> list[Metric]:
-    """Totals across tenants, labelled by tenant, from the contexts' service functions when they exist."""
+    """Totals across tenants, labelled by tenant, from the contexts' public surfaces."""
     values: dict[str, list[tuple[str, float]]] = {}
-    for module_name, fn_name in BUSINESS_SOURCES:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError:
-            continue
-        fn = getattr(module, fn_name, None)
-        if fn is None:
-            continue
+    for source, fn in BUSINESS_SOURCES:
         try:
             async with UnitOfWork(container.db, None, read_only=True) as uow:
                 result: dict[str, dict[str, Any]] = await fn(uow)
         except Exception as exc:
-            log.warning("business_metrics_failed", source=module_name, error=f"{type(exc).__name__}: {exc}")
+            log.warning("business_metrics_failed", source=source, error=f"{type(exc).__name__}: {exc}")
             continue
         for tenant, metrics in result.items():
             for key, value in metrics.items():
@@ -269,8 +268,6 @@ async def _business_families(container: Container) -> list[Metric]:
     return out
 
 
-#: Scrape-time gauges a context contributes (port ``ops_gauges``): ``async (container) -> [(name, doc, value)]``.
-OpsGauge = Callable[[Container], Awaitable[list[tuple[str, str, float]]]]
 #: How far back consumer lag looks at published events (older unconsumed ones count as the window's age).
 CONSUMER_LAG_WINDOW = timedelta(hours=1)
 
@@ -332,20 +329,19 @@ async def _ops_families(container: Container) -> list[Metric]:
         "1 while this process's circuit to the provider is open",
         labels=["provider"],
     )
-    breakers = getattr(container.ports.get("payment_gateway"), "breakers", None)
+    breakers = getattr(container.ports.find(PaymentGateway), "breakers", None)
     if isinstance(breakers, dict):
         for provider, breaker in breakers.items():
             circuits.add_metric([str(provider)], 1.0 if getattr(breaker, "state", "") == "open" else 0.0)
     out.append(circuits)
-    changed = _key_ring_changed(getattr(container.ports.get("jwt_keys"), "path", None))
+    changed = _key_ring_changed(getattr(container.ports.find(KeyRing), "path", None))
     if changed is not None:
         age = GaugeMetricFamily(
             "ecovarejo_jwt_signing_key_age_seconds", "Seconds since the JWT key ring last changed (rotation)"
         )
         age.add_metric([], max(0.0, time.time() - changed))
         out.append(age)
-    gauges: list[OpsGauge] = container.ports.get("ops_gauges", [])
-    for gauge in gauges:
+    for gauge in container.gauges:
         try:
             for name, doc, value in await gauge(container):
                 g = GaugeMetricFamily(name, doc)
@@ -408,6 +404,6 @@ router = APIRouter(tags=["observability"])
 async def metrics_endpoint(request: Request) -> Response:
     """Prometheus exposition format. ``ECOVAREJO_GATEWAY_METRICS_TOKEN`` makes it require that bearer token."""
     container: Container = request.app.state.container
-    gateway = container.ports.get("gateway")
+    gateway = container.ports.find(Gateway)
     _may_scrape(request, gateway.settings.metrics_token if gateway is not None else "")
     return Response(await exposition(container), media_type=CONTENT_TYPE_LATEST)

@@ -19,7 +19,7 @@ import structlog
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ecovarejo.core.auth import Principal, bearer_token
+from ecovarejo.core.auth import Authenticator, Principal, bearer_token
 from ecovarejo.core.errors import DomainError
 from ecovarejo.core.http import problem
 
@@ -182,7 +182,7 @@ class GatewayMiddleware:
         cached: Principal | None = state.get("principal")
         if cached is not None:
             return cached
-        authenticator = self.gw.container.ports.get("authenticator")
+        authenticator = self.gw.container.ports.find(Authenticator)
         tenant = state.get("tenant")
         if authenticator is None or tenant is None:
             raise DomainError("authentication is not available", code="unauthorized", status=401)

@@ -12,6 +12,7 @@ from ecovarejo.core.container import Container
 from ecovarejo.core.events import Event
 from ecovarejo.core.plugins import ContextSpec
 from ecovarejo.core.uow import UnitOfWork
+from ecovarejo.products import public as products
 
 from . import metrics, tracing
 from .cache import MemoryCache, RedisCache, ResponseCache
@@ -29,31 +30,21 @@ def install(container: Container) -> None:
     gateway = Gateway(settings=settings, config=config, counter=counter, cache=cache, container=container)
     gateway.on_event = metrics.gateway_event
     gateway.cache_version = _catalog_version(container)
-    container.ports["gateway"] = gateway
+    container.ports.provide(Gateway, gateway)
     tracing.install(container, settings, config)
 
 
-def _catalog_version(container: Container) -> Callable[[uuid.UUID], Awaitable[str]] | None:
-    """The products context's catalog version (bumped in every catalog change's transaction), when served here."""
-    if not any(spec.name == "products" for spec in container.ports.get("contexts", [])):
-        return None
-    from ecovarejo.products import service as products
+def _catalog_version(container: Container) -> Callable[[uuid.UUID], Awaitable[str]]:
+    """The products context's catalog version (bumped in every catalog change's transaction)."""
 
     async def version(tenant_id: uuid.UUID) -> str:
-        # the products context's fast reader (no transaction) when it installed one, as its own cache does
-        reader = container.ports.get("products.version_reader")
-        if reader is not None:
-            found = await reader.aread(tenant_id) if hasattr(reader, "aread") else reader.read(tenant_id)
-            if found is not None:
-                return str(found)
-        async with container.uow(tenant_id, read_only=True) as uow:
-            return str(await products.catalog_version(uow))
+        return await products.current_catalog_version(container, tenant_id)
 
     return version
 
 
 def setup_app(app: FastAPI, container: Container) -> None:
-    gateway: Gateway = container.ports["gateway"]
+    gateway = container.ports.get(Gateway)
     app.add_middleware(GatewayMiddleware, gateway=gateway)
     prometheus = gateway.config.globals.get("prometheus", {})
     per_consumer = bool(prometheus.get("_enabled", True) and prometheus.get("per_consumer", False))
@@ -62,7 +53,7 @@ def setup_app(app: FastAPI, container: Container) -> None:
 
 
 def consumers(container: Container) -> list[Consumer]:
-    gateway: Gateway = container.ports["gateway"]
+    gateway = container.ports.get(Gateway)
 
     async def purge(uow: UnitOfWork, event: Event) -> None:
         """Any product change empties the tenant's cached catalog responses (every process, with Redis)."""
@@ -82,6 +73,7 @@ def consumers(container: Container) -> list[Consumer]:
 
 CONTEXT = ContextSpec(
     name="gateway",
+    edge=True,
     routers=[metrics.router],
     install=install,
     consumers=consumers,

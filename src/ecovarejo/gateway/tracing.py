@@ -110,7 +110,7 @@ def install(container: Container, settings: GatewaySettings, config: GatewayConf
     if exporter is not None and STATE.provider is None:
         provider = make_provider(settings.tracing_service_name, exporter, ratio=settings.tracing_sample_ratio)
         configure(provider)
-        container.ports["tracing"] = _TracingPort(provider)
+        container.ports.provide(_TracingPort, _TracingPort(provider))
     instrument_engine(container.db.engine.sync_engine)
 
 

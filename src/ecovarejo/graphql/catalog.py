@@ -16,8 +16,7 @@ import strawberry
 from strawberry.types import Info
 
 from ecovarejo.core.errors import NotFound
-from ecovarejo.products import graph as product_graph
-from ecovarejo.products import service as products
+from ecovarejo.products import public as products
 
 from .context import GQLContext
 
@@ -84,12 +83,12 @@ class Facet:
 
 
 async def _load_variants(uow: Any, keys: list[uuid.UUID]) -> list[list[dict[str, Any]]]:
-    found = await product_graph.variants_for(uow, keys)
+    found = await products.variants_for(uow, keys)
     return [found.get(k, []) for k in keys]
 
 
 async def _load_certifications(uow: Any, keys: list[uuid.UUID]) -> list[list[dict[str, Any]]]:
-    found = await product_graph.certifications_for(uow, keys)
+    found = await products.certifications_for(uow, keys)
     return [found.get(k, []) for k in keys]
 
 

@@ -7,7 +7,6 @@ anything else is ``internal_error`` with its message hidden (a bug, logged).
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from typing import Any
 
@@ -29,42 +28,39 @@ from strawberry.types import ExecutionContext, ExecutionResult
 
 from ecovarejo.core.errors import DomainError
 
+from .catalog import CatalogQuery
 from .context import get_context
 from .limits import CostLimiter
+from .recommendations import RecommendationsQuery
+from .shipping import ShippingQuery
+from .shopping import ShoppingMutation, ShoppingQuery
+from .users import UsersQuery
 
 log = structlog.get_logger("ecovarejo.graphql")
 
 MAX_DEPTH = 8
 MAX_COST = 5000
 
-#: (context it stands on, module, Query class, Mutation class) of each part; a part whose context is
-#: not installed, or not served by this process (``ECOVAREJO_SERVICES``), is left out.
-PARTS = (
-    ("users", "ecovarejo.graphql.users", "UsersQuery", None),
-    ("products", "ecovarejo.graphql.catalog", "CatalogQuery", None),
-    ("orders", "ecovarejo.graphql.shopping", "ShoppingQuery", "ShoppingMutation"),
-    ("ml", "ecovarejo.graphql.recommendations", "RecommendationsQuery", None),
-    ("logistics", "ecovarejo.graphql.shipping", "ShippingQuery", None),
+#: (context it stands on, Query class, Mutation class) of each part; a part whose context is not served
+#: by this process (``ECOVAREJO_SERVICES``) is left out. A new context's part is one more line here.
+PARTS: tuple[tuple[str, type, type | None], ...] = (
+    ("users", UsersQuery, None),
+    ("products", CatalogQuery, None),
+    ("orders", ShoppingQuery, ShoppingMutation),
+    ("ml", RecommendationsQuery, None),
+    ("logistics", ShippingQuery, None),
 )
 
 
 def _parts(served: set[str] | None) -> tuple[list[type], list[type]]:
     queries: list[type] = []
     mutations: list[type] = []
-    for context, module_name, query, mutation in PARTS:
+    for context, query, mutation in PARTS:
         if served is not None and context not in served:
             continue
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            # the part's context (``ecovarejo.products.service``...) is not installed in this build
-            name = exc.name or ""
-            if name == module_name or (name.startswith("ecovarejo.") and not name.startswith("ecovarejo.graphql")):
-                continue
-            raise
-        queries.append(getattr(module, query))
+        queries.append(query)
         if mutation:
-            mutations.append(getattr(module, mutation))
+            mutations.append(mutation)
     return queries, mutations
 
 

@@ -7,7 +7,6 @@ replay the first answer (``replayed: true``), another input with that key is ref
 
 from __future__ import annotations
 
-import json
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -16,12 +15,9 @@ import strawberry
 from pydantic import ValidationError
 from strawberry.types import Info
 
-from ecovarejo.core.errors import DomainError, InvalidInput
-from ecovarejo.orders import service as orders
-from ecovarejo.orders.cart import owner_key
-from ecovarejo.orders.checkout import CheckoutRequest, place_order
-from ecovarejo.orders.schemas import CheckoutIn
-from ecovarejo.payments.idempotency import IdempotencyStore, fingerprint
+from ecovarejo.core.errors import InvalidInput
+from ecovarejo.orders import public as orders
+from ecovarejo.orders.public import CheckoutIn, owner_key
 
 from .context import GQLContext
 
@@ -131,6 +127,8 @@ class CheckoutInput:
     notes: str | None = None
     #: An option id from ``shippingQuote`` (its price, days and kg CO2e); none: priced by state.
     shipping_option: str | None = None
+    #: Eco-loyalty points to redeem (100 points = R$ 5,00), as in ``POST /api/v1/orders``.
+    loyalty_points: int = 0
 
 
 def _cart(view: dict[str, Any]) -> Cart:
@@ -276,48 +274,20 @@ class ShoppingMutation:
             "eco_packaging": input.eco_packaging,
             "notes": input.notes,
             "shipping_option": input.shipping_option,
+            "loyalty_points": input.loyalty_points,
         }
         try:
             body = CheckoutIn.model_validate(raw)
         except ValidationError as exc:
             fields = [".".join(str(p) for p in e["loc"]) for e in exc.errors()]
             raise InvalidInput(f"invalid checkout input: {', '.join(fields)}", code="validation_error") from None
-        container = ctx.container
-        tenant_id = ctx.tenant_id
-        ports = orders.ports_of(container)
-        cart_key = owner_key(principal.user_id, None) or ""
-
-        async def run() -> tuple[int, Any, dict[str, str]]:
-            cart = await ports.carts.get(tenant_id, cart_key)
-            req = CheckoutRequest(
-                lines=dict(cart.lines),
-                coupons=cart.coupons,
-                shipping_address=body.shipping_address.model_dump(),
-                billing_address=body.billing_address.model_dump() if body.billing_address else None,
-                payment_method=body.payment.method,
-                payment_source=body.payment.source,
-                eco_packaging=body.eco_packaging,
-                notes=body.notes,
-                shipping_option=body.shipping_option,
-            )
-            order = await place_order(container, ports, tenant_id, principal, req, key=idempotency_key)
-            await ports.carts.delete(tenant_id, cart_key)
-            return 201, order, {}
-
-        hashed = body.model_dump(mode="json")
-        hashed["payment"]["source"] = fingerprint("source", body.payment.source)  # never keep card numbers
-        # the saga opens its own transactions: no request unit of work is held across it
-        response = await IdempotencyStore(container).run(
-            tenant_id=tenant_id,
-            scope=f"graphql:user:{principal.user_id}",
-            key=idempotency_key,
-            request_hash=fingerprint("graphql:checkout", hashed),
-            handler=run,
+        command = orders.CheckoutCommand(
+            tenant_id=ctx.tenant_id,
+            principal=principal,
+            cart_owner=owner_key(principal.user_id, None) or "",
+            idempotency_key=idempotency_key,
+            order=body,
         )
-        stored = json.loads(bytes(response.body))
-        replayed = response.headers.get("idempotent-replayed") == "true"
-        if response.status_code >= 400:
-            raise DomainError(
-                stored.get("detail"), code=stored.get("code", "checkout_failed"), status=response.status_code
-            )
-        return _order(stored, replayed=replayed)
+        # the saga opens its own transactions: no request unit of work is held across it
+        result = await orders.checkout(ctx.container, command)
+        return _order(result.order.model_dump(mode="json"), replayed=result.replayed)

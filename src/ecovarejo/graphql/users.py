@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
-from ecovarejo.users import service as users
+from ecovarejo.users import public as users
 
 from .context import GQLContext
 

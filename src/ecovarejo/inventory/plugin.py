@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from ecovarejo.core.container import Container
-from ecovarejo.core.db import utcnow
 from ecovarejo.core.plugins import ContextSpec
+from ecovarejo.products.public import StockReader
 
+from . import models as _models  # noqa: F401  (its tables on the shared metadata: Alembic, tests)
 from .api import router
 from .personal_data import DECLARATION as PERSONAL_DATA
+from .public import InventoryStockReader
 from .seed import seed_demo
 from .service import expire_reservations_job, overdue_reservations
 
 
 def install(container: Container) -> None:
-    # The clock is a port so tests (and the reservation expiry job) can run on controlled time.
-    container.ports.setdefault("clock", utcnow)
-    container.ports.setdefault("ops_gauges", []).append(_reservation_gauges)
+    container.ports.provide(StockReader, InventoryStockReader())
+    container.gauges.append(_reservation_gauges)
 
 
 async def _reservation_gauges(container: Container) -> list[tuple[str, str, float]]:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 from ecovarejo.core.container import Container
 from ecovarejo.core.uow import UnitOfWork
+from ecovarejo.products import public as products
 
 from . import service
 
@@ -14,16 +14,8 @@ WAREHOUSES = (("CD-SP", "Centro de Distribuição São Paulo", "SP"), ("CD-PE", 
 
 
 async def catalog_skus(uow: UnitOfWork) -> list[str]:
-    """The catalog's SKUs through the products service's listing function, when it offers one."""
-    try:
-        from ecovarejo.products import service as products
-    except ImportError:
-        return []
-    for name in ("list_skus", "all_skus", "list_sellable_skus"):
-        fn: Any = getattr(products, name, None)
-        if fn is not None and inspect.iscoroutinefunction(fn):
-            return [str(s) for s in await fn(uow)]
-    return []
+    """The catalog's SKUs."""
+    return [str(s) for s in await products.list_skus(uow)]
 
 
 async def seed_demo(container: Container, uow: UnitOfWork, options: dict[str, Any]) -> None:

@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from ecovarejo.core.container import Container
 from ecovarejo.core.db import utcnow
 from ecovarejo.core.errors import Conflict, InvalidInput, NotFound
 from ecovarejo.core.uow import UnitOfWork
+from ecovarejo.products import public as products
 
 from . import repository as repo
 from .models import Reservation, ReservationLine, StockItem, StockMovement, Warehouse
@@ -202,16 +204,9 @@ def _ledger(
 
 
 async def _product_id_for(uow: UnitOfWork, sku: str) -> uuid.UUID | None:
-    """The catalog's product id for ``sku`` when the products context is deployed (read, no lock held yet)."""
-    try:
-        from ecovarejo.products import service as products
-    except ImportError:
-        return None
-    get_sellable: Any = getattr(products, "get_sellable", None)
-    if get_sellable is None:
-        return None
-    sellable = await get_sellable(uow, sku)
-    return getattr(sellable, "product_id", None) if sellable is not None else None
+    """The catalog's product id for ``sku`` (read, no lock held yet)."""
+    sellable = await products.get_sellable(uow, sku)
+    return sellable.product_id if sellable is not None else None
 
 
 async def adjust(
@@ -519,17 +514,15 @@ async def release_expired(uow: UnitOfWork, now: datetime, limit: int = 200) -> i
 EXPIRY_GRACE = timedelta(minutes=2)
 
 
-async def overdue_reservations(container: Any) -> int:
+async def overdue_reservations(container: Container) -> int:
     """How many held reservations are past expiry by more than :data:`EXPIRY_GRACE` (all tenants)."""
-    clock: Clock = container.ports.get("clock", utcnow)
     async with container.uow(None, read_only=True) as sys_uow:
-        return await repo.count_overdue_reservations(sys_uow, clock() - EXPIRY_GRACE)
+        return await repo.count_overdue_reservations(sys_uow, container.now() - EXPIRY_GRACE)
 
 
-async def expire_reservations_job(container: Any) -> int:
+async def expire_reservations_job(container: Container) -> int:
     """Worker job: find expired reservations across tenants, release each tenant's in its own unit of work."""
-    clock: Clock = container.ports.get("clock", utcnow)
-    now = clock()
+    now = container.now()
     async with container.uow(None, read_only=True) as sys_uow:
         found = await repo.expired_reservation_ids(sys_uow, now, 1000)
     total = 0

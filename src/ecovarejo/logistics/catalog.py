@@ -27,6 +27,6 @@ class Catalog(Protocol):
 
 class ProductsCatalog:
     async def get_sellables(self, uow: UnitOfWork, skus: Iterable[str]) -> Mapping[str, Priced]:
-        from ecovarejo.products import service as products
+        from ecovarejo.products import public as products
 
         return await products.get_sellables(uow, list(skus))

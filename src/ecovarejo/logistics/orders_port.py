@@ -1,5 +1,5 @@
 """What logistics needs to know of an order to ship it, declared here (logistics sits below orders);
-the orders context implements it and the composition root plugs it in as ``ports.orders``."""
+the orders context implements it and provides it as the ``OrderSource`` port."""
 
 from __future__ import annotations
 

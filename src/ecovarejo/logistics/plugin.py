@@ -13,7 +13,6 @@ from .carriers.base import Carrier
 from .carriers.correios import CorreiosCarrier
 from .carriers.melhorenvio import MelhorEnvioCarrier
 from .carriers.table_rate import TableRateCarrier
-from .orders_port import OrderSource
 from .personal_data import DECLARATION as PERSONAL_DATA
 from .ports import LogisticsPorts
 from .quotes import QuoteEngine
@@ -73,11 +72,7 @@ def install_logistics(container: Container, settings: LogisticsSettings | None =
     """(Re)build the context's ports; tests call it with settings pointing at the fake providers."""
     secret = ("logistics-options:" + container.settings.load_secret_key()).encode()
     ports = build_ports(settings or LogisticsSettings(), secret, policy_of(container.settings))
-    source = container.ports.get("order_source")  # plugged by the orders context when it is served
-    if isinstance(source, OrderSource):
-        ports.orders = source
-    container.ports["logistics"] = ports
-    return ports
+    return container.ports.provide(LogisticsPorts, ports)
 
 
 def install(container: Container) -> None:

@@ -11,7 +11,6 @@ from .addresses import AddressBook
 from .carriers.base import Carrier
 from .catalog import Catalog, ProductsCatalog
 from .config import ShippingDocument, default_document
-from .orders_port import OrderSource
 from .quotes import QuoteEngine
 from .settings import LogisticsSettings
 
@@ -25,7 +24,6 @@ class LogisticsPorts:
     http: httpx.AsyncClient = field(default_factory=httpx.AsyncClient)
     catalog: Catalog = field(default_factory=ProductsCatalog)
     #: Plugged by the orders context (a higher layer) at install; None when orders is not served.
-    orders: OrderSource | None = None
     default_document: ShippingDocument = field(default_factory=default_document)
     #: Parsed configuration documents by (tenant, version).
     documents: dict[tuple[uuid.UUID, int], ShippingDocument] = field(default_factory=dict)

@@ -30,9 +30,7 @@ MAX_QUANTITY = 999
 
 
 def ports_of(container: Container) -> LogisticsPorts:
-    ports = container.ports["logistics"]
-    assert isinstance(ports, LogisticsPorts)
-    return ports
+    return container.ports.get(LogisticsPorts)
 
 
 # -- configuration ------------------------------------------------------------------------------------

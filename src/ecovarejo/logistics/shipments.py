@@ -19,7 +19,7 @@ import structlog
 
 from ecovarejo.core.container import Container
 from ecovarejo.core.db import utcnow
-from ecovarejo.core.errors import Conflict, DomainError, InvalidInput, NotFound
+from ecovarejo.core.errors import Conflict, InvalidInput, NotFound
 from ecovarejo.core.uow import UnitOfWork
 
 from . import cep as ceps
@@ -27,7 +27,7 @@ from . import emissions
 from . import repository as repo
 from .carriers.base import TRACKING_STATUSES, CarrierError, Label, LabelRequest, Party, TrackingUpdate
 from .models import Shipment, ShipmentEvent
-from .orders_port import OrderToShip
+from .orders_port import OrderSource, OrderToShip
 from .packaging import UnitSize, pack
 from .service import load_document, ports_of
 
@@ -191,10 +191,7 @@ def _party_of_address(a: Mapping[str, Any], *, email: str | None) -> Party:
 
 
 async def _order(container: Container, uow: UnitOfWork, order_id: uuid.UUID) -> OrderToShip:
-    source = ports_of(container).orders
-    if source is None:
-        raise DomainError("shipping needs the orders context in this process", code="orders_unavailable", status=503)
-    order = await source.order_to_ship(uow, order_id)
+    order = await container.ports.get(OrderSource).order_to_ship(uow, order_id)
     if order is None:
         raise NotFound("order not found", code="order_not_found")
     return order

@@ -12,8 +12,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ecovarejo.core.settings import get_settings
-
 from .training import MODEL_NAMES, TrainingResult
 
 app = typer.Typer(help="Machine learning: train and inspect each tenant's models.", no_args_is_help=True)
@@ -33,11 +31,11 @@ def results_table(rows: list[tuple[str, TrainingResult]]) -> Table:
 
 
 async def _train(tenant: str | None, models: list[str]) -> list[tuple[str, TrainingResult]]:
-    from ecovarejo.bootstrap import build_container
+    from ecovarejo.core.commands import command_container
 
     from . import public
 
-    container = build_container(get_settings(), run_relay=False, run_consumers=False)
+    container = command_container()
     out: list[tuple[str, TrainingResult]] = []
     try:
         targets = [(tid, slug) for tid, slug in await public.tenants(container) if tenant in (None, slug)]

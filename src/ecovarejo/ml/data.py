@@ -8,8 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 from ecovarejo.core.uow import UnitOfWork
-from ecovarejo.orders import service as orders
-from ecovarejo.products import service as products
+from ecovarejo.orders import public as orders
+from ecovarejo.products import public as products
 
 from .classify import Labelled
 from .forecast import Sale

@@ -10,6 +10,7 @@ from ecovarejo.core.container import Container
 from ecovarejo.core.db import utcnow
 from ecovarejo.core.plugins import ContextSpec
 from ecovarejo.core.uow import UnitOfWork
+from ecovarejo.orders.public import FraudScreen
 
 from . import repository as repo
 from .api import router
@@ -27,15 +28,20 @@ def install(container: Container) -> None:
         return (row.version, row.artifact) if row is not None and row.artifact else None
 
     store = ModelStore(container.settings.data_dir, lookup, redis=container.redis)
-    container.ports["ml"] = MlPorts(
-        store=store,
-        screen=MlFraudScreen(store, container.settings.load_secret_key()),
-        retrain_every=timedelta(hours=24),
+    ports = container.ports.provide(
+        MlPorts,
+        MlPorts(
+            store=store,
+            screen=MlFraudScreen(store, container.settings.load_secret_key()),
+            retrain_every=timedelta(hours=24),
+        ),
     )
+    # checkout's fraud screen: a port the orders context (a lower layer) declares
+    container.ports.provide(FraudScreen, ports.screen)
 
 
 async def _retrain(container: Container) -> None:
-    ports: MlPorts = container.ports["ml"]
+    ports = container.ports.get(MlPorts)
     await retrain_due(container, ports.store, ports.retrain_every)
 
 

@@ -13,11 +13,12 @@ from typing import Any
 import structlog
 
 from ecovarejo.core.auth import Principal
+from ecovarejo.core.container import Container
 from ecovarejo.core.errors import NotFound
 from ecovarejo.core.uow import UnitOfWork
-from ecovarejo.inventory import service as inventory
-from ecovarejo.products import service as products
-from ecovarejo.products.schemas import ProductPatch
+from ecovarejo.inventory import public as inventory
+from ecovarejo.products import public as products
+from ecovarejo.products.public import ProductPatch
 
 from . import repository as repo
 from . import screen
@@ -126,15 +127,12 @@ class ModelView:
     created_at: datetime
 
 
-def ports_of(container: Any) -> MlPorts:
-    p: MlPorts = container.ports["ml"]
-    return p
+def ports_of(container: Container) -> MlPorts:
+    return container.ports.get(MlPorts)
 
 
-async def _model(container: Any, tenant_id: uuid.UUID) -> RecModel | None:
-    ports = container.ports.get("ml")
-    if not isinstance(ports, MlPorts):
-        return None
+async def _model(container: Container, tenant_id: uuid.UUID) -> RecModel | None:
+    ports = container.ports.get(MlPorts)
     model = await ports.store.get(tenant_id, "recommendations")
     return model if isinstance(model, RecModel) else None
 
@@ -177,7 +175,9 @@ async def _safe(kind: str, coro: Any) -> Recommendations:
         return Recommendations((), "none")
 
 
-async def bought_together(container: Any, uow: UnitOfWork, product_id: uuid.UUID, limit: int = 4) -> Recommendations:
+async def bought_together(
+    container: Container, uow: UnitOfWork, product_id: uuid.UUID, limit: int = 4
+) -> Recommendations:
     """ "Frequently bought together" (product page, cart); without a model, nothing."""
 
     async def run() -> Recommendations:
@@ -191,7 +191,7 @@ async def bought_together(container: Any, uow: UnitOfWork, product_id: uuid.UUID
     return await _safe("bought_together", run())
 
 
-async def similar(container: Any, uow: UnitOfWork, product_id: uuid.UUID, limit: int = 8) -> Recommendations:
+async def similar(container: Container, uow: UnitOfWork, product_id: uuid.UUID, limit: int = 8) -> Recommendations:
     """Similar products (content); without a model, the best rated of the same category."""
 
     async def run() -> Recommendations:
@@ -207,7 +207,7 @@ async def similar(container: Any, uow: UnitOfWork, product_id: uuid.UUID, limit:
 
 
 async def greener_alternatives(
-    container: Any, uow: UnitOfWork, product_id: uuid.UUID, limit: int = 3
+    container: Container, uow: UnitOfWork, product_id: uuid.UUID, limit: int = 3
 ) -> Recommendations:
     """A similar product with a better sustainability score or a lower footprint; without a model, the
     same category's products that score higher."""
@@ -245,7 +245,7 @@ async def _same_category(
     return Recommendations(tuple(cards), "catalog" if cards else "none")
 
 
-async def for_you(container: Any, uow: UnitOfWork, user_id: uuid.UUID | None, limit: int = 8) -> Recommendations:
+async def for_you(container: Container, uow: UnitOfWork, user_id: uuid.UUID | None, limit: int = 8) -> Recommendations:
     """Personal picks from the customer's history; popular ones for a new or anonymous customer;
     without a model, the catalog's best scores."""
 
@@ -281,13 +281,13 @@ class ReorderSuggestion:
 
 
 async def reorder_suggestions(
-    container: Any, uow: UnitOfWork, *, lead_time_days: int = 7, service_level: float = 0.95,
+    container: Container, uow: UnitOfWork, *, lead_time_days: int = 7, service_level: float = 0.95,
     review_days: int = 14, only_due: bool = False, limit: int = 200,
 ) -> list[ReorderSuggestion]:  # fmt: skip
     """Per SKU with a forecast: the reorder point and quantity from the weekly forecast, the lead time
     and the service level, against the stock available now. Empty without a promoted forecast."""
     assert uow.tenant_id is not None
-    ports = container.ports.get("ml")
+    ports = container.ports.get(MlPorts)
     model = await ports.store.get(uow.tenant_id, "forecast") if isinstance(ports, MlPorts) else None
     if not isinstance(model, ForecastModel):
         return []
@@ -315,10 +315,10 @@ class ClassificationSuggestion:
 
 
 async def suggest_classification(
-    container: Any, tenant_id: uuid.UUID, name: str, description: str = ""
+    container: Container, tenant_id: uuid.UUID, name: str, description: str = ""
 ) -> ClassificationSuggestion | None:
     """Likely category, certifications and tags for a product's pt-BR text; None without a model."""
-    ports = container.ports.get("ml")
+    ports = container.ports.get(MlPorts)
     model = await ports.store.get(tenant_id, "classify") if isinstance(ports, MlPorts) else None
     text = f"{name}. {description}".strip(". ")
     if not isinstance(model, ClassifierModel) or not text:
@@ -330,11 +330,11 @@ async def suggest_classification(
 # --------------------------------------------------------------------------- price suggestions
 
 
-async def price_suggestions(container: Any, uow: UnitOfWork, limit: int = 100) -> list[PriceSuggestion]:
+async def price_suggestions(container: Container, uow: UnitOfWork, limit: int = 100) -> list[PriceSuggestion]:
     """Per product whose price has moved enough to measure: the suggested price within the band, the
     expected revenue change and the confidence. Never applied by itself; empty without a model."""
     assert uow.tenant_id is not None
-    ports = container.ports.get("ml")
+    ports = container.ports.get(MlPorts)
     model = await ports.store.get(uow.tenant_id, "pricing") if isinstance(ports, MlPorts) else None
     if not isinstance(model, PricingModel):
         return []
@@ -348,7 +348,7 @@ async def price_suggestions(container: Any, uow: UnitOfWork, limit: int = 100) -
     return out[:limit]
 
 
-async def apply_price(container: Any, uow: UnitOfWork, product_id: uuid.UUID, principal: Principal) -> Decimal:
+async def apply_price(container: Container, uow: UnitOfWork, product_id: uuid.UUID, principal: Principal) -> Decimal:
     """Staff apply today's suggestion in one click: a catalog update by that person (its event and
     history say who changed the price, from what, to what)."""
     suggestion = next((s for s in await price_suggestions(container, uow, 10_000) if s.product_id == product_id), None)
@@ -364,7 +364,7 @@ async def apply_price(container: Any, uow: UnitOfWork, product_id: uuid.UUID, pr
 
 
 async def train(
-    container: Any, tenant_id: uuid.UUID, names: Sequence[str] | None = None, progress: Progress | None = None
+    container: Container, tenant_id: uuid.UUID, names: Sequence[str] | None = None, progress: Progress | None = None
 ) -> list[TrainingResult]:
     return await _train(container, ports_of(container).store, tenant_id, names, progress)
 
@@ -389,12 +389,12 @@ async def review_queue(uow: UnitOfWork, status: str = "pending", limit: int = 50
 
 
 async def decide_review(
-    container: Any, tenant_id: uuid.UUID, order_id: uuid.UUID, *, approve: bool, principal: Principal
+    container: Container, tenant_id: uuid.UUID, order_id: uuid.UUID, *, approve: bool, principal: Principal
 ) -> dict[str, Any]:
     return await screen.decide(container, tenant_id, order_id, approve=approve, principal=principal)
 
 
-async def set_fraud_thresholds(container: Any, uow: UnitOfWork, hold_at: float, decline_at: float) -> Thresholds:
+async def set_fraud_thresholds(container: Container, uow: UnitOfWork, hold_at: float, decline_at: float) -> Thresholds:
     t = await screen.set_thresholds(uow, hold_at, decline_at)
     assert uow.tenant_id is not None
     ports_of(container).screen.forget(uow.tenant_id)

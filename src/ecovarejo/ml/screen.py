@@ -10,14 +10,14 @@ from datetime import timedelta
 from typing import Any
 
 from ecovarejo.core.auth import Principal
+from ecovarejo.core.container import Container
 from ecovarejo.core.db import utcnow
 from ecovarejo.core.errors import Conflict, InvalidInput, NotFound
 from ecovarejo.core.money import quantize
 from ecovarejo.core.uow import UnitOfWork
-from ecovarejo.orders import review as order_review
-from ecovarejo.orders import service as orders
-from ecovarejo.orders.fraud import CheckoutFacts, Decision, FraudVerdict
-from ecovarejo.payments.sandbox import TEST_CARDS
+from ecovarejo.orders import public as orders
+from ecovarejo.orders.public import CheckoutFacts, Decision, FraudVerdict
+from ecovarejo.payments.public import TEST_CARDS
 
 from . import fraud
 from . import repository as repo
@@ -158,7 +158,7 @@ async def queue(uow: UnitOfWork, status: str = "pending", limit: int = 50) -> li
 
 
 async def decide(
-    container: Any, tenant_id: uuid.UUID, order_id: uuid.UUID, *, approve: bool, principal: Principal
+    container: Container, tenant_id: uuid.UUID, order_id: uuid.UUID, *, approve: bool, principal: Principal
 ) -> dict[str, Any]:
     """Approve (the payment is captured, the order continues) or reject (cancelled: stock back,
     authorization voided). The decision is the training label. Only one reviewer wins."""
@@ -171,7 +171,7 @@ async def decide(
             raise Conflict("this order was already reviewed", code="already_reviewed")
         await uow.commit()
     if approve:
-        return await order_review.capture_held(container, tenant_id, order_id, actor=f"staff:{actor}")
+        return await orders.capture_held(container, tenant_id, order_id, actor=f"staff:{actor}")
     return await orders.cancel(
         container, tenant_id, order_id, principal=principal, reason="rejected in fraud review", as_admin=True
     )

@@ -9,12 +9,12 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 import structlog
 from sqlalchemy import select
 
 from ecovarejo import __version__
+from ecovarejo.core.container import Container
 from ecovarejo.core.db import utcnow
 from ecovarejo.core.models import Tenant
 
@@ -66,7 +66,7 @@ def beats(value: float, baseline: float, metric: str = "") -> bool:
     return value < baseline if metric in LOWER_IS_BETTER else value > baseline
 
 
-async def _recommendations(container: Any, tenant_id: uuid.UUID) -> _Outcome:
+async def _recommendations(container: Container, tenant_id: uuid.UUID) -> _Outcome:
     async with container.uow(tenant_id, read_only=True) as uow:
         baskets = await data.baskets(uow)
         products, skus = await data.catalog(uow)
@@ -85,7 +85,7 @@ def fit_recommendations(
     )  # fmt: skip
 
 
-async def _fraud(container: Any, tenant_id: uuid.UUID) -> _Outcome:
+async def _fraud(container: Container, tenant_id: uuid.UUID) -> _Outcome:
     now = utcnow()
     async with container.uow(tenant_id, read_only=True) as uow:
         rows = await repo.training_rows(uow, limit=500_000)
@@ -106,7 +106,7 @@ async def _fraud(container: Any, tenant_id: uuid.UUID) -> _Outcome:
     )  # fmt: skip
 
 
-async def _forecast(container: Any, tenant_id: uuid.UUID) -> _Outcome:
+async def _forecast(container: Container, tenant_id: uuid.UUID) -> _Outcome:
     async with container.uow(tenant_id, read_only=True) as uow:
         sold = await data.sales(uow)
     return await asyncio.to_thread(fit_forecast, sold, utcnow().date())
@@ -125,14 +125,14 @@ def fit_forecast(sold: Sequence[forecast.Sale], today: date) -> _Outcome:
     return _Outcome("mase", ev.metrics, ev.baseline, len(series), model, at[0], at[1], ev.series > 0)
 
 
-async def _classify(container: Any, tenant_id: uuid.UUID) -> _Outcome:
+async def _classify(container: Container, tenant_id: uuid.UUID) -> _Outcome:
     async with container.uow(tenant_id, read_only=True) as uow:
         rows = await data.labelled_products(uow)
     tr = await asyncio.to_thread(classify.train, rows)
     return _Outcome("accuracy", tr.metrics, tr.baseline, tr.samples, tr.model, None, None, tr.model is not None)
 
 
-async def _pricing(container: Any, tenant_id: uuid.UUID) -> _Outcome:
+async def _pricing(container: Container, tenant_id: uuid.UUID) -> _Outcome:
     async with container.uow(tenant_id, read_only=True) as uow:
         sold = await data.priced_sales(uow)
     tr = await asyncio.to_thread(pricing.train, sold)
@@ -148,7 +148,7 @@ TRAINERS = {
 }
 
 
-async def train_one(container: Any, store: ModelStore, tenant_id: uuid.UUID, name: str) -> TrainingResult:
+async def train_one(container: Container, store: ModelStore, tenant_id: uuid.UUID, name: str) -> TrainingResult:
     started = time.perf_counter()
     out = await TRAINERS[name](container, tenant_id)
     value, base = float(out.metrics.get(out.metric, 0.0)), float(out.baseline.get(out.metric, 0.0))
@@ -192,7 +192,7 @@ def _algorithm(name: str) -> str:
 
 
 async def train(
-    container: Any,
+    container: Container,
     store: ModelStore,
     tenant_id: uuid.UUID,
     names: Sequence[str] | None = None,
@@ -210,13 +210,13 @@ async def train(
     return results
 
 
-async def tenants(container: Any) -> list[tuple[uuid.UUID, str]]:
+async def tenants(container: Container) -> list[tuple[uuid.UUID, str]]:
     async with container.db.system_session() as s:
         rows = (await s.execute(select(Tenant.id, Tenant.slug).order_by(Tenant.slug))).all()
     return [(r[0], r[1]) for r in rows]
 
 
-async def retrain_due(container: Any, store: ModelStore, every: timedelta) -> int:
+async def retrain_due(container: Container, store: ModelStore, every: timedelta) -> int:
     """The worker's job: retrain each tenant's models whose last training is older than ``every``."""
     trained = 0
     for tenant_id, _slug in await tenants(container):

@@ -9,6 +9,7 @@ from ecovarejo.core.db import utcnow
 from ecovarejo.core.outbound import policy_of
 from ecovarejo.core.plugins import ContextSpec
 
+from . import models as _models  # noqa: F401  (its tables on the shared metadata: Alembic, tests)
 from . import repository as repo
 from .api import router
 from .channels import Channel, Channels
@@ -21,7 +22,7 @@ from .events import consumers
 from .personal_data import DECLARATION as PERSONAL_DATA
 from .ratelimit import InProcessRateLimiter, RedisRateLimiter
 from .rendering import Renderer
-from .runtime import PORT, NotificationRuntime, default_sender, runtime_of
+from .runtime import NotificationRuntime, default_sender, runtime_of
 from .settings import NotificationSettings
 
 
@@ -65,14 +66,17 @@ def install(container: Container) -> None:
         if container.redis is not None
         else InProcessRateLimiter(config.notify_rate_limit, config.notify_rate_window)
     )
-    container.ports[PORT] = NotificationRuntime(
-        settings=settings,
-        config=config,
-        renderer=Renderer(),
-        channels=channels,
-        dispatcher=Dispatcher(container.db, channels, limiter, config, tasks=container.tasks),
-        sender=sender,
-        vapid_public_key=push.public_key,
+    container.ports.provide(
+        NotificationRuntime,
+        NotificationRuntime(
+            settings=settings,
+            config=config,
+            renderer=Renderer(),
+            channels=channels,
+            dispatcher=Dispatcher(container.db, channels, limiter, config, tasks=container.tasks),
+            sender=sender,
+            vapid_public_key=push.public_key,
+        ),
     )
 
 

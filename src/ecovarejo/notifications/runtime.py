@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from email.utils import parseaddr
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from ecovarejo.core.container import Container
 from ecovarejo.core.settings import Settings
 
 from .channels import Channels
@@ -15,8 +16,6 @@ from .settings import NotificationSettings
 
 if TYPE_CHECKING:
     from .dispatch import Dispatcher
-
-PORT = "notifications"
 
 
 @dataclass
@@ -48,6 +47,5 @@ def default_sender(settings: Settings, config: NotificationSettings) -> str:
     return format_sender(address, config.mail_from_name)
 
 
-def runtime_of(container: Any) -> NotificationRuntime:
-    rt: NotificationRuntime = container.port(PORT)
-    return rt
+def runtime_of(container: Container) -> NotificationRuntime:
+    return container.ports.get(NotificationRuntime)

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 
+from ecovarejo.core.container import Container
 from ecovarejo.core.db import utcnow
 from ecovarejo.core.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from ecovarejo.core.uow import UnitOfWork
@@ -444,12 +445,12 @@ def outbox_message(rt: NotificationRuntime, tenant_id: uuid.UUID, name: str) -> 
     return found
 
 
-def runtime(container: Any) -> NotificationRuntime:
+def runtime(container: Container) -> NotificationRuntime:
     """This context's runtime from the container (for other contexts' entrypoints and the admin panel)."""
     return runtime_of(container)
 
 
-async def get_message(container: Any, message_id: uuid.UUID) -> NotificationMessage:
+async def get_message(container: Container, message_id: uuid.UUID) -> NotificationMessage:
     """A message as it is now, across tenants (platform tools)."""
     async with container.db.system_session() as s:
         msg = await repo.get_message(s, message_id)

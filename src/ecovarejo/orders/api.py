@@ -14,12 +14,13 @@ from ecovarejo.core.auth import Principal, current_principal, optional_principal
 from ecovarejo.core.errors import Unauthorized
 from ecovarejo.core.http import get_container, get_read_uow, get_tenant, get_uow
 from ecovarejo.core.uow import UnitOfWork
-from ecovarejo.payments.idempotency import IdempotencyStore, fingerprint
+from ecovarejo.payments.public import REPLAY_HEADER, IdempotencyStore, fingerprint
 
 from . import coupons as coupon_rules
 from . import service
 from .cart import CART_TTL, GUEST_COOKIE, GUEST_HEADER, new_guest_token, owner_key, valid_guest_token
-from .checkout import CheckoutRequest, place_order
+from .checkout_command import CheckoutCommand, ReplayedProblem
+from .checkout_command import checkout as place
 from .schemas import CartItemIn, CartQuantityIn, CheckoutIn, CouponCodeIn, CouponIn, ReasonIn, RefundIn, StatusIn
 
 router = APIRouter(prefix="/api/v1", tags=["orders"])
@@ -172,49 +173,25 @@ async def checkout(
 ) -> JSONResponse:
     """Place an order from the cart (or ``items``). Requires ``Idempotency-Key``: the same key and body
     replay the first answer (``Idempotent-Replayed: true``); another body with that key is refused (422)."""
-    principal = owner.principal
-    if principal is None:
+    if owner.principal is None:
         raise Unauthorized("sign in to place an order")
-    container = get_container(request)
-    tenant_id = get_tenant(request).id
-    ports = service.ports_of(container)
-    cart_key = owner.owner or ""
-
-    async def run() -> tuple[int, Any, dict[str, str]]:
-        cart = await ports.carts.get(tenant_id, cart_key)
-        lines = {i.sku: i.quantity for i in body.items} if body.items is not None else dict(cart.lines)
-        if body.items is not None and len(lines) != len(body.items):
-            lines = {}
-            for i in body.items:
-                lines[i.sku] = lines.get(i.sku, 0) + i.quantity
-        req = CheckoutRequest(
-            lines=lines,
-            coupons=body.coupons if body.coupons is not None else cart.coupons,
-            shipping_address=body.shipping_address.model_dump(),
-            billing_address=body.billing_address.model_dump() if body.billing_address else None,
-            payment_method=body.payment.method,
-            payment_source=body.payment.source,
-            eco_packaging=body.eco_packaging,
-            notes=body.notes,
-            loyalty_points=body.loyalty_points,
-            shipping_option=body.shipping_option,
-        )
-        assert principal is not None
-        order = await place_order(container, ports, tenant_id, principal, req, key=idempotency_key or "")
-        if body.items is None:
-            await ports.carts.delete(tenant_id, cart_key)
-        return 201, order, {"Location": f"/api/v1/orders/{order['id']}"}
-
-    request_body = body.model_dump(mode="json")
-    request_body["payment"]["source"] = fingerprint("source", body.payment.source)  # never keep card numbers
-    async with ports.checkout_slots:
-        return await IdempotencyStore(container).run(
-            tenant_id=tenant_id,
-            scope=f"user:{principal.user_id}",
-            key=idempotency_key,
-            request_hash=fingerprint("/api/v1/orders", request_body),
-            handler=run,
-        )
+    command = CheckoutCommand(
+        tenant_id=get_tenant(request).id,
+        principal=owner.principal,
+        cart_owner=owner.owner or "",
+        idempotency_key=idempotency_key,
+        order=body,
+    )
+    try:
+        result = await place(get_container(request), command)
+    except ReplayedProblem as exc:
+        return exc.response()
+    doc = result.order.model_dump(mode="json")
+    if result.replayed:
+        return JSONResponse(doc, status_code=201, headers={REPLAY_HEADER: "true"})
+    return JSONResponse(
+        doc, status_code=201, headers={"Location": f"/api/v1/orders/{doc['id']}", REPLAY_HEADER: "false"}
+    )
 
 
 @router.get("/orders")

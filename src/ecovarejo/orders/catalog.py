@@ -1,5 +1,5 @@
 """The catalog port: what orders needs from products (a ``Sellable`` per SKU). The default adapter
-calls ``ecovarejo.products.service``; prices always come from here, never from the client."""
+calls the products context's public surface; prices always come from here, never from the client."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 
 from ecovarejo.core.uow import UnitOfWork
+from ecovarejo.products import public as products
 
 
 class Catalog(Protocol):
@@ -19,7 +20,5 @@ class Catalog(Protocol):
 
 class ProductsCatalog:
     async def get_sellables(self, uow: UnitOfWork, skus: Iterable[str]) -> dict[str, Any]:
-        from ecovarejo.products import service as products
-
         result: dict[str, Any] = await products.get_sellables(uow, list(skus))
         return result

@@ -31,15 +31,16 @@ from typing import Any
 import structlog
 
 from ecovarejo.core.auth import Principal
+from ecovarejo.core.container import Container
 from ecovarejo.core.db import utcnow
 from ecovarejo.core.errors import Conflict, DomainError, InvalidInput
 from ecovarejo.core.faults import ProcessCrash, fault
 from ecovarejo.core.uow import UnitOfWork
-from ecovarejo.inventory import service as inventory
+from ecovarejo.inventory import public as inventory
 from ecovarejo.logistics import public as logistics
-from ecovarejo.payments import service as payments
-from ecovarejo.payments.gateway import GatewayError, GatewayResult
-from ecovarejo.users import service as users
+from ecovarejo.payments import public as payments
+from ecovarejo.payments.public import GatewayError, GatewayResult
+from ecovarejo.users import public as users
 
 from . import coupons as coupon_rules
 from . import lifecycle
@@ -79,7 +80,13 @@ def _key(*parts: str) -> str:
 
 
 async def place_order(
-    container: Any, ports: OrdersPorts, tenant_id: uuid.UUID, principal: Principal, req: CheckoutRequest, *, key: str
+    container: Container,
+    ports: OrdersPorts,
+    tenant_id: uuid.UUID,
+    principal: Principal,
+    req: CheckoutRequest,
+    *,
+    key: str,
 ) -> dict[str, Any]:
     actor = str(principal.user_id)
     if not req.lines:
@@ -198,7 +205,7 @@ async def place_order(
 
 
 async def shipping_choice(
-    container: Any, ports: OrdersPorts, tenant_id: uuid.UUID, req: CheckoutRequest
+    container: Container, ports: OrdersPorts, tenant_id: uuid.UUID, req: CheckoutRequest
 ) -> tuple[ShippingOverride, CheckoutRequest]:
     """The chosen option as the logistics context confirms it (re-quoted when it expired), and the request
     with the option recorded beside the shipping address (carrier and service for the shipment)."""
@@ -379,39 +386,30 @@ async def _screen(
 
 
 async def _instant_charge(
-    container: Any, uow: UnitOfWork, order: Order, q: Quote, req: CheckoutRequest, customer: Any, ports: OrdersPorts
+    container: Container,
+    uow: UnitOfWork,
+    order: Order,
+    q: Quote,
+    req: CheckoutRequest,
+    customer: Any,
+    ports: OrdersPorts,
 ) -> dict[str, Any]:
-    """The Pix/boleto charge of a new order and its ``payment.pending`` event (same transaction)."""
-    instructions = await payments.instant_charge_for_order(
+    """The Pix/boleto charge of a new order (the payments context emits ``payment.pending``)."""
+    return await payments.charge_order(
         uow,
         method=req.payment_method,
         amount=q.total,
         order_id=order.id,
+        order_number=order.order_number,
+        payer=payments.Payer(order.user_id, customer.email, customer.first_name, customer.locale),
         merchant_name="EcoVarejo",
         location_base=container.settings.public_url.rstrip("/") + "/api/v1/payments/pix/cob",
         now=ports.now(),
     )
-    data = {
-        "order_id": str(order.id),
-        "order_number": order.order_number,
-        "user_id": str(order.user_id),
-        "email": customer.email,
-        "first_name": customer.first_name,
-        "locale": customer.locale,
-        "method": req.payment_method,
-        "amount": instructions["amount"],
-        "expires_at": instructions["expires_at"],
-    }
-    if req.payment_method == "pix":
-        data["pix_copy_paste"] = instructions["pix_copy_paste"]
-    else:
-        data["boleto_line"] = instructions["boleto_line"]
-    uow.emit("payment-events", "payment.pending", data, subject=str(order.id))
-    return instructions
 
 
 async def _void(
-    container: Any,
+    container: Container,
     tenant_id: uuid.UUID,
     result: GatewayResult,
     q: Quote,
@@ -436,7 +434,7 @@ async def _void(
         log.exception("void_failed", reference=result.reference)
 
 
-async def _release(container: Any, tenant_id: uuid.UUID, reservation_id: uuid.UUID, actor: str, why: str) -> None:
+async def _release(container: Container, tenant_id: uuid.UUID, reservation_id: uuid.UUID, actor: str, why: str) -> None:
     try:
         async with container.uow(tenant_id, actor=actor) as uow:
             await inventory.release_reservation(uow, reservation_id, reason=why, actor=actor)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from ecovarejo.core.consumers import Consumer
+from ecovarejo.core.container import Container
 from ecovarejo.core.events import Event
 from ecovarejo.core.uow import UnitOfWork
-from ecovarejo.inventory import service as inventory
-from ecovarejo.users import service as users
+from ecovarejo.inventory import public as inventory
+from ecovarejo.users import public as users
 
 from . import coupons as coupon_rules
 from . import lifecycle, shipping
@@ -47,7 +47,7 @@ async def on_payment_expired(uow: UnitOfWork, event: Event) -> None:
     await users.refund_points_for_order(uow, order.user_id, order.id)
 
 
-def consumers(_container: Any) -> list[Consumer]:
+def consumers(_container: Container) -> list[Consumer]:
     return [
         Consumer("orders-payment-captured", ("payment-events",), on_payment_captured, frozenset({"payment.captured"})),
         Consumer("orders-payment-expired", ("payment-events",), on_payment_expired, frozenset({"payment.expired"})),

@@ -20,7 +20,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from ecovarejo.core.db import utcnow
 from ecovarejo.core.errors import Conflict
 from ecovarejo.core.uow import UnitOfWork
-from ecovarejo.payments import order_ledger as payments
+from ecovarejo.payments import public as payments
 
 from . import repository as repo
 from .models import Order, OrderItem, OrderStatusChange

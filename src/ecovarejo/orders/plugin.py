@@ -6,10 +6,13 @@ import asyncio
 
 from ecovarejo.core.container import Container
 from ecovarejo.core.plugins import ContextSpec
+from ecovarejo.logistics.public import OrderSource
+from ecovarejo.payments.public import OrderBook
 
+from . import models as _models  # noqa: F401  (its tables on the shared metadata: Alembic, tests)
 from .api import admin, router
 from .cart import MemoryCartStore, RedisCartStore
-from .catalog import ProductsCatalog
+from .catalog import Catalog, ProductsCatalog
 from .checkout import recover_checkouts
 from .events import consumers
 from .personal_data import DECLARATION as PERSONAL_DATA
@@ -21,17 +24,18 @@ from .shipping import OrderSourceAdapter
 
 def install(container: Container) -> None:
     carts = RedisCartStore(container.redis) if container.redis is not None else MemoryCartStore()
-    container.ports.setdefault("catalog", ProductsCatalog())
-    container.ports.setdefault("pricing", PricingConfig())
-    container.ports["orders"] = OrdersPorts(
-        carts=carts,
-        catalog=container.ports["catalog"],
-        pricing=container.ports["pricing"],
-        container=container,
-        checkout_slots=asyncio.Semaphore(max(1, container.settings.db_pool_size)),
+    container.ports.provide(
+        OrdersPorts,
+        OrdersPorts(
+            carts=carts,
+            catalog=container.ports.provide_default(Catalog, ProductsCatalog()),
+            pricing=container.ports.provide_default(PricingConfig, PricingConfig()),
+            container=container,
+            checkout_slots=asyncio.Semaphore(max(1, container.settings.db_pool_size)),
+        ),
     )
-    container.ports["order_book"] = OrderBookAdapter()  # payments.order_ledger.OrderBook
-    container.ports["order_source"] = OrderSourceAdapter()  # logistics.public.OrderSource
+    container.ports.provide(OrderBook, OrderBookAdapter())
+    container.ports.provide(OrderSource, OrderSourceAdapter())
 
 
 async def _recover(container: Container) -> None:

@@ -7,10 +7,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from ecovarejo.core.container import Container
 from ecovarejo.core.errors import Conflict, NotFound
-from ecovarejo.inventory import service as inventory
-from ecovarejo.payments import service as payments
-from ecovarejo.payments.gateway import GatewayError, GatewayResult
+from ecovarejo.inventory import public as inventory
+from ecovarejo.payments import public as payments
+from ecovarejo.payments.public import GatewayError, GatewayResult
 
 from . import coupons as coupon_rules
 from . import lifecycle
@@ -18,7 +19,9 @@ from . import repository as repo
 from .service import order_detail
 
 
-async def capture_held(container: Any, tenant_id: uuid.UUID, order_id: uuid.UUID, *, actor: str) -> dict[str, Any]:
+async def capture_held(
+    container: Container, tenant_id: uuid.UUID, order_id: uuid.UUID, *, actor: str
+) -> dict[str, Any]:
     """Capture a held order's authorization and mark it paid; a failed capture cancels it."""
     async with container.uow(tenant_id, read_only=True) as uow:
         order = await repo.get_order(uow, order_id)

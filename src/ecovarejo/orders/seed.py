@@ -11,7 +11,8 @@ from ecovarejo.core.auth import Principal
 from ecovarejo.core.container import Container
 from ecovarejo.core.errors import DomainError
 from ecovarejo.core.uow import UnitOfWork
-from ecovarejo.inventory import service as inventory
+from ecovarejo.inventory import public as inventory
+from ecovarejo.products import public as products
 
 from . import coupons as coupon_rules
 from . import repository as repo
@@ -39,6 +40,17 @@ ADDRESS = {"recipient": "Cliente Demo", "street": "Rua das Flores", "number": "4
            "postal_code": "01000-000"}  # fmt: skip
 
 
+#: Card numbers the sandbox gateway approves (the providers' public test numbers), one per demo buyer.
+DEMO_CARDS = (
+    "4242424242424242",
+    "4111111111111111",
+    "4012888888881881",
+    "5555555555554444",
+    "5105105105105100",
+    "6011111111111117",
+)
+
+
 async def seed_demo(container: Container, uow: UnitOfWork, options: dict[str, Any]) -> None:
     for spec in DEMO_COUPONS:
         if await repo.coupon_by_code(uow, spec.code) is None:
@@ -63,7 +75,8 @@ async def seed_demo(container: Container, uow: UnitOfWork, options: dict[str, An
             shipping_address={**ADDRESS, "state": state},
             billing_address=None,
             payment_method="card",
-            payment_source="4242424242424242",
+            # each demo buyer pays with a card of their own (one card shared by accounts is a fraud signal)
+            payment_source=DEMO_CARDS[n % len(DEMO_CARDS)],
         )
         try:
             order = await place_order(container, ports, tenant_id, buyer, req, key=f"demo-order-{n}")
@@ -81,6 +94,4 @@ async def seed_demo(container: Container, uow: UnitOfWork, options: dict[str, An
 
 
 async def _stocked(uow: UnitOfWork) -> dict[str, int]:
-    from ecovarejo.inventory.seed import catalog_skus
-
-    return await inventory.availability(uow, await catalog_skus(uow))
+    return await inventory.availability(uow, await products.list_skus(uow))

@@ -16,14 +16,13 @@ from decimal import Decimal
 from typing import Any
 
 from ecovarejo.core.auth import Principal
-from ecovarejo.core.db import utcnow
+from ecovarejo.core.container import Container
 from ecovarejo.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ecovarejo.core.money import quantize
 from ecovarejo.core.uow import UnitOfWork
-from ecovarejo.inventory import service as inventory
-from ecovarejo.payments import order_ledger as payments_ledger
-from ecovarejo.payments import service as payments
-from ecovarejo.users import service as users
+from ecovarejo.inventory import public as inventory
+from ecovarejo.payments import public as payments
+from ecovarejo.users import public as users
 
 from . import coupons as coupon_rules
 from . import lifecycle
@@ -42,23 +41,24 @@ class OrdersPorts:
     carts: CartStore
     catalog: Catalog
     pricing: PricingConfig
-    container: Any
+    container: Container
     #: Admission control: checkouts running at once in this process. Each holds at most one database
     #: connection at a time, so with this at the pool size a burst queues here (FIFO, no time limit)
     #: instead of timing out on the connection pool.
     checkout_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(10))
-    #: Scores each checkout (approve / hold for review / decline); plugged in by the composition root.
-    fraud: FraudScreen | None = None
 
     def now(self) -> datetime:
-        clock = self.container.ports.get("clock", utcnow)
-        now: datetime = clock()
-        return now
+        return self.container.now()
+
+    @property
+    def fraud(self) -> FraudScreen | None:
+        """Scores each checkout (approve / hold for review / decline): the ``FraudScreen`` port the ml
+        context provides."""
+        return self.container.ports.find(FraudScreen)
 
 
-def ports_of(container: Any) -> OrdersPorts:
-    p: OrdersPorts = container.ports["orders"]
-    return p
+def ports_of(container: Container) -> OrdersPorts:
+    return container.ports.get(OrdersPorts)
 
 
 # --------------------------------------------------------------------------- customers
@@ -74,17 +74,12 @@ class Customer:
 
 
 async def customer_of(uow: UnitOfWork, principal: Principal) -> Customer:
-    """The buyer's snapshot for the order (from the users service when deployed)."""
+    """The buyer's snapshot for the order (from the users context)."""
     email, first_name, locale, b2b = principal.email, None, "pt-BR", principal.company_id is not None
-    try:
-        from ecovarejo.users import service as users
-    except ImportError:
-        users = None  # type: ignore[assignment]
-    if users is not None:
-        user = await users.get_user(uow, principal.user_id)
-        if user is not None:
-            email, first_name, locale = user.email, user.first_name, user.locale or "pt-BR"
-            b2b = user.company_id is not None
+    user = await users.get_user(uow, principal.user_id)
+    if user is not None:
+        email, first_name, locale = user.email, user.first_name, user.locale or "pt-BR"
+        b2b = user.company_id is not None
     return Customer(principal.user_id, email, first_name, locale, b2b)
 
 
@@ -443,7 +438,7 @@ async def request_return(uow: UnitOfWork, order_id: uuid.UUID, principal: Princi
 
 
 async def cancel(
-    container: Any,
+    container: Container,
     tenant_id: uuid.UUID,
     order_id: uuid.UUID,
     *,
@@ -473,7 +468,7 @@ async def cancel(
 
 
 async def _money_back(
-    container: Any, tenant_id: uuid.UUID, order_id: uuid.UUID, payment_id: uuid.UUID, *, actor: str, reason: str
+    container: Container, tenant_id: uuid.UUID, order_id: uuid.UUID, payment_id: uuid.UUID, *, actor: str, reason: str
 ) -> None:
     async with container.uow(tenant_id, read_only=True) as uow:
         p = await payments.get_payment(uow, payment_id)
@@ -488,7 +483,7 @@ async def _money_back(
 
 
 async def _sync_refunds(
-    container: Any, tenant_id: uuid.UUID, order_id: uuid.UUID, payment_id: uuid.UUID, *, actor: str, reason: str
+    container: Container, tenant_id: uuid.UUID, order_id: uuid.UUID, payment_id: uuid.UUID, *, actor: str, reason: str
 ) -> None:
     """Mirror the payment's refunded total on the order; move the status and emit ``order.refunded`` for
     the difference only, so a repeated call changes nothing."""
@@ -514,7 +509,7 @@ async def _sync_refunds(
 
 
 async def refund(
-    container: Any,
+    container: Container,
     tenant_id: uuid.UUID,
     order_id: uuid.UUID,
     amount: Decimal | None,
@@ -567,10 +562,10 @@ class OrderBookAdapter:
 
     async def payable_order(
         self, uow: UnitOfWork, order_id: uuid.UUID, *, lock: bool = False
-    ) -> payments_ledger.PayableOrder | None:
+    ) -> payments.PayableOrder | None:
         order = await (repo.lock_order(uow, order_id) if lock else repo.get_order(uow, order_id))
         if order is None:
             return None
-        return payments_ledger.PayableOrder(
+        return payments.PayableOrder(
             id=order.id, user_id=order.user_id, status=order.status, total=order.total_amount, currency=order.currency
         )

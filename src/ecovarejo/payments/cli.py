@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
+from ecovarejo.core.commands import command_container
+
 if TYPE_CHECKING:
     from ecovarejo.core.container import Container
 
@@ -20,12 +22,7 @@ console = Console()
 
 
 def _container() -> Container:
-    from ecovarejo.bootstrap import build_container
-    from ecovarejo.core.settings import get_settings
-
-    from .plugin import CONTEXT
-
-    return build_container(get_settings(), contexts=[CONTEXT], run_relay=False, run_consumers=False)
+    return command_container()
 
 
 @app.command("reconcile")

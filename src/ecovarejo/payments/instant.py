@@ -16,10 +16,12 @@ import hmac
 import json
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from ecovarejo.core.container import Container
 from ecovarejo.core.db import new_id
 from ecovarejo.core.money import quantize
 from ecovarejo.core.uow import UnitOfWork
@@ -187,6 +189,58 @@ async def charge_for_order(
     raise ValueError(f"not an instant method: {method}")
 
 
+@dataclass(frozen=True)
+class Payer:
+    """Who is told how to pay (the ``payment.pending`` event's recipient)."""
+
+    user_id: uuid.UUID
+    email: str | None
+    first_name: str | None
+    locale: str
+
+
+async def charge_order(
+    uow: UnitOfWork,
+    *,
+    method: str,
+    amount: Decimal,
+    order_id: uuid.UUID,
+    order_number: str,
+    payer: Payer,
+    merchant_name: str,
+    location_base: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """:func:`charge_for_order` and its ``payment.pending`` event (same transaction): the notifications
+    context tells the payer how to pay before it expires."""
+    instructions = await charge_for_order(
+        uow,
+        method=method,
+        amount=amount,
+        order_id=order_id,
+        merchant_name=merchant_name,
+        location_base=location_base,
+        now=now,
+    )
+    data: dict[str, Any] = {
+        "order_id": str(order_id),
+        "order_number": order_number,
+        "user_id": str(payer.user_id),
+        "email": payer.email,
+        "first_name": payer.first_name,
+        "locale": payer.locale,
+        "method": method,
+        "amount": instructions["amount"],
+        "expires_at": instructions["expires_at"],
+    }
+    if method == "pix":
+        data["pix_copy_paste"] = instructions["pix_copy_paste"]
+    else:
+        data["boleto_line"] = instructions["boleto_line"]
+    uow.emit("payment-events", "payment.pending", data, subject=str(order_id))
+    return instructions
+
+
 async def instructions_for_payments(uow: UnitOfWork, payment_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
     """What the customer needs to pay each pending Pix/boleto (the Pix QR redrawn from its code)."""
     import base64
@@ -205,18 +259,15 @@ async def instructions_for_payments(uow: UnitOfWork, payment_ids: list[uuid.UUID
     return out
 
 
-async def expire_pending(container: Any) -> int:
+async def expire_pending(container: Container) -> int:
     """Job: a Pix or boleto not paid by its expiry becomes ``expired`` and ``payment.expired`` is emitted
     (the orders context then cancels the order and returns its stock). Returns how many expired."""
     from sqlalchemy import select
 
-    from ecovarejo.core.db import utcnow
-
     from . import repository
     from .ext_models import PaymentInstruction
 
-    clock = container.ports.get("clock", utcnow)
-    now = clock()
+    now = container.now()
     async with container.db.system_session() as s:  # across tenants: the platform's own job
         due = (
             await s.execute(

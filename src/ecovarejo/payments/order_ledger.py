@@ -8,8 +8,9 @@ pending Pix/boleto). There are no partial payments: while one charge is in fligh
 only for an order the caller owns (or for staff holding ``handle_payments``), in the caller's tenant
 (the unit of work's tenant filter), and only while the order awaits payment.
 
-The orders context (a higher layer) implements :class:`OrderBook` and the composition root installs
-it as ``container.ports["order_book"]``; the payments context never reads order rows itself.
+The orders context (a higher layer) implements :class:`OrderBook` and provides it as the
+``OrderBook`` port (``container.ports.provide(OrderBook, ...)``); the payments context never reads
+order rows itself.
 """
 
 from __future__ import annotations
@@ -17,16 +18,15 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Protocol
 
 from ecovarejo.core.auth import Principal
+from ecovarejo.core.container import Container
 from ecovarejo.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from ecovarejo.core.money import quantize
 from ecovarejo.core.uow import UnitOfWork
 
 from . import repository as repo
-
-PORT = "order_book"
 
 
 @dataclass(frozen=True)
@@ -66,9 +66,8 @@ async def order_money(uow: UnitOfWork, order_id: uuid.UUID, *, lock: bool = Fals
     return OrderMoney(quantize(captured), quantize(refunded), quantize(in_flight))
 
 
-def order_book_of(container: Any) -> OrderBook | None:
-    book: OrderBook | None = container.ports.get(PORT)
-    return book
+def order_book_of(container: Container) -> OrderBook | None:
+    return container.ports.find(OrderBook)
 
 
 async def outstanding_for_charge(

@@ -6,6 +6,9 @@ from __future__ import annotations
 from ecovarejo.core.container import Container
 from ecovarejo.core.plugins import ContextSpec
 
+from . import ext_models as _ext_models  # noqa: F401
+from . import models as _models  # noqa: F401  (its tables on the shared metadata: Alembic, tests)
+from .gateway import PaymentGateway
 from .idempotency import purge_expired
 from .instant import expire_pending
 from .personal_data import DECLARATION as PERSONAL_DATA
@@ -17,8 +20,7 @@ from .webhooks_api import router as providers_router
 def install(container: Container) -> None:
     # The sandbox is the default; configured providers (Stripe, PagBank, Mercado Pago) replace it with
     # the failover gateway. A port set before install (tests) is kept.
-    container.ports.setdefault("payment_gateway", SandboxGateway())
-    if isinstance(container.ports["payment_gateway"], SandboxGateway):
+    if isinstance(container.ports.provide_default(PaymentGateway, SandboxGateway()), SandboxGateway):
         install_providers(container)
 
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
-from typing import Any
 
+from ecovarejo.core.container import Container
 from ecovarejo.core.errors import Conflict, InvalidInput
 from ecovarejo.core.money import quantize
 from ecovarejo.core.uow import UnitOfWork
@@ -29,7 +29,7 @@ async def refundable(uow: UnitOfWork, payment_id: uuid.UUID) -> Decimal:
 
 
 async def refund(
-    container: Any,
+    container: Container,
     tenant_id: uuid.UUID,
     payment_id: uuid.UUID,
     amount: Decimal | None,

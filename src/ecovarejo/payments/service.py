@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from ecovarejo.core.container import Container
 from ecovarejo.core.db import new_id
 from ecovarejo.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from ecovarejo.core.money import quantize
@@ -38,9 +39,8 @@ class PaymentUnavailable(DomainError):
     title = "Payment could not be processed"
 
 
-def gateway_of(container: Any) -> PaymentGateway:
-    gw: PaymentGateway = container.ports["payment_gateway"]
-    return gw
+def gateway_of(container: Container) -> PaymentGateway:
+    return container.ports.get(PaymentGateway)
 
 
 def last4(source: str) -> str | None:
@@ -134,7 +134,7 @@ async def record_capture(
 
 
 async def capture(
-    container: Any, tenant_id: uuid.UUID, payment_id: uuid.UUID, *, key: str, amount: Decimal | None = None
+    container: Container, tenant_id: uuid.UUID, payment_id: uuid.UUID, *, key: str, amount: Decimal | None = None
 ) -> Payment:
     async with container.uow(tenant_id, read_only=True) as uow:
         payment = await _payment(uow, payment_id)
@@ -147,7 +147,7 @@ async def capture(
         return await _payment(uow, payment_id)
 
 
-async def void(container: Any, tenant_id: uuid.UUID, payment_id: uuid.UUID, *, key: str) -> bool:
+async def void(container: Container, tenant_id: uuid.UUID, payment_id: uuid.UUID, *, key: str) -> bool:
     """Release an authorization that will not be captured (compensation). Safe to repeat."""
     async with container.uow(tenant_id, read_only=True) as uow:
         payment = await _payment(uow, payment_id)
@@ -169,7 +169,7 @@ async def void(container: Any, tenant_id: uuid.UUID, payment_id: uuid.UUID, *, k
 
 
 async def refund(
-    container: Any,
+    container: Container,
     tenant_id: uuid.UUID,
     payment_id: uuid.UUID,
     amount: Decimal,
@@ -263,28 +263,12 @@ async def transactions(uow: UnitOfWork, payment_id: uuid.UUID) -> list[PaymentTr
     return await repo.transactions(uow, payment_id)
 
 
-async def instant_charge_for_order(uow: UnitOfWork, **kw: Any) -> dict[str, Any]:
-    """Pix or boleto for an order (see :func:`ecovarejo.payments.instant.charge_for_order`)."""
-    from .instant import charge_for_order
-
-    return await charge_for_order(uow, **kw)
-
-
-async def payment_instructions(uow: UnitOfWork, payment_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
-    """Pix code and QR, or boleto line, of pending instant payments, by payment id."""
-    from .instant import instructions_for_payments
-
-    return await instructions_for_payments(uow, payment_ids)
-
-
-async def ensure_card_owner(container: Any, uow: UnitOfWork, source: str, owner_id: uuid.UUID) -> None:
+async def ensure_card_owner(container: Container, uow: UnitOfWork, source: str, owner_id: uuid.UUID) -> None:
     """A payment source that is a vault token must be ``owner_id``'s card (else 404, like an unknown
     token); any other source (a provider's one-time token) is left to the provider."""
+    from .setup import vault_of
     from .vault import TOKEN_PREFIX
 
     if not source.startswith(TOKEN_PREFIX):
         return
-    vault = container.ports.get("card_vault")
-    if vault is None:
-        raise NotFound("unknown card token", code="card_token_not_found")
-    await vault.card(uow, source, owner_id=owner_id)
+    await vault_of(container).card(uow, source, owner_id=owner_id)

@@ -1,14 +1,16 @@
 """Builds the providers layer from :class:`PaymentsSettings`: the configured provider adapters behind a
 :class:`FailoverGateway`, and the vault. ``install_providers(container)`` puts them in the container's
-ports (``payment_gateway`` is replaced only when at least one real provider is configured)."""
+ports (the ``PaymentGateway`` port is replaced only when at least one real provider is configured)."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy import select
 
+from ecovarejo.core.container import Container
 from ecovarejo.core.models import Tenant
 from ecovarejo.core.tenancy import current_tenant
 
@@ -23,8 +25,12 @@ from .vault import MasterKeys, Vault
 TENANT_SETTING = "payment_providers"
 
 
-def build_providers(s: PaymentsSettings) -> dict[str, PaymentGateway]:
-    providers: dict[str, PaymentGateway] = {}
+class Providers(dict[str, PaymentGateway]):
+    """The real providers configured, by name (empty in the embedded default: the sandbox answers)."""
+
+
+def build_providers(s: PaymentsSettings) -> Providers:
+    providers = Providers()
     if s.stripe_api_key:
         providers["stripe"] = StripeGateway(
             s.stripe_api_key, api_base=s.stripe_api_base or None, timeout=s.provider_timeout
@@ -40,7 +46,7 @@ def build_providers(s: PaymentsSettings) -> dict[str, PaymentGateway]:
     return providers
 
 
-def tenant_order_reader(container: Any) -> Any:
+def tenant_order_reader(container: Container) -> Callable[[uuid.UUID], Awaitable[list[str] | None]]:
     """Reads a tenant's ``payment_providers`` setting (a list of provider names)."""
 
     async def read(tenant_id: uuid.UUID) -> list[str] | None:
@@ -52,21 +58,20 @@ def tenant_order_reader(container: Any) -> Any:
     return read
 
 
-def _ensure(container: Any, s: PaymentsSettings | None = None) -> None:
-    if s is None and "payments_settings" in container.ports:
+def _ensure(container: Container, s: PaymentsSettings | None = None) -> None:
+    if s is None and PaymentsSettings in container.ports:
         return
     s = s or get_payments_settings()
-    container.ports["payments_settings"] = s
-    container.ports["payment_providers"] = build_providers(s)
-    core = getattr(container, "settings", None)
-    if s.master_key_file is None and core is not None and core.env == "production" and core.is_postgres:
+    core = container.settings
+    if s.master_key_file is None and core.env == "production" and core.is_postgres:
         # a key generated per process would differ between the processes sharing the database
         raise RuntimeError("set ECOVAREJO_PAYMENTS_MASTER_KEY_FILE: scale-out needs one master key for all processes")
-    data_dir = getattr(core, "data_dir", None)
-    container.ports["card_vault"] = Vault(MasterKeys.single(s.load_master_key(data_dir)))
+    container.ports.provide(PaymentsSettings, s)
+    container.ports.provide(Providers, build_providers(s))
+    container.ports.provide(Vault, Vault(MasterKeys.single(s.load_master_key(core.data_dir))))
 
 
-def vault_resolver(container: Any) -> Any:
+def vault_resolver(container: Container) -> Callable[[str], Awaitable[Any]]:
     """Detokenizes a vault token for the provider call (audited), in the current tenant. The caller
     (checkout) has checked that the token is the customer's own: :func:`service.ensure_card_owner`."""
 
@@ -84,35 +89,35 @@ def vault_resolver(container: Any) -> Any:
     return resolve
 
 
-def install_providers(container: Any, s: PaymentsSettings | None = None) -> None:
-    """Everything, including ``payment_gateway`` (failover) when a real provider is configured."""
+def install_providers(container: Container, s: PaymentsSettings | None = None) -> None:
+    """Everything, including the ``PaymentGateway`` port (failover) when a real provider is configured."""
     _ensure(container, s or get_payments_settings())
-    s = container.ports["payments_settings"]
-    providers = container.ports["payment_providers"]
+    s = container.ports.get(PaymentsSettings)
+    providers = container.ports.get(Providers)
     if providers:
-        container.ports["payment_gateway"] = FailoverGateway(
-            providers,
-            order=s.order,
-            tenant_order=tenant_order_reader(container),
-            failures=s.breaker_failures,
-            cooldown=s.breaker_cooldown,
-            resolve_source=vault_resolver(container),
+        container.ports.provide(
+            PaymentGateway,
+            FailoverGateway(
+                providers,
+                order=s.order,
+                tenant_order=tenant_order_reader(container),
+                failures=s.breaker_failures,
+                cooldown=s.breaker_cooldown,
+                resolve_source=vault_resolver(container),
+            ),
         )
 
 
-def settings_of(container: Any) -> PaymentsSettings:
+def settings_of(container: Container) -> PaymentsSettings:
     _ensure(container)
-    s: PaymentsSettings = container.ports["payments_settings"]
-    return s
+    return container.ports.get(PaymentsSettings)
 
 
-def vault_of(container: Any) -> Vault:
+def vault_of(container: Container) -> Vault:
     _ensure(container)
-    v: Vault = container.ports["card_vault"]
-    return v
+    return container.ports.get(Vault)
 
 
-def providers_of(container: Any) -> dict[str, PaymentGateway]:
+def providers_of(container: Container) -> Providers:
     _ensure(container)
-    p: dict[str, PaymentGateway] = container.ports["payment_providers"]
-    return p
+    return container.ports.get(Providers)

@@ -8,6 +8,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from ecovarejo.core.commands import command_container, personal_data
+
 app = typer.Typer(help="LGPD: personal-data registry, audit log, retention.", no_args_is_help=True)
 console = Console(stderr=True)
 
@@ -15,11 +17,10 @@ console = Console(stderr=True)
 @app.command("fields")
 def fields() -> None:
     """Every personal field with its category, legal basis, retention and erasure rule (Markdown)."""
-    from ecovarejo.bootstrap import personal_data_declarations
 
     from .registry import Registry, fields_markdown
 
-    typer.echo(fields_markdown(Registry(personal_data_declarations())), nl=False)
+    typer.echo(fields_markdown(Registry(personal_data())), nl=False)
 
 
 audit_app = typer.Typer(help="The hash-chained audit log of personal-data processing.", no_args_is_help=True)
@@ -35,13 +36,11 @@ def audit_verify(
     async def run() -> bool:
         from sqlalchemy import select
 
-        from ecovarejo.bootstrap import build_container
         from ecovarejo.core.models import Tenant
-        from ecovarejo.core.settings import get_settings
 
         from .audit import verify
 
-        container = build_container(get_settings(), run_relay=False, run_consumers=False)
+        container = command_container()
         intact = True
         try:
             async with container.db.system_session() as s:

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 from ecovarejo.core.container import Container
-from ecovarejo.core.personal_data import KERNEL, PersonalData
+from ecovarejo.core.personal_data import KERNEL
 from ecovarejo.core.plugins import ContextSpec
 
 from .api import router
 from .personal_data import DECLARATION as PERSONAL_DATA
-from .registry import PORT, Registry
+from .registry import Registry
 from .retention import retention_job
 
 
 def install(container: Container) -> None:
-    declared = container.ports.get(PORT)
-    declarations: tuple[PersonalData, ...] = tuple(declared) if isinstance(declared, tuple) else (KERNEL,)
-    container.ports[PORT] = Registry(declarations)
+    container.ports.provide(Registry, Registry(container.personal_data or (KERNEL,)))
 
 
 CONTEXT = ContextSpec(

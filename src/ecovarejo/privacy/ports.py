@@ -1,4 +1,5 @@
-"""What the privacy context needs from the accounts (the users context provides it through the container)."""
+"""What the privacy context needs from the accounts: a port the composition root plugs the users
+context's adapter into (both sit on one layer and do not import each other)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,6 @@ from typing import Protocol, runtime_checkable
 
 from ecovarejo.core.container import Container
 from ecovarejo.core.uow import UnitOfWork
-
-SUBJECTS = "privacy.subjects"
 
 
 @runtime_checkable
@@ -31,7 +30,5 @@ class DataSubjects(Protocol):
 
 
 def subjects_of(container: Container) -> DataSubjects:
-    port = container.ports.get(SUBJECTS)
-    if not isinstance(port, DataSubjects):
-        raise RuntimeError("no accounts context installed the privacy.subjects port")
-    return port
+    """The accounts (the composition root plugs the users context's adapter in)."""
+    return container.ports.get(DataSubjects)

@@ -20,12 +20,14 @@ from . import audit as _audit
 from .audit import AuditRecord, ChainReport
 from .policy import DEFAULT_VERSION as POLICY_VERSION
 from .policy import Document, DpoContact, Processing, document, dpo_contact, processing
-from .registry import PORT, Registry, fields_markdown
+from .ports import DataSubjects
+from .registry import Registry, fields_markdown
 
 __all__ = [
     "POLICY_VERSION",
     "AuditRecord",
     "ChainReport",
+    "DataSubjects",
     "Document",
     "DpoContact",
     "Processing",
@@ -43,11 +45,8 @@ __all__ = [
 
 
 def registry(container: Container) -> Registry:
-    """Every context's personal-data declaration (installed by the composition root)."""
-    reg = container.ports.get(PORT)
-    if isinstance(reg, Registry):
-        return reg
-    return Registry(reg if isinstance(reg, tuple) else ())
+    """Every context's personal-data declaration (the composition root hands them in)."""
+    return container.ports.get(Registry)
 
 
 async def audit(

@@ -1,6 +1,6 @@
 """The personal-data registry: every context's declaration (:mod:`ecovarejo.core.personal_data`) in one view.
 
-The composition root hands the declarations in (``container.ports[PORT]``); the registry answers which
+The composition root hands the declarations in (``container.personal_data``); the registry answers which
 tables and columns are personal, renders them for the docs and the ROPA, and checks that every model
 column that looks personal is classified.
 """
@@ -16,8 +16,6 @@ from ecovarejo.core.personal_data import (
     PersonalData,
     PersonalTable,
 )
-
-PORT = "privacy.personal_data"
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ from ecovarejo.core.http import get_container, get_read_uow, get_uow
 from ecovarejo.core.uow import UnitOfWork
 
 from . import csv_io, reviews, service
-from .cache import CatalogCache
+from .cache import CatalogCache, VersionReader
+from .media import MediaSettings, MediaStore
 from .schemas import (
     CategoryIn,
     CategoryOut,
@@ -40,15 +41,14 @@ Manager = Annotated[Principal, Depends(manager)]
 
 
 def _cache(request: Request) -> CatalogCache:
-    cache: CatalogCache = get_container(request).port("products.cache")
-    return cache
+    return get_container(request).ports.get(CatalogCache)
 
 
 async def _version(request: Request, uow: UnitOfWork) -> str:
     """The tenant's catalog version: the cache keys' guarantee of freshness."""
-    reader = get_container(request).ports.get("products.version_reader")
+    reader = get_container(request).ports.find(VersionReader)
     if reader is not None:
-        v: str | None = await reader.aread(uow.tenant_id) if hasattr(reader, "aread") else reader.read(uow.tenant_id)
+        v = await reader.aread(uow.tenant_id)
         if v is not None:
             return v
     return await service.catalog_version(uow)
@@ -187,10 +187,10 @@ async def upload_media(
     alt: Annotated[str, Form(max_length=300)] = "",
 ) -> MediaOut:
     container = get_container(request)
-    limit: int = container.ports["products.media_settings"].max_bytes
+    limit = container.ports.get(MediaSettings).max_bytes
     data = await file.read(limit + 1)
     out = await service.add_media(
-        uow, container.port("products.media"), product_id, data, alt=alt, max_bytes=limit, actor=principal
+        uow, container.ports.get(MediaStore), product_id, data, alt=alt, max_bytes=limit, actor=principal
     )
     await uow.commit()
     return out
@@ -200,7 +200,7 @@ async def upload_media(
 async def delete_media(
     product_id: uuid.UUID, media_id: uuid.UUID, request: Request, uow: WriteUow, principal: Manager
 ) -> Response:
-    await service.delete_media(uow, get_container(request).port("products.media"), product_id, media_id, principal)
+    await service.delete_media(uow, get_container(request).ports.get(MediaStore), product_id, media_id, principal)
     await uow.commit()
     return Response(status_code=204)
 

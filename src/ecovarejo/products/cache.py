@@ -13,7 +13,7 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
 
@@ -81,6 +81,12 @@ class CatalogCache:
         self._l1.clear()
 
 
+class VersionReader(Protocol):
+    """Reads a tenant's catalog version outside any transaction (``None``: read it through a session)."""
+
+    async def aread(self, tenant_id: uuid.UUID | None) -> str | None: ...
+
+
 class SqliteVersionReader:
     """Reads a tenant's catalog version on SQLite with a plain ``sqlite3`` connection in the event
     loop's thread: one indexed row in WAL mode (readers never wait for the writer), without the
@@ -108,7 +114,11 @@ class SqliteVersionReader:
             return None  # the caller reads it through its session
         return f"{row[0]}.{row[1]}" if row else "0"
 
+    async def aread(self, tenant_id: uuid.UUID | None) -> str | None:
+        return self.read(tenant_id)
+
     def close(self) -> None:
+
         if self._conn is not None:
             self._conn.close()
             self._conn = None

@@ -11,8 +11,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from ecovarejo.core.commands import command_container
 from ecovarejo.core.errors import DomainError
-from ecovarejo.core.settings import get_settings
 
 app = typer.Typer(help="Catalog: CSV import and export.", no_args_is_help=True)
 console = Console(stderr=True)
@@ -36,14 +36,13 @@ def import_(
     tenant: Annotated[str, typer.Option(help="tenant slug")] = "default",
 ) -> None:
     """Import products (with variants and certifications) from CSV; any bad row rejects the file."""
-    from ecovarejo.bootstrap import build_container
 
     from . import csv_io
 
     text = path.read_text(encoding="utf-8-sig")
 
     async def run() -> dict[str, int]:
-        container = build_container(get_settings(), run_relay=False, run_consumers=False)
+        container = command_container()
         try:
             tid = await _tenant_id(container, tenant)
             with Progress(
@@ -82,12 +81,11 @@ def export(
     tenant: Annotated[str, typer.Option(help="tenant slug")] = "default",
 ) -> None:
     """Export the catalog to CSV (the import format)."""
-    from ecovarejo.bootstrap import build_container
 
     from . import csv_io
 
     async def run() -> str:
-        container = build_container(get_settings(), run_relay=False, run_consumers=False)
+        container = command_container()
         try:
             tid = await _tenant_id(container, tenant)
             with console.status("exportando"):

@@ -573,7 +573,7 @@ async def _through_service(
     rnd: random.Random,
     console: Console | None,
 ) -> None:
-    store = container.ports.get("products.media")
+    store = container.ports.find(media_mod.MediaStore)
     colours = {slug: colour for slug, _n, _p, colour in CATEGORIES}
     with _progress(console) as bar:
         task = bar.add_task("products", total=len(plan))
@@ -613,7 +613,7 @@ async def _bulk(
     console: Console | None,
 ) -> None:
     """Large catalogs: rows built in memory, inserted in chunks; scores computed here."""
-    store = container.ports.get("products.media")
+    store = container.ports.find(media_mod.MediaStore)
     colours = {slug: colour for slug, _n, _p, colour in CATEGORIES}
     images: dict[str, str | None] = {}
     by_id = {c.id: c for c in cats.values()}

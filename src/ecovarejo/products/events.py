@@ -19,19 +19,16 @@ from ecovarejo.core.uow import UnitOfWork
 
 from . import service
 from .cache import CatalogCache
-
-
-async def _total_available(uow: UnitOfWork, sku: str, default: int) -> int:
-    try:
-        from ecovarejo.inventory import service as inventory
-    except ImportError:
-        return default
-    return int((await inventory.availability(uow, [sku])).get(sku, 0))
+from .ports import StockReader
 
 
 def consumers(container: Container) -> list[Consumer]:
+    async def _total_available(uow: UnitOfWork, sku: str) -> int:
+        stock = container.ports.get(StockReader)
+        return int((await stock.availability(uow, [sku])).get(sku, 0))
+
     async def on_product_event(uow: UnitOfWork, event: Event) -> None:
-        cache: CatalogCache | None = container.ports.get("products.cache")
+        cache = container.ports.find(CatalogCache)
         if cache is not None:
             cache.drop_tenant(event.tenant_id)
 
@@ -52,7 +49,7 @@ def consumers(container: Container) -> list[Consumer]:
         total = int(available)
         if event.type == "stock.low" and total <= 0:
             # ``stock.low`` counts one warehouse; the SKU is out of stock only when all are empty.
-            total = await _total_available(uow, str(sku), total)
+            total = await _total_available(uow, str(sku))
         await service.apply_stock(uow, str(sku), total)
 
     return [

@@ -11,8 +11,9 @@ from ecovarejo.core.models import Tenant
 from ecovarejo.core.plugins import ContextSpec
 
 from . import media, service
+from . import models as _models  # noqa: F401  (its tables on the shared metadata: Alembic, tests)
 from .api import router
-from .cache import CatalogCache, PgVersionReader, SqliteVersionReader
+from .cache import CatalogCache, PgVersionReader, SqliteVersionReader, VersionReader
 from .demo import seed_demo
 from .events import consumers
 from .personal_data import DECLARATION as PERSONAL_DATA
@@ -22,17 +23,17 @@ DAY = 24 * 3600.0
 
 def install(container: Container) -> None:
     settings = media.MediaSettings()
-    container.ports.setdefault("products.cache", CatalogCache(container.redis))
-    if container.db.is_sqlite and container.db.engine.url.database:
-        container.ports.setdefault("products.version_reader", SqliteVersionReader(container.db.engine.url.database))
-    if container.db.is_postgres:
-        container.ports.setdefault("products.version_reader", PgVersionReader(container.db.engine))
-    container.ports.setdefault("products.media_settings", settings)
-    container.ports.setdefault("products.media", media.build_store(container.settings.data_dir, settings))
+    container.ports.provide_default(CatalogCache, CatalogCache(container.redis))
+    if container.db.is_sqlite and container.db.engine.url.database and VersionReader not in container.ports:
+        container.ports.provide(VersionReader, SqliteVersionReader(container.db.engine.url.database))
+    if container.db.is_postgres and VersionReader not in container.ports:
+        container.ports.provide(VersionReader, PgVersionReader(container.db.engine))
+    container.ports.provide_default(media.MediaSettings, settings)
+    container.ports.provide_default(media.MediaStore, media.build_store(container.settings.data_dir, settings))
 
 
 def setup_app(app: FastAPI, container: Container) -> None:
-    store = container.ports.get("products.media")
+    store = container.ports.get(media.MediaStore)
     if isinstance(store, media.LocalMediaStore):
         store.root.mkdir(parents=True, exist_ok=True)
         app.mount("/media", StaticFiles(directory=store.root), name="media")

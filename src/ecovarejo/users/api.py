@@ -52,8 +52,7 @@ NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
 def get_ports(request: Request) -> UsersPorts:
-    ports: UsersPorts = get_container(request).ports["users"]
-    return ports
+    return get_container(request).ports.get(UsersPorts)
 
 
 def client_ip(request: Request) -> str | None:

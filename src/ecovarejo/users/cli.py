@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
+from ecovarejo.core.commands import command_container
+
 app = typer.Typer(help="Accounts and authentication: signing keys, admin accounts.", no_args_is_help=True)
 keys_app = typer.Typer(help="JWT signing keys (the first key signs; all verify).", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
@@ -73,16 +75,14 @@ def create_admin(
     async def run() -> None:
         from sqlalchemy import select
 
-        from ecovarejo.bootstrap import build_container
         from ecovarejo.core.models import Tenant
-        from ecovarejo.core.settings import get_settings
 
         from . import repository as repo
         from .models import User
         from .passwords import check_policy, hash_password
 
         check_policy(password, email=email)
-        container = build_container(get_settings(), run_relay=False, run_consumers=False)
+        container = command_container()
         try:
             async with container.db.system_session() as s:
                 row = await s.scalar(select(Tenant).where(Tenant.slug == tenant))

@@ -6,20 +6,21 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from ecovarejo.core.auth import Authenticator
 from ecovarejo.core.container import Container
 from ecovarejo.core.plugins import ContextSpec
 from ecovarejo.core.uow import UnitOfWork
 
+from . import models as _models  # noqa: F401  (its tables on the shared metadata: Alembic, tests)
 from . import repository as repo
 from .admin_api import router as admin_router
 from .api import router as api_router
 from .events import consumers
-from .keys import load_key_ring
+from .keys import KeyRing, load_key_ring
 from .mfa import SecretBox
 from .oauth_api import router as oauth_router
 from .personal_data import DECLARATION as PERSONAL_DATA
 from .ports import UsersPorts
-from .privacy_port import UsersDataSubjects
 from .throttle import build_throttle
 from .tokens import TokenService
 from .wellknown import router as wellknown_router
@@ -38,21 +39,24 @@ def install(container: Container) -> None:
     ring = load_key_ring(settings)
     tokens = TokenService(ring, settings.public_url)
     secret_key = settings.load_secret_key()
-    container.ports["jwt_keys"] = ring
-    container.ports["authenticator"] = tokens
-    container.ports["privacy.subjects"] = UsersDataSubjects()
+    container.ports.provide(KeyRing, ring)
+    container.ports.provide(Authenticator, tokens)
+    container.ports.provide(TokenService, tokens)
 
     async def session_alive(tenant_id: uuid.UUID, user_id: uuid.UUID, sid: uuid.UUID) -> bool:
         async with container.uow(tenant_id, read_only=True) as uow:
             return await repo.session_alive(uow.session, sid, user_id)
 
     tokens.session_check = session_alive
-    container.ports["users"] = UsersPorts(
-        tokens=tokens,
-        throttle=build_throttle(container.redis),
-        box=SecretBox(secret_key),
-        public_url=settings.public_url,
-        secret_key=secret_key,
+    container.ports.provide(
+        UsersPorts,
+        UsersPorts(
+            tokens=tokens,
+            throttle=build_throttle(container.redis),
+            box=SecretBox(secret_key),
+            public_url=settings.public_url,
+            secret_key=secret_key,
+        ),
     )
 
 

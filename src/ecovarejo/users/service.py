@@ -131,8 +131,7 @@ class SignIn:
 
 
 def _ports(container: Container) -> UsersPorts:
-    ports: UsersPorts = container.ports["users"]
-    return ports
+    return container.ports.get(UsersPorts)
 
 
 def _signed(issued: authflows.IssuedTokens) -> SignIn:
@@ -209,3 +208,14 @@ async def has_consent(uow: UnitOfWork, user_id: uuid.UUID, purpose: str) -> bool
         if entry.purpose == purpose:
             current = entry.granted
     return current
+
+
+async def invite_staff(
+    container: Container, uow: UnitOfWork, *, email: str, first_name: str, last_name: str, user_type: str = "admin"
+) -> UserView:
+    """A staff account with no usable password and the e-mail that lets its owner choose one (a new
+    tenant's first admin: ``ecovarejo tenants create``)."""
+    user = await accounts.invite_staff(
+        uow, _ports(container), email=email, first_name=first_name, last_name=last_name, user_type=user_type
+    )
+    return _view(user)

@@ -42,7 +42,8 @@ class _UnknownKid(Exception):
 
 
 class TokenService:
-    """Issues and verifies our JWTs; installed as ``container.ports["authenticator"]``."""
+    """Issues and verifies our JWTs; provided as the kernel's ``Authenticator`` port
+    ."""
 
     def __init__(
         self,

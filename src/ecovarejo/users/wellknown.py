@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from ecovarejo.core.container import Container
 from ecovarejo.core.http import get_container
 
+from .keys import KeyRing
 from .tokens import TokenService
 
 router = APIRouter(tags=["oidc"])
@@ -18,13 +19,13 @@ router = APIRouter(tags=["oidc"])
 @router.get("/.well-known/jwks.json")
 async def jwks(container: Container = Depends(get_container)) -> JSONResponse:
     """The public keys that verify our tokens (current and not yet retired)."""
-    return JSONResponse(container.ports["jwt_keys"].jwks(), headers={"Cache-Control": "public, max-age=300"})
+    return JSONResponse(container.ports.get(KeyRing).jwks(), headers={"Cache-Control": "public, max-age=300"})
 
 
 @router.get("/.well-known/openid-configuration")
 async def openid_configuration(container: Container = Depends(get_container)) -> dict[str, Any]:
     """OpenID Connect discovery (OIDC Discovery 1.0)."""
-    tokens: TokenService = container.ports["authenticator"]
+    tokens = container.ports.get(TokenService)
     base = tokens.issuer
     return {
         "issuer": base,

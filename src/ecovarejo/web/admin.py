@@ -14,12 +14,13 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from ecovarejo.analytics import public as analytics_public
 from ecovarejo.core.auth import Principal
-from ecovarejo.core.errors import Forbidden
+from ecovarejo.core.errors import DomainError, Forbidden
 
 from . import account, admin_analytics, i18n
 from .inproc import api, exists
-from .pages import PageRoute, flashes, require_staff
+from .pages import PageRoute, flashes, require_staff, uow_for
 from .templating import render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -149,3 +150,35 @@ def decimal_text(text: str) -> str:
 def form_text(form: Any, name: str, limit: int = 200) -> str:
     value = form.get(name)
     return value.strip()[:limit] if isinstance(value, str) else ""
+
+
+@router.get("/admin/relatorios/{name}")
+async def report_page(request: Request, name: str) -> Response:
+    principal = await staff(request, "view_reports")
+    if name not in analytics_public.REPORT_NAMES:
+        raise DomainError("no such report", code="report_not_found", status=404)
+    p = admin_analytics.date_range(request)
+    grain = request.query_params.get("grain") or admin_analytics.grain_for(p)
+    async with uow_for(request, read_only=True) as uow:
+        r = await analytics_public.report(uow, name, p, grain=grain, limit=200)
+    lang = i18n.negotiate(request)
+    rows = [[admin_analytics.cell(v, lang) for v in row] for row in r.rows]
+    query = f"start={p.start.isoformat()}&end={p.end.isoformat()}&grain={grain}"
+    summary = [
+        (k, admin_analytics.cell(v, lang), admin_analytics.change_text(r.change().get(k))) for k, v in r.summary.items()
+    ]
+    return page(
+        request,
+        "admin/report.html",
+        principal,
+        "reports",
+        report=r,
+        rows=rows,
+        period=p,
+        csv_url=f"/api/v1/analytics/reports/{name}?{query}&format=csv&limit=1000",
+        presets=admin_analytics.PRESETS,
+        name=name,
+        summary=summary,
+        label=admin_analytics.labeller(lang),
+        reports=analytics_public.REPORT_NAMES,
+    )

@@ -10,10 +10,9 @@ from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
 
 from ecovarejo.analytics import public as analytics
-from ecovarejo.core.errors import DomainError, InvalidInput
+from ecovarejo.core.errors import InvalidInput
 
 from . import i18n
 from .pages import PageRoute, uow_for
@@ -199,29 +198,7 @@ async def dashboard_parts(request: Request) -> dict[str, Any]:
     }
 
 
-@router.get("/admin/relatorios/{name}")
-async def report_page(request: Request, name: str) -> Response:
-    from .admin import page, staff
-
-    principal = await staff(request, "view_reports")
-    if name not in analytics.REPORT_NAMES:
-        raise DomainError("no such report", code="report_not_found", status=404)
-    p = date_range(request)
-    grain = request.query_params.get("grain") or grain_for(p)
-    async with uow_for(request, read_only=True) as uow:
-        r = await analytics.report(uow, name, p, grain=grain, limit=200)
-    lang = i18n.negotiate(request)
-    rows = [[_cell(v, lang) for v in row] for row in r.rows]
-    query = f"start={p.start.isoformat()}&end={p.end.isoformat()}&grain={grain}"
-    return page(
-        request, "admin/report.html", principal, "reports", report=r, rows=rows, period=p,
-        csv_url=f"/api/v1/analytics/reports/{name}?{query}&format=csv&limit=1000", presets=PRESETS, name=name,
-        summary=[(k, _cell(v, lang), change_text(r.change().get(k))) for k, v in r.summary.items()],
-        label=labeller(lang), reports=analytics.REPORT_NAMES,
-    )  # fmt: skip
-
-
-def _cell(value: Any, lang: str) -> str:
+def cell(value: Any, lang: str) -> str:
     if value is None:
         return "—"
     if isinstance(value, Decimal):

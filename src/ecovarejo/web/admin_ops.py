@@ -18,7 +18,7 @@ from ecovarejo.core.errors import InvalidInput, NotFound
 from ecovarejo.core.models import DeadLetter
 from ecovarejo.privacy import public as privacy
 
-from . import admin_shipping, backend, i18n
+from . import admin_shipping, i18n
 from .admin import decimal_text, form_text, page, page_url, staff
 from .inproc import ApiError, api, exists
 from .pages import PageRoute, form_with_csrf, redirect, uow_for
@@ -99,19 +99,13 @@ async def companies(request: Request) -> Response:
     """B2B buyers grouped by company (the users API lists accounts with their ``company_id``)."""
     principal = await staff(request, "manage_users")
     t = i18n.translator(i18n.negotiate(request))
-    if backend.has("users", "list_companies"):
-        async with uow_for(request, read_only=True) as uow:
-            found = await backend.call("users", "list_companies", uow)
-        rows = found.get("items", []) if isinstance(found, dict) else found
-        columns = [("legal_name", t("legal_name")), ("trade_name", t("trade_name")), ("cnpj", "CNPJ")]
-    else:
-        data = await api(request, "GET", "/api/v1/admin/users", params={"limit": 200})
-        groups: dict[str, list[str]] = defaultdict(list)
-        for u in data.get("items") or []:
-            if u.get("company_id"):
-                groups[str(u["company_id"])].append(str(u.get("email")))
-        rows = [{"id": cid, "company_id": cid, "members": ", ".join(m)} for cid, m in groups.items()]
-        columns = [("company_id", t("company")), ("members", t("buyers"))]
+    data = await api(request, "GET", "/api/v1/admin/users", params={"limit": 200})
+    groups: dict[str, list[str]] = defaultdict(list)
+    for u in data.get("items") or []:
+        if u.get("company_id"):
+            groups[str(u["company_id"])].append(str(u.get("email")))
+    rows = [{"id": cid, "company_id": cid, "members": ", ".join(m)} for cid, m in groups.items()]
+    columns = [("company_id", t("company")), ("members", t("buyers"))]
     return page(request, "admin/table.html", principal, "companies", rows=rows, columns=columns)
 
 

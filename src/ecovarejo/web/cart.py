@@ -2,8 +2,9 @@
 
 A guest's cart lives under the ``ev_cart`` cookie (the orders API's own guest cookie name), passed to
 the API as ``X-Cart-ID``; once the visitor signs in, the API merges that cart into theirs and the
-cookie is dropped. Checkout sends ``Idempotency-Key`` from a hidden field minted with the form, so a
-double submit places one order.
+cookie is dropped. Checkout calls the orders context's one checkout (``orders.public.checkout``, the
+same as REST and GraphQL) with the key from a hidden field minted with the form, so a double submit
+places one order.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from pydantic import ValidationError
 
 from ecovarejo.core.errors import DomainError, InvalidInput
+from ecovarejo.orders import public as orders
 
 from . import i18n
 from . import shipping as ship
@@ -269,7 +272,7 @@ FIELD_NAMES = {
 @router.post("/checkout")
 async def place_order(request: Request) -> Response:
     form = await form_with_csrf(request)
-    await require_user(request)
+    principal = await require_user(request)
     t = i18n.translator(i18n.negotiate(request))
     idem = "".join(ch for ch in str(form.get("idempotency_key") or "") if ch.isalnum() or ch in "-_")[:100]
     address = {
@@ -289,36 +292,45 @@ async def place_order(request: Request) -> Response:
     errors: dict[str, str] = {}
     if method == "card" and not card:
         errors["card_number"] = t("card_required")
+    points = str(form.get("loyalty_points") or "").strip()
+    if points and not points.isdigit():
+        errors["loyalty_points"] = t("points_invalid")
     body = {
         "shipping_address": address,
         "payment": {"method": method, "source": card if method == "card" else ""},
         "eco_packaging": form.get("eco_packaging", "on") == "on",
+        "loyalty_points": int(points) if points.isdigit() else 0,
     }
     chosen = str(form.get("shipping_option") or "")[:4000]
     if chosen:  # without one (no CEP typed), the orders context prices shipping by state as before
         body["shipping_option"] = chosen
     if not errors:
+        # the same checkout as POST /api/v1/orders and GraphQL: limits, cart, coupons, points, idempotency
         try:
-            order = await api(
-                request,
-                "POST",
-                "/api/v1/orders",
-                json=body,
-                headers={"Idempotency-Key": idem or secrets.token_urlsafe(18)},
+            command = orders.CheckoutCommand(
+                tenant_id=request.state.tenant.id,
+                principal=principal,
+                cart_owner=orders.owner_key(principal.user_id, None) or "",
+                idempotency_key=idem or secrets.token_urlsafe(18),
+                order=orders.CheckoutIn.model_validate(body),
             )
-        except ApiError as exc:
+            result = await orders.checkout(request.app.state.container, command)
+        except ValidationError as exc:
+            for e in exc.errors():
+                field = str(e["loc"][-1]) if e.get("loc") else "_"
+                errors[FIELD_NAMES.get(field, field)] = str(e.get("msg"))
+        except DomainError as exc:
             if exc.status >= 500 or exc.status in (401, 403):
                 raise
-            for e in exc.errors:
+            for e in exc.extra.get("errors") or []:
                 field = str(e.get("field") or "").split(".")[-1]
                 errors[FIELD_NAMES.get(field, field or "_")] = str(e.get("message"))
             if not errors:
                 errors["_"] = exc.detail
         else:
-            response = redirect(f"/pedido/{order['id']}?ok=order_placed")
-            return response
+            return redirect(f"/pedido/{result.order.id}?ok=order_placed")
     cart = await load_cart(request, address["state"] if address["state"] in UFS else None) or {}
-    shown = {**address, "payment_method": method}
+    shown = {**address, "payment_method": method, "loyalty_points": points}
     shipping = await ship.options(request, ship.clean_cep(address["postal_code"]), cart.get("items") or [])
     return _checkout_page(
         request,

@@ -3,10 +3,8 @@ flash messages and the lazily imported services of the other contexts."""
 
 from __future__ import annotations
 
-import importlib
 import uuid
 from collections.abc import Callable, Coroutine
-from types import ModuleType
 from typing import Any
 from urllib.parse import quote
 
@@ -14,7 +12,7 @@ from fastapi import Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 
-from ecovarejo.core.auth import Principal, StaffMfaRequired, optional_principal
+from ecovarejo.core.auth import Authenticator, Principal, StaffMfaRequired, optional_principal
 from ecovarejo.core.errors import DomainError, Forbidden, NotFound, Unauthorized
 from ecovarejo.core.uow import UnitOfWork
 
@@ -118,7 +116,7 @@ async def _refresh(request: Request) -> Principal | None:
             json={"refresh_token": request.cookies.get(REFRESH_COOKIE, "")[:200]},
             anonymous=True,
         )
-        authenticator = request.app.state.container.ports["authenticator"]
+        authenticator = request.app.state.container.ports.get(Authenticator)
         principal: Principal = await authenticator.authenticate(tokens["access_token"], request.state.tenant.id)
     except (DomainError, KeyError, TypeError):
         request.state.drop_session = True
@@ -171,14 +169,12 @@ async def form_with_csrf(request: Request) -> Any:
     return form
 
 
-def service(context: str) -> ModuleType | None:
-    """``ecovarejo.<context>.service`` when that context is installed (contexts land independently)."""
-    try:
-        return importlib.import_module(f"ecovarejo.{context}.service")
-    except ModuleNotFoundError as exc:
-        if exc.name and (exc.name.startswith(f"ecovarejo.{context}")):
-            return None
-        raise
+class Unavailable(DomainError):
+    """A page whose context this process does not serve (``ECOVAREJO_SERVICES``)."""
+
+    status = 503
+    code = "feature_unavailable"
+    title = "Not available yet"
 
 
 def uow_for(request: Request, *, read_only: bool = False) -> UnitOfWork:

@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 
 from ecovarejo.core.container import Container
 from ecovarejo.core.plugins import ContextSpec
+from ecovarejo.products import public as products
 
 from . import (
     account,
@@ -25,16 +26,16 @@ from . import (
     storefront,
 )
 from .security import PageSecurityMiddleware, build_csp
-from .templating import HERE
+from .templating import HERE, not_found_page
 
 
 def media_origins(container: Container) -> tuple[str, ...]:
     """Origins product images come from besides this site (the catalog's S3 bucket or CDN)."""
-    media = container.ports.get("products.media_settings")
-    if media is None or getattr(media, "backend", "local") != "s3":
+    media = products.media_settings(container)
+    if media.backend != "s3":
         return ()
     origins = []
-    for url in (getattr(media, "s3_public_url", ""), getattr(media, "s3_endpoint_url", "")):
+    for url in (media.s3_public_url, media.s3_endpoint_url):
         parts = urlsplit(url or "")
         if parts.scheme in ("http", "https") and parts.netloc:
             origins.append(f"{parts.scheme}://{parts.netloc}")
@@ -43,11 +44,17 @@ def media_origins(container: Container) -> tuple[str, ...]:
 
 def setup_app(app: FastAPI, container: Container) -> None:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    app.add_middleware(PageSecurityMiddleware, settings=container.settings, csp=build_csp(media_origins(container)))
+    app.add_middleware(
+        PageSecurityMiddleware,
+        settings=container.settings,
+        not_found=not_found_page,
+        csp=build_csp(media_origins(container)),
+    )
 
 
 CONTEXT = ContextSpec(
     name="web",
+    edge=True,
     routers=[
         pwa.router,
         account.router,

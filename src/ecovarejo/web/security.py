@@ -143,8 +143,10 @@ def clear_session(request: Request, response: Response) -> None:
 class PageSecurityMiddleware:
     """Adds the security headers to page responses (not the JSON API) and sets a new CSRF cookie."""
 
-    def __init__(self, app: ASGIApp, settings: Any, csp: str = CSP) -> None:
+    def __init__(self, app: ASGIApp, settings: Any, not_found: ASGIApp, csp: str = CSP) -> None:
         self.app = app
+        #: The HTML 404 page (the web plugin hands in its templated page; templating depends on this module).
+        self.not_found = not_found
         self.settings = settings
         self.headers = {**PAGE_HEADERS, "content-security-policy": csp}
 
@@ -170,7 +172,7 @@ class PageSecurityMiddleware:
                 return
             if not_found:
                 if message["type"] == "http.response.body" and not message.get("more_body", False):
-                    await _html_not_found(scope, receive, send_wrapper_plain)
+                    await self.not_found(scope, receive, send_wrapper_plain)
                 return
             await send_wrapper_plain(message)
 
@@ -190,18 +192,6 @@ class PageSecurityMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_wrapper)
-
-
-async def _html_not_found(scope: Scope, receive: Receive, send: Send) -> None:
-    from fastapi import Request
-
-    from . import i18n
-    from .templating import render
-
-    request = Request(scope, receive)
-    t = i18n.translator(i18n.negotiate(request))
-    response = render(request, "errors/error.html", status_code=404, title=t("not_found"), detail=t("not_found_text"))
-    await response(scope, receive, send)
 
 
 def _host(scope: Scope) -> str:

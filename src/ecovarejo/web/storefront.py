@@ -14,12 +14,13 @@ from fastapi.responses import Response
 
 from ecovarejo.core.errors import InvalidInput, NotFound
 from ecovarejo.ml import public as ml
+from ecovarejo.products import public as products
 
-from . import backend, i18n
+from . import i18n
 from . import shipping as ship
 from .cart import cart_count
 from .inproc import ApiError, api, exists
-from .pages import PageRoute, flashes, form_with_csrf, principal_of, redirect, require_user, uow_for
+from .pages import PageRoute, Unavailable, flashes, form_with_csrf, principal_of, redirect, require_user, uow_for
 from .templating import render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -253,7 +254,7 @@ async def installment_plan(request: Request, price: Any) -> dict[str, Any] | Non
 async def product(request: Request, slug: str) -> Response:
     ctx = await _common(request)
     if not exists(request, "/api/v1/products"):
-        raise backend.Unavailable("the catalog is not available")
+        raise Unavailable("the catalog is not available")
     ref = quote(slug, safe="")
     try:
         p = await api(request, "GET", f"/api/v1/products/{ref}", anonymous=True)
@@ -268,8 +269,7 @@ async def product(request: Request, slug: str) -> Response:
     average = None
     if (p.get("category") or {}).get("id"):
         async with uow_for(request, read_only=True) as uow:
-            if backend.has("products", "category_average_footprint"):
-                average = await backend.call("products", "category_average_footprint", uow, p["category"]["id"])
+            average = await products.category_average_footprint(uow, p["category"]["id"])
     variants = _variants(p)
     wanted = request.query_params.get("variant")
     selected = next((v for v in variants if wanted in (str(v.get("id")), v.get("sku"))), None)

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.types import Receive, Scope, Send
 
 from ecovarejo.core.money import format_brl, to_decimal
 
@@ -124,3 +125,11 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     if request.query_params.get("lang") and i18n.negotiate(request) != request.cookies.get(i18n.LANG_COOKIE):
         response.set_cookie(i18n.LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax", httponly=True)
     return response
+
+
+async def not_found_page(scope: Scope, receive: Receive, send: Send) -> None:
+    """The HTML 404 page for a path no route serves (the page security middleware sends it)."""
+    request = Request(scope, receive)
+    t = i18n.translator(i18n.negotiate(request))
+    response = render(request, "errors/error.html", status_code=404, title=t("not_found"), detail=t("not_found_text"))
+    await response(scope, receive, send)

@@ -8,6 +8,7 @@ import asyncio
 import pytest
 from sqlalchemy import select
 
+from ecovarejo.analytics.behaviour import BehaviourRecorder
 from ecovarejo.analytics.models import BehaviourEvent
 from tests.conftest import make_settings
 from tests.support import make_tenant
@@ -23,7 +24,7 @@ def settings(db_url, tmp_path):
 
 
 async def _events(container, tenant_id) -> list[BehaviourEvent]:
-    await asyncio.gather(*list(container.ports["analytics.behaviour"].tasks))  # the recorder's writes, done
+    await asyncio.gather(*list(container.ports.get(BehaviourRecorder).tasks))  # the recorder's writes, done
     async with container.uow(tenant_id, read_only=True) as uow:
         return list((await uow.session.scalars(select(BehaviourEvent).order_by(BehaviourEvent.at))).all())
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -18,18 +17,8 @@ from ecovarejo.bootstrap import build_container, load_contexts
 from ecovarejo.core.container import Container
 from ecovarejo.core.settings import Settings
 
-
-#: The contexts GraphQL stands on; those not written yet are left out.
-def _present(name: str) -> bool:
-    try:
-        return importlib.util.find_spec(f"ecovarejo.{name}.plugin") is not None
-    except ModuleNotFoundError:
-        return False
-
-
-CONTEXTS = tuple(
-    n for n in ("users", "products", "inventory", "orders", "payments", "graphql", "gateway") if _present(n)
-)
+#: The contexts GraphQL stands on.
+CONTEXTS = ("users", "products", "inventory", "orders", "payments", "graphql", "gateway")
 
 
 @dataclass

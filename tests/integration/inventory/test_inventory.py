@@ -135,12 +135,12 @@ async def test_expired_reservation_frees_stock_with_controlled_clock(container):
     tid = await make_tenant(container)
     await _stocked(container, tid, 4)
     now = utcnow()
-    container.ports["clock"] = lambda: now
+    container.clock = lambda: now
     async with container.uow(tid) as uow:
         rid = await inventory.reserve(uow, {"SKU-A": 4}, reference="c1", now=now, ttl=timedelta(minutes=15))
         await uow.commit()
     assert await inventory.expire_reservations_job(container) == 0  # not yet expired
-    container.ports["clock"] = lambda: now + timedelta(minutes=16)
+    container.clock = lambda: now + timedelta(minutes=16)
     assert await inventory.expire_reservations_job(container) == 1
     async with container.uow(tid) as uow:
         assert await inventory.availability(uow, ["SKU-A"]) == {"SKU-A": 4}

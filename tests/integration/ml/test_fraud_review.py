@@ -5,14 +5,15 @@ decline threshold checkout refuses before reserving anything; a calm order is pa
 from __future__ import annotations
 
 from ecovarejo.ml.public import ports_of
+from ecovarejo.orders.public import OrdersPorts
 from tests.integration.orders.shop import ADDRESS, checkout_body, open_shop
 
 RISKY = {"billing_address": {**ADDRESS, "state": "RJ"}, "items": [{"sku": "TEE", "quantity": 2}]}
 
 
 async def test_hold_approve_reject_and_decline(container, client) -> None:
-    shop = await open_shop(container)
-    assert container.ports["orders"].fraud is ports_of(container).screen  # plugged by the composition root
+    shop = await open_shop(container, fraud_screen=True)
+    assert container.ports.get(OrdersPorts).fraud is ports_of(container).screen  # provided by the ml context
     shop.catalog.put("TEE", "600.00")
     await shop.stock("TEE", 10)
     r = await client.put("/api/v1/ml/fraud/thresholds", json={"hold_at": 0.3, "decline_at": 0.95}, headers=shop.admin)
@@ -79,7 +80,7 @@ async def test_hold_approve_reject_and_decline(container, client) -> None:
 
 async def test_pix_is_never_held(container, client) -> None:
     """A push payment reaches the shop before anything ships: scored and recorded, never held."""
-    shop = await open_shop(container)
+    shop = await open_shop(container, fraud_screen=True)
     shop.catalog.put("TEE", "600.00")
     await shop.stock("TEE", 5)
     await client.put("/api/v1/ml/fraud/thresholds", json={"hold_at": 0.1, "decline_at": 0.2}, headers=shop.admin)

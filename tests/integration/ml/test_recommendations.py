@@ -70,7 +70,7 @@ async def test_a_model_no_better_than_popularity_is_not_promoted(container, clie
     await history.orders(container, tid, items[:1], customers=0)
     [result] = await ml.train(container, tid, ["recommendations"])
     assert not result.promoted and "not enough data" in result.reason
-    assert await container.ports["ml"].store.get(tid, "recommendations") is None
+    assert await ml.ports_of(container).store.get(tid, "recommendations") is None
     r = await client.get(f"/api/v1/recommendations/products/{items[0].id}/bought-together",
                          headers={"X-Tenant-ID": str(tid)})  # fmt: skip
     assert r.status_code == 200 and r.json()["source"] == "none"

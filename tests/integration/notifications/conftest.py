@@ -29,7 +29,7 @@ from cryptography.x509.oid import NameOID
 from sqlalchemy import select
 
 from ecovarejo.bootstrap import build_container
-from ecovarejo.core.auth import Principal
+from ecovarejo.core.auth import Authenticator, Principal
 from ecovarejo.core.container import Container
 from ecovarejo.core.errors import Unauthorized
 from ecovarejo.core.settings import Settings
@@ -187,7 +187,7 @@ class Env:
 
     def token(self, user_type: str = "customer", user_id: uuid.UUID | None = None) -> str:
         p = Principal(user_id=user_id or uuid.uuid4(), tenant_id=self.tenant, user_type=user_type)
-        return str(self.container.port("authenticator").issue_access_token(p))
+        return str(self.container.ports.get(Authenticator).issue_access_token(p))
 
     def auth(self, user_type: str = "customer", user_id: uuid.UUID | None = None) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(user_type, user_id)}", "X-Tenant-ID": str(self.tenant)}
@@ -264,7 +264,7 @@ async def envs(nsettings: Settings, notif_env: Any) -> AsyncIterator[Callable[..
     async def make(*, nats: bool = False, **overrides: Any) -> Env:
         settings = nsettings.model_copy(update=overrides)
         container = build_container(settings, contexts=[CONTEXT])
-        container.ports["authenticator"] = StaticAuthenticator()
+        container.ports.provide(Authenticator, StaticAuthenticator())
         if nats:  # NATS JetStream, on a stream of this test's own so runs never see each other's messages
             from ecovarejo.core.bus import NatsBus
             from tests.conftest import BROKER_URL

@@ -10,6 +10,7 @@ from typing import Any
 
 from ecovarejo.core.db import new_id
 from ecovarejo.inventory import service as inventory
+from ecovarejo.orders.public import FraudScreen, FraudVerdict, OrdersPorts
 from tests.support import bearer, make_tenant, token_for
 
 CARD_OK = "4242 4242 4242 4242"
@@ -87,10 +88,24 @@ class Shop:
             return (await inventory.availability(uow, [sku]))[sku]
 
 
-async def open_shop(container) -> Shop:
+class ApproveAll:
+    """Checkout's fraud screen for the orders tests: these buy with one test card from many accounts,
+    which the ml context's screen (tested in tests/integration/ml) rightly declines."""
+
+    async def assess(self, uow, facts) -> FraudVerdict:
+        return FraudVerdict(0.0, "approve", ())
+
+    async def record(self, uow, verdict, order_id, order_number) -> None:
+        return None
+
+
+async def open_shop(container, *, fraud_screen: bool = False) -> Shop:
+    """A tenant with a fake catalog; checkout's fraud screen approves all unless ``fraud_screen``."""
     tid = await make_tenant(container)
     catalog = FakeCatalog()
-    container.ports["orders"].catalog = catalog
+    container.ports.get(OrdersPorts).catalog = catalog
+    if not fraud_screen:
+        container.ports.provide(FraudScreen, ApproveAll())
     admin = {"X-Tenant-ID": str(tid), **bearer(token_for(container, tid, "admin"))}
     return Shop(container, tid, catalog, admin)
 

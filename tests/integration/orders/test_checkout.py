@@ -10,6 +10,7 @@ from sqlalchemy import select, text
 
 from ecovarejo.core.models import OutboxEvent
 from ecovarejo.payments import sandbox
+from ecovarejo.payments.gateway import PaymentGateway
 
 from .shop import ADDRESS, checkout_body, open_shop
 
@@ -146,7 +147,7 @@ async def test_failure_after_authorization_voids_the_payment_and_releases_stock(
     r = await client.post("/api/v1/admin/coupons", json={"code": "LAST", "kind": "fixed", "value": "5", "max_uses": 1},
                           headers=shop.admin)  # fmt: skip
     assert r.status_code == 201
-    real = container.ports["payment_gateway"]
+    real = container.ports.get(PaymentGateway)
 
     class RacingGateway:
         name = "sandbox"
@@ -161,7 +162,7 @@ async def test_failure_after_authorization_voids_the_payment_and_releases_stock(
         def __getattr__(self, name):
             return getattr(real, name)
 
-    container.ports["payment_gateway"] = RacingGateway()
+    container.ports.provide(PaymentGateway, RacingGateway())
     _, h = shop.customer()
     body = checkout_body(items=[{"sku": "TEE", "quantity": 2}], coupons=["LAST"])
     r = await client.post("/api/v1/orders", json=body, headers={**h, "Idempotency-Key": "race"})

@@ -145,16 +145,16 @@ async def test_expired_reservation_frees_stock_for_the_next_buyer(pg_shop):
     shop.catalog.put("LAST", "10.00")
     await shop.stock("LAST", 1)
     now = utcnow()
-    shop.container.ports["clock"] = lambda: now
+    shop.container.clock = lambda: now
     async with shop.container.uow(shop.tenant_id) as uow:  # an abandoned checkout holds the last unit
         await inventory.reserve(uow, {"LAST": 1}, reference="abandoned", now=now, ttl=timedelta(minutes=15))
         await uow.commit()
     h = shop.customer()[1]
     r = await _buy(client, h, "1", [{"sku": "LAST", "quantity": 1}])
     assert (r.status_code, r.json()["code"]) == (409, "insufficient_stock")
-    shop.container.ports["clock"] = lambda: now + timedelta(minutes=14)
+    shop.container.clock = lambda: now + timedelta(minutes=14)
     assert await inventory.expire_reservations_job(shop.container) == 0
-    shop.container.ports["clock"] = lambda: now + timedelta(minutes=15, seconds=1)
+    shop.container.clock = lambda: now + timedelta(minutes=15, seconds=1)
     assert await inventory.expire_reservations_job(shop.container) == 1
     r = await _buy(client, h, "2", [{"sku": "LAST", "quantity": 1}])
     assert r.status_code == 201, r.text

@@ -25,7 +25,7 @@ async def test_coupon_kinds_conditions_and_stacking(container, client):
     await shop.stock("ECO", 20)
     await shop.stock("STD", 20)
     now = utcnow()
-    container.ports["clock"] = lambda: now
+    container.clock = lambda: now
     await coupon(client, shop, code="dez", kind="percent", value="10")
     await coupon(client, shop, code="ECO20", kind="fixed", value="20", certified_only=True, stackable=True)
     await coupon(client, shop, code="FRETE", kind="free_shipping", min_subtotal="120", stackable=True)
@@ -82,7 +82,7 @@ async def test_coupon_kinds_conditions_and_stacking(container, client):
     assert (r.status_code, r.json()["code"]) == (422, "coupon_first_order_only")
 
     # the validity window follows the (controlled) clock
-    container.ports["clock"] = lambda: now + timedelta(days=2)
+    container.clock = lambda: now + timedelta(days=2)
     body = checkout_body(items=[{"sku": "STD", "quantity": 1}], coupons=["LATER"])
     r = await client.post("/api/v1/orders", json=body, headers={**newbie, "Idempotency-Key": "f3"})
     assert r.status_code == 201 and Decimal(r.json()["discount_amount"]) == Decimal("5")

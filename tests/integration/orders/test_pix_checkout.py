@@ -122,7 +122,7 @@ async def test_unpaid_boleto_expires_and_cancels_its_order(container, client) ->
     line = order["payment_instructions"]["boleto_line"]
     assert len("".join(ch for ch in line if ch.isdigit())) == 47
     assert await expire_pending(container) == 0  # not due yet
-    container.ports["clock"] = lambda: utcnow() + timedelta(days=4)
+    container.clock = lambda: utcnow() + timedelta(days=4)
     assert await expire_pending(container) == 1
     assert await expire_pending(container) == 0  # once
     for _ in range(100):

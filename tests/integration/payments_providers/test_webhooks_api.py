@@ -16,6 +16,7 @@ from ecovarejo.core.models import OutboxEvent
 from ecovarejo.payments import service
 from ecovarejo.payments.ext_models import Dispute, WebhookEvent
 from ecovarejo.payments.gateway import GatewayResult
+from ecovarejo.payments.setup import Providers
 from tests.support import make_tenant
 
 
@@ -153,7 +154,7 @@ async def test_stripe_dispute_is_recorded_once(wired, client) -> None:
 
 async def test_mercadopago_x_signature_and_status_read_back(wired, client) -> None:
     tid = await make_tenant(wired)
-    gw = wired.ports["payment_providers"]["mercadopago"]
+    gw = wired.ports.get(Providers)["mercadopago"]
     auth = await gw.authorize(amount=Decimal("12.34"), currency="BRL", source="tok", idempotency_key="mp-w1")
     await gw.capture(auth.reference, Decimal("12.34"), idempotency_key="mp-w1:c")
     pid = await _authorized(wired, tid, f"mercadopago:{auth.reference}", "12.34", key="chk-mp")
@@ -203,7 +204,7 @@ async def test_pagbank_authenticity_token(wired, client) -> None:
 
 async def test_mercadopago_chargeback_becomes_a_dispute(wired, client, mp_fake) -> None:
     tid = await make_tenant(wired)
-    gw = wired.ports["payment_providers"]["mercadopago"]
+    gw = wired.ports.get(Providers)["mercadopago"]
     auth = await gw.authorize(amount=Decimal("80.00"), currency="BRL", source="tok", idempotency_key="mp-cb")
     await gw.capture(auth.reference, Decimal("80.00"), idempotency_key="mp-cb:c")
     pid = await _authorized(wired, tid, f"mercadopago:{auth.reference}", "80.00", key="chk-cb")

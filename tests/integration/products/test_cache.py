@@ -9,6 +9,7 @@ import pytest
 
 from ecovarejo.app import create_app
 from ecovarejo.bootstrap import build_container
+from ecovarejo.products.cache import CatalogCache
 from tests.conftest import REDIS_URL, make_settings, needs_redis
 from tests.support import bearer, token_for
 
@@ -34,7 +35,7 @@ async def test_two_instances_share_redis_and_never_serve_stale(container, client
     p = await product(container, t, sku="CA-1", name="Caneca de Bambu", price="30.00")
     other, client_b = await _instance(settings)
     try:
-        cache_a, cache_b = container.port("products.cache"), other.port("products.cache")
+        cache_a, cache_b = container.ports.get(CatalogCache), other.ports.get(CatalogCache)
         assert (await client_b.get("/api/v1/products/caneca-de-bambu")).json()["price"]["amount"] == "30.00"
         assert cache_b.misses == 1
         assert (await client_b.get("/api/v1/products/caneca-de-bambu")).status_code == 200
@@ -62,7 +63,7 @@ async def test_two_instances_share_redis_and_never_serve_stale(container, client
 async def test_product_events_drop_l1_entries(container, client) -> None:
     t = await default_tenant(container)
     await product(container, t, sku="CB-1", name="Escova de Bambu")
-    cache = container.port("products.cache")
+    cache = container.ports.get(CatalogCache)
     assert (await client.get("/api/v1/products/escova-de-bambu")).status_code == 200
     assert any(k.startswith(f"ev:products:{t}:") for k in cache._l1)
     await product(container, t, sku="CB-2", name="Pente de Bambu")

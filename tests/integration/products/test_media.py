@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from ecovarejo.products import media
+from ecovarejo.products.media import MediaSettings, MediaStore
 from tests.support import bearer, token_for
 
 from .helpers import default_tenant, product
@@ -60,7 +61,7 @@ async def test_not_an_image_or_too_large_is_refused(client, container) -> None:
     assert r.status_code == 422 and r.json()["code"] == "invalid_image"
     r = await _upload(client, p.id, b"GIF89a" + b"\0" * 20, h, "a.gif", "image/gif")
     assert r.status_code == 422
-    container.port("products.media_settings").max_bytes = 10_000
+    container.ports.get(MediaSettings).max_bytes = 10_000
     r = await _upload(client, p.id, _png(2000, 2000), h)
     assert r.status_code == 413 and r.json()["code"] == "image_too_large"
     assert (await client.get("/api/v1/products/luminaria")).json()["media"] == []
@@ -96,7 +97,7 @@ async def test_s3_storage_against_a_local_s3_server(client, container, s3_server
     store = media.build_store(container.settings.data_dir, settings)
     assert isinstance(store, media.S3MediaStore)
     store.client.create_bucket(Bucket="ecovarejo-media")
-    container.ports["products.media"] = store
+    container.ports.provide(MediaStore, store)
     t = await default_tenant(container)
     p = await product(container, t, sku="IMG-3", name="Tênis Orgânico")
     r = await _upload(client, p.id, _png(), bearer(token_for(container, t, "admin")))

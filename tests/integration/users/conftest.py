@@ -13,6 +13,7 @@ from sqlalchemy import select
 from ecovarejo.core.container import Container
 from ecovarejo.core.models import OutboxEvent
 from ecovarejo.core.settings import Settings
+from ecovarejo.users.ports import UsersPorts
 from tests.conftest import make_settings
 
 PASSWORD = "Um-Segredo-Verde-42"
@@ -96,7 +97,7 @@ class Api:
                 from ecovarejo.users.models import RecoveryCode
 
                 codes = mfa.new_recovery_codes(40)
-                user.mfa_secret = self.container.ports["users"].box.seal(mfa.new_secret())
+                user.mfa_secret = self.container.ports.get(UsersPorts).box.seal(mfa.new_secret())
                 user.mfa_enabled = True
                 for code in codes:
                     s.add(RecoveryCode(user_id=user.id, tenant_id=user.tenant_id, code_hash=mfa.hash_code(code)))

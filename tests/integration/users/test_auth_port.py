@@ -9,6 +9,7 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
+from ecovarejo.core.auth import Authenticator
 from ecovarejo.core.container import Container
 from ecovarejo.core.errors import Unauthorized
 from ecovarejo.core.models import DEFAULT_TENANT_ID
@@ -18,11 +19,11 @@ from tests.support import make_tenant, token_for
 async def test_token_for_works_without_a_user_row(container: Container) -> None:
     user_id = uuid.uuid4()
     token = token_for(container, DEFAULT_TENANT_ID, "admin", ("manage_users",), user_id=user_id)
-    principal = await container.port("authenticator").authenticate(token, DEFAULT_TENANT_ID)
+    principal = await container.ports.get(Authenticator).authenticate(token, DEFAULT_TENANT_ID)
     assert principal.user_id == user_id and principal.is_admin and principal.can("manage_users")
     other = await make_tenant(container)
     with pytest.raises(Unauthorized):
-        await container.port("authenticator").authenticate(token, other)
+        await container.ports.get(Authenticator).authenticate(token, other)
 
 
 async def test_jwks_and_discovery(client: httpx.AsyncClient, container: Container) -> None:

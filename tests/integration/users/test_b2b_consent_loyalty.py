@@ -8,6 +8,7 @@ import uuid
 
 from sqlalchemy import func, select
 
+from ecovarejo.core.auth import Authenticator
 from ecovarejo.core.models import DEFAULT_TENANT_ID, InboxEntry
 from ecovarejo.users import service
 from ecovarejo.users.models import ConsentEntry
@@ -39,7 +40,9 @@ async def test_company_account_with_alphanumeric_cnpj_and_buyers(api: Api) -> No
     )
     assert r.status_code == 403 and r.json()["code"] == "company_admin_required"
     # the access token carries the company
-    principal = await api.container.port("authenticator").authenticate(buyer_tokens["access_token"], DEFAULT_TENANT_ID)
+    principal = await api.container.ports.get(Authenticator).authenticate(
+        buyer_tokens["access_token"], DEFAULT_TENANT_ID
+    )
     assert str(principal.company_id) == admin["company_id"]
     # the same CNPJ cannot open a second company account
     r = await api.client.post(

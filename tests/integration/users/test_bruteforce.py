@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 
+from ecovarejo.users.ports import UsersPorts
 from ecovarejo.users.throttle import FREE_ATTEMPTS, LOCK_AFTER, LoginThrottle, MemoryCounters, RedisCounters
 from tests.conftest import REDIS_URL, needs_redis
 
@@ -112,7 +113,7 @@ async def test_container_with_redis_keeps_counters_in_redis(db_url: str, tmp_pat
 
     container = build_container(make_settings(db_url, tmp_path, services="users", redis_url=REDIS_URL))
     try:
-        throttle = container.port("users").throttle
+        throttle = container.ports.get(UsersPorts).throttle
         assert isinstance(throttle.store, RedisCounters)
         email = f"{uuid.uuid4().hex}@example.com"
         for _ in range(FREE_ATTEMPTS):

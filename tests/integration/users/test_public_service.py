@@ -7,6 +7,7 @@ import uuid
 import pyotp
 import pytest
 
+from ecovarejo.core.auth import Authenticator
 from ecovarejo.core.errors import Unauthorized
 from ecovarejo.core.models import DEFAULT_TENANT_ID
 from ecovarejo.users import service
@@ -25,7 +26,7 @@ async def test_sign_in_refresh_sign_out(api: Api) -> None:
         signed = await service.sign_in(c, uow, profile["email"], PASSWORD, ip="1.2.3.4", user_agent="t")
         await uow.commit()
     assert signed.access_token and signed.refresh_token and signed.mfa_token is None
-    principal = await c.port("authenticator").authenticate(signed.access_token, DEFAULT_TENANT_ID)
+    principal = await c.ports.get(Authenticator).authenticate(signed.access_token, DEFAULT_TENANT_ID)
     assert str(principal.user_id) == profile["id"]
     async with c.uow(DEFAULT_TENANT_ID) as uow:
         again = await service.refresh_session(c, uow, signed.refresh_token, ip=None, user_agent="t")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ecovarejo.core.auth import Authenticator
 from ecovarejo.core.models import DEFAULT_TENANT_ID
 from tests.support import token_for
 
@@ -57,7 +58,7 @@ async def test_admin_lists_searches_changes_role_and_deactivates(api: Api) -> No
     )
     assert r.status_code == 422
     token = await api.login("bob.builder@example.com")
-    principal = await api.container.port("authenticator").authenticate(token["access_token"], DEFAULT_TENANT_ID)
+    principal = await api.container.ports.get(Authenticator).authenticate(token["access_token"], DEFAULT_TENANT_ID)
     assert principal.user_type == "supplier" and principal.permissions == {"manage_products"}
     r = await api.client.post(f"/api/v1/admin/users/{bob['id']}/deactivate", headers=h)
     assert r.status_code == 200 and r.json()["is_active"] is False

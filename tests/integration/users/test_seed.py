@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from ecovarejo.core.auth import Authenticator
 from ecovarejo.core.container import Container
 from ecovarejo.core.models import DEFAULT_TENANT_ID
 from ecovarejo.users.models import User
@@ -26,5 +27,5 @@ async def test_seed_demo_is_idempotent_and_logs_in(api: Api, container: Containe
         ("fornecedor@ecovarejo.dev", "supplier"),
     ):
         tokens = await api.login(email, DEMO_PASSWORD)
-        principal = await container.port("authenticator").authenticate(tokens["access_token"], DEFAULT_TENANT_ID)
+        principal = await container.ports.get(Authenticator).authenticate(tokens["access_token"], DEFAULT_TENANT_ID)
         assert principal.user_type == role

@@ -1,0 +1,65 @@
+"""The orders context's public surface: what analytics, ml, GraphQL, the gateway, web and the CLI may
+call. Orders come back as JSON-ready documents (``order_detail``/``list_orders``) or frozen values,
+never ORM rows. Everything else in the package is private to it.
+"""
+
+from __future__ import annotations
+
+from .cart import Cart, owner_key
+from .checkout import CheckoutRequest, place_order
+from .checkout_command import CheckoutCommand, CheckoutResult, OrderView, checkout
+from .fraud import CheckoutFacts, Decision, FraudScreen, FraudVerdict, RiskDeclined
+from .history import PastLine, PastOrder, import_orders
+from .lifecycle import PAID_OR_LATER
+from .review import capture_held
+from .schemas import CheckoutIn
+from .service import (
+    Customer,
+    OrdersPorts,
+    add_to_cart,
+    business_metrics,
+    cancel,
+    cart_view,
+    customer_of,
+    list_orders,
+    order_detail,
+    ports_of,
+    refund,
+    set_cart_coupons,
+    set_cart_quantity,
+)
+
+__all__ = [
+    "PAID_OR_LATER",
+    "Cart",
+    "CheckoutCommand",
+    "CheckoutFacts",
+    "CheckoutIn",
+    "CheckoutRequest",
+    "CheckoutResult",
+    "Customer",
+    "Decision",
+    "FraudScreen",
+    "FraudVerdict",
+    "OrderView",
+    "OrdersPorts",
+    "PastLine",
+    "PastOrder",
+    "RiskDeclined",
+    "add_to_cart",
+    "business_metrics",
+    "cancel",
+    "capture_held",
+    "cart_view",
+    "checkout",
+    "customer_of",
+    "import_orders",
+    "list_orders",
+    "order_detail",
+    "owner_key",
+    "place_order",
+    "ports_of",
+    "refund",
+    "set_cart_coupons",
+    "set_cart_quantity",
+]

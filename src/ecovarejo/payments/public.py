@@ -1,0 +1,155 @@
+"""The payments context's public surface: what orders, GraphQL, web and the CLI may call.
+
+Payments come back as frozen :class:`PaymentView` values, never ORM rows. Everything else in the
+package is private to it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from ecovarejo.core.container import Container
+from ecovarejo.core.uow import UnitOfWork
+
+from . import service
+from .gateway import GatewayError, GatewayResult, GatewayTimeout, PaymentGateway
+from .idempotency import REPLAY_HEADER, IdempotencyStore, fingerprint
+from .instant import Payer, charge_order
+from .instant import instructions_for_payments as payment_instructions
+from .models import Payment
+from .order_ledger import OrderBook, OrderMoney, PayableOrder, order_money
+from .sandbox import TEST_CARDS
+from .service import (
+    PaymentDeclined,
+    PaymentUnavailable,
+    ensure_card_owner,
+    gateway_authorize,
+    gateway_capture,
+    gateway_of,
+    payment_by_authorization_key,
+    record_capture,
+    stale_authorizations,
+    void,
+)
+
+__all__ = [
+    "REPLAY_HEADER",
+    "TEST_CARDS",
+    "GatewayError",
+    "GatewayResult",
+    "GatewayTimeout",
+    "IdempotencyStore",
+    "OrderBook",
+    "OrderMoney",
+    "PayableOrder",
+    "Payer",
+    "PaymentDeclined",
+    "PaymentGateway",
+    "PaymentUnavailable",
+    "PaymentView",
+    "charge_order",
+    "ensure_card_owner",
+    "fingerprint",
+    "gateway_authorize",
+    "gateway_capture",
+    "gateway_of",
+    "get_payment",
+    "order_money",
+    "payment_by_authorization_key",
+    "payment_instructions",
+    "payments_for_order",
+    "record_authorization",
+    "record_capture",
+    "refund",
+    "stale_authorizations",
+    "void",
+]
+
+
+@dataclass(frozen=True)
+class PaymentView:
+    id: uuid.UUID
+    order_id: uuid.UUID | None
+    gateway: str
+    gateway_reference: str | None
+    method: str
+    card_last4: str | None
+    currency: str
+    amount: Decimal
+    authorized_amount: Decimal
+    captured_amount: Decimal
+    refunded_amount: Decimal
+    status: str
+    failure_code: str | None
+
+    @classmethod
+    def of(cls, p: Payment) -> PaymentView:
+        return cls(
+            id=p.id,
+            order_id=p.order_id,
+            gateway=p.gateway,
+            gateway_reference=p.gateway_reference,
+            method=p.method,
+            card_last4=p.card_last4,
+            currency=p.currency,
+            amount=p.amount,
+            authorized_amount=p.authorized_amount,
+            captured_amount=p.captured_amount,
+            refunded_amount=p.refunded_amount,
+            status=p.status,
+            failure_code=p.failure_code,
+        )
+
+
+async def record_authorization(
+    uow: UnitOfWork,
+    result: GatewayResult,
+    *,
+    gateway: str,
+    amount: Decimal,
+    currency: str,
+    method: str,
+    source: str,
+    idempotency_key: str,
+    order_id: uuid.UUID | None = None,
+    actor: str | None = None,
+) -> PaymentView:
+    """The payment and its ``authorize`` transaction (a decline is recorded too: it is history)."""
+    payment = await service.record_authorization(
+        uow,
+        result,
+        gateway=gateway,
+        amount=amount,
+        currency=currency,
+        method=method,
+        source=source,
+        idempotency_key=idempotency_key,
+        order_id=order_id,
+        actor=actor,
+    )
+    return PaymentView.of(payment)
+
+
+async def get_payment(uow: UnitOfWork, payment_id: uuid.UUID) -> PaymentView:
+    return PaymentView.of(await service.get_payment(uow, payment_id))
+
+
+async def payments_for_order(uow: UnitOfWork, order_id: uuid.UUID) -> list[PaymentView]:
+    return [PaymentView.of(p) for p in await service.payments_for_order(uow, order_id)]
+
+
+async def refund(
+    container: Container,
+    tenant_id: uuid.UUID,
+    payment_id: uuid.UUID,
+    amount: Decimal,
+    *,
+    key: str,
+    actor: str | None = None,
+) -> dict[str, Any]:
+    """Refund ``amount`` of a captured payment exactly once per ``key``; the refund transaction's summary."""
+    row = await service.refund(container, tenant_id, payment_id, amount, key=key, actor=actor)
+    return {"id": str(row.id), "amount": str(row.amount), "status": row.status}

@@ -1,0 +1,60 @@
+"""The users context's public surface: what orders, privacy, analytics, GraphQL, web and the CLI may
+call. Accounts come back as the frozen :class:`UserView`, never ORM rows. Authentication for other
+contexts is the kernel's ``Authenticator`` port (``ecovarejo.core.auth``), which this context provides.
+"""
+
+from __future__ import annotations
+
+from .authflows import RefreshTokenReuse
+from .keys import KeyRing
+from .privacy_port import UsersDataSubjects
+from .service import (
+    POINT_VALUE,
+    SignIn,
+    UserView,
+    confirm_email,
+    earn_order_points,
+    erase_personal_data,
+    export_personal_data,
+    get_user,
+    has_consent,
+    invite_staff,
+    is_b2b,
+    points_value,
+    redeem_points_for_order,
+    refresh_session,
+    refund_points_for_order,
+    register,
+    request_password_reset,
+    reset_password,
+    sign_in,
+    sign_in_mfa,
+    sign_out,
+)
+
+__all__ = [
+    "POINT_VALUE",
+    "KeyRing",
+    "RefreshTokenReuse",
+    "SignIn",
+    "UserView",
+    "UsersDataSubjects",
+    "confirm_email",
+    "earn_order_points",
+    "erase_personal_data",
+    "export_personal_data",
+    "get_user",
+    "has_consent",
+    "invite_staff",
+    "is_b2b",
+    "points_value",
+    "redeem_points_for_order",
+    "refresh_session",
+    "refund_points_for_order",
+    "register",
+    "request_password_reset",
+    "reset_password",
+    "sign_in",
+    "sign_in_mfa",
+    "sign_out",
+]
