@@ -132,13 +132,14 @@ def test_multiprocess_mode_adds_up_the_workers(tmp_path: Path) -> None:
 async def test_business_gauges_from_the_contexts_services(gateway_app, settings, monkeypatch) -> None:
     from ecovarejo.gateway import metrics
 
+    from . import fake_sales
+
     monkeypatch.setattr(
         metrics,
         "BUSINESS_SOURCES",
         (
-            ("tests.integration.gateway.fake_sales", "broken"),  # tolerated: logged, left out
-            ("ecovarejo.no_such_context.service", "business_metrics"),  # absent: left out
-            ("tests.integration.gateway.fake_sales", "business_metrics"),
+            ("broken", fake_sales.broken),  # tolerated: logged, left out
+            ("sales", fake_sales.business_metrics),
         ),
     )
     async with gateway_app(settings) as g:
