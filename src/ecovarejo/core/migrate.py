@@ -71,12 +71,6 @@ def enable_tenant_rls(table: str) -> None:
         op.execute(stmt)
 
 
-def grant_app_role(table: str) -> None:
-    if not is_postgres():
-        return
-    op.execute(f'GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO "{app_role()}"')
-
-
 def disable_tenant_rls(table: str) -> None:
     if not is_postgres():
         return

@@ -17,7 +17,7 @@ from typing import Any
 
 from ecovarejo.core.auth import Principal
 from ecovarejo.core.container import Container
-from ecovarejo.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from ecovarejo.core.errors import Conflict, InvalidInput, NotFound
 from ecovarejo.core.money import quantize
 from ecovarejo.core.uow import UnitOfWork
 from ecovarejo.inventory import public as inventory
@@ -537,11 +537,6 @@ async def refund(
     await _sync_refunds(container, tenant_id, order_id, payment_id, actor=actor, reason=reason)
     async with container.uow(tenant_id, read_only=True) as uow:
         return await order_detail(uow, order_id)
-
-
-def forbid_other(principal: Principal, user_id: uuid.UUID) -> None:
-    if principal.user_id != user_id and not principal.can("manage_orders"):
-        raise Forbidden("not your order", code="forbidden")
 
 
 async def business_metrics(uow: UnitOfWork) -> dict[str, dict[str, Any]]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from decimal import Decimal
 
 from sqlalchemy import func, or_, select, update
@@ -84,26 +83,12 @@ async def add_webhook_event(uow: UnitOfWork, row: WebhookEvent) -> bool:
         return False
 
 
-async def webhook_events(uow: UnitOfWork, provider: str | None = None) -> list[WebhookEvent]:
-    q = select(WebhookEvent).order_by(WebhookEvent.received_at, WebhookEvent.id)
-    if provider:
-        q = q.where(WebhookEvent.provider == provider)
-    return list((await uow.session.scalars(q)).all())
-
-
 async def payment_by_reference(uow: UnitOfWork, provider: str, reference: str) -> Payment | None:
     """Our payment for a provider's id (stored plain, or ``provider:id`` through failover)."""
     q = select(Payment).where(
         or_(Payment.gateway_reference == f"{provider}:{reference}", Payment.gateway_reference == reference)
     )
     return await uow.session.scalar(q.execution_options(populate_existing=True))
-
-
-async def payments_by_references(uow: UnitOfWork, references: Sequence[str]) -> list[Payment]:
-    if not references:
-        return []
-    q = select(Payment).where(Payment.gateway_reference.in_(list(references)))
-    return list((await uow.session.scalars(q)).all())
 
 
 async def captured_payments(uow: UnitOfWork, gateway_prefix: str) -> list[Payment]:

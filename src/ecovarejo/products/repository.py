@@ -597,11 +597,6 @@ async def score_inputs(
     return products, pcs
 
 
-async def set_scores(uow: UnitOfWork, scores: dict[uuid.UUID, Decimal]) -> None:
-    for pid, s in scores.items():
-        await uow.session.execute(update(Product).where(Product.id == pid).values(sustainability_score=s))
-
-
 # --------------------------------------------------------------------------- reviews
 
 

@@ -1027,14 +1027,4 @@ async def delete_media(
 # --------------------------------------------------------------------------- products the API needs by id
 
 
-async def product_for_review(uow: UnitOfWork, ref: str) -> Product:
-    try:
-        p = await repo.product(uow, uuid.UUID(ref))
-    except ValueError:
-        p = await repo.product_by_slug(uow, ref)
-    if p is None or p.status != "active":
-        raise NotFound("product not found", code="product_not_found")
-    return p
-
-
 __all__ += ["TOPIC", "ProductOut", "ProductPatch"]

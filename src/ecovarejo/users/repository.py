@@ -229,15 +229,6 @@ async def delete_recovery_codes(s: AsyncSession, user_id: uuid.UUID) -> None:
         await s.delete(code)
 
 
-async def unused_recovery_codes(s: AsyncSession, user_id: uuid.UUID) -> int:
-    q = (
-        select(func.count())
-        .select_from(RecoveryCode)
-        .where(RecoveryCode.user_id == user_id, RecoveryCode.used_at.is_(None))
-    )
-    return int(await s.scalar(q) or 0)
-
-
 # -- consent -----------------------------------------------------------------------------------
 async def consent_history(s: AsyncSession, user_id: uuid.UUID) -> Sequence[ConsentEntry]:
     q = select(ConsentEntry).where(ConsentEntry.user_id == user_id).order_by(ConsentEntry.recorded_at, ConsentEntry.id)
