@@ -236,7 +236,7 @@ RECOVERY_GRACE = timedelta(minutes=2)
 
 
 async def _capture_and_pay(
-    container: Any,
+    container: Container,
     tenant_id: uuid.UUID,
     order_id: uuid.UUID,
     payment_id: uuid.UUID,
@@ -281,7 +281,7 @@ async def _held_for_review(uow: UnitOfWork, order_id: uuid.UUID) -> bool:
     return any(h.reason == FRAUD_REVIEW for h in await repo.history(uow, order_id))
 
 
-async def _resume(container: Any, tenant_id: uuid.UUID, money_key: str, actor: str) -> dict[str, Any] | None:
+async def _resume(container: Container, tenant_id: uuid.UUID, money_key: str, actor: str) -> dict[str, Any] | None:
     """What a retry under an Idempotency-Key finds of an earlier attempt, and the rest of it done:
     ``None`` (start afresh) when no payment was recorded under the key."""
     async with container.uow(tenant_id, read_only=True) as uow:
@@ -320,7 +320,7 @@ async def _resume(container: Any, tenant_id: uuid.UUID, money_key: str, actor: s
     return detail
 
 
-async def recover_checkouts(container: Any) -> int:
+async def recover_checkouts(container: Container) -> int:
     """Job: bring every checkout a crash left half-made to an end (the module docstring's rule); returns
     how many authorizations it settled."""
     before = utcnow() - RECOVERY_GRACE
