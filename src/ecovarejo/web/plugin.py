@@ -23,6 +23,7 @@ from . import (
     cart,
     legal,
     pwa,
+    seo,
     storefront,
 )
 from .security import PageSecurityMiddleware, build_csp
@@ -50,6 +51,7 @@ def setup_app(app: FastAPI, container: Container) -> None:
         not_found=not_found_page,
         csp=build_csp(media_origins(container)),
     )
+    app.add_middleware(seo.HeadAsGetMiddleware)
 
 
 CONTEXT = ContextSpec(
@@ -57,6 +59,7 @@ CONTEXT = ContextSpec(
     edge=True,
     routers=[
         pwa.router,
+        seo.router,
         account.router,
         admin.router,
         admin_analytics.router,

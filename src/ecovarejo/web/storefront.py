@@ -16,7 +16,7 @@ from ecovarejo.core.errors import InvalidInput, NotFound
 from ecovarejo.ml import public as ml
 from ecovarejo.products import public as products
 
-from . import i18n
+from . import i18n, seo
 from . import shipping as ship
 from .cart import cart_count
 from .inproc import ApiError, api, exists
@@ -296,6 +296,7 @@ async def product(request: Request, slug: str) -> Response:
         reviews=(reviews or {}).get("items") or [],
         plan=plan,
         score_parts=SCORE_PARTS,
+        jsonld=seo.product_jsonld(request, p, selected),
         **ctx,
     )
 
