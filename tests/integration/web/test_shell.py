@@ -123,17 +123,21 @@ async def test_a_browser_gets_an_html_404_page_and_an_api_client_a_problem(web: 
 def test_product_images_from_an_s3_bucket_are_allowed_by_the_csp() -> None:
     from types import SimpleNamespace
 
+    from ecovarejo.core.ports import Ports
+    from ecovarejo.products.media import MediaSettings
     from ecovarejo.web.plugin import media_origins
     from ecovarejo.web.security import build_csp
 
-    local = SimpleNamespace(ports={"products.media_settings": SimpleNamespace(backend="local")})
-    assert media_origins(local) == ()  # type: ignore[arg-type]
-    s3 = SimpleNamespace(
-        ports={
-            "products.media_settings": SimpleNamespace(
-                backend="s3", s3_public_url="https://cdn.loja.example/produtos", s3_endpoint_url="http://minio:9000"
-            )
-        }
+    def shop(media: MediaSettings) -> SimpleNamespace:
+        ports = Ports()
+        ports.provide(MediaSettings, media)
+        return SimpleNamespace(ports=ports)
+
+    assert media_origins(shop(MediaSettings(backend="local"))) == ()  # type: ignore[arg-type]
+    s3 = shop(
+        MediaSettings(
+            backend="s3", s3_public_url="https://cdn.loja.example/produtos", s3_endpoint_url="http://minio:9000"
+        )
     )
     origins = media_origins(s3)  # type: ignore[arg-type]
     assert origins == ("https://cdn.loja.example", "http://minio:9000")
