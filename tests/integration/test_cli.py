@@ -44,6 +44,7 @@ def test_version() -> None:
     assert result.exit_code == 0 and __version__ in result.stdout
 
 
+@pytest.mark.timeout(1200)  # a year of demo history and five models trained, twice
 def test_migrate_and_seed_demo_on_embedded_default(tmp_path: Path) -> None:
     env = _env(tmp_path)
     for args in (["migrate"], ["seed-demo"], ["seed-demo"]):  # seeding twice is harmless

@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from ecovarejo.bootstrap import build_container
 from tests.conftest import make_settings
 from tests.support import make_tenant
@@ -13,6 +15,7 @@ from tests.support import make_tenant
 from . import history
 
 
+@pytest.mark.timeout(900)  # trains every model
 async def test_ml_train_prints_metric_next_to_baseline(sqlite_url, tmp_path) -> None:
     settings = make_settings(sqlite_url, tmp_path)
     container = build_container(settings, run_relay=False, run_consumers=False)

@@ -24,6 +24,7 @@ async def _count(container, tenant_id, model, *where):
         return int(await uow.session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
 
 
+@pytest.mark.timeout(900)  # the whole demo seed
 async def test_demo_catalog(settings, container, client) -> None:
     tenants = await run_seed(settings, tenant_slug="default", options={"products": 0})
     t = tenants[0].id
