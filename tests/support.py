@@ -23,7 +23,7 @@ T = TypeVar("T")
 
 async def eventually(
     predicate: Callable[[], Awaitable[T] | T],
-    timeout: float = 10.0,
+    timeout: float = 30.0,
     interval: float = 0.05,
     message: str = "",
 ) -> T:
