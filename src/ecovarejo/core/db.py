@@ -105,6 +105,10 @@ def _stamp_tenant(session: Session, flush_context: Any, instances: Any) -> None:
                 raise PermissionError("row of another tenant")
 
 
+_PG_TENANT = text("SELECT set_config('app.tenant_id', :t, true)")
+_PG_TENANT_AND_ROLE = text("SELECT set_config('app.tenant_id', :t, true), set_config('role', :r, true)")
+
+
 class Database:
     """One engine and its session factory; ``session(tenant_id)`` is the only way to get a session."""
 
@@ -137,9 +141,11 @@ class Database:
         tenant_id = session.info.get(TENANT_KEY)
         if tenant_id is None:
             return
-        connection.execute(text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(tenant_id)})
+        # One round trip: ``set_config('role', r, true)`` is ``SET LOCAL ROLE r`` (same membership check).
         if self.app_role:
-            connection.execute(text(f'SET LOCAL ROLE "{self.app_role}"'))
+            connection.execute(_PG_TENANT_AND_ROLE, {"t": str(tenant_id), "r": self.app_role})
+        else:
+            connection.execute(_PG_TENANT, {"t": str(tenant_id)})
 
     def session(self, tenant_id: uuid.UUID | None = None, *, read_only: bool = False) -> AsyncSession:
         """A session bound to a tenant, or (``None``) a system session for platform jobs."""
