@@ -19,6 +19,7 @@ makes chosen product pairs be bought together far more often than chance.
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 import uuid
@@ -119,8 +120,17 @@ class History:
         if taste and self.rng.random() < 0.65:
             liked = self._by_category().get(taste)
             if liked:
-                return self.rng.choices(liked, weights=[p.weight for p in liked], k=n)
-        return self.rng.choices(self.products, weights=[p.weight for p in self.products], k=n)
+                return self.rng.choices(liked, cum_weights=self._cumulative(taste, liked), k=n)
+        return self.rng.choices(self.products, cum_weights=self._cumulative("", self.products), k=n)
+
+    def _cumulative(self, key: str, products: list[Product]) -> list[float]:
+        """The running sum of ``products``' weights (what ``choices`` builds from ``weights`` on every
+        call; the same draws, computed once per category and list size)."""
+        cache: dict[tuple[str, int], list[float]] = self.__dict__.setdefault("_cum", {})
+        hit = cache.get((key, len(products)))
+        if hit is None:
+            hit = cache[(key, len(products))] = list(itertools.accumulate(p.weight for p in products))
+        return hit
 
     def _by_category(self) -> dict[str, list[Product]]:
         if not hasattr(self, "_cats"):

@@ -1,4 +1,4 @@
-"""Demo data: two warehouses and stock for every SKU the demo catalog sells."""
+"""Demo data: two warehouses and stock for every SKU the demo catalog sells (one batch)."""
 
 from __future__ import annotations
 
@@ -22,13 +22,11 @@ async def seed_demo(container: Container, uow: UnitOfWork, options: dict[str, An
     whs = [await service.ensure_warehouse(uow, code, name, state) for code, name, state in WAREHOUSES]
     skus = await catalog_skus(uow)
     have = await service.availability(uow, skus)
+    lines = []
     for n, sku in enumerate(sorted(skus)):
         if have.get(sku):
             continue  # idempotent: already stocked
-        await service.adjust(
-            uow, sku, whs[0].id, 40 + (n * 7) % 160, reason="demo stock", actor="seed-demo", reorder_level=20
-        )
+        lines.append((sku, whs[0].id, 40 + (n * 7) % 160, 20))
         if n % 3 == 0:
-            await service.adjust(uow, sku, whs[1].id, 15 + n % 30, reason="demo stock", actor="seed-demo",
-                                 reorder_level=10)  # fmt: skip
-    await uow.flush()
+            lines.append((sku, whs[1].id, 15 + n % 30, 10))
+    await service.seed_stock(uow, lines, reason="demo stock", actor="seed-demo")

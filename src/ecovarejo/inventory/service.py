@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ecovarejo.core.container import Container
+from ecovarejo.core.db import new_id as _new_id
 from ecovarejo.core.db import utcnow
 from ecovarejo.core.errors import Conflict, InvalidInput, NotFound
 from ecovarejo.core.uow import UnitOfWork
@@ -257,6 +258,36 @@ async def adjust(
     await uow.flush()
     tracker.emit(uow, items)
     return _view(item, wh)
+
+
+async def seed_stock(
+    uow: UnitOfWork, lines: list[tuple[str, uuid.UUID, int, int]], *, reason: str, actor: str | None
+) -> int:
+    """Stock for SKUs that have none yet, in one batch (the demo seed): ``(sku, warehouse id, quantity,
+    reorder level)`` lines become stock items and their ledger rows in one flush. No ``stock.*`` event:
+    nothing was out of stock before (a new catalog is created in stock), so nothing is replenished."""
+    skus = sorted({sku for sku, *_ in lines})
+    have = {(i.sku, i.warehouse_id) for i in await repo.lock_stock_items(uow, skus)} if skus else set()
+    sellables = await products.get_sellables(uow, skus) if skus else {}
+    added = 0
+    for sku, warehouse_id, quantity, reorder_level in lines:
+        if (sku, warehouse_id) in have or quantity <= 0:
+            continue
+        sellable = sellables.get(sku)
+        item = StockItem(
+            id=_new_id(),
+            warehouse_id=warehouse_id,
+            sku=sku,
+            product_id=sellable.product_id if sellable is not None else None,
+            stock_quantity=quantity,
+            reserved_quantity=0,
+            reorder_level=reorder_level,
+        )
+        repo.add(uow, item)
+        _ledger(uow, item, "adjust", stock=quantity, reason=reason, actor=actor)
+        added += 1
+    await uow.flush()
+    return added
 
 
 async def move(

@@ -16,7 +16,7 @@ from . import repository as repo
 from .api import router
 from .demo import plant_fraud_history
 from .personal_data import DECLARATION as PERSONAL_DATA
-from .public import MlPorts, retrain_due, train
+from .public import MlPorts, request_first_training, retrain_due, train_pending
 from .registry import ModelStore
 from .screen import MlFraudScreen
 
@@ -45,19 +45,21 @@ async def _retrain(container: Container) -> None:
     await retrain_due(container, ports.store, ports.retrain_every)
 
 
+async def _first_training(container: Container) -> None:
+    await train_pending(container, container.ports.get(MlPorts).store)
+
+
 async def seed_demo(container: Container, uow: UnitOfWork, options: dict[str, Any]) -> None:
-    """Last of the seeding: the fraud screen's history of the demo orders (with a planted ring), then
-    every model trained on the demo history just written."""
+    """Last of the seeding: the fraud screen's history of the demo orders (with a planted ring). The
+    models are trained on that history by the ``ml.first-training`` job once the platform runs (or
+    at once with ``ecovarejo ml train``): seeding stays fast and the shop opens without waiting."""
     assert uow.tenant_id is not None
     planted = await plant_fraud_history(uow, utcnow())
     await uow.commit()
-    results = await train(container, uow.tenant_id)
+    await request_first_training(container, uow.tenant_id)
     console = options.get("console")
     if console is not None:
-        console.print(f"  ml: {planted} avaliações de fraude de demonstração")
-        for r in results:
-            mark = "promovido" if r.promoted else "não promovido"
-            console.print(f"  ml: {r.name} {r.metric} {r.value:.4f} vs referência {r.baseline:.4f} — {mark}")
+        console.print(f"  ml: {planted} avaliações de fraude de demonstração; modelos treinados em segundo plano")
 
 
 CONTEXT = ContextSpec(
@@ -66,6 +68,6 @@ CONTEXT = ContextSpec(
     install=install,
     seed_demo=seed_demo,
     seed_order=95,
-    jobs=[("ml.retrain", 3600.0, _retrain)],
+    jobs=[("ml.retrain", 3600.0, _retrain), ("ml.first-training", 30.0, _first_training)],
     personal_data=PERSONAL_DATA,
 )

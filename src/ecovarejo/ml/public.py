@@ -29,7 +29,17 @@ from .pricing import suggest as suggest_price
 from .recommend import RecModel
 from .registry import ModelStore
 from .screen import MlFraudScreen, Thresholds
-from .training import MODEL_NAMES, Progress, TrainingResult, beats, retrain_due, tenants
+from .training import (
+    MODEL_NAMES,
+    Progress,
+    TrainingResult,
+    beats,
+    first_training_pending,
+    request_first_training,
+    retrain_due,
+    tenants,
+    train_pending,
+)
 from .training import train as _train
 
 log = structlog.get_logger("ecovarejo.ml")
@@ -49,11 +59,13 @@ __all__ = [
     "beats",
     "bought_together",
     "decide_review",
+    "first_training_pending",
     "for_you",
     "greener_alternatives",
     "list_models",
     "price_suggestions",
     "reorder_suggestions",
+    "request_first_training",
     "retrain_due",
     "review_queue",
     "set_fraud_thresholds",
@@ -61,6 +73,7 @@ __all__ = [
     "suggest_classification",
     "tenants",
     "train",
+    "train_pending",
 ]
 
 

@@ -216,6 +216,49 @@ async def tenants(container: Container) -> list[tuple[uuid.UUID, str]]:
     return [(r[0], r[1]) for r in rows]
 
 
+#: Where a tenant waits for its first training (``Tenant.settings``): the demo seed sets it, and the
+#: ``ml.first-training`` job trains the tenant in the background and clears it, so seeding stays fast
+#: and the shop opens at once (recommendations fall back to popularity until then).
+FIRST_TRAINING = "ml_first_training"
+
+
+async def request_first_training(container: Container, tenant_id: uuid.UUID) -> None:
+    """Mark ``tenant_id`` for the ``ml.first-training`` job (idempotent)."""
+    async with container.db.system_session() as s:
+        tenant = await s.get(Tenant, tenant_id)
+        if tenant is not None and not (tenant.settings or {}).get(FIRST_TRAINING):
+            tenant.settings = {**(tenant.settings or {}), FIRST_TRAINING: "pending"}
+            await s.commit()
+
+
+async def first_training_pending(container: Container) -> list[uuid.UUID]:
+    """The tenants waiting for their first training."""
+    async with container.db.system_session() as s:
+        rows = (await s.execute(select(Tenant.id, Tenant.settings).order_by(Tenant.slug))).all()
+    return [r[0] for r in rows if (r[1] or {}).get(FIRST_TRAINING) == "pending"]
+
+
+async def train_pending(container: Container, store: ModelStore, names: Sequence[str] = MODEL_NAMES) -> int:
+    """The ``ml.first-training`` job: train every model of the tenants the seed marked, then unmark them."""
+    trained = 0
+    for tenant_id in await first_training_pending(container):
+        for name in names:
+            async with container.uow(tenant_id, read_only=True) as uow:
+                if await repo.latest(uow, name) is not None:
+                    continue  # trained meanwhile (``ecovarejo ml train``)
+            try:
+                await train_one(container, store, tenant_id, name)
+                trained += 1
+            except Exception:
+                log.exception("ml_training_failed", tenant_id=str(tenant_id), model=name)
+        async with container.db.system_session() as s:
+            tenant = await s.get(Tenant, tenant_id)
+            if tenant is not None:
+                tenant.settings = {**(tenant.settings or {}), FIRST_TRAINING: "done"}
+                await s.commit()
+    return trained
+
+
 async def retrain_due(container: Container, store: ModelStore, every: timedelta) -> int:
     """The worker's job: retrain each tenant's models whose last training is older than ``every``."""
     trained = 0
