@@ -38,15 +38,27 @@ async def test_access_tokens_carry_amr(container) -> None:
     assert not principal.mfa and not principal.is_admin and not principal.can("manage_orders")
 
 
-def test_production_refuses_to_start_without_its_secrets(tmp_path, sqlite_url) -> None:
-    settings = make_settings(sqlite_url, tmp_path, env="production", secret_key="", public_url="http://shop")
+@pytest.mark.parametrize("env", ["production", "staging"])
+def test_production_refuses_to_start_without_its_secrets(tmp_path, sqlite_url, env) -> None:
+    """Staging is hardened exactly like production (a laxer staging would test something else)."""
+    settings = make_settings(sqlite_url, tmp_path, env=env, secret_key="", public_url="http://shop")
     with pytest.raises(RuntimeError, match="refusing to start in production") as exc:
         build_container(settings)
     text = str(exc.value)
     assert "SECRET_KEY" in text and "JWT_PRIVATE_KEY_FILE" in text and "PUBLIC_URL" in text
 
 
-async def test_production_turns_off_docs_graphiql_and_introspection_and_sends_hsts(tmp_path, sqlite_url) -> None:
+def test_an_unknown_environment_name_is_refused() -> None:
+    from pydantic import ValidationError
+
+    from ecovarejo.core.settings import Settings
+
+    with pytest.raises(ValidationError):
+        Settings(env="prod")  # a typo must not silently mean "development"
+
+
+@pytest.mark.parametrize("env", ["production", "staging"])
+async def test_production_turns_off_docs_graphiql_and_introspection_and_sends_hsts(tmp_path, sqlite_url, env) -> None:
     from ecovarejo.app import create_app
 
     key = tmp_path / "jwt.pem"
@@ -57,7 +69,7 @@ async def test_production_turns_off_docs_graphiql_and_introspection_and_sends_hs
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
     key.write_bytes(pem)
-    settings = make_settings(sqlite_url, tmp_path, env="production", secret_key="s" * 40,
+    settings = make_settings(sqlite_url, tmp_path, env=env, secret_key="s" * 40,
                              jwt_private_key_file=key, public_url="https://shop.example")  # fmt: skip
     container = build_container(settings)
     await container.start()

@@ -41,6 +41,8 @@ class Principal:
     company_id: uuid.UUID | None = None
     email: str | None = None
     token_id: str | None = None
+    #: The sign-in session (the access token's ``sid``: its refresh-token family), when there is one.
+    session_id: str | None = None
     scopes: frozenset[str] = field(default_factory=frozenset)
     #: Whether the second factor was proven (the access token's ``amr``). Staff powers need it: without
     #: it, :meth:`can` and :attr:`is_admin` are false everywhere (API, GraphQL, web, services).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -12,7 +13,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ECOVAREJO_", extra="ignore")
 
-    env: str = "development"
+    #: ``staging`` is hardened exactly like ``production`` (secrets required, dev tools off, https-only
+    #: outbound, HSTS): a staging that is laxer than production tests something else. Any other value is
+    #: refused at start.
+    env: Literal["development", "test", "staging", "production"] = "development"
     data_dir: Path = Path("var")
     #: ``sqlite+aiosqlite:///var/ecovarejo.db`` when empty; ``postgresql+asyncpg://...`` for scale-out.
     database_url: str = ""
@@ -67,7 +71,8 @@ class Settings(BaseSettings):
 
     @property
     def is_production(self) -> bool:
-        return self.env == "production"
+        """Production rules apply: ``production`` and ``staging`` (see ``env``)."""
+        return self.env in ("production", "staging")
 
     @property
     def dev_tools_enabled(self) -> bool:

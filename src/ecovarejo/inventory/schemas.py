@@ -26,9 +26,9 @@ class WarehouseOut(BaseModel):
 class AdjustIn(BaseModel):
     sku: str = Field(min_length=1, max_length=64)
     warehouse: str = Field(min_length=1, max_length=40, description="warehouse id or code")
-    delta: int = Field(ge=-1_000_000, le=1_000_000)
+    delta: int = Field(ge=-1_000_000, le=1_000_000, strict=True)
     reason: str = Field(min_length=1, max_length=200)
-    reorder_level: int | None = Field(default=None, ge=0, le=1_000_000)
+    reorder_level: int | None = Field(default=None, ge=0, le=1_000_000, strict=True)
     product_id: uuid.UUID | None = None
     supplier_id: str | None = Field(default=None, max_length=64)
 
@@ -37,7 +37,7 @@ class MoveIn(BaseModel):
     sku: str = Field(min_length=1, max_length=64)
     source: str = Field(min_length=1, max_length=40)
     target: str = Field(min_length=1, max_length=40)
-    quantity: int = Field(gt=0, le=1_000_000)
+    quantity: int = Field(gt=0, le=1_000_000, strict=True)
     reason: str = Field(min_length=1, max_length=200)
 
 

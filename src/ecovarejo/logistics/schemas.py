@@ -23,7 +23,7 @@ class AddressOut(BaseModel):
 
 class QuoteItem(_In):
     sku: Annotated[str, Field(min_length=1, max_length=64)]
-    quantity: Annotated[int, Field(ge=1, le=999)] = 1
+    quantity: Annotated[int, Field(ge=1, le=999, strict=True)] = 1
 
 
 class QuoteIn(_In):
@@ -59,10 +59,10 @@ class QuoteOut(BaseModel):
 
 
 class PackageIn(_In):
-    weight_g: Annotated[int, Field(gt=0, le=1_000_000)]
-    length_cm: Annotated[int, Field(gt=0, le=500)]
-    width_cm: Annotated[int, Field(gt=0, le=500)]
-    height_cm: Annotated[int, Field(gt=0, le=500)]
+    weight_g: Annotated[int, Field(gt=0, le=1_000_000, strict=True)]
+    length_cm: Annotated[int, Field(gt=0, le=500, strict=True)]
+    width_cm: Annotated[int, Field(gt=0, le=500, strict=True)]
+    height_cm: Annotated[int, Field(gt=0, le=500, strict=True)]
 
 
 class PackageOut(PackageIn):
@@ -82,7 +82,7 @@ class ConfigOut(BaseModel):
 
 class ShipItem(_In):
     sku: Annotated[str, Field(min_length=1, max_length=64)]
-    quantity: Annotated[int, Field(ge=1, le=999)]
+    quantity: Annotated[int, Field(ge=1, le=999, strict=True)]
 
 
 class ShipmentIn(_In):

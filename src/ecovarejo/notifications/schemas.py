@@ -32,7 +32,7 @@ class PushSubscriptionIn(BaseModel):
 
     endpoint: HttpUrl
     keys: PushKeys
-    expirationTime: int | None = None  # the browser's name
+    expirationTime: int | None = Field(default=None, strict=True)  # the browser's name
 
 
 class PushUnsubscribeIn(BaseModel):

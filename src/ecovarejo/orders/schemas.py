@@ -100,6 +100,6 @@ class CouponIn(BaseModel):
     b2b_only: bool = Field(default=False, strict=True)
     starts_at: datetime | None = None
     ends_at: datetime | None = None
-    max_uses: int | None = Field(default=None, ge=1)
-    max_uses_per_customer: int | None = Field(default=None, ge=1)
+    max_uses: int | None = Field(default=None, ge=1, strict=True)
+    max_uses_per_customer: int | None = Field(default=None, ge=1, strict=True)
     stackable: bool = Field(default=False, strict=True)

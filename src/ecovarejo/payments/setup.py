@@ -63,7 +63,7 @@ def _ensure(container: Container, s: PaymentsSettings | None = None) -> None:
         return
     s = s or get_payments_settings()
     core = container.settings
-    if s.master_key_file is None and core.env == "production" and core.is_postgres:
+    if s.master_key_file is None and core.is_production and core.is_postgres:
         # a key generated per process would differ between the processes sharing the database
         raise RuntimeError("set ECOVAREJO_PAYMENTS_MASTER_KEY_FILE: scale-out needs one master key for all processes")
     container.ports.provide(PaymentsSettings, s)

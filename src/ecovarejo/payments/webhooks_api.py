@@ -82,8 +82,8 @@ async def provider_webhook(
 # --------------------------------------------------------------------------- cards and vault
 class CardIn(BaseModel):
     number: SecretStr
-    exp_month: int = Field(ge=1, le=12)
-    exp_year: int = Field(ge=2000, le=2099)
+    exp_month: int = Field(ge=1, le=12, strict=True)
+    exp_year: int = Field(ge=2000, le=2099, strict=True)
     #: Checked for shape and dropped: never stored.
     cvv: SecretStr | None = None
 

@@ -101,7 +101,7 @@ class IdentityIn(Strict):
 
 class AnswerIn(Strict):
     answer: str
-    reject: bool = False
+    reject: bool = Field(default=False, strict=True)
 
 
 class TableSummaryOut(BaseModel):
@@ -129,14 +129,14 @@ class IncidentIn(Strict):
     occurred_at: datetime | None = None
     detected_at: datetime | None = None
     categories: list[str] = []
-    affected_subjects: int = Field(default=0, ge=0)
+    affected_subjects: int = Field(default=0, ge=0, strict=True)
     risk: str = "medium"
     measures: str = Field(default="", max_length=20000)
 
 
 class IncidentPatch(Strict):
     description: str | None = Field(default=None, max_length=20000)
-    affected_subjects: int | None = Field(default=None, ge=0)
+    affected_subjects: int | None = Field(default=None, ge=0, strict=True)
     risk: str | None = None
     measures: str | None = Field(default=None, max_length=20000)
     anpd_notified_at: datetime | None = None

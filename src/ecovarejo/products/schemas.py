@@ -77,14 +77,14 @@ class ProductCreate(Strict):
     supplier_id: uuid.UUID | None = None
     status: Status = "active"
     carbon_footprint_kg: Kg | None = None
-    recyclable: bool = False
-    biodegradable: bool = False
+    recyclable: bool = Field(default=False, strict=True)
+    biodegradable: bool = Field(default=False, strict=True)
     certifications: list[CertificationIn] = Field(default_factory=list, max_length=20)
     attributes: Attributes = Field(default_factory=Attributes)
     meta_title: str = Field(default="", max_length=200)
     meta_description: str = Field(default="", max_length=400)
     slug: Slug | None = None
-    featured: bool = False
+    featured: bool = Field(default=False, strict=True)
     variants: list[VariantIn] = Field(default_factory=list, max_length=200)
 
     @field_validator("price", mode="before")
@@ -106,14 +106,14 @@ class ProductPatch(Strict):
     supplier_id: uuid.UUID | None = None
     status: Status | None = None
     carbon_footprint_kg: Kg | None = None
-    recyclable: bool | None = None
-    biodegradable: bool | None = None
+    recyclable: bool | None = Field(default=None, strict=True)
+    biodegradable: bool | None = Field(default=None, strict=True)
     certifications: list[CertificationIn] | None = Field(default=None, max_length=20)
     attributes: Attributes | None = None
     meta_title: str | None = Field(default=None, max_length=200)
     meta_description: str | None = Field(default=None, max_length=400)
     slug: Slug | None = None
-    featured: bool | None = None
+    featured: bool | None = Field(default=None, strict=True)
     variants: list[VariantIn] | None = Field(default=None, max_length=200)
 
 
@@ -231,7 +231,7 @@ class CategoryIn(Strict):
     slug: Slug | None = None
     parent_id: uuid.UUID | None = None
     description: str = Field(default="", max_length=2000)
-    position: int = Field(default=0, ge=0, le=100000)
+    position: int = Field(default=0, ge=0, le=100000, strict=True)
 
 
 class CategoryPatch(Strict):
@@ -239,7 +239,7 @@ class CategoryPatch(Strict):
     slug: Slug | None = None
     parent_id: uuid.UUID | None = None
     description: str | None = Field(default=None, max_length=2000)
-    position: int | None = Field(default=None, ge=0, le=100000)
+    position: int | None = Field(default=None, ge=0, le=100000, strict=True)
 
 
 class CategoryOut(BaseModel):
@@ -270,7 +270,7 @@ class CertificationSchemeOut(BaseModel):
 
 
 class ReviewIn(Strict):
-    rating: int = Field(ge=1, le=5)
+    rating: int = Field(ge=1, le=5, strict=True)
     title: str = Field(default="", max_length=200)
     body: str = Field(default="", max_length=5000)
     author_name: str = Field(default="", max_length=120)

@@ -308,10 +308,11 @@ async def mfa_enroll(
 async def mfa_confirm(
     body: MfaCodeIn,
     user: User = Depends(current_user),
+    principal: Principal = Depends(current_principal),
     uow: UnitOfWork = Depends(get_uow),
     ports: UsersPorts = Depends(get_ports),
 ) -> JSONResponse:
-    codes = await authflows.mfa_confirm(uow, ports, user, body.code)
+    codes = await authflows.mfa_confirm(uow, ports, user, body.code, session_id=principal.session_id)
     await uow.commit()
     return JSONResponse(RecoveryCodesOut(recovery_codes=codes).model_dump(), headers=NO_STORE)
 

@@ -405,8 +405,15 @@ async def _new_recovery_codes(uow: UnitOfWork, user: User) -> list[str]:
     return codes
 
 
-async def mfa_confirm(uow: UnitOfWork, ports: UsersPorts, user: User, code: str) -> list[str]:
-    """Turn MFA on once a code from the new secret checks; returns the recovery codes (shown once)."""
+async def mfa_confirm(
+    uow: UnitOfWork, ports: UsersPorts, user: User, code: str, *, session_id: str | None = None
+) -> list[str]:
+    """Turn MFA on once a code from the new secret checks; returns the recovery codes (shown once).
+
+    Every other session of the account ends: they were started with a password alone, and a session's
+    tokens are re-issued with the account's MFA state, so a session opened before enrolment (another
+    device, a stolen cookie) must not come back as a two-step session. The session that enrols keeps
+    going: it has just proven the second factor."""
     if user.mfa_enabled:
         raise Conflict("MFA is already enabled", code="mfa_already_enabled")
     if not user.mfa_secret:
@@ -414,6 +421,11 @@ async def mfa_confirm(uow: UnitOfWork, ports: UsersPorts, user: User, code: str)
     if not await _check_second_factor(uow, ports, user, code, None):
         raise InvalidInput("the code is not valid", code="invalid_mfa_code")
     user.mfa_enabled = True
+    current = _uuid_or_none(session_id)
+    for family in await repo.session_families(uow.session, user.id):
+        if family != current:
+            await repo.revoke_family(uow.session, family, ports.now())
+    ports.tokens.forget_sessions()  # at once in this process (others: the cache's TTL)
     codes = await _new_recovery_codes(uow, user)
     emit(uow, "user.mfa_enabled", user, email=user.email, first_name=user.first_name, locale=user.locale)
     return codes
@@ -443,3 +455,10 @@ async def mfa_regenerate_codes(uow: UnitOfWork, ports: UsersPorts, user: User, c
     if not await _check_second_factor(uow, ports, user, code, None):
         raise Unauthorized("the code is not valid", code="invalid_mfa_code")
     return await _new_recovery_codes(uow, user)
+
+
+def _uuid_or_none(value: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value) if value else None
+    except ValueError:
+        return None

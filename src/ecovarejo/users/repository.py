@@ -149,6 +149,16 @@ async def revoke_family(s: AsyncSession, family_id: uuid.UUID, now: datetime) ->
     return _rowcount(res)
 
 
+async def session_families(s: AsyncSession, user_id: uuid.UUID) -> list[uuid.UUID]:
+    """The refresh-token families (sign-in sessions) of a user that are not revoked."""
+    res = await s.execute(
+        select(RefreshToken.family_id)
+        .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
+        .distinct()
+    )
+    return list(res.scalars())
+
+
 async def revoke_user_tokens(s: AsyncSession, user_id: uuid.UUID, now: datetime) -> int:
     res = await s.execute(
         update(RefreshToken)

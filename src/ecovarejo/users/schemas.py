@@ -34,9 +34,9 @@ class RegisterIn(Strict):
     phone: str | None = Field(default=None, max_length=20)
     cpf: str | None = Field(default=None, max_length=14)
     locale: Locale = "pt-BR"
-    accept_terms: bool
-    accept_privacy: bool
-    marketing_opt_in: bool = False
+    accept_terms: bool = Field(strict=True)
+    accept_privacy: bool = Field(strict=True)
+    marketing_opt_in: bool = Field(default=False, strict=True)
     #: Register a B2B company with this user as its administrator.
     company: CompanyIn | None = None
 
@@ -59,7 +59,7 @@ class RefreshIn(Strict):
 class LogoutIn(Strict):
     refresh_token: str | None = Field(default=None, max_length=200)
     #: Revoke every session of the account ("log out everywhere"); needs the access token.
-    everywhere: bool = False
+    everywhere: bool = Field(default=False, strict=True)
 
 
 class TokenOut(BaseModel):
@@ -145,7 +145,7 @@ class AddressIn(Strict):
     state: str = Field(min_length=2, max_length=50)
     postal_code: str = Field(min_length=8, max_length=10)
     country: str = Field(default="Brasil", max_length=50)
-    is_default: bool = False
+    is_default: bool = Field(default=False, strict=True)
 
     @field_validator("state")
     @classmethod
@@ -202,7 +202,7 @@ class RecoveryCodesOut(BaseModel):
 
 class ConsentIn(Strict):
     purpose: Literal["terms", "privacy", "marketing", "personalisation", "analytics"]
-    granted: bool
+    granted: bool = Field(strict=True)
     policy_version: str | None = Field(default=None, max_length=30)
 
 
@@ -245,7 +245,7 @@ class BuyerIn(Strict):
     first_name: str = Field(min_length=1, max_length=100)
     last_name: str = Field(min_length=1, max_length=100)
     password: str = Field(max_length=1024)
-    is_company_admin: bool = False
+    is_company_admin: bool = Field(default=False, strict=True)
 
 
 class CompanyMembersOut(BaseModel):
@@ -271,7 +271,7 @@ class RoleIn(Strict):
 class OAuthClientIn(Strict):
     name: str = Field(min_length=1, max_length=200)
     redirect_uris: list[str] = Field(min_length=1, max_length=10)
-    confidential: bool = True
+    confidential: bool = Field(default=True, strict=True)
 
 
 class OAuthClientOut(BaseModel):

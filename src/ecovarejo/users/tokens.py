@@ -261,6 +261,7 @@ class TokenService:
             company_id=company_id,
             email=claims.get("email"),
             token_id=str(claims["jti"]),
+            session_id=str(sid) if sid else None,
             scopes=frozenset(scope.split()) if isinstance(scope, str) else frozenset(),
             mfa="mfa" in (claims.get("amr") or ()),
         )

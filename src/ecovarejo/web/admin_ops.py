@@ -280,7 +280,8 @@ async def create_coupon(request: Request) -> Response:
     for name in ("min_subtotal", "max_uses"):
         value = decimal_text(form_text(form, name, 20))
         if value:
-            body[name] = value
+            # the API takes a JSON integer for a count (strict types, issue #12)
+            body[name] = int(value) if name == "max_uses" and value.isdigit() else value
     await api(request, "POST", "/api/v1/admin/coupons", json=body)
     return redirect("/admin/cupons?ok=saved")
 

@@ -106,3 +106,29 @@ async def test_secret_is_encrypted_at_rest(api: Api) -> None:
     async with api.container.db.system_session() as s:
         stored = await s.scalar(select(User.mfa_secret).where(User.email == profile["email"]))
     assert stored and secret not in stored
+
+
+def _amr(access_token: str) -> list[str]:
+    import json
+
+    payload = access_token.split(".")[1]
+    return list(json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["amr"])
+
+
+async def test_a_session_opened_before_enrolment_does_not_become_a_two_step_session(api: Api) -> None:
+    """Issue #12: tokens are re-issued with the account's MFA state, so the password-only sessions
+    opened before enrolment end when MFA is turned on; the enrolling session goes on (it proved a code)."""
+    profile, enrolling = await api.user()
+    r = await api.client.post("/api/v1/auth/login", json={"email": profile["email"], "password": PASSWORD})
+    other = r.json()
+    assert r.status_code == 200 and _amr(other["access_token"]) == ["pwd"]
+    await enable_mfa(api, enrolling)
+    # the other device's session is over: its access token and its refresh token both stop at once
+    r = await api.client.get("/api/v1/users/profile", headers=api.auth(other))
+    assert r.status_code == 401 and r.json()["code"] == "session_revoked", r.text
+    r = await api.client.post("/api/v1/auth/refresh-token", json={"refresh_token": other["refresh_token"]})
+    assert r.status_code == 401, r.text
+    # the enrolling session refreshes into a two-step session
+    r = await api.client.post("/api/v1/auth/refresh-token", json={"refresh_token": enrolling["refresh_token"]})
+    assert r.status_code == 200, r.text
+    assert "mfa" in _amr(r.json()["access_token"])
