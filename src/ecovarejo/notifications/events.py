@@ -31,6 +31,7 @@ SECURITY_KINDS = {
     "user.mfa_enabled": "mfa_enabled",
     "user.mfa_disabled": "mfa_disabled",
     "user.registration_attempted": "account_exists",
+    "user.company_registration_attempted": "company_exists",
 }
 
 ORDER_TEMPLATES = {
@@ -107,7 +108,7 @@ async def on_user_event(rt: NotificationRuntime, uow: UnitOfWork, event: Event) 
             **ctx,
             "kind": SECURITY_KINDS[event.type],
             "when": event.time.isoformat(),
-            **_pick(d, "ip", "user_agent"),
+            **_pick(d, "ip", "user_agent", "requester_email", "company"),
         }
         req = Request(template="security_alert", context=context, channels=("email", "push"), **common)
     else:

@@ -99,10 +99,9 @@ async def register(
     company: Company | None = None
     if body.company is not None:
         cnpj = normalize_cnpj(body.company.cnpj)
-        if await repo.get_company_by_cnpj(uow.session, cnpj) is not None:
-            raise Conflict(
-                "this company already has an account; ask its administrator to add you", code="company_exists"
-            )
+        known = await repo.get_company_by_cnpj(uow.session, cnpj)
+        if known is not None:
+            return await _company_already_registered(uow, known, body, email, cpf)
         company = Company(
             cnpj=cnpj,
             legal_name=body.company.legal_name,
@@ -149,6 +148,34 @@ async def _already_registered(uow: UnitOfWork, existing: User, body: RegisterIn,
         first_name=existing.first_name,
         locale=existing.locale,
     )
+    now = utcnow()
+    return User(
+        id=new_id(), email=email, first_name=body.first_name, last_name=body.last_name, phone=body.phone, cpf=cpf,
+        user_type="customer", is_active=True, email_verified=False, sustainability_score=0, locale=body.locale,
+        company_id=None, is_company_admin=False, marketing_opt_in=body.marketing_opt_in, mfa_enabled=False,
+        permissions=[], created_at=now, updated_at=now,
+    )  # fmt: skip
+
+
+async def _company_already_registered(
+    uow: UnitOfWork, company: Company, body: RegisterIn, email: str, cpf: str | None
+) -> User:
+    """A CNPJ that already has an account is not revealed either (issue #12): the answer looks like a
+    sign-up and the company's administrators are e-mailed (``user.company_registration_attempted``)
+    with the address that asked, so they can add that person to the company."""
+    passwords.hash_password(body.password)
+    for member in await repo.company_members(uow.session, company.id):
+        if member.is_company_admin and member.is_active:
+            authflows.emit(
+                uow,
+                "user.company_registration_attempted",
+                member,
+                email=member.email,
+                first_name=member.first_name,
+                locale=member.locale,
+                requester_email=email,
+                company=company.trade_name or company.legal_name,
+            )
     now = utcnow()
     return User(
         id=new_id(), email=email, first_name=body.first_name, last_name=body.last_name, phone=body.phone, cpf=cpf,

@@ -44,7 +44,8 @@ async def test_company_account_with_alphanumeric_cnpj_and_buyers(api: Api) -> No
         buyer_tokens["access_token"], DEFAULT_TENANT_ID
     )
     assert str(principal.company_id) == admin["company_id"]
-    # the same CNPJ cannot open a second company account
+    # the same CNPJ cannot open a second company account, and the answer does not reveal that it has one
+    # (issue #12): it looks like a sign-up and the company's administrators are e-mailed instead
     r = await api.client.post(
         "/api/v1/auth/register",
         json={
@@ -57,7 +58,14 @@ async def test_company_account_with_alphanumeric_cnpj_and_buyers(api: Api) -> No
             "company": {**COMPANY, "cnpj": "12ABC34501DE35"},
         },
     )
-    assert r.status_code == 409 and r.json()["code"] == "company_exists"
+    assert r.status_code == 201 and r.json()["email"] == "other@verde.example", r.text
+    assert r.json().get("company_id") is None
+    attempts = await api.events("user.company_registration_attempted")
+    assert [(e["email"], e["requester_email"]) for e in attempts] == [
+        ("compras@verde.example", "other@verde.example")
+    ]
+    r = await api.client.post("/api/v1/auth/login", json={"email": "other@verde.example", "password": PASSWORD})
+    assert r.status_code == 401  # nothing was created
     async with api.container.uow(DEFAULT_TENANT_ID) as uow:
         assert await service.is_b2b(uow, uuid.UUID(admin["id"])) is True
         view = await service.get_user(uow, uuid.UUID(admin["id"]))
