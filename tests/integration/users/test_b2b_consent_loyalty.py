@@ -61,9 +61,7 @@ async def test_company_account_with_alphanumeric_cnpj_and_buyers(api: Api) -> No
     assert r.status_code == 201 and r.json()["email"] == "other@verde.example", r.text
     assert r.json().get("company_id") is None
     attempts = await api.events("user.company_registration_attempted")
-    assert [(e["email"], e["requester_email"]) for e in attempts] == [
-        ("compras@verde.example", "other@verde.example")
-    ]
+    assert [(e["email"], e["requester_email"]) for e in attempts] == [("compras@verde.example", "other@verde.example")]
     r = await api.client.post("/api/v1/auth/login", json={"email": "other@verde.example", "password": PASSWORD})
     assert r.status_code == 401  # nothing was created
     async with api.container.uow(DEFAULT_TENANT_ID) as uow:
