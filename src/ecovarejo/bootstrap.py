@@ -16,6 +16,7 @@ from .core.plugins import ContextSpec
 from .core.settings import Settings
 from .core.tasks import TaskRegistry
 from .core.tenancy import TenantResolver
+from .fiscal.plugin import CONTEXT as fiscal
 from .gateway.plugin import CONTEXT as gateway
 from .graphql.plugin import CONTEXT as graphql
 from .inventory.plugin import CONTEXT as inventory
@@ -41,6 +42,7 @@ CONTEXTS: tuple[ContextSpec, ...] = (
     privacy,
     inventory,
     logistics,
+    fiscal,
     orders,
     analytics,
     ml,

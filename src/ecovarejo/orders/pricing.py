@@ -2,8 +2,10 @@
 
 Exact ``Decimal`` arithmetic throughout; rounding happens once per figure, half-up to the centavo
 (:data:`ecovarejo.core.money.ROUNDING`). Prices are tax-inclusive by default (as shown on Brazilian
-price tags): the tax is computed *inside* the total (``taxable × rate / (1 + rate)``) and shown, not
-added. With ``tax_inclusive=False`` it is added on top.
+price tags): ICMS is computed *por dentro* (``taxable × rate``, part of the total) and shown, not
+added. With ``tax_inclusive=False`` it is added on top. Which rate applies (intra- or inter-state,
+DIFAL for consumers in other states, Simples Nacional) comes from the tenant's tax settings: see
+:mod:`ecovarejo.fiscal.rules` and docs/fiscal.md.
 
 Shipping is a per-state table until the logistics context exists; free above a threshold or with a
 free-shipping coupon. Carbon: each product's footprint × quantity, plus a per-state transport
@@ -19,6 +21,7 @@ from typing import Any
 
 from ecovarejo.core.errors import InvalidInput
 from ecovarejo.core.money import quantize
+from ecovarejo.fiscal.public import INTERNAL_RATES, TaxBreakdown, TaxRules, icms
 
 ZERO = Decimal("0.00")
 REGION = {
@@ -32,13 +35,9 @@ REGION = {
 STATES = tuple(sorted(REGION))
 _SHIPPING_BY_REGION = {"SP": "14.90", "SE": "19.90", "S": "24.90", "CO": "29.90", "NE": "34.90", "N": "44.90"}
 _SHIPPING_CARBON_BY_REGION = {"SP": "0.80", "SE": "1.20", "S": "1.60", "CO": "2.00", "NE": "2.60", "N": "3.40"}
-#: Internal ICMS rates by state (percent), the default tax table; tenants may override.
-ICMS = {
-    "AC": "19", "AL": "19", "AM": "20", "AP": "18", "BA": "20.5", "CE": "20", "DF": "20", "ES": "17",
-    "GO": "19", "MA": "22", "MG": "18", "MS": "17", "MT": "17", "PA": "19", "PB": "20", "PE": "20.5",
-    "PI": "21", "PR": "19.5", "RJ": "22", "RN": "18", "RO": "19.5", "RR": "20", "RS": "17", "SC": "17",
-    "SE": "19", "SP": "18", "TO": "20",
-}  # fmt: skip
+#: Internal ICMS rates by state (percent), the default tax table; each tenant's tax settings (the
+#: fiscal context) override it.
+ICMS = INTERNAL_RATES
 
 
 @dataclass
@@ -49,7 +48,7 @@ class PricingConfig:
     shipping_carbon_kg: dict[str, Decimal] = field(
         default_factory=lambda: {uf: Decimal(_SHIPPING_CARBON_BY_REGION[r]) for uf, r in REGION.items()}
     )
-    #: Percent per state.
+    #: Percent per state: the rules when the tenant has no tax settings (``quote(tax_rules=None)``).
     tax_rates: dict[str, Decimal] = field(default_factory=lambda: {uf: Decimal(v) for uf, v in ICMS.items()})
     tax_inclusive: bool = True
     free_shipping_over: Decimal | None = Decimal("299.00")
@@ -111,6 +110,8 @@ class Quote:
     carbon_footprint_kg: Decimal
     sustainability_score: int
     eco_packaging: bool
+    #: Which ICMS rule applied and its parts (ICMS to the origin state, DIFAL to the destination).
+    tax: TaxBreakdown | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -128,6 +129,7 @@ class Quote:
             "carbon_footprint_kg": str(self.carbon_footprint_kg),
             "sustainability_score": self.sustainability_score,
             "eco_packaging": self.eco_packaging,
+            "tax": self.tax.as_dict() if self.tax is not None else None,
         }
 
 
@@ -169,7 +171,13 @@ def quote(
     loyalty_discount: Decimal = ZERO,
     eco_packaging: bool = True,
     shipping_override: ShippingOverride | None = None,
+    tax_rules: TaxRules | None = None,
+    taxpayer: bool = False,
+    imported_skus: frozenset[str] = frozenset(),
 ) -> Quote:
+    """Price the lines. ``tax_rules``: the tenant's tax settings (None: ``config``'s table at the
+    destination's rate); ``taxpayer``: the buyer is a company with a state registration (no DIFAL);
+    ``imported_skus``: goods of imported origin (4 % interstate)."""
     state = check_state(state)
     subtotal = quantize(sum((ln.line_total for ln in lines), ZERO))
     discount = min(subtotal, quantize(sum((d.amount for d in discounts), ZERO)))
@@ -184,14 +192,13 @@ def quote(
             shipping = quantize(shipping_override.price)
     elif state and lines and not free_shipping:
         shipping = quantize(config.shipping_by_state.get(state, ZERO))
-    rate = config.tax_rates.get(state, ZERO) if state else ZERO
+    rules = tax_rules or TaxRules(internal_rates=config.tax_rates, tax_inclusive=config.tax_inclusive)
     taxable = goods + shipping
-    if config.tax_inclusive:
-        tax = quantize(taxable * rate / (Decimal(100) + rate)) if rate else ZERO
-        total = taxable
-    else:
-        tax = quantize(taxable * rate / Decimal(100))
-        total = taxable + tax
+    imported = sum((ln.line_total for ln in lines if ln.sku in imported_skus), ZERO)
+    share = imported / subtotal if imported and subtotal else Decimal(0)
+    breakdown = icms(rules, base=taxable, destination=state, taxpayer=taxpayer, imported_share=share)
+    rate, tax = breakdown.rate, breakdown.amount
+    total = taxable if rules.tax_inclusive else taxable + tax
     units = sum(ln.quantity for ln in lines)
     carbon = sum((ln.carbon_footprint_kg * ln.quantity for ln in lines), ZERO)
     if lines:
@@ -212,11 +219,12 @@ def quote(
         shipping_cost=shipping,
         tax_rate=rate,
         tax_amount=tax,
-        tax_included=config.tax_inclusive,
+        tax_included=rules.tax_inclusive,
         total=quantize(total),
         currency=config.currency,
         state=state,
         carbon_footprint_kg=quantize(carbon),
         sustainability_score=score,
         eco_packaging=eco_packaging,
+        tax=breakdown,
     )

@@ -20,6 +20,7 @@ from ecovarejo.core.container import Container
 from ecovarejo.core.errors import Conflict, InvalidInput, NotFound
 from ecovarejo.core.money import quantize
 from ecovarejo.core.uow import UnitOfWork
+from ecovarejo.fiscal import public as fiscal
 from ecovarejo.inventory import public as inventory
 from ecovarejo.payments import public as payments
 from ecovarejo.users import public as users
@@ -31,7 +32,7 @@ from .cart import Cart, CartStore, merge
 from .catalog import Catalog
 from .fraud import FraudScreen
 from .models import Order, OrderItem
-from .pricing import PricedLine, PricingConfig, Quote, ShippingOverride, quote
+from .pricing import PricedLine, PricingConfig, Quote, ShippingOverride, check_state, quote
 
 # --------------------------------------------------------------------------- ports
 
@@ -71,16 +72,22 @@ class Customer:
     first_name: str | None
     locale: str
     b2b: bool
+    company_id: uuid.UUID | None = None
+    #: Buys for a company with a state registration (ICMS *contribuinte*): no DIFAL on its purchases.
+    taxpayer: bool = False
 
 
 async def customer_of(uow: UnitOfWork, principal: Principal) -> Customer:
-    """The buyer's snapshot for the order (from the users context)."""
+    """The buyer's snapshot for the order (from the users context; one read with its company)."""
     email, first_name, locale, b2b = principal.email, None, "pt-BR", principal.company_id is not None
-    user = await users.get_user(uow, principal.user_id)
-    if user is not None:
+    company_id, taxpayer = principal.company_id, False
+    buyer = await users.get_buyer(uow, principal.user_id)
+    if buyer is not None:
+        user = buyer.user
         email, first_name, locale = user.email, user.first_name, user.locale or "pt-BR"
-        b2b = user.company_id is not None
-    return Customer(principal.user_id, email, first_name, locale, b2b)
+        b2b, company_id = user.company_id is not None, user.company_id
+        taxpayer = buyer.company is not None and buyer.company.taxpayer
+    return Customer(principal.user_id, email, first_name, locale, b2b, company_id, taxpayer)
 
 
 # --------------------------------------------------------------------------- pricing lines
@@ -170,9 +177,17 @@ async def quote_for(
         problems.append({"coupon": exc.extra.get("coupon"), "code": exc.code, "detail": exc.detail})
         discounts = []
     loyalty = users.points_value(loyalty_points)
+    rules = await fiscal.tax_rules(uow)
+    dest = check_state(state) if state else None
+    imported: frozenset[str] = frozenset()
+    if rules.origin_state and dest and dest != rules.origin_state and rules.regime != "simples" and priced:
+        # 4 % interstate on imported goods: only an inter-state sale reads the products' fiscal data
+        data = await fiscal.products_fiscal(uow, [ln.sku for ln in priced])
+        imported = frozenset(sku for sku, f in data.items() if f.imported)
     q = quote(
         priced, config=ports.pricing, state=state, discounts=discounts, eco_packaging=eco_packaging,
-        loyalty_discount=loyalty, shipping_override=shipping,
+        loyalty_discount=loyalty, shipping_override=shipping, tax_rules=rules,
+        taxpayer=bool(customer and customer.taxpayer), imported_skus=imported,
     )  # fmt: skip
     return q, problems
 

@@ -10,12 +10,15 @@ from .keys import KeyRing
 from .privacy_port import UsersDataSubjects
 from .service import (
     POINT_VALUE,
+    BuyerView,
+    CompanyView,
     SignIn,
     UserView,
     confirm_email,
     earn_order_points,
     erase_personal_data,
     export_personal_data,
+    get_buyer,
     get_user,
     has_consent,
     invite_staff,
@@ -34,6 +37,8 @@ from .service import (
 
 __all__ = [
     "POINT_VALUE",
+    "BuyerView",
+    "CompanyView",
     "KeyRing",
     "RefreshTokenReuse",
     "SignIn",
@@ -43,6 +48,7 @@ __all__ = [
     "earn_order_points",
     "erase_personal_data",
     "export_personal_data",
+    "get_buyer",
     "get_user",
     "has_consent",
     "invite_staff",

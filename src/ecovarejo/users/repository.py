@@ -78,6 +78,16 @@ async def get_company(s: AsyncSession, company_id: uuid.UUID) -> Company | None:
     return await s.scalar(select(Company).where(Company.id == company_id))
 
 
+async def get_user_and_company(s: AsyncSession, user_id: uuid.UUID) -> tuple[User, Company | None] | None:
+    """One statement: the account and its company (a buyer's snapshot at checkout)."""
+    row = (
+        await s.execute(
+            select(User, Company).outerjoin(Company, Company.id == User.company_id).where(User.id == user_id)
+        )
+    ).first()
+    return (row[0], row[1]) if row is not None else None
+
+
 async def get_company_by_cnpj(s: AsyncSession, cnpj: str) -> Company | None:
     return await s.scalar(select(Company).where(Company.cnpj == cnpj))
 

@@ -2,6 +2,8 @@
 
 - ``await get_user(uow, user_id) -> UserView | None`` — a small public view of an account of the
   unit of work's tenant: ``id, email, first_name, last_name, user_type, company_id, locale, is_active``.
+- ``await get_buyer(uow, user_id) -> BuyerView | None`` — the account and its company (CNPJ, state
+  registration) in one read: who buys, and whether as an ICMS taxpayer.
 - ``await is_b2b(uow, user_id) -> bool`` — whether the account buys for a company (has a CNPJ-backed
   company); False for unknown users.
 - ``await earn_order_points(uow, user_id, order_id, total, sustainability_score=None)`` — the eco-loyalty
@@ -87,6 +89,47 @@ def _view(user: User) -> UserView:
         locale=user.locale,
         is_active=user.is_active,
     )
+
+
+@dataclass(frozen=True)
+class CompanyView:
+    id: uuid.UUID
+    cnpj: str
+    legal_name: str
+    trade_name: str | None
+    #: Inscrição estadual; None or "ISENTO" when the company is not an ICMS taxpayer.
+    state_registration: str | None
+    is_active: bool
+
+    @property
+    def taxpayer(self) -> bool:
+        """An ICMS taxpayer (*contribuinte*): a company with a state registration."""
+        ie = (self.state_registration or "").strip().upper()
+        return bool(ie) and ie != "ISENTO"
+
+
+@dataclass(frozen=True)
+class BuyerView:
+    user: UserView
+    company: CompanyView | None
+
+
+async def get_buyer(uow: UnitOfWork, user_id: uuid.UUID) -> BuyerView | None:
+    found = await repo.get_user_and_company(uow.session, user_id)
+    if found is None:
+        return None
+    user, company = found
+    view = None
+    if company is not None:
+        view = CompanyView(
+            id=company.id,
+            cnpj=company.cnpj,
+            legal_name=company.legal_name,
+            trade_name=company.trade_name,
+            state_registration=company.state_registration,
+            is_active=company.is_active,
+        )
+    return BuyerView(_view(user), view)
 
 
 async def is_b2b(uow: UnitOfWork, user_id: uuid.UUID) -> bool:

@@ -37,6 +37,7 @@ MENU: list[tuple[str, str, str | None]] = [
     ("/admin/pedidos", "orders", "manage_orders"),
     ("/admin/cupons", "coupons", "manage_orders"),
     ("/admin/frete", "shipping_config", "manage_orders"),
+    ("/admin/fiscal", "fiscal_settings", "manage_orders"),
     ("/admin/revisao-fraude", "fraud_review", "manage_orders"),
     ("/admin/modelos", "ml_models", "view_reports"),
     ("/admin/clientes", "customers", "manage_users"),

@@ -892,3 +892,9 @@ EN: dict[str, str] = {
     "buy_label": "Buy label and ship",
     "shipping_as_chosen": "As the customer chose",
 }
+
+from .messages_b2b import EN as _EN_B2B  # noqa: E402  (the B2B and fiscal pages' own catalog)
+from .messages_b2b import PT_BR as _PT_BR_B2B  # noqa: E402
+
+PT_BR.update(_PT_BR_B2B)
+EN.update(_EN_B2B)

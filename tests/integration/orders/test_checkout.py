@@ -57,7 +57,7 @@ async def test_checkout_from_cart_creates_a_paid_order_and_replays(container, cl
     order = r.json()
     assert order["status"] == "paid" and order["order_number"].startswith("EV-")
     assert (order["subtotal"], order["shipping_cost"], order["total_amount"]) == ("179.80", "14.90", "194.70")
-    assert order["tax_amount"] == "29.70"  # SP 18 % inside 194.70
+    assert order["tax_amount"] == "35.05"  # ICMS por dentro: SP 18 % of 194.70
     assert order["carbon_footprint"] == "5.90" and order["sustainability_score"] == 92 and order["eco_packaging"]
     assert [h["to_status"] for h in order["history"]] == ["pending", "awaiting_payment", "paid"]
     [pay] = order["payments"]

@@ -21,8 +21,8 @@ def test_tax_inclusive_quote_with_shipping_carbon_and_score():
     q = quote(lines, config=PricingConfig(), state="BA", eco_packaging=True)
     assert q.subtotal == D("189.85")
     assert q.shipping_cost == D("34.90")  # Northeast
-    # BA 20.5 % inside (189.85 + 34.90) = 224.75 * 20.5 / 120.5 = 38.2355... -> 38.24
-    assert (q.tax_rate, q.tax_amount, q.total) == (D("20.5"), D("38.24"), D("224.75"))
+    # ICMS "por dentro": BA 20.5 % of (189.85 + 34.90) = 224.75 * 0.205 = 46.07375 -> 46.07
+    assert (q.tax_rate, q.tax_amount, q.total) == (D("20.5"), D("46.07"), D("224.75"))
     # 2.5*2 + 0.4 + NE transport 2.60 + eco packaging 0.10
     assert q.carbon_footprint_kg == D("8.10")
     # (9.2*2 + 6) / 3 = 8.1333 -> 81 on the 0-100 scale

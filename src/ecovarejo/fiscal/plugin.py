@@ -1,0 +1,11 @@
+"""The fiscal context plugged into the platform."""
+
+from __future__ import annotations
+
+from ecovarejo.core.plugins import ContextSpec
+
+from . import models as _models  # noqa: F401  (its tables on the shared metadata)
+from .api import admin
+from .personal_data import DECLARATION as PERSONAL_DATA
+
+CONTEXT = ContextSpec(name="fiscal", routers=[admin], personal_data=PERSONAL_DATA)

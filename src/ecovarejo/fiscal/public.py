@@ -1,0 +1,36 @@
+"""The fiscal context's public surface: what orders, web, GraphQL and the CLI may call.
+
+- ``await tax_rules(uow) -> TaxRules`` — the tenant's tax settings (the default table when none).
+- ``icms(rules, base=, destination=, taxpayer=, imported_share=) -> TaxBreakdown`` — ICMS and DIFAL of a sale.
+- ``await products_fiscal(uow, skus) -> {sku: ProductFiscalView}`` — NCM, CFOP, origin, CEST.
+
+Views are frozen dataclasses; no ORM row crosses this boundary.
+"""
+
+from __future__ import annotations
+
+from .rules import (
+    IMPORTED_ORIGINS,
+    INTERNAL_RATES,
+    REGIMES,
+    STATES,
+    TaxBreakdown,
+    TaxRules,
+    icms,
+    interstate_rate,
+)
+from .service import ProductFiscalView, products_fiscal, tax_rules
+
+__all__ = [
+    "IMPORTED_ORIGINS",
+    "INTERNAL_RATES",
+    "REGIMES",
+    "STATES",
+    "ProductFiscalView",
+    "TaxBreakdown",
+    "TaxRules",
+    "icms",
+    "interstate_rate",
+    "products_fiscal",
+    "tax_rules",
+]

@@ -1,0 +1,60 @@
+"""Fiscal API shapes. Validation with domain codes happens in :mod:`.service` (problem+json)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class TaxSettingsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    #: The state the shop sells from (its establishment's UF); none: every sale at the destination's rate.
+    origin_state: str | None = None
+    regime: str = "regular"
+    simples_icms_rate: Decimal = Field(default=Decimal("0"), ge=0, le=30)
+    tax_inclusive: bool = True
+    #: Internal ICMS rate (percent) per state: overrides of the default table.
+    internal_rates: dict[str, Decimal] = Field(default_factory=dict)
+
+
+class TaxSettingsOut(BaseModel):
+    version: int
+    origin_state: str | None
+    regime: str
+    simples_icms_rate: str
+    tax_inclusive: bool
+    internal_rates: dict[str, str]
+    defaults: dict[str, str]
+
+
+class ProductFiscalIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ncm: str = Field(max_length=20)
+    cfop: str | None = Field(default=None, max_length=10)
+    origin: int = 0
+    cest: str | None = Field(default=None, max_length=12)
+
+
+class ProductFiscalOut(BaseModel):
+    sku: str
+    ncm: str
+    cfop: str | None
+    origin: int
+    cest: str | None
+
+
+class ProductFiscalList(BaseModel):
+    items: list[ProductFiscalOut]
+    next_cursor: str | None = None
+
+
+class TaxPreviewIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    base: Decimal = Field(gt=0, le=Decimal("100000000"))
+    destination_state: str
+    taxpayer: bool = False
+    imported_share: Decimal = Field(default=Decimal("0"), ge=0, le=1)

@@ -1,0 +1,186 @@
+"""Tax settings per tenant and products' fiscal data: validation and storage."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from ecovarejo.core.errors import InvalidInput
+from ecovarejo.core.uow import UnitOfWork
+
+from . import repository as repo
+from .models import ProductFiscal, TaxSettings
+from .rules import IMPORTED_ORIGINS, INTERNAL_RATES, REGIMES, STATES, TaxRules, default_rates
+from .schemas import ProductFiscalIn, TaxSettingsIn
+
+_NCM = re.compile(r"^[0-9]{8}$")
+_CEST = re.compile(r"^[0-9]{7}$")
+#: Sales CFOPs: 5xxx within the state, 6xxx to another state, 7xxx abroad.
+_CFOP = re.compile(r"^[567][0-9]{3}$")
+
+
+def check_state(value: str) -> str:
+    state = _state(value, "destination_state")
+    if state is None:
+        raise InvalidInput("say the destination state", code="invalid_state")
+    return state
+
+
+def _state(value: str | None, field: str) -> str | None:
+    if value is None or not value.strip():
+        return None
+    uf = value.strip().upper()
+    if uf not in STATES:
+        raise InvalidInput(f"unknown Brazilian state {value!r}", code="invalid_state", extra={"field": field})
+    return uf
+
+
+def _rate(value: Any, field: str) -> Decimal:
+    try:
+        rate = Decimal(str(value))
+    except InvalidOperation:
+        raise InvalidInput(f"{field} must be a percentage", code="invalid_tax_rate", extra={"field": field}) from None
+    if not rate.is_finite() or rate < 0 or rate > 40 or rate.as_tuple().exponent < -2:  # type: ignore[operator]
+        raise InvalidInput(
+            f"{field} must be a percentage from 0 to 40 with at most 2 decimals",
+            code="invalid_tax_rate",
+            extra={"field": field},
+        )
+    return rate
+
+
+def parse_settings(body: TaxSettingsIn) -> dict[str, Any]:
+    """The settings document, validated as a whole (nothing is saved when any part is wrong)."""
+    if body.regime not in REGIMES:
+        raise InvalidInput(f"regime must be one of {', '.join(REGIMES)}", code="invalid_regime")
+    rates: dict[str, str] = {}
+    for uf, value in body.internal_rates.items():
+        state = _state(uf, f"internal_rates.{uf}")
+        assert state is not None
+        rates[state] = str(_rate(value, f"internal_rates.{uf}"))
+    return {
+        "origin_state": _state(body.origin_state, "origin_state"),
+        "regime": body.regime,
+        "simples_icms_rate": str(_rate(body.simples_icms_rate, "simples_icms_rate")),
+        "tax_inclusive": body.tax_inclusive,
+        "internal_rates": dict(sorted(rates.items())),
+    }
+
+
+def rules_of(document: dict[str, Any] | None, version: int = 0) -> TaxRules:
+    if not document:
+        return TaxRules()
+    rates = default_rates()
+    rates.update({uf: Decimal(v) for uf, v in (document.get("internal_rates") or {}).items()})
+    return TaxRules(
+        origin_state=document.get("origin_state"),
+        regime=document.get("regime", "regular"),
+        internal_rates=rates,
+        simples_icms_rate=Decimal(document.get("simples_icms_rate", "0")),
+        tax_inclusive=bool(document.get("tax_inclusive", True)),
+        version=version,
+    )
+
+
+async def tax_rules(uow: UnitOfWork) -> TaxRules:
+    """The tenant's rules (the default table when it configured none): one indexed read."""
+    row = await repo.settings(uow)
+    return rules_of(row.document, row.version) if row is not None else TaxRules()
+
+
+async def settings_document(uow: UnitOfWork) -> tuple[dict[str, Any], int]:
+    row = await repo.settings(uow)
+    if row is None:
+        return parse_settings(TaxSettingsIn()), 0
+    return dict(row.document), row.version
+
+
+async def save_settings(uow: UnitOfWork, body: TaxSettingsIn) -> tuple[dict[str, Any], int]:
+    document = parse_settings(body)
+    row = await repo.settings(uow)
+    if row is None:
+        row = TaxSettings(document=document, version=1)
+        repo.add(uow, row)
+    else:
+        row.document = document
+        row.version += 1
+    await uow.flush()
+    return document, row.version
+
+
+def defaults() -> dict[str, str]:
+    return dict(INTERNAL_RATES)
+
+
+# -- products' fiscal data --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProductFiscalView:
+    sku: str
+    ncm: str
+    cfop: str | None
+    origin: int
+    cest: str | None
+
+    @property
+    def imported(self) -> bool:
+        return self.origin in IMPORTED_ORIGINS
+
+
+def _view(row: ProductFiscal) -> ProductFiscalView:
+    return ProductFiscalView(sku=row.sku, ncm=row.ncm, cfop=row.cfop, origin=row.origin, cest=row.cest)
+
+
+def _digits(value: str | None) -> str | None:
+    if value is None:
+        return None
+    cleaned = re.sub(r"[.\-\s]", "", value)
+    return cleaned or None
+
+
+def check_product(body: ProductFiscalIn) -> ProductFiscalIn:
+    ncm = _digits(body.ncm) or ""
+    if not _NCM.match(ncm):
+        raise InvalidInput("the NCM has 8 digits", code="invalid_ncm")
+    cfop = _digits(body.cfop)
+    if cfop is not None and not _CFOP.match(cfop):
+        raise InvalidInput("a sales CFOP has 4 digits starting with 5, 6 or 7", code="invalid_cfop")
+    if not 0 <= body.origin <= 8:
+        raise InvalidInput("the goods' origin is a code from 0 to 8", code="invalid_origin")
+    cest = _digits(body.cest)
+    if cest is not None and not _CEST.match(cest):
+        raise InvalidInput("the CEST has 7 digits", code="invalid_cest")
+    return ProductFiscalIn(ncm=ncm, cfop=cfop, origin=body.origin, cest=cest)
+
+
+async def put_product(uow: UnitOfWork, sku: str, body: ProductFiscalIn) -> ProductFiscalView:
+    data = check_product(body)
+    row = await repo.product(uow, sku)
+    if row is None:
+        row = ProductFiscal(sku=sku, ncm=data.ncm, cfop=data.cfop, origin=data.origin, cest=data.cest)
+        repo.add(uow, row)
+    else:
+        row.ncm, row.cfop, row.origin, row.cest = data.ncm, data.cfop, data.origin, data.cest
+    await uow.flush()
+    return _view(row)
+
+
+async def products_fiscal(uow: UnitOfWork, skus: Iterable[str]) -> dict[str, ProductFiscalView]:
+    return {row.sku: _view(row) for row in await repo.products(uow, skus)}
+
+
+async def list_products(uow: UnitOfWork, limit: int, after: str | None) -> list[ProductFiscalView]:
+    return [_view(r) for r in await repo.list_products(uow, limit, after)]
+
+
+async def delete_product(uow: UnitOfWork, sku: str) -> bool:
+    row = await repo.product(uow, sku)
+    if row is None:
+        return False
+    await repo.delete(uow, row)
+    await uow.flush()
+    return True
