@@ -8,8 +8,9 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from ecovarejo.core.auth import Principal, require_permission
+from ecovarejo.core.container import Container
 from ecovarejo.core.errors import NotFound
-from ecovarejo.core.http import get_read_uow, get_uow
+from ecovarejo.core.http import get_container, get_read_uow, get_uow
 from ecovarejo.core.uow import UnitOfWork
 
 from . import service
@@ -22,6 +23,7 @@ from .schemas import (
     TaxSettingsIn,
     TaxSettingsOut,
 )
+from .service import RulesCache
 
 admin = APIRouter(prefix="/api/v1/admin/fiscal", tags=["fiscal"])
 staff = require_permission("manage_orders")
@@ -48,11 +50,16 @@ async def get_settings(_: Principal = Depends(staff), uow: UnitOfWork = Depends(
 
 @admin.put("/settings", response_model=TaxSettingsOut)
 async def put_settings(
-    body: TaxSettingsIn, _: Principal = Depends(staff), uow: UnitOfWork = Depends(get_uow)
+    body: TaxSettingsIn,
+    _: Principal = Depends(staff),
+    uow: UnitOfWork = Depends(get_uow),
+    container: Container = Depends(get_container),
 ) -> TaxSettingsOut:
     """Replace the tenant's tax settings (validated as a whole; nothing is saved when any part is wrong)."""
-    document, version = await service.save_settings(uow, body)
+    cache = container.ports.get(RulesCache)
+    document, version = await service.save_settings(uow, body, cache)
     await uow.commit()
+    cache.forget(uow.tenant_id)
     return _settings_out(document, version)
 
 

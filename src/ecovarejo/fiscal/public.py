@@ -1,6 +1,7 @@
 """The fiscal context's public surface: what orders, web, GraphQL and the CLI may call.
 
-- ``await tax_rules(uow) -> TaxRules`` — the tenant's tax settings (the default table when none).
+- ``await tax_rules(uow, cache) -> TaxRules`` — the tenant's tax settings (the default table when none);
+  ``cache`` is the ``RulesCache`` port (``container.ports.get(RulesCache)``), so checkout reads no row.
 - ``icms(rules, base=, destination=, taxpayer=, imported_share=) -> TaxBreakdown`` — ICMS and DIFAL of a sale.
 - ``await products_fiscal(uow, skus) -> {sku: ProductFiscalView}`` — NCM, CFOP, origin, CEST.
 
@@ -19,7 +20,7 @@ from .rules import (
     icms,
     interstate_rate,
 )
-from .service import ProductFiscalView, products_fiscal, tax_rules
+from .service import ProductFiscalView, RulesCache, products_fiscal, tax_rules
 
 __all__ = [
     "IMPORTED_ORIGINS",
@@ -27,6 +28,7 @@ __all__ = [
     "REGIMES",
     "STATES",
     "ProductFiscalView",
+    "RulesCache",
     "TaxBreakdown",
     "TaxRules",
     "icms",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import time
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -85,10 +87,37 @@ def rules_of(document: dict[str, Any] | None, version: int = 0) -> TaxRules:
     )
 
 
-async def tax_rules(uow: UnitOfWork) -> TaxRules:
-    """The tenant's rules (the default table when it configured none): one indexed read."""
+class RulesCache:
+    """The tenants' rules kept for ``ttl`` seconds in this process, so checkout reads no settings row on
+    the hot path. A save in this process takes effect at once; other processes see it within ``ttl``."""
+
+    def __init__(self, ttl: float = 30.0) -> None:
+        self.ttl = ttl
+        self._rules: dict[uuid.UUID | None, tuple[float, TaxRules]] = {}
+
+    def get(self, tenant_id: uuid.UUID | None) -> TaxRules | None:
+        hit = self._rules.get(tenant_id)
+        return hit[1] if hit is not None and hit[0] > time.monotonic() else None
+
+    def put(self, tenant_id: uuid.UUID | None, rules: TaxRules) -> None:
+        if len(self._rules) > 10_000:
+            self._rules.clear()
+        self._rules[tenant_id] = (time.monotonic() + self.ttl, rules)
+
+    def forget(self, tenant_id: uuid.UUID | None) -> None:
+        self._rules.pop(tenant_id, None)
+
+
+async def tax_rules(uow: UnitOfWork, cache: RulesCache | None = None) -> TaxRules:
+    """The tenant's rules (the default table when it configured none): one indexed read, or none when
+    ``cache`` holds them."""
+    if cache is not None and (hit := cache.get(uow.tenant_id)) is not None:
+        return hit
     row = await repo.settings(uow)
-    return rules_of(row.document, row.version) if row is not None else TaxRules()
+    rules = rules_of(row.document, row.version) if row is not None else TaxRules()
+    if cache is not None:
+        cache.put(uow.tenant_id, rules)
+    return rules
 
 
 async def settings_document(uow: UnitOfWork) -> tuple[dict[str, Any], int]:
@@ -98,7 +127,9 @@ async def settings_document(uow: UnitOfWork) -> tuple[dict[str, Any], int]:
     return dict(row.document), row.version
 
 
-async def save_settings(uow: UnitOfWork, body: TaxSettingsIn) -> tuple[dict[str, Any], int]:
+async def save_settings(
+    uow: UnitOfWork, body: TaxSettingsIn, cache: RulesCache | None = None
+) -> tuple[dict[str, Any], int]:
     document = parse_settings(body)
     row = await repo.settings(uow)
     if row is None:
@@ -108,6 +139,8 @@ async def save_settings(uow: UnitOfWork, body: TaxSettingsIn) -> tuple[dict[str,
         row.document = document
         row.version += 1
     await uow.flush()
+    if cache is not None:
+        cache.forget(uow.tenant_id)
     return document, row.version
 
 

@@ -177,7 +177,7 @@ async def quote_for(
         problems.append({"coupon": exc.extra.get("coupon"), "code": exc.code, "detail": exc.detail})
         discounts = []
     loyalty = users.points_value(loyalty_points)
-    rules = await fiscal.tax_rules(uow)
+    rules = await fiscal.tax_rules(uow, ports.container.ports.find(fiscal.RulesCache))
     dest = check_state(state) if state else None
     imported: frozenset[str] = frozenset()
     if rules.origin_state and dest and dest != rules.origin_state and rules.regime != "simples" and priced:
