@@ -55,7 +55,7 @@ async def _seed(database_url: str, data_dir: Path, products: int) -> tuple[list[
 
     from ecovarejo.bootstrap import build_container
     from ecovarejo.core.settings import Settings
-    from ecovarejo.products import repository as repo
+    from ecovarejo.products import listing
     from ecovarejo.products.demo import seed_demo
     from ecovarejo.products.models import Category, Product
     from ecovarejo.seed import ensure_tenant
@@ -67,7 +67,7 @@ async def _seed(database_url: str, data_dir: Path, products: int) -> tuple[list[
         async with container.uow(tenant.id, actor="bench") as uow:
             await seed_demo(container, uow, {"products": products})
             await uow.commit()
-        await repo.analyze(container.db)
+        await listing.analyze(container.db)
         async with container.uow(tenant.id, read_only=True) as uow:
             ids = list((await uow.session.scalars(select(Product.slug).order_by(Product.id).limit(5000))).all())
             cats = list((await uow.session.scalars(select(Category.slug))).all())

@@ -14,7 +14,7 @@ from ecovarejo.core.errors import InvalidInput, PayloadTooLarge
 from ecovarejo.core.http import get_container, get_read_uow, get_uow
 from ecovarejo.core.uow import UnitOfWork
 
-from . import csv_io, reviews, service
+from . import categories, certifications, csv_io, gallery, queries, reviews, scores, service
 from .cache import CatalogCache, VersionReader
 from .media import MediaSettings, MediaStore
 from .schemas import (
@@ -51,7 +51,7 @@ async def _version(request: Request, uow: UnitOfWork) -> str:
         v = await reader.aread(uow.tenant_id)
         if v is not None:
             return v
-    return await service.catalog_version(uow)
+    return await queries.catalog_version(uow)
 
 
 def _json(data: bytes, status: int = 200) -> Response:
@@ -75,7 +75,7 @@ async def list_products(
     in_stock: bool | None = None,
     featured: bool | None = None,
     sort: Annotated[str, Query(pattern="^(relevance|price_asc|price_desc|score_desc|newest|rating)$")] = "relevance",
-    limit: Annotated[int, Query(ge=1, le=service.MAX_LIMIT)] = 24,
+    limit: Annotated[int, Query(ge=1, le=queries.MAX_LIMIT)] = 24,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     facets: bool = False,
     status: Annotated[str | None, Query(pattern="^(draft|active|archived|all)$")] = None,
@@ -101,11 +101,11 @@ async def list_products(
         "facets": facets,
     }
     if status and status != "active":
-        return JSONResponse(await service.list_products(uow, **params, status=status, viewer=viewer))
+        return JSONResponse(await queries.list_products(uow, **params, status=status, viewer=viewer))
     cache = _cache(request)
     version = await _version(request, uow)
     key = cache.key(uow.tenant_id, version, "list:" + "&".join(f"{k}={v}" for k, v in sorted(params.items())))
-    return _json(await cache.get_or_load(key, lambda: service.list_products(uow, **params)))
+    return _json(await cache.get_or_load(key, lambda: queries.list_products(uow, **params)))
 
 
 @router.get("/products/export.csv", summary="Export the catalog as CSV")
@@ -144,11 +144,11 @@ async def get_product(
     ref: str, request: Request, uow: ReadUow, viewer: Principal | None = Depends(optional_principal)
 ) -> Response:
     if viewer is not None and viewer.can("manage_products"):
-        return JSONResponse((await service.get_product(uow, ref, viewer)).model_dump(mode="json"))
+        return JSONResponse((await queries.get_product(uow, ref, viewer)).model_dump(mode="json"))
     cache = _cache(request)
     version = await _version(request, uow)
     key = cache.key(uow.tenant_id, version, f"product:{ref}")
-    return _json(await cache.get_or_load(key, lambda: service.get_product_by_slug(uow, ref)))
+    return _json(await cache.get_or_load(key, lambda: queries.get_product_by_slug(uow, ref)))
 
 
 @router.put("/products/{product_id}", response_model=ProductOut)
@@ -174,7 +174,7 @@ async def delete_product(product_id: uuid.UUID, uow: WriteUow, principal: Manage
 
 @router.get("/products/{ref}/sustainability", summary="The sustainability score, point by point")
 async def sustainability(ref: str, uow: ReadUow) -> dict[str, Any]:
-    return await service.explain_score(uow, ref)
+    return await scores.explain_score(uow, ref)
 
 
 @router.post("/products/{product_id}/media", status_code=201, response_model=MediaOut)
@@ -189,7 +189,7 @@ async def upload_media(
     container = get_container(request)
     limit = container.ports.get(MediaSettings).max_bytes
     data = await file.read(limit + 1)
-    out = await service.add_media(
+    out = await gallery.add_media(
         uow, container.ports.get(MediaStore), product_id, data, alt=alt, max_bytes=limit, actor=principal
     )
     await uow.commit()
@@ -200,7 +200,7 @@ async def upload_media(
 async def delete_media(
     product_id: uuid.UUID, media_id: uuid.UUID, request: Request, uow: WriteUow, principal: Manager
 ) -> Response:
-    await service.delete_media(uow, get_container(request).ports.get(MediaStore), product_id, media_id, principal)
+    await gallery.delete_media(uow, get_container(request).ports.get(MediaStore), product_id, media_id, principal)
     await uow.commit()
     return Response(status_code=204)
 
@@ -244,14 +244,13 @@ async def moderate_review(review_id: uuid.UUID, data: ReviewModeration, uow: Wri
 async def list_categories(request: Request, uow: ReadUow) -> Response:
     cache = _cache(request)
     version = await _version(request, uow)
-    return _json(
-        await cache.get_or_load(cache.key(uow.tenant_id, version, "categories"), lambda: service.list_categories(uow))
-    )
+    key = cache.key(uow.tenant_id, version, "categories")
+    return _json(await cache.get_or_load(key, lambda: categories.list_categories(uow)))
 
 
 @router.post("/categories", status_code=201, response_model=CategoryOut)
 async def create_category(data: CategoryIn, uow: WriteUow, principal: Manager) -> CategoryOut:
-    out = await service.create_category(uow, data, principal)
+    out = await categories.create_category(uow, data, principal)
     await uow.commit()
     return out
 
@@ -260,7 +259,7 @@ async def create_category(data: CategoryIn, uow: WriteUow, principal: Manager) -
 async def get_category(slug: str, uow: ReadUow) -> dict[str, Any]:
     from ecovarejo.core.errors import NotFound
 
-    c = await service.get_category_by_slug(uow, slug)
+    c = await categories.get_category_by_slug(uow, slug)
     if c is None:
         raise NotFound("category not found", code="category_not_found")
     return c
@@ -271,27 +270,27 @@ async def get_category(slug: str, uow: ReadUow) -> dict[str, Any]:
 async def update_category(
     category_id: uuid.UUID, data: CategoryPatch, uow: WriteUow, principal: Manager
 ) -> CategoryOut:
-    out = await service.update_category(uow, category_id, data, principal)
+    out = await categories.update_category(uow, category_id, data, principal)
     await uow.commit()
     return out
 
 
 @router.delete("/categories/{category_id}", status_code=204)
 async def delete_category(category_id: uuid.UUID, uow: WriteUow, principal: Manager) -> Response:
-    await service.delete_category(uow, category_id, principal)
+    await categories.delete_category(uow, category_id, principal)
     await uow.commit()
     return Response(status_code=204)
 
 
 @router.get("/certifications", response_model=list[CertificationSchemeOut], summary="The certification registry")
 async def list_certifications(uow: ReadUow) -> list[CertificationSchemeOut]:
-    return await service.list_certifications(uow)
+    return await certifications.list_certifications(uow)
 
 
 @router.post("/certifications", status_code=201, response_model=CertificationSchemeOut)
 async def create_certification(
     data: CertificationSchemeIn, uow: WriteUow, principal: Manager
 ) -> CertificationSchemeOut:
-    out = await service.create_certification(uow, data, principal)
+    out = await certifications.create_certification(uow, data, principal)
     await uow.commit()
     return out

@@ -24,8 +24,8 @@ from ecovarejo.core.auth import Principal
 from ecovarejo.core.errors import DomainError, InvalidInput
 from ecovarejo.core.uow import UnitOfWork
 
+from . import certifications, common, scores, service
 from . import repository as repo
-from . import service
 from .schemas import ProductCreate
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -149,7 +149,7 @@ async def import_csv(
         )
     cats = await repo.all_categories(uow)
     categories = {c.slug: c.id for c in cats} | {str(c.id): c.id for c in cats}
-    known_certs = {c.code for c in await repo.certifications(uow)} | set(service.DEFAULT_CERTIFICATIONS)
+    known_certs = {c.code for c in await repo.certifications(uow)} | set(certifications.DEFAULT_CERTIFICATIONS)
     errors: list[dict[str, Any]] = []
     parsed: list[tuple[int, ProductCreate, uuid.UUID | None]] = []
     seen: dict[str, int] = {}
@@ -176,7 +176,7 @@ async def import_csv(
                 reason = f"SKU {s} belongs to another product"
                 break
         for c in pc.certifications:
-            if service.cert_code(c.name) not in known_certs and not c.issuer:
+            if common.cert_code(c.name) not in known_certs and not c.issuer:
                 reason = reason or f"unknown certification {c.name!r}"
         if reason:
             errors.append({"line": line, "sku": pc.sku, "reason": reason})
@@ -211,7 +211,7 @@ async def import_csv(
         if progress:
             progress(n, total)
     if parsed:
-        await service.recompute_scores(uow)
+        await scores.recompute_scores(uow)
     return {"created": created, "updated": updated, "rows": total}
 
 

@@ -24,10 +24,11 @@ from ecovarejo.core.container import Container
 from ecovarejo.core.db import new_id, utcnow
 from ecovarejo.core.uow import UnitOfWork
 
+from . import categories, certifications, common, gallery, listing, scores, search, service
 from . import media as media_mod
 from . import repository as repo
 from . import score as scoring
-from . import search, service
+from .demo_data import CATEGORIES, DESCRIPTIONS, EDITIONS, REVIEW_TEXTS, SEARCH_WORDS, TEMPLATES, T
 from .models import (
     Category,
     Product,
@@ -44,397 +45,6 @@ SERVICE_LIMIT = 1000
 NS = uuid.UUID("8b1d0c6e-5a43-4f53-9e3c-2f0d8a6a9f10")
 SUPPLIERS = [uuid.uuid5(NS, f"supplier-{i:03d}") for i in range(1, 9)]
 REVIEWERS = [uuid.uuid5(NS, f"reviewer-{i:03d}") for i in range(1, 41)]
-
-# slug, name, parent slug, colour of the drawn image
-CATEGORIES: list[tuple[str, str, str | None, tuple[int, int, int]]] = [
-    ("vestuario", "Vestuário", None, (76, 139, 95)),
-    ("camisetas", "Camisetas", "vestuario", (96, 160, 110)),
-    ("calcas-e-shorts", "Calças e Shorts", "vestuario", (70, 120, 90)),
-    ("calcados", "Calçados", None, (140, 98, 57)),
-    ("casa-e-decoracao", "Casa e Decoração", None, (181, 140, 90)),
-    ("cozinha", "Cozinha", "casa-e-decoracao", (200, 160, 100)),
-    ("higiene-e-beleza", "Higiene e Beleza", None, (190, 120, 150)),
-    ("alimentos-organicos", "Alimentos Orgânicos", None, (170, 150, 60)),
-    ("infantil", "Infantil", None, (100, 160, 200)),
-    ("papelaria", "Papelaria", None, (130, 130, 170)),
-    ("acessorios", "Acessórios", None, (120, 90, 60)),
-    ("pet", "Pet", None, (150, 110, 80)),
-    ("limpeza", "Limpeza Ecológica", None, (60, 150, 150)),
-]
-
-# category slug -> templates: (name, material, price, kg CO2e, certs, recyclable, biodegradable, colors, sizes)
-T = tuple[str, str, str, str, tuple[str, ...], bool, bool, tuple[str, ...], tuple[str, ...]]
-TEMPLATES: dict[str, list[T]] = {
-    "camisetas": [
-        (
-            "Camiseta Orgânica",
-            "Algodão Orgânico",
-            "89.90",
-            "2.5",
-            ("GOTS",),
-            True,
-            True,
-            ("Branco", "Preto", "Cinza"),
-            ("P", "M", "G", "GG"),
-        ),
-        (
-            "Camiseta de Cânhamo",
-            "Cânhamo",
-            "109.90",
-            "1.9",
-            ("OEKO-TEX",),
-            True,
-            True,
-            ("Areia", "Verde Musgo"),
-            ("P", "M", "G"),
-        ),
-        (
-            "Regata de Bambu",
-            "Fibra de Bambu",
-            "69.90",
-            "1.7",
-            (),
-            True,
-            True,
-            ("Branco", "Azul Marinho"),
-            ("P", "M", "G"),
-        ),
-        (
-            "Camiseta de PET Reciclado",
-            "Poliéster de PET Reciclado",
-            "79.90",
-            "3.1",
-            ("C2C",),
-            True,
-            False,
-            ("Preto", "Cinza"),
-            ("P", "M", "G", "GG"),
-        ),
-    ],
-    "calcas-e-shorts": [
-        (
-            "Calça Jeans Reciclada",
-            "Algodão Reciclado",
-            "219.90",
-            "9.8",
-            ("GOTS",),
-            True,
-            False,
-            ("Azul", "Preto"),
-            ("38", "40", "42", "44"),
-        ),
-        ("Bermuda de Linho", "Linho", "159.90", "4.2", (), True, True, ("Bege", "Verde Oliva"), ("38", "40", "42")),
-        (
-            "Calça de Moletom Orgânico",
-            "Algodão Orgânico",
-            "179.90",
-            "6.1",
-            ("GOTS", "FAIRTRADE"),
-            True,
-            True,
-            ("Cinza", "Preto"),
-            ("P", "M", "G"),
-        ),
-    ],
-    "calcados": [
-        (
-            "Tênis de Algodão Orgânico",
-            "Algodão Orgânico e Borracha Natural",
-            "329.90",
-            "11.5",
-            ("B-CORP",),
-            False,
-            False,
-            ("Branco", "Off-White"),
-            ("36", "38", "40", "42"),
-        ),
-        (
-            "Chinelo de Borracha Reciclada",
-            "Borracha Reciclada",
-            "59.90",
-            "2.8",
-            (),
-            True,
-            False,
-            ("Preto", "Azul"),
-            ("35", "37", "39", "41"),
-        ),
-        (
-            "Sandália de Cortiça",
-            "Cortiça",
-            "189.90",
-            "4.0",
-            ("FSC",),
-            True,
-            True,
-            ("Natural",),
-            ("35", "36", "37", "38", "39"),
-        ),
-    ],
-    "cozinha": [
-        ("Kit Talheres de Bambu", "Bambu", "49.90", "0.6", ("FSC",), False, True, ("Natural",), ()),
-        ("Pote de Vidro com Tampa de Bambu", "Vidro e Bambu", "39.90", "1.2", (), True, False, (), ("500 ml", "1 L")),
-        (
-            "Envoltório de Cera de Abelha",
-            "Algodão Orgânico e Cera de Abelha",
-            "44.90",
-            "0.3",
-            ("IBD-ORGANICO",),
-            False,
-            True,
-            ("Estampado",),
-            ("P", "M", "G"),
-        ),
-        ("Escova de Louça de Sisal", "Sisal e Madeira Certificada", "24.90", "0.2", ("FSC",), False, True, (), ()),
-        (
-            "Tábua de Corte de Madeira de Reflorestamento",
-            "Madeira de Reflorestamento",
-            "89.90",
-            "1.6",
-            ("FSC",),
-            False,
-            True,
-            (),
-            ("Média", "Grande"),
-        ),
-    ],
-    "casa-e-decoracao": [
-        (
-            "Manta de Algodão Reciclado",
-            "Algodão Reciclado",
-            "149.90",
-            "5.0",
-            ("OEKO-TEX",),
-            True,
-            False,
-            ("Cru", "Terracota"),
-            (),
-        ),
-        ("Vaso de Fibra de Coco", "Fibra de Coco", "34.90", "0.4", (), False, True, ("Natural",), ("P", "M")),
-        ("Luminária de Papelão Reciclado", "Papelão Reciclado", "119.90", "1.1", ("FSC",), True, True, ("Kraft",), ()),
-    ],
-    "higiene-e-beleza": [
-        (
-            "Escova de Dentes de Bambu",
-            "Bambu",
-            "14.90",
-            "0.05",
-            ("FSC",),
-            False,
-            True,
-            ("Natural", "Verde"),
-            ("Macia", "Média"),
-        ),
-        ("Shampoo Sólido Natural", "Óleos Vegetais", "39.90", "0.15", ("ECOCERT",), False, True, (), ("80 g",)),
-        (
-            "Desodorante Vegano em Bastão",
-            "Manteiga Vegetal",
-            "34.90",
-            "0.12",
-            ("ECOCERT", "B-CORP"),
-            False,
-            True,
-            (),
-            ("50 g",),
-        ),
-        ("Sabonete Artesanal de Argila", "Óleos Vegetais e Argila", "19.90", "0.08", (), False, True, (), ("100 g",)),
-        ("Coletor Menstrual de Silicone", "Silicone Medicinal", "79.90", "0.3", (), False, False, (), ("A", "B")),
-    ],
-    "alimentos-organicos": [
-        (
-            "Café Orgânico Torrado",
-            "Café Arábica Orgânico",
-            "42.90",
-            "1.8",
-            ("IBD-ORGANICO", "RAINFOREST-ALLIANCE"),
-            True,
-            True,
-            (),
-            ("250 g", "500 g"),
-        ),
-        ("Chocolate Amargo 70% Orgânico", "Cacau Orgânico", "24.90", "0.9", ("FAIRTRADE",), True, True, (), ("80 g",)),
-        ("Açúcar Mascavo Orgânico", "Cana Orgânica", "18.90", "0.7", ("IBD-ORGANICO",), True, True, (), ("1 kg",)),
-        (
-            "Granola Artesanal Sem Glúten",
-            "Grãos Orgânicos",
-            "29.90",
-            "0.6",
-            ("IBD-ORGANICO",),
-            True,
-            True,
-            (),
-            ("400 g",),
-        ),
-        (
-            "Mel Silvestre Orgânico",
-            "Mel Orgânico",
-            "36.90",
-            "0.5",
-            ("IBD-ORGANICO",),
-            True,
-            True,
-            (),
-            ("300 g", "500 g"),
-        ),
-    ],
-    "infantil": [
-        (
-            "Body de Bebê em Algodão Orgânico",
-            "Algodão Orgânico",
-            "59.90",
-            "1.4",
-            ("GOTS",),
-            True,
-            True,
-            ("Branco", "Amarelo"),
-            ("RN", "P", "M", "G"),
-        ),
-        (
-            "Brinquedo de Madeira Certificada",
-            "Madeira Certificada",
-            "99.90",
-            "2.0",
-            ("FSC",),
-            False,
-            True,
-            ("Natural",),
-            (),
-        ),
-        (
-            "Fralda de Pano Ecológica",
-            "Algodão Orgânico e Bambu",
-            "49.90",
-            "0.9",
-            ("OEKO-TEX",),
-            True,
-            True,
-            ("Branco", "Estampado"),
-            ("Único",),
-        ),
-    ],
-    "papelaria": [
-        (
-            "Caderno de Papel Reciclado",
-            "Papel Reciclado",
-            "29.90",
-            "0.8",
-            ("FSC",),
-            True,
-            True,
-            ("Kraft", "Verde"),
-            ("A5", "A4"),
-        ),
-        (
-            "Lápis de Madeira de Reflorestamento",
-            "Madeira de Reflorestamento",
-            "12.90",
-            "0.1",
-            ("FSC",),
-            False,
-            True,
-            (),
-            (),
-        ),
-        ("Caneta de Bagaço de Cana", "Bagaço de Cana", "9.90", "0.05", (), False, True, ("Azul", "Preta"), ()),
-    ],
-    "acessorios": [
-        (
-            "Mochila de Lona Reciclada",
-            "Lona de PET Reciclado",
-            "249.90",
-            "7.5",
-            ("C2C",),
-            True,
-            False,
-            ("Preto", "Verde Militar"),
-            (),
-        ),
-        ("Bolsa Ecobag de Algodão Cru", "Algodão Cru", "39.90", "1.0", ("FAIRTRADE",), True, True, ("Cru",), ()),
-        ("Óculos de Sol de Bambu", "Bambu", "199.90", "1.3", (), False, True, ("Natural",), ()),
-        (
-            "Garrafa Térmica de Aço Inox",
-            "Aço Inoxidável Reciclado",
-            "119.90",
-            "4.8",
-            ("B-CORP",),
-            True,
-            False,
-            ("Prata", "Verde", "Preto"),
-            ("500 ml", "750 ml"),
-        ),
-        ("Canudo de Inox com Escova", "Aço Inoxidável", "29.90", "0.4", (), True, False, ("Prata",), ()),
-    ],
-    "pet": [
-        ("Coleira de Cânhamo", "Cânhamo", "49.90", "0.5", (), False, True, ("Natural", "Verde"), ("P", "M", "G")),
-        (
-            "Cama Pet de Tecido Reciclado",
-            "Tecido de PET Reciclado",
-            "189.90",
-            "6.2",
-            (),
-            True,
-            False,
-            ("Cinza", "Bege"),
-            ("P", "M", "G"),
-        ),
-        ("Brinquedo Pet de Juta", "Juta", "24.90", "0.2", (), False, True, (), ()),
-    ],
-    "limpeza": [
-        (
-            "Detergente Biodegradável Concentrado",
-            "Tensoativos Vegetais",
-            "22.90",
-            "0.4",
-            ("EU-ECOLABEL",),
-            True,
-            True,
-            (),
-            ("500 ml", "1 L"),
-        ),
-        ("Sabão em Pó Ecológico", "Base Vegetal", "34.90", "0.9", ("EU-ECOLABEL",), True, True, (), ("1 kg",)),
-        ("Esponja Vegetal de Bucha", "Bucha Vegetal", "9.90", "0.02", (), False, True, (), ()),
-        (
-            "Pano de Limpeza Reutilizável",
-            "Fibra de Bambu",
-            "19.90",
-            "0.3",
-            ("OEKO-TEX",),
-            False,
-            True,
-            ("Verde", "Azul"),
-            (),
-        ),
-    ],
-}
-EDITIONS = [
-    "Essencial",
-    "Clássica",
-    "Premium",
-    "Natural",
-    "Slim",
-    "Tropical",
-    "Urbana",
-    "Raiz",
-    "Mata Atlântica",
-    "Cerrado",
-]
-DESCRIPTIONS = [
-    "Produzido de forma responsável, com rastreabilidade da matéria-prima e embalagem reciclável.",
-    "Feito por pequenos produtores parceiros, com comércio justo e baixo impacto ambiental.",
-    "Durável e pensado para a economia circular: ao fim da vida útil, devolva para reciclagem.",
-    "Sem plástico de uso único e com transporte compensado em carbono.",
-]
-REVIEW_TEXTS = [
-    (5, "Excelente!", "Qualidade ótima e chegou em embalagem sem plástico. Recomendo."),
-    (4, "Muito bom", "Gostei bastante, só achei que poderia ser um pouco mais barato."),
-    (5, "Amei", "Produto sustentável de verdade, dá para sentir a qualidade do material."),
-    (3, "Razoável", "Cumpre o que promete, mas a entrega demorou."),
-    (4, "Recomendo", "Ótimo custo-benefício para quem quer consumir de forma consciente."),
-    (2, "Esperava mais", "O tamanho veio menor do que eu imaginava."),
-]
-SEARCH_WORDS = sorted(
-    {w for ts in TEMPLATES.values() for t in ts for w in search.terms(t[0] + " " + t[1]) if len(w) > 3}
-)
 
 
 def _image(name: str, colour: tuple[int, int, int], seed: int) -> bytes:
@@ -460,7 +70,7 @@ async def _categories(uow: UnitOfWork) -> dict[str, Category]:
     for pos, (slug, name, parent, _colour) in enumerate(CATEGORIES):
         if slug in existing:
             continue
-        out = await service.create_category(
+        out = await categories.create_category(
             uow,
             CategoryIn(name=name, slug=slug, parent_id=existing[parent].id if parent else None, position=pos),
         )
@@ -499,13 +109,13 @@ async def seed_demo(container: Container, uow: UnitOfWork, options: dict[str, An
     have = await repo.count_products(uow)
     if have >= n:
         return  # idempotent
-    await service.ensure_registry(uow)
+    await certifications.ensure_registry(uow)
     cats = await _categories(uow)
     rnd = random.Random(20261129)
     plan = _plan(n, rnd)[have:]
     if n > SERVICE_LIMIT:
         await _bulk(container, uow, cats, plan, rnd, console)
-        uow.after_commit(lambda: repo.analyze(uow.db))
+        uow.after_commit(lambda: listing.analyze(uow.db))
     else:
         await _through_service(container, uow, cats, plan, rnd, console)
     await repo.bump_version(uow)
@@ -559,7 +169,7 @@ def _create(cat_id: uuid.UUID, t: T, edition: str, serial: int, rnd: random.Rand
                 "care_instructions": "Lavar a 30°C, secar à sombra" if colors and sizes else None,
             },
             "featured": serial % 17 == 0,
-            "slug": f"{service.slugify(full)}-{serial}",
+            "slug": f"{common.slugify(full)}-{serial}",
             "variants": variants,
         }
     )
@@ -582,7 +192,7 @@ async def _through_service(
             out = await service.create_product(uow, data, None, rescore=False)
             if store is not None:
                 png = await asyncio.to_thread(_image, data.name, colours[cat], serial)
-                await service.add_media(uow, store, out.id, png, alt=f"{data.name} - Frente", max_bytes=10**7)
+                await gallery.add_media(uow, store, out.id, png, alt=f"{data.name} - Frente", max_bytes=10**7)
             for k in range(serial % 4):
                 rating, title, body = REVIEW_TEXTS[(serial + k) % len(REVIEW_TEXTS)]
                 uow.session.add(
@@ -600,7 +210,7 @@ async def _through_service(
                 await uow.flush()
                 await repo.refresh_rating(uow, out.id)
             bar.advance(task)
-    await service.recompute_scores(uow)
+    await scores.recompute_scores(uow)
     await uow.flush()
 
 

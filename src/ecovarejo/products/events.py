@@ -17,7 +17,7 @@ from ecovarejo.core.container import Container
 from ecovarejo.core.events import Event
 from ecovarejo.core.uow import UnitOfWork
 
-from . import service
+from . import reviews, service
 from .cache import CatalogCache
 from .ports import StockReader
 
@@ -39,7 +39,7 @@ def consumers(container: Container) -> list[Consumer]:
             return
         user_id = uuid.UUID(str(user))
         for pid in sorted({str(i["product_id"]) for i in data.get("items", []) if i.get("product_id")}):
-            await service.mark_verified_purchase(uow, user_id, uuid.UUID(pid))
+            await reviews.mark_verified_purchase(uow, user_id, uuid.UUID(pid))
 
     async def on_stock(uow: UnitOfWork, event: Event) -> None:
         sku = event.data.get("sku")

@@ -10,7 +10,7 @@ from ecovarejo.core.container import Container
 from ecovarejo.core.models import Tenant
 from ecovarejo.core.plugins import ContextSpec
 
-from . import media, service
+from . import certifications, media
 from . import models as _models  # noqa: F401  (its tables on the shared metadata: Alembic, tests)
 from .api import router
 from .cache import CatalogCache, PgVersionReader, SqliteVersionReader, VersionReader
@@ -46,7 +46,7 @@ async def certification_job(container: Container) -> dict[str, int]:
         tenants = list((await s.scalars(select(Tenant.id).where(Tenant.is_active.is_(True)))).all())
     for tid in tenants:
         async with container.uow(tid, actor="job:products.certifications") as uow:
-            counts = await service.check_certifications(uow)
+            counts = await certifications.check_certifications(uow)
             await uow.commit()
         for k, v in counts.items():
             totals[k] += v

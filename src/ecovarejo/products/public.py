@@ -10,23 +10,23 @@ import uuid
 from ecovarejo.core.container import Container
 
 from .cache import VersionReader
+from .categories import list_categories
 from .graph import certifications_for, variants_for
 from .media import MediaSettings
 from .ports import StockReader
-from .schemas import ProductOut, ProductPatch, ProductSummary, Sellable
-from .service import (
+from .queries import (
     catalog_version,
     category_average_footprint,
     get_product,
     get_product_by_slug,
     get_sellable,
     get_sellables,
-    list_categories,
     list_products,
     list_skus,
-    mark_verified_purchase,
-    update_product,
 )
+from .reviews import mark_verified_purchase
+from .schemas import ProductOut, ProductPatch, ProductSummary, Sellable
+from .service import update_product
 
 __all__ = [
     "ProductOut",

@@ -12,6 +12,7 @@ from gql.transport.exceptions import TransportQueryError
 from sqlalchemy import event
 
 from ecovarejo.core.models import DEFAULT_TENANT_ID
+from ecovarejo.products import categories
 from tests.conftest import make_settings
 
 products = pytest.importorskip("ecovarejo.products.service", reason="the products context is not in this build")
@@ -35,8 +36,8 @@ query Page($limit: Int!, $category: String, $certification: String, $q: String) 
 
 async def seed_catalog(container, n: int = 30) -> None:
     async with container.uow(DEFAULT_TENANT_ID) as uow:
-        home = await products.create_category(uow, schemas.CategoryIn(name="Casa"))
-        kitchen = await products.create_category(uow, schemas.CategoryIn(name="Cozinha", parent_id=home.id))
+        home = await categories.create_category(uow, schemas.CategoryIn(name="Casa"))
+        kitchen = await categories.create_category(uow, schemas.CategoryIn(name="Cozinha", parent_id=home.id))
         for i in range(n):
             certs = [schemas.CertificationIn(name="FSC")]
             if i % 3 == 0:

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from ecovarejo.core.db import new_id
 from ecovarejo.orders.models import Order, OrderItem
+from ecovarejo.products import categories
 from ecovarejo.products import service as products
 from ecovarejo.products.schemas import CategoryIn, ProductCreate
 
@@ -32,7 +33,7 @@ async def catalog(container, tenant_id: uuid.UUID, per_category: int = 8) -> lis
     out = []
     async with container.uow(tenant_id, actor="test") as uow:
         for c in CATEGORIES:
-            cat = await products.create_category(uow, CategoryIn(name=c))
+            cat = await categories.create_category(uow, CategoryIn(name=c))
             for i in range(per_category):
                 green = i == per_category - 1
                 p = await products.create_product(

@@ -8,7 +8,7 @@ from typing import Any
 
 from ecovarejo.core.container import Container
 from ecovarejo.core.models import DEFAULT_TENANT_ID
-from ecovarejo.products import service
+from ecovarejo.products import categories, service
 from ecovarejo.products.schemas import CategoryIn, ProductCreate
 
 
@@ -19,7 +19,7 @@ async def default_tenant(container: Container) -> uuid.UUID:
 
 async def category(container: Container, tenant: uuid.UUID, name: str, parent: uuid.UUID | None = None) -> uuid.UUID:
     async with container.uow(tenant) as uow:
-        c = await service.create_category(uow, CategoryIn(name=name, parent_id=parent))
+        c = await categories.create_category(uow, CategoryIn(name=name, parent_id=parent))
         await uow.commit()
         return c.id
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 
-from ecovarejo.products import service
+from ecovarejo.products import reviews
 from tests.support import bearer, token_for
 
 from .helpers import default_tenant
@@ -103,8 +103,8 @@ async def test_reviews_one_per_user_moderation_and_verified_purchase(client, con
     pid, slug = r.json()["id"], r.json()["slug"]
     u1, u2 = uuid.uuid4(), uuid.uuid4()
     async with container.uow(t) as uow:
-        await service.mark_verified_purchase(uow, u1, uuid.UUID(pid))
-        await service.mark_verified_purchase(uow, u1, uuid.UUID(pid))  # idempotent
+        await reviews.mark_verified_purchase(uow, u1, uuid.UUID(pid))
+        await reviews.mark_verified_purchase(uow, u1, uuid.UUID(pid))  # idempotent
         await uow.commit()
     assert (await client.post(f"/api/v1/products/{slug}/reviews", json={"rating": 5})).status_code == 401
     c1, c2 = _h(container, t, "customer", user_id=u1), _h(container, t, "customer", user_id=u2)
@@ -127,8 +127,8 @@ async def test_reviews_one_per_user_moderation_and_verified_purchase(client, con
     assert (await client.get(f"/api/v1/products/{slug}")).json()["rating"]["average"] == "5.00"
     # a purchase recorded after the review flags it too
     async with container.uow(t) as uow:
-        await service.mark_verified_purchase(uow, u2, uuid.UUID(pid))
+        await reviews.mark_verified_purchase(uow, u2, uuid.UUID(pid))
         await uow.commit()
-        out = await service.list_reviews(uow, slug, include_hidden=True)
+        out = await reviews.list_reviews(uow, slug, include_hidden=True)
     assert all(i["verified_purchase"] for i in out["items"])
     assert Decimal(out["rating"]["average"]) == Decimal("5.00")

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from ecovarejo.core.errors import Conflict, InvalidInput
 from ecovarejo.core.models import OutboxEvent
-from ecovarejo.products import service
+from ecovarejo.products import categories, queries, service
 from ecovarejo.products.schemas import ProductCreate, ProductPatch
 
 from .helpers import category, default_tenant, product
@@ -59,9 +59,9 @@ async def test_product_document_with_variants_and_certifications(container) -> N
     assert out.sustainability.sustainability_score == Decimal("6.5")
 
     async with container.uow(t) as uow:
-        sellables = await service.get_sellables(uow, ["ECO-TSHIRT-001", "ECO-TSHIRT-001-PR-M", "NOPE"])
-        one = await service.get_sellable(uow, "ECO-TSHIRT-001-BR-P")
-        avg = await service.category_average_footprint(uow, camisetas)
+        sellables = await queries.get_sellables(uow, ["ECO-TSHIRT-001", "ECO-TSHIRT-001-PR-M", "NOPE"])
+        one = await queries.get_sellable(uow, "ECO-TSHIRT-001-BR-P")
+        avg = await queries.category_average_footprint(uow, camisetas)
     assert set(sellables) == {"ECO-TSHIRT-001", "ECO-TSHIRT-001-PR-M"}
     v = sellables["ECO-TSHIRT-001-PR-M"]
     assert v.unit_price == Decimal("94.90") and v.variant_id is not None and v.product_id == out.id
@@ -99,7 +99,7 @@ async def test_duplicate_skus_and_slugs_are_refused(container) -> None:
     with pytest.raises(Conflict):
         await product(container, t, sku="B-3", name="X", slug="caneca")
     async with container.uow(t) as uow:
-        assert await service.get_sellable(uow, "B-1") is None  # nothing half-written
+        assert await queries.get_sellable(uow, "B-1") is None  # nothing half-written
 
 
 async def test_update_patch_and_delete_emit_events(container) -> None:
@@ -122,7 +122,7 @@ async def test_update_patch_and_delete_emit_events(container) -> None:
         await service.delete_product(uow, p.id)
         await uow.commit()
     async with container.uow(t) as uow:
-        assert await service.get_sellable(uow, "P-1") is None
+        assert await queries.get_sellable(uow, "P-1") is None
     async with container.db.system_session() as s:
         types = [
             e.type
@@ -137,7 +137,7 @@ async def test_category_tree_and_rules(container) -> None:
     casa = await category(container, t, "Casa e Decoração")
     cozinha = await category(container, t, "Cozinha", casa)
     async with container.uow(t) as uow:
-        tree = await service.list_categories(uow)
+        tree = await categories.list_categories(uow)
     assert [c["slug"] for c in tree] == ["casa-e-decoracao"]
     assert [c["slug"] for c in tree[0]["children"]] == ["cozinha"]
     await product(container, t, sku="K-1", name="Pote", category_id=cozinha)
@@ -145,9 +145,9 @@ async def test_category_tree_and_rules(container) -> None:
 
     async with container.uow(t) as uow:
         with pytest.raises(Conflict):
-            await service.delete_category(uow, casa)
+            await categories.delete_category(uow, casa)
         with pytest.raises(InvalidInput):
-            await service.update_category(uow, casa, CategoryPatch(parent_id=cozinha))
+            await categories.update_category(uow, casa, CategoryPatch(parent_id=cozinha))
     with pytest.raises(InvalidInput):
         await product(container, t, sku="K-2", name="Pote", category_id=uuid.uuid4())
 

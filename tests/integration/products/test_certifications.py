@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from ecovarejo.core.db import utcnow
 from ecovarejo.core.models import OutboxEvent
-from ecovarejo.products import service
+from ecovarejo.products import certifications, queries, scores
 from ecovarejo.products.plugin import CONTEXT, certification_job
 
 from .helpers import default_tenant, product
@@ -60,18 +60,18 @@ async def test_job_marks_rescores_and_emits_once(container) -> None:
     ]
 
     async with container.uow(t) as uow:  # the day after the expiry
-        counts = await service.check_certifications(uow, on=expiry + timedelta(days=1))
+        counts = await certifications.check_certifications(uow, on=expiry + timedelta(days=1))
         await uow.commit()
     assert counts["expired"] == 1
     async with container.uow(t) as uow:
-        assert (await service.check_certifications(uow, on=expiry + timedelta(days=2)))["expired"] == 0
+        assert (await certifications.check_certifications(uow, on=expiry + timedelta(days=2)))["expired"] == 0
         await uow.commit()
     expired = await _events(container, "certification.expired")
     assert len(expired) == 1 and expired[0]["certification"] == "FSC"
     async with container.uow(t) as uow:
-        doc = await service.get_product(uow, p.id)
-        sellable = await service.get_sellable(uow, "FSC-1")
-        explained = await service.explain_score(uow, p.slug)
+        doc = await queries.get_product(uow, p.id)
+        sellable = await queries.get_sellable(uow, "FSC-1")
+        explained = await scores.explain_score(uow, p.slug)
     assert {c.code: c.status for c in doc.sustainability.certifications} == {"FSC": "expired", "B-CORP": "valid"}
     assert doc.sustainability.sustainability_score == Decimal("2.5")  # B Corp 1.5 + biodegradable 1
     assert sellable is not None and sellable.certified and sellable.sustainability_score == Decimal("2.5")
@@ -83,7 +83,7 @@ async def test_an_expired_certificate_does_not_certify(container) -> None:
     old = (utcnow().date() - timedelta(days=1)).isoformat()
     await product(container, t, sku="OLD-1", name="Sabonete", certifications=[{"name": "Ecocert", "expiry": old}])
     async with container.uow(t) as uow:
-        s = await service.get_sellable(uow, "OLD-1")
+        s = await queries.get_sellable(uow, "OLD-1")
     assert s is not None and not s.certified and s.sustainability_score == Decimal("0.0")
 
 
@@ -113,7 +113,7 @@ async def test_order_delivered_and_stock_events_are_consumed(container) -> None:
             from ecovarejo.products import repository as repo
 
             bought = await repo.has_purchase(uow, user, p.id)
-            prod = await service.get_product(uow, p.id)
+            prod = await queries.get_product(uow, p.id)
         if bought and not prod.in_stock:
             break
         await asyncio.sleep(0.05)

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ecovarejo.products import service
+from ecovarejo.products import queries
 from tests.support import bearer, token_for
 
 from .helpers import category, default_tenant, product
@@ -47,7 +47,7 @@ async def test_api_import_rejects_every_bad_row_and_writes_nothing(client, conta
     assert "price" in reasons[4] and "category" in reasons[6] and "repeats line 2" in reasons[7]
     assert "Inventado" in reasons[8] and "another product" in reasons[9]
     async with container.uow(t) as uow:
-        assert await service.get_sellables(uow, ["CSV-1", "CSV-2"]) == {}
+        assert await queries.get_sellables(uow, ["CSV-1", "CSV-2"]) == {}
     r = await client.post("/api/v1/products/import", files={"file": ("p.csv", GOOD.encode(), "text/csv")})
     assert r.status_code == 401
     r = await client.post("/api/v1/products/import", files={"file": ("p.csv", GOOD.encode(), "text/csv")}, headers=h)
