@@ -1,6 +1,6 @@
 """Storefront pages: home, search and categories (filters, facets, sorts), product with its
 sustainability panel, reviews. They read the products context's HTTP API in-process (its cached
-public listings), and the category average footprint from ``ecovarejo.products.service``."""
+public listings), and the category average footprint from ``ecovarejo.products.public``."""
 
 from __future__ import annotations
 
