@@ -106,7 +106,7 @@ async def _checkout(door: str, client: httpx.AsyncClient, h: dict[str, str], key
         "idempotency_key": key,
         **{k: v for k, v in ADDRESS.items()},
         "payment_method": "card",
-        "card_number": CARD_OK,
+        "card_token": CARD_OK,
         "eco_packaging": "on",
         "loyalty_points": str(points),
     }

@@ -116,6 +116,7 @@ class AddressInput:
 class PaymentInput:
     method: str = "card"
     source: str = ""
+    installments: int = 1
 
 
 @strawberry.input
@@ -270,7 +271,11 @@ class ShoppingMutation:
         raw = {
             "shipping_address": _address(input.shipping_address),
             "billing_address": _address(input.billing_address),
-            "payment": {"method": input.payment.method, "source": input.payment.source},
+            "payment": {
+                "method": input.payment.method,
+                "source": input.payment.source,
+                "installments": input.payment.installments,
+            },
             "eco_packaging": input.eco_packaging,
             "notes": input.notes,
             "shipping_option": input.shipping_option,

@@ -73,6 +73,8 @@ class CheckoutRequest:
     loyalty_points: int = 0
     #: The id of a shipping option quoted by the logistics context (``POST /api/v1/shipping/quotes``).
     shipping_option: str | None = None
+    #: Interest-free card instalments (checked against the tenant's plan).
+    installments: int = 1
 
 
 def _key(*parts: str) -> str:
@@ -100,6 +102,7 @@ async def place_order(
     resumed = await _resume(container, tenant_id, money_key, actor)
     if resumed is not None:
         return resumed
+    policy = await payments.installment_policy(container, tenant_id) if req.installments > 1 else None
     # 1. price and check (no locks), then reserve: one short transaction whose row locks come last
     async with container.uow(tenant_id, actor=actor) as uow:
         customer = await customer_of(uow, principal)
@@ -108,6 +111,12 @@ async def place_order(
             uow, ports, req.lines, req.coupons, customer=customer, state=state, eco_packaging=req.eco_packaging,
             strict=True, loyalty_points=req.loyalty_points, shipping=shipping,
         )  # fmt: skip
+        if policy is not None and req.installments not in {o.count for o in payments.checkout_plan(q.total, policy)}:
+            raise InvalidInput(
+                f"{req.installments} interest-free instalments are not offered for this amount",
+                code="invalid_installments",
+                extra={"errors": [{"field": "payment.installments", "message": "not offered for this amount"}]},
+            )
         verdict = await _screen(uow, ports, principal, customer, req, q, state)
         reservation_id = await inventory.reserve(
             uow,
@@ -126,8 +135,9 @@ async def place_order(
     if q.total > 0 and not instant:
         try:
             result = await payments.gateway_authorize(
-                gateway, amount=q.total, currency=q.currency, source=req.payment_source, idempotency_key=money_key
-            )
+                gateway, amount=q.total, currency=q.currency, source=req.payment_source, idempotency_key=money_key,
+                installments=req.installments,
+            )  # fmt: skip
         except GatewayError as exc:
             log.warning("payment_unavailable", error=str(exc))
             await _release(container, tenant_id, reservation_id, actor, "payment unavailable")

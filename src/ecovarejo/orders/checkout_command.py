@@ -74,6 +74,7 @@ def _request(command: CheckoutCommand, cart_lines: dict[str, int], cart_coupons:
         notes=body.notes,
         loyalty_points=body.loyalty_points,
         shipping_option=body.shipping_option,
+        installments=body.payment.installments,
     )
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from .pricing import REGION
 
@@ -43,16 +44,37 @@ class Address(BaseModel):
         return v
 
 
+def looks_like_pan(value: str) -> bool:
+    """A typed card number (12-19 digits, spaces and dashes allowed), which the API never accepts."""
+    digits = value.replace(" ", "").replace("-", "").replace(".", "")
+    return digits.isdigit() and 12 <= len(digits) <= 19
+
+
 class PaymentIn(BaseModel):
     method: str = Field(default="card", pattern=r"^(card|pix|boleto)$")
-    #: A card number (sandbox test cards) or a provider/vault token; only the last 4 digits are kept.
+    #: A token from the provider's browser tokenization (``pm_…``, a Mercado Pago card token, PagBank's
+    #: encrypted card, the sandbox's ``tok_…``) or a vaulted card (``vtok_…``); never a card number.
     #: Pix and boleto need none: the order waits for the payment's confirmation.
-    source: str = Field(default="", max_length=100)
+    source: str = Field(default="", max_length=4096)
+    #: Interest-free instalments chosen at checkout (from the tenant's plan, ``GET /api/v1/payments/installments``).
+    installments: int = Field(default=1, ge=1, le=12, strict=True)
+
+    @field_validator("source")
+    @classmethod
+    def _never_a_pan(cls, v: str) -> str:
+        if looks_like_pan(v):
+            raise PydanticCustomError(
+                "card_number_not_accepted",
+                "card numbers are not accepted: send the token of the provider's card form or a vaulted card",
+            )
+        return v
 
     @model_validator(mode="after")
     def _card_needs_source(self) -> PaymentIn:
         if self.method == "card" and not self.source.strip():
             raise ValueError("a card payment needs a source (card token)")
+        if self.method != "card" and self.installments != 1:
+            raise ValueError("only card payments are split in instalments")
         return self
 
 

@@ -40,14 +40,15 @@ ADDRESS = {"recipient": "Cliente Demo", "street": "Rua das Flores", "number": "4
            "postal_code": "01000-000"}  # fmt: skip
 
 
-#: Card numbers the sandbox gateway approves (the providers' public test numbers), one per demo buyer.
+#: Cards the sandbox approves, as its browser tokenization mints them (``tok_sbx_<outcome>_<brand>_<last4>_…``),
+#: one per demo buyer (one card shared by accounts is a fraud signal).
 DEMO_CARDS = (
-    "4242424242424242",
-    "4111111111111111",
-    "4012888888881881",
-    "5555555555554444",
-    "5105105105105100",
-    "6011111111111117",
+    "tok_sbx_approve_visa_4242_demo0",
+    "tok_sbx_approve_visa_1111_demo1",
+    "tok_sbx_approve_visa_1881_demo2",
+    "tok_sbx_approve_mastercard_4444_demo3",
+    "tok_sbx_approve_mastercard_5100_demo4",
+    "tok_sbx_approve_discover_1117_demo5",
 )
 
 

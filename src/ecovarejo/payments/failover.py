@@ -131,7 +131,14 @@ class FailoverGateway:
             raise GatewayTimeout(f"{name}: outcome unknown ({exc}); not trying another provider") from exc
 
     async def authorize(
-        self, *, amount: Decimal, currency: str, source: Any, idempotency_key: str, description: str = ""
+        self,
+        *,
+        amount: Decimal,
+        currency: str,
+        source: Any,
+        idempotency_key: str,
+        description: str = "",
+        installments: int = 1,
     ) -> GatewayResult:
         if isinstance(source, str) and _looks_like_pan(source):
             # real providers take their client-side token or vault card data, never a typed number
@@ -158,6 +165,7 @@ class FailoverGateway:
                     source=provider_source,
                     idempotency_key=idempotency_key,
                     description=description,
+                    installments=installments,
                 )
             except ProviderUnavailable as exc:
                 breaker.failure()

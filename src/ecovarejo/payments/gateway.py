@@ -36,7 +36,14 @@ class PaymentGateway(Protocol):
     name: str
 
     async def authorize(
-        self, *, amount: Decimal, currency: str, source: str, idempotency_key: str, description: str = ""
+        self,
+        *,
+        amount: Decimal,
+        currency: str,
+        source: str,
+        idempotency_key: str,
+        description: str = "",
+        installments: int = 1,
     ) -> GatewayResult: ...
 
     async def capture(self, reference: str, amount: Decimal, *, idempotency_key: str) -> GatewayResult: ...

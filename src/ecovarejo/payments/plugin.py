@@ -8,6 +8,7 @@ from ecovarejo.core.plugins import ContextSpec
 
 from . import ext_models as _ext_models  # noqa: F401
 from . import models as _models  # noqa: F401  (its tables on the shared metadata: Alembic, tests)
+from .card_form import sandbox_router
 from .gateway import PaymentGateway
 from .idempotency import purge_expired
 from .instant import expire_pending
@@ -34,7 +35,7 @@ async def _expire_instant(container: Container) -> None:
 
 CONTEXT = ContextSpec(
     name="payments",
-    routers=[providers_router],
+    routers=[providers_router, sandbox_router],
     install=install,
     jobs=[("payments.purge_idempotency_keys", 3600.0, _purge), ("payments.expire_instant", 60.0, _expire_instant)],
     seed_order=40,

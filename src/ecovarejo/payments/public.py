@@ -15,6 +15,8 @@ from ecovarejo.core.container import Container
 from ecovarejo.core.uow import UnitOfWork
 
 from . import service
+from .card_form import CardForm, card_form, checkout_plan, csp_sources, installment_policy
+from .cards import InstallmentOption, InstallmentPolicy
 from .gateway import GatewayError, GatewayResult, GatewayTimeout, PaymentGateway
 from .idempotency import REPLAY_HEADER, IdempotencyStore, fingerprint
 from .instant import Payer, charge_order
@@ -38,10 +40,13 @@ from .service import (
 __all__ = [
     "REPLAY_HEADER",
     "TEST_CARDS",
+    "CardForm",
     "GatewayError",
     "GatewayResult",
     "GatewayTimeout",
     "IdempotencyStore",
+    "InstallmentOption",
+    "InstallmentPolicy",
     "OrderBook",
     "OrderMoney",
     "PayableOrder",
@@ -50,13 +55,17 @@ __all__ = [
     "PaymentGateway",
     "PaymentUnavailable",
     "PaymentView",
+    "card_form",
     "charge_order",
+    "checkout_plan",
+    "csp_sources",
     "ensure_card_owner",
     "fingerprint",
     "gateway_authorize",
     "gateway_capture",
     "gateway_of",
     "get_payment",
+    "installment_policy",
     "order_money",
     "payment_by_authorization_key",
     "payment_instructions",

@@ -33,6 +33,41 @@ TEST_CARDS = {
     "pix": "approve",
 }
 
+#: The published test tokens' cards (last four digits), as the providers publish theirs (Stripe's ``tok_visa``).
+TOKEN_LAST4 = {
+    "tok_approve": "4242",
+    "tok_visa": "4242",
+    "tok_mastercard": "4444",
+    "tok_decline": "0002",
+    "tok_insufficient_funds": "9995",
+    "tok_timeout": "0119",
+}
+TEST_CARDS["tok_mastercard"] = "approve"
+
+#: Tokens minted by the sandbox's browser tokenization (``card_form.py``):
+#: ``tok_sbx_<outcome>_<brand>_<last4>_<random>`` — the "provider" keeps no state, like a signed token.
+MINTED_PREFIX = "tok_sbx_"
+OUTCOMES = ("approve", "card_declined", "insufficient_funds", "timeout")
+
+
+def minted_parts(source: str) -> tuple[str, str, str] | None:
+    """(outcome, brand, last4) of a token the sandbox tokenization minted, else ``None``."""
+    if not source.startswith(MINTED_PREFIX):
+        return None
+    rest = source[len(MINTED_PREFIX) :]
+    for outcome in OUTCOMES:
+        if rest.startswith(outcome + "_"):
+            parts = rest[len(outcome) + 1 :].split("_")
+            if len(parts) == 3 and parts[1].isdigit() and len(parts[1]) == 4:
+                return outcome, parts[0], parts[1]
+    return None
+
+
+def token_last4(source: str) -> str | None:
+    """The last four digits a test or minted token stands for (shown on receipts)."""
+    minted = minted_parts(source)
+    return minted[2] if minted else TOKEN_LAST4.get(source)
+
 
 def luhn_ok(number: str) -> bool:
     if not number.isdigit() or not 12 <= len(number) <= 19:
@@ -47,6 +82,11 @@ def luhn_ok(number: str) -> bool:
 
 
 def outcome_for(source: str) -> str:
+    minted = minted_parts(source)
+    if minted is not None:
+        return minted[0]
+    if source.startswith(MINTED_PREFIX):
+        return "invalid_card"
     s = source.replace(" ", "").replace("-", "")
     if s in TEST_CARDS:
         return TEST_CARDS[s]
@@ -73,7 +113,14 @@ class SandboxGateway:
         return self._done.setdefault(key, result)
 
     async def authorize(
-        self, *, amount: Decimal, currency: str, source: str, idempotency_key: str, description: str = ""
+        self,
+        *,
+        amount: Decimal,
+        currency: str,
+        source: str,
+        idempotency_key: str,
+        description: str = "",
+        installments: int = 1,
     ) -> GatewayResult:
         if idempotency_key in self._done:
             return self._done[idempotency_key]

@@ -23,6 +23,7 @@ from ecovarejo.core.uow import UnitOfWork
 from . import repository as repo
 from .gateway import GatewayError, GatewayResult, PaymentGateway
 from .models import Payment, PaymentTransaction
+from .sandbox import token_last4
 
 
 class PaymentDeclined(DomainError):
@@ -44,6 +45,9 @@ def gateway_of(container: Container) -> PaymentGateway:
 
 
 def last4(source: str) -> str | None:
+    known = token_last4(source)
+    if known is not None:
+        return known
     digits = "".join(ch for ch in source if ch.isdigit())
     return digits[-4:] if len(digits) >= 12 else None
 
@@ -68,9 +72,21 @@ def _txn(
 
 
 async def gateway_authorize(
-    gateway: PaymentGateway, *, amount: Decimal, currency: str, source: str, idempotency_key: str
+    gateway: PaymentGateway,
+    *,
+    amount: Decimal,
+    currency: str,
+    source: str,
+    idempotency_key: str,
+    installments: int = 1,
 ) -> GatewayResult:
-    """Ask the provider to hold ``amount``; declines come back as ``ok=False``; timeouts raise."""
+    """Ask the provider to hold ``amount`` (in ``installments`` interest-free instalments); declines come
+    back as ``ok=False``; timeouts raise."""
+    if installments > 1:
+        return await gateway.authorize(
+            amount=quantize(amount), currency=currency, source=source, idempotency_key=idempotency_key,
+            installments=installments,
+        )  # fmt: skip
     return await gateway.authorize(
         amount=quantize(amount), currency=currency, source=source, idempotency_key=idempotency_key
     )

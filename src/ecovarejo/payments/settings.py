@@ -33,6 +33,12 @@ class PaymentsSettings(BaseSettings):
     pagseguro_api_base: str = "https://api.pagseguro.com"
     #: PagBank signs its notifications with the account token (SHA-256 of ``token-payload``).
     pagseguro_webhook_token: str = ""
+    #: Public (browser) keys of the providers' card forms: the checkout tokenizes cards with the first
+    #: provider of the order that has one (Stripe publishable key ``pk_…``, Mercado Pago public key,
+    #: PagBank public key for card encryption). Without any, the sandbox's card form is shown.
+    stripe_publishable_key: str = ""
+    mercadopago_public_key: str = ""
+    pagseguro_public_key: str = ""
     #: HMAC secret of Pix (PSP) and boleto (bank) payment notifications.
     psp_webhook_secret: str = ""
     #: Seconds a provider call may take before its outcome counts as unknown.

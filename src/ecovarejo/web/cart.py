@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote
 
@@ -18,10 +19,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
+from ecovarejo.core.auth import Authenticator, Principal
 from ecovarejo.core.errors import DomainError, InvalidInput
 from ecovarejo.orders import public as orders
+from ecovarejo.payments import public as payments
 
-from . import i18n
+from . import i18n, problems
 from . import shipping as ship
 from .inproc import ApiError, api, exists
 from .pages import PageRoute, flashes, form_with_csrf, principal_of, redirect, require_user
@@ -183,6 +186,8 @@ async def apply_coupon(request: Request) -> Response:
 
 # -- checkout ----------------------------------------------------------------------------------
 async def _addresses(request: Request) -> list[dict[str, Any]]:
+    if getattr(request.state, "web_principal", None) is None:
+        return []
     try:
         rows = await api(request, "GET", "/api/v1/users/addresses")
     except ApiError:
@@ -190,7 +195,19 @@ async def _addresses(request: Request) -> list[dict[str, Any]]:
     return sorted(rows or [], key=lambda a: not a.get("is_default"))
 
 
-def _checkout_page(
+async def _plan(request: Request, total: Any) -> list[payments.InstallmentOption]:
+    """The interest-free instalments offered for ``total`` (the tenant's plan)."""
+    try:
+        amount = Decimal(str(total))
+    except (InvalidOperation, ValueError):
+        return []
+    if amount <= 0:
+        return []
+    container = request.app.state.container
+    return payments.checkout_plan(amount, await payments.installment_policy(container, request.state.tenant.id))
+
+
+async def _checkout_page(
     request: Request,
     cart: dict[str, Any],
     addresses: list[dict[str, Any]],
@@ -201,6 +218,7 @@ def _checkout_page(
     idempotency_key: str | None = None,
     messages: list[tuple[str, str]] | None = None,
     shipping: dict[str, Any] | None = None,
+    email_taken: bool = False,
 ) -> Response:
     summary = cart.get("summary") or {}
     default = addresses[0] if addresses else {}
@@ -229,6 +247,10 @@ def _checkout_page(
         shipping=shipping,
         shipping_available=ship.available(request),
         methods=["card", "pix", "boleto"],
+        card_form=payments.card_form(request.app.state.container),
+        installments=await _plan(request, summary.get("total")),
+        guest=getattr(request.state, "web_principal", None) is None,
+        email_taken=email_taken,
         idempotency_key=idempotency_key or secrets.token_urlsafe(18),
         cart_count=sum(int(i.get("quantity") or 0) for i in cart.get("items") or []),
         flashes=messages if messages is not None else flashes(request),
@@ -237,7 +259,8 @@ def _checkout_page(
 
 @router.get("/checkout")
 async def checkout_page(request: Request) -> Response:
-    await require_user(request)
+    """Signed in or as a guest (e-mail and CPF; the account can get a password afterwards)."""
+    await principal_of(request)
     state = (request.query_params.get("uf") or "").upper()[:2] or None
     addresses = await _addresses(request)
     if state is None and addresses:
@@ -253,26 +276,71 @@ async def checkout_page(request: Request) -> Response:
     if not cart or not cart.get("items"):
         return redirect("/carrinho")
     shipping = await ship.options(request, cep, cart.get("items") or [])
-    response = _checkout_page(request, cart, addresses, form=form, errors={}, shipping=shipping)
+    response = await _checkout_page(request, cart, addresses, form=form, errors={}, shipping=shipping)
     _keep_cart_cookie(request, response, cart)
     return response
 
 
-FIELD_NAMES = {
-    "recipient": "recipient",
-    "street": "street",
-    "number": "number",
-    "city": "city",
-    "state": "state",
-    "postal_code": "postal_code",
-    "source": "card_number",
-}
+FIELD_NAMES = {"source": "card", "card_token": "card", "payment": "card"}
+GUEST_FIELDS = ("first_name", "last_name", "email", "cpf")
+
+
+def _s(form: Any, key: str, size: int) -> str:
+    return str(form.get(key) or "").strip()[:size]
+
+
+async def _guest_sign_up(request: Request, form: Any, t: Any, errors: dict[str, str]) -> tuple[Principal | None, bool]:
+    """A guest's account (no password they know: "Esqueci minha senha" gives them one), signed in for
+    this checkout; ``(None, email_taken)`` with ``errors`` filled when it cannot be made."""
+    body = {
+        "email": _s(form, "email", 320),
+        "password": secrets.token_urlsafe(32),
+        "first_name": _s(form, "first_name", 100),
+        "last_name": _s(form, "last_name", 100),
+        "cpf": _s(form, "cpf", 14),
+        "locale": "en" if i18n.negotiate(request) == "en" else "pt-BR",
+        "accept_terms": form.get("accept_terms") == "on",
+        "accept_privacy": form.get("accept_privacy") == "on",
+    }
+    for name in GUEST_FIELDS:
+        if not body[name]:
+            errors[name] = t("err_required")
+    if not (body["accept_terms"] and body["accept_privacy"]):
+        errors["accept_terms"] = t("err_consent_required")
+    if errors:
+        return None, False
+    try:
+        await api(request, "POST", "/api/v1/auth/register", json=body, anonymous=True)
+        tokens = await api(
+            request,
+            "POST",
+            "/api/v1/auth/login",
+            json={"email": body["email"], "password": body["password"]},
+            anonymous=True,
+        )
+        authenticator = request.app.state.container.ports.get(Authenticator)
+        principal: Principal = await authenticator.authenticate(tokens["access_token"], request.state.tenant.id)
+    except ApiError as exc:
+        if exc.status >= 500:
+            raise
+        if exc.code == "email_taken":
+            errors["email"] = t("err_email_taken")
+            return None, True
+        if exc.code == "invalid_cpf":
+            errors["cpf"] = t("err_invalid_cpf")
+        errors.update(problems.field_errors(t, exc.extra.get("errors") or []))
+        if not errors:
+            errors["_"] = problems.problem_message(t, exc.code)
+        return None, False
+    request.state.refreshed_tokens = tokens  # the page's response sets the session cookies
+    request.state.web_principal = principal
+    return principal, False
 
 
 @router.post("/checkout")
 async def place_order(request: Request) -> Response:
     form = await form_with_csrf(request)
-    principal = await require_user(request)
+    principal = await principal_of(request)
     t = i18n.translator(i18n.negotiate(request))
     idem = "".join(ch for ch in str(form.get("idempotency_key") or "") if ch.isalnum() or ch in "-_")[:100]
     address = {
@@ -288,61 +356,109 @@ async def place_order(request: Request) -> Response:
     method = str(form.get("payment_method") or "card")
     if method not in ("card", "pix", "boleto"):
         method = "card"
-    card = "".join(ch for ch in str(form.get("card_number") or "") if ch.isdigit())
+    token = str(form.get("card_token") or "").strip()[:4096]
     errors: dict[str, str] = {}
-    if method == "card" and not card:
-        errors["card_number"] = t("card_required")
+    if form.get("card_number"):  # a typed number never reaches the checkout (an old page or a forged post)
+        errors["card"] = t("err_card_number_not_accepted")
+    elif method == "card" and not token:
+        errors["card"] = t("err_card_required")
     points = str(form.get("loyalty_points") or "").strip()
     if points and not points.isdigit():
         errors["loyalty_points"] = t("points_invalid")
+    count = str(form.get("installments") or "1").strip()
+    installments = int(count) if count.isdigit() and 1 <= int(count) <= 12 else 1
     body = {
         "shipping_address": address,
-        "payment": {"method": method, "source": card if method == "card" else ""},
-        "eco_packaging": form.get("eco_packaging", "on") == "on",
+        "payment": {
+            "method": method,
+            "source": token if method == "card" else "",
+            "installments": installments if method == "card" else 1,
+        },
+        "eco_packaging": form.get("eco_packaging", "off") == "on",
         "loyalty_points": int(points) if points.isdigit() else 0,
     }
     chosen = str(form.get("shipping_option") or "")[:4000]
     if chosen:  # without one (no CEP typed), the orders context prices shipping by state as before
         body["shipping_option"] = chosen
-    if not errors:
+    try:
+        checkout_in = orders.CheckoutIn.model_validate(body)
+    except ValidationError as exc:
+        errors.update({k: v for k, v in problems.field_errors(t, exc.errors(), FIELD_NAMES).items() if k not in errors})
+        checkout_in = None
+    email_taken = False
+    if principal is None and not errors:
+        principal, email_taken = await _guest_sign_up(request, form, t, errors)
+    elif principal is None:
+        for name in GUEST_FIELDS:  # report the guest's missing fields along with the others
+            if not _s(form, name, 320):
+                errors.setdefault(name, t("err_required"))
+    spent = False  # an attempt that reached the payment: the next one gets a key of its own
+    if not errors and principal is not None and checkout_in is not None:
         # the same checkout as POST /api/v1/orders and GraphQL: limits, cart, coupons, points, idempotency
+        await load_cart(request)  # a guest's cart joins the new account's first
         try:
             command = orders.CheckoutCommand(
                 tenant_id=request.state.tenant.id,
                 principal=principal,
                 cart_owner=orders.owner_key(principal.user_id, None) or "",
                 idempotency_key=idem or secrets.token_urlsafe(18),
-                order=orders.CheckoutIn.model_validate(body),
+                order=checkout_in,
             )
             result = await orders.checkout(request.app.state.container, command)
-        except ValidationError as exc:
-            for e in exc.errors():
-                field = str(e["loc"][-1]) if e.get("loc") else "_"
-                errors[FIELD_NAMES.get(field, field)] = str(e.get("msg"))
         except DomainError as exc:
             if exc.status >= 500 or exc.status in (401, 403):
                 raise
-            for e in exc.extra.get("errors") or []:
-                field = str(e.get("field") or "").split(".")[-1]
-                errors[FIELD_NAMES.get(field, field or "_")] = str(e.get("message"))
-            if not errors:
-                errors["_"] = exc.detail
+            spent = True
+            if exc.code == "payment_declined":
+                decline = str(exc.extra.get("decline_code") or "")
+                errors["card" if method == "card" else "_"] = _decline_message(t, decline)
+            else:
+                errors.update(problems.field_errors(t, exc.extra.get("errors") or [], FIELD_NAMES))
+                if not errors:
+                    errors["card" if exc.code == "payment_unavailable" and method == "card" else "_"] = (
+                        problems.problem_message(t, exc.code)
+                    )
         else:
-            return redirect(f"/pedido/{result.order.id}?ok=order_placed")
+            placed = redirect(f"/pedido/{result.order.id}?ok=order_placed")
+            _keep_cart_cookie(request, placed, None)
+            return placed
     cart = await load_cart(request, address["state"] if address["state"] in UFS else None) or {}
-    shown = {**address, "payment_method": method, "loyalty_points": points}
+    shown = {
+        **address,
+        **{name: _s(form, name, 320) for name in GUEST_FIELDS},
+        "accept_terms": form.get("accept_terms") == "on",
+        "accept_privacy": form.get("accept_privacy") == "on",
+        "payment_method": method,
+        "loyalty_points": points,
+        "installments": installments,
+        "eco_packaging": "on" if body["eco_packaging"] else "off",
+    }
     shipping = await ship.options(request, ship.clean_cep(address["postal_code"]), cart.get("items") or [])
-    return _checkout_page(
+    messages = [("error", m) for m in dict.fromkeys(errors.values())][:3]
+    if spent and "card" in errors:
+        messages.append(("info", t("retry_payment")))
+    response = await _checkout_page(
         request,
         cart,
         await _addresses(request),
         form=shown,
         errors=errors,
         status_code=422,
-        idempotency_key=idem or None,
-        messages=[("error", m) for m in errors.values()][:3],
+        # a refused attempt is over (nothing was charged): retrying with another card or method must not
+        # replay it, so the form gets a new key; an untouched attempt keeps its key (double submits)
+        idempotency_key=None if spent else (idem or None),
+        messages=messages,
         shipping=shipping,
+        email_taken=email_taken,
     )
+    _keep_cart_cookie(request, response, cart)
+    return response
+
+
+def _decline_message(t: Any, decline: str) -> str:
+    key = f"decline_{decline}"
+    text = str(t(key))
+    return text if text != key else str(t("err_payment_declined"))
 
 
 @router.get("/pedido/{order_id}")

@@ -898,3 +898,9 @@ from .messages_b2b import PT_BR as _PT_BR_B2B  # noqa: E402
 
 PT_BR.update(_PT_BR_B2B)
 EN.update(_EN_B2B)
+
+# the checkout, card form, error texts and password reset live in their own module (merged here)
+from .messages_store import STORE_EN, STORE_PT  # noqa: E402
+
+PT_BR.update({k: v for k, v in STORE_PT.items() if k not in PT_BR})
+EN.update({k: v for k, v in STORE_EN.items() if k not in EN})

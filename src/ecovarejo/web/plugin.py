@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 
 from ecovarejo.core.container import Container
 from ecovarejo.core.plugins import ContextSpec
+from ecovarejo.payments import public as payments
 from ecovarejo.products import public as products
 
 from . import (
@@ -50,7 +51,7 @@ def setup_app(app: FastAPI, container: Container) -> None:
         PageSecurityMiddleware,
         settings=container.settings,
         not_found=not_found_page,
-        csp=build_csp(media_origins(container)),
+        csp=build_csp(media_origins(container), payments.csp_sources(container)),
     )
     app.add_middleware(seo.HeadAsGetMiddleware)
 

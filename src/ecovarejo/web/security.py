@@ -24,18 +24,27 @@ ACCESS_COOKIE = "ev_access"
 REFRESH_COOKIE = "ev_refresh"
 
 
-def build_csp(img_origins: tuple[str, ...] = ()) -> str:
+SELF = "'self'"
+
+
+def build_csp(img_origins: tuple[str, ...] = (), extra: dict[str, tuple[str, ...]] | None = None) -> str:
     """The pages' Content-Security-Policy; ``img_origins`` adds where product images are served from
-    (an S3 bucket or CDN in scale-out)."""
-    images = " ".join(["'self'", "data:", "blob:", *img_origins])
+    (an S3 bucket or CDN in scale-out), ``extra`` the sources the payment provider's card form needs
+    (``payments.public.csp_sources``: Stripe, Mercado Pago or PagBank scripts, frames and API)."""
+    more = extra or {}
+
+    def sources(directive: str, *base: str) -> str:
+        return " ".join(dict.fromkeys([*base, *more.get(directive, ())]))
+
     return "; ".join(
         [
             "default-src 'self'",
-            "script-src 'self'",
+            "script-src " + sources("script-src", SELF),
             "style-src 'self'",
-            f"img-src {images}",
+            "img-src " + sources("img-src", SELF, "data:", "blob:", *img_origins),
             "font-src 'self'",
-            "connect-src 'self'",
+            "connect-src " + sources("connect-src", SELF),
+            "frame-src " + (sources("frame-src") if more.get("frame-src") else "'none'"),
             "manifest-src 'self'",
             "worker-src 'self'",
             "frame-ancestors 'none'",

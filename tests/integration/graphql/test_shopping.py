@@ -16,7 +16,7 @@ orders = pytest.importorskip("ecovarejo.orders.service", reason="the orders cont
 inventory = pytest.importorskip("ecovarejo.inventory.service", reason="the inventory context is not in this build")
 from ecovarejo.products.schemas import ProductCreate, VariantIn  # noqa: E402
 
-CARD_OK = "4242 4242 4242 4242"
+CARD_OK = "tok_visa"  # the sandbox's published test token (card numbers are refused)
 ADDRESS = {
     "recipient": "Ana Souza",
     "street": "Rua Augusta",

@@ -13,7 +13,7 @@ from ecovarejo.inventory import service as inventory
 from ecovarejo.orders.public import FraudScreen, FraudVerdict, OrdersPorts
 from tests.support import bearer, make_tenant, token_for
 
-CARD_OK = "4242 4242 4242 4242"
+CARD_OK = "tok_visa"  # the sandbox's published test token (card numbers are refused)
 ADDRESS = {
     "recipient": "Ana Souza",
     "street": "Rua Augusta",

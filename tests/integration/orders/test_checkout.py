@@ -9,7 +9,6 @@ from decimal import Decimal
 from sqlalchemy import select, text
 
 from ecovarejo.core.models import OutboxEvent
-from ecovarejo.payments import sandbox
 from ecovarejo.payments.gateway import PaymentGateway
 
 from .shop import ADDRESS, checkout_body, open_shop
@@ -105,8 +104,8 @@ async def test_declined_and_timed_out_payments_release_the_stock(container, clie
     _, h = shop.customer()
     items = [{"sku": "TEE", "quantity": 2}]
     for n, (card, code) in enumerate(
-        [(sandbox.DECLINE, "payment_declined"), (sandbox.INSUFFICIENT_FUNDS, "payment_declined"),
-         (sandbox.TIMEOUT, "payment_unavailable")]
+        [("tok_decline", "payment_declined"), ("tok_insufficient_funds", "payment_declined"),
+         ("tok_timeout", "payment_unavailable")]
     ):  # fmt: skip
         body = checkout_body(items=items, payment={"method": "card", "source": card})
         r = await client.post("/api/v1/orders", json=body, headers={**h, "Idempotency-Key": f"k{n}"})

@@ -26,7 +26,7 @@ from tests.integration.privacy.conftest import PrivacyApi
 from tests.integration.users.conftest import PASSWORD
 from tests.support import bearer, eventually, token_for
 
-CARD_OK = "4242 4242 4242 4242"
+CARD_OK = "tok_visa"  # the sandbox's published test token (card numbers are refused)
 
 
 def _letters(n: int) -> str:

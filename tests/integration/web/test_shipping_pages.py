@@ -57,7 +57,7 @@ async def test_cep_to_options_to_order_to_timeline(web: httpx.AsyncClient, conta
         "city": "São Paulo",
         "state": "SP",
         "payment_method": "card",
-        "card_number": "4242 4242 4242 4242",
+        "card_token": "tok_visa",
         "eco_packaging": "on",
         "shipping_option": express.group(1),
     }
@@ -105,7 +105,7 @@ async def test_admin_configures_shipping_and_ships_an_order(web: httpx.AsyncClie
         "csrf_token": csrf_from(checkout.text),
         "idempotency_key": re.search(r'name="idempotency_key" value="([^"]+)"', checkout.text).group(1),
         "recipient": "Bia Lima", "postal_code": "20040-020", "street": "Av. Rio Branco", "number": "1",
-        "city": "Rio de Janeiro", "state": "RJ", "payment_method": "card", "card_number": "4242 4242 4242 4242",
+        "city": "Rio de Janeiro", "state": "RJ", "payment_method": "card", "card_token": "tok_visa",
         "eco_packaging": "on", "shipping_option": option,
     }  # fmt: skip
     placed = await web.post("/checkout", data=form)

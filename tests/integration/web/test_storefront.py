@@ -93,7 +93,7 @@ async def test_guest_cart_checkout_and_order_with_footprint(web: httpx.AsyncClie
         "city": "São Paulo",
         "state": "SP",
         "payment_method": "card",
-        "card_number": "4242 4242 4242 4242",
+        "card_token": "tok_visa",
         "eco_packaging": "on",
     }
     bad = await web.post("/checkout", data={**form, "postal_code": "123"})
@@ -142,7 +142,7 @@ async def test_dashboard_charts_sales_status_top_products_and_co2(web: httpx.Asy
             "city": "São Paulo",
             "state": "SP",
             "payment_method": "card",
-            "card_number": "4242424242424242",
+            "card_token": "tok_visa",
         },
     )
     assert placed.status_code == 303, placed.text
@@ -196,7 +196,7 @@ async def place_order(web: httpx.AsyncClient, email: str, sku: str = "TSHIRT-002
             "city": "Rio de Janeiro",
             "state": "RJ",
             "payment_method": "card",
-            "card_number": "5555 5555 5555 4444",
+            "card_token": "tok_mastercard",
         },
     )
     assert placed.status_code == 303, placed.text

@@ -119,7 +119,14 @@ class MercadoPagoGateway:
         return str(res["body"]["id"])
 
     async def authorize(
-        self, *, amount: Decimal, currency: str, source: Source, idempotency_key: str, description: str = ""
+        self,
+        *,
+        amount: Decimal,
+        currency: str,
+        source: Source,
+        idempotency_key: str,
+        description: str = "",
+        installments: int = 1,
     ) -> GatewayResult:
         token: str | dict[str, Any] = (
             source if isinstance(source, str) else await self._card_token(source, idempotency_key)
@@ -129,7 +136,7 @@ class MercadoPagoGateway:
         payment = {
             "transaction_amount": _wire(amount),
             "token": token,
-            "installments": 1,
+            "installments": installments,
             "capture": False,
             "external_reference": idempotency_key,
             "description": description or "EcoVarejo",

@@ -86,7 +86,14 @@ class PagSeguroGateway:
         return GatewayResult(False, reference, "failed", amount, code, str(first.get("description") or ""))
 
     async def authorize(
-        self, *, amount: Decimal, currency: str, source: Source, idempotency_key: str, description: str = ""
+        self,
+        *,
+        amount: Decimal,
+        currency: str,
+        source: Source,
+        idempotency_key: str,
+        description: str = "",
+        installments: int = 1,
     ) -> GatewayResult:
         if isinstance(source, CardData):
             card: dict[str, Any] = {
@@ -108,7 +115,12 @@ class PagSeguroGateway:
                     "reference_id": idempotency_key[:64],
                     "description": (description or "EcoVarejo")[:64],
                     "amount": {"value": to_cents(amount), "currency": currency.upper()},
-                    "payment_method": {"type": "CREDIT_CARD", "installments": 1, "capture": False, "card": card},
+                    "payment_method": {
+                        "type": "CREDIT_CARD",
+                        "installments": installments,
+                        "capture": False,
+                        "card": card,
+                    },
                 }
             ],
         }

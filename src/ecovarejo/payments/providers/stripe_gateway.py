@@ -67,7 +67,14 @@ class StripeGateway:
         return GatewayResult(False, reference, kind, amount, code, exc.user_message or str(exc))
 
     async def authorize(
-        self, *, amount: Decimal, currency: str, source: Source, idempotency_key: str, description: str = ""
+        self,
+        *,
+        amount: Decimal,
+        currency: str,
+        source: Source,
+        idempotency_key: str,
+        description: str = "",
+        installments: int = 1,
     ) -> GatewayResult:
         params: dict[str, Any] = {
             "amount": to_cents(amount),
@@ -79,6 +86,10 @@ class StripeGateway:
         }
         if description:
             params["description"] = description
+        if installments > 1:  # Stripe's card instalments (fixed count, monthly)
+            params["payment_method_options"] = {
+                "card": {"installments": {"plan": {"count": installments, "interval": "month", "type": "fixed_count"}}}
+            }
         if isinstance(source, CardData):
             card: dict[str, Any] = {"number": source.number, "exp_month": source.exp_month, "exp_year": source.exp_year}
             if source.cvv:
