@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import tempfile
 import threading
 import time
 import uuid
@@ -39,7 +40,8 @@ LAUNCH_ARGS = [
     "--disable-sync",
 ]
 ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+#: Outside the repository: ``$ECOVAREJO_SCREENSHOTS``, else ``<tmp>/ecovarejo-screenshots`` (never committed).
+SCREENSHOTS = Path(os.environ.get("ECOVAREJO_SCREENSHOTS") or Path(tempfile.gettempdir()) / "ecovarejo-screenshots")
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 PASSWORD = "uma-senha-bem-longa-2024"
 

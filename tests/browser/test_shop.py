@@ -37,6 +37,14 @@ def register_in_browser(tab: Tab, email: str) -> None:
     page.click("form[action='/conta/cadastro'] button[type=submit]")
 
 
+def fill_card(tab: Tab, number: str) -> None:
+    page = tab.page
+    page.fill("#card-number", number)
+    page.fill("#card-exp", "12/" + str(datetime.now(UTC).year + 3)[2:])
+    page.fill("#card-cvc", "123")
+    page.fill("#card-holder", "BIA LIMA")
+
+
 def test_shopper_searches_filters_picks_a_variant_checks_out_and_sees_the_footprint(
     tab: Tab, live_server: LiveServer
 ) -> None:
@@ -83,14 +91,18 @@ def test_shopper_searches_filters_picks_a_variant_checks_out_and_sees_the_footpr
     assert_accessible(tab, "cart")
 
     page.click("#go-checkout")
-    page.wait_for_url("**/conta/entrar?next=/checkout")
-    page.click("#register-link")
-    register_in_browser(tab, f"bia-{uuid.uuid4().hex[:6]}@example.com")
-    page.wait_for_url(re.compile(r".*/checkout\?ok=signed_in"))
+    page.wait_for_url("**/checkout*")
     assert "R$ 189,80" in page.locator("main").inner_text()
     tab.shot("06-checkout")
     assert_accessible(tab, "checkout")
 
+    # a guest: e-mail and CPF, no password; the card goes to the provider's (sandbox) tokenization
+    page.fill("#co-first_name", "Bia")
+    page.fill("#co-last_name", "Lima")
+    page.fill("#co-email", f"bia-{uuid.uuid4().hex[:6]}@example.com")
+    page.fill("#co-cpf", "529.982.247-25")
+    page.check("input[name=accept_terms]")
+    page.check("input[name=accept_privacy]")
     page.fill("#co-recipient", "Bia Lima")
     page.fill("#co-postal_code", "01310-100")
     page.fill("#co-street", "Av. Paulista")
@@ -98,8 +110,15 @@ def test_shopper_searches_filters_picks_a_variant_checks_out_and_sees_the_footpr
     page.fill("#co-city", "São Paulo")
     page.select_option("#co-state", "SP")
     page.check("input[name=payment_method][value=card]")
-    page.fill("#co-card_number", "4242 4242 4242 4242")
-    page.fill("#co-holder", "BIA LIMA")
+    fill_card(tab, "4000 0000 0000 0002")  # the issuer declines this one
+    page.select_option("#co-installments", "3")
+    posted: list[str] = []
+    page.on("request", lambda r: posted.append(r.post_data or "") if r.method == "POST" else None)
+    page.click("#place-order")
+    page.wait_for_selector("#card-error:has-text('Cartão recusado')")
+    assert not any("4000" in body and "0002" in body for body in posted if "card_token" in body)
+    tab.shot("06b-checkout-declined")
+    fill_card(tab, "5555 5555 5555 4444")  # another card, same page: a new attempt
     page.click("#place-order")
     page.wait_for_url(re.compile(r".*/pedido/[0-9a-f-]+\?ok=order_placed"))
     footprint = page.locator("#order-footprint").inner_text()

@@ -323,7 +323,9 @@ async def _guest_sign_up(request: Request, form: Any, t: Any, errors: dict[str, 
     except ApiError as exc:
         if exc.status >= 500:
             raise
-        if exc.code == "email_taken":
+        # registering an e-mail that has an account answers as if it worked (no account enumeration;
+        # its owner gets an e-mail), so the sign-in with our random password is what fails
+        if exc.code in ("email_taken", "invalid_credentials"):
             errors["email"] = t("err_email_taken")
             return None, True
         if exc.code == "invalid_cpf":

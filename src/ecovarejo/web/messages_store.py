@@ -15,7 +15,10 @@ STORE_PT: dict[str, str] = {
     "err_email": "Informe um e-mail válido, como nome@exemplo.com.br.",
     "err_invalid_cpf": "CPF inválido: confira os 11 dígitos.",
     "err_weak_password": "Senha fraca: use ao menos 12 caracteres e evite senhas comuns.",
-    "err_email_taken": "Este e-mail já tem cadastro: entre na sua conta para continuar.",
+    "err_email_taken": (
+        "Não foi possível comprar sem cadastro com este e-mail. Se você já tem conta, entre ou use "
+        "“Esqueci minha senha”."
+    ),
     "err_card_number_not_accepted": "Por segurança, a loja não recebe o número do cartão: use o formulário do cartão.",
     "err_card_required": "Preencha os dados do cartão.",
     "err_payment_declined": "Pagamento recusado. Tente outro cartão ou outra forma de pagamento.",
@@ -25,7 +28,7 @@ STORE_PT: dict[str, str] = {
     "err_insufficient_stock": "Um item do carrinho não tem estoque suficiente.",
     "err_risk_declined": "Não foi possível aprovar esta compra. Fale com o atendimento.",
     "err_checkout_key_spent": "Essa tentativa já foi encerrada; envie o pedido de novo.",
-    "err_idempotency_conflict": "Essa tentativa já foi usada; envie o pedido de novo.",
+    "err_idempotency_key_reused": "Essa tentativa já foi usada; envie o pedido de novo.",
     "err_invalid_coupon": "Cupom inválido.",
     "err_card_token_not_found": "Cartão salvo não encontrado.",
     "err_invalid_token": "O link expirou ou já foi usado. Peça outro.",
@@ -81,7 +84,9 @@ STORE_EN: dict[str, str] = {
     "err_email": "Enter a valid email, like name@example.com.",
     "err_invalid_cpf": "Invalid CPF: check its 11 digits.",
     "err_weak_password": "Weak password: use at least 12 characters and avoid common passwords.",
-    "err_email_taken": "This email already has an account: sign in to continue.",
+    "err_email_taken": (
+        "This email cannot be used to buy as a guest. If you have an account, sign in or use “Forgot my password”."
+    ),
     "err_card_number_not_accepted": "For your safety the shop never receives card numbers: use the card form.",
     "err_card_required": "Fill in the card details.",
     "err_payment_declined": "Payment declined. Try another card or another payment method.",
@@ -91,7 +96,7 @@ STORE_EN: dict[str, str] = {
     "err_insufficient_stock": "An item in the cart does not have enough stock.",
     "err_risk_declined": "This purchase could not be approved. Please contact us.",
     "err_checkout_key_spent": "That attempt is closed; place the order again.",
-    "err_idempotency_conflict": "That attempt was already used; place the order again.",
+    "err_idempotency_key_reused": "That attempt was already used; place the order again.",
     "err_invalid_coupon": "Invalid coupon.",
     "err_card_token_not_found": "Saved card not found.",
     "err_invalid_token": "The link expired or was already used. Ask for another.",
