@@ -69,3 +69,34 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     if settings.hsts_max_age > 0:
         app.add_middleware(HstsMiddleware, max_age=settings.hsts_max_age)
     return app
+
+
+def create_ops_app(container: Container, *, role: str) -> FastAPI:
+    """The small HTTP server of a process that serves no pages (``ecovarejo worker``, ``ecovarejo relay``):
+    liveness, readiness (its consumer loops and relay, the database, the bus) and ``/metrics``. Readiness
+    answers 503 from the moment the process starts stopping."""
+    from .gateway.plugin import OPS_ROUTERS
+
+    app = FastAPI(title=f"EcoVarejo {role}", version=__version__, docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.container = container
+    app.state.stopping = False
+    install_error_handlers(app)
+
+    @app.get("/livez")
+    @app.get("/healthz")
+    async def livez() -> dict[str, str]:
+        """The process and its event loop answer (liveness probe)."""
+        return {"status": "ok", "role": role}
+
+    @app.get("/readyz")
+    async def readyz() -> JSONResponse:
+        checks = await container.readiness()
+        if app.state.stopping:
+            checks["process"] = "stopping"
+        ok = all(v == "ok" for v in checks.values())
+        body = {"status": "ok" if ok else "unavailable", "role": role, "checks": checks}
+        return JSONResponse(body, status_code=200 if ok else 503)
+
+    for router in OPS_ROUTERS:
+        app.include_router(router)
+    return app

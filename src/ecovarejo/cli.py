@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
+import sys
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -95,40 +97,98 @@ def serve(
 def worker(
     services: Annotated[str, typer.Option(help="run consumers of these contexts only")] = "",
     relay_too: Annotated[bool, typer.Option("--relay/--no-relay", help="also run the outbox relay")] = True,
+    ops_port: Annotated[int | None, typer.Option(help="port of /livez, /readyz, /metrics (0: none)")] = None,
 ) -> None:
-    """Run event consumers and scheduled jobs (and the relay) without serving HTTP."""
+    """Run event consumers and scheduled jobs (and the relay) without serving pages."""
     if services:
         os.environ["ECOVAREJO_SERVICES"] = services
     get_settings.cache_clear()
-    asyncio.run(_run_worker(get_settings(), relay=relay_too, consumers=True))
+    asyncio.run(_run_worker(_with_ops_port(get_settings(), ops_port), relay=relay_too, consumers=True))
+    _exit_at_once()
 
 
 @app.command()
-def relay() -> None:
+def relay(
+    ops_port: Annotated[int | None, typer.Option(help="port of /livez, /readyz, /metrics (0: none)")] = None,
+) -> None:
     """Run only the outbox relay (publishes committed events to the bus)."""
-    asyncio.run(_run_worker(get_settings(), relay=True, consumers=False))
+    asyncio.run(_run_worker(_with_ops_port(get_settings(), ops_port), relay=True, consumers=False))
+    _exit_at_once()
+
+
+def _exit_at_once() -> None:
+    """Everything is closed (database, bus, tasks): end the process without the interpreter's teardown of
+    every imported module, which took ~8 s on a loaded machine and counted against SIGTERM's grace."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
+def _with_ops_port(settings: Settings, port: int | None) -> Settings:
+    return settings if port is None else settings.model_copy(update={"ops_port": port})
 
 
 async def _run_worker(settings: Settings, *, relay: bool, consumers: bool) -> None:
+    """Start, serve the ops port, and on SIGTERM/SIGINT stop: readiness turns 503 at once, the relay and
+    consumers stop fetching and finish what they hold (``Container.stop``, at most its 5 s grace)."""
+    import time
+
     from .bootstrap import build_container
     from .core.logging import configure_logging
     from .jobs import start_jobs
 
     configure_logging(settings.log_level, settings.log_json)
     container = build_container(settings, run_relay=relay, run_consumers=consumers)
-    await container.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    role = "worker" if consumers else "relay"
+    ops = _ops_server(container, settings, role) if settings.ops_port else None
+    ops_task = asyncio.create_task(ops.serve(), name=f"{role}-ops-http") if ops is not None else None
+    await container.start()
     console.print(
-        f"[green]worker[/] relay={'on' if relay else 'off'} consumers={len(container.consumers) if consumers else 0} "
-        f"({_mode(settings)})"
+        f"[green]{role}[/] relay={'on' if relay else 'off'} consumers={len(container.consumers) if consumers else 0} "
+        f"ops={'http://' + settings.ops_host + ':' + str(settings.ops_port) if ops else 'off'} ({_mode(settings)})"
     )
     if consumers:
         start_jobs(container)  # tasks of the container: its stop ends them before closing the database
+    if ops_task is not None:  # an ops server that ends by itself (its port taken) stops the process
+        ops_task.add_done_callback(lambda _: stop.set())
     await stop.wait()
+    began = time.monotonic()
+    if ops is not None:
+        ops.config.app.state.stopping = True  # readiness answers 503 while the work in hand finishes
     await container.stop()
+    if ops is not None and ops_task is not None:
+        ops.should_exit = True
+        with contextlib.suppress(asyncio.CancelledError):
+            await ops_task
+    console.print(f"{role} stopped in {time.monotonic() - began:.2f} s")
+    if ops_task is not None and not ops_task.cancelled() and ops_task.exception() is not None:
+        raise typer.Exit(1)
+
+
+def _ops_server(container: Container, settings: Settings, role: str) -> Any:
+    """uvicorn serving :func:`ecovarejo.app.create_ops_app`, leaving signals to the worker."""
+    import uvicorn
+
+    from .app import create_ops_app
+
+    class OpsServer(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Any:  # the worker's own handlers stay in place
+            yield
+
+    config = uvicorn.Config(
+        create_ops_app(container, role=role),
+        host=settings.ops_host,
+        port=settings.ops_port,
+        lifespan="off",
+        log_level="warning",
+        access_log=False,
+    )
+    return OpsServer(config)
 
 
 def _mode(settings: Settings) -> str:

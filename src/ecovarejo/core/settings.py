@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     #: before it becomes a dead letter (15 minutes; docs/events.md).
     consumer_retry_budget: float = 900.0
     services: str = Field(default="", description="comma-separated contexts served by this process; all when empty")
+    #: The ops HTTP server of ``ecovarejo worker`` and ``ecovarejo relay`` (``/livez``, ``/readyz``,
+    #: ``/metrics``): its port (0: none) and interface. Kubernetes sets 9000 on all interfaces.
+    ops_port: int = 0
+    ops_host: str = "127.0.0.1"
 
     #: HTTP server limits (core/serving.py documents them).
     server_max_header_bytes: int = 32 * 1024

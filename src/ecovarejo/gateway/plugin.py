@@ -71,6 +71,10 @@ def consumers(container: Container) -> list[Consumer]:
     ]
 
 
+#: Served on the ops port of ``ecovarejo worker`` and ``ecovarejo relay`` too: their counters (the business
+#: counters the worker's consumers move) and gauges are scraped where they are kept.
+OPS_ROUTERS = [metrics.router]
+
 CONTEXT = ContextSpec(
     name="gateway",
     edge=True,

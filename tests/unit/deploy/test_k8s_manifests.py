@@ -119,6 +119,14 @@ def test_roles_probes_resources_and_spread(rendered) -> None:
             assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
             assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
             assert container["startupProbe"]["httpGet"]["path"] == "/healthz"
+        else:  # workers and relays: the ops port (ECOVAREJO_OPS_PORT) probed and scraped
+            env = {e["name"]: e["value"] for e in container["env"]}
+            assert env["ECOVAREJO_OPS_PORT"] == "9000" and env["ECOVAREJO_OPS_HOST"] == "0.0.0.0"
+            assert container["ports"] == [{"name": "ops", "containerPort": 9000, "protocol": "TCP"}]
+            for probe, path in (("readinessProbe", "/readyz"), ("livenessProbe", "/livez"), ("startupProbe", "/livez")):
+                assert container[probe]["httpGet"] == {"path": path, "port": "ops"}
+            annotations = dep["spec"]["template"]["metadata"]["annotations"]
+            assert annotations["prometheus.io/scrape"] == "true" and annotations["prometheus.io/port"] == "9000"
 
 
 def test_every_pod_runs_restricted(rendered) -> None:
@@ -177,12 +185,18 @@ def test_network_policies_deny_by_default_and_allow_only_listed_flows(rendered) 
     deny = policies["default-deny-all"]["spec"]
     assert deny["podSelector"] == {} and set(deny["policyTypes"]) == {"Ingress", "Egress"}
     assert "ingress" not in deny and "egress" not in deny
-    ingress_rules = [p for p in policies.values() if p["spec"].get("ingress")]
-    assert [p["metadata"]["name"] for p in ingress_rules] == ["allow-http-from-ingress-and-monitoring"]
-    [rule] = ingress_rules[0]["spec"]["ingress"]
+    ingress_rules = {p["metadata"]["name"]: p for p in policies.values() if p["spec"].get("ingress")}
+    assert set(ingress_rules) == {"allow-http-from-ingress-and-monitoring", "allow-ops-from-monitoring"}
+    [rule] = ingress_rules["allow-http-from-ingress-and-monitoring"]["spec"]["ingress"]
     assert rule["ports"] == [{"protocol": "TCP", "port": 8000}]
-    allowed_to = ingress_rules[0]["spec"]["podSelector"]["matchExpressions"][0]["values"]
-    assert set(allowed_to) == HTTP_ROLES  # workers and relays accept no connection at all
+    allowed_to = ingress_rules["allow-http-from-ingress-and-monitoring"]["spec"]["podSelector"]["matchExpressions"]
+    assert set(allowed_to[0]["values"]) == HTTP_ROLES
+    # workers and relays accept only Prometheus, on their ops port
+    [ops] = ingress_rules["allow-ops-from-monitoring"]["spec"]["ingress"]
+    assert ops["ports"] == [{"protocol": "TCP", "port": 9000}]
+    assert [p["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"] for p in ops["from"]] == ["monitoring"]
+    ops_roles = ingress_rules["allow-ops-from-monitoring"]["spec"]["podSelector"]["matchExpressions"][0]["values"]
+    assert set(ops_roles) == {"worker", "relay"}
     relay_ports = {
         port["port"]
         for p in policies.values()

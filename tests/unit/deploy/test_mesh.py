@@ -94,7 +94,12 @@ def test_authorization_policies_allow_exactly_the_network_policies_flows() -> No
     assert [p["metadata"]["name"] for p in policies if p["spec"] == {}] == ["deny-all"]  # deny by default
     inbound = _network_policy_inbound(objects)
     assert inbound == _authorization_inbound(objects)
-    assert ("ingress-nginx", "checkout", "8000") in inbound and not any(r in {"worker", "relay"} for _, r, _ in inbound)
+    assert ("ingress-nginx", "checkout", "8000") in inbound
+    # workers and relays: Prometheus on their ops port only
+    assert {f for f in inbound if f[1] in {"worker", "relay"}} == {
+        ("monitoring", "worker", "9000"),
+        ("monitoring", "relay", "9000"),
+    }
     # every selector selects a real Deployment's pods
     pod_labels = [d["spec"]["template"]["metadata"]["labels"] for d in _kind(objects, "Deployment")]
     for policy in policies:
