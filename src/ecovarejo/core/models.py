@@ -93,5 +93,8 @@ class IdempotencyRecord(Base, TenantOwned):
     response_status: Mapped[int | None] = mapped_column(Integer)
     response_body: Mapped[Any | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: While ``in_progress``: renewed by the owner while it runs (its lease, :data:`~.idempotency.LEASE`).
     locked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: While ``in_progress``: the process running it, ``host/pid/instance`` (a retry takes over a dead one's key).
+    owner: Mapped[str | None] = mapped_column(String(200))
     expires_at: Mapped[datetime] = mapped_column(index=True)
