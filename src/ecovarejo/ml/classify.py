@@ -10,10 +10,17 @@ import random
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
+from ecovarejo.core.lazy import lazy_module
 
 from .recommend import normalise
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    np = lazy_module("numpy")
+
 
 ALGORITHM = "classify-tfidf-logreg-1"
 STOPWORDS = frozenset(

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from .training import MODEL_NAMES, TrainingResult
+from .names import MODEL_NAMES
+
+if TYPE_CHECKING:  # the training code (numpy, every context it reads) loads only when a command runs
+    from .training import TrainingResult
 
 app = typer.Typer(help="Machine learning: train and inspect each tenant's models.", no_args_is_help=True)
 console = Console(stderr=True)

@@ -15,8 +15,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from statistics import NormalDist
+from typing import TYPE_CHECKING
 
-import numpy as np
+from ecovarejo.core.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    np = lazy_module("numpy")
+
 
 ALGORITHM = "forecast-sba-tsb-ses-1"
 HORIZON = 8

@@ -13,9 +13,16 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import numpy as np
+from ecovarejo.core.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    np = lazy_module("numpy")
+
 
 ALGORITHM = "fraud-gbm-1"
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")

@@ -24,13 +24,13 @@ from . import repository as repo
 from . import screen
 from .classify import ClassifierModel
 from .forecast import ForecastModel, reorder
+from .names import MODEL_NAMES
 from .pricing import PriceSuggestion, PricingModel
 from .pricing import suggest as suggest_price
 from .recommend import RecModel
 from .registry import ModelStore
 from .screen import MlFraudScreen, Thresholds
 from .training import (
-    MODEL_NAMES,
     Progress,
     TrainingResult,
     beats,

@@ -15,9 +15,17 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-import numpy as np
-from scipy import sparse
+from ecovarejo.core.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import numpy as np
+    from scipy import sparse
+else:
+    np = lazy_module("numpy")
+    sparse = lazy_module("scipy.sparse")
+
 
 ALGORITHM = "recs-itemknn-tfidf-1"
 K = 10

@@ -17,10 +17,17 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import joblib
 import structlog
+
+from ecovarejo.core.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import joblib
+else:
+    joblib = lazy_module("joblib")
+
 
 log = structlog.get_logger("ecovarejo.ml.registry")
 

@@ -21,12 +21,12 @@ from ecovarejo.core.models import Tenant
 from . import classify, data, forecast, fraud, pricing, recommend
 from . import repository as repo
 from .models import MlModel
+from .names import MODEL_NAMES
 from .registry import ModelStore
 from .screen import DEFAULT_DECLINE_AT, DEFAULT_HOLD_AT, ScoredModel
 
 log = structlog.get_logger("ecovarejo.ml.training")
 
-MODEL_NAMES = ("recommendations", "fraud", "forecast", "classify", "pricing")
 #: Metrics where less is better (errors); the others are scores.
 LOWER_IS_BETTER = frozenset({"mase", "mae_units"})
 #: An unlabelled, never-held order older than this had its chance to be charged back: legitimate.

@@ -16,9 +16,7 @@ from ecovarejo.core.tenancy import current_tenant
 
 from .failover import FailoverGateway
 from .gateway import GatewayError, PaymentGateway
-from .providers.mercadopago_gateway import MercadoPagoGateway
 from .providers.pagseguro_gateway import PagSeguroGateway
-from .providers.stripe_gateway import StripeGateway
 from .settings import PaymentsSettings, get_payments_settings
 from .vault import MasterKeys, Vault
 
@@ -31,7 +29,10 @@ class Providers(dict[str, PaymentGateway]):
 
 def build_providers(s: PaymentsSettings) -> Providers:
     providers = Providers()
+    # the providers' SDKs load only when a provider is configured (not in every process start)
     if s.stripe_api_key:
+        from .providers.stripe_gateway import StripeGateway
+
         providers["stripe"] = StripeGateway(
             s.stripe_api_key, api_base=s.stripe_api_base or None, timeout=s.provider_timeout
         )
@@ -40,6 +41,8 @@ def build_providers(s: PaymentsSettings) -> Providers:
             s.pagseguro_token, api_base=s.pagseguro_api_base, timeout=s.provider_timeout
         )
     if s.mercadopago_access_token:
+        from .providers.mercadopago_gateway import MercadoPagoGateway
+
         providers["mercadopago"] = MercadoPagoGateway(
             s.mercadopago_access_token, api_base=s.mercadopago_api_base or None, timeout=s.provider_timeout
         )

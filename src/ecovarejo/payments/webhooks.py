@@ -25,8 +25,6 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-import stripe
-from mercadopago.webhook import InvalidWebhookSignatureError, WebhookSignatureValidator
 from sqlalchemy.exc import IntegrityError
 
 from ecovarejo.core.errors import Conflict, DomainError
@@ -87,6 +85,8 @@ _DISPUTE_STATUS = {"won": "won", "lost": "lost"}
 def parse_stripe(body: bytes, header: str | None, secret: str, tolerance: int) -> Notice:
     if not secret:
         raise InvalidSignature("webhooks are not configured for stripe", code="webhook_not_configured")
+    import stripe  # the SDK loads with the first Stripe notice, not with every process
+
     try:
         stripe.WebhookSignature.verify_header(body.decode("utf-8", "replace"), header, secret, tolerance)
     except stripe.SignatureVerificationError as exc:
@@ -132,6 +132,8 @@ def parse_mercadopago(
     data_id = query.get("data.id") or str((event.get("data") or {}).get("id") or "")
     if data_id.isalnum():
         data_id = data_id.lower()
+    from mercadopago.webhook import InvalidWebhookSignatureError, WebhookSignatureValidator
+
     try:
         WebhookSignatureValidator.validate(
             headers.get("x-signature"),

@@ -30,9 +30,9 @@ _BEGIN = "-----BEGIN"
 
 
 def _with_kid(key: RSAKey) -> RSAKey:
-    pem = key.as_pem(private=True)
-    probe = RSAKey.import_key(pem)
-    return RSAKey.import_key(pem, parameters={"kid": probe.thumbprint(), "use": "sig", "alg": ALGORITHM})
+    """The same key with its ``kid`` (the thumbprint), ``use`` and ``alg``; no second PEM parse (an RSA
+    private key's load checks the key and costs a quarter of a second at every process start)."""
+    return RSAKey(key.raw_value, key.original_value, {"kid": key.thumbprint(), "use": "sig", "alg": ALGORITHM})
 
 
 def generate_key(bits: int = KEY_BITS) -> RSAKey:

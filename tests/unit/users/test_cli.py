@@ -29,7 +29,8 @@ def test_rotate_and_retire(data_dir: Path) -> None:
     assert runner.invoke(app, ["users", "keys", "rotate"]).exit_code == 0
     rows = [line.split("\t") for line in runner.invoke(app, ["users", "keys", "list"]).stdout.strip().splitlines()]
     assert rows[1] == [old, "verify-only"] and rows[0][1] == "signing"
-    assert runner.invoke(app, ["users", "keys", "retire", old]).exit_code == 0
+    # "--": a kid (base64url) may begin with "-", which would read as an option
+    assert runner.invoke(app, ["users", "keys", "retire", "--", old]).exit_code == 0
     rows = runner.invoke(app, ["users", "keys", "list"]).stdout.strip().splitlines()
     assert len(rows) == 1 and old not in rows[0]
     assert (data_dir / "keys" / "jwt-signing.pem").exists()
