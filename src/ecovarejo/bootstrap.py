@@ -7,6 +7,7 @@ Scale-out: PostgreSQL (``DATABASE_URL``), Redis (``REDIS_URL``), NATS JetStream 
 from __future__ import annotations
 
 from .analytics.plugin import CONTEXT as analytics
+from .b2b.plugin import CONTEXT as b2b
 from .core import models as _kernel_models  # noqa: F401  (tenants, outbox, inbox tables)
 from .core.bus import STREAM, SUBJECT_PREFIX, Bus, InProcessBus, NatsBus
 from .core.container import Container
@@ -43,6 +44,7 @@ CONTEXTS: tuple[ContextSpec, ...] = (
     inventory,
     logistics,
     fiscal,
+    b2b,
     orders,
     analytics,
     ml,

@@ -30,6 +30,7 @@ from typing import Any
 
 import structlog
 
+from ecovarejo.b2b import public as b2b
 from ecovarejo.core.auth import Principal
 from ecovarejo.core.container import Container
 from ecovarejo.core.db import utcnow
@@ -117,6 +118,8 @@ async def place_order(
                 code="invalid_installments",
                 extra={"errors": [{"field": "payment.installments", "message": "not offered for this amount"}]},
             )
+        if customer.company_id is not None:  # a company buyer above their limit needs an approved request
+            await b2b.authorize_spend(uow, customer.user_id, {ln.sku: ln.quantity for ln in q.lines}, q.total)
         verdict = await _screen(uow, ports, principal, customer, req, q, state)
         reservation_id = await inventory.reserve(
             uow,

@@ -71,6 +71,8 @@ class UserView:
     company_id: uuid.UUID | None
     locale: str
     is_active: bool
+    #: Administers its company's account (the one who registered it, or one they appointed).
+    is_company_admin: bool = False
 
 
 async def get_user(uow: UnitOfWork, user_id: uuid.UUID) -> UserView | None:
@@ -88,6 +90,7 @@ def _view(user: User) -> UserView:
         company_id=user.company_id,
         locale=user.locale,
         is_active=user.is_active,
+        is_company_admin=bool(user.is_company_admin),
     )
 
 

@@ -1,0 +1,48 @@
+"""B2B tables: company members' roles and limits, and approval requests for purchases above a limit."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ecovarejo.core.db import Base, TenantOwned, Timestamped, new_id
+from ecovarejo.core.money import MoneyCents
+
+ROLES = ("buyer", "approver", "admin")
+
+
+class Member(Base, TenantOwned, Timestamped):
+    """A user's role in their company (users context) and, for buyers, the most one order may cost
+    without an approver (None: no limit)."""
+
+    __tablename__ = "b2b_members"
+    __table_args__ = (UniqueConstraint("tenant_id", "user_id", name="uq_b2b_members_tenant_user"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    company_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column()
+    role: Mapped[str] = mapped_column(String(20), default="buyer")
+    spending_limit: Mapped[Decimal | None] = mapped_column(MoneyCents, nullable=True)
+
+
+class ApprovalRequest(Base, TenantOwned, Timestamped):
+    """A buyer asks an approver of the company to allow one purchase (these lines, up to ``amount``)."""
+
+    __tablename__ = "b2b_approvals"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    company_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    requester_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    lines: Mapped[dict[str, Any]] = mapped_column(JSON)
+    amount: Mapped[Decimal] = mapped_column(MoneyCents)
+    #: pending → approved | rejected; approved → used (by the checkout it allowed)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    note: Mapped[str | None] = mapped_column(String(500))
+    decided_by: Mapped[uuid.UUID | None] = mapped_column(nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    decision_note: Mapped[str | None] = mapped_column(String(500))
