@@ -38,7 +38,7 @@ lint: install-test
 # every worker clones its own databases); the browser tests run last in one process of their own
 # (Playwright's sync API holds an event loop in the main thread). Any failure, skip (in CI) or empty
 # run fails the target.
-TEST_WORKERS ?= 3
+TEST_WORKERS ?= 4
 
 test: lint
 	$(BIN)/pytest -n $(TEST_WORKERS) --ignore=tests/browser --durations=25

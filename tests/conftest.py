@@ -228,3 +228,33 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if skipped:
         print(f"\nCI: {len(skipped)} test(s) skipped; in CI nothing may skip", flush=True)
         session.exitstatus = 1
+
+
+#: Tests that take a minute or more (measured in CI): started first, so that with pytest-xdist they run
+#: alongside the many short tests instead of being the last ones left on one worker. Any test with a
+#: ``timeout`` marker above the default also counts.
+SCHEDULE_FIRST = (
+    "tests/integration/test_cli.py::test_migrate_and_seed_demo",
+    "tests/integration/ml/test_cli.py",
+    "tests/integration/products/test_demo.py",
+    "tests/integration/test_scale_demo.py",
+    "tests/security/test_api_fuzz.py",
+    "tests/security/test_payment_properties.py",
+    "tests/integration/reliability/test_outage.py",
+    "tests/integration/reliability/test_checkout_crash.py",
+    "tests/integration/reliability/test_worker_process.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        """The longest first (a long ``timeout`` marker, then the list's order); the rest after, as is."""
+        marker = item.get_closest_marker("timeout")
+        if marker and marker.args and float(marker.args[0]) > 300:
+            return 0
+        for n, prefix in enumerate(SCHEDULE_FIRST, start=1):
+            if item.nodeid.startswith(prefix):
+                return n
+        return len(SCHEDULE_FIRST) + 1
+
+    items.sort(key=rank)  # stable: the rest keeps its order
