@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ecovarejo.core.db import Base, TenantOwned, Timestamped, new_id
@@ -46,3 +46,33 @@ class ApprovalRequest(Base, TenantOwned, Timestamped):
     decided_by: Mapped[uuid.UUID | None] = mapped_column(nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(nullable=True)
     decision_note: Mapped[str | None] = mapped_column(String(500))
+
+
+class PriceList(Base, TenantOwned, Timestamped):
+    """Prices for one company (``company_id``) or for every company account (None), valid in a window."""
+
+    __tablename__ = "b2b_price_lists"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(120))
+    company_id: Mapped[uuid.UUID | None] = mapped_column(nullable=True, index=True)
+    valid_from: Mapped[datetime | None] = mapped_column(nullable=True)
+    valid_until: Mapped[datetime | None] = mapped_column(nullable=True)
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+
+class PriceRule(Base, TenantOwned):
+    """One quantity tier of a SKU in a list: ``fixed`` unit price or ``percent`` off the catalog price,
+    from ``min_qty`` to ``max_qty`` (None: no upper bound); ``moq`` and ``multiple`` constrain the line."""
+
+    __tablename__ = "b2b_price_rules"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    price_list_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("b2b_price_lists.id", ondelete="CASCADE"), index=True)
+    sku: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    value: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    min_qty: Mapped[int] = mapped_column(Integer, default=1)
+    max_qty: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    moq: Mapped[int] = mapped_column(Integer, default=1)
+    multiple: Mapped[int] = mapped_column(Integer, default=1)

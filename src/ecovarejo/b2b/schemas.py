@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -25,3 +28,26 @@ class DecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     note: str | None = Field(default=None, max_length=500)
+
+
+class PriceRuleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sku: str = Field(max_length=64)
+    kind: str = Field(max_length=10)
+    value: str = Field(max_length=20)
+    min_qty: int = 1
+    max_qty: int | None = None
+    moq: int = 1
+    multiple: int = 1
+
+
+class PriceListIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(max_length=120)
+    #: None: every company account.
+    company_id: uuid.UUID | None = None
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+    rules: list[PriceRuleIn] = Field(default_factory=list, max_length=5000)

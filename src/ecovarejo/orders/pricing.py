@@ -74,6 +74,8 @@ class PricedLine:
     sustainability_score: Decimal
     image_url: str | None = None
     slug: str | None = None
+    #: The price-list rule that set ``unit_price`` for a company buyer (None: the catalog price).
+    price_rule: str | None = None
 
 
 @dataclass(frozen=True)

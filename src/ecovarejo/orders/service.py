@@ -10,11 +10,12 @@ import asyncio
 import hashlib
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from ecovarejo.b2b import public as b2b
 from ecovarejo.core.auth import Principal
 from ecovarejo.core.container import Container
 from ecovarejo.core.errors import Conflict, InvalidInput, NotFound
@@ -147,6 +148,37 @@ async def price_lines(
     return priced, problems
 
 
+async def _company_prices(
+    uow: UnitOfWork,
+    ports: OrdersPorts,
+    company_id: uuid.UUID,
+    priced: list[PricedLine],
+    problems: list[dict[str, Any]],
+    *,
+    strict: bool,
+) -> list[PricedLine]:
+    """A company buyer's lines at its price lists' best price (the rule named on the line), with the
+    lists' minimum quantities and multiples checked: one read."""
+    found = await b2b.prices_for(uow, company_id, {ln.sku: (ln.quantity, ln.unit_price) for ln in priced}, ports.now())
+    out: list[PricedLine] = []
+    for ln in priced:
+        price = found.get(ln.sku)
+        if price is None:
+            out.append(ln)
+            continue
+        wrong = b2b.check_quantity(price, ln.quantity)
+        if wrong is not None:
+            if strict:
+                raise InvalidInput(wrong[1], code=wrong[0], extra={"sku": ln.sku, "moq": price.moq,
+                                                                   "multiple": price.multiple})  # fmt: skip
+            problems.append({"sku": ln.sku, "code": wrong[0], "detail": wrong[1]})
+        if price.rule:
+            unit = quantize(price.unit_price)
+            ln = replace(ln, unit_price=unit, line_total=unit * ln.quantity, price_rule=price.rule)
+        out.append(ln)
+    return out
+
+
 async def quote_for(
     uow: UnitOfWork,
     ports: OrdersPorts,
@@ -161,6 +193,8 @@ async def quote_for(
     shipping: ShippingOverride | None = None,
 ) -> tuple[Quote, list[dict[str, Any]]]:
     priced, problems = await price_lines(uow, ports, lines, strict=strict)
+    if customer is not None and customer.company_id is not None and priced:
+        priced = await _company_prices(uow, ports, customer.company_id, priced, problems, strict=strict)
     if loyalty_points and customer is None:
         raise InvalidInput("sign in to spend loyalty points", code="loyalty_requires_account")
 
@@ -208,6 +242,7 @@ def _line_json(ln: PricedLine) -> dict[str, Any]:
         "line_total": str(ln.line_total),
         "certified": ln.certified,
         "carbon_footprint_kg": str(ln.carbon_footprint_kg),
+        "price_rule": ln.price_rule,
     }
 
 
