@@ -5,4 +5,7 @@ from __future__ import annotations
 
 from ecovarejo.core.personal_data import PersonalData
 
-DECLARATION = PersonalData(context="b2b")
+DECLARATION = PersonalData(
+    context="b2b",
+    not_personal={"b2b_price_lists": {"name": "a price list's name (\"Atacado\")"}},
+)
