@@ -7,5 +7,5 @@ from ecovarejo.core.personal_data import PersonalData
 
 DECLARATION = PersonalData(
     context="b2b",
-    not_personal={"b2b_price_lists": {"name": "a price list's name (\"Atacado\")"}},
+    not_personal={"b2b_price_lists": {"name": 'a price list\'s name ("Atacado")'}},
 )
