@@ -292,6 +292,7 @@ class ShoppingMutation:
             cart_owner=owner_key(principal.user_id, None) or "",
             idempotency_key=idempotency_key,
             order=body,
+            client_ip=ctx.http.client.host if ctx.http.client else None,
         )
         # the saga opens its own transactions: no request unit of work is held across it
         result = await orders.checkout(ctx.container, command)

@@ -15,6 +15,7 @@ from ecovarejo.orders.public import FraudScreen
 from . import repository as repo
 from .api import router
 from .demo import plant_fraud_history
+from .events import consumers
 from .personal_data import DECLARATION as PERSONAL_DATA
 from .public import MlPorts, request_first_training, retrain_due, train_pending
 from .registry import ModelStore
@@ -66,6 +67,7 @@ CONTEXT = ContextSpec(
     name="ml",
     routers=[router],
     install=install,
+    consumers=consumers,
     seed_demo=seed_demo,
     seed_order=95,
     jobs=[("ml.retrain", 3600.0, _retrain), ("ml.first-training", 30.0, _first_training)],

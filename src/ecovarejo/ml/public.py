@@ -19,6 +19,7 @@ from ecovarejo.core.uow import UnitOfWork
 from ecovarejo.inventory import public as inventory
 from ecovarejo.products import public as products
 from ecovarejo.products.public import ProductPatch
+from ecovarejo.users import public as users
 
 from . import repository as repo
 from . import screen
@@ -259,14 +260,15 @@ async def _same_category(
 
 
 async def for_you(container: Container, uow: UnitOfWork, user_id: uuid.UUID | None, limit: int = 8) -> Recommendations:
-    """Personal picks from the customer's history; popular ones for a new or anonymous customer;
-    without a model, the catalog's best scores."""
+    """Personal picks from the customer's history — only with the customer's ``personalisation`` consent
+    (LGPD: the users' consent ledger, opt-in); popular ones for a new or anonymous customer or one who
+    has not consented; without a model, the catalog's best scores (nothing personal either)."""
 
     async def run() -> Recommendations:
         assert uow.tenant_id is not None
         model = await _model(container, uow.tenant_id)
         if model is not None:
-            if user_id is not None:
+            if user_id is not None and await users.has_consent(uow, user_id, "personalisation"):
                 ids, source = model.for_user_ids(user_id, limit * 2)
             else:
                 ids, source = model.popular_ids(limit * 2), "popular"

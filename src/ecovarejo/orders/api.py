@@ -181,6 +181,7 @@ async def checkout(
         cart_owner=owner.owner or "",
         idempotency_key=idempotency_key,
         order=body,
+        client_ip=request.client.host if request.client else None,
     )
     try:
         result = await place(get_container(request), command)

@@ -76,6 +76,8 @@ class CheckoutRequest:
     shipping_option: str | None = None
     #: Interest-free card instalments (checked against the tenant's plan).
     installments: int = 1
+    #: The buyer's address as the server saw it: only hashed by the fraud screen (IP velocity), never stored.
+    client_ip: str | None = None
 
 
 def _key(*parts: str) -> str:
@@ -389,7 +391,7 @@ async def _screen(
     verdict = await ports.fraud.assess(uow, facts_for(
         user_id=principal.user_id, email=customer.email, total=q.total, quantities=[ln.quantity for ln in q.lines],
         shipping_state=state, billing_address=req.billing_address, payment_method=req.payment_method,
-        payment_source=req.payment_source, at=ports.now(),
+        payment_source=req.payment_source, at=ports.now(), client_ip=req.client_ip,
     ))  # fmt: skip
     if verdict.decision == "decline":
         await ports.fraud.record(uow, verdict, None, None)

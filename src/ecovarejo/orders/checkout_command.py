@@ -47,6 +47,8 @@ class CheckoutCommand:
     cart_owner: str
     idempotency_key: str | None
     order: CheckoutIn
+    #: The buyer's IP as the server saw it (for the fraud screen's velocity, hashed there; never stored).
+    client_ip: str | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,7 @@ def _request(command: CheckoutCommand, cart_lines: dict[str, int], cart_coupons:
         loyalty_points=body.loyalty_points,
         shipping_option=body.shipping_option,
         installments=body.payment.installments,
+        client_ip=command.client_ip,
     )
 
 

@@ -52,6 +52,7 @@ def facts_for(
     payment_method: str,
     payment_source: str,
     at: datetime,
+    client_ip: str | None = None,
 ) -> CheckoutFacts:
     billing = (billing_address or {}).get("state")
     return CheckoutFacts(
@@ -65,6 +66,7 @@ def facts_for(
         payment_method=payment_method,
         payment_source=payment_source,
         at=at,
+        client_ip=client_ip,
     )
 
 

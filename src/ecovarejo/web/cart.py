@@ -405,6 +405,7 @@ async def place_order(request: Request) -> Response:
                 cart_owner=orders.owner_key(principal.user_id, None) or "",
                 idempotency_key=idem or secrets.token_urlsafe(18),
                 order=checkout_in,
+                client_ip=request.client.host if request.client else None,
             )
             result = await orders.checkout(request.app.state.container, command)
         except DomainError as exc:

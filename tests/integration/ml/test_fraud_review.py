@@ -4,9 +4,18 @@ decline threshold checkout refuses before reserving anything; a calm order is pa
 
 from __future__ import annotations
 
+import uuid
+
+import httpx
+
+from ecovarejo.app import create_app
+from ecovarejo.ml import repository as ml_repo
 from ecovarejo.ml.public import ports_of
 from ecovarejo.orders.public import OrdersPorts
+from ecovarejo.payments import refunds
+from ecovarejo.payments.models import Payment
 from tests.integration.orders.shop import ADDRESS, checkout_body, open_shop
+from tests.support import eventually
 
 RISKY = {"billing_address": {**ADDRESS, "state": "RJ"}, "items": [{"sku": "TEE", "quantity": 2}]}
 
@@ -90,3 +99,63 @@ async def test_pix_is_never_held(container, client) -> None:
     assert r.status_code == 201, r.text
     assert r.json()["status"] == "awaiting_payment" and "fraud_review" not in r.json()
     assert (await client.get("/api/v1/ml/fraud/reviews", headers=shop.admin)).json()["items"] == []
+
+
+async def test_the_buyers_ip_feeds_the_screen(container) -> None:
+    """Checkout hands the client's address to the screen (hashed there): a fourth account ordering from
+    one IP within the month is flagged; a loopback address carries no identity."""
+    shop = await open_shop(container, fraud_screen=True)
+    shop.catalog.put("TEE", "60.00")
+    await shop.stock("TEE", 20)
+    app = create_app(container=container)
+
+    async def order_from(ip: str, n: int) -> dict:
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False, client=(ip, 5000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            if n == 0:
+                r = await c.put("/api/v1/ml/fraud/thresholds", json={"hold_at": 0.15, "decline_at": 0.95},
+                                headers=shop.admin)  # fmt: skip
+                assert r.status_code == 200, r.text
+            _, h = shop.customer()
+            body = checkout_body(items=[{"sku": "TEE", "quantity": 1}])
+            r = await c.post("/api/v1/orders", json=body, headers={**h, "Idempotency-Key": f"ip{ip}{n}"})
+            assert r.status_code == 201, r.text
+            return r.json()
+
+    for n in range(3):  # three accounts behind one address: fine
+        assert (await order_from("203.0.113.7", n))["status"] == "paid"
+    fourth = await order_from("203.0.113.7", 3)
+    assert fourth.get("fraud_review") == "pending"
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as c:
+        [item] = (await c.get("/api/v1/ml/fraud/reviews", headers=shop.admin)).json()["items"]
+    assert item["order_id"] == fourth["id"] and "ip_shared_by_accounts" in item["reasons"]
+    for n in range(4, 8):  # loopback (the shop's own machine, a proxy without its header): no identity
+        assert (await order_from("127.0.0.1", n))["status"] == "paid"
+
+
+async def test_a_chargeback_labels_the_order_as_fraud(container, client) -> None:
+    """``payment.disputed`` from the payments context makes the order's assessment a fraud example."""
+    shop = await open_shop(container, fraud_screen=True)
+    shop.catalog.put("TEE", "60.00")
+    await shop.stock("TEE", 5)
+    _, ana = shop.customer()
+    r = await client.post("/api/v1/orders", json=checkout_body(items=[{"sku": "TEE", "quantity": 1}]),
+                          headers={**ana, "Idempotency-Key": "cb1"})  # fmt: skip
+    assert r.status_code == 201 and r.json()["status"] == "paid", r.text
+    order_id = r.json()["id"]
+    async with container.uow(shop.tenant_id, actor="test") as uow:
+        a = await ml_repo.assessment_for_order(uow, uuid.UUID(order_id))
+        assert a is not None and a.label is None
+        payment = await uow.session.get(Payment, uuid.UUID(r.json()["payments"][0]["id"]))
+        assert payment is not None and payment.gateway_reference
+        await refunds.record_dispute(uow, provider=payment.gateway, dispute_id="dp_1",
+                                     reference=payment.gateway_reference, amount=payment.amount,
+                                     reason="fraudulent", status="open")  # fmt: skip
+        await uow.commit()
+
+    async def labelled() -> bool:
+        async with container.uow(shop.tenant_id, read_only=True) as uow:
+            a = await ml_repo.assessment_for_order(uow, uuid.UUID(order_id))
+            return a is not None and a.label == 1
+
+    await eventually(labelled, message="the chargeback labels the assessment")

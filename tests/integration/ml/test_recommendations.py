@@ -6,6 +6,7 @@ its fallbacks."""
 from __future__ import annotations
 
 from ecovarejo.ml import public as ml
+from ecovarejo.users.models import ConsentEntry, User
 from tests.support import bearer, make_tenant, token_for
 
 from . import history
@@ -48,7 +49,13 @@ async def test_fallbacks_then_training_promotes_and_serves(container, client) ->
     assert r.json()["source"] == "model" and r.json()["items"][0]["id"] == str(greenest.id)
     me = {**h, **bearer(token_for(container, tid, user_id=users[0]))}
     r = await client.get("/api/v1/recommendations/for-you", headers=me)
+    assert r.json()["source"] == "popular"  # no personalisation consent in the ledger: nothing personal
+    await _consent(container, tid, users[0], True)
+    r = await client.get("/api/v1/recommendations/for-you", headers=me)
     assert r.json()["source"] == "model" and len(r.json()["items"]) == 8
+    await _consent(container, tid, users[0], False)  # withdrawn: the latest entry wins
+    assert (await client.get("/api/v1/recommendations/for-you", headers=me)).json()["source"] == "popular"
+    await _consent(container, tid, users[0], True)
     r = await client.get("/api/v1/recommendations/for-you", headers=h)
     assert r.json()["source"] == "popular"
 
@@ -74,3 +81,15 @@ async def test_a_model_no_better_than_popularity_is_not_promoted(container, clie
     r = await client.get(f"/api/v1/recommendations/products/{items[0].id}/bought-together",
                          headers={"X-Tenant-ID": str(tid)})  # fmt: skip
     assert r.status_code == 200 and r.json()["source"] == "none"
+
+
+async def _consent(container, tid, user_id, granted: bool) -> None:
+    """A ledger entry for one of the history's buyers (their account row written once)."""
+    async with container.uow(tid, actor="test") as uow:
+        if await uow.session.get(User, user_id) is None:
+            uow.session.add(User(id=user_id, email=f"{user_id.hex[:8]}@example.com", password_hash="x",
+                                 first_name="Cliente", last_name="Teste"))  # fmt: skip
+            await uow.session.flush()
+        uow.session.add(ConsentEntry(user_id=user_id, purpose="personalisation", policy_version="2026-01",
+                                     granted=granted, channel="test"))  # fmt: skip
+        await uow.commit()
