@@ -184,10 +184,16 @@ async def serving(calls: int) -> None:
                 async with container.uow(tid, read_only=True) as uow:
                     await ml.bought_together(container, uow, pid, 4)
 
+            buyer = real_baskets[0].user_id
+
+            async def for_you() -> None:
+                async with container.uow(tid, read_only=True) as uow:
+                    await ml.for_you(container, uow, buyer, 4)
+
             facts = CheckoutFacts(
                 user_id=new_id(), email="a@gmail.com", total=Decimal("250.00"), lines=2, max_quantity=1,
                 shipping_state="SP", billing_state="SP", payment_method="card", payment_source="4242424242424242",
-                at=datetime.now(UTC),
+                at=datetime.now(UTC), client_ip="203.0.113.9",
             )  # fmt: skip
 
             async def screen() -> None:
@@ -198,6 +204,7 @@ async def serving(calls: int) -> None:
             rows = [
                 ("model lookup (cached)", await latencies(lookup, calls)),
                 ("bought together (model + catalog prices)", await latencies(together, calls)),
+                ("para você (consent ledger + model + catalog prices)", await latencies(for_you, calls)),
                 ("fraud screen (velocity query + model)", await latencies(screen, calls)),
             ]
             b99 = p(base, 0.99)

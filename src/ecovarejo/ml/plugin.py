@@ -11,13 +11,14 @@ from ecovarejo.core.db import utcnow
 from ecovarejo.core.plugins import ContextSpec
 from ecovarejo.core.uow import UnitOfWork
 from ecovarejo.orders.public import FraudScreen
+from ecovarejo.products.public import CategorySuggester
 
 from . import repository as repo
 from .api import router
 from .demo import plant_fraud_history
 from .events import consumers
 from .personal_data import DECLARATION as PERSONAL_DATA
-from .public import MlPorts, request_first_training, retrain_due, train_pending
+from .public import MlCategorySuggester, MlPorts, request_first_training, retrain_due, train_pending
 from .registry import ModelStore
 from .screen import MlFraudScreen
 
@@ -39,6 +40,8 @@ def install(container: Container) -> None:
     )
     # checkout's fraud screen: a port the orders context (a lower layer) declares
     container.ports.provide(FraudScreen, ports.screen)
+    # the CSV import's category suggestions (products sits below ml)
+    container.ports.provide(CategorySuggester, MlCategorySuggester(store))
 
 
 async def _retrain(container: Container) -> None:

@@ -48,6 +48,7 @@ log = structlog.get_logger("ecovarejo.ml")
 __all__ = [
     "MODEL_NAMES",
     "ClassificationSuggestion",
+    "MlCategorySuggester",
     "MlPorts",
     "ModelView",
     "PriceSuggestion",
@@ -340,6 +341,22 @@ async def suggest_classification(
         return None
     s = model.suggest(text[:5000])
     return ClassificationSuggestion(s.category, s.confidence, s.certifications, s.tags)
+
+
+class MlCategorySuggester:
+    """The products context's ``CategorySuggester`` port (CSV import): the tenant's promoted classifier."""
+
+    def __init__(self, store: ModelStore) -> None:
+        self.store = store
+
+    async def suggest(self, uow: UnitOfWork, name: str, description: str) -> tuple[str, float] | None:
+        assert uow.tenant_id is not None
+        model = await self.store.get(uow.tenant_id, "classify")
+        text = f"{name}. {description}".strip(". ")
+        if not isinstance(model, ClassifierModel) or not text:
+            return None
+        s = model.suggest(text[:5000])
+        return (s.category, s.confidence) if s.category else None
 
 
 # --------------------------------------------------------------------------- price suggestions

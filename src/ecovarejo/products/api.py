@@ -17,6 +17,7 @@ from ecovarejo.core.uow import UnitOfWork
 from . import categories, certifications, csv_io, gallery, queries, reviews, scores, service
 from .cache import CatalogCache, VersionReader
 from .media import MediaSettings, MediaStore
+from .ports import CategorySuggester
 from .schemas import (
     CategoryIn,
     CategoryOut,
@@ -119,7 +120,15 @@ async def export_csv(uow: ReadUow, principal: Manager) -> Response:
 
 
 @router.post("/products/import", summary="Import products from CSV (all or nothing)")
-async def import_csv(uow: WriteUow, principal: Manager, file: Annotated[UploadFile, File()]) -> dict[str, Any]:
+async def import_csv(
+    request: Request,
+    uow: WriteUow,
+    principal: Manager,
+    file: Annotated[UploadFile, File()],
+    apply_suggested_categories: Annotated[bool, Form()] = False,
+) -> dict[str, Any]:
+    """Rows without a category get the classifier's suggestion in ``suggestions`` (applied only with
+    ``apply_suggested_categories`` and a confident model)."""
     raw = await file.read(csv_io.MAX_BYTES + 1)
     if len(raw) > csv_io.MAX_BYTES:
         raise PayloadTooLarge("the CSV file is too large", code="csv_too_large")
@@ -127,7 +136,10 @@ async def import_csv(uow: WriteUow, principal: Manager, file: Annotated[UploadFi
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InvalidInput("the CSV must be UTF-8", code="invalid_csv") from exc
-    result = await csv_io.import_csv(uow, text, principal)
+    result = await csv_io.import_csv(
+        uow, text, principal, suggester=get_container(request).ports.find(CategorySuggester),
+        apply_suggestions=apply_suggested_categories,
+    )  # fmt: skip
     await uow.commit()
     return result
 

@@ -7,6 +7,10 @@ One row per product. List cells are ``|``-separated:
 
 Import is all or nothing: every row is checked first, and when any row is bad the answer lists each
 bad row with its line number and reason and nothing is written. Rows whose SKU exists update it.
+
+A row without a category gets the classifier's suggestion (``CategorySuggester``, the ml context's
+model) in the answer's ``suggestions``; it is applied only when the caller asks for it
+(``apply_suggestions``) and the model is at least :data:`APPLY_CONFIDENCE` sure.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from ecovarejo.core.uow import UnitOfWork
 
 from . import certifications, common, scores, service
 from . import repository as repo
+from .ports import CategorySuggester
 from .schemas import ProductCreate
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -54,6 +59,7 @@ COLUMNS = (
     "supplier_id",
 )
 REQUIRED = ("sku", "name", "price")
+APPLY_CONFIDENCE = 0.5
 
 
 def _split(cell: str) -> list[str]:
@@ -135,6 +141,8 @@ async def import_csv(
     actor: Principal | None = None,
     *,
     progress: Callable[[int, int], None] | None = None,
+    suggester: CategorySuggester | None = None,
+    apply_suggestions: bool = False,
 ) -> dict[str, Any]:
     """Import ``text``; raises :class:`InvalidInput` (``code="csv_rejected"``, ``errors=[{line, sku,
     reason}]``) when any row is bad, having written nothing."""
@@ -149,6 +157,8 @@ async def import_csv(
         )
     cats = await repo.all_categories(uow)
     categories = {c.slug: c.id for c in cats} | {str(c.id): c.id for c in cats}
+    by_name = {c.name.casefold(): c for c in cats}
+    suggestions: list[dict[str, Any]] = []
     known_certs = {c.code for c in await repo.certifications(uow)} | set(certifications.DEFAULT_CERTIFICATIONS)
     errors: list[dict[str, Any]] = []
     parsed: list[tuple[int, ProductCreate, uuid.UUID | None]] = []
@@ -181,6 +191,8 @@ async def import_csv(
         if reason:
             errors.append({"line": line, "sku": pc.sku, "reason": reason})
         else:
+            if pc.category_id is None and suggester is not None and not errors:
+                pc = await _suggest(uow, suggester, pc, line, by_name, suggestions, apply_suggestions)
             parsed.append((line, pc, target))
         if len(errors) >= MAX_ERRORS:
             break
@@ -212,7 +224,30 @@ async def import_csv(
             progress(n, total)
     if parsed:
         await scores.recompute_scores(uow)
-    return {"created": created, "updated": updated, "rows": total}
+    return {"created": created, "updated": updated, "rows": total, "suggestions": suggestions}
+
+
+async def _suggest(
+    uow: UnitOfWork,
+    suggester: CategorySuggester,
+    pc: ProductCreate,
+    line: int,
+    by_name: dict[str, Any],
+    out: list[dict[str, Any]],
+    apply: bool,
+) -> ProductCreate:
+    """The classifier's category for a row without one (recorded; applied when asked and sure enough)."""
+    found = await suggester.suggest(uow, pc.name, pc.description or "")
+    category = by_name.get(found[0].casefold()) if found else None
+    if found is None or category is None:
+        return pc
+    applied = apply and found[1] >= APPLY_CONFIDENCE
+    out.append({"line": line, "sku": pc.sku, "category": category.slug, "category_name": category.name,
+                "confidence": found[1], "applied": applied})  # fmt: skip
+    if not applied:
+        return pc
+    # validated again (not model_copy) so that the category counts as set for an update of an existing SKU
+    return ProductCreate.model_validate({**pc.model_dump(exclude_unset=True), "category_id": category.id})
 
 
 async def export_csv(uow: UnitOfWork, actor: Principal | None = None) -> str:

@@ -13,7 +13,7 @@ from .cache import VersionReader
 from .categories import list_categories
 from .graph import certifications_for, variants_for
 from .media import MediaSettings
-from .ports import StockReader
+from .ports import CategorySuggester, StockReader
 from .queries import (
     catalog_version,
     category_average_footprint,
@@ -29,6 +29,7 @@ from .schemas import ProductOut, ProductPatch, ProductSummary, Sellable
 from .service import update_product
 
 __all__ = [
+    "CategorySuggester",
     "ProductOut",
     "ProductPatch",
     "ProductSummary",

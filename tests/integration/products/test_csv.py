@@ -52,7 +52,7 @@ async def test_api_import_rejects_every_bad_row_and_writes_nothing(client, conta
     assert r.status_code == 401
     r = await client.post("/api/v1/products/import", files={"file": ("p.csv", GOOD.encode(), "text/csv")}, headers=h)
     assert r.status_code == 200, r.text
-    assert r.json() == {"created": 2, "updated": 0, "rows": 2}
+    assert r.json() == {"created": 2, "updated": 0, "rows": 2, "suggestions": []}
     doc = (await client.get("/api/v1/products/camiseta-organica")).json()
     assert [v["sku"] for v in doc["variants"]] == ["CSV-1-BR-P", "CSV-1-PR-M"]
     assert doc["variants"][1]["price"]["amount"] == "94.90" and doc["category"]["slug"] == "camisetas"
@@ -72,7 +72,7 @@ async def test_api_import_rejects_every_bad_row_and_writes_nothing(client, conta
     r = await client.post(
         "/api/v1/products/import", files={"file": ("p.csv", buf.getvalue().encode(), "text/csv")}, headers=h
     )
-    assert r.json() == {"created": 0, "updated": 1, "rows": 1}
+    assert r.json() == {"created": 0, "updated": 1, "rows": 1, "suggestions": []}
     assert (await client.get("/api/v1/products/camiseta-organica")).json()["price"]["amount"] == "79.90"
 
 
