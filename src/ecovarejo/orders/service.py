@@ -433,9 +433,11 @@ async def list_orders(
         created_from=created_from,
         created_to=created_to,
     )
-    items = await repo.items(uow, [o.id for o in orders])
+    by_order: dict[uuid.UUID, list[OrderItem]] = {}
+    for item in await repo.items(uow, [o.id for o in orders]):
+        by_order.setdefault(item.order_id, []).append(item)  # grouped once, not scanned per order
     return {
-        "items": [_order_json(o, items) for o in orders],
+        "items": [_order_json(o, by_order.get(o.id, [])) for o in orders],
         "next_cursor": str(orders[-1].id) if len(orders) == limit else None,
     }
 

@@ -1,17 +1,22 @@
 """Demo catalog (``ecovarejo seed-demo``): realistic sustainable products in Portuguese.
 
-By default ~240 products across 10 categories, made through the service (events, scores, search
-index), each with a Pillow-drawn image, variants, certifications (some expiring within 30 days),
-footprints and reviews. ``--products N`` above :data:`SERVICE_LIMIT` takes the bulk path: core
-``INSERT``s in chunks, scores computed in memory, shared images: 100,000 products in minutes.
+By default ~240 products across 10 categories with variants, certifications (some expiring within
+30 days), footprints, reviews and a Pillow-drawn picture per product template with its WebP
+thumbnails. Every size is written in bulk (core ``INSERT``s in chunks, scores computed in memory, no
+event per product: a new catalog has no reader to tell yet); the demo's pictures are rendered once
+per process in a process pool and shared by the products of a template (and by both demo tenants).
+``--products N`` above :data:`SERVICE_LIMIT` shares one picture per category and skips reviews:
+100,000 products in minutes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import io
+import os
 import random
 import uuid
+from concurrent.futures import ProcessPoolExecutor
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -24,7 +29,7 @@ from ecovarejo.core.container import Container
 from ecovarejo.core.db import new_id, utcnow
 from ecovarejo.core.uow import UnitOfWork
 
-from . import categories, certifications, common, gallery, listing, scores, search, service
+from . import categories, certifications, common, listing, scores, search
 from . import media as media_mod
 from . import repository as repo
 from . import score as scoring
@@ -42,6 +47,7 @@ from .schemas import CategoryIn, ProductCreate
 
 DEFAULT_COUNT = 240
 SERVICE_LIMIT = 1000
+CENT = Decimal("0.01")
 NS = uuid.UUID("8b1d0c6e-5a43-4f53-9e3c-2f0d8a6a9f10")
 SUPPLIERS = [uuid.uuid5(NS, f"supplier-{i:03d}") for i in range(1, 9)]
 REVIEWERS = [uuid.uuid5(NS, f"reviewer-{i:03d}") for i in range(1, 41)]
@@ -113,11 +119,12 @@ async def seed_demo(container: Container, uow: UnitOfWork, options: dict[str, An
     cats = await _categories(uow)
     rnd = random.Random(20261129)
     plan = _plan(n, rnd)[have:]
-    if n > SERVICE_LIMIT:
-        await _bulk(container, uow, cats, plan, rnd, console)
-        uow.after_commit(lambda: listing.analyze(uow.db))
+    demo = n <= SERVICE_LIMIT
+    await _bulk(container, uow, cats, plan, rnd, console, demo=demo)
+    if demo:
+        await scores.recompute_scores(uow)  # against the category averages, as the service scores
     else:
-        await _through_service(container, uow, cats, plan, rnd, console)
+        uow.after_commit(lambda: listing.analyze(uow.db))
     await repo.bump_version(uow)
 
 
@@ -175,43 +182,67 @@ def _create(cat_id: uuid.UUID, t: T, edition: str, serial: int, rnd: random.Rand
     )
 
 
-async def _through_service(
-    container: Container,
-    uow: UnitOfWork,
-    cats: dict[str, Category],
-    plan: list[tuple[str, T, str, int]],
-    rnd: random.Random,
-    console: Console | None,
-) -> None:
+#: The demo's rendered pictures by (name, colour, seed): both demo tenants (and a second seed in the
+#: same process) reuse them.
+_RENDERED: dict[tuple[str, tuple[int, int, int], int], tuple[bytes, media_mod.Processed]] = {}
+
+
+def _render(name: str, colour: tuple[int, int, int], seed: int) -> tuple[bytes, media_mod.Processed]:
+    """A demo picture and its checked WebP thumbnails (CPU work: runs in a worker process)."""
+    png = _image(name, colour, seed)
+    return png, media_mod.process_image(png, 10**7)
+
+
+async def _render_all(wanted: list[tuple[str, tuple[int, int, int], int]]) -> None:
+    """Render the pictures not rendered yet, in a process pool (one worker per core, at most 4)."""
+    todo = [w for w in dict.fromkeys(wanted) if w not in _RENDERED]
+    if not todo:
+        return
+    loop = asyncio.get_running_loop()
+    workers = max(1, min(4, os.cpu_count() or 1, len(todo)))
+    if workers == 1:
+        done = [await asyncio.to_thread(_render, *w) for w in todo]
+    else:
+        with ProcessPoolExecutor(workers) as pool:
+            done = await asyncio.gather(*(loop.run_in_executor(pool, _render, *w) for w in todo))
+    _RENDERED.update(zip(todo, done, strict=True))
+
+
+async def _template_media(
+    container: Container, uow: UnitOfWork, plan: list[tuple[str, T, str, int]]
+) -> dict[str, dict[str, Any]]:
+    """Per template name of ``plan``: its picture stored (original and thumbnails), as media columns."""
     store = container.ports.find(media_mod.MediaStore)
+    if store is None:
+        return {}
     colours = {slug: colour for slug, _n, _p, colour in CATEGORIES}
-    with _progress(console) as bar:
-        task = bar.add_task("products", total=len(plan))
-        for cat, t, edition, serial in plan:
-            data = _create(cats[cat].id, t, edition, serial, rnd)
-            out = await service.create_product(uow, data, None, rescore=False)
-            if store is not None:
-                png = await asyncio.to_thread(_image, data.name, colours[cat], serial)
-                await gallery.add_media(uow, store, out.id, png, alt=f"{data.name} - Frente", max_bytes=10**7)
-            for k in range(serial % 4):
-                rating, title, body = REVIEW_TEXTS[(serial + k) % len(REVIEW_TEXTS)]
-                uow.session.add(
-                    Review(
-                        product_id=out.id,
-                        user_id=REVIEWERS[(serial * 7 + k) % len(REVIEWERS)],
-                        author_name=f"Cliente {(serial * 7 + k) % len(REVIEWERS) + 1}",
-                        rating=rating,
-                        title=title,
-                        body=body,
-                        verified_purchase=k % 2 == 0,
-                    )
-                )
-            if serial % 4:
-                await uow.flush()
-                await repo.refresh_rating(uow, out.id)
-            bar.advance(task)
-    await scores.recompute_scores(uow)
-    await uow.flush()
+    names = {t[0]: cat for cat, t, _e, _s in plan}
+    wanted = {name: (name, colours[cat], sum(map(ord, name)) & 0xFFFF) for name, cat in names.items()}
+    await _render_all(list(wanted.values()))
+    out: dict[str, dict[str, Any]] = {}
+    for name, w in wanted.items():
+        png, img = _RENDERED[w]
+        key = f"{uow.tenant_id}/demo/{common.slugify(name)}.png"
+        url = await store.put(key, png, "image/png")
+        thumbs = {}
+        for width, blob in img.thumbnails.items():
+            thumbs[str(width)] = await store.put(key.rsplit(".", 1)[0] + f"-{width}.webp", blob, "image/webp")
+        out[name] = {"key": key, "url": url, "content_type": img.content_type, "width": img.width,
+                     "height": img.height, "size_bytes": len(png), "thumbnails": thumbs,
+                     "image_url": thumbs.get("480", url)}  # fmt: skip
+    return out
+
+
+def _reviews(pid: uuid.UUID, serial: int, now: Any) -> list[dict[str, Any]]:
+    """The demo's reviews of product ``serial`` (0 to 3 of them)."""
+    out = []
+    for k in range(serial % 4):
+        rating, title, body = REVIEW_TEXTS[(serial + k) % len(REVIEW_TEXTS)]
+        who = (serial * 7 + k) % len(REVIEWERS)
+        out.append({"id": new_id(), "product_id": pid, "user_id": REVIEWERS[who], "author_name": f"Cliente {who + 1}",
+                    "rating": rating, "title": title, "body": body, "status": "visible",
+                    "verified_purchase": k % 2 == 0, "created_at": now})  # fmt: skip
+    return out
 
 
 async def _bulk(
@@ -221,14 +252,18 @@ async def _bulk(
     plan: list[tuple[str, T, str, int]],
     rnd: random.Random,
     console: Console | None,
+    *,
+    demo: bool = False,
 ) -> None:
-    """Large catalogs: rows built in memory, inserted in chunks; scores computed here."""
+    """Rows built in memory, inserted in chunks; scores computed here. ``demo``: a picture with
+    thumbnails per template and reviews; otherwise one picture per category, no reviews."""
     store = container.ports.find(media_mod.MediaStore)
     colours = {slug: colour for slug, _n, _p, colour in CATEGORIES}
     images: dict[str, str | None] = {}
     by_id = {c.id: c for c in cats.values()}
+    template_media = await _template_media(container, uow, plan) if demo else {}
     for slug in TEMPLATES:
-        if store is None:
+        if store is None or demo:
             images[slug] = None
             continue
         png = _image(cats[slug].name, colours[slug], hash(slug) & 0xFFFF)
@@ -247,9 +282,22 @@ async def _bulk(
             facets: list[dict[str, Any]] = []
             pcerts: list[dict[str, Any]] = []
             medias: list[dict[str, Any]] = []
+            reviews: list[dict[str, Any]] = []
             for cat, t, edition, serial in part:
                 d = _create(cats[cat].id, t, edition, serial, rnd)
                 pid = new_id()
+                own = _reviews(pid, serial, now) if demo else []
+                reviews.extend(own)
+                picture = template_media.get(t[0])
+                if own:
+                    rating_avg, rating_count = (
+                        (Decimal(sum(r["rating"] for r in own)) / len(own)).quantize(CENT),
+                        len(own),
+                    )
+                elif demo:
+                    rating_avg, rating_count = Decimal("0.00"), 0
+                else:
+                    rating_avg, rating_count = (Decimal(serial % 3 + 3) if serial % 5 else Decimal(0)), serial % 5
                 path: list[str] = []
                 cid: uuid.UUID | None = d.category_id
                 while cid is not None:
@@ -289,9 +337,9 @@ async def _bulk(
                         "status": "active",
                         "featured": d.featured,
                         "in_stock": True,
-                        "rating_avg": Decimal(serial % 3 + 3) if serial % 5 else Decimal(0),
-                        "rating_count": serial % 5,
-                        "image_url": images[cat],
+                        "rating_avg": rating_avg,
+                        "rating_count": rating_count,
+                        "image_url": picture["image_url"] if picture else images[cat],
                         "search_text": search.document(
                             d.name,
                             d.sku,
@@ -341,7 +389,13 @@ async def _bulk(
                             "expired_notified": False,
                         }
                     )
-                if images[cat]:
+                if picture:
+                    medias.append({"id": new_id(), "product_id": pid, "kind": "image", "key": picture["key"],
+                                   "url": picture["url"], "alt": f"{d.name} - Frente", "position": 1,
+                                   "content_type": picture["content_type"], "width": picture["width"],
+                                   "height": picture["height"], "size_bytes": picture["size_bytes"],
+                                   "thumbnails": picture["thumbnails"], "created_at": now})  # fmt: skip
+                elif images[cat]:
                     medias.append(
                         {
                             "id": new_id(),
@@ -364,8 +418,8 @@ async def _bulk(
             await repo.bulk_insert(uow, ProductFacet, facets)
             await repo.bulk_insert(uow, ProductCertification, pcerts)
             await repo.bulk_insert(uow, ProductMedia, medias)
+            await repo.bulk_insert(uow, Review, reviews)
             bar.advance(task, len(part))
-    _ = media_mod  # images of the bulk path are shared per category
 
 
 __all__ = ["SEARCH_WORDS", "seed_demo"]
