@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import math
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -51,10 +54,12 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         """The process is alive (Kubernetes liveness probe)."""
         return {"status": "ok"}
 
+    probe = _SharedProbe(container.readiness)
+
     @app.get("/readyz", tags=["health"])
     async def readyz() -> JSONResponse:
         """The database, and Redis and the bus when configured, answer (readiness probe)."""
-        checks = await container.readiness()
+        checks = await probe.get()
         ok = all(v == "ok" for v in checks.values())
         return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503)
 
@@ -69,6 +74,34 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     if settings.hsts_max_age > 0:
         app.add_middleware(HstsMiddleware, max_age=settings.hsts_max_age)
     return app
+
+
+class _SharedProbe:
+    """The readiness checks of this process, shared: requests within ``max_age`` seconds of a finished
+    check get its answer, and concurrent ones wait for the check in flight, so a burst of probes (or a
+    load balancer probing every backend often) costs one database, Redis and bus round trip, not one each."""
+
+    def __init__(self, check: Callable[[], Awaitable[dict[str, str]]], max_age: float = 1.0) -> None:
+        self.check = check
+        self.max_age = max_age
+        self._at = -math.inf
+        self._last: dict[str, str] = {}
+        self._running: asyncio.Future[dict[str, str]] | None = None
+
+    async def get(self) -> dict[str, str]:
+        if time.monotonic() - self._at < self.max_age:
+            return dict(self._last)
+        if self._running is None:
+            self._running = asyncio.ensure_future(self._run())
+        return dict(await asyncio.shield(self._running))
+
+    async def _run(self) -> dict[str, str]:
+        try:
+            self._last = await self.check()
+            self._at = time.monotonic()
+            return self._last
+        finally:
+            self._running = None
 
 
 def create_ops_app(container: Container, *, role: str) -> FastAPI:

@@ -80,6 +80,29 @@ async def test_readyz_reports_a_dead_dependency(settings, tmp_path) -> None:
     assert r.json()["checks"]["redis"].startswith("error")
 
 
+async def test_readyz_probes_are_shared(settings) -> None:
+    """A burst of /readyz costs one round of dependency checks, not one per request."""
+    import asyncio
+
+    container = build_container(settings, contexts=[])
+    calls = 0
+    real = container.readiness
+
+    async def counted() -> dict[str, str]:
+        nonlocal calls
+        calls += 1
+        return await real()
+
+    container.readiness = counted  # type: ignore[method-assign]
+    app = create_app(container=container)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        answers = await asyncio.gather(*(c.get("/readyz") for _ in range(20)))
+    await container.db.dispose()
+    assert [r.status_code for r in answers] == [200] * 20
+    assert all(r.json()["checks"]["database"] == "ok" for r in answers)
+    assert calls == 1
+
+
 async def test_validation_error_lists_fields(client) -> None:
     r = await client.post("/api/v1/probe/items", json={"name": "x", "quantity": 0})
     assert r.status_code == 422
