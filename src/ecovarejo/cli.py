@@ -246,9 +246,15 @@ def dead_letters_replay(letter_id: Annotated[str, typer.Argument(help="the dead 
 
     from .core import deadletters
 
-    outcome = asyncio.run(
-        _with_container(lambda c: deadletters.replay(c, uuid.UUID(letter_id), actor=f"cli:{_operator()}"))
-    )
+    actor = f"cli:{_operator()}"
+
+    async def run(c: Container) -> str:
+        letter = await deadletters.get_dead_letter(c, uuid.UUID(letter_id))
+        outcome = await deadletters.replay(c, letter.id, actor=actor)
+        await _audit_dead_letter(c, letter, "events.dead_letter_replayed", actor, outcome=outcome)
+        return outcome
+
+    outcome = asyncio.run(_with_container(run))
     console.print(f"replay: {outcome}")
     if outcome not in ("done", "duplicate"):
         raise typer.Exit(1)
@@ -261,8 +267,27 @@ def dead_letters_discard(letter_id: Annotated[str, typer.Argument(help="the dead
 
     from .core import deadletters
 
-    asyncio.run(_with_container(lambda c: deadletters.discard(c, uuid.UUID(letter_id), actor=f"cli:{_operator()}")))
+    actor = f"cli:{_operator()}"
+
+    async def run(c: Container) -> None:
+        letter = await deadletters.get_dead_letter(c, uuid.UUID(letter_id))
+        await deadletters.discard(c, letter.id, actor=actor)
+        await _audit_dead_letter(c, letter, "events.dead_letter_discarded", actor)
+
+    asyncio.run(_with_container(run))
     console.print("discarded")
+
+
+async def _audit_dead_letter(c: Container, letter: Any, action: str, actor: str, **extra: str) -> None:
+    """In the letter's tenant audit log (a malformed message has no tenant: the log line is its trace)."""
+    from .privacy import public as privacy
+
+    if letter.tenant_id is None:
+        return
+    details = {"dead_letter": str(letter.id), "consumer": letter.consumer, "event_id": str(letter.event_id), **extra}
+    async with c.uow(letter.tenant_id, actor=actor) as uow:
+        await privacy.audit(uow, action, actor=actor, purpose="event operations", details=details)
+        await uow.commit()
 
 
 def _operator() -> str:

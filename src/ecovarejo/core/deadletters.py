@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import structlog
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from .consumers import Outcome, RetryPolicy, deliver, parse_envelope
 from .container import Container
@@ -40,15 +40,41 @@ def _view(d: DeadLetter) -> DeadLetterView:
 
 
 async def list_dead_letters(
-    container: Container, *, tenant_id: uuid.UUID | None = None, include_resolved: bool = False, limit: int = 200
+    container: Container,
+    *,
+    tenant_id: uuid.UUID | None = None,
+    include_resolved: bool = False,
+    limit: int = 200,
+    after: uuid.UUID | None = None,
 ) -> list[DeadLetterView]:
+    """Newest first; ``after`` (a letter's id) continues a listing after that letter."""
     async with container.db.system_session() as s:
-        q = select(DeadLetter).order_by(DeadLetter.created_at.desc()).limit(limit)
+        q = select(DeadLetter).order_by(DeadLetter.created_at.desc(), DeadLetter.id.desc()).limit(limit)
         if tenant_id is not None:
             q = q.where(DeadLetter.tenant_id == tenant_id)
         if not include_resolved:
             q = q.where(DeadLetter.resolved_at.is_(None))
+        if after is not None:
+            last = await s.get(DeadLetter, after)
+            if last is None:
+                raise NotFound("no such dead letter", code="dead_letter_not_found")
+            q = q.where(
+                or_(
+                    DeadLetter.created_at < last.created_at,
+                    (DeadLetter.created_at == last.created_at) & (DeadLetter.id < last.id),
+                )
+            )
         return [_view(d) for d in (await s.scalars(q)).all()]
+
+
+async def get_dead_letter(
+    container: Container, letter_id: uuid.UUID, *, tenant_id: uuid.UUID | None = None
+) -> DeadLetterView:
+    async with container.db.system_session() as s:
+        d = await s.get(DeadLetter, letter_id)
+    if d is None or (tenant_id is not None and d.tenant_id != tenant_id):
+        raise NotFound("no such dead letter", code="dead_letter_not_found")
+    return _view(d)
 
 
 async def _open(container: Container, letter_id: uuid.UUID, tenant_id: uuid.UUID | None) -> DeadLetter:
@@ -73,11 +99,11 @@ async def replay(container: Container, letter_id: uuid.UUID, *, actor: str, tena
     """Hand the event to its consumer again, as the bus would: ``done`` (or ``duplicate``: it had been
     handled meanwhile) resolves the dead letter; a failure leaves it open with the new error."""
     d = await _open(container, letter_id, tenant_id)
+    if d.type == "malformed":
+        raise Conflict("a malformed message cannot be replayed; discard it", code="dead_letter_malformed")
     consumer = next((c for c in container.consumers if c.name == d.consumer), None)
     if consumer is None:
         raise Conflict(f"no consumer {d.consumer!r} runs in this process", code="dead_letter_consumer_unknown")
-    if d.type == "malformed":
-        raise Conflict("a malformed message cannot be replayed; discard it", code="dead_letter_malformed")
     event = parse_envelope(d.envelope, d.topic)
     # one attempt, no dead letter of its own: the open one stands for it if this fails again
     outcome = await deliver(container.db, consumer, event, attempt=1, policy=RetryPolicy(max_attempts=2))

@@ -14,7 +14,7 @@ from ecovarejo.core.plugins import ContextSpec
 from ecovarejo.core.uow import UnitOfWork
 from ecovarejo.products import public as products
 
-from . import metrics, tracing
+from . import events_api, metrics, tracing
 from .cache import MemoryCache, RedisCache, ResponseCache
 from .config import GatewaySettings, load_config
 from .middleware import Gateway, GatewayMiddleware
@@ -78,7 +78,7 @@ OPS_ROUTERS = [metrics.router]
 CONTEXT = ContextSpec(
     name="gateway",
     edge=True,
-    routers=[metrics.router],
+    routers=[metrics.router, events_api.router],
     install=install,
     consumers=consumers,
     setup_app=setup_app,

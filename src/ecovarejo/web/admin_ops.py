@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy import func, select
 
-from ecovarejo.core.errors import InvalidInput, NotFound
-from ecovarejo.core.models import DeadLetter
+from ecovarejo.core.errors import InvalidInput
 from ecovarejo.privacy import public as privacy
 
 from . import admin_shipping, i18n
@@ -401,36 +398,40 @@ async def outbox_message(request: Request, name: str) -> Response:
 
 @router.get("/admin/eventos")
 async def dead_letters(request: Request) -> Response:
-    """Events whose consumer gave up after its retries (the kernel's ``dead_letters``), this tenant only."""
+    """Events whose consumer gave up after its retries, this tenant only (the events API), each with
+    "replay" (through the consumer's normal path, once-only) and "discard"; both audited."""
     principal = await staff(request, "admin")
-    container = request.app.state.container
-    tenant_id = request.state.tenant.id
-    show_resolved = request.query_params.get("resolved") == "1"
-    q = select(DeadLetter).where(DeadLetter.tenant_id == tenant_id)
-    if not show_resolved:
-        q = q.where(DeadLetter.resolved_at.is_(None))
-    async with container.db.session(None, read_only=True) as s:
-        found = list((await s.scalars(q.order_by(DeadLetter.created_at.desc()).limit(200))).all())
-        total = await s.scalar(
-            select(func.count())
-            .select_from(DeadLetter)
-            .where(DeadLetter.tenant_id == tenant_id, DeadLetter.resolved_at.is_(None))
-        )
     lang = i18n.negotiate(request)
     t = i18n.translator(lang)
+    if not exists(request, "/api/v1/admin/events"):
+        return page(request, "admin/deadletters.html", principal, "dead_letters", unavailable=True, rows=[], columns=[])
+    show_resolved = request.query_params.get("resolved") == "1"
+    data = await api(
+        request,
+        "GET",
+        "/api/v1/admin/events/dead-letters",
+        params={"include_resolved": "true" if show_resolved else None, "limit": 200},
+    )
+    opened = (
+        data["items"]
+        if not show_resolved
+        else (await api(request, "GET", "/api/v1/admin/events/dead-letters", params={"limit": 200}))["items"]
+    )
     rows = [
         {
-            "id": d.id,
-            "created": local_dt(d.created_at, lang=lang),
-            "consumer": d.consumer,
-            "type": d.type,
-            "topic": d.topic,
-            "event_id": str(d.event_id),
-            "attempts": d.attempts,
-            "error": (d.error or "")[:300],
-            "open": d.resolved_at is None,
+            "id": d["id"],
+            "created": local_dt(d.get("created_at"), lang=lang),
+            "consumer": d["consumer"],
+            "type": d["type"],
+            "topic": d["topic"],
+            "event_id": str(d["event_id"]),
+            "attempts": d["attempts"],
+            "error": _last_line(d.get("error") or "")[:300],
+            "state": t("open_one") if d.get("resolved_at") is None else t("resolved"),
+            "open": d.get("resolved_at") is None,
+            "replayable": d.get("resolved_at") is None and d.get("replayable"),
         }
-        for d in found
+        for d in data.get("items") or []
     ]
     columns = [
         ("created", t("created")),
@@ -439,6 +440,7 @@ async def dead_letters(request: Request) -> Response:
         ("event_id", t("event_id")),
         ("attempts", t("attempts")),
         ("error", t("error_message")),
+        ("state", t("status")),
     ]
     return page(
         request,
@@ -447,24 +449,39 @@ async def dead_letters(request: Request) -> Response:
         "dead_letters",
         rows=rows,
         columns=columns,
-        open_count=total or 0,
-        row_actions=[{"action": "/admin/eventos/{id}/resolver", "label": t("resolved"), "when": "open"}],
+        open_count=len(opened),
+        row_actions=[
+            {"action": "/admin/eventos/{id}/reprocessar", "label": t("replay"), "when": "replayable", "cls": "primary"},
+            {"action": "/admin/eventos/{id}/descartar", "label": t("discard"), "when": "open"},
+        ],
     )
 
 
-@router.post("/admin/eventos/{letter_id}/resolver")
-async def resolve_dead_letter(request: Request, letter_id: uuid.UUID) -> Response:
-    """Mark a dead letter handled (after fixing its cause); only this tenant's letters."""
+def _last_line(text: str) -> str:
+    """A traceback's last line says what failed."""
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else ""
+
+
+@router.post("/admin/eventos/{letter_id}/reprocessar")
+async def replay_dead_letter(request: Request, letter_id: uuid.UUID) -> Response:
+    """Replay after fixing the cause; a consumer that fails again leaves the letter open (and says so)."""
     await form_with_csrf(request)
     await staff(request, "admin")
-    container = request.app.state.container
-    async with container.db.session(None) as s:
-        letter = await s.scalar(
-            select(DeadLetter).where(DeadLetter.id == letter_id, DeadLetter.tenant_id == request.state.tenant.id)
-        )
-        if letter is None:
-            raise NotFound("no such dead letter")
-        if letter.resolved_at is None:
-            letter.resolved_at = datetime.now(UTC)
-            await s.commit()
-    return redirect("/admin/eventos?ok=saved")
+    try:
+        await api(request, "POST", f"/api/v1/admin/events/dead-letters/{letter_id}/replay")
+    except ApiError as exc:
+        if exc.status != 409:
+            raise
+        return redirect("/admin/eventos?err=dead_letter_replay_failed")
+    return redirect("/admin/eventos?ok=dead_letter_replayed")
+
+
+@router.post("/admin/eventos/{letter_id}/descartar")
+@router.post("/admin/eventos/{letter_id}/resolver")  # the former name of discarding
+async def discard_dead_letter(request: Request, letter_id: uuid.UUID) -> Response:
+    """Give the event up for good (its effect will never happen); only this tenant's letters."""
+    await form_with_csrf(request)
+    await staff(request, "admin")
+    await api(request, "POST", f"/api/v1/admin/events/dead-letters/{letter_id}/discard")
+    return redirect("/admin/eventos?ok=dead_letter_discarded")

@@ -904,3 +904,10 @@ from .messages_store import STORE_EN, STORE_PT  # noqa: E402
 
 PT_BR.update({k: v for k, v in STORE_PT.items() if k not in PT_BR})
 EN.update({k: v for k, v in STORE_EN.items() if k not in EN})
+
+# the operations pages (event dead letters) have their own module too
+from .messages_ops import EN as _EN_OPS  # noqa: E402
+from .messages_ops import PT_BR as _PT_BR_OPS  # noqa: E402
+
+PT_BR.update({k: v for k, v in _PT_BR_OPS.items() if k not in PT_BR})
+EN.update({k: v for k, v in _EN_OPS.items() if k not in EN})

@@ -40,6 +40,9 @@ FLASH_IDS = {
     "coupon_refused",
     "request_filed",
     "request_refused",
+    "dead_letter_replayed",
+    "dead_letter_discarded",
+    "dead_letter_replay_failed",
 }
 
 
