@@ -418,7 +418,7 @@ async def _instant_charge(
         order_number=order.order_number,
         payer=payments.Payer(order.user_id, customer.email, customer.first_name, customer.locale),
         merchant_name="EcoVarejo",
-        location_base=container.settings.public_url.rstrip("/") + "/api/v1/payments/pix/cob",
+        location_base=payments.pix_location_base(container),
         now=ports.now(),
     )
 

@@ -94,6 +94,13 @@ def csp_sources(container: Container) -> dict[str, tuple[str, ...]]:
     return card_form(container).csp
 
 
+def pix_location_base(container: Container) -> str:
+    """Where the BR Code's location points: the PSP's base (``PIX_LOCATION_BASE``) or this shop's public
+    address (``ECOVAREJO_PUBLIC_URL``) — never a request's Host header (the code is shown to payers)."""
+    configured = settings_of(container).pix_location_base.strip().rstrip("/")
+    return configured or container.settings.public_url.rstrip("/") + "/api/v1/payments/pix/cob"
+
+
 # --------------------------------------------------------------------------- instalments
 #: Tenant settings (``tenants.settings``) of the instalment plan offered at checkout.
 INTEREST_FREE_SETTING = "installments_interest_free"

@@ -15,7 +15,9 @@ from ecovarejo.core.container import Container
 from ecovarejo.core.uow import UnitOfWork
 
 from . import service
-from .card_form import CardForm, card_form, checkout_plan, csp_sources, installment_policy
+from .boleto_pdf import BoletoDocument
+from .boleto_pdf import render as boleto_pdf
+from .card_form import CardForm, card_form, checkout_plan, csp_sources, installment_policy, pix_location_base
 from .cards import InstallmentOption, InstallmentPolicy
 from .gateway import GatewayError, GatewayResult, GatewayTimeout, PaymentGateway
 from .idempotency import REPLAY_HEADER, IdempotencyStore, fingerprint
@@ -40,6 +42,7 @@ from .service import (
 __all__ = [
     "REPLAY_HEADER",
     "TEST_CARDS",
+    "BoletoDocument",
     "CardForm",
     "GatewayError",
     "GatewayResult",
@@ -55,6 +58,7 @@ __all__ = [
     "PaymentGateway",
     "PaymentUnavailable",
     "PaymentView",
+    "boleto_pdf",
     "card_form",
     "charge_order",
     "checkout_plan",
@@ -70,6 +74,7 @@ __all__ = [
     "payment_by_authorization_key",
     "payment_instructions",
     "payments_for_order",
+    "pix_location_base",
     "record_authorization",
     "record_capture",
     "refund",

@@ -39,6 +39,9 @@ class PaymentsSettings(BaseSettings):
     stripe_publishable_key: str = ""
     mercadopago_public_key: str = ""
     pagseguro_public_key: str = ""
+    #: The PSP's base URL of dynamic Pix locations (field 26/25 of the BR Code, e.g.
+    #: ``https://pix.psp.example/qr/v2``); empty: ``ECOVAREJO_PUBLIC_URL`` + ``/api/v1/payments/pix/cob``.
+    pix_location_base: str = ""
     #: HMAC secret of Pix (PSP) and boleto (bank) payment notifications.
     psp_webhook_secret: str = ""
     #: Seconds a provider call may take before its outcome counts as unknown.

@@ -20,7 +20,7 @@ from ecovarejo.core.http import get_container, get_read_uow, get_tenant, get_uow
 from ecovarejo.core.tenancy import TenantInfo
 from ecovarejo.core.uow import UnitOfWork
 
-from . import boleto, cards, instant, order_ledger, pix, reconciliation, refunds, service, webhooks
+from . import boleto, card_form, cards, instant, order_ledger, pix, reconciliation, refunds, service, webhooks
 from .gateway import GatewayError
 from .idempotency import IdempotencyStore, fingerprint
 from .setup import providers_of, settings_of, vault_of
@@ -285,7 +285,7 @@ async def pix_charge(
     amount = await _order_amount(container, uow, who, body.order_id, body.amount)
     txid = "EV" + secrets.token_hex(14).upper()
     # PUBLIC_URL, never the request's Host header: the BR Code is shown to payers.
-    base = container.settings.public_url.rstrip("/") + "/api/v1/payments/pix/cob"
+    base = card_form.pix_location_base(container)
     charge = pix.new_charge(
         txid=txid, amount=amount, merchant_name=tenant.name, merchant_city="SAO PAULO", location_base=base,
         now=datetime.now(UTC), expires_in=timedelta(minutes=body.expires_in_minutes),

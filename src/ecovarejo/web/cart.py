@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote
@@ -20,7 +21,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from ecovarejo.core.auth import Authenticator, Principal
-from ecovarejo.core.errors import DomainError, InvalidInput
+from ecovarejo.core.errors import DomainError, InvalidInput, NotFound
 from ecovarejo.orders import public as orders
 from ecovarejo.payments import public as payments
 
@@ -475,6 +476,36 @@ async def order_page(request: Request, order_id: uuid.UUID) -> Response:
         except ApiError:
             shipments = []
     return render(request, "store/order.html", order=order, shipments=shipments, flashes=flashes(request))
+
+
+@router.get("/pedido/{order_id}/boleto.pdf")
+async def boleto_pdf(request: Request, order_id: uuid.UUID) -> Response:
+    """The order's pending boleto as a PDF with its barcode (404 when it has none)."""
+    await require_user(request)
+    order = await api(request, "GET", f"/api/v1/orders/{order_id}")
+    for p in order.get("payments") or []:
+        if p.get("method") == "boleto" and p.get("boleto_line") and p.get("status") == "pending":
+            due = str(p.get("expires_at") or "")[:10]
+            address = order.get("shipping_address") or {}
+            pdf = payments.boleto_pdf(
+                payments.BoletoDocument(
+                    line=str(p["boleto_line"]),
+                    amount=Decimal(str(p.get("amount") or order.get("total_amount"))),
+                    due=date.fromisoformat(due) if due else date.today(),
+                    beneficiary=str(request.state.tenant.name),
+                    payer=str(address.get("recipient") or ""),
+                    reference=str(order.get("order_number") or order_id),
+                )
+            )
+            return Response(
+                pdf,
+                media_type="application/pdf",
+                headers={
+                    "content-disposition": f'inline; filename="boleto-{order.get("order_number") or order_id}.pdf"',
+                    "cache-control": "no-store",
+                },
+            )
+    raise NotFound("this order has no boleto to pay", code="no_boleto")
 
 
 @router.post("/pedido/{order_id}/cancelar")

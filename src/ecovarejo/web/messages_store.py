@@ -60,6 +60,8 @@ STORE_PT: dict[str, str] = {
     "guest_intro": "Compre sem criar senha: usamos seu e-mail para o pedido e o CPF para a nota fiscal.",
     "guest_have_account": "Já tem conta?",
     "guest_account_note": "Depois da compra, crie uma senha em “Esqueci minha senha” para acompanhar seus pedidos.",
+    "copied": "Copiado!",
+    "boleto_pdf": "Baixar boleto (PDF)",
     # password reset
     "forgot_password": "Esqueci minha senha",
     "forgot_title": "Recuperar senha",
@@ -126,6 +128,8 @@ STORE_EN: dict[str, str] = {
     "guest_intro": "Buy without a password: we use your email for the order and your CPF for the invoice.",
     "guest_have_account": "Already have an account?",
     "guest_account_note": "After buying, set a password with “Forgot my password” to follow your orders.",
+    "copied": "Copied!",
+    "boleto_pdf": "Download boleto (PDF)",
     "forgot_password": "Forgot my password",
     "forgot_title": "Recover password",
     "forgot_intro": "Type your email: we will send a link to set a new password.",

@@ -345,6 +345,7 @@ async def test_paying_with_pix(web: httpx.AsyncClient, container: Container) -> 
     assert 'data-status="awaiting_payment"' in order
     assert 'class="pix-qr" src="data:image/png;base64,' in order
     assert re.search(r'id="pix-code" readonly value="000201[^"]+6304[0-9A-F]{4}"', order), order
+    assert 'data-copy="pix-code"' in order and ">Copiar</button>" in order
 
 
 async def test_paying_with_boleto(web: httpx.AsyncClient, container: Container) -> None:
@@ -352,6 +353,12 @@ async def test_paying_with_boleto(web: httpx.AsyncClient, container: Container) 
     assert 'data-status="awaiting_payment"' in order
     line = re.search(r'id="boleto-line" readonly value="([0-9. ]+)"', order)
     assert line is not None and len(re.sub(r"\D", "", line.group(1))) == 47
+    assert 'data-copy="boleto-line"' in order
+    pdf_link = re.search(r'href="(/pedido/[0-9a-f-]+/boleto\.pdf)"', order)
+    assert pdf_link, order
+    pdf = await web.get(pdf_link.group(1))
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF-") and len(pdf.content) > 1000
 
 
 async def test_customer_cancels_a_paid_order(web: httpx.AsyncClient, container: Container) -> None:

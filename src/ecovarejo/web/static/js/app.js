@@ -19,7 +19,12 @@
     var btn = ev.target.closest && ev.target.closest("[data-copy]");
     if (!btn || !navigator.clipboard) return;
     var target = document.getElementById(btn.getAttribute("data-copy"));
-    if (target) navigator.clipboard.writeText(target.value || target.textContent || "");
+    if (!target) return;
+    navigator.clipboard.writeText(target.value || target.textContent || "").then(function () {
+      var label = btn.textContent;
+      btn.textContent = btn.getAttribute("data-copied") || label;
+      setTimeout(function () { btn.textContent = label; }, 2000);
+    }, function () {});
   });
   // Variant picker: show the chosen variant's price (the label already says it without JS).
   document.addEventListener("change", function (ev) {
