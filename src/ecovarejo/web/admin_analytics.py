@@ -57,6 +57,9 @@ LABELS: dict[str, dict[str, str]] = {
         "vs_previous": "vs. período anterior", "date_from": "De", "date_to": "Até", "apply": "Aplicar",
         "last_days": "últimos {n} dias", "export_csv": "Exportar CSV", "see_table": "Ver tabela",
         "date_range": "Período do relatório", "reports": "Relatórios",
+        "co2e_sold_kg": "kg CO₂e dos produtos vendidos", "co2e_shipped_kg": "kg CO₂e dos envios",
+        "co2e_logistics_kg": "kg CO₂e da logística", "co2e_baseline_kg": "kg CO₂e do convencional",
+        "eco_packaging_share": "Pedidos com embalagem ecológica", "green_delivery_share": "Entregas verdes",
     },
     "en": {
         "sales": "Sales", "category": "Sales by category", "product": "Sales by product", "state": "Sales by state",
@@ -84,6 +87,9 @@ LABELS: dict[str, dict[str, str]] = {
         "vs_previous": "vs previous period", "date_from": "From", "date_to": "To", "apply": "Apply",
         "last_days": "last {n} days", "export_csv": "Export CSV", "see_table": "See table",
         "date_range": "Report period", "reports": "Reports",
+        "co2e_sold_kg": "kg CO₂e of products sold", "co2e_shipped_kg": "kg CO₂e of shipments",
+        "co2e_logistics_kg": "kg CO₂e of logistics", "co2e_baseline_kg": "kg CO₂e of the conventional",
+        "eco_packaging_share": "Orders with eco packaging", "green_delivery_share": "Green deliveries",
     },
 }  # fmt: skip
 
@@ -171,7 +177,8 @@ async def dashboard_parts(request: Request) -> dict[str, Any]:
     ]  # fmt: skip
     charts = [
         chart("sales", "sales_per_" + grain, "bar", [(when, r[4]) for when, r in series], money, "sales"),
-        chart("status", "orders_by_status", "doughnut", [(r[0], r[1]) for r in status.rows], lbl("orders"), "status"),
+        chart("status", "orders_by_status", "doughnut", [(i18n.status_label(lang, r[0]), r[1]) for r in status.rows],
+              lbl("orders"), "status"),
         chart("top", "top_products", "bar", [(r[1], r[2]) for r in products.rows], lbl("units"), "product", True),
         chart("co2", "co2_of_sales", "bar", [(when, r[6]) for when, r in series], "kg CO₂e", "sustainability"),
         chart("avoided", "co2_avoided", "bar", [(when, r[7]) for when, r in series], "kg CO₂e", "sustainability"),

@@ -49,6 +49,7 @@ async def customers(request: Request) -> Response:
         {
             **u,
             "name": f"{u.get('first_name', '')} {u.get('last_name', '')}".strip(),
+            "user_type": t(f"user_type_{u.get('user_type')}"),
             "active": t("yes") if u.get("is_active") else t("no"),
             "mfa": t("yes") if u.get("mfa_enabled") else t("no"),
             "can_deactivate": u.get("is_active") and str(u.get("id")) != str(principal.user_id),

@@ -17,6 +17,7 @@ from starlette.types import Receive, Scope, Send
 from ecovarejo.core.money import format_brl, to_decimal
 
 from . import i18n
+from .messages import PT_BR
 from .security import CSRF_FIELD, csrf_token
 
 HERE = Path(__file__).parent
@@ -112,6 +113,8 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         "path": request.url.path,
         "lang_url": lambda code: lang_url(request, code),
         "st": lambda value: i18n.status_label(lang, value),
+        # a value's label in the catalog (``prefix + value``), the value itself when the catalog has none
+        "label_of": lambda prefix, value: t(f"{prefix}{value}") if f"{prefix}{value}" in PT_BR else value,
         "date": lambda v: local_date(v, lang),
         "datetime": lambda v: local_dt(v, lang=lang),
         "num": lambda v, places=2: decimal_br(v, places, lang),

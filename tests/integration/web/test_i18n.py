@@ -27,7 +27,10 @@ def used_keys() -> set[str]:
     from ecovarejo.web.storefront import SCORE_PARTS
 
     keys |= SCORE_PARTS
-    keys -= {"consent_", "pay_", "channel_", "score_part_", "category_", "kind_"}  # prefixes completed at run time
+    keys -= {"consent_", "pay_", "channel_", "score_part_", "category_", "kind_", "product_status_", "user_type_"}
+    # (prefixes completed at run time)
+    keys |= {f"product_status_{s}" for s in ("active", "draft", "archived")}
+    keys |= {f"user_type_{u}" for u in ("customer", "supplier", "admin")}
     from ecovarejo.core.personal_data import Category
     from ecovarejo.web.account import LGPD_KINDS
 
