@@ -410,7 +410,7 @@ async def place_order(request: Request) -> Response:
             )
             result = await orders.checkout(request.app.state.container, command)
         except DomainError as exc:
-            if exc.status >= 500 or exc.status in (401, 403):
+            if exc.status >= 500 or (exc.status in (401, 403) and exc.code != "approval_required"):
                 raise
             spent = True
             if exc.code == "payment_declined":

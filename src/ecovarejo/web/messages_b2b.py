@@ -24,6 +24,12 @@ PT_BR: dict[str, str] = {
     "invalid_state": "Estado (UF) desconhecido.",
     "invalid_regime": "Regime tributário inválido.",
     "invalid_tax_rate": "Alíquota inválida: use um percentual de 0 a 40, com até 2 casas decimais.",
+    "price_rule": "Preço da sua empresa",
+    "err_approval_required": (
+        "Este pedido passa do seu limite de compra. Peça a aprovação de um aprovador da sua empresa e tente de novo."
+    ),
+    "err_below_minimum_quantity": "Um item está abaixo da quantidade mínima da tabela de preços da sua empresa.",
+    "err_not_a_multiple": "Um item precisa ser comprado em múltiplos da embalagem da tabela de preços.",
 }
 
 EN: dict[str, str] = {
@@ -48,4 +54,10 @@ EN: dict[str, str] = {
     "invalid_state": "Unknown state.",
     "invalid_regime": "Invalid tax regime.",
     "invalid_tax_rate": "Invalid rate: use a percentage from 0 to 40 with at most 2 decimals.",
+    "price_rule": "Your company's price",
+    "err_approval_required": (
+        "This order is above your spending limit. Ask an approver in your company, then try again."
+    ),
+    "err_below_minimum_quantity": "An item is below the minimum quantity of your company's price list.",
+    "err_not_a_multiple": "An item must be bought in multiples of the price list's pack.",
 }
