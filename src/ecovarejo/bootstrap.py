@@ -91,6 +91,7 @@ def build_bus(settings: Settings, db: Database, tasks: TaskRegistry | None = Non
             max_attempts=settings.consumer_max_attempts,
             backoff_base=settings.consumer_backoff_base,
             tasks=tasks,
+            dlq_topic=settings.kafka_dlq_topic,
         )
     if settings.broker_url:
         ns = settings.bus_namespace

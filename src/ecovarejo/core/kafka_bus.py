@@ -13,7 +13,12 @@ Same guarantees as the NATS JetStream adapter:
   in between means redelivery, which the inbox turns into a no-op.
 - **Retries and dead letters**: a failed delivery is retried on the spot with exponential backoff
   (blocking its partition, so ordering holds) up to ``max_attempts``; then ``deliver`` writes the
-  dead letter and the offset moves on.
+  dead letter (the table: the operator's view, replayed from the CLI, API or admin) and the record is
+  also published, unchanged with its key, to a **dead-letter topic** — ``<topic>.dlq`` beside each topic,
+  or one ``dlq_topic`` for all (``ECOVAREJO_KAFKA_DLQ_TOPIC``) — with headers saying why
+  (``dlq_consumer``, ``dlq_reason``, ``dlq_attempts``, ``dlq_dead_letter`` (the table row's id),
+  ``dlq_topic``, ``dlq_partition``, ``dlq_offset``). Messages that are not events go there too. Only then
+  does the offset move on.
 """
 
 from __future__ import annotations
@@ -26,10 +31,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import structlog
+from sqlalchemy import select
 
 from .consumers import Consumer, MalformedMessage, Outcome, RetryPolicy, dead_letter_raw, deliver, parse_message
 from .db import Database
 from .events import TOPICS
+from .models import DeadLetter
 from .tasks import TaskRegistry
 
 log = structlog.get_logger("ecovarejo.kafka")
@@ -64,6 +71,7 @@ class KafkaBus:
         topics: tuple[str, ...] = TOPICS,
         session_timeout_ms: int = 10_000,
         tasks: TaskRegistry | None = None,
+        dlq_topic: str = "",
     ) -> None:
         self.url = url
         self.servers = bootstrap_servers(url)
@@ -77,6 +85,8 @@ class KafkaBus:
         self.topics = topics
         #: A group (re)join waits up to about half of it on some brokers; tests use a short one.
         self.session_timeout_ms = session_timeout_ms
+        #: One dead-letter topic for all (without the prefix); empty: ``<topic>.dlq`` beside each topic.
+        self.dlq_topic = dlq_topic
         self.consumers: list[Consumer] = []
         self.tasks = tasks if tasks is not None else TaskRegistry("kafka-bus")
         self._producer: Any = None
@@ -87,6 +97,10 @@ class KafkaBus:
 
     def kafka_topic(self, topic: str) -> str:
         return f"{self.topic_prefix}{topic}"
+
+    def dead_letter_topic(self, topic: str) -> str:
+        """The Kafka topic where dead records of ``topic`` (a seed topic) go."""
+        return self.kafka_topic(self.dlq_topic or f"{topic}.dlq")
 
     def group(self, consumer: Consumer) -> str:
         return f"{self.group_prefix}{self.topic_prefix}{consumer.name}"
@@ -102,7 +116,8 @@ class KafkaBus:
         await admin.start()
         try:
             existing = set(await admin.list_topics())
-            missing = [t for t in map(self.kafka_topic, self.topics) if t not in existing]
+            wanted = [*map(self.kafka_topic, self.topics), *dict.fromkeys(map(self.dead_letter_topic, self.topics))]
+            missing = [t for t in wanted if t not in existing]
             if missing:
                 with contextlib.suppress(TopicAlreadyExistsError):
                     await admin.create_topics(
@@ -194,7 +209,8 @@ class KafkaBus:
 
     async def _handle(self, consumer: Consumer, record: Any) -> None:
         """Handle one record, retrying on the spot (its partition waits, so order holds) until its effect
-        or its dead letter is committed; a record that is not an event becomes a dead letter."""
+        or its dead letter is committed; a record that is not an event becomes a dead letter. A dead
+        record is also published to the dead-letter topic before the offset moves on."""
         topic = str(record.topic).removeprefix(self.topic_prefix)
         try:
             event = parse_message(record.value, topic)
@@ -206,16 +222,66 @@ class KafkaBus:
             ):
                 await asyncio.sleep(self.policy.delay(attempt))
                 attempt += 1
+            await self._to_dead_letter_topic(consumer, record, topic, f"malformed message: {bad.reason}", 1, None)
             return
         if not consumer.wants(event):
             return
         attempt = 1
         while True:
             outcome = await deliver(self.db, consumer, event, attempt=attempt, policy=self.policy)
+            if outcome is Outcome.DEAD:
+                letter = await self._dead_letter_of(consumer, event.id)
+                reason = letter.error.strip().splitlines()[-1] if letter is not None and letter.error.strip() else ""
+                await self._to_dead_letter_topic(
+                    consumer, record, topic, reason, attempt, letter.id if letter is not None else None
+                )
             if outcome is not Outcome.RETRY:
                 return
             await asyncio.sleep(self.policy.delay(attempt))
             attempt += 1
+
+    async def _dead_letter_of(self, consumer: Consumer, event_id: Any) -> DeadLetter | None:
+        try:
+            async with self.db.system_session() as s:
+                return await s.scalar(
+                    select(DeadLetter)
+                    .where(DeadLetter.consumer == consumer.name, DeadLetter.event_id == event_id)
+                    .order_by(DeadLetter.created_at.desc())
+                    .limit(1)
+                )
+        except Exception as exc:  # the headers lose the table's id and reason, the record still goes
+            log.warning("kafka_dead_letter_lookup_failed", consumer=consumer.name, error=f"{type(exc).__name__}")
+            return None
+
+    async def _to_dead_letter_topic(
+        self, consumer: Consumer, record: Any, topic: str, reason: str, attempts: int, letter_id: Any
+    ) -> None:
+        """Publish the dead record, unchanged with its key, to the dead-letter topic; retried with backoff
+        (the partition waits) until the broker takes it or the bus closes (the table has it anyway)."""
+        headers = [
+            ("dlq_consumer", consumer.name.encode()),
+            ("dlq_reason", reason[:1000].encode()),
+            ("dlq_attempts", str(attempts).encode()),
+            ("dlq_topic", str(record.topic).encode()),
+            ("dlq_partition", str(record.partition).encode()),
+            ("dlq_offset", str(record.offset).encode()),
+        ]
+        if letter_id is not None:
+            headers.append(("dlq_dead_letter", str(letter_id).encode()))
+        target = self.dead_letter_topic(topic)
+        attempt = 1
+        while not self._closing.is_set():
+            try:
+                await self.connect()
+                await self._producer.send_and_wait(target, record.value, key=record.key, headers=headers)
+                log.error("kafka_dead_lettered", consumer=consumer.name, topic=target, offset=record.offset)
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("kafka_dlq_publish_failed", consumer=consumer.name, topic=target, error=str(exc))
+                await asyncio.sleep(self.policy.delay(attempt))
+                attempt += 1
 
     async def lag(self) -> dict[str, int]:
         """Records not yet committed, per consumer, on the partitions this process holds."""
@@ -247,6 +313,7 @@ class KafkaBus:
             self._producer = None
 
 
-def kafka_topics(prefix: str = "") -> list[str]:
-    """The Kafka topics a deployment needs (docs/operations.md lists them)."""
-    return [f"{prefix}{t}" for t in TOPICS]
+def kafka_topics(prefix: str = "", dlq_topic: str = "") -> list[str]:
+    """The Kafka topics a deployment needs (docs/operations.md lists them), dead-letter topics included."""
+    dead = [dlq_topic] if dlq_topic else [f"{t}.dlq" for t in TOPICS]
+    return [f"{prefix}{t}" for t in (*TOPICS, *dead)]

@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     #: Keeps deployments sharing one broker apart: NATS stream ``ECOVAREJO_<NS>`` with subjects
     #: ``ecovarejo-<ns>.*``, Kafka topics ``<ns>.<topic>``. Empty: the seed's names.
     bus_namespace: str = ""
+    #: Kafka: the one topic dead records go to (under the namespace); empty: ``<topic>.dlq`` per topic.
+    kafka_dlq_topic: str = ""
     #: Secret used for signing non-JWT values (CSRF, unsubscribe links). Generated into DATA_DIR when empty.
     secret_key: str = ""
     #: PEM files of the JWT signing keys; generated into DATA_DIR when empty.
