@@ -17,11 +17,10 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import or_, select
-
 from ecovarejo.core.errors import InvalidInput, NotFound
 from ecovarejo.core.uow import UnitOfWork
 
+from . import repository as repo
 from .models import PriceList, PriceRule
 
 KINDS = ("fixed", "percent")
@@ -144,7 +143,7 @@ async def create(
         raise InvalidInput("name the price list", code="invalid_price_list")
     pl = PriceList(name=name.strip()[:120], company_id=company_id, valid_from=valid_from, valid_until=valid_until,
                    is_active=True)  # fmt: skip
-    uow.session.add(pl)
+    repo.add(uow, pl)
     await uow.flush()
     _add_rules(uow, pl.id, rules)
     await uow.flush()
@@ -153,27 +152,26 @@ async def create(
 
 def _add_rules(uow: UnitOfWork, list_id: uuid.UUID, rules: list[RuleIn]) -> None:
     for r in rules:
-        uow.session.add(PriceRule(price_list_id=list_id, sku=r.sku, kind=r.kind, value=r.value, min_qty=r.min_qty,
+        repo.add(uow, PriceRule(price_list_id=list_id, sku=r.sku, kind=r.kind, value=r.value, min_qty=r.min_qty,
                                   max_qty=r.max_qty, moq=r.moq, multiple=r.multiple))  # fmt: skip
 
 
 async def get(uow: UnitOfWork, list_id: uuid.UUID) -> tuple[PriceList, list[PriceRule]]:
-    pl = await uow.session.scalar(select(PriceList).where(PriceList.id == list_id))
+    pl = await repo.price_list(uow, list_id)
     if pl is None:
         raise NotFound("no such price list", code="price_list_not_found")
-    rules = (await uow.session.scalars(select(PriceRule).where(PriceRule.price_list_id == list_id))).all()
-    return pl, list(rules)
+    return pl, await repo.price_rules(uow, list_id)
 
 
 async def all_lists(uow: UnitOfWork) -> list[PriceList]:
-    return list((await uow.session.scalars(select(PriceList).order_by(PriceList.created_at))).all())
+    return await repo.price_lists(uow)
 
 
 async def replace_rules(uow: UnitOfWork, list_id: uuid.UUID, rules: list[RuleIn]) -> int:
     """All of a list's rules at once (CSV import): the old ones go in the same transaction."""
     _, old = await get(uow, list_id)
     for r in old:
-        await uow.session.delete(r)
+        await repo.delete(uow, r)
     await uow.flush()
     _add_rules(uow, list_id, rules)
     await uow.flush()
@@ -193,20 +191,9 @@ async def prices_for(
     one query over the lists valid now for the company or for every company."""
     if not lines:
         return {}
-    q = (
-        select(PriceRule, PriceList.name)
-        .join(PriceList, PriceList.id == PriceRule.price_list_id)
-        .where(
-            PriceRule.sku.in_(sorted(lines)),
-            PriceList.is_active.is_(True),
-            or_(PriceList.company_id == company_id, PriceList.company_id.is_(None)),
-            or_(PriceList.valid_from.is_(None), PriceList.valid_from <= now),
-            or_(PriceList.valid_until.is_(None), PriceList.valid_until > now),
-        )
-    )
     best: dict[str, ListPrice] = {}
     constraints: dict[str, tuple[int, int]] = {}
-    for rule, list_name in (await uow.session.execute(q)).all():
+    for rule, list_name in await repo.rules_in_force(uow, company_id, sorted(lines), now):
         qty, base = lines[rule.sku]
         moq, mult = constraints.get(rule.sku, (1, 1))
         constraints[rule.sku] = (max(moq, rule.moq), max(mult, rule.multiple))

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from ecovarejo.core.uow import UnitOfWork
 
-from .models import ApprovalRequest, Member
+from .models import ApprovalRequest, Member, PriceList, PriceRule
 
 
 async def member(uow: UnitOfWork, user_id: uuid.UUID) -> Member | None:
@@ -51,3 +53,38 @@ async def approved_for(uow: UnitOfWork, requester_id: uuid.UUID) -> list[Approva
 
 def add(uow: UnitOfWork, obj: object) -> None:
     uow.session.add(obj)
+
+
+async def delete(uow: UnitOfWork, obj: object) -> None:
+    await uow.session.delete(obj)
+
+
+async def price_list(uow: UnitOfWork, list_id: uuid.UUID) -> PriceList | None:
+    return await uow.session.scalar(select(PriceList).where(PriceList.id == list_id))
+
+
+async def price_rules(uow: UnitOfWork, list_id: uuid.UUID) -> list[PriceRule]:
+    return list((await uow.session.scalars(select(PriceRule).where(PriceRule.price_list_id == list_id))).all())
+
+
+async def price_lists(uow: UnitOfWork) -> list[PriceList]:
+    return list((await uow.session.scalars(select(PriceList).order_by(PriceList.created_at))).all())
+
+
+async def rules_in_force(
+    uow: UnitOfWork, company_id: uuid.UUID, skus: Sequence[str], now: datetime
+) -> list[tuple[PriceRule, str]]:
+    """The rules for ``skus`` of the active lists valid at ``now`` for the company or for every company,
+    with their list's name: one query."""
+    q = (
+        select(PriceRule, PriceList.name)
+        .join(PriceList, PriceList.id == PriceRule.price_list_id)
+        .where(
+            PriceRule.sku.in_(list(skus)),
+            PriceList.is_active.is_(True),
+            or_(PriceList.company_id == company_id, PriceList.company_id.is_(None)),
+            or_(PriceList.valid_from.is_(None), PriceList.valid_from <= now),
+            or_(PriceList.valid_until.is_(None), PriceList.valid_until > now),
+        )
+    )
+    return [(rule, str(name)) for rule, name in (await uow.session.execute(q)).all()]

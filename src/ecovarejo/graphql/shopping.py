@@ -36,6 +36,8 @@ class CartLine:
     line_total: Decimal
     certified: bool
     carbon_footprint_kg: Decimal
+    #: The company price-list rule that set the unit price (a company buyer's cart), else null.
+    price_rule: str | None = None
 
 
 @strawberry.type
@@ -147,6 +149,7 @@ def _cart(view: dict[str, Any]) -> Cart:
                 line_total=Decimal(i["line_total"]),
                 certified=bool(i.get("certified")),
                 carbon_footprint_kg=Decimal(str(i.get("carbon_footprint_kg") or "0")),
+                price_rule=i.get("price_rule"),
             )
             for i in view["items"]
         ],

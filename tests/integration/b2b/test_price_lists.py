@@ -53,6 +53,9 @@ async def test_company_prices_tiers_moq_and_csv(container, client):
     [tee] = cart["items"]
     assert (tee["unit_price"], tee["line_total"]) == ("80.00", "800.00")
     assert tee["price_rule"] == "Atacado: -20% (10+)"
+    r = await client.post("/graphql", json={"query": "{ cart { items { sku unitPrice priceRule } } }"},
+                          headers=company_h)  # fmt: skip
+    assert r.json()["data"]["cart"]["items"] == [{"sku": "TEE", "unitPrice": "80.00", "priceRule": tee["price_rule"]}]
     await client.post("/api/v1/cart/items", json={"sku": "TEE", "quantity": 10}, headers=consumer_h)
     [mine] = (await client.get("/api/v1/cart", headers=consumer_h)).json()["items"]
     assert (mine["unit_price"], mine["price_rule"]) == ("100.00", None)
