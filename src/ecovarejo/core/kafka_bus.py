@@ -92,6 +92,8 @@ class KafkaBus:
         self._producer: Any = None
         self._kafka_consumers: list[Any] = []
         self._tasks: list[asyncio.Task[None]] = []
+        #: Consumer loops handling a batch now (``close`` lets them finish the record in hand).
+        self._busy: set[asyncio.Task[Any]] = set()
         self._closing = asyncio.Event()
         self._lock = asyncio.Lock()
 
@@ -189,15 +191,23 @@ class KafkaBus:
                 log.warning("kafka_fetch_failed", consumer=consumer.name, error=str(exc))
                 await asyncio.sleep(0.5)
                 continue
-            if not batches:
-                continue
+            if not batches or self._closing.is_set():
+                continue  # fetched while closing: not committed, so delivered again after the restart
             # Partitions in parallel, each partition's records in order.
-            await asyncio.gather(*(self._partition(consumer, kc, tp, records) for tp, records in batches.items()))
+            me = asyncio.current_task()
+            if me is not None:
+                self._busy.add(me)
+            try:
+                await asyncio.gather(*(self._partition(consumer, kc, tp, records) for tp, records in batches.items()))
+            finally:
+                self._busy.discard(me)
 
     async def _partition(self, consumer: Consumer, kc: Any, tp: Any, records: list[Any]) -> None:
         from aiokafka.errors import CommitFailedError, IllegalStateError
 
         for record in records:
+            if self._closing.is_set():
+                return  # stop fetching: the records not started stay uncommitted and come again
             await self._handle(consumer, record)
             try:
                 await kc.commit({tp: record.offset + 1})
@@ -296,10 +306,17 @@ class KafkaBus:
             out[consumer.name] = total
         return out
 
-    async def close(self) -> None:
+    async def close(self, grace: float = 5.0) -> None:
+        """Stop fetching, let each consumer finish the record in hand (``grace`` seconds at most; the
+        records fetched and not started stay uncommitted), then cancel what is left and disconnect."""
         self._closing.set()
         tasks, self._tasks = set(self._tasks), []
-        for task in tasks:
+        busy = tasks & self._busy
+        for task in tasks - busy:  # waiting for records or restarting: nothing in hand
+            task.cancel()
+        if busy:
+            await asyncio.wait(busy, timeout=grace)
+        for task in busy:
             task.cancel()
         if tasks:
             await asyncio.wait(tasks)

@@ -4,6 +4,7 @@ message that is not an event too. Against a real Kafka-protocol broker (Tansu in
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 
@@ -18,7 +19,7 @@ from ecovarejo.core.models import DeadLetter
 from ecovarejo.core.relay import relay_once
 from ecovarejo.core.uow import UnitOfWork
 from tests.conftest import KAFKA_URL, needs_kafka
-from tests.support import eventually, make_tenant
+from tests.support import Probe, create_probe_table, eventually, make_tenant
 
 
 def _failing() -> Consumer:
@@ -104,3 +105,50 @@ def test_the_topics_a_deployment_needs_include_the_dead_letter_topics(settings) 
     settings.kafka_dlq_topic = "dead"
     bus = build_bus(settings, build_container(settings, contexts=[]).db)
     assert isinstance(bus, KafkaBus) and bus.dead_letter_topic("order-events") == "dead"
+
+
+@needs_kafka
+@pytest.mark.parametrize("backend", ["postgres"])
+async def test_closing_finishes_the_record_in_hand_and_leaves_the_rest_for_later(settings) -> None:
+    """Stopping a worker on Kafka: the record being handled completes (effect and commit), the records
+    fetched behind it are not started and come again to the next process of the group."""
+    settings.embedded_workers = False
+    container = build_container(settings, contexts=[])
+    await container.start()
+    await create_probe_table(container.db, settings.db_app_role)
+    prefix = f"g{uuid.uuid4().hex[:8]}."
+    started = asyncio.Event()
+    handled: list[str] = []
+
+    async def slow(uow: UnitOfWork, event: Event) -> None:
+        started.set()
+        await asyncio.sleep(0.5)
+        handled.append(str(event.id))
+        uow.session.add(Probe(label=str(event.id)))
+
+    def bus() -> KafkaBus:
+        b = KafkaBus(KAFKA_URL, container.db, topic_prefix=prefix, partitions=1, session_timeout_ms=3000)
+        b.subscribe(Consumer("probe", ("order-events",), slow))
+        return b
+
+    first = bus()
+    try:
+        await first.start()
+        tenant = await make_tenant(container)
+        async with container.uow(tenant) as uow:
+            events = [uow.emit("order-events", "order.placed", {"n": i}, subject="order-1") for i in range(3)]
+            await uow.commit()
+        await relay_once(container.db, first)
+        await eventually(started.is_set)
+        await asyncio.wait_for(first.close(), timeout=15)
+        assert handled == [str(events[0].id)]  # the one in hand finished; the rest were not started
+        second = bus()
+        try:
+            await second.start()
+            await eventually(lambda: len(handled) == 3, message="the rest handled by the next process")
+        finally:
+            await second.close()
+        assert handled == [str(e.id) for e in events]  # each once, in order
+    finally:
+        await first.close()
+        await container.stop()
