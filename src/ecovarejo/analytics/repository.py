@@ -39,7 +39,7 @@ async def bulk_insert(uow: UnitOfWork, orders: list[dict[str, Any]], lines: list
 async def insert_behaviour(uow: UnitOfWork, rows: list[dict[str, Any]]) -> None:
     """Rows carry their ``tenant_id`` (one ``executemany``); optional columns may be left out."""
     optional = {"product": None, "query": None, "results": None, "source": None}
-    rows = [{**optional, **r} for r in rows]
+    rows = [r if optional.keys() <= r.keys() else {**optional, **r} for r in rows]
     if rows:
         await uow.session.execute(insert(cast(Table, BehaviourEvent.__table__)), rows)
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, ScalarSelect, distinct, func, literal, select, update
+from sqlalchemy import ColumnElement, ScalarSelect, Table, distinct, func, insert, literal, select, update
 
 from ecovarejo.core.uow import UnitOfWork
 
@@ -120,3 +121,11 @@ async def set_label(uow: UnitOfWork, order_id: uuid.UUID, label: int) -> None:
 async def training_rows(uow: UnitOfWork, limit: int) -> list[FraudAssessment]:
     q = select(FraudAssessment).where(FraudAssessment.order_id.is_not(None)).order_by(FraudAssessment.created_at)
     return list((await uow.session.scalars(q.limit(limit))).all())
+
+
+async def insert_assessments(uow: UnitOfWork, rows: list[dict[str, Any]]) -> None:
+    """Many assessments in one ``executemany`` (the demo's history); rows carry every column but the tenant."""
+    for r in rows:
+        r["tenant_id"] = uow.tenant_id
+    for i in range(0, len(rows), 2000):
+        await uow.session.execute(insert(cast(Table, FraudAssessment.__table__)), rows[i : i + 2000])

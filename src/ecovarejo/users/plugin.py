@@ -68,12 +68,14 @@ async def seed_demo(container: Container, uow: UnitOfWork, options: dict[str, An
 
     check_policy(DEMO_PASSWORD)
     created = []
+    password_hash: str | None = None  # one Argon2id hash for the demo accounts (one published password)
     for email, first, last, user_type in DEMO_USERS:
         if await repo.get_user_by_email(uow.session, email) is not None:
             continue
+        password_hash = password_hash or hash_password(DEMO_PASSWORD)
         user = User(
             email=email,
-            password_hash=hash_password(DEMO_PASSWORD),
+            password_hash=password_hash,
             first_name=first,
             last_name=last,
             user_type=user_type,
