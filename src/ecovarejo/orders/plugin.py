@@ -15,10 +15,11 @@ from .cart import MemoryCartStore, RedisCartStore
 from .catalog import Catalog, ProductsCatalog
 from .checkout import recover_checkouts
 from .events import consumers
+from .order_book import OrderBookAdapter
 from .personal_data import DECLARATION as PERSONAL_DATA
 from .pricing import PricingConfig
 from .seed import seed_demo
-from .service import OrderBookAdapter, OrdersPorts
+from .service import OrdersPorts
 from .shipping import OrderSourceAdapter
 
 

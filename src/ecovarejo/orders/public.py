@@ -11,13 +11,13 @@ from .checkout_command import CheckoutCommand, CheckoutResult, OrderView, checko
 from .fraud import CheckoutFacts, Decision, FraudScreen, FraudVerdict, RiskDeclined
 from .history import PastLine, PastOrder, import_orders
 from .lifecycle import PAID_OR_LATER
+from .metrics import business_metrics
 from .review import capture_held
 from .schemas import CheckoutIn
 from .service import (
     Customer,
     OrdersPorts,
     add_to_cart,
-    business_metrics,
     cancel,
     cart_view,
     customer_of,

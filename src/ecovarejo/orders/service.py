@@ -589,30 +589,3 @@ async def refund(
     await _sync_refunds(container, tenant_id, order_id, payment_id, actor=actor, reason=reason)
     async with container.uow(tenant_id, read_only=True) as uow:
         return await order_detail(uow, order_id)
-
-
-async def business_metrics(uow: UnitOfWork) -> dict[str, dict[str, Any]]:
-    """Scrape-time gauges for ``/metrics``, by tenant id: paid orders (and later stages), revenue net of
-    refunds (BRL) and the kg CO2e of what was sold. Read in a system unit of work (all tenants)."""
-    out: dict[str, dict[str, Any]] = {}
-    for tenant_id, count, total, refunded, co2 in await repo.totals_by_tenant(uow, lifecycle.PAID_OR_LATER):
-        out[str(tenant_id)] = {"orders": count, "revenue": total - refunded, "co2e_kg": co2}
-    return out
-
-
-# --------------------------------------------------------------------------- the payments port
-
-
-class OrderBookAdapter:
-    """The payments context's :class:`~ecovarejo.payments.order_ledger.OrderBook`: who owns an order,
-    what it costs and whether it awaits payment (installed by the orders plugin)."""
-
-    async def payable_order(
-        self, uow: UnitOfWork, order_id: uuid.UUID, *, lock: bool = False
-    ) -> payments.PayableOrder | None:
-        order = await (repo.lock_order(uow, order_id) if lock else repo.get_order(uow, order_id))
-        if order is None:
-            return None
-        return payments.PayableOrder(
-            id=order.id, user_id=order.user_id, status=order.status, total=order.total_amount, currency=order.currency
-        )

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from ecovarejo.core.uow import UnitOfWork
-from ecovarejo.orders import service as orders
+from ecovarejo.orders import metrics as orders
 from tests.conftest import make_settings
 
 from .conftest import SERVICES
