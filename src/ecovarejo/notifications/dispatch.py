@@ -20,6 +20,7 @@ import structlog
 from ecovarejo.core.consumers import backoff
 from ecovarejo.core.db import Database, utcnow
 from ecovarejo.core.tasks import TaskRegistry
+from ecovarejo.core.uow import UnitOfWork
 
 from . import repository as repo
 from .channels import Channels, DeliveryError, OutgoingMessage
@@ -82,8 +83,8 @@ class Dispatcher:
             log.exception("dispatch_failed")
 
     async def _schedule_next(self) -> None:
-        async with self.db.system_session() as s:
-            due = await repo.next_due_at(s)
+        async with UnitOfWork(self.db, None, read_only=True) as uow:  # across tenants
+            due = await repo.next_due_at(uow)
         if due is None or self._closed:
             return
         delay = max(0.0, (due - utcnow()).total_seconds())
@@ -110,12 +111,12 @@ class Dispatcher:
     async def run_once(self, limit: int = 50) -> int:
         """Claim due messages, send each, record the outcome; returns how many were handled."""
         now = utcnow()
-        async with self.db.system_session() as s:
+        async with UnitOfWork(self.db, None) as uow:  # across tenants
             claimed = await repo.claim_due(
-                s, now, limit=limit, lease_until=now + timedelta(seconds=self.config.notify_lease_seconds)
+                uow, now, limit=limit, lease_until=now + timedelta(seconds=self.config.notify_lease_seconds)
             )
             work = [(m.id, m.tenant_id, m.attempts, _outgoing(m), capped(m.category, m.template)) for m in claimed]
-            await s.commit()
+            await uow.commit()
         gate = asyncio.Semaphore(max(1, self.config.notify_concurrency))
 
         async def one(msg_id: uuid.UUID, tenant_id: uuid.UUID, attempts: int, out: OutgoingMessage, cap: bool) -> None:
@@ -143,8 +144,8 @@ class Dispatcher:
             except Exception as exc:
                 error = f"{type(exc).__name__}: {exc}"
                 status = "dead" if attempts >= self.config.notify_max_attempts else "retrying"
-        async with self.db.system_session() as s:
-            msg = await repo.get_message(s, msg_id)
+        async with UnitOfWork(self.db, None) as uow:
+            msg = await repo.get_message(uow, msg_id)
             if msg is None:
                 return
             msg.status, msg.last_error, msg.lease_until = status, error, None
@@ -154,8 +155,8 @@ class Dispatcher:
                 delay = backoff(attempts, self.config.notify_backoff_base, self.config.notify_backoff_cap)
                 msg.next_attempt_at = utcnow() + timedelta(seconds=delay)
             if gone:
-                await repo.delete_push_subscription(s, out.to, tenant_id=tenant_id)
-            await s.commit()
+                await repo.delete_push_subscription(uow, out.to, tenant_id=tenant_id)
+            await uow.commit()
         if status in ("retrying", "dead"):
             log.warning("notification_failed", message_id=str(msg_id), channel=out.channel, status=status, error=error)
 

@@ -238,7 +238,7 @@ async def on_user_erased(rt: NotificationRuntime, uow: UnitOfWork, event: Event)
     if user_id is None or uow.tenant_id is None:
         return
     tenant_id = uow.tenant_id
-    message_ids = await repo.email_message_ids(uow.session, user_id)
+    message_ids = await repo.email_message_ids(uow, user_id)
     await erase_subject(uow.session, DECLARATION, user_id)
     await service.mark_erased(uow, user_id)
     mail = rt.channels.get("email")

@@ -91,9 +91,9 @@ async def purge_job(container: Container) -> None:
     """Workers: delete finished messages older than the retention period (LGPD: keep no more than needed)."""
     rt = runtime_of(container)
     cutoff = utcnow() - timedelta(days=rt.config.notify_retention_days)
-    async with container.db.system_session() as s:
-        await repo.purge_messages(s, cutoff)
-        await s.commit()
+    async with container.uow(None, actor="retention") as uow:  # across tenants
+        await repo.purge_messages(uow, cutoff)
+        await uow.commit()
 
 
 CONTEXT = ContextSpec(

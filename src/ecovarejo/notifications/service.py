@@ -47,7 +47,7 @@ CHANNEL_DEFAULTS = {"email": True, "sms": False, "whatsapp": False, "push": True
 
 async def mark_erased(uow: UnitOfWork, user_id: uuid.UUID) -> None:
     """Keep an anonymous tombstone for an erased person so that no later event reaches them."""
-    rec = await repo.get_recipient(uow.session, user_id)
+    rec = await repo.get_recipient(uow, user_id)
     if rec is None:
         rec = Recipient(user_id=user_id, locale="pt-BR", marketing_consent=False)
         uow.session.add(rec)
@@ -67,7 +67,7 @@ async def upsert_recipient(
     locale: str | None = None,
     user_type: str | None = None,
 ) -> Recipient:
-    rec = await repo.get_recipient(uow.session, user_id)
+    rec = await repo.get_recipient(uow, user_id)
     if rec is None:
         rec = Recipient(user_id=user_id, locale=normalize_locale(locale), marketing_consent=False)
         uow.session.add(rec)
@@ -112,8 +112,8 @@ async def record_marketing_consent(
 
 
 async def get_preferences(uow: UnitOfWork, user_id: uuid.UUID) -> dict[str, Any]:
-    prefs = {p.channel: p.enabled for p in await repo.list_preferences(uow.session, user_id)}
-    rec = await repo.get_recipient(uow.session, user_id)
+    prefs = {p.channel: p.enabled for p in await repo.list_preferences(uow, user_id)}
+    rec = await repo.get_recipient(uow, user_id)
     return {
         "channels": {ch: prefs.get(ch, CHANNEL_DEFAULTS[ch]) for ch in CHANNELS},
         "marketing_consent": bool(rec and rec.marketing_consent),
@@ -126,7 +126,7 @@ async def set_preferences(uow: UnitOfWork, user_id: uuid.UUID, channels: dict[st
     if unknown:
         raise InvalidInput(f"unknown channel(s): {', '.join(sorted(unknown))}", code="unknown_channel")
     for channel, enabled in channels.items():
-        pref = await repo.get_preference(uow.session, user_id, channel)
+        pref = await repo.get_preference(uow, user_id, channel)
         if pref is None:
             uow.session.add(Preference(user_id=user_id, channel=channel, enabled=enabled))
         else:
@@ -139,7 +139,7 @@ async def unsubscribe(uow: UnitOfWork, claims: UnsubscribeClaims) -> None:
     """One-click unsubscribe: marketing on that channel stops; transactional messages go on."""
     if claims.channel not in CHANNELS:
         raise InvalidInput("the unsubscribe link is not valid", code="invalid_unsubscribe_token")
-    pref = await repo.get_preference(uow.session, claims.user_id, claims.channel)
+    pref = await repo.get_preference(uow, claims.user_id, claims.channel)
     already = pref is not None and not pref.enabled
     if pref is None:
         uow.session.add(Preference(user_id=claims.user_id, channel=claims.channel, enabled=False))
@@ -180,7 +180,7 @@ def check_push_endpoint(endpoint: str, *, local_ok: bool = False) -> str:
 async def subscribe_push(
     uow: UnitOfWork, user_id: uuid.UUID, *, endpoint: str, p256dh: str, auth: str
 ) -> PushSubscription:
-    existing = await repo.get_push_subscription(uow.session, endpoint)
+    existing = await repo.get_push_subscription(uow, endpoint)
     if existing is not None:
         # The same browser subscribing again (possibly after another user signed in on it).
         existing.user_id, existing.p256dh, existing.auth = user_id, p256dh, auth
@@ -193,18 +193,18 @@ async def subscribe_push(
 
 
 async def unsubscribe_push(uow: UnitOfWork, user_id: uuid.UUID, endpoint: str) -> None:
-    if not await repo.delete_push_subscription(uow.session, endpoint, user_id=user_id):
+    if not await repo.delete_push_subscription(uow, endpoint, user_id=user_id):
         raise NotFound("no such push subscription", code="push_subscription_not_found")
 
 
 async def list_push_subscriptions(uow: UnitOfWork, user_id: uuid.UUID) -> list[PushSubscription]:
-    return await repo.list_push_subscriptions(uow.session, user_id)
+    return await repo.list_push_subscriptions(uow, user_id)
 
 
 async def subscribe_back_in_stock(
     uow: UnitOfWork, user_id: uuid.UUID, *, product_id: uuid.UUID, sku: str | None, product_name: str | None
 ) -> StockSubscription:
-    if await repo.get_stock_subscription(uow.session, user_id, product_id) is not None:
+    if await repo.get_stock_subscription(uow, user_id, product_id) is not None:
         raise Conflict("already subscribed to this product", code="already_subscribed")
     sub = StockSubscription(user_id=user_id, product_id=product_id, sku=sku, product_name=product_name)
     uow.session.add(sub)
@@ -213,14 +213,14 @@ async def subscribe_back_in_stock(
 
 
 async def list_stock_subscriptions(uow: UnitOfWork, user_id: uuid.UUID) -> list[StockSubscription]:
-    return await repo.list_stock_subscriptions(uow.session, user_id)
+    return await repo.list_stock_subscriptions(uow, user_id)
 
 
 async def cancel_stock_subscription(uow: UnitOfWork, user_id: uuid.UUID, sub_id: uuid.UUID) -> None:
-    sub = await repo.get_stock_subscription_by_id(uow.session, sub_id)
+    sub = await repo.get_stock_subscription_by_id(uow, sub_id)
     if sub is None or sub.user_id != user_id:
         raise NotFound("no such subscription", code="subscription_not_found")
-    await repo.delete_stock_subscription(uow.session, sub)
+    await repo.delete_stock_subscription(uow, sub)
     await uow.flush()
 
 
@@ -255,12 +255,12 @@ async def request_notification(uow: UnitOfWork, rt: NotificationRuntime, req: Re
         raise InvalidInput(f"unknown channel(s): {', '.join(sorted(bad))}", code="unknown_channel")
     marketing = TEMPLATES[req.template] == "marketing" or req.category == "marketing"
     category = "marketing" if marketing else "transactional"
-    rec = await repo.get_recipient(uow.session, req.user_id) if req.user_id else None
+    rec = await repo.get_recipient(uow, req.user_id) if req.user_id else None
     if rec is not None and rec.erased_at is not None:
         return []  # the person's data was erased (LGPD): nothing more is sent to them
     locale = normalize_locale(req.locale or (rec.locale if rec else None))
-    prefs = {p.channel: p.enabled for p in await repo.list_preferences(uow.session, req.user_id)} if req.user_id else {}
-    tenant = await repo.get_tenant(uow.session, uow.tenant_id) if uow.tenant_id else None
+    prefs = {p.channel: p.enabled for p in await repo.list_preferences(uow, req.user_id)} if req.user_id else {}
+    tenant = await repo.get_tenant(uow, uow.tenant_id) if uow.tenant_id else None
     base_url = f"https://{tenant.domain}" if tenant and tenant.domain else rt.settings.public_url.rstrip("/")
     ctx: dict[str, Any] = {
         "first_name": rec.first_name if rec else None,
@@ -282,7 +282,7 @@ async def request_notification(uow: UnitOfWork, rt: NotificationRuntime, req: Re
         for address, extra in await _addresses(uow, channel, req, rec, marketing=marketing):
             digest = hashlib.sha256(address.encode()).hexdigest()[:32]
             key = f"{req.cause or req.event_id or uuid.uuid4()}:{req.template}:{channel}:{digest}"[:300]
-            if await repo.message_by_dedupe_key(uow.session, key) is not None:
+            if await repo.message_by_dedupe_key(uow, key) is not None:
                 continue
             msg = _build(rt, uow, req, channel, category, locale, address, extra, ctx, base_url, key, reason)
             uow.session.add(msg)
@@ -303,7 +303,7 @@ async def _addresses(
     if channel in ("sms", "whatsapp"):
         return [(rec.phone, {})] if rec and rec.phone else []
     if channel == "push" and req.user_id:
-        subs = await repo.list_push_subscriptions(uow.session, req.user_id)
+        subs = await repo.list_push_subscriptions(uow, req.user_id)
         return [(s.endpoint, {"keys": {"p256dh": s.p256dh, "auth": s.auth}}) for s in subs]
     return []
 
@@ -377,7 +377,7 @@ async def notify_back_in_stock(
     uow: UnitOfWork, rt: NotificationRuntime, *, product_id: uuid.UUID | None, sku: str | None, cause: str
 ) -> int:
     """Tell everyone waiting for this product; each subscription fires once."""
-    subs = await repo.waiting_for_stock(uow.session, product_id, sku)
+    subs = await repo.waiting_for_stock(uow, product_id, sku)
     for sub in subs:
         await request_notification(
             uow,
@@ -403,12 +403,12 @@ async def notify_back_in_stock(
 async def list_messages(
     uow: UnitOfWork, *, status: str | None, before: uuid.UUID | None, limit: int
 ) -> list[NotificationMessage]:
-    return await repo.list_messages(uow.session, status=status, before=before, limit=limit)
+    return await repo.list_messages(uow, status=status, before=before, limit=limit)
 
 
 async def retry_message(uow: UnitOfWork, rt: NotificationRuntime, message_id: uuid.UUID) -> NotificationMessage:
     """An admin sends a dead message again (e.g. after fixing the SMTP settings)."""
-    msg = await repo.get_message(uow.session, message_id)
+    msg = await repo.get_message(uow, message_id)
     if msg is None:
         raise NotFound("no such message", code="message_not_found")
     if msg.status != "dead":
@@ -452,8 +452,8 @@ def runtime(container: Container) -> NotificationRuntime:
 
 async def get_message(container: Container, message_id: uuid.UUID) -> NotificationMessage:
     """A message as it is now, across tenants (platform tools)."""
-    async with container.db.system_session() as s:
-        msg = await repo.get_message(s, message_id)
+    async with container.uow(None, read_only=True) as uow:  # across tenants
+        msg = await repo.get_message(uow, message_id)
     if msg is None:
         raise NotFound("no such message", code="message_not_found")
     return msg
@@ -476,7 +476,7 @@ async def record_receipt(
 ) -> NotificationMessage:
     """A provider says whether a sent message reached the phone (the unit of work spans all tenants: the
     provider knows only our message id)."""
-    msg = await repo.get_message(uow.session, reference)
+    msg = await repo.get_message(uow, reference)
     if msg is None or msg.channel != channel:
         raise NotFound("no such message", code="message_not_found")
     if msg.status in ("sent", "delivered", "undelivered"):

@@ -42,7 +42,7 @@ def _email(value: str) -> str:
 
 # -- registration ------------------------------------------------------------------------------
 async def _create_user(uow: UnitOfWork, user: User) -> User:
-    if await repo.get_user_by_email(uow.session, user.email) is not None:
+    if await repo.get_user_by_email(uow, user.email) is not None:
         raise Conflict("an account with this email already exists", code="email_taken")
     uow.session.add(user)
     try:
@@ -93,13 +93,13 @@ async def register(
     email = _email(str(body.email))
     passwords.check_policy(body.password, email=email)
     cpf = normalize_cpf(body.cpf) if body.cpf else None
-    existing = await repo.get_user_by_email(uow.session, email)
+    existing = await repo.get_user_by_email(uow, email)
     if existing is not None:
         return await _already_registered(uow, existing, body, email, cpf)
     company: Company | None = None
     if body.company is not None:
         cnpj = normalize_cnpj(body.company.cnpj)
-        known = await repo.get_company_by_cnpj(uow.session, cnpj)
+        known = await repo.get_company_by_cnpj(uow, cnpj)
         if known is not None:
             return await _company_already_registered(uow, known, body, email, cpf)
         company = Company(
@@ -164,7 +164,7 @@ async def _company_already_registered(
     sign-up and the company's administrators are e-mailed (``user.company_registration_attempted``)
     with the address that asked, so they can add that person to the company."""
     passwords.hash_password(body.password)
-    for member in await repo.company_members(uow.session, company.id):
+    for member in await repo.company_members(uow, company.id):
         if member.is_company_admin and member.is_active:
             authflows.emit(
                 uow,
@@ -187,7 +187,7 @@ async def _company_already_registered(
 
 # -- profile -----------------------------------------------------------------------------------
 async def get_user_or_401(uow: UnitOfWork, user_id: uuid.UUID) -> User:
-    user = await repo.get_user(uow.session, user_id)
+    user = await repo.get_user(uow, user_id)
     if user is None or not user.is_active:
         raise Unauthorized("the account does not exist or is disabled", code="invalid_token")
     return user
@@ -223,17 +223,17 @@ def _address_values(body: AddressIn) -> dict[str, Any]:
 
 
 async def list_addresses(uow: UnitOfWork, user: User) -> list[Address]:
-    return list(await repo.list_addresses(uow.session, user.id))
+    return list(await repo.list_addresses(uow, user.id))
 
 
 async def add_address(uow: UnitOfWork, user: User, body: AddressIn) -> Address:
-    existing = await repo.list_addresses(uow.session, user.id)
+    existing = await repo.list_addresses(uow, user.id)
     if len(existing) >= MAX_ADDRESSES:
         raise Conflict(f"at most {MAX_ADDRESSES} addresses per account", code="too_many_addresses")
     values = _address_values(body)
     values["is_default"] = body.is_default or not existing
     if values["is_default"]:
-        await repo.clear_default_addresses(uow.session, user.id, None)
+        await repo.clear_default_addresses(uow, user.id, None)
     address = Address(user_id=user.id, **values)
     uow.session.add(address)
     await uow.flush()
@@ -241,7 +241,7 @@ async def add_address(uow: UnitOfWork, user: User, body: AddressIn) -> Address:
 
 
 async def get_address(uow: UnitOfWork, user: User, address_id: uuid.UUID) -> Address:
-    address = await repo.get_address(uow.session, user.id, address_id)
+    address = await repo.get_address(uow, user.id, address_id)
     if address is None:
         raise NotFound("no such address", code="address_not_found")
     return address
@@ -253,7 +253,7 @@ async def update_address(uow: UnitOfWork, user: User, address_id: uuid.UUID, bod
     if address.is_default and not body.is_default:
         values["is_default"] = True  # there is always one default; choose another address to move it
     if values["is_default"] and not address.is_default:
-        await repo.clear_default_addresses(uow.session, user.id, address.id)
+        await repo.clear_default_addresses(uow, user.id, address.id)
     for name, value in values.items():
         setattr(address, name, value)
     await uow.flush()
@@ -266,7 +266,7 @@ async def delete_address(uow: UnitOfWork, user: User, address_id: uuid.UUID) -> 
     await uow.session.delete(address)
     await uow.flush()
     if was_default:
-        rest = await repo.list_addresses(uow.session, user.id)
+        rest = await repo.list_addresses(uow, user.id)
         if rest:
             rest[0].is_default = True
             await uow.flush()
@@ -308,7 +308,7 @@ def _ledger(
 
 
 async def consents(uow: UnitOfWork, user: User) -> tuple[dict[str, bool], list[ConsentEntry]]:
-    history = list(await repo.consent_history(uow.session, user.id))
+    history = list(await repo.consent_history(uow, user.id))
     current: dict[str, bool] = {}
     for entry in history:
         current[entry.purpose] = entry.granted
@@ -357,10 +357,10 @@ async def earn_for_order(
     uow: UnitOfWork, user_id: uuid.UUID, order_id: uuid.UUID, total: str, sustainability_score: Any = None
 ) -> LoyaltyEntry | None:
     """Credit an order's points once (a second delivery of the same order changes nothing)."""
-    user = await repo.get_user(uow.session, user_id)
+    user = await repo.get_user(uow, user_id)
     if user is None:
         return None
-    if await repo.loyalty_for_order(uow.session, user.id, "order_delivered", order_id) is not None:
+    if await repo.loyalty_for_order(uow, user.id, "order_delivered", order_id) is not None:
         return None
     try:
         amount = Decimal(str(total))
@@ -394,13 +394,13 @@ async def redeem_for_order(uow: UnitOfWork, user_id: uuid.UUID, order_id: uuid.U
     balance is read, so two checkouts cannot spend the same points."""
     if points <= 0:
         raise InvalidInput("points to redeem must be positive", code="invalid_points")
-    user = await repo.get_user(uow.session, user_id, for_update=True)
+    user = await repo.get_user(uow, user_id, for_update=True)
     if user is None:
         raise NotFound("unknown user", code="user_not_found")
-    existing = await repo.loyalty_for_order(uow.session, user.id, "order_redeemed", order_id)
+    existing = await repo.loyalty_for_order(uow, user.id, "order_redeemed", order_id)
     if existing is not None:
         return existing
-    balance = await repo.loyalty_balance(uow.session, user.id)
+    balance = await repo.loyalty_balance(uow, user.id)
     if balance < points:
         raise Conflict(
             f"only {balance} points available", code="insufficient_points", extra={"balance": balance, "asked": points}
@@ -416,8 +416,8 @@ async def redeem_for_order(uow: UnitOfWork, user_id: uuid.UUID, order_id: uuid.U
 
 async def refund_redemption(uow: UnitOfWork, user_id: uuid.UUID, order_id: uuid.UUID) -> int:
     """Give back the points an order redeemed (its cancellation); once. Returns the points returned."""
-    spent = await repo.loyalty_for_order(uow.session, user_id, "order_redeemed", order_id)
-    if spent is None or await repo.loyalty_for_order(uow.session, user_id, "order_redeem_refunded", order_id):
+    spent = await repo.loyalty_for_order(uow, user_id, "order_redeemed", order_id)
+    if spent is None or await repo.loyalty_for_order(uow, user_id, "order_redeem_refunded", order_id):
         return 0
     uow.session.add(
         LoyaltyEntry(
@@ -444,8 +444,8 @@ def decode_cursor(cursor: str | None) -> uuid.UUID | None:
 async def loyalty(
     uow: UnitOfWork, user: User, *, cursor: str | None, limit: int
 ) -> tuple[int, list[LoyaltyEntry], str | None]:
-    balance = await repo.loyalty_balance(uow.session, user.id)
-    items = list(await repo.loyalty_history(uow.session, user.id, before=decode_cursor(cursor), limit=limit + 1))
+    balance = await repo.loyalty_balance(uow, user.id)
+    items = list(await repo.loyalty_history(uow, user.id, before=decode_cursor(cursor), limit=limit + 1))
     more = len(items) > limit
     items = items[:limit]
     return balance, items, encode_cursor(items[-1].id) if more and items else None
@@ -455,7 +455,7 @@ async def loyalty(
 async def company_of(uow: UnitOfWork, user: User) -> Company:
     if user.company_id is None:
         raise NotFound("this account belongs to no company", code="no_company")
-    company = await repo.get_company(uow.session, user.company_id)
+    company = await repo.get_company(uow, user.company_id)
     if company is None:
         raise NotFound("this account belongs to no company", code="no_company")
     return company
@@ -463,7 +463,7 @@ async def company_of(uow: UnitOfWork, user: User) -> Company:
 
 async def company_members(uow: UnitOfWork, user: User) -> tuple[Company, list[User]]:
     company = await company_of(uow, user)
-    return company, list(await repo.company_members(uow.session, company.id))
+    return company, list(await repo.company_members(uow, company.id))
 
 
 async def add_buyer(uow: UnitOfWork, ports: UsersPorts, admin: User, body: BuyerIn, *, ip: str | None) -> User:
@@ -496,16 +496,14 @@ async def add_buyer(uow: UnitOfWork, ports: UsersPorts, admin: User, body: Buyer
 async def admin_search(
     uow: UnitOfWork, *, q: str | None, user_type: str | None, cursor: str | None, limit: int
 ) -> tuple[list[User], str | None]:
-    rows = list(
-        await repo.search_users(uow.session, q=q, user_type=user_type, after=decode_cursor(cursor), limit=limit + 1)
-    )
+    rows = list(await repo.search_users(uow, q=q, user_type=user_type, after=decode_cursor(cursor), limit=limit + 1))
     more = len(rows) > limit
     rows = rows[:limit]
     return rows, encode_cursor(rows[-1].id) if more and rows else None
 
 
 async def admin_get(uow: UnitOfWork, user_id: uuid.UUID) -> User:
-    user = await repo.get_user(uow.session, user_id)
+    user = await repo.get_user(uow, user_id)
     if user is None:
         raise NotFound("no such user", code="user_not_found")
     return user
@@ -534,7 +532,7 @@ async def admin_set_active(
         raise Conflict("you cannot deactivate your own account", code="self_deactivation")
     user.is_active = active
     if not active:
-        await repo.revoke_user_tokens(uow.session, user.id, ports.now())
+        await repo.revoke_user_tokens(uow, user.id, ports.now())
         ports.tokens.forget_sessions()  # at once in this process (others: cache TTL)
     await uow.flush()
     return user

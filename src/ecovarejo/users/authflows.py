@@ -116,7 +116,7 @@ async def start_session(
 async def _signed_in(
     uow: UnitOfWork, ports: UsersPorts, user: User, ip: str | None, user_agent: str | None
 ) -> IssuedTokens:
-    new_device = not await repo.known_device(uow.session, user.id, (user_agent or "")[:255] or None)
+    new_device = not await repo.known_device(uow, user.id, (user_agent or "")[:255] or None)
     tokens = await start_session(uow, ports, user, ip=ip, user_agent=user_agent)
     user.last_login_at = ports.now()
     emit(
@@ -147,7 +147,7 @@ async def login(
             headers={"Retry-After": str(int(wait) + 1)},
             extra={"retry_after": int(wait) + 1},
         )
-    user = await repo.get_user_by_email(uow.session, email)
+    user = await repo.get_user_by_email(uow, email)
     if user is None:
         passwords.verify_password(passwords.dummy_hash(), password)  # same work as a real account
         await ports.throttle.failed(tenant, email, ip)
@@ -180,13 +180,13 @@ async def _check_second_factor(
         if not user.mfa_secret:
             return False
         step = mfa.matching_step(ports.box.open(user.mfa_secret), code, last_step=user.mfa_last_step)
-        if step is None or not await repo.set_mfa_step(uow.session, user.id, step):
+        if step is None or not await repo.set_mfa_step(uow, user.id, step):
             return False
         user.mfa_last_step = step
         return True
     if recovery_code:
-        row = await repo.find_recovery_code(uow.session, user.id, mfa.hash_code(recovery_code))
-        return row is not None and await repo.use_recovery_code(uow.session, row.id, ports.now())
+        row = await repo.find_recovery_code(uow, user.id, mfa.hash_code(recovery_code))
+        return row is not None and await repo.use_recovery_code(uow, row.id, ports.now())
     return False
 
 
@@ -201,7 +201,7 @@ async def complete_mfa_login(
     user_agent: str | None,
 ) -> IssuedTokens:
     claims = ports.tokens.verify_purpose_token(mfa_token, purpose="mfa", tenant_id=uow.tenant_id or uuid.UUID(int=0))
-    user = await repo.get_user(uow.session, uuid.UUID(claims["sub"]))
+    user = await repo.get_user(uow, uuid.UUID(claims["sub"]))
     if user is None or not user.is_active or not user.mfa_enabled:
         raise Unauthorized("the MFA challenge is no longer valid", code="invalid_token")
     tenant, key = str(uow.tenant_id), f"mfa:{user.id}"
@@ -228,20 +228,20 @@ async def refresh(
 ) -> IssuedTokens:
     """Rotate ``raw``: its successor in the family, or the family revoked when it was used before."""
     now = ports.now()
-    row = await repo.get_refresh_token(uow.session, sha256(raw))
+    row = await repo.get_refresh_token(uow, sha256(raw))
     if row is None or row.client_id != client_id:
         raise Unauthorized("unknown refresh token", code="invalid_grant")
     if row.revoked_at is not None:
         raise Unauthorized("this session has ended", code="invalid_grant")
-    if row.used_at is not None or not await repo.mark_refresh_used(uow.session, row.id, now):
-        await repo.revoke_family(uow.session, row.family_id, now)
+    if row.used_at is not None or not await repo.mark_refresh_used(uow, row.id, now):
+        await repo.revoke_family(uow, row.family_id, now)
         ports.tokens.forget_sessions()  # at once in this process (others: cache TTL)
         raise RefreshTokenReuse("this refresh token was already used; the session has been revoked")
     if row.expires_at <= now:
         raise Unauthorized("the refresh token has expired", code="invalid_grant")
-    user = await repo.get_user(uow.session, row.user_id)
+    user = await repo.get_user(uow, row.user_id)
     if user is None or not user.is_active:
-        await repo.revoke_family(uow.session, row.family_id, now)
+        await repo.revoke_family(uow, row.family_id, now)
         ports.tokens.forget_sessions()  # at once in this process (others: cache TTL)
         raise Unauthorized("this account is disabled", code="invalid_grant")
     return await start_session(
@@ -259,35 +259,35 @@ async def refresh(
 
 async def logout(uow: UnitOfWork, ports: UsersPorts, raw: str, *, principal: Principal | None) -> None:
     """Revoke the session of ``raw``; when a caller is authenticated it must be that session's owner."""
-    row = await repo.get_refresh_token(uow.session, sha256(raw))
+    row = await repo.get_refresh_token(uow, sha256(raw))
     if row is None or (principal is not None and row.user_id != principal.user_id):
         raise NotFound("unknown refresh token", code="session_not_found")
-    await repo.revoke_family(uow.session, row.family_id, ports.now())
+    await repo.revoke_family(uow, row.family_id, ports.now())
     ports.tokens.forget_sessions()  # at once in this process (others: cache TTL)
 
 
 async def logout_everywhere(uow: UnitOfWork, ports: UsersPorts, user_id: uuid.UUID) -> int:
-    revoked = await repo.revoke_user_tokens(uow.session, user_id, ports.now())
+    revoked = await repo.revoke_user_tokens(uow, user_id, ports.now())
     ports.tokens.forget_sessions()  # at once in this process (others: cache TTL)
     return revoked
 
 
 async def list_sessions(uow: UnitOfWork, ports: UsersPorts, user_id: uuid.UUID) -> list[RefreshToken]:
-    return list(await repo.active_sessions(uow.session, user_id, ports.now()))
+    return list(await repo.active_sessions(uow, user_id, ports.now()))
 
 
 async def revoke_session(uow: UnitOfWork, ports: UsersPorts, user_id: uuid.UUID, session_id: uuid.UUID) -> None:
-    row = await repo.get_session(uow.session, user_id, session_id)
+    row = await repo.get_session(uow, user_id, session_id)
     if row is None:
         raise NotFound("no such session", code="session_not_found")
-    await repo.revoke_family(uow.session, row.family_id, ports.now())
+    await repo.revoke_family(uow, row.family_id, ports.now())
     ports.tokens.forget_sessions()  # at once in this process (others: cache TTL)
 
 
 # -- one-time tokens: email verification, password reset -------------------------------------
 async def _one_time_token(uow: UnitOfWork, ports: UsersPorts, user: User, purpose: str) -> tuple[str, datetime]:
     now = ports.now()
-    await repo.void_one_time_tokens(uow.session, user.id, purpose, now)
+    await repo.void_one_time_tokens(uow, user.id, purpose, now)
     raw = secrets.token_urlsafe(32)
     ttl = EMAIL_VERIFICATION_TTL if purpose == "verify_email" else PASSWORD_RESET_TTL
     uow.session.add(
@@ -316,12 +316,12 @@ async def request_email_verification(uow: UnitOfWork, ports: UsersPorts, user: U
 
 async def _consume(uow: UnitOfWork, ports: UsersPorts, purpose: str, raw: str) -> User:
     now = ports.now()
-    row = await repo.get_one_time_token(uow.session, purpose, sha256(raw))
+    row = await repo.get_one_time_token(uow, purpose, sha256(raw))
     if row is None or row.used_at is not None or row.expires_at <= now:
         raise InvalidInput("the link is invalid, used or expired", code="invalid_token")
-    if not await repo.use_one_time_token(uow.session, row.id, now):
+    if not await repo.use_one_time_token(uow, row.id, now):
         raise InvalidInput("the link is invalid, used or expired", code="invalid_token")
-    user = await repo.get_user(uow.session, row.user_id)
+    user = await repo.get_user(uow, row.user_id)
     if user is None:
         raise InvalidInput("the link is invalid, used or expired", code="invalid_token")
     return user
@@ -336,7 +336,7 @@ async def confirm_email(uow: UnitOfWork, ports: UsersPorts, raw: str) -> User:
 
 async def request_password_reset(uow: UnitOfWork, ports: UsersPorts, email: str) -> None:
     """Always succeeds from the caller's view; an event only when the account exists and is active."""
-    user = await repo.get_user_by_email(uow.session, email)
+    user = await repo.get_user_by_email(uow, email)
     if user is None or not user.is_active:
         return
     raw, expires = await _one_time_token(uow, ports, user, "reset_password")
@@ -356,7 +356,7 @@ async def request_password_reset(uow: UnitOfWork, ports: UsersPorts, email: str)
 async def _set_password(uow: UnitOfWork, ports: UsersPorts, user: User, new_password: str, reason: str) -> None:
     passwords.check_policy(new_password, email=user.email)
     user.password_hash = passwords.hash_password(new_password)
-    await repo.revoke_user_tokens(uow.session, user.id, ports.now())
+    await repo.revoke_user_tokens(uow, user.id, ports.now())
     ports.tokens.forget_sessions()  # at once in this process (others: cache TTL)
     emit(
         uow,
@@ -397,7 +397,7 @@ async def mfa_enroll(uow: UnitOfWork, ports: UsersPorts, user: User, issuer: str
 
 
 async def _new_recovery_codes(uow: UnitOfWork, user: User) -> list[str]:
-    await repo.delete_recovery_codes(uow.session, user.id)
+    await repo.delete_recovery_codes(uow, user.id)
     codes = mfa.new_recovery_codes()
     for code in codes:
         uow.session.add(RecoveryCode(user_id=user.id, code_hash=mfa.hash_code(code)))
@@ -422,9 +422,9 @@ async def mfa_confirm(
         raise InvalidInput("the code is not valid", code="invalid_mfa_code")
     user.mfa_enabled = True
     current = _uuid_or_none(session_id)
-    for family in await repo.session_families(uow.session, user.id):
+    for family in await repo.session_families(uow, user.id):
         if family != current:
-            await repo.revoke_family(uow.session, family, ports.now())
+            await repo.revoke_family(uow, family, ports.now())
     ports.tokens.forget_sessions()  # at once in this process (others: the cache's TTL)
     codes = await _new_recovery_codes(uow, user)
     emit(uow, "user.mfa_enabled", user, email=user.email, first_name=user.first_name, locale=user.locale)
@@ -444,7 +444,7 @@ async def mfa_disable(
     user.mfa_enabled = False
     user.mfa_secret = None
     user.mfa_last_step = None
-    await repo.delete_recovery_codes(uow.session, user.id)
+    await repo.delete_recovery_codes(uow, user.id)
     emit(uow, "user.mfa_disabled", user, email=user.email, first_name=user.first_name, locale=user.locale)
     await uow.flush()
 

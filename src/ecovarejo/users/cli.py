@@ -89,7 +89,7 @@ def create_admin(
             if row is None:
                 raise typer.BadParameter(f"unknown tenant {tenant!r}")
             async with container.uow(row.id, actor="cli") as uow:
-                user = await repo.get_user_by_email(uow.session, email)
+                user = await repo.get_user_by_email(uow, email)
                 if user is None:
                     user = User(
                         email=email.strip().lower(),

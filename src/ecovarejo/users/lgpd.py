@@ -39,20 +39,20 @@ MODELS: dict[str, type[Any]] = {
 
 async def export_personal_data(uow: UnitOfWork, user_id: uuid.UUID) -> dict[str, list[dict[str, Any]]] | None:
     """Every exportable personal-data column of the subject, by table (credentials excluded); None if unknown."""
-    if await repo.get_user(uow.session, user_id) is None:
+    if await repo.get_user(uow, user_id) is None:
         return None
     return await export_subject(uow.session, DECLARATION, user_id)
 
 
 async def erase_personal_data(uow: UnitOfWork, user_id: uuid.UUID) -> bool:
     """Anonymise the account and delete its personal data; emits ``user.erased``. False if unknown."""
-    user = await repo.get_user(uow.session, user_id)
+    user = await repo.get_user(uow, user_id)
     if user is None:
         return False
     for table in DELETED_AT_ERASURE:
-        for row in await repo.rows_of_subject(uow.session, MODELS[table], "user_id", user_id):
+        for row in await repo.rows_of_subject(uow, MODELS[table], "user_id", user_id):
             await uow.session.delete(row)
-    for entry in await repo.rows_of_subject(uow.session, ConsentEntry, "user_id", user_id):
+    for entry in await repo.rows_of_subject(uow, ConsentEntry, "user_id", user_id):
         entry.ip = None
     user.email = f"erased-{user.id.hex}@erased.invalid"
     user.first_name = "-"

@@ -64,7 +64,7 @@ async def register_client(
 
 
 async def list_clients(uow: UnitOfWork) -> list[OAuthClient]:
-    return list(await repo.list_clients(uow.session))
+    return list(await repo.list_clients(uow))
 
 
 @dataclass
@@ -87,7 +87,7 @@ class RedirectableError(Exception):
 
 async def validate_authorization_request(uow: UnitOfWork, params: dict[str, str]) -> AuthorizationRequest:
     """Client and redirect URI first (errors shown to the user, never redirected), then the rest."""
-    client = await repo.get_client(uow.session, params.get("client_id", ""))
+    client = await repo.get_client(uow, params.get("client_id", ""))
     if client is None or not client.is_active:
         raise InvalidInput("unknown client", code="invalid_client")
     redirect_uri = params.get("redirect_uri", "")
@@ -153,7 +153,7 @@ async def issue_code(uow: UnitOfWork, ports: UsersPorts, user: User, req: Author
 
 
 async def authenticate_client(uow: UnitOfWork, client_id: str, client_secret: str | None) -> OAuthClient:
-    client = await repo.get_client(uow.session, client_id)
+    client = await repo.get_client(uow, client_id)
     if client is None or not client.is_active:
         raise OAuthError("invalid_client", "unknown client", 401)
     if client.secret_hash is not None:
@@ -201,12 +201,12 @@ async def exchange_code(
     user_agent: str | None,
 ) -> authflows.IssuedTokens:
     now = ports.now()
-    row = await repo.get_code(uow.session, authflows.sha256(code))
+    row = await repo.get_code(uow, authflows.sha256(code))
     if row is None or row.client_id != client.client_id:
         raise OAuthError("invalid_grant", "unknown authorization code")
-    if row.used_at is not None or not await repo.use_code(uow.session, row.id, now):
+    if row.used_at is not None or not await repo.use_code(uow, row.id, now):
         # RFC 6749 §4.1.2: a code used twice revokes the tokens issued from it (family = the code's id)
-        await repo.revoke_family(uow.session, row.id, now)
+        await repo.revoke_family(uow, row.id, now)
         raise OAuthError("invalid_grant", "the authorization code was already used")
     if row.expires_at <= now:
         raise OAuthError("invalid_grant", "the authorization code has expired")
@@ -214,7 +214,7 @@ async def exchange_code(
         raise OAuthError("invalid_grant", "redirect_uri does not match the authorization request")
     if not _pkce_ok(code_verifier, row.code_challenge):
         raise OAuthError("invalid_grant", "PKCE verification failed")
-    user = await repo.get_user(uow.session, row.user_id)
+    user = await repo.get_user(uow, row.user_id)
     if user is None or not user.is_active:
         raise OAuthError("invalid_grant", "the account is not available")
     issued = await authflows.start_session(
@@ -249,7 +249,7 @@ async def userinfo(uow: UnitOfWork, ports: UsersPorts, token: str) -> dict[str, 
     scope = str(claims.get("scope", ""))
     if "openid" not in scope.split():
         raise OAuthError("insufficient_scope", "the openid scope is required", 403)
-    user = await repo.get_user(uow.session, uuid.UUID(str(claims["sub"])))
+    user = await repo.get_user(uow, uuid.UUID(str(claims["sub"])))
     if user is None or not user.is_active:
         raise OAuthError("invalid_token", "the account is not available", 401)
     return identity_claims(user, scope)

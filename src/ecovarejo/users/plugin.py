@@ -45,7 +45,7 @@ def install(container: Container) -> None:
 
     async def session_alive(tenant_id: uuid.UUID, user_id: uuid.UUID, sid: uuid.UUID) -> bool:
         async with container.uow(tenant_id, read_only=True) as uow:
-            return await repo.session_alive(uow.session, sid, user_id)
+            return await repo.session_alive(uow, sid, user_id)
 
     tokens.session_check = session_alive
     container.ports.provide(
@@ -70,7 +70,7 @@ async def seed_demo(container: Container, uow: UnitOfWork, options: dict[str, An
     created = []
     password_hash: str | None = None  # one Argon2id hash for the demo accounts (one published password)
     for email, first, last, user_type in DEMO_USERS:
-        if await repo.get_user_by_email(uow.session, email) is not None:
+        if await repo.get_user_by_email(uow, email) is not None:
             continue
         password_hash = password_hash or hash_password(DEMO_PASSWORD)
         user = User(

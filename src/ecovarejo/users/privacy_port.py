@@ -13,11 +13,11 @@ from .passwords import dummy_hash, verify_password
 
 class UsersDataSubjects:
     async def exists(self, uow: UnitOfWork, user_id: uuid.UUID) -> bool:
-        user = await repo.get_user(uow.session, user_id)
+        user = await repo.get_user(uow, user_id)
         return user is not None and user.is_active
 
     async def identifying_values(self, uow: UnitOfWork, user_id: uuid.UUID) -> list[str]:
-        user = await repo.get_user(uow.session, user_id)
+        user = await repo.get_user(uow, user_id)
         if user is None:
             return []
         values = [
@@ -28,12 +28,12 @@ class UsersDataSubjects:
             user.phone,
             user.cpf,
         ]
-        for a in await repo.list_addresses(uow.session, user_id):
+        for a in await repo.list_addresses(uow, user_id):
             values += [a.recipient_name, a.address_line1, a.address_line2, a.postal_code]
         return [v for v in dict.fromkeys(values) if v and len(v.strip()) >= 3]
 
     async def verify_password(self, uow: UnitOfWork, user_id: uuid.UUID, password: str) -> bool:
-        user = await repo.get_user(uow.session, user_id)
+        user = await repo.get_user(uow, user_id)
         if user is None:
             verify_password(dummy_hash(), password)  # same time either way
             return False

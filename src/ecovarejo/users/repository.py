@@ -1,4 +1,5 @@
-"""All SQL of the users context. The session is tenant-bound, so every query is the tenant's."""
+"""All SQL of the users context. Every function takes the unit of work first; its session is tenant-bound, so
+every query is the tenant's."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from typing import Any
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.engine import CursorResult
-from sqlalchemy.ext.asyncio import AsyncSession
+
+from ecovarejo.core.uow import UnitOfWork
 
 from .models import (
     Address,
@@ -30,19 +32,19 @@ def _rowcount(result: Any) -> int:
 
 
 # -- users -------------------------------------------------------------------------------------
-async def get_user(s: AsyncSession, user_id: uuid.UUID, *, for_update: bool = False) -> User | None:
+async def get_user(uow: UnitOfWork, user_id: uuid.UUID, *, for_update: bool = False) -> User | None:
     q = select(User).where(User.id == user_id)
     if for_update:
         q = q.with_for_update()
-    return await s.scalar(q)
+    return await uow.session.scalar(q)
 
 
-async def get_user_by_email(s: AsyncSession, email: str) -> User | None:
-    return await s.scalar(select(User).where(User.email == email.strip().lower()))
+async def get_user_by_email(uow: UnitOfWork, email: str) -> User | None:
+    return await uow.session.scalar(select(User).where(User.email == email.strip().lower()))
 
 
 async def search_users(
-    s: AsyncSession, *, q: str | None, user_type: str | None, after: uuid.UUID | None, limit: int
+    uow: UnitOfWork, *, q: str | None, user_type: str | None, after: uuid.UUID | None, limit: int
 ) -> Sequence[User]:
     query = select(User).order_by(User.id).limit(limit)
     if q:
@@ -59,12 +61,12 @@ async def search_users(
         query = query.where(User.user_type == user_type)
     if after:
         query = query.where(User.id > after)
-    return (await s.scalars(query)).all()
+    return (await uow.session.scalars(query)).all()
 
 
-async def set_mfa_step(s: AsyncSession, user_id: uuid.UUID, step: int) -> bool:
+async def set_mfa_step(uow: UnitOfWork, user_id: uuid.UUID, step: int) -> bool:
     """Record ``step`` as the last TOTP step used, unless a later or equal one was (replay): atomic."""
-    res = await s.execute(
+    res = await uow.session.execute(
         update(User)
         .where(User.id == user_id, or_(User.mfa_last_step.is_(None), User.mfa_last_step < step))
         .values(mfa_last_step=step)
@@ -74,57 +76,61 @@ async def set_mfa_step(s: AsyncSession, user_id: uuid.UUID, step: int) -> bool:
 
 
 # -- companies ---------------------------------------------------------------------------------
-async def get_company(s: AsyncSession, company_id: uuid.UUID) -> Company | None:
-    return await s.scalar(select(Company).where(Company.id == company_id))
+async def get_company(uow: UnitOfWork, company_id: uuid.UUID) -> Company | None:
+    return await uow.session.scalar(select(Company).where(Company.id == company_id))
 
 
-async def get_user_and_company(s: AsyncSession, user_id: uuid.UUID) -> tuple[User, Company | None] | None:
+async def get_user_and_company(uow: UnitOfWork, user_id: uuid.UUID) -> tuple[User, Company | None] | None:
     """One statement: the account and its company (a buyer's snapshot at checkout)."""
     row = (
-        await s.execute(
+        await uow.session.execute(
             select(User, Company).outerjoin(Company, Company.id == User.company_id).where(User.id == user_id)
         )
     ).first()
     return (row[0], row[1]) if row is not None else None
 
 
-async def get_company_by_cnpj(s: AsyncSession, cnpj: str) -> Company | None:
-    return await s.scalar(select(Company).where(Company.cnpj == cnpj))
+async def get_company_by_cnpj(uow: UnitOfWork, cnpj: str) -> Company | None:
+    return await uow.session.scalar(select(Company).where(Company.cnpj == cnpj))
 
 
-async def company_members(s: AsyncSession, company_id: uuid.UUID) -> Sequence[User]:
-    return (await s.scalars(select(User).where(User.company_id == company_id).order_by(User.created_at))).all()
+async def company_members(uow: UnitOfWork, company_id: uuid.UUID) -> Sequence[User]:
+    return (
+        await uow.session.scalars(select(User).where(User.company_id == company_id).order_by(User.created_at))
+    ).all()
 
 
 # -- addresses ---------------------------------------------------------------------------------
-async def list_addresses(s: AsyncSession, user_id: uuid.UUID) -> Sequence[Address]:
+async def list_addresses(uow: UnitOfWork, user_id: uuid.UUID) -> Sequence[Address]:
     q = select(Address).where(Address.user_id == user_id).order_by(Address.is_default.desc(), Address.created_at)
-    return (await s.scalars(q)).all()
+    return (await uow.session.scalars(q)).all()
 
 
-async def get_address(s: AsyncSession, user_id: uuid.UUID, address_id: uuid.UUID) -> Address | None:
-    return await s.scalar(select(Address).where(Address.id == address_id, Address.user_id == user_id))
+async def get_address(uow: UnitOfWork, user_id: uuid.UUID, address_id: uuid.UUID) -> Address | None:
+    return await uow.session.scalar(select(Address).where(Address.id == address_id, Address.user_id == user_id))
 
 
-async def clear_default_addresses(s: AsyncSession, user_id: uuid.UUID, keep: uuid.UUID | None) -> None:
+async def clear_default_addresses(uow: UnitOfWork, user_id: uuid.UUID, keep: uuid.UUID | None) -> None:
     q = update(Address).where(Address.user_id == user_id, Address.is_default.is_(True))
     if keep is not None:
         q = q.where(Address.id != keep)
-    await s.execute(q.values(is_default=False).execution_options(synchronize_session="fetch"))
+    await uow.session.execute(q.values(is_default=False).execution_options(synchronize_session="fetch"))
 
 
 # -- refresh tokens ----------------------------------------------------------------------------
-async def get_refresh_token(s: AsyncSession, token_hash: str) -> RefreshToken | None:
-    return await s.scalar(select(RefreshToken).where(RefreshToken.token_hash == token_hash))
+async def get_refresh_token(uow: UnitOfWork, token_hash: str) -> RefreshToken | None:
+    return await uow.session.scalar(select(RefreshToken).where(RefreshToken.token_hash == token_hash))
 
 
-async def get_session(s: AsyncSession, user_id: uuid.UUID, session_id: uuid.UUID) -> RefreshToken | None:
-    return await s.scalar(select(RefreshToken).where(RefreshToken.id == session_id, RefreshToken.user_id == user_id))
+async def get_session(uow: UnitOfWork, user_id: uuid.UUID, session_id: uuid.UUID) -> RefreshToken | None:
+    return await uow.session.scalar(
+        select(RefreshToken).where(RefreshToken.id == session_id, RefreshToken.user_id == user_id)
+    )
 
 
-async def mark_refresh_used(s: AsyncSession, token_id: uuid.UUID, now: datetime) -> bool:
+async def mark_refresh_used(uow: UnitOfWork, token_id: uuid.UUID, now: datetime) -> bool:
     """Claim a refresh token for rotation; False when another request used it first (reuse)."""
-    res = await s.execute(
+    res = await uow.session.execute(
         update(RefreshToken)
         .where(RefreshToken.id == token_id, RefreshToken.used_at.is_(None), RefreshToken.revoked_at.is_(None))
         .values(used_at=now)
@@ -133,7 +139,7 @@ async def mark_refresh_used(s: AsyncSession, token_id: uuid.UUID, now: datetime)
     return _rowcount(res) == 1
 
 
-async def session_alive(s: AsyncSession, family_id: uuid.UUID, user_id: uuid.UUID) -> bool:
+async def session_alive(uow: UnitOfWork, family_id: uuid.UUID, user_id: uuid.UUID) -> bool:
     """The session (refresh-token family) still has a token not revoked, and its user is active."""
     q = (
         select(RefreshToken.id)
@@ -146,11 +152,11 @@ async def session_alive(s: AsyncSession, family_id: uuid.UUID, user_id: uuid.UUI
         )
         .limit(1)
     )
-    return (await s.scalar(q)) is not None
+    return (await uow.session.scalar(q)) is not None
 
 
-async def revoke_family(s: AsyncSession, family_id: uuid.UUID, now: datetime) -> int:
-    res = await s.execute(
+async def revoke_family(uow: UnitOfWork, family_id: uuid.UUID, now: datetime) -> int:
+    res = await uow.session.execute(
         update(RefreshToken)
         .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
         .values(revoked_at=now)
@@ -159,9 +165,9 @@ async def revoke_family(s: AsyncSession, family_id: uuid.UUID, now: datetime) ->
     return _rowcount(res)
 
 
-async def session_families(s: AsyncSession, user_id: uuid.UUID) -> list[uuid.UUID]:
+async def session_families(uow: UnitOfWork, user_id: uuid.UUID) -> list[uuid.UUID]:
     """The refresh-token families (sign-in sessions) of a user that are not revoked."""
-    res = await s.execute(
+    res = await uow.session.execute(
         select(RefreshToken.family_id)
         .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
         .distinct()
@@ -169,8 +175,8 @@ async def session_families(s: AsyncSession, user_id: uuid.UUID) -> list[uuid.UUI
     return list(res.scalars())
 
 
-async def revoke_user_tokens(s: AsyncSession, user_id: uuid.UUID, now: datetime) -> int:
-    res = await s.execute(
+async def revoke_user_tokens(uow: UnitOfWork, user_id: uuid.UUID, now: datetime) -> int:
+    res = await uow.session.execute(
         update(RefreshToken)
         .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
         .values(revoked_at=now)
@@ -179,7 +185,7 @@ async def revoke_user_tokens(s: AsyncSession, user_id: uuid.UUID, now: datetime)
     return _rowcount(res)
 
 
-async def active_sessions(s: AsyncSession, user_id: uuid.UUID, now: datetime) -> Sequence[RefreshToken]:
+async def active_sessions(uow: UnitOfWork, user_id: uuid.UUID, now: datetime) -> Sequence[RefreshToken]:
     q = (
         select(RefreshToken)
         .where(
@@ -190,23 +196,23 @@ async def active_sessions(s: AsyncSession, user_id: uuid.UUID, now: datetime) ->
         )
         .order_by(RefreshToken.created_at.desc())
     )
-    return (await s.scalars(q)).all()
+    return (await uow.session.scalars(q)).all()
 
 
-async def known_device(s: AsyncSession, user_id: uuid.UUID, user_agent: str | None) -> bool:
+async def known_device(uow: UnitOfWork, user_id: uuid.UUID, user_agent: str | None) -> bool:
     q = select(RefreshToken.id).where(RefreshToken.user_id == user_id, RefreshToken.user_agent == user_agent).limit(1)
-    return (await s.scalar(q)) is not None
+    return (await uow.session.scalar(q)) is not None
 
 
 # -- one-time tokens ---------------------------------------------------------------------------
-async def get_one_time_token(s: AsyncSession, purpose: str, token_hash: str) -> OneTimeToken | None:
-    return await s.scalar(
+async def get_one_time_token(uow: UnitOfWork, purpose: str, token_hash: str) -> OneTimeToken | None:
+    return await uow.session.scalar(
         select(OneTimeToken).where(OneTimeToken.token_hash == token_hash, OneTimeToken.purpose == purpose)
     )
 
 
-async def use_one_time_token(s: AsyncSession, token_id: uuid.UUID, now: datetime) -> bool:
-    res = await s.execute(
+async def use_one_time_token(uow: UnitOfWork, token_id: uuid.UUID, now: datetime) -> bool:
+    res = await uow.session.execute(
         update(OneTimeToken)
         .where(OneTimeToken.id == token_id, OneTimeToken.used_at.is_(None))
         .values(used_at=now)
@@ -215,9 +221,9 @@ async def use_one_time_token(s: AsyncSession, token_id: uuid.UUID, now: datetime
     return _rowcount(res) == 1
 
 
-async def void_one_time_tokens(s: AsyncSession, user_id: uuid.UUID, purpose: str, now: datetime) -> None:
+async def void_one_time_tokens(uow: UnitOfWork, user_id: uuid.UUID, purpose: str, now: datetime) -> None:
     """Earlier links stop working once a new one is sent (or the purpose is fulfilled)."""
-    await s.execute(
+    await uow.session.execute(
         update(OneTimeToken)
         .where(OneTimeToken.user_id == user_id, OneTimeToken.purpose == purpose, OneTimeToken.used_at.is_(None))
         .values(used_at=now)
@@ -226,16 +232,16 @@ async def void_one_time_tokens(s: AsyncSession, user_id: uuid.UUID, purpose: str
 
 
 # -- MFA recovery codes ------------------------------------------------------------------------
-async def find_recovery_code(s: AsyncSession, user_id: uuid.UUID, code_hash: str) -> RecoveryCode | None:
-    return await s.scalar(
+async def find_recovery_code(uow: UnitOfWork, user_id: uuid.UUID, code_hash: str) -> RecoveryCode | None:
+    return await uow.session.scalar(
         select(RecoveryCode).where(
             RecoveryCode.user_id == user_id, RecoveryCode.code_hash == code_hash, RecoveryCode.used_at.is_(None)
         )
     )
 
 
-async def use_recovery_code(s: AsyncSession, code_id: uuid.UUID, now: datetime) -> bool:
-    res = await s.execute(
+async def use_recovery_code(uow: UnitOfWork, code_id: uuid.UUID, now: datetime) -> bool:
+    res = await uow.session.execute(
         update(RecoveryCode)
         .where(RecoveryCode.id == code_id, RecoveryCode.used_at.is_(None))
         .values(used_at=now)
@@ -244,36 +250,36 @@ async def use_recovery_code(s: AsyncSession, code_id: uuid.UUID, now: datetime) 
     return _rowcount(res) == 1
 
 
-async def delete_recovery_codes(s: AsyncSession, user_id: uuid.UUID) -> None:
-    for code in (await s.scalars(select(RecoveryCode).where(RecoveryCode.user_id == user_id))).all():
-        await s.delete(code)
+async def delete_recovery_codes(uow: UnitOfWork, user_id: uuid.UUID) -> None:
+    for code in (await uow.session.scalars(select(RecoveryCode).where(RecoveryCode.user_id == user_id))).all():
+        await uow.session.delete(code)
 
 
 # -- consent -----------------------------------------------------------------------------------
-async def consent_history(s: AsyncSession, user_id: uuid.UUID) -> Sequence[ConsentEntry]:
+async def consent_history(uow: UnitOfWork, user_id: uuid.UUID) -> Sequence[ConsentEntry]:
     q = select(ConsentEntry).where(ConsentEntry.user_id == user_id).order_by(ConsentEntry.recorded_at, ConsentEntry.id)
-    return (await s.scalars(q)).all()
+    return (await uow.session.scalars(q)).all()
 
 
 # -- loyalty -----------------------------------------------------------------------------------
-async def loyalty_balance(s: AsyncSession, user_id: uuid.UUID) -> int:
+async def loyalty_balance(uow: UnitOfWork, user_id: uuid.UUID) -> int:
     q = select(func.coalesce(func.sum(LoyaltyEntry.points), 0)).where(LoyaltyEntry.user_id == user_id)
-    return int(await s.scalar(q) or 0)
+    return int(await uow.session.scalar(q) or 0)
 
 
 async def loyalty_history(
-    s: AsyncSession, user_id: uuid.UUID, *, before: uuid.UUID | None, limit: int
+    uow: UnitOfWork, user_id: uuid.UUID, *, before: uuid.UUID | None, limit: int
 ) -> Sequence[LoyaltyEntry]:
     q = select(LoyaltyEntry).where(LoyaltyEntry.user_id == user_id).order_by(LoyaltyEntry.id.desc()).limit(limit)
     if before:
         q = q.where(LoyaltyEntry.id < before)
-    return (await s.scalars(q)).all()
+    return (await uow.session.scalars(q)).all()
 
 
 async def loyalty_for_order(
-    s: AsyncSession, user_id: uuid.UUID, reason: str, order_id: uuid.UUID
+    uow: UnitOfWork, user_id: uuid.UUID, reason: str, order_id: uuid.UUID
 ) -> LoyaltyEntry | None:
-    return await s.scalar(
+    return await uow.session.scalar(
         select(LoyaltyEntry).where(
             LoyaltyEntry.user_id == user_id, LoyaltyEntry.reason == reason, LoyaltyEntry.order_id == order_id
         )
@@ -281,20 +287,20 @@ async def loyalty_for_order(
 
 
 # -- OAuth -------------------------------------------------------------------------------------
-async def get_client(s: AsyncSession, client_id: str) -> OAuthClient | None:
-    return await s.scalar(select(OAuthClient).where(OAuthClient.client_id == client_id))
+async def get_client(uow: UnitOfWork, client_id: str) -> OAuthClient | None:
+    return await uow.session.scalar(select(OAuthClient).where(OAuthClient.client_id == client_id))
 
 
-async def list_clients(s: AsyncSession) -> Sequence[OAuthClient]:
-    return (await s.scalars(select(OAuthClient).order_by(OAuthClient.created_at))).all()
+async def list_clients(uow: UnitOfWork) -> Sequence[OAuthClient]:
+    return (await uow.session.scalars(select(OAuthClient).order_by(OAuthClient.created_at))).all()
 
 
-async def get_code(s: AsyncSession, code_hash: str) -> AuthorizationCode | None:
-    return await s.scalar(select(AuthorizationCode).where(AuthorizationCode.code_hash == code_hash))
+async def get_code(uow: UnitOfWork, code_hash: str) -> AuthorizationCode | None:
+    return await uow.session.scalar(select(AuthorizationCode).where(AuthorizationCode.code_hash == code_hash))
 
 
-async def use_code(s: AsyncSession, code_id: uuid.UUID, now: datetime) -> bool:
-    res = await s.execute(
+async def use_code(uow: UnitOfWork, code_id: uuid.UUID, now: datetime) -> bool:
+    res = await uow.session.execute(
         update(AuthorizationCode)
         .where(AuthorizationCode.id == code_id, AuthorizationCode.used_at.is_(None))
         .values(used_at=now)
@@ -304,5 +310,5 @@ async def use_code(s: AsyncSession, code_id: uuid.UUID, now: datetime) -> bool:
 
 
 # -- data-subject requests ---------------------------------------------------------------------
-async def rows_of_subject(s: AsyncSession, model: type[Any], key: str, user_id: uuid.UUID) -> Sequence[Any]:
-    return (await s.scalars(select(model).where(getattr(model, key) == user_id))).all()
+async def rows_of_subject(uow: UnitOfWork, model: type[Any], key: str, user_id: uuid.UUID) -> Sequence[Any]:
+    return (await uow.session.scalars(select(model).where(getattr(model, key) == user_id))).all()

@@ -76,7 +76,7 @@ class UserView:
 
 
 async def get_user(uow: UnitOfWork, user_id: uuid.UUID) -> UserView | None:
-    user = await repo.get_user(uow.session, user_id)
+    user = await repo.get_user(uow, user_id)
     return _view(user) if user is not None else None
 
 
@@ -118,7 +118,7 @@ class BuyerView:
 
 
 async def get_buyer(uow: UnitOfWork, user_id: uuid.UUID) -> BuyerView | None:
-    found = await repo.get_user_and_company(uow.session, user_id)
+    found = await repo.get_user_and_company(uow, user_id)
     if found is None:
         return None
     user, company = found
@@ -136,7 +136,7 @@ async def get_buyer(uow: UnitOfWork, user_id: uuid.UUID) -> BuyerView | None:
 
 
 async def is_b2b(uow: UnitOfWork, user_id: uuid.UUID) -> bool:
-    user = await repo.get_user(uow.session, user_id)
+    user = await repo.get_user(uow, user_id)
     return user is not None and user.company_id is not None
 
 
@@ -248,7 +248,7 @@ async def reset_password(container: Container, uow: UnitOfWork, token: str, new_
 async def has_consent(uow: UnitOfWork, user_id: uuid.UUID, purpose: str) -> bool:
     """The consent ledger's current answer for ``purpose`` (``analytics``, ``marketing``...): the latest
     entry wins; no entry means no consent (LGPD: opt-in)."""
-    history = await repo.consent_history(uow.session, user_id)
+    history = await repo.consent_history(uow, user_id)
     current = False
     for entry in history:
         if entry.purpose == purpose:
