@@ -27,12 +27,15 @@ from ecovarejo.bootstrap import build_container
 from ecovarejo.core import migrate
 from ecovarejo.core.container import Container
 from ecovarejo.core.settings import Settings
+from ecovarejo.gateway.config import GatewaySettings
 
 PG_URL = os.environ.get("ECOVAREJO_TEST_DATABASE_URL", "")
 REDIS_URL = os.environ.get("ECOVAREJO_TEST_REDIS_URL", "")
 BROKER_URL = os.environ.get("ECOVAREJO_TEST_BROKER_URL", "")
 KAFKA_URL = os.environ.get("ECOVAREJO_TEST_KAFKA_URL", "")
-os.environ.setdefault("ECOVAREJO_GATEWAY_RATE_LIMITS", "off")  # the gateway's own tests turn it on
+# Servers the tests start as subprocesses read it from the environment; containers built in-process
+# get it from make_settings (the gateway's own tests turn it on).
+os.environ.setdefault("ECOVAREJO_GATEWAY_RATE_LIMITS", "off")
 
 needs_pg = pytest.mark.skipif(not PG_URL, reason="ECOVAREJO_TEST_DATABASE_URL is not set")
 needs_redis = pytest.mark.skipif(not REDIS_URL, reason="ECOVAREJO_TEST_REDIS_URL is not set")
@@ -151,7 +154,7 @@ def make_settings(db_url: str, tmp_path: Path, **overrides: Any) -> Settings:
         "outbound_allow_hosts": "127.0.0.1,localhost",
     }
     values.update(overrides)
-    return Settings(**values)
+    return Settings(**values).with_sections(GatewaySettings(rate_limits=False))
 
 
 @pytest.fixture

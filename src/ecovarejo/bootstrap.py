@@ -158,6 +158,9 @@ def build_container(
     # process. Edges (gateway, web, graphql) only when served.
     installed = [spec for spec in CONTEXTS if not spec.edge or spec in specs]
     for spec in (*installed, *(s for s in specs if s not in installed)):
+        for section in spec.settings:  # built once, from the one Settings, injected as a port
+            container.ports.provide(section, settings.section(section))
+    for spec in (*installed, *(s for s in specs if s not in installed)):
         if spec.install:
             spec.install(container)
     _plug_ports(container)

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import structlog
+from pydantic_settings import BaseSettings
 
 from .bus import Bus, InProcessBus
 from .consumers import Consumer
@@ -57,6 +58,10 @@ class ContextSpec:
     personal_data: PersonalData | None = None
     #: An edge (graphql, gateway, web): a client of the others' public surfaces that nobody calls back.
     edge: bool = False
+    #: This context's own settings classes (pydantic-settings, e.g. ``NotificationSettings``). Bootstrap
+    #: builds each once from the container's :class:`Settings` (:meth:`Settings.section`) and provides it
+    #: as a port before any ``install`` runs: ``container.ports.get(NotificationSettings)``.
+    settings: tuple[type[BaseSettings], ...] = ()
 
 
 @dataclass

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+S = TypeVar("S", bound=BaseSettings)
 
 
 class Settings(BaseSettings):
@@ -74,6 +76,29 @@ class Settings(BaseSettings):
     dev_tools: bool | None = None
     #: ``Strict-Transport-Security`` max-age sent on requests that arrived over https (0 turns it off).
     hsts_max_age: int = 31536000
+
+    #: The contexts' own settings (``NotificationSettings``, ``PaymentsSettings``...), one instance each:
+    #: see :meth:`section`.
+    _sections: dict[type[BaseSettings], BaseSettings] = PrivateAttr(default_factory=dict)
+
+    def section(self, cls: type[S]) -> S:
+        """A context's own settings (its own variables, e.g. ``ECOVAREJO_PAYMENTS_*``), part of these
+        settings: the instance given to :meth:`with_sections`, else read from the environment once, the
+        first time it is asked for (at bootstrap, which provides it to the context as a port). The
+        kernel knows no context: a context's class is the key."""
+        found = self._sections.get(cls)
+        if found is None:
+            found = self._sections[cls] = cls()
+        if not isinstance(found, cls):  # pragma: no cover - the key is the class
+            raise TypeError(f"{cls.__name__} section holds a {type(found).__name__}")
+        return found
+
+    def with_sections(self, *sections: BaseSettings) -> Settings:
+        """A copy carrying these context settings instead of reading them from the environment
+        (``Settings(...).with_sections(NotificationSettings(smtp_url=...))``)."""
+        out = self.model_copy()
+        out._sections = {**self._sections, **{type(s): s for s in sections}}
+        return out
 
     @property
     def is_production(self) -> bool:

@@ -132,8 +132,7 @@ def default_config_text() -> str:
     return resources.files("ecovarejo.gateway").joinpath("gateway.yml").read_text(encoding="utf-8")
 
 
-def load_config(settings: GatewaySettings | None = None) -> GatewayConfig:
-    settings = settings or GatewaySettings()
+def load_config(settings: GatewaySettings) -> GatewayConfig:
     text = settings.config.read_text(encoding="utf-8") if settings.config else default_config_text()
     return parse_config(text)
 

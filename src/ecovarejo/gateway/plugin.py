@@ -23,7 +23,7 @@ from .ratelimit import Counter, MemoryCounter, RedisCounter
 
 def install(container: Container) -> None:
     """Builds the gateway for the run mode: counters and cache in Redis when configured, in-process otherwise."""
-    settings = GatewaySettings()
+    settings = container.ports.get(GatewaySettings)  # injected by bootstrap
     config = load_config(settings)
     counter: Counter = RedisCounter(container.redis) if container.redis is not None else MemoryCounter()
     cache: ResponseCache = RedisCache(container.redis) if container.redis is not None else MemoryCache()
@@ -80,6 +80,7 @@ CONTEXT = ContextSpec(
     edge=True,
     routers=[metrics.router, events_api.router],
     install=install,
+    settings=(GatewaySettings,),
     consumers=consumers,
     setup_app=setup_app,
 )

@@ -71,7 +71,7 @@ def build_ports(settings: LogisticsSettings, secret: bytes, policy: OutboundPoli
 def install_logistics(container: Container, settings: LogisticsSettings | None = None) -> LogisticsPorts:
     """(Re)build the context's ports; tests call it with settings pointing at the fake providers."""
     secret = ("logistics-options:" + container.settings.load_secret_key()).encode()
-    ports = build_ports(settings or LogisticsSettings(), secret, policy_of(container.settings))
+    ports = build_ports(settings or container.ports.get(LogisticsSettings), secret, policy_of(container.settings))
     return container.ports.provide(LogisticsPorts, ports)
 
 
@@ -87,6 +87,7 @@ CONTEXT = ContextSpec(
     name="logistics",
     routers=[router, admin],
     install=install,
+    settings=(LogisticsSettings,),
     personal_data=PERSONAL_DATA,
     jobs=[("logistics.track", 300.0, _track)],
 )

@@ -87,5 +87,5 @@ def vapid_public_key() -> None:
     from .settings import NotificationSettings
 
     settings = get_settings()
-    config = NotificationSettings()
+    config = settings.section(NotificationSettings)
     typer.echo(public_key_b64(load_vapid(config.vapid_private_key_file or settings.data_dir / "vapid_private.pem")))

@@ -28,7 +28,7 @@ from .settings import NotificationSettings
 
 def install(container: Container) -> None:
     settings = container.settings
-    config = NotificationSettings()
+    config = container.ports.get(NotificationSettings)  # injected by bootstrap
     sender = default_sender(settings, config)
     adapters: dict[str, Channel] = {}
     if config.smtp_url:
@@ -100,6 +100,7 @@ CONTEXT = ContextSpec(
     name="notifications",
     routers=[router],
     install=install,
+    settings=(NotificationSettings,),
     consumers=consumers,
     jobs=[("notifications.dispatch", 5.0, dispatch_job), ("notifications.purge", 3600.0, purge_job)],
     personal_data=PERSONAL_DATA,

@@ -91,8 +91,8 @@ def rewrap_keys(
     from .settings import PaymentsSettings
     from .vault import MasterKeys, rewrap_all
 
-    old = PaymentsSettings(master_key_file=old_key_file).load_master_key()
-    new = PaymentsSettings(master_key_file=new_key_file).load_master_key()
+    old = PaymentsSettings(master_key_file=old_key_file).load_master_key(old_key_file.parent)
+    new = PaymentsSettings(master_key_file=new_key_file).load_master_key(new_key_file.parent)
     if old == new:
         Console(stderr=True).print("[red]✗[/] the new master key is the old one")
         raise typer.Exit(2)

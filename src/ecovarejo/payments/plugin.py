@@ -14,6 +14,7 @@ from .idempotency import purge_expired
 from .instant import expire_pending
 from .personal_data import DECLARATION as PERSONAL_DATA
 from .sandbox import SandboxGateway
+from .settings import PaymentsSettings
 from .setup import install_providers
 from .webhooks_api import router as providers_router
 
@@ -37,6 +38,7 @@ CONTEXT = ContextSpec(
     name="payments",
     routers=[providers_router, sandbox_router],
     install=install,
+    settings=(PaymentsSettings,),
     jobs=[("payments.purge_idempotency_keys", 3600.0, _purge), ("payments.expire_instant", 60.0, _expire_instant)],
     seed_order=40,
     personal_data=PERSONAL_DATA,

@@ -9,12 +9,9 @@ from __future__ import annotations
 import base64
 import os
 import secrets
-from functools import lru_cache
 from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
-
-from ecovarejo.core.settings import get_settings
 
 
 class PaymentsSettings(BaseSettings):
@@ -56,11 +53,12 @@ class PaymentsSettings(BaseSettings):
     def order(self) -> list[str]:
         return [p.strip() for p in self.provider_order.split(",") if p.strip()]
 
-    def load_master_key(self, data_dir: Path | None = None) -> bytes:
-        """The master key: from ``master_key_file``, or one generated once into DATA_DIR (embedded mode)."""
+    def load_master_key(self, data_dir: Path) -> bytes:
+        """The master key: from ``master_key_file``, or one generated once into ``data_dir`` (the core
+        settings' DATA_DIR: embedded mode)."""
         path = self.master_key_file
         if path is None:
-            folder = data_dir if data_dir is not None else get_settings().data_dir
+            folder = data_dir
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / "payments-master.key"
             if not path.exists():
@@ -71,8 +69,3 @@ class PaymentsSettings(BaseSettings):
         if len(key) != 32:
             raise ValueError("the payments master key must be 32 bytes (base64)")
         return key
-
-
-@lru_cache
-def get_payments_settings() -> PaymentsSettings:
-    return PaymentsSettings()

@@ -17,7 +17,7 @@ from ecovarejo.core.tenancy import current_tenant
 from .failover import FailoverGateway
 from .gateway import GatewayError, PaymentGateway
 from .providers.pagseguro_gateway import PagSeguroGateway
-from .settings import PaymentsSettings, get_payments_settings
+from .settings import PaymentsSettings
 from .vault import MasterKeys, Vault
 
 TENANT_SETTING = "payment_providers"
@@ -62,9 +62,11 @@ def tenant_order_reader(container: Container) -> Callable[[uuid.UUID], Awaitable
 
 
 def _ensure(container: Container, s: PaymentsSettings | None = None) -> None:
-    if s is None and PaymentsSettings in container.ports:
-        return
-    s = s or get_payments_settings()
+    """Providers and vault from ``s``, or (once) from the settings bootstrap injected."""
+    if s is None:
+        if Providers in container.ports:
+            return
+        s = container.ports.find(PaymentsSettings) or container.settings.section(PaymentsSettings)
     core = container.settings
     if s.master_key_file is None and core.is_production and core.is_postgres:
         # a key generated per process would differ between the processes sharing the database
@@ -94,7 +96,7 @@ def vault_resolver(container: Container) -> Callable[[str], Awaitable[Any]]:
 
 def install_providers(container: Container, s: PaymentsSettings | None = None) -> None:
     """Everything, including the ``PaymentGateway`` port (failover) when a real provider is configured."""
-    _ensure(container, s or get_payments_settings())
+    _ensure(container, s)
     s = container.ports.get(PaymentsSettings)
     providers = container.ports.get(Providers)
     if providers:

@@ -148,8 +148,8 @@ def new_key(tenant_id: uuid.UUID | None, product_id: uuid.UUID, ext: str) -> str
     return f"{tenant_id}/products/{product_id}/{uuid.uuid4().hex}.{ext}"
 
 
-def build_store(data_dir: Path, settings: MediaSettings | None = None) -> MediaStore:
-    s = settings or MediaSettings()
+def build_store(data_dir: Path, settings: MediaSettings) -> MediaStore:
+    s = settings
     if s.backend == "s3":
         return S3MediaStore.from_settings(s)
     return LocalMediaStore(data_dir / "media")

@@ -22,13 +22,12 @@ DAY = 24 * 3600.0
 
 
 def install(container: Container) -> None:
-    settings = media.MediaSettings()
+    settings = container.ports.get(media.MediaSettings)  # injected by bootstrap
     container.ports.provide_default(CatalogCache, CatalogCache(container.redis))
     if container.db.is_sqlite and container.db.engine.url.database and VersionReader not in container.ports:
         container.ports.provide(VersionReader, SqliteVersionReader(container.db.engine.url.database))
     if container.db.is_postgres and VersionReader not in container.ports:
         container.ports.provide(VersionReader, PgVersionReader(container.db.engine))
-    container.ports.provide_default(media.MediaSettings, settings)
     container.ports.provide_default(media.MediaStore, media.build_store(container.settings.data_dir, settings))
 
 
@@ -61,6 +60,7 @@ CONTEXT = ContextSpec(
     name="products",
     routers=[router],
     install=install,
+    settings=(media.MediaSettings,),
     consumers=consumers,
     setup_app=setup_app,
     seed_demo=seed_demo,

@@ -21,6 +21,7 @@ from ecovarejo.core.container import Container
 from ecovarejo.core.http import get_uow
 from ecovarejo.core.settings import Settings
 from ecovarejo.core.uow import UnitOfWork
+from ecovarejo.gateway.config import GatewaySettings
 
 POLICIES = """
 _format_version: "3.0"
@@ -114,7 +115,7 @@ AppFactory = Callable[..., Any]
 
 
 @pytest.fixture
-def gateway_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
+def gateway_app(tmp_path: Path) -> Callable[..., Any]:
     """``async with gateway_app(settings, policies=...) as g:`` an app whose gateway applies ``policies``."""
 
     @asynccontextmanager
@@ -126,14 +127,14 @@ def gateway_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[...
         client: str = "127.0.0.1",
         contexts: tuple[str, ...] = ("users", "gateway"),
         consumers: tuple[Consumer, ...] = (),
+        **gateway: Any,
     ) -> AsyncIterator[GatewayApp]:
-        monkeypatch.setenv("ECOVAREJO_GATEWAY_RATE_LIMITS", "on" if rate_limits else "off")
+        """``gateway``: more :class:`GatewaySettings` (``enabled=False``, ``metrics_token=...``)."""
+        path = None
         if policies is not None:
             path = tmp_path / "gateway.yml"
             path.write_text(policies)
-            monkeypatch.setenv("ECOVAREJO_GATEWAY_CONFIG", str(path))
-        else:
-            monkeypatch.delenv("ECOVAREJO_GATEWAY_CONFIG", raising=False)
+        settings = settings.with_sections(GatewaySettings(rate_limits=rate_limits, config=path, **gateway))
         container = build_container(settings, contexts=load_contexts(set(contexts)))
         container.consumers.extend(consumers)
         await container.start()

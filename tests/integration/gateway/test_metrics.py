@@ -89,13 +89,12 @@ async def test_outbox_backlog_lag_and_dead_letters(gateway_app, settings) -> Non
         assert _value(fam, "ecovarejo_dead_letters") == 1
 
 
-async def test_metrics_are_for_the_local_network_or_the_token(gateway_app, settings, monkeypatch) -> None:
+async def test_metrics_are_for_the_local_network_or_the_token(gateway_app, settings) -> None:
     async with gateway_app(settings, client="8.8.8.8") as g:
         r = await g.client.get("/metrics")
         assert r.status_code == 403
         assert r.json()["code"] == "metrics_forbidden"
-    monkeypatch.setenv("ECOVAREJO_GATEWAY_METRICS_TOKEN", "scrape-secret")
-    async with gateway_app(settings, client="8.8.8.8") as g:
+    async with gateway_app(settings, client="8.8.8.8", metrics_token="scrape-secret") as g:
         assert (await g.client.get("/metrics")).status_code == 401
         r = await g.client.get("/metrics", headers={"Authorization": "Bearer scrape-secret"})
         assert r.status_code == 200

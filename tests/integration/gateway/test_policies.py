@@ -304,9 +304,8 @@ async def test_request_logging_plugin(gateway_app, db_url, tmp_path: Path, capsy
         assert entry["latency_ms"] >= 0
 
 
-async def test_policies_can_be_switched_off(gateway_app, settings, monkeypatch) -> None:
-    monkeypatch.setenv("ECOVAREJO_GATEWAY_ENABLED", "off")
-    async with gateway_app(settings) as g:
+async def test_policies_can_be_switched_off(gateway_app, settings) -> None:
+    async with gateway_app(settings, enabled=False) as g:
         r = await g.client.get("/gwtest/private/me")
         assert r.status_code == 200  # no JWT at the edge
         assert r.json() == {"consumer": None}

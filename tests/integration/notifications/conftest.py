@@ -37,6 +37,7 @@ from ecovarejo.notifications.models import FINAL_STATUSES as FINAL
 from ecovarejo.notifications.models import NotificationMessage
 from ecovarejo.notifications.plugin import CONTEXT
 from ecovarejo.notifications.runtime import runtime_of
+from ecovarejo.notifications.settings import NotificationSettings
 from tests.conftest import make_settings
 from tests.support import make_tenant
 
@@ -237,15 +238,21 @@ async def wait_until(pred: Callable[[], Awaitable[bool]], timeout: float = 30.0)
 
 
 @pytest.fixture
-def notif_env(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
-    """Set this context's environment variables (``ECOVAREJO_<NAME>``) for containers built afterwards."""
+def notif_values() -> dict[str, Any]:
+    """The :class:`NotificationSettings` of containers ``envs`` builds (fast retries by default)."""
+    return {"notify_backoff_base": 0.05}
 
-    def set_env(**values: Any) -> None:
-        for k, v in values.items():
-            monkeypatch.setenv(f"ECOVAREJO_{k.upper()}", str(v))
 
-    monkeypatch.setenv("ECOVAREJO_NOTIFY_BACKOFF_BASE", "0.05")
-    return set_env
+@pytest.fixture
+def notif_env(notif_values: dict[str, Any]) -> Callable[..., Any]:
+    """Set this context's settings (:class:`NotificationSettings` fields) for containers built afterwards."""
+
+    def set_values(**values: Any) -> None:
+        unknown = set(values) - set(NotificationSettings.model_fields)
+        assert not unknown, f"not notification settings: {unknown}"
+        notif_values.update(values)
+
+    return set_values
 
 
 @pytest.fixture
@@ -254,7 +261,7 @@ def nsettings(db_url: str, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-async def envs(nsettings: Settings, notif_env: Any) -> AsyncIterator[Callable[..., Awaitable[Env]]]:
+async def envs(nsettings: Settings, notif_values: dict[str, Any]) -> AsyncIterator[Callable[..., Awaitable[Env]]]:
     """``await envs(**settings overrides)`` builds a started container with the notification context and
     an HTTP client for it (tenant of its own); all are stopped afterwards."""
     from ecovarejo.app import create_app
@@ -262,7 +269,7 @@ async def envs(nsettings: Settings, notif_env: Any) -> AsyncIterator[Callable[..
     built: list[Env] = []
 
     async def make(*, nats: bool = False, **overrides: Any) -> Env:
-        settings = nsettings.model_copy(update=overrides)
+        settings = nsettings.model_copy(update=overrides).with_sections(NotificationSettings(**notif_values))
         container = build_container(settings, contexts=[CONTEXT])
         container.ports.provide(Authenticator, StaticAuthenticator())
         if nats:  # NATS JetStream, on a stream of this test's own so runs never see each other's messages

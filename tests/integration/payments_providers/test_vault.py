@@ -108,20 +108,13 @@ async def test_ciphertext_is_bound_to_its_tenant(container) -> None:
             await vault.detokenize(uow, card_b.token, owner_id=OWNER, purpose="t", actor=None)
 
 
-def test_master_key_file_is_generated_once(tmp_path, monkeypatch) -> None:
+def test_master_key_file_is_generated_once(tmp_path) -> None:
     key = base64.b64encode(os.urandom(32)).decode()
     f = tmp_path / "mk"
     f.write_text(key)
-    assert PaymentsSettings(master_key_file=f).load_master_key() == base64.b64decode(key)
-    monkeypatch.setenv("ECOVAREJO_DATA_DIR", str(tmp_path / "data"))
-    from ecovarejo.core import settings as core_settings
-
-    core_settings.get_settings.cache_clear()
-    try:
-        k1 = PaymentsSettings().load_master_key()
-        k2 = PaymentsSettings().load_master_key()
-    finally:
-        core_settings.get_settings.cache_clear()
+    assert PaymentsSettings(master_key_file=f).load_master_key(tmp_path / "unused") == base64.b64decode(key)
+    k1 = PaymentsSettings().load_master_key(tmp_path / "data")
+    k2 = PaymentsSettings().load_master_key(tmp_path / "data")
     assert k1 == k2 and len(k1) == 32
     assert oct((tmp_path / "data" / "payments-master.key").stat().st_mode & 0o777) == "0o600"
 
@@ -147,7 +140,6 @@ async def test_rotation_from_the_cli(container, settings, tmp_path) -> None:
 
     from ecovarejo.cli import app
     from ecovarejo.core import settings as core_settings
-    from ecovarejo.payments import settings as payments_settings
 
     tid = await make_tenant(container)
     old_key, new_key = os.urandom(32), os.urandom(32)
@@ -163,12 +155,10 @@ async def test_rotation_from_the_cli(container, settings, tmp_path) -> None:
 
     def cli(*args: str):
         core_settings.get_settings.cache_clear()
-        payments_settings.get_payments_settings.cache_clear()
         try:
             return CliRunner().invoke(app, ["payments", *args], env=env)
         finally:
             core_settings.get_settings.cache_clear()
-            payments_settings.get_payments_settings.cache_clear()
 
     r = await asyncio.to_thread(cli, "rotate-data-key", "--tenant", str(tid))
     assert r.exit_code == 0 and "data key version 2" in r.output, r.output
