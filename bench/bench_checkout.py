@@ -6,10 +6,12 @@ as a ratio against ``pgbench``'s TPC-B-like TPS on the same server in the same r
         [--pg postgresql+asyncpg://postgres@127.0.0.1:5432/postgres]
 
 A complete checkout is one ``POST /api/v1/orders`` ("buy now" lines, a fresh ``Idempotency-Key``, a
-real bearer token): price, reserve stock, authorize (sandbox gateway), create the order, commit stock,
-capture, outbox events, idempotency record. The platform is served by uvicorn worker processes
-(``bench.harness.serve``); the catalog port is a fixed in-memory table so that this measures the
-order path (the product read path has its own benchmark). Benchmarks print; they never assert on time.
+real bearer token): price from the real products context (products created through its service),
+reserve stock, fraud screen, authorize (sandbox gateway), create the order, commit stock, capture,
+outbox events (relayed and consumed in the same processes, as ``serve`` runs by default), idempotency
+record. The platform is served by uvicorn worker processes. The load average is printed beside the
+figures: on a shared machine they are only comparable with their own baseline. Benchmarks print; they
+never assert on time.
 """
 
 from __future__ import annotations
@@ -27,7 +29,6 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,6 @@ import httpx
 
 from bench.harness import ROOT, free_port, wait_ready
 from ecovarejo.core.auth import Authenticator
-from ecovarejo.orders.service import OrdersPorts
 
 SERVICES = "users,products,inventory,orders,payments"
 CATALOG_SKUS = [f"BENCH-{n:03d}" for n in range(50)]
@@ -49,41 +49,12 @@ ADDRESS = {"recipient": "Bench", "street": "Rua A", "number": "1", "city": "São
 # --------------------------------------------------------------------------- the served app
 
 
-@dataclass(frozen=True)
-class _Sellable:
-    sku: str
-    name: str
-    unit_price: Decimal
-    product_id: uuid.UUID = field(default_factory=uuid.uuid4)
-    variant_id: None = None
-    slug: str = ""
-    currency: str = "BRL"
-    is_active: bool = True
-    category_id: None = None
-    category_path: tuple[()] = ()
-    certified: bool = True
-    carbon_footprint_kg: Decimal = Decimal("1.20")
-    sustainability_score: Decimal = Decimal("8.5")
-    supplier_id: None = None
-    image_url: None = None
-
-
-class BenchCatalog:
-    def __init__(self) -> None:
-        self.items = {s: _Sellable(s, s.title(), Decimal("49.90")) for s in [*CATALOG_SKUS, FLASH_SKU]}
-
-    async def get_sellables(self, uow: Any, skus: Any) -> dict[str, Any]:
-        return {s: self.items[s] for s in skus if s in self.items}
-
-
 def _build_app() -> Any:
     from ecovarejo.app import create_app
     from ecovarejo.bootstrap import build_container
     from ecovarejo.core.settings import get_settings
 
-    container = build_container(get_settings())
-    container.ports.get(OrdersPorts).catalog = BenchCatalog()
-    return create_app(container=container)
+    return create_app(container=build_container(get_settings()))
 
 
 def __getattr__(name: str) -> Any:  # uvicorn imports ``bench.bench_checkout:app`` in each worker
@@ -137,9 +108,19 @@ async def _prepare(env: dict[str, str], buyers: int) -> tuple[list[str], list[st
     from ecovarejo.core.models import DEFAULT_TENANT_ID
     from ecovarejo.core.settings import Settings
     from ecovarejo.inventory import service as inventory
+    from ecovarejo.products import service as products
+    from ecovarejo.products.schemas import ProductCreate
 
     container = build_container(Settings(), run_relay=False, run_consumers=False)
     try:
+        staff = Principal(user_id=uuid.uuid4(), tenant_id=DEFAULT_TENANT_ID, user_type="admin")
+        async with container.uow(DEFAULT_TENANT_ID, actor="bench") as uow:
+            for sku in [*CATALOG_SKUS, FLASH_SKU]:
+                await products.create_product(
+                    uow, ProductCreate(sku=sku, name=f"Produto {sku}", price=Decimal("49.90"),
+                                       carbon_footprint_kg=Decimal("1.20")), staff,
+                )  # fmt: skip
+            await uow.commit()
         async with container.uow(DEFAULT_TENANT_ID, actor="bench") as uow:
             wh = await inventory.ensure_warehouse(uow, "BENCH", "Bench warehouse")
             for sku in CATALOG_SKUS:
@@ -171,7 +152,7 @@ async def _checkouts(url: str, tokens: list[str], duration: float, concurrency: 
             while time.monotonic() < stop:
                 i += 1
                 sku = CATALOG_SKUS[(n * 7 + i) % len(CATALOG_SKUS)]
-                body = {"shipping_address": ADDRESS, "payment": {"method": "card", "source": "4242424242424242"},
+                body = {"shipping_address": ADDRESS, "payment": {"method": "card", "source": "tok_visa"},
                         "items": [{"sku": sku, "quantity": 1 + i % 3}]}  # fmt: skip
                 headers = {"Authorization": f"Bearer {tokens[n % len(tokens)]}", "Idempotency-Key": uuid.uuid4().hex}
                 r = await client.post("/api/v1/orders", json=body, headers=headers)
@@ -190,7 +171,7 @@ async def _flash_sale(url: str, tokens: list[str]) -> tuple[float, Counter[int]]
         async def buyer(tok: str) -> None:
             await gate.wait()
             while True:  # keep buying one unit until sold out
-                body = {"shipping_address": ADDRESS, "payment": {"method": "card", "source": "4242424242424242"},
+                body = {"shipping_address": ADDRESS, "payment": {"method": "card", "source": "tok_visa"},
                         "items": [{"sku": FLASH_SKU, "quantity": 1}]}  # fmt: skip
                 headers = {"Authorization": f"Bearer {tok}", "Idempotency-Key": uuid.uuid4().hex}
                 r = await client.post("/api/v1/orders", json=body, headers=headers)
@@ -270,7 +251,9 @@ def main() -> None:
         row = _count(
             args.pg, db, f"SELECT stock_quantity, reserved_quantity FROM stock_items WHERE sku = '{FLASH_SKU}'"
         )
+        load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
         print(f"\nEcoVarejo checkout benchmark — {args.workers} uvicorn workers, PostgreSQL, same machine, same run")
+        print(f"machine: {os.cpu_count()} CPUs, load average (1/5/15 min) at the end: {load}")
         print(f"{'measure':<52} {'value':>12}")
         print(f"{'pgbench TPC-B-like TPS (baseline)':<52} {tps:>12.1f}")
         print(f"{'complete checkouts/s (POST /api/v1/orders, 201)':<52} {cps:>12.1f}")

@@ -13,11 +13,14 @@ from . import service
 from .models import Warehouse
 from .service import (
     DEFAULT_RESERVATION_TTL,
+    Held,
+    HeldLine,
     InsufficientStock,
     StockView,
     adjust,
     availability,
     commit_reservation,
+    hold,
     low_stock,
     release_held_by_reference,
     release_reservation,
@@ -28,6 +31,8 @@ from .service import (
 
 __all__ = [
     "DEFAULT_RESERVATION_TTL",
+    "Held",
+    "HeldLine",
     "InsufficientStock",
     "InventoryStockReader",
     "StockView",
@@ -36,6 +41,7 @@ __all__ = [
     "availability",
     "commit_reservation",
     "ensure_warehouse",
+    "hold",
     "list_warehouses",
     "low_stock",
     "release_held_by_reference",

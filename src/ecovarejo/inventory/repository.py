@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from ecovarejo.core.db import utcnow
 from ecovarejo.core.uow import UnitOfWork
@@ -16,9 +16,11 @@ from .models import Reservation, ReservationLine, StockItem, StockMovement, Ware
 
 
 async def lock_stock_items(uow: UnitOfWork, skus: Iterable[str]) -> list[StockItem]:
-    """Every stock row of ``skus``, locked (PostgreSQL ``FOR UPDATE``) in primary-key order, so that two
-    transactions touching the same SKUs always queue in the same order and never deadlock. On SQLite the
-    write transaction (``BEGIN IMMEDIATE``) already serialises writers."""
+    """Every stock row of ``skus``, locked (PostgreSQL ``FOR NO KEY UPDATE``) in primary-key order, so that
+    two transactions touching the same SKUs always queue in the same order and never deadlock. The lock is
+    an UPDATE's, not ``FOR UPDATE``: that one would also wait for the key-share locks that other checkouts'
+    reservation lines and ledger rows (foreign keys to this row) hold until they commit, while they wait
+    for us. On SQLite the write transaction (``BEGIN IMMEDIATE``) already serialises writers."""
     wanted = sorted(set(skus))
     if not wanted:
         return []
@@ -26,7 +28,7 @@ async def lock_stock_items(uow: UnitOfWork, skus: Iterable[str]) -> list[StockIt
         select(StockItem)
         .where(StockItem.sku.in_(wanted))
         .order_by(StockItem.id)
-        .with_for_update()
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     )
     return list((await uow.session.scalars(q)).all())
@@ -38,6 +40,35 @@ async def stock_items(uow: UnitOfWork, skus: Iterable[str]) -> list[StockItem]:
         return []
     q = select(StockItem).where(StockItem.sku.in_(wanted)).order_by(StockItem.id)
     return list((await uow.session.scalars(q)).all())
+
+
+async def stock_items_and_active(uow: UnitOfWork, skus: Iterable[str]) -> tuple[list[StockItem], set[uuid.UUID]]:
+    """The stock rows of ``skus`` (primary-key order) and which of their warehouses are active, in one query."""
+    wanted = sorted(set(skus))
+    if not wanted:
+        return [], set()
+    q = (
+        select(StockItem, Warehouse.is_active)
+        .join(Warehouse, Warehouse.id == StockItem.warehouse_id)
+        .where(StockItem.sku.in_(wanted))
+        .order_by(StockItem.id)
+    )
+    rows = (await uow.session.execute(q)).all()
+    return [i for i, _ in rows], {i.warehouse_id for i, active in rows if active}
+
+
+async def withdraw_lines(uow: UnitOfWork, reservation_id: uuid.UUID, movement_ids: list[uuid.UUID]) -> None:
+    """Delete a reservation's lines and the given ledger rows, written moments ago in this transaction for
+    a plan that could not be taken (the reservation then plans again)."""
+    await uow.session.execute(
+        delete(ReservationLine)
+        .where(ReservationLine.reservation_id == reservation_id)
+        .execution_options(synchronize_session=False)
+    )
+    if movement_ids:
+        await uow.session.execute(
+            delete(StockMovement).where(StockMovement.id.in_(movement_ids)).execution_options(synchronize_session=False)
+        )
 
 
 async def available_by_sku(uow: UnitOfWork, skus: Iterable[str]) -> dict[str, int]:

@@ -10,14 +10,13 @@ payment gateway.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from ecovarejo.core.container import Container
-from ecovarejo.core.db import new_id as _new_id
-from ecovarejo.core.db import utcnow
+from ecovarejo.core.db import new_id, utcnow
 from ecovarejo.core.errors import Conflict, InvalidInput, NotFound
 from ecovarejo.core.uow import UnitOfWork
 from ecovarejo.products import public as products
@@ -275,7 +274,7 @@ async def seed_stock(
             continue
         sellable = sellables.get(sku)
         item = StockItem(
-            id=_new_id(),
+            id=new_id(),
             warehouse_id=warehouse_id,
             sku=sku,
             product_id=sellable.product_id if sellable is not None else None,
@@ -398,6 +397,43 @@ def _plan(items: list[StockItem], active: set[uuid.UUID], wanted: dict[str, int]
     return sorted(plan, key=lambda p: p[0].id)
 
 
+@dataclass(frozen=True)
+class HeldLine:
+    stock_item_id: uuid.UUID
+    warehouse_id: uuid.UUID
+    sku: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class Held:
+    """A reservation just made, with its lines: committing it needs no re-read (:func:`commit_reservation`)."""
+
+    id: uuid.UUID
+    lines: tuple[HeldLine, ...]
+
+
+def _write_lines(
+    uow: UnitOfWork, reservation_id: uuid.UUID, plan: list[tuple[StockItem, int]], reference: str, actor: str | None
+) -> tuple[Held, list[object]]:
+    """The reservation's lines and their ledger rows (added, not flushed)."""
+    rows: list[object] = []
+    lines: list[HeldLine] = []
+    for item, qty in plan:
+        lines.append(HeldLine(item.id, item.warehouse_id, item.sku, qty))
+        rows.append(ReservationLine(id=new_id(), reservation_id=reservation_id, stock_item_id=item.id, sku=item.sku,
+                                    quantity=qty))  # fmt: skip
+        rows.append(
+            StockMovement(
+                id=new_id(), stock_item_id=item.id, warehouse_id=item.warehouse_id, sku=item.sku, kind="reserve",
+                stock_delta=0, reserved_delta=qty, reason="checkout", actor=actor, reference=reference[:100],
+            ),
+        )  # fmt: skip
+    for row in rows:
+        repo.add(uow, row)
+    return Held(reservation_id, tuple(lines)), rows
+
+
 async def reserve(
     uow: UnitOfWork,
     lines: Mapping[str, int],
@@ -407,46 +443,56 @@ async def reserve(
     ttl: timedelta = DEFAULT_RESERVATION_TTL,
     actor: str | None = None,
 ) -> uuid.UUID:
+    """Hold ``lines`` (SKU -> units) until ``now + ttl``; all or nothing (see :func:`hold`)."""
+    return (await hold(uow, lines, reference=reference, now=now, ttl=ttl, actor=actor)).id
+
+
+async def hold(
+    uow: UnitOfWork,
+    lines: Mapping[str, int],
+    *,
+    reference: str,
+    now: datetime | None = None,
+    ttl: timedelta = DEFAULT_RESERVATION_TTL,
+    actor: str | None = None,
+) -> Held:
     """Hold ``lines`` (SKU -> units) until ``now + ttl``; all or nothing. Raises :class:`InsufficientStock`.
 
-    Fast path: plan from an unlocked read, then one conditional UPDATE per row in primary-key order
-    (each takes its row lock only for the rest of this short transaction). When a row changed meanwhile,
-    the units taken so far are put back and the plan is made again under ``FOR UPDATE`` locks.
+    Fast path: plan from one unlocked read (stock rows with their warehouse's state), write the
+    reservation, its lines and ledger rows, and only then take the units with one conditional UPDATE
+    per stock row in primary-key order, so that a hot SKU's row stays locked for that UPDATE and the
+    commit, nothing else. When a row changed meanwhile, the units taken so far are put back, the lines
+    withdrawn, and the plan is made again under ``FOR UPDATE`` locks.
     """
     wanted = {sku: qty for sku, qty in lines.items() if qty > 0}
     if not wanted:
         raise InvalidInput("nothing to reserve", code="empty_reservation")
-    active = await repo.active_warehouse_ids(uow)
-    now = now or utcnow()
-    reservation = Reservation(reference=reference[:100], status="held", expires_at=now + ttl)
-    repo.add(uow, reservation)
-    items = await repo.stock_items(uow, wanted)
+    items, active = await repo.stock_items_and_active(uow, wanted)
     plan = _plan(items, active, wanted)
+    now = now or utcnow()
+    reservation = Reservation(id=new_id(), reference=reference[:100], status="held", expires_at=now + ttl)
+    repo.add(uow, reservation)
+    held, written = _write_lines(uow, reservation.id, plan, reference, actor)
+    await uow.flush()
     taken: list[tuple[Any, int]] = []
     for item, qty in plan:
         row = await repo.take_if_available(uow, item.id, qty)
         if row is None:
-            for done, q in taken:
-                await repo.shift(uow, done.id, 0, -q)
-            taken = []
             break
         taken.append((row, qty))
-    if not taken:  # contention: plan again under row locks (stable order), then take
+    if len(taken) < len(plan):  # contention: put back, withdraw the lines, plan again under row locks
+        for done, q in taken:
+            await repo.shift(uow, done.id, 0, -q)
+        await repo.withdraw_lines(uow, reservation.id, [r.id for r in written if isinstance(r, StockMovement)])
+        for r in written:
+            uow.session.expunge(r)
         items = await repo.lock_stock_items(uow, wanted)
-        for item, qty in _plan(items, active, wanted):
-            taken.append((await repo.shift(uow, item.id, 0, qty), qty))
-    await uow.flush()
+        plan = _plan(items, active, wanted)
+        taken = [(await repo.shift(uow, item.id, 0, qty), qty) for item, qty in plan]
+        held, _ = _write_lines(uow, reservation.id, plan, reference, actor)
     for row, qty in taken:
-        repo.add(uow, ReservationLine(reservation_id=reservation.id, stock_item_id=row.id, sku=row.sku, quantity=qty))
-        repo.add(
-            uow,
-            StockMovement(
-                stock_item_id=row.id, warehouse_id=row.warehouse_id, sku=row.sku, kind="reserve", stock_delta=0,
-                reserved_delta=qty, reason="checkout", actor=actor, reference=reference[:100],
-            ),
-        )  # fmt: skip
         _emit_low(uow, row, row.stock_quantity - row.reserved_quantity + qty)
-    return reservation.id
+    return held
 
 
 async def _apply_lines(
@@ -478,11 +524,19 @@ async def _apply_lines(
     return lines
 
 
-async def commit_reservation(uow: UnitOfWork, reservation_id: uuid.UUID, *, actor: str | None = None) -> None:
+async def commit_reservation(
+    uow: UnitOfWork, reservation_id: uuid.UUID, *, actor: str | None = None, lines: Sequence[HeldLine] | None = None
+) -> None:
     """Turn held units into sold units. A reservation that expired meanwhile is taken again from stock
-    if it is still there (else :class:`InsufficientStock`), so a slow payment never oversells."""
+    if it is still there (else :class:`InsufficientStock`), so a slow payment never oversells.
+
+    ``lines``, the reservation's lines as :func:`hold` answered them, spare their re-read; the ledger
+    rows are then written before the stock rows are touched, which are the last statements here."""
     if await repo.flip_reservation(uow, reservation_id, "held", "committed"):
-        await _apply_lines(uow, reservation_id, "commit", "order placed", actor)
+        if lines is None:
+            await _apply_lines(uow, reservation_id, "commit", "order placed", actor)
+        else:
+            await _commit_known(uow, reservation_id, lines, actor)
         return
     res = await repo.get_reservation(uow, reservation_id)
     if res is None:
@@ -491,15 +545,33 @@ async def commit_reservation(uow: UnitOfWork, reservation_id: uuid.UUID, *, acto
     if res.status == "committed":
         return
     if res.status in ("expired", "released"):
-        lines = await repo.reservation_lines(uow, reservation_id)
         again: dict[str, int] = {}
-        for ln in lines:
+        for ln in await repo.reservation_lines(uow, reservation_id):
             again[ln.sku] = again.get(ln.sku, 0) + ln.quantity
-        new_id = await reserve(uow, again, reference=res.reference, actor=actor)
-        await repo.flip_reservation(uow, new_id, "held", "committed")
-        await _apply_lines(uow, new_id, "commit", "order placed (after expiry)", actor)
+        again_id = await reserve(uow, again, reference=res.reference, actor=actor)
+        await repo.flip_reservation(uow, again_id, "held", "committed")
+        await _apply_lines(uow, again_id, "commit", "order placed (after expiry)", actor)
         return
     raise Conflict(f"reservation is {res.status}", code="reservation_not_held")
+
+
+async def _commit_known(
+    uow: UnitOfWork, reservation_id: uuid.UUID, lines: Sequence[HeldLine], actor: str | None
+) -> None:
+    ordered = sorted(lines, key=lambda ln: ln.stock_item_id)
+    for ln in ordered:
+        repo.add(
+            uow,
+            StockMovement(
+                stock_item_id=ln.stock_item_id, warehouse_id=ln.warehouse_id, sku=ln.sku, kind="commit",
+                stock_delta=-ln.quantity, reserved_delta=-ln.quantity, reason="order placed", actor=actor,
+                reference=str(reservation_id),
+            ),
+        )  # fmt: skip
+    await uow.flush()  # everything pending first: the stock rows' UPDATEs end the transaction's work
+    for ln in ordered:
+        # available (stock - reserved) is unchanged by a commit: no stock.low / stock.replenished
+        await repo.shift(uow, ln.stock_item_id, -ln.quantity, -ln.quantity)
 
 
 async def release_reservation(

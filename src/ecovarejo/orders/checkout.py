@@ -29,13 +29,15 @@ from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
 import structlog
+from sqlalchemy.exc import IntegrityError
 
 from ecovarejo.b2b import public as b2b
 from ecovarejo.core.auth import Principal
 from ecovarejo.core.container import Container
-from ecovarejo.core.db import utcnow
+from ecovarejo.core.db import new_id, utcnow
 from ecovarejo.core.errors import Conflict, DomainError, InvalidInput
 from ecovarejo.core.faults import ProcessCrash, fault
+from ecovarejo.core.money import quantize
 from ecovarejo.core.uow import UnitOfWork
 from ecovarejo.inventory import public as inventory
 from ecovarejo.logistics import public as logistics
@@ -101,36 +103,43 @@ async def place_order(
         shipping, req = await shipping_choice(container, ports, tenant_id, req)
     state = str(req.shipping_address.get("state", ""))
     money_key = _key(str(tenant_id), actor, key)
-    # 0. a retry of an attempt that died half-way resumes it instead of starting over
-    resumed = await _resume(container, tenant_id, money_key, actor)
-    if resumed is not None:
-        return resumed
+    # 0. + 1. one short transaction: a retry of an attempt that died half-way finds its payment and resumes
+    # instead of starting over; else price and check (no locks), then reserve, whose row locks come last
     policy = await payments.installment_policy(container, tenant_id) if req.installments > 1 else None
-    # 1. price and check (no locks), then reserve: one short transaction whose row locks come last
     async with container.uow(tenant_id, actor=actor) as uow:
-        customer = await customer_of(uow, principal)
-        await payments.ensure_card_owner(container, uow, req.payment_source, principal.user_id)
-        q, _ = await quote_for(
-            uow, ports, req.lines, req.coupons, customer=customer, state=state, eco_packaging=req.eco_packaging,
-            strict=True, loyalty_points=req.loyalty_points, shipping=shipping,
-        )  # fmt: skip
-        if policy is not None and req.installments not in {o.count for o in payments.checkout_plan(q.total, policy)}:
-            raise InvalidInput(
-                f"{req.installments} interest-free instalments are not offered for this amount",
-                code="invalid_installments",
-                extra={"errors": [{"field": "payment.installments", "message": "not offered for this amount"}]},
+        prior = await _prior_attempt(uow, money_key)
+        if prior is None:
+            # an attempt that died before recording its payment may have left its reservation held
+            await inventory.release_held_by_reference(uow, f"checkout:{money_key}", reason="checkout retried",
+                                                      actor=actor)  # fmt: skip
+            customer = await customer_of(uow, principal)
+            await payments.ensure_card_owner(container, uow, req.payment_source, principal.user_id)
+            q, _ = await quote_for(
+                uow, ports, req.lines, req.coupons, customer=customer, state=state,
+                eco_packaging=req.eco_packaging, strict=True, loyalty_points=req.loyalty_points, shipping=shipping,
+            )  # fmt: skip
+            if policy is not None and req.installments not in {
+                o.count for o in payments.checkout_plan(q.total, policy)
+            }:
+                raise InvalidInput(
+                    f"{req.installments} interest-free instalments are not offered for this amount",
+                    code="invalid_installments",
+                    extra={"errors": [{"field": "payment.installments", "message": "not offered for this amount"}]},
+                )
+            if customer.company_id is not None:  # a company buyer above their limit needs an approved request
+                await b2b.authorize_spend(uow, customer.user_id, {ln.sku: ln.quantity for ln in q.lines}, q.total)
+            verdict = await _screen(uow, ports, principal, customer, req, q, state)
+            held_stock = await inventory.hold(
+                uow,
+                {ln.sku: ln.quantity for ln in q.lines},
+                reference=f"checkout:{money_key}",
+                now=ports.now(),
+                actor=actor,
             )
-        if customer.company_id is not None:  # a company buyer above their limit needs an approved request
-            await b2b.authorize_spend(uow, customer.user_id, {ln.sku: ln.quantity for ln in q.lines}, q.total)
-        verdict = await _screen(uow, ports, principal, customer, req, q, state)
-        reservation_id = await inventory.reserve(
-            uow,
-            {ln.sku: ln.quantity for ln in q.lines},
-            reference=f"checkout:{money_key}",
-            now=ports.now(),
-            actor=actor,
-        )
-        await uow.commit()
+            await uow.commit()
+    if prior is not None:
+        return await _resume(container, tenant_id, prior, money_key, actor)
+    reservation_id = held_stock.id
     await fault("checkout.reserved")
     # 2. authorize (outside any transaction); Pix and boleto are paid later, confirmed by notification
     instant = req.payment_method in INSTANT_METHODS and q.total > 0
@@ -159,37 +168,43 @@ async def place_order(
                 await uow.commit()
             raise payments.PaymentDeclined(result.message or "payment declined", extra={"decline_code": result.code})
     await fault("checkout.authorized")
-    # 3. create the order, commit the stock
+    # 3. create the order (born awaiting payment, with its history), commit the stock
     try:
-        async with container.uow(tenant_id, actor=actor) as uow:
-            order, items = await _create(uow, q, req, customer, reservation_id, actor, ports)
-            if verdict is not None and ports.fraud is not None:
-                await ports.fraud.record(uow, verdict, order.id, order.order_number)
-            await coupon_rules.claim(uow, q.discounts, user_id=principal.user_id, order_id=order.id)
-            if q.loyalty_discount > 0:  # spend only the points the discount used (it is capped by the goods)
-                points = int((q.loyalty_discount / users.POINT_VALUE).to_integral_value(rounding=ROUND_CEILING))
-                await users.redeem_points_for_order(uow, principal.user_id, order.id, min(points, req.loyalty_points))
-            payment_id = None
-            if result is not None:
-                payment = await payments.record_authorization(
-                    uow, result, gateway=gateway.name, amount=q.total, currency=q.currency,
-                    method=req.payment_method, source=req.payment_source, idempotency_key=money_key,
-                    order_id=order.id, actor=actor,
-                )  # fmt: skip
-                payment_id = payment.id
-            held = verdict is not None and verdict.decision == "hold" and result is not None
-            order = await lifecycle.transition(
-                uow, order, "awaiting_payment", actor=actor, reason=FRAUD_REVIEW if held else "checkout",
-                items=items, payment_id=payment_id,
-            )  # fmt: skip
-            order_id = order.id
-            if instant:
-                instructions = await _instant_charge(container, uow, order, q, req, customer, ports)
-            # last, so that the hot stock rows stay locked only for this UPDATE and the commit
-            await inventory.commit_reservation(uow, reservation_id, actor=actor)
-            if instant or held:
-                detail = await order_detail(uow, order_id)
-            await uow.commit()
+        for attempt in range(_NUMBER_ATTEMPTS):
+            try:
+                async with container.uow(tenant_id, actor=actor) as uow:
+                    payment_id = new_id() if result is not None else None
+                    held = verdict is not None and verdict.decision == "hold" and result is not None
+                    order, items = _create(
+                        uow, q, req, customer, reservation_id, actor, ports, payment_id=payment_id,
+                        reason=FRAUD_REVIEW if held else "checkout",
+                    )  # fmt: skip
+                    order_id = order.id
+                    if verdict is not None and ports.fraud is not None:
+                        await ports.fraud.record(uow, verdict, order.id, order.order_number)
+                    await coupon_rules.claim(uow, q.discounts, user_id=principal.user_id, order_id=order.id)
+                    if q.loyalty_discount > 0:  # spend only the points the discount used (capped by the goods)
+                        points = int((q.loyalty_discount / users.POINT_VALUE).to_integral_value(rounding=ROUND_CEILING))
+                        await users.redeem_points_for_order(
+                            uow, principal.user_id, order.id, min(points, req.loyalty_points)
+                        )
+                    if result is not None:
+                        await payments.record_authorization(
+                            uow, result, gateway=gateway.name, amount=q.total, currency=q.currency,
+                            method=req.payment_method, source=req.payment_source, idempotency_key=money_key,
+                            order_id=order.id, actor=actor, payment_id=payment_id,
+                        )  # fmt: skip
+                    if instant:
+                        instructions = await _instant_charge(container, uow, order, q, req, customer, ports)
+                    # last, so that the hot stock rows stay locked only for their UPDATE and the commit
+                    await inventory.commit_reservation(uow, reservation_id, actor=actor, lines=held_stock.lines)
+                    if instant or held:
+                        detail = await order_detail(uow, order_id, order=order, items=items)
+                    await uow.commit()
+                break
+            except IntegrityError as exc:  # another order took this number (40 random bits a day): draw again
+                if "order_number" not in str(exc.orig) or attempt == _NUMBER_ATTEMPTS - 1:
+                    raise
     except ProcessCrash:  # a dead process compensates nothing (tests' fault hook): recovery must converge
         raise
     except BaseException:
@@ -208,13 +223,13 @@ async def place_order(
     if result is not None and payment_id is not None:
         return await _capture_and_pay(
             container, tenant_id, order_id, payment_id, result.reference or "", q.total, reservation_id, money_key,
-            actor,
+            actor, items=items,
         )  # fmt: skip
     async with container.uow(tenant_id, actor=actor) as uow:
-        order_row = await repo.get_order(uow, order_id)
+        order_row = await repo.lock_order(uow, order_id)
         assert order_row is not None
-        await lifecycle.transition(uow, order_row, "paid", actor="system", reason="nothing to pay")
-        detail = await order_detail(uow, order_id)
+        await lifecycle.transition(uow, order_row, "paid", actor="system", reason="nothing to pay", items=items)
+        detail = await order_detail(uow, order_id, order=order_row, items=items)
         await uow.commit()
     return detail
 
@@ -260,9 +275,12 @@ async def _capture_and_pay(
     reservation_id: uuid.UUID | None,
     money_key: str,
     actor: str,
+    *,
+    items: list[OrderItem] | None = None,
 ) -> dict[str, Any]:
     """Step 4: capture under the checkout's own key (the provider captures once however often this runs)
-    and mark the order paid; a failed capture cancels the order (stock back) and voids the hold."""
+    and mark the order paid; a failed capture cancels the order (stock back) and voids the hold. ``items``
+    (the order's, when the caller just wrote them) spare their re-read."""
     gateway = payments.gateway_of(container)
     cap_key = f"{money_key}:capture"
     try:
@@ -271,14 +289,16 @@ async def _capture_and_pay(
         cap = GatewayResult(False, reference, "failed", total, "gateway_unavailable")
     await fault("checkout.captured")
     async with container.uow(tenant_id, actor=actor) as uow:
-        await repo.lock_order(uow, order_id)  # order before its payments: the order of every such lock
-        await payments.record_capture(uow, payment_id, cap, total, cap_key, actor=actor)
-        order_row = await repo.get_order(uow, order_id)
+        # the order before its payments: the order of every such lock
+        order_row = await repo.lock_order(uow, order_id)
         assert order_row is not None
+        await payments.record_capture(uow, payment_id, cap, total, cap_key, actor=actor)
         if cap.ok:
             if order_row.status == "awaiting_payment":
-                await lifecycle.mark_paid(uow, order_id, actor="system:payments", reason="payment captured")
-            detail = await order_detail(uow, order_id)
+                await lifecycle.mark_paid(
+                    uow, order_id, actor="system:payments", reason="payment captured", locked=order_row, items=items
+                )
+            detail = await order_detail(uow, order_id, order=order_row, items=items)
         elif order_row.status == "awaiting_payment":
             await lifecycle.transition(uow, order_row, "cancelled", actor="system:payments",
                                        reason=f"capture failed: {cap.code}")  # fmt: skip
@@ -296,41 +316,48 @@ async def _held_for_review(uow: UnitOfWork, order_id: uuid.UUID) -> bool:
     return any(h.reason == FRAUD_REVIEW for h in await repo.history(uow, order_id))
 
 
-async def _resume(container: Container, tenant_id: uuid.UUID, money_key: str, actor: str) -> dict[str, Any] | None:
-    """What a retry under an Idempotency-Key finds of an earlier attempt, and the rest of it done:
-    ``None`` (start afresh) when no payment was recorded under the key."""
-    async with container.uow(tenant_id, read_only=True) as uow:
-        payment = await payments.payment_by_authorization_key(uow, money_key)
-        if payment is None:
-            order = None
-        else:
-            order = await repo.get_order(uow, payment.order_id) if payment.order_id else None
-            held = order is not None and await _held_for_review(uow, order.id)
-            snapshot = (payment.id, payment.status, payment.gateway_reference or "", payment.failure_code)
+@dataclass(frozen=True)
+class _Prior:
+    """What an earlier attempt under the same Idempotency-Key left: its payment and, if made, its order."""
+
+    payment_id: uuid.UUID
+    status: str
+    reference: str
+    failure: str | None
+    order: Order | None
+    held: bool
+
+
+async def _prior_attempt(uow: UnitOfWork, money_key: str) -> _Prior | None:
+    """``None`` (start afresh) when no payment was recorded under the key."""
+    payment = await payments.payment_by_authorization_key(uow, money_key)
     if payment is None:
-        # an attempt that died before recording its payment may have left its reservation held
-        async with container.uow(tenant_id, actor=actor) as uow:
-            if await inventory.release_held_by_reference(
-                uow, f"checkout:{money_key}", reason="checkout retried", actor=actor
-            ):
-                await uow.commit()
         return None
-    payment_id, status, reference, failure = snapshot
+    order = await repo.get_order(uow, payment.order_id) if payment.order_id else None
+    held = order is not None and await _held_for_review(uow, order.id)
+    return _Prior(payment.id, payment.status, payment.gateway_reference or "", payment.failure_code, order, held)
+
+
+async def _resume(
+    container: Container, tenant_id: uuid.UUID, prior: _Prior, money_key: str, actor: str
+) -> dict[str, Any]:
+    """A retry under an Idempotency-Key whose earlier attempt recorded a payment: the rest of it done."""
+    order = prior.order
     if order is None:
-        if status == "failed":
-            raise payments.PaymentDeclined("payment declined", extra={"decline_code": failure})
+        if prior.status == "failed":
+            raise payments.PaymentDeclined("payment declined", extra={"decline_code": prior.failure})
         raise Conflict(
             "an earlier attempt with this Idempotency-Key failed and was undone; retry with a new key",
             code="checkout_key_spent",
         )
-    if order.status == "awaiting_payment" and status == "authorized" and not held:
+    if order.status == "awaiting_payment" and prior.status == "authorized" and not prior.held:
         return await _capture_and_pay(
-            container, tenant_id, order.id, payment_id, reference, order.total_amount, order.reservation_id,
-            money_key, actor,
+            container, tenant_id, order.id, prior.payment_id, prior.reference, order.total_amount,
+            order.reservation_id, money_key, actor,
         )  # fmt: skip
     async with container.uow(tenant_id, read_only=True) as uow:
         detail = await order_detail(uow, order.id)
-    if held:
+    if prior.held:
         detail["fraud_review"] = "pending"
     return detail
 
@@ -458,7 +485,11 @@ async def _release(container: Container, tenant_id: uuid.UUID, reservation_id: u
         log.exception("release_failed", reservation_id=str(reservation_id))
 
 
-async def _create(
+#: Tries at a fresh order number when one collides with an existing order's (unique per tenant).
+_NUMBER_ATTEMPTS = 3
+
+
+def _create(
     uow: UnitOfWork,
     q: Quote,
     req: CheckoutRequest,
@@ -466,31 +497,31 @@ async def _create(
     reservation_id: uuid.UUID,
     actor: str,
     ports: OrdersPorts,
+    *,
+    payment_id: uuid.UUID | None,
+    reason: str,
 ) -> tuple[Order, list[OrderItem]]:
+    """The order, born ``awaiting_payment`` with both steps in its history and ``order.placed`` emitted
+    (added to the unit of work, written by its next flush in one batch per table; no statement here)."""
     now = ports.now()
-    for _attempt in range(5):
-        number = new_order_number(now.strftime("%y%m%d"))
-        if await repo.order_by_number(uow, number) is None:
-            break
-    else:  # pragma: no cover - 40 random bits per day
-        raise DomainError("could not allocate an order number", code="order_number_exhausted", status=409)
     order = Order(
-        order_number=number,
+        id=new_id(),
+        order_number=new_order_number(now.strftime("%y%m%d")),
         user_id=customer.user_id,
         status="pending",
         currency=q.currency,
-        subtotal=q.subtotal,
-        discount_amount=q.discount_amount,
-        loyalty_discount=q.loyalty_discount,
-        tax_amount=q.tax_amount,
+        subtotal=quantize(q.subtotal),
+        discount_amount=quantize(q.discount_amount),
+        loyalty_discount=quantize(q.loyalty_discount),
+        tax_amount=quantize(q.tax_amount),
         tax_included=q.tax_included,
-        shipping_cost=q.shipping_cost,
-        total_amount=q.total,
-        refunded_amount=Decimal("0"),
+        shipping_cost=quantize(q.shipping_cost),
+        total_amount=quantize(q.total),
+        refunded_amount=Decimal("0.00"),
         shipping_address=req.shipping_address,
         billing_address=req.billing_address,
         shipping_state=q.state or "",
-        carbon_footprint=q.carbon_footprint_kg,
+        carbon_footprint=quantize(q.carbon_footprint_kg),
         sustainability_score=q.sustainability_score,
         eco_packaging=q.eco_packaging,
         email=customer.email,
@@ -500,27 +531,25 @@ async def _create(
         reservation_id=reservation_id,
         notes=req.notes,
     )
-    repo.add(uow, order)
-    await uow.flush()
-    lifecycle.record(uow, order, None, "pending", actor, "checkout")
-    items: list[OrderItem] = []
-    for ln in q.lines:
-        items.append(
-            OrderItem(
-                order_id=order.id,
-                product_id=ln.product_id,
-                variant_id=ln.variant_id,
-                sku=ln.sku,
-                name=ln.name[:300],
-                quantity=ln.quantity,
-                unit_price=ln.unit_price,
-                line_total=ln.line_total,
-                carbon_footprint_kg=ln.carbon_footprint_kg,
-                sustainability_score=ln.sustainability_score,
-                certified=ln.certified,
-            ),
+    items = [
+        OrderItem(
+            id=new_id(),
+            order_id=order.id,
+            product_id=ln.product_id,
+            variant_id=ln.variant_id,
+            sku=ln.sku,
+            name=ln.name[:300],
+            quantity=ln.quantity,
+            unit_price=quantize(ln.unit_price),
+            line_total=quantize(ln.line_total),
+            carbon_footprint_kg=quantize(ln.carbon_footprint_kg),
+            sustainability_score=quantize(ln.sustainability_score),
+            certified=ln.certified,
         )
+        for ln in q.lines
+    ]
+    repo.add(uow, order)
     for item in items:
         repo.add(uow, item)
-    await uow.flush()
+    lifecycle.place(uow, order, items, actor=actor, reason=reason, payment_id=payment_id)
     return order, items

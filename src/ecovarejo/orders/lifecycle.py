@@ -17,7 +17,7 @@ from typing import Any
 import structlog
 from sqlalchemy.orm.attributes import set_committed_value
 
-from ecovarejo.core.db import utcnow
+from ecovarejo.core.db import new_id, utcnow
 from ecovarejo.core.errors import Conflict
 from ecovarejo.core.uow import UnitOfWork
 from ecovarejo.payments import public as payments
@@ -109,6 +109,25 @@ def record(
     )
 
 
+def place(
+    uow: UnitOfWork,
+    order: Order,
+    items: list[OrderItem],
+    *,
+    actor: str | None,
+    reason: str | None,
+    payment_id: Any = None,
+) -> None:
+    """A new order (added, not yet written) goes ``pending -> awaiting_payment`` before anyone can see it:
+    both history rows and ``order.placed``, as :func:`transition` would write them, without the UPDATE."""
+    now = utcnow()
+    order.status, order.payment_id, order.created_at, order.updated_at = "awaiting_payment", payment_id, now, now
+    for from_status, to_status, why in ((None, "pending", "checkout"), ("pending", "awaiting_payment", reason)):
+        repo.add(uow, OrderStatusChange(id=new_id(), order_id=order.id, from_status=from_status, to_status=to_status,
+                                        actor=actor, reason=why or None, created_at=now))  # fmt: skip
+    uow.emit(TOPIC, EVENTS["awaiting_payment"], event_data(order, items), subject=str(order.id))
+
+
 async def transition(
     uow: UnitOfWork,
     order: Order,
@@ -128,10 +147,11 @@ async def transition(
             code="illegal_transition",
             extra={"from": from_status, "to": to_status},
         )
+    values = {"updated_at": utcnow(), **values}
     if not await repo.move_status(uow, order.id, from_status, to_status, **values):
         raise Conflict("the order changed meanwhile; reload and retry", code="order_changed")
     # The row now holds exactly these values: mirror them on the loaded object without another SELECT.
-    for name, value in {"status": to_status, "updated_at": utcnow(), **values}.items():
+    for name, value in {"status": to_status, **values}.items():
         set_committed_value(order, name, value)
     record(uow, order, from_status, to_status, actor, reason)
     event = EVENTS.get(to_status)
@@ -147,15 +167,24 @@ async def transition(
 PAID_OR_LATER = frozenset(STATUSES) - {"pending", "awaiting_payment", "cancelled"}
 
 
-async def mark_paid(uow: UnitOfWork, order_id: Any, *, actor: str, reason: str) -> bool:
+async def mark_paid(
+    uow: UnitOfWork,
+    order_id: Any,
+    *,
+    actor: str,
+    reason: str,
+    locked: Order | None = None,
+    items: list[OrderItem] | None = None,
+) -> bool:
     """The one way an order becomes paid — the checkout's capture and a provider's webhook alike.
 
     Only when the order's captured payments, net of refunds, cover its total (else ``False`` and the
     order keeps awaiting payment). Idempotent: an order already paid (or further along) stays as it is,
     and a concurrent caller that lost the race finds it paid; returns whether the order is now paid or
     later. A cancelled order is left cancelled (its payment is then for the payments desk to refund).
+    ``locked``: the order, already row-locked by the caller in this transaction; ``items``: its items.
     """
-    order = await repo.lock_order(uow, order_id)
+    order = locked if locked is not None else await repo.lock_order(uow, order_id)
     if order is None:
         return False
     if order.status != "awaiting_payment":
@@ -167,7 +196,7 @@ async def mark_paid(uow: UnitOfWork, order_id: Any, *, actor: str, reason: str) 
         log.warning("order_underpaid", order_id=str(order.id), total=str(order.total_amount), net=str(money.net))
         return False
     try:
-        await transition(uow, order, "paid", actor=actor, reason=reason)
+        await transition(uow, order, "paid", actor=actor, reason=reason, items=items)
     except Conflict as exc:
         if exc.code != "order_changed":
             raise

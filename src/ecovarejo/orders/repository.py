@@ -86,7 +86,7 @@ async def move_status(uow: UnitOfWork, order_id: uuid.UUID, from_status: str, to
     res = await uow.session.execute(
         update(Order)
         .where(Order.id == order_id, Order.status == from_status)
-        .values(status=to_status, updated_at=utcnow(), **values)
+        .values(status=to_status, **{"updated_at": utcnow(), **values})
         .execution_options(synchronize_session=False)
     )
     return bool(res.rowcount)  # type: ignore[attr-defined]

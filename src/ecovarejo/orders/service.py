@@ -367,12 +367,22 @@ def _order_json(order: Order, items: list[OrderItem]) -> dict[str, Any]:
     }
 
 
-async def order_detail(uow: UnitOfWork, order_id: uuid.UUID, *, principal: Principal | None = None) -> dict[str, Any]:
-    """One order with items, history and payment summary; a customer sees only their own (404 otherwise)."""
-    order = await repo.get_order(uow, order_id)
+async def order_detail(
+    uow: UnitOfWork,
+    order_id: uuid.UUID,
+    *,
+    principal: Principal | None = None,
+    order: Order | None = None,
+    items: list[OrderItem] | None = None,
+) -> dict[str, Any]:
+    """One order with items, history and payment summary; a customer sees only their own (404 otherwise).
+    ``order`` and ``items``, current in this unit of work (the checkout just wrote or locked them), spare
+    their re-read."""
+    if order is None:
+        order = await repo.get_order(uow, order_id)
     if order is None or (principal is not None and order.user_id != principal.user_id):
         raise NotFound("order not found", code="order_not_found")
-    out = _order_json(order, await repo.items(uow, [order.id]))
+    out = _order_json(order, items if items is not None else await repo.items(uow, [order.id]))
     out["history"] = [
         {
             "from_status": h.from_status,

@@ -130,6 +130,7 @@ async def record_authorization(
     idempotency_key: str,
     order_id: uuid.UUID | None = None,
     actor: str | None = None,
+    payment_id: uuid.UUID | None = None,
 ) -> PaymentView:
     """The payment and its ``authorize`` transaction (a decline is recorded too: it is history)."""
     payment = await service.record_authorization(
@@ -143,6 +144,7 @@ async def record_authorization(
         idempotency_key=idempotency_key,
         order_id=order_id,
         actor=actor,
+        payment_id=payment_id,
     )
     return PaymentView.of(payment)
 

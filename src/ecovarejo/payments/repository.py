@@ -109,9 +109,20 @@ IN_FLIGHT = ("authorized", "pending")
 
 async def order_sums(uow: UnitOfWork, order_id: uuid.UUID, *, lock: bool = False) -> tuple[Decimal, Decimal, Decimal]:
     """(captured, refunded, in flight) over the order's payments; ``lock`` row-locks them first."""
-    if lock:  # FOR UPDATE on PostgreSQL; SQLite's writers are already serialized (BEGIN IMMEDIATE)
-        await uow.session.execute(
-            select(Payment.id).where(Payment.order_id == order_id).order_by(Payment.id).with_for_update()
+    if lock:  # FOR UPDATE on PostgreSQL (SQLite's writers are already serialized): lock and sum in one read
+        rows = (
+            await uow.session.execute(
+                select(Payment.amount, Payment.captured_amount, Payment.refunded_amount, Payment.status)
+                .where(Payment.order_id == order_id)
+                .order_by(Payment.id)
+                .with_for_update()
+            )
+        ).all()
+        zero = Decimal("0.00")
+        return (
+            sum((r.captured_amount for r in rows), zero),
+            sum((r.refunded_amount for r in rows), zero),
+            sum((r.amount - r.captured_amount for r in rows if r.status in IN_FLIGHT), zero),
         )
     amount, captured, refunded = (type_coerce(c, BigInteger) for c in (Payment.amount, Payment.captured_amount,
                                                                           Payment.refunded_amount))  # fmt: skip

@@ -104,10 +104,12 @@ async def record_authorization(
     idempotency_key: str,
     order_id: uuid.UUID | None = None,
     actor: str | None = None,
+    payment_id: uuid.UUID | None = None,
 ) -> Payment:
-    """The payment row and its ``authorize`` transaction (a decline is recorded too: it is history)."""
+    """The payment row and its ``authorize`` transaction (a decline is recorded too: it is history), written
+    in one flush. ``payment_id``: the id to give it (a caller that wrote the id elsewhere first)."""
     payment = Payment(
-        id=new_id(),
+        id=payment_id or new_id(),
         order_id=order_id,
         gateway=gateway,
         gateway_reference=result.reference,
@@ -122,7 +124,6 @@ async def record_authorization(
         failure_code=result.code,
     )
     repo.add(uow, payment)
-    await uow.flush()
     repo.add(uow, _txn(payment, "authorize", amount, result, f"{idempotency_key}:authorize", actor))
     await uow.flush()
     return payment
@@ -141,12 +142,31 @@ async def record_capture(
     """Record a capture once; ``False`` when this key was already recorded."""
     if await repo.transaction_by_key(uow, key) is not None:
         return False
-    payment = await _payment(uow, payment_id)
-    repo.add(uow, _txn(payment, "capture", amount, result, key, actor))
+    if not result.ok:
+        await _payment(uow, payment_id)  # an unknown payment is a 404, not a foreign-key failure
+    repo.add(uow, _capture_txn(payment_id, amount, result, key, actor))
     if result.ok and not await repo.add_captured(uow, payment_id, quantize(amount)):
+        await _payment(uow, payment_id)
         raise Conflict("capture exceeds the authorization", code="capture_not_allowed")
     await uow.flush()
     return True
+
+
+def _capture_txn(
+    payment_id: uuid.UUID, amount: Decimal, result: GatewayResult, key: str, actor: str | None
+) -> PaymentTransaction:
+    """A capture's transaction row, from the provider's answer (no need to read the payment first)."""
+    return PaymentTransaction(
+        id=new_id(),
+        payment_id=payment_id,
+        kind="capture",
+        amount=quantize(amount),
+        status="succeeded" if result.ok else "failed",
+        idempotency_key=key,
+        gateway_reference=result.reference,
+        error_code=result.code,
+        actor=actor,
+    )
 
 
 async def capture(

@@ -35,7 +35,7 @@ from .shop import checkout_body
 
 #: Statements and transactions of one complete card checkout (idempotency record, price, reserve,
 #: authorize, order, capture, paid, stored answer). Lower them when the path gets cheaper.
-BUDGET = {"sqlite": (54, 7), "postgres": (54, 7)}
+BUDGET = {"sqlite": (40, 5), "postgres": (40, 5)}
 
 
 class StatementLog:
