@@ -324,7 +324,8 @@ class _Prior:
     status: str
     reference: str
     failure: str | None
-    order: Order | None
+    #: The order's id, status, total and reservation (values: the unit of work that read them rolls back).
+    order: tuple[uuid.UUID, str, Decimal, uuid.UUID | None] | None
     held: bool
 
 
@@ -335,28 +336,29 @@ async def _prior_attempt(uow: UnitOfWork, money_key: str) -> _Prior | None:
         return None
     order = await repo.get_order(uow, payment.order_id) if payment.order_id else None
     held = order is not None and await _held_for_review(uow, order.id)
-    return _Prior(payment.id, payment.status, payment.gateway_reference or "", payment.failure_code, order, held)
+    facts = (order.id, order.status, order.total_amount, order.reservation_id) if order is not None else None
+    return _Prior(payment.id, payment.status, payment.gateway_reference or "", payment.failure_code, facts, held)
 
 
 async def _resume(
     container: Container, tenant_id: uuid.UUID, prior: _Prior, money_key: str, actor: str
 ) -> dict[str, Any]:
     """A retry under an Idempotency-Key whose earlier attempt recorded a payment: the rest of it done."""
-    order = prior.order
-    if order is None:
+    if prior.order is None:
         if prior.status == "failed":
             raise payments.PaymentDeclined("payment declined", extra={"decline_code": prior.failure})
         raise Conflict(
             "an earlier attempt with this Idempotency-Key failed and was undone; retry with a new key",
             code="checkout_key_spent",
         )
-    if order.status == "awaiting_payment" and prior.status == "authorized" and not prior.held:
+    order_id, order_status, total, reservation_id = prior.order
+    if order_status == "awaiting_payment" and prior.status == "authorized" and not prior.held:
         return await _capture_and_pay(
-            container, tenant_id, order.id, prior.payment_id, prior.reference, order.total_amount,
-            order.reservation_id, money_key, actor,
+            container, tenant_id, order_id, prior.payment_id, prior.reference, total, reservation_id, money_key,
+            actor,
         )  # fmt: skip
     async with container.uow(tenant_id, read_only=True) as uow:
-        detail = await order_detail(uow, order.id)
+        detail = await order_detail(uow, order_id)
     if prior.held:
         detail["fraud_review"] = "pending"
     return detail
