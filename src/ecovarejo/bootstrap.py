@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .analytics.plugin import CONTEXT as analytics
 from .b2b.plugin import CONTEXT as b2b
+from .core import crypto
 from .core import models as _kernel_models  # noqa: F401  (tenants, outbox, inbox tables)
 from .core.bus import STREAM, SUBJECT_PREFIX, Bus, InProcessBus, NatsBus
 from .core.container import Container
@@ -135,6 +136,7 @@ def build_container(
         pool_size=settings.db_pool_size,
         app_role=settings.db_app_role,
     )
+    crypto.install(db, crypto.Keks.from_settings(settings.data_kek, settings.load_secret_key()))
     redis = None
     if settings.redis_url:
         import redis.asyncio as aioredis

@@ -9,7 +9,7 @@ so the row-level security policies created by the migrations enforce the same ru
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -133,11 +133,31 @@ class Database:
         self.sessionmaker = async_sessionmaker(
             self.engine, expire_on_commit=False, autoflush=True, sync_session_class=session_class
         )
+        self.session_class = session_class
+        #: The :class:`ecovarejo.core.crypto.Keyring` of this database, when encryption at rest is installed.
+        self.keyring: Any = None
         self._read_engine = self.engine.execution_options(ecovarejo_read_only=True)
-        if self.is_postgres:
-            event.listen(session_class, "after_begin", self._pg_after_begin)
+        #: Run at the start of each session transaction, before the role switch (the owner role): the
+        #: keyring of :mod:`.crypto` loads its keys there. ``(session, connection)``.
+        self.begin_hooks: list[Callable[[Session, Connection], None]] = []
+        #: Run when a session is made and before it executes or flushes (the keyring makes itself the
+        #: active one for the task).
+        self.activate_hooks: list[Callable[[], None]] = []
+        event.listen(session_class, "after_begin", self._after_begin)
+        event.listen(session_class, "do_orm_execute", self._activate)
+        event.listen(session_class, "before_flush", self._activate)
 
-    def _pg_after_begin(self, session: Session, transaction: Any, connection: Connection) -> None:
+    def _activate(self, *args: Any) -> None:
+        for hook in self.activate_hooks:
+            hook()
+
+    def _after_begin(self, session: Session, transaction: Any, connection: Connection) -> None:
+        for hook in self.begin_hooks:
+            hook(session, connection)
+        if self.is_postgres:
+            self._pg_after_begin(session, connection)
+
+    def _pg_after_begin(self, session: Session, connection: Connection) -> None:
         tenant_id = session.info.get(TENANT_KEY)
         if tenant_id is None:
             return
@@ -151,6 +171,7 @@ class Database:
         """A session bound to a tenant, or (``None``) a system session for platform jobs."""
         s = self.sessionmaker(bind=self._read_engine) if read_only else self.sessionmaker()
         s.info[TENANT_KEY] = tenant_id
+        self._activate()
         return s
 
     @asynccontextmanager

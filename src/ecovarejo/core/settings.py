@@ -35,6 +35,12 @@ class Settings(BaseSettings):
     secret_key: str = ""
     #: PEM files of the JWT signing keys; generated into DATA_DIR when empty.
     jwt_private_key_file: Path | None = None
+    #: Key-encryption keys of personal data at rest (core/crypto.py): base64 32-byte keys, comma
+    #: separated, the current one first (older ones only unwrap until the rotation re-wraps). Empty:
+    #: derived from the secret key.
+    data_kek: str = ""
+    #: A new data key every this many days; the rotation job re-encrypts rows under it (docs/privacy.md).
+    key_rotation_days: float = 90.0
     public_url: str = "http://localhost:8000"
     #: Host names outbound requests may reach even when they resolve to a private address (comma
     #: separated; an on-premises gateway). Everything else must be public (see core/outbound.py).

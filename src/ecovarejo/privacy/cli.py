@@ -62,3 +62,48 @@ def audit_verify(
 
     if not asyncio.run(run()):
         raise typer.Exit(1)
+
+
+keys_app = typer.Typer(help="Encryption at rest: data keys and their rotation.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("status")
+def keys_status() -> None:
+    """The data keys (never their material): status, age, rotation progress."""
+
+    async def run() -> None:
+        from .keys import status
+
+        container = command_container()
+        try:
+            for row in await status(container):
+                typer.echo("\t".join(f"{k}={v}" for k, v in row.items()))
+        finally:
+            await container.stop()
+
+    asyncio.run(run())
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    now: Annotated[bool, typer.Option("--now", help="a new data key now, whatever its age")] = False,
+    max_batches: Annotated[int | None, typer.Option(help="stop after this many batches (resume later)")] = None,
+    batch: Annotated[int, typer.Option(help="rows per column per batch")] = 500,
+) -> None:
+    """Run the rotation job once: new key when due (or --now), re-encrypt, re-wrap, retire unused keys."""
+
+    async def run() -> None:
+        from .keys import rotate
+
+        container = command_container()
+        try:
+            r = await rotate(container, force_new_key=now, batch=batch, max_batches=max_batches)
+            typer.echo(
+                f"current={r.current} new_key={r.new_key} rewrapped={r.rewrapped} "
+                f"reencrypted={r.reencrypted} remaining={r.remaining} retired={r.retired}"
+            )
+        finally:
+            await container.stop()
+
+    asyncio.run(run())

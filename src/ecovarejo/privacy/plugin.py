@@ -7,6 +7,7 @@ from ecovarejo.core.personal_data import KERNEL
 from ecovarejo.core.plugins import ContextSpec
 
 from .api import router
+from .keys import rotation_job
 from .personal_data import DECLARATION as PERSONAL_DATA
 from .registry import Registry
 from .retention import retention_job
@@ -21,5 +22,5 @@ CONTEXT = ContextSpec(
     routers=[router],
     install=install,
     personal_data=PERSONAL_DATA,
-    jobs=[("privacy.retention", 3600.0, retention_job)],
+    jobs=[("privacy.retention", 3600.0, retention_job), ("privacy.key-rotation", 86400.0, rotation_job)],
 )

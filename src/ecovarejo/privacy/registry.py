@@ -69,8 +69,8 @@ def _cell(text: str) -> str:
 def fields_markdown(registry: Registry) -> str:
     """One Markdown table row per personal field (docs/privacy.md, the ROPA)."""
     lines = [
-        "| context | table.column | category | legal basis | retention | export | erasure |",
-        "|---|---|---|---|---|---|---|",
+        "| context | table.column | category | legal basis | retention | export | erasure | at rest |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for context, t in registry.tables():
         for f in t.fields:
@@ -81,6 +81,7 @@ def fields_markdown(registry: Registry) -> str:
                 erasure = f"kept: {f.law}"
             lines.append(
                 f"| {context} | `{t.table}.{f.column}` | {f.category.value} | {BASIS_ARTICLE[f.basis]} | "
-                f"{_cell(f.retention)} | {'yes' if f.export else 'no'} | {_cell(erasure)} |"
+                f"{_cell(f.retention)} | {'yes' if f.export else 'no'} | {_cell(erasure)} | "
+                f"{'encrypted' if f.encrypted else ''} |"
             )
     return "\n".join(lines) + "\n"

@@ -96,6 +96,8 @@ async def register(
     existing = await repo.get_user_by_email(uow, email)
     if existing is not None:
         return await _already_registered(uow, existing, body, email, cpf)
+    if cpf:
+        await _check_cpf_free(uow, cpf, None)
     company: Company | None = None
     if body.company is not None:
         cnpj = normalize_cnpj(body.company.cnpj)
@@ -185,6 +187,12 @@ async def _company_already_registered(
     )  # fmt: skip
 
 
+async def _check_cpf_free(uow: UnitOfWork, cpf: str, user_id: uuid.UUID | None) -> None:
+    """One account per CPF in a tenant, found through the blind index (the column is encrypted)."""
+    if any(other.id != user_id for other in await repo.get_users_by_cpf(uow.session, cpf)):
+        raise Conflict("another account already uses this CPF", code="cpf_taken")
+
+
 # -- profile -----------------------------------------------------------------------------------
 async def get_user_or_401(uow: UnitOfWork, user_id: uuid.UUID) -> User:
     user = await repo.get_user(uow, user_id)
@@ -200,6 +208,7 @@ async def update_profile(uow: UnitOfWork, user: User, body: ProfileUpdateIn) -> 
             changes.pop(name, None)
     if changes.get("cpf"):
         changes["cpf"] = normalize_cpf(changes["cpf"])
+        await _check_cpf_free(uow, changes["cpf"], user.id)
     for name, value in changes.items():
         setattr(user, name, (value or None) if name in ("phone", "cpf") else value)
     await uow.flush()

@@ -7,9 +7,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, event, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ecovarejo.core.crypto import Encrypted, blind_index
 from ecovarejo.core.db import Base, TenantOwned, Timestamped, new_id, utcnow
 
 USER_TYPES = ("customer", "supplier", "admin")
@@ -31,21 +32,27 @@ class Company(Base, TenantOwned, Timestamped):
 
 class User(Base, TenantOwned, Timestamped):
     __tablename__ = "users"
-    __table_args__ = (UniqueConstraint("tenant_id", "email", name="uq_users_tenant_email"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "email", name="uq_users_tenant_email"),
+        Index("ix_users_tenant_cpf_index", "tenant_id", "cpf_index"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     email: Mapped[str] = mapped_column(String(255))
     password_hash: Mapped[str] = mapped_column(String(255))
     first_name: Mapped[str] = mapped_column(String(100))
     last_name: Mapped[str] = mapped_column(String(100))
-    phone: Mapped[str | None] = mapped_column(String(20))
+    #: Encrypted at rest (core/crypto.py), like the CPF and the addresses' street, recipient and CEP.
+    phone: Mapped[str | None] = mapped_column(Encrypted("users.phone"))
     user_type: Mapped[str] = mapped_column(String(20), default="customer")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     email_verified: Mapped[bool] = mapped_column(Boolean, default=False)
     sustainability_score: Mapped[int] = mapped_column(Integer, default=0)
     locale: Mapped[str] = mapped_column(String(10), default="pt-BR")
-    #: Individuals' CPF (11 digits), personal data.
-    cpf: Mapped[str | None] = mapped_column(String(11))
+    #: Individuals' CPF (11 digits), personal data: encrypted; found by :attr:`cpf_index`.
+    cpf: Mapped[str | None] = mapped_column(Encrypted("users.cpf", index="cpf_index"))
+    #: Blind index of the CPF (HMAC under the index key, with the tenant), set on every write.
+    cpf_index: Mapped[str | None] = mapped_column(String(64))
     company_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("companies.id", ondelete="SET NULL"), index=True)
     is_company_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     #: Named staff permissions (``ecovarejo.core.auth.PERMISSIONS``); admins hold all implicitly.
@@ -57,6 +64,12 @@ class User(Base, TenantOwned, Timestamped):
     #: Last TOTP time step accepted: a code of that step or older is refused (no replay).
     mfa_last_step: Mapped[int | None] = mapped_column(Integer)
     last_login_at: Mapped[datetime | None] = mapped_column()
+
+
+@event.listens_for(User, "before_insert")
+@event.listens_for(User, "before_update")
+def _index_cpf(mapper: Any, connection: Any, user: User) -> None:
+    user.cpf_index = blind_index(user.tenant_id, user.cpf)
 
 
 class Address(Base, TenantOwned):
@@ -75,12 +88,12 @@ class Address(Base, TenantOwned):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     label: Mapped[str | None] = mapped_column(String(50))
-    recipient_name: Mapped[str | None] = mapped_column(String(200))
-    address_line1: Mapped[str] = mapped_column(String(255))
-    address_line2: Mapped[str | None] = mapped_column(String(255))
+    recipient_name: Mapped[str | None] = mapped_column(Encrypted("user_addresses.recipient_name"))
+    address_line1: Mapped[str] = mapped_column(Encrypted("user_addresses.address_line1"))
+    address_line2: Mapped[str | None] = mapped_column(Encrypted("user_addresses.address_line2"))
     city: Mapped[str] = mapped_column(String(100))
     state: Mapped[str] = mapped_column(String(50))
-    postal_code: Mapped[str] = mapped_column(String(20))
+    postal_code: Mapped[str] = mapped_column(Encrypted("user_addresses.postal_code"))
     country: Mapped[str] = mapped_column(String(50), default="Brasil")
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

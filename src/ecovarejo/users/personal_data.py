@@ -34,9 +34,32 @@ DECLARATION = PersonalData(
                 ),
                 Field("last_name", Category.IDENTIFICATION, Basis.CONTRACT, ACCOUNT, purpose="addressing the customer"),
                 Field("email_verified", Category.CONTACT, Basis.CONTRACT, ACCOUNT, purpose="sign-in"),
-                Field("phone", Category.CONTACT, Basis.CONTRACT, ACCOUNT, Erasure.NULL, purpose="delivery contact"),
                 Field(
-                    "cpf", Category.IDENTIFICATION, Basis.LEGAL_OBLIGATION, ACCOUNT, Erasure.NULL, purpose="invoices"
+                    "phone",
+                    Category.CONTACT,
+                    Basis.CONTRACT,
+                    ACCOUNT,
+                    Erasure.NULL,
+                    purpose="delivery contact",
+                    encrypted=True,
+                ),
+                Field(
+                    "cpf",
+                    Category.IDENTIFICATION,
+                    Basis.LEGAL_OBLIGATION,
+                    ACCOUNT,
+                    Erasure.NULL,
+                    purpose="invoices",
+                    encrypted=True,
+                ),
+                Field(
+                    "cpf_index",
+                    Category.IDENTIFICATION,
+                    Basis.LEGAL_OBLIGATION,
+                    ACCOUNT,
+                    Erasure.NULL,
+                    export=False,
+                    purpose="finding an account by CPF (keyed hash, no CPF in it)",
                 ),
                 Field("password_hash", Category.CREDENTIAL, Basis.CONTRACT, ACCOUNT, export=False),
                 Field("mfa_secret", Category.CREDENTIAL, Basis.CONTRACT, ACCOUNT, Erasure.NULL, export=False),
@@ -57,6 +80,7 @@ DECLARATION = PersonalData(
                     "until the customer deletes it or erasure",
                     Erasure.NULL,
                     purpose="delivery",
+                    encrypted=c in ("recipient_name", "address_line1", "address_line2", "postal_code"),
                 )
                 for c in (
                     "label",

@@ -3,6 +3,7 @@ every query is the tenant's."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
@@ -12,6 +13,9 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.engine import CursorResult
 
 from ecovarejo.core.uow import UnitOfWork
+
+from ecovarejo.core.crypto import blind_index
+from ecovarejo.core.db import TENANT_KEY
 
 from .models import (
     Address,
@@ -43,6 +47,15 @@ async def get_user_by_email(uow: UnitOfWork, email: str) -> User | None:
     return await uow.session.scalar(select(User).where(User.email == email.strip().lower()))
 
 
+def cpf_index(s: AsyncSession, cpf: str) -> str | None:
+    """The blind index of a normalised CPF in the session's tenant (the column itself is encrypted)."""
+    return blind_index(s.info.get(TENANT_KEY), cpf)
+
+
+async def get_users_by_cpf(s: AsyncSession, cpf: str) -> Sequence[User]:
+    return (await s.scalars(select(User).where(User.cpf_index == cpf_index(s, cpf)).order_by(User.id))).all()
+
+
 async def search_users(
     uow: UnitOfWork, *, q: str | None, user_type: str | None, after: uuid.UUID | None, limit: int
 ) -> Sequence[User]:
@@ -55,6 +68,7 @@ async def search_users(
                 func.lower(User.email).like(like, escape="\\"),
                 func.lower(User.first_name).like(like, escape="\\"),
                 func.lower(User.last_name).like(like, escape="\\"),
+                *((User.cpf_index == cpf_index(s, digits),) if len(digits := re.sub(r"\D", "", q)) == 11 else ()),
             )
         )
     if user_type:
