@@ -13,7 +13,7 @@ from datetime import timedelta
 
 import structlog
 
-from ecovarejo.core import crypto
+from ecovarejo.core import keyrotation
 from ecovarejo.core.container import Container
 
 log = structlog.get_logger("ecovarejo.privacy.keys")
@@ -26,8 +26,8 @@ async def rotate(
     batch: int = 500,
     max_batches: int | None = None,
     retire_grace: timedelta | None = None,
-) -> crypto.RotationReport:
-    report = await crypto.rotate(
+) -> keyrotation.RotationReport:
+    report = await keyrotation.rotate(
         container.db,
         now=container.now(),
         every_days=container.settings.key_rotation_days,
@@ -54,4 +54,4 @@ async def rotation_job(container: Container) -> None:
 
 async def status(container: Container) -> list[dict[str, object]]:
     async with container.db.engine.connect() as conn:
-        return await conn.run_sync(crypto.status_sync)
+        return await conn.run_sync(keyrotation.status_sync)
