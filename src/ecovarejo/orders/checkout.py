@@ -73,6 +73,7 @@ class CheckoutRequest:
     payment_source: str
     eco_packaging: bool = True
     notes: str | None = None
+    po_number: str | None = None
     loyalty_points: int = 0
     #: The id of a shipping option quoted by the logistics context (``POST /api/v1/shipping/quotes``).
     shipping_option: str | None = None
@@ -532,6 +533,7 @@ def _create(
         coupon_codes=[d.code for d in q.discounts],
         reservation_id=reservation_id,
         notes=req.notes,
+        po_number=(req.po_number or "").strip() or None,
     )
     items = [
         OrderItem(

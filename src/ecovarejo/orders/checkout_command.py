@@ -74,6 +74,7 @@ def _request(command: CheckoutCommand, cart_lines: dict[str, int], cart_coupons:
         payment_source=body.payment.source,
         eco_packaging=body.eco_packaging,
         notes=body.notes,
+        po_number=body.po_number,
         loyalty_points=body.loyalty_points,
         shipping_option=body.shipping_option,
         installments=body.payment.installments,

@@ -57,6 +57,8 @@ class Order(Base, TenantOwned, Timestamped):
     tracking_code: Mapped[str | None] = mapped_column(String(100))
     tracking_url: Mapped[str | None] = mapped_column(String(500))
     notes: Mapped[str | None] = mapped_column(Text)
+    #: The buyer's purchase-order number (B2B), carried on the order, its invoice and its NF-e.
+    po_number: Mapped[str | None] = mapped_column(String(60))
 
 
 class OrderItem(Base, TenantOwned):

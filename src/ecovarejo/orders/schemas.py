@@ -84,6 +84,8 @@ class CheckoutIn(BaseModel):
     payment: PaymentIn
     eco_packaging: bool = Field(default=True, strict=True)
     notes: str | None = Field(default=None, max_length=1000)
+    #: The buyer's purchase-order number (B2B).
+    po_number: str | None = Field(default=None, max_length=60, pattern=r"^[0-9A-Za-z./_\- ]*$")
     #: "Buy now": these lines instead of the cart's (still priced from the catalog).
     items: list[CartItemIn] | None = Field(default=None, max_length=50)
     coupons: list[str] | None = Field(default=None, max_length=3)

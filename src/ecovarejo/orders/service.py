@@ -327,6 +327,7 @@ def _order_json(order: Order, items: list[OrderItem]) -> dict[str, Any]:
     return {
         "id": str(order.id),
         "order_number": order.order_number,
+        "po_number": order.po_number,
         "user_id": str(order.user_id),
         "status": order.status,
         "currency": order.currency,

@@ -84,8 +84,13 @@ async def test_spending_limit_and_approval(container, client):
     other = checkout_body(items=[{"sku": "TEE", "quantity": 3}])
     r = await client.post("/api/v1/orders", json=other, headers={**buyer, "Idempotency-Key": "b2b-2"})
     assert r.status_code == 403 and r.json()["code"] == "approval_required"
-    r = await client.post("/api/v1/orders", json=body, headers={**buyer, "Idempotency-Key": "b2b-3"})
+    r = await client.post("/api/v1/orders", json={**body, "po_number": "PO-2026/0042"},
+                          headers={**buyer, "Idempotency-Key": "b2b-3"})  # fmt: skip
     assert r.status_code == 201 and r.json()["status"] == "paid", r.text
+    assert r.json()["po_number"] == "PO-2026/0042"  # the buyer's purchase-order number stays on the order
+    r = await client.post("/api/v1/orders", json={**body, "po_number": "<script>"},
+                          headers={**buyer, "Idempotency-Key": "b2b-bad-po"})  # fmt: skip
+    assert r.status_code == 422
     [mine] = (await client.get("/api/v1/b2b/approvals", headers=buyer)).json()["items"]
     assert mine["status"] == "used"
     r = await client.post("/api/v1/orders", json=body, headers={**buyer, "Idempotency-Key": "b2b-4"})
