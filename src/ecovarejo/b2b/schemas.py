@@ -36,10 +36,10 @@ class PriceRuleIn(BaseModel):
     sku: str = Field(max_length=64)
     kind: str = Field(max_length=10)
     value: str = Field(max_length=20)
-    min_qty: int = 1
-    max_qty: int | None = None
-    moq: int = 1
-    multiple: int = 1
+    min_qty: int = Field(default=1, strict=True)
+    max_qty: int | None = Field(default=None, strict=True)
+    moq: int = Field(default=1, strict=True)
+    multiple: int = Field(default=1, strict=True)
 
 
 class PriceListIn(BaseModel):

@@ -14,7 +14,7 @@ class TaxSettingsIn(BaseModel):
     origin_state: str | None = None
     regime: str = "regular"
     simples_icms_rate: Decimal = Field(default=Decimal("0"), ge=0, le=30)
-    tax_inclusive: bool = True
+    tax_inclusive: bool = Field(default=True, strict=True)
     #: Internal ICMS rate (percent) per state: overrides of the default table.
     internal_rates: dict[str, Decimal] = Field(default_factory=dict)
 
@@ -34,7 +34,7 @@ class ProductFiscalIn(BaseModel):
 
     ncm: str = Field(max_length=20)
     cfop: str | None = Field(default=None, max_length=10)
-    origin: int = 0
+    origin: int = Field(default=0, strict=True)
     cest: str | None = Field(default=None, max_length=12)
 
 
@@ -56,5 +56,5 @@ class TaxPreviewIn(BaseModel):
 
     base: Decimal = Field(gt=0, le=Decimal("100000000"))
     destination_state: str
-    taxpayer: bool = False
+    taxpayer: bool = Field(default=False, strict=True)
     imported_share: Decimal = Field(default=Decimal("0"), ge=0, le=1)
