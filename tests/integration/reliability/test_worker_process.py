@@ -29,7 +29,7 @@ def _free_port() -> int:
 
 def _get(url: str) -> tuple[int, bytes]:
     try:
-        with urllib.request.urlopen(url, timeout=5) as r:
+        with urllib.request.urlopen(url, timeout=30) as r:  # a busy loop on a loaded CI machine
             return r.status, r.read()
     except urllib.error.HTTPError as e:
         return e.code, e.read()
