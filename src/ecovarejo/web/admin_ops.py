@@ -177,12 +177,26 @@ CARRIER_SERVICES = [
 async def order_detail(request: Request, order_id: uuid.UUID) -> Response:
     principal = await staff(request, "manage_orders")
     order = await api(request, "GET", f"/api/v1/admin/orders/{order_id}")
+    customer: dict[str, Any] | None = None
+    if principal.can("manage_users"):  # contact details: staff who may see customers
+        try:
+            customer = await api(request, "GET", f"/api/v1/admin/users/{order.get('user_id')}")
+        except ApiError:
+            customer = None
+        if customer is not None:
+            async with uow_for(request) as uow:  # staff reading a customer's personal data is audited (LGPD)
+                await privacy.audit(
+                    uow, "personal_data.read", actor=f"user:{principal.user_id}", purpose="order fulfilment",
+                    details={"users": [str(order.get("user_id"))], "order": str(order_id)},
+                )  # fmt: skip
+                await uow.commit()
     return page(
         request,
         "admin/order.html",
         principal,
         "orders",
         order=order,
+        customer=customer,
         next_statuses=ORDER_NEXT.get(str(order.get("status")), []),
         can_refund=principal.can("handle_payments"),
         shipments=await admin_shipping.shipments_of(request, str(order_id)),
@@ -230,8 +244,23 @@ async def order_refund(request: Request, order_id: uuid.UUID) -> Response:
             raise InvalidInput("amount must be positive", code="invalid_amount")
         body["amount"] = str(amount)
     key = form_text(form, "idempotency_key", 100) or f"web-{uuid.uuid4()}"
+    if form.get("confirm") != "yes":  # a confirmation step: what will be refunded, then the real request
+        principal = await staff(request, "handle_payments")
+        order = await api(request, "GET", f"/api/v1/admin/orders/{order_id}")
+        left = Decimal(str(order.get("total_amount") or 0)) - Decimal(str(order.get("refunded_amount") or 0))
+        return page(
+            request,
+            "admin/refund_confirm.html",
+            principal,
+            "orders",
+            order=order,
+            amount=body.get("amount") or str(left),
+            full=not raw,
+            reason=body["reason"],
+            idempotency_key=key,
+        )
     await api(request, "POST", f"/api/v1/admin/orders/{order_id}/refund", json=body, headers={"Idempotency-Key": key})
-    return redirect(f"/admin/pedidos/{order_id}?ok=saved")
+    return redirect(f"/admin/pedidos/{order_id}?ok=refund_done")
 
 
 # -- coupons -----------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from .templating import render
 #: Flash messages a redirect may ask for (``?ok=<id>`` / ``?err=<id>``): only catalog ids, never free text.
 FLASH_IDS = {
     "password_reset_done",
+    "refund_done",
     "added_to_cart",
     "fiscal_saved",
     "saved",

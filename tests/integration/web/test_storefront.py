@@ -226,7 +226,12 @@ async def test_staff_moves_refunds_and_cancels_an_order(web: httpx.AsyncClient, 
     bad = await web.post(f"/admin/pedidos/{order_id}/situacao", data={"csrf_token": token, "status": "shipped"})
     assert bad.status_code == 422  # shipping needs a carrier and a tracking code
     key = re.search(r'name="idempotency_key" value="([^"]+)"', detail.text).group(1)
+    assert re.search(r'<address id="order-ship-to">[^<]+<br>', detail.text) and "CEP" in detail.text
     refund = {"csrf_token": token, "idempotency_key": key, "amount": "10,00", "reason": "avaria"}
+    ask = await web.post(f"/admin/pedidos/{order_id}/reembolsar", data=refund)  # a confirmation step first
+    assert ask.status_code == 200 and "Reembolsar R$ 10,00 do pedido" in ask.text
+    assert re.search(r"<dt>Reembolsado</dt><dd>R\$ 0,00</dd>", (await web.get(f"/admin/pedidos/{order_id}")).text)
+    refund["confirm"] = "yes"
     assert (await web.post(f"/admin/pedidos/{order_id}/reembolsar", data=refund)).status_code == 303
     again = await web.post(f"/admin/pedidos/{order_id}/reembolsar", data=refund)  # double submit: refunded once
     assert again.status_code == 303
