@@ -273,7 +273,7 @@ async def drive(base: str, verify: Any, tokens: list[str], duration: float, conc
         async def checkout(rng: random.Random, token: str) -> None:
             hot = rng.random() < 0.25
             sku = HOT_SKU if hot else rng.choice(skus())
-            body = {"shipping_address": ADDRESS, "payment": {"method": "card", "source": "4242424242424242"},
+            body = {"shipping_address": ADDRESS, "payment": {"method": "card", "source": "tok_visa"},
                     "items": [{"sku": sku, "quantity": 1 if hot else rng.randint(1, 3)}]}  # fmt: skip
             key = uuid.uuid4().hex
             headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": key}

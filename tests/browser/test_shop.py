@@ -279,7 +279,7 @@ def place_order_through_the_api(live_server: LiveServer) -> dict:
         }
         r = c.post(
             "/api/v1/orders",
-            json={"shipping_address": address, "payment": {"method": "card", "source": "4242424242424242"}},
+            json={"shipping_address": address, "payment": {"method": "card", "source": "tok_visa"}},
             headers={**auth, "Idempotency-Key": uuid.uuid4().hex},
         )
         assert r.status_code == 201, r.text
