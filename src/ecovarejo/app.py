@@ -16,6 +16,7 @@ from .bootstrap import build_container
 from .core.container import Container
 from .core.http import HstsMiddleware, RequestContextMiddleware, install_error_handlers
 from .core.logging import configure_logging
+from .core.openapi import install_openapi
 from .core.settings import Settings, get_settings
 
 
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     for spec in specs:
         if spec.setup_app:
             spec.setup_app(app, container)
+    install_openapi(app)
     app.add_middleware(RequestContextMiddleware, container=container)
     if settings.hsts_max_age > 0:
         app.add_middleware(HstsMiddleware, max_age=settings.hsts_max_age)

@@ -1,6 +1,7 @@
 """Schemathesis against the running app (a real uvicorn process, the options ``ecovarejo serve`` uses):
-the main routes, a few generated requests each, and not one server error. Bounded for CI time
-(``ECOVAREJO_FUZZ_EXAMPLES`` per operation, default 3)."""
+the main routes, a few generated requests each, and not one server error; every response conforms to
+the OpenAPI document (its status is documented, its content type and body match the schema: problem
+responses included). Bounded for CI time (``ECOVAREJO_FUZZ_EXAMPLES`` per operation, default 3)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,11 @@ import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 EXAMPLES = int(os.environ.get("ECOVAREJO_FUZZ_EXAMPLES", "3"))
 MAIN_ROUTES = r"^/api/v1/(products|categories|cart|orders|payments|users|auth|notifications|shipping)"
@@ -40,7 +46,7 @@ def running_app(tmp_path_factory: pytest.TempPathFactory, databases) -> Iterator
     proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 240  # the server starts slowly on a loaded CI machine
         while True:
             try:
                 if httpx.get(url + "/healthz", timeout=1).status_code == 200:
@@ -56,9 +62,34 @@ def running_app(tmp_path_factory: pytest.TempPathFactory, databases) -> Iterator
         log.close()
 
 
-def test_no_server_errors_on_the_main_routes(running_app: str) -> None:
-    schema = schemathesis.openapi.from_url(running_app + "/openapi.json").include(path_regex=MAIN_ROUTES)
+CONFORMANCE = [status_code_conformance, content_type_conformance, response_schema_conformance]
+#: Real requests whose (successful) responses must match the document too: generated input mostly
+#: meets validation and authentication errors.
+REAL = [
+    ("GET", "/api/v1/products", {"limit": 5, "facets": True}),
+    ("GET", "/api/v1/categories", {}),
+    ("GET", "/api/v1/cart", {}),
+    ("GET", "/api/v1/certifications", {}),
+]
+
+
+def _conforms(case, response, failures: list[tuple[str, str, int, str]]) -> None:
+    try:
+        case.validate_response(response, checks=CONFORMANCE)
+    except Exception as exc:  # schemathesis raises its failure (group) with what did not match
+        failures.append((case.method, case.formatted_path, response.status_code, str(exc)[:400]))
+
+
+@pytest.fixture(scope="module")
+def document(running_app: str) -> dict:
+    """The served OpenAPI document (fetched once: generating it is slow on a loaded machine)."""
+    return httpx.get(running_app + "/openapi.json", timeout=120).json()
+
+
+def test_no_server_errors_on_the_main_routes(running_app: str, document: dict) -> None:
+    schema = schemathesis.openapi.from_dict(document).include(path_regex=MAIN_ROUTES)
     errors: list[tuple[str, str, int, str]] = []
+    nonconforming: list[tuple[str, str, int, str]] = []
     operations = 0
     for result in schema.get_all_operations():
         operation = result.ok()
@@ -70,7 +101,20 @@ def test_no_server_errors_on_the_main_routes(running_app: str) -> None:
             response = case.call(base_url=running_app, timeout=30)
             if response.status_code >= 500:
                 errors.append((case.method, case.formatted_path, response.status_code, response.text[:300]))
+            _conforms(case, response, nonconforming)
 
         call()
     assert operations > 20
     assert errors == []
+    assert nonconforming == []
+
+
+def test_real_responses_conform_to_the_openapi_document(running_app: str, document: dict) -> None:
+    schema = schemathesis.openapi.from_dict(document)
+    failures: list[tuple[str, str, int, str]] = []
+    for method, path, query in REAL:
+        case = schema[path][method].Case(query=query)
+        response = case.call(base_url=running_app, timeout=30)
+        assert response.status_code == 200, (path, response.text[:300])
+        _conforms(case, response, failures)
+    assert failures == []

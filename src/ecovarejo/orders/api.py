@@ -19,9 +19,19 @@ from ecovarejo.payments.public import REPLAY_HEADER, IdempotencyStore, fingerpri
 from . import coupons as coupon_rules
 from . import service
 from .cart import CART_TTL, GUEST_COOKIE, GUEST_HEADER, new_guest_token, owner_key, valid_guest_token
-from .checkout_command import CheckoutCommand, ReplayedProblem
+from .checkout_command import CheckoutCommand, OrderView, ReplayedProblem
 from .checkout_command import checkout as place
-from .schemas import CartItemIn, CartQuantityIn, CheckoutIn, CouponCodeIn, CouponIn, ReasonIn, RefundIn, StatusIn
+from .schemas import (
+    CartItemIn,
+    CartOut,
+    CartQuantityIn,
+    CheckoutIn,
+    CouponCodeIn,
+    CouponIn,
+    ReasonIn,
+    RefundIn,
+    StatusIn,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["orders"])
 admin = APIRouter(prefix="/api/v1/admin", tags=["orders-admin"])
@@ -83,7 +93,7 @@ async def _cart_response(request: Request, uow: UnitOfWork, owner: CartOwner, st
     return resp
 
 
-@router.get("/cart")
+@router.get("/cart", response_model=CartOut)
 async def get_cart(
     request: Request,
     state: str | None = Query(None, min_length=2, max_length=2, description="UF for shipping and tax"),
@@ -94,7 +104,7 @@ async def get_cart(
     return await _cart_response(request, uow, owner, state)
 
 
-@router.post("/cart/items")
+@router.post("/cart/items", response_model=CartOut)
 async def add_cart_item(
     body: CartItemIn, request: Request, owner: CartOwner = Depends(_cart_owner), uow: UnitOfWork = Depends(get_read_uow)
 ) -> JSONResponse:
@@ -103,7 +113,7 @@ async def add_cart_item(
     return await _cart_response(request, uow, owner, None)
 
 
-@router.put("/cart/items/{sku}")
+@router.put("/cart/items/{sku}", response_model=CartOut)
 async def set_cart_item(
     sku: str,
     body: CartQuantityIn,
@@ -116,7 +126,7 @@ async def set_cart_item(
     return await _cart_response(request, uow, owner, None)
 
 
-@router.delete("/cart/items/{sku}")
+@router.delete("/cart/items/{sku}", response_model=CartOut)
 async def remove_cart_item(
     sku: str, request: Request, owner: CartOwner = Depends(_cart_owner), uow: UnitOfWork = Depends(get_read_uow)
 ) -> JSONResponse:
@@ -132,7 +142,7 @@ async def clear_cart(request: Request, owner: CartOwner = Depends(_cart_owner)) 
     return Response(status_code=204)
 
 
-@router.post("/cart/coupons")
+@router.post("/cart/coupons", response_model=CartOut)
 async def add_coupon(
     body: CouponCodeIn,
     request: Request,
@@ -148,7 +158,7 @@ async def add_coupon(
     return await _cart_response(request, uow, owner, None)
 
 
-@router.delete("/cart/coupons/{code}")
+@router.delete("/cart/coupons/{code}", response_model=CartOut)
 async def remove_coupon(
     code: str, request: Request, owner: CartOwner = Depends(_cart_owner), uow: UnitOfWork = Depends(get_read_uow)
 ) -> JSONResponse:
@@ -164,7 +174,7 @@ async def remove_coupon(
 # --------------------------------------------------------------------------- checkout and my orders
 
 
-@router.post("/orders", status_code=201)
+@router.post("/orders", status_code=201, response_model=OrderView)
 async def checkout(
     body: CheckoutIn,
     request: Request,
@@ -284,7 +294,7 @@ async def admin_cancel(
     )  # fmt: skip
 
 
-@admin.post("/orders/{order_id}/refund")
+@admin.post("/orders/{order_id}/refund", response_model=dict[str, Any])
 async def admin_refund(
     order_id: uuid.UUID,
     body: RefundIn,

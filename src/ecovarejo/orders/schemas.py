@@ -1,12 +1,13 @@
-"""Request bodies of the orders API (responses are the service's plain dicts)."""
+"""Request bodies of the orders API, and the documents of its responses that the OpenAPI document names."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from .pricing import REGION
@@ -127,3 +128,16 @@ class CouponIn(BaseModel):
     max_uses: int | None = Field(default=None, ge=1, strict=True)
     max_uses_per_customer: int | None = Field(default=None, ge=1, strict=True)
     stackable: bool = Field(default=False, strict=True)
+
+
+class CartOut(BaseModel):
+    """The cart as ``/api/v1/cart`` answers it: priced lines, coupons, what blocks checkout, totals."""
+
+    model_config = ConfigDict(extra="allow")
+
+    items: list[dict[str, Any]]
+    coupons: list[str]
+    problems: list[Any]
+    summary: dict[str, Any]
+    #: The guest cart's id (also in ``X-Cart-ID``); ``null`` for a signed-in customer's cart.
+    cart_id: str | None = None

@@ -27,6 +27,7 @@ from .schemas import (
     MediaOut,
     ProductCreate,
     ProductOut,
+    ProductPage,
     ProductPatch,
     ReviewIn,
     ReviewModeration,
@@ -59,7 +60,7 @@ def _json(data: bytes, status: int = 200) -> Response:
     return Response(content=data, media_type="application/json", status_code=status)
 
 
-@router.get("/products", summary="List, search and filter products")
+@router.get("/products", response_model=ProductPage, summary="List, search and filter products")
 async def list_products(
     request: Request,
     uow: ReadUow,
@@ -252,7 +253,7 @@ async def moderate_review(review_id: uuid.UUID, data: ReviewModeration, uow: Wri
     return out
 
 
-@router.get("/categories", summary="The category tree")
+@router.get("/categories", response_model=list[CategoryOut], summary="The category tree")
 async def list_categories(request: Request, uow: ReadUow) -> Response:
     cache = _cache(request)
     version = await _version(request, uow)

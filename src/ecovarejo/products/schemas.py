@@ -308,3 +308,11 @@ class ScoreExplanation(BaseModel):
     max_score: Decimal
     components: list[ScoreComponent]
     formula: str
+
+
+class ProductPage(BaseModel):
+    """A page of the catalog listing (``GET /api/v1/products``); ``facets`` when asked for."""
+
+    items: list[ProductSummary]
+    next_cursor: str | None
+    facets: dict[str, list[dict[str, Any]]] | None = None
