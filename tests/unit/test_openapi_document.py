@@ -34,6 +34,7 @@ NOT_JSON = {
     ("get", "/api/v1/products/export.csv"),
     ("get", "/api/v1/admin/notifications/outbox/{name}/raw"),
     ("get", "/api/v1/admin/shipping/shipments/{shipment_id}/label"),
+    ("get", "/api/v1/admin/b2b/price-lists/{list_id}/rules.csv"),
 }
 
 
