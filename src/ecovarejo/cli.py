@@ -89,7 +89,7 @@ def serve(
         reload=reload,
         log_level="warning",
         access_log=False,
-        **server_options(settings),  # header size/time limits, concurrency, trusted proxies
+        **server_options(settings, workers if not reload else 1),  # header/time limits, concurrency, proxies
     )
 
 

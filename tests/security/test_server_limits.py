@@ -72,3 +72,17 @@ async def test_a_slow_header_connection_is_closed(server: int) -> None:
     await writer.drain()
     assert await asyncio.wait_for(reader.read(), timeout=10) == b""  # the server hung up
     writer.close()
+
+
+def test_options_for_several_workers_can_be_pickled() -> None:
+    """``serve --workers N`` pickles the options to spawn its workers: the protocol is named, not made."""
+    import pickle
+
+    from uvicorn.importer import import_from_string
+
+    from ecovarejo.core.serving import SettingsH11Protocol
+
+    settings = SimpleNamespace(server_max_header_bytes=32 * 1024, server_header_timeout=0.5,
+                               server_max_concurrency=100, forwarded_allow_ips="127.0.0.1")  # fmt: skip
+    options = pickle.loads(pickle.dumps(server_options(settings, workers=2)))
+    assert import_from_string(options["http"]) is SettingsH11Protocol

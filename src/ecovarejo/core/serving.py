@@ -15,6 +15,7 @@ Bodies are limited by the gateway (413, ``gateway.yml``).
 from __future__ import annotations
 
 import asyncio
+import functools
 from typing import Any
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
@@ -60,9 +61,28 @@ class GuardedH11Protocol(H11Protocol):
             self.transport.close()
 
 
-def server_options(settings: Any) -> dict[str, Any]:
+class SettingsH11Protocol(GuardedH11Protocol):
+    """The guarded protocol with the deadline of the process's settings, named by an import string for
+    ``serve --workers N``: uvicorn pickles its options to spawn the workers, and a class made at run time
+    cannot be pickled."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.header_timeout = _settings_header_timeout()
+
+
+@functools.cache
+def _settings_header_timeout() -> float:
+    from .settings import get_settings
+
+    return float(get_settings().server_header_timeout)
+
+
+def server_options(settings: Any, workers: int = 1) -> dict[str, Any]:
     """Keyword arguments for ``uvicorn.run``/``uvicorn.Config`` (see the table above)."""
-    protocol = type("Protocol", (GuardedH11Protocol,), {"header_timeout": float(settings.server_header_timeout)})
+    protocol: Any = type("Protocol", (GuardedH11Protocol,), {"header_timeout": float(settings.server_header_timeout)})
+    if workers > 1:
+        protocol = f"{__name__}:SettingsH11Protocol"
     return {
         "http": protocol,
         "h11_max_incomplete_event_size": int(settings.server_max_header_bytes),
