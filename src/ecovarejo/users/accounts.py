@@ -189,7 +189,7 @@ async def _company_already_registered(
 
 async def _check_cpf_free(uow: UnitOfWork, cpf: str, user_id: uuid.UUID | None) -> None:
     """One account per CPF in a tenant, found through the blind index (the column is encrypted)."""
-    if any(other.id != user_id for other in await repo.get_users_by_cpf(uow.session, cpf)):
+    if any(other.id != user_id for other in await repo.get_users_by_cpf(uow, cpf)):
         raise Conflict("another account already uses this CPF", code="cpf_taken")
 
 

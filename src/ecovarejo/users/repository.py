@@ -12,10 +12,9 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.engine import CursorResult
 
-from ecovarejo.core.uow import UnitOfWork
-
 from ecovarejo.core.crypto import blind_index
 from ecovarejo.core.db import TENANT_KEY
+from ecovarejo.core.uow import UnitOfWork
 
 from .models import (
     Address,
@@ -47,13 +46,14 @@ async def get_user_by_email(uow: UnitOfWork, email: str) -> User | None:
     return await uow.session.scalar(select(User).where(User.email == email.strip().lower()))
 
 
-def cpf_index(s: AsyncSession, cpf: str) -> str | None:
+def cpf_index(uow: UnitOfWork, cpf: str) -> str | None:
     """The blind index of a normalised CPF in the session's tenant (the column itself is encrypted)."""
-    return blind_index(s.info.get(TENANT_KEY), cpf)
+    return blind_index(uow.session.info.get(TENANT_KEY), cpf)
 
 
-async def get_users_by_cpf(s: AsyncSession, cpf: str) -> Sequence[User]:
-    return (await s.scalars(select(User).where(User.cpf_index == cpf_index(s, cpf)).order_by(User.id))).all()
+async def get_users_by_cpf(uow: UnitOfWork, cpf: str) -> Sequence[User]:
+    q = select(User).where(User.cpf_index == cpf_index(uow, cpf)).order_by(User.id)
+    return (await uow.session.scalars(q)).all()
 
 
 async def search_users(
@@ -68,7 +68,7 @@ async def search_users(
                 func.lower(User.email).like(like, escape="\\"),
                 func.lower(User.first_name).like(like, escape="\\"),
                 func.lower(User.last_name).like(like, escape="\\"),
-                *((User.cpf_index == cpf_index(s, digits),) if len(digits := re.sub(r"\D", "", q)) == 11 else ()),
+                *((User.cpf_index == cpf_index(uow, digits),) if len(digits := re.sub(r"\D", "", q)) == 11 else ()),
             )
         )
     if user_type:
