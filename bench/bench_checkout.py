@@ -76,7 +76,7 @@ def serve(target: str, *, workers: int, env: dict[str, str], log: Path) -> Itera
         proc = subprocess.Popen(cmd, env=full_env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err)
         base = f"http://127.0.0.1:{port}"
         try:
-            wait_ready(base + "/healthz")
+            wait_ready(base + "/healthz", timeout=180)  # a loaded shared machine starts slowly
             yield base
         finally:
             proc.terminate()
