@@ -27,7 +27,7 @@ SHOP_TZ = ZoneInfo("America/Sao_Paulo")
 SHIPPED = frozenset({"shipped", "delivered", "return_requested", "returned", "partially_refunded"})
 #: Carriers whose delivery counts as green (electric vans, bicycles); logistics may say so per shipment.
 GREEN_CARRIERS = ("bike", "bicicleta", "eletric", "elétric", "verde", "green")
-# (the logistics context's "green" service, chosen at checkout, is recorded in the order's shipping option)
+# (the logistics context's "green" service, chosen at checkout, is the order's ``shipping_option``)
 
 
 def shop_day(at: datetime) -> date:
@@ -92,7 +92,7 @@ async def build_facts(
             }
         )
     methods = [p["method"] for p in order.get("payments") or [] if p.get("method")]
-    option = (order.get("shipping_address") or {}).get("shipping_option") or {}
+    option = order.get("shipping_option") or {}
     carrier = " ".join(
         str(x or "") for x in (order.get("carrier"), option.get("service"), option.get("service_name"))
     ).lower()

@@ -199,7 +199,7 @@ def _order(doc: dict[str, Any], replayed: bool = False) -> Order:
 
 
 def _chosen(doc: dict[str, Any]) -> dict[str, Any]:
-    chosen = (doc.get("shipping_address") or {}).get("shipping_option")
+    chosen = doc.get("shipping_option")
     return chosen if isinstance(chosen, dict) else {}
 
 

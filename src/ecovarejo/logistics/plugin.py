@@ -15,12 +15,15 @@ from .carriers.melhorenvio import MelhorEnvioCarrier
 from .carriers.table_rate import TableRateCarrier
 from .personal_data import DECLARATION as PERSONAL_DATA
 from .ports import LogisticsPorts
+from .quote_cache import MemoryQuoteCache, QuoteCache, RedisQuoteCache
 from .quotes import QuoteEngine
 from .settings import LogisticsSettings
 from .shipments import track_job
 
 
-def build_ports(settings: LogisticsSettings, secret: bytes, policy: OutboundPolicy) -> LogisticsPorts:
+def build_ports(
+    settings: LogisticsSettings, secret: bytes, policy: OutboundPolicy, cache: QuoteCache | None = None
+) -> LogisticsPorts:
     # Carrier and CEP calls go through the platform's safe outbound client; the configured provider
     # hosts are the ones trusted (core/outbound.py).
     trusted = [settings.viacep_base]
@@ -64,6 +67,7 @@ def build_ports(settings: LogisticsSettings, secret: bytes, policy: OutboundPoli
         validity=settings.quote_validity,
         breaker_failures=settings.breaker_failures,
         breaker_cooldown=settings.breaker_cooldown,
+        cache=cache or MemoryQuoteCache(),
     )
     return LogisticsPorts(settings=settings, addresses=addresses, engine=engine, http=http)
 
@@ -71,7 +75,10 @@ def build_ports(settings: LogisticsSettings, secret: bytes, policy: OutboundPoli
 def install_logistics(container: Container, settings: LogisticsSettings | None = None) -> LogisticsPorts:
     """(Re)build the context's ports; tests call it with settings pointing at the fake providers."""
     secret = ("logistics-options:" + container.settings.load_secret_key()).encode()
-    ports = build_ports(settings or container.ports.get(LogisticsSettings), secret, policy_of(container.settings))
+    cache: QuoteCache = RedisQuoteCache(container.redis) if container.redis is not None else MemoryQuoteCache()
+    ports = build_ports(
+        settings or container.ports.get(LogisticsSettings), secret, policy_of(container.settings), cache
+    )
     return container.ports.provide(LogisticsPorts, ports)
 
 

@@ -15,7 +15,6 @@ import hmac
 import json
 import time
 import uuid
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -32,6 +31,7 @@ from .breaker import CircuitBreaker
 from .carriers.base import Carrier, CarrierOption, QuoteRequest
 from .config import ShippingDocument
 from .packaging import Parcel
+from .quote_cache import MemoryQuoteCache, QuoteCache, cache_key
 
 log = structlog.get_logger("ecovarejo.logistics.quotes")
 ZERO = Decimal("0.00")
@@ -117,7 +117,8 @@ class QuoteEngine:
     breaker_cooldown: float = 30.0
     clock: Callable[[], float] = time.time
     breakers: dict[str, CircuitBreaker] = field(default_factory=dict)
-    _cache: OrderedDict[tuple[Any, ...], tuple[float, list[CarrierOption]]] = field(default_factory=OrderedDict)
+    #: In-process by default; Redis (shared by every process) when the platform has it.
+    cache: QuoteCache = field(default_factory=MemoryQuoteCache)
 
     def breaker(self, name: str) -> CircuitBreaker:
         if name not in self.breakers:
@@ -135,13 +136,12 @@ class QuoteEngine:
         return names
 
     async def _one(self, name: str, req: QuoteRequest, key: tuple[Any, ...]) -> list[CarrierOption] | None:
-        now = time.monotonic()
-        hit = self._cache.get(key)
-        if hit is not None and hit[0] > now:
-            return hit[1]
         carrier = self.carriers[name]
         if name == "table_rate":  # local arithmetic: no breaker, no cache
             return await carrier.quote(req)
+        hit = await self.cache.get(cache_key(key))
+        if hit is not None:
+            return hit
         breaker = self.breaker(name)
         if not breaker.allow():
             return None
@@ -152,9 +152,7 @@ class QuoteEngine:
             log.warning("carrier_quote_failed", carrier=name, error=f"{type(exc).__name__}: {exc}")
             return None
         breaker.success()
-        self._cache[key] = (now + self.cache_ttl, options)
-        while len(self._cache) > 10_000:
-            self._cache.popitem(last=False)
+        await self.cache.put(cache_key(key), options, self.cache_ttl)
         return options
 
     async def quote(

@@ -79,6 +79,8 @@ class CheckoutRequest:
     shipping_option: str | None = None
     #: Interest-free card instalments (checked against the tenant's plan).
     installments: int = 1
+    #: The option as logistics confirmed it (set by :func:`shipping_choice`; stored in its own column).
+    shipping_chosen: dict[str, Any] | None = None
     #: The buyer's address as the server saw it: only hashed by the fraud screen (IP velocity), never stored.
     client_ip: str | None = None
 
@@ -239,7 +241,7 @@ async def shipping_choice(
     container: Container, ports: OrdersPorts, tenant_id: uuid.UUID, req: CheckoutRequest
 ) -> tuple[ShippingOverride, CheckoutRequest]:
     """The chosen option as the logistics context confirms it (re-quoted when it expired), and the request
-    with the option recorded beside the shipping address (carrier and service for the shipment)."""
+    carrying it for the order's ``shipping_option`` column (carrier and service for the shipment)."""
     async with container.uow(tenant_id, read_only=True) as uow:
         sellables = await ports.catalog.get_sellables(uow, list(req.lines))
     prices = {sku: s.unit_price for sku, s in sellables.items()}
@@ -256,8 +258,7 @@ async def shipping_choice(
         "days_max": option.days_max,
         "co2e_kg": str(option.co2e_kg),
     }
-    address = {**req.shipping_address, "shipping_option": chosen}
-    return ShippingOverride(option.price, option.co2e_kg), replace(req, shipping_address=address)
+    return ShippingOverride(option.price, option.co2e_kg), replace(req, shipping_chosen=chosen)
 
 
 #: The history reason of an order whose authorization waits for the fraud review (never auto-captured).
@@ -522,6 +523,7 @@ def _create(
         total_amount=quantize(q.total),
         refunded_amount=Decimal("0.00"),
         shipping_address=req.shipping_address,
+        shipping_option=req.shipping_chosen,
         billing_address=req.billing_address,
         shipping_state=q.state or "",
         carbon_footprint=quantize(q.carbon_footprint_kg),

@@ -341,6 +341,7 @@ def _order_json(order: Order, items: list[OrderItem]) -> dict[str, Any]:
         "refunded_amount": str(order.refunded_amount),
         "shipping_address": order.shipping_address,
         "billing_address": order.billing_address,
+        "shipping_option": order.shipping_option,
         "carbon_footprint": str(order.carbon_footprint),
         "sustainability_score": order.sustainability_score,
         "eco_packaging": order.eco_packaging,

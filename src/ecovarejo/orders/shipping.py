@@ -29,7 +29,7 @@ class OrderSourceAdapter:
         if order is None:
             return None
         items = await repo.items(uow, [order.id])
-        shipping = (order.shipping_address or {}).get("shipping_option") or {}
+        shipping = order.shipping_option or {}
         return OrderToShip(
             id=order.id,
             number=order.order_number,
