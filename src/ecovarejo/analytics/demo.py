@@ -34,6 +34,7 @@ from ecovarejo.core.db import new_id
 from ecovarejo.core.uow import UnitOfWork
 from ecovarejo.orders import public as orders_history
 from ecovarejo.products import public as products
+from ecovarejo.users import public as users
 
 from . import repository as repo
 from .baselines import avoided_g, baseline_kg, grams
@@ -78,6 +79,12 @@ class Customer:
 class Line:
     product: Product
     quantity: int
+    #: The price charged, when it was not today's catalog price (a past promotion or increase).
+    unit_price: Decimal | None = None
+
+    @property
+    def price(self) -> Decimal:
+        return self.unit_price if self.unit_price is not None else self.product.price
 
 
 @dataclass
@@ -205,7 +212,43 @@ class CoPurchases:
 
 
 #: Patterns every demo history gets; other contexts add theirs through the ``HistoryPatterns`` port.
-PATTERNS: list[Pattern] = [CoPurchases()]
+class PriceChanges:
+    """Planted price moves, so that price elasticity can be measured: for some of the best sellers the
+    price changes every four weeks between -15 %, today's and +15 %, and demand answers with the
+    product's own elasticity (a few elastic, a few not). Demand is thinned from the cheapest level's:
+    at price factor m a line is kept with probability (m / 0.85)^e; an order left without lines goes."""
+
+    LEVELS = (Decimal("0.85"), Decimal("1.00"), Decimal("1.15"))
+    ELASTICITIES = (-2.5, -1.8, -0.4)
+
+    def __init__(self, products: int = 16, period_days: int = 28) -> None:
+        self.products, self.period_days = products, period_days
+
+    def __call__(self, history: History) -> None:
+        rng = history.rng
+        top = sorted(history.products, key=lambda p: -p.weight)[: self.products]
+        plan = {p.sku: (rng.choice(self.ELASTICITIES), rng.randrange(3)) for p in top}
+        kept_orders = []
+        for order in history.orders:
+            period = (order.at.date() - history.start).days // self.period_days
+            lines = []
+            for ln in order.lines:
+                found = plan.get(ln.product.sku)
+                if found is None:
+                    lines.append(ln)
+                    continue
+                elasticity, offset = found
+                m = self.LEVELS[(period + offset) % len(self.LEVELS)]
+                if rng.random() < (float(m) / 0.85) ** elasticity:
+                    ln.unit_price = (ln.product.price * m).quantize(CENT, ROUND_HALF_UP)
+                    lines.append(ln)
+            if lines:
+                order.lines = lines
+                kept_orders.append(order)
+        history.orders = kept_orders
+
+
+PATTERNS: list[Pattern] = [CoPurchases(), PriceChanges()]
 
 
 def generate(
@@ -294,7 +337,7 @@ def _money(v: Decimal) -> Decimal:
 
 
 def _rows(order: Order, tenant_id: uuid.UUID) -> tuple[orders_history.PastOrder, dict[str, Any], list[dict[str, Any]]]:
-    subtotal = sum((ln.product.price * ln.quantity for ln in order.lines), Decimal("0"))
+    subtotal = sum((ln.price * ln.quantity for ln in order.lines), Decimal("0"))
     shipping = Decimal("0") if subtotal >= 150 or order.coupon == "FRETEGRATIS" else Decimal("19.90")
     discount = Decimal("0")
     if order.coupon == "BEMVINDO10":
@@ -315,10 +358,10 @@ def _rows(order: Order, tenant_id: uuid.UUID) -> tuple[orders_history.PastOrder,
         sustainability_score=min(100, max(0, score)), eco_packaging=order.eco_packaging,
         coupon_codes=(order.coupon,) if order.coupon else (),
         carrier="Entrega Verde (bicicleta)" if order.green_delivery else "Correios",
-        address={"recipient": "Cliente", "city": "—"},
+        address={"recipient": "Cliente", "city": "—"}, payment_method=order.method,
         lines=tuple(
             orders_history.PastLine(ln.product.product_id, ln.product.sku, ln.product.name, ln.quantity,
-                                    ln.product.price, ln.product.carbon_kg, ln.product.score, ln.product.certified)
+                                    ln.price, ln.product.carbon_kg, ln.product.score, ln.product.certified)
             for ln in order.lines
         ),
     )  # fmt: skip
@@ -333,7 +376,7 @@ def _rows(order: Order, tenant_id: uuid.UUID) -> tuple[orders_history.PastOrder,
                 "id": uuid.uuid4(), "tenant_id": tenant_id, "order_id": order.id, "day": day, "paid": paid,
                 "product_id": ln.product.product_id, "sku": ln.product.sku, "name": ln.product.name[:300],
                 "category": ln.product.category[:120], "certified": ln.product.certified, "quantity": ln.quantity,
-                "revenue_cents": int(ln.product.price * ln.quantity * 100), "carbon_g": c,
+                "revenue_cents": int(ln.price * ln.quantity * 100), "carbon_g": c,
                 "baseline_g": grams(base * ln.quantity) if base is not None else c,
             }
         )  # fmt: skip
@@ -417,10 +460,33 @@ async def catalog(uow: UnitOfWork) -> list[Product]:
     return out
 
 
+def customers(history: History) -> list[users.PastCustomer]:
+    """The history's buyers as accounts of the users context (B2B ones with their company), so that the
+    orders have real buyers and a later backfill reads the same channel the history was generated with."""
+    buyers = {o.customer.user_id: o.customer for o in history.orders}
+    out = []
+    for n, c in enumerate(sorted(buyers.values(), key=lambda c: c.user_id)):
+        first, last = FIRST_NAMES[n % len(FIRST_NAMES)], LAST_NAMES[(n // len(FIRST_NAMES)) % len(LAST_NAMES)]
+        company = f"{last} {COMPANY_KINDS[n % len(COMPANY_KINDS)]} Ltda" if c.b2b else None
+        out.append(users.PastCustomer(c.user_id, f"cliente{c.user_id.hex[:10]}@historico.exemplo.com.br",
+                                      first, last, company))  # fmt: skip
+    return out
+
+
+FIRST_NAMES = ("Ana", "Bruno", "Carla", "Diego", "Elisa", "Fábio", "Gabriela", "Heitor", "Isabela", "João",
+               "Larissa", "Marcos", "Natália", "Otávio", "Paula", "Rafael", "Sofia", "Tiago", "Vitória",
+               "Yuri")  # fmt: skip
+LAST_NAMES = ("Silva", "Souza", "Oliveira", "Santos", "Pereira", "Lima", "Costa", "Ribeiro", "Almeida", "Carvalho",
+              "Gomes", "Martins", "Araújo", "Barbosa", "Rocha", "Dias", "Moreira", "Nunes", "Mendes",
+              "Freitas")  # fmt: skip
+COMPANY_KINDS = ("Comércio", "Distribuidora", "Empório", "Mercado", "Atacado")
+
+
 async def write(uow: UnitOfWork, history: History, batch: int = 2000) -> int:
     """Write the orders (orders context), the facts and the behaviour events; returns the order count."""
     tid = uow.tenant_id
     assert tid is not None
+    await users.import_customers(uow, customers(history))
     for i in range(0, len(history.orders), batch):
         chunk = [_rows(o, tid) for o in history.orders[i : i + batch]]
         await orders_history.import_orders(uow, [c[0] for c in chunk])
@@ -453,4 +519,4 @@ async def seed_demo(container: Container, uow: UnitOfWork, options: dict[str, An
         console.print(f"  analytics: {n} pedidos de histórico ({history.start:%d/%m/%Y}–{history.end:%d/%m/%Y})")
 
 
-__all__ = ["PATTERNS", "CoPurchases", "History", "Order", "Pattern", "generate", "seed_demo"]
+__all__ = ["PATTERNS", "CoPurchases", "History", "Order", "Pattern", "PriceChanges", "generate", "seed_demo"]

@@ -23,7 +23,9 @@ log = structlog.get_logger("ecovarejo.logistics.quote_cache")
 
 
 def cache_key(parts: Sequence[object]) -> str:
-    return hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()[:40]
+    """``<tenant>:<digest of the rest>``: the tenant first, so that one tenant's answers can be dropped."""
+    digest = hashlib.sha256("\x1f".join(str(p) for p in parts[1:]).encode()).hexdigest()[:40]
+    return f"{parts[0]}:{digest}"
 
 
 def dump(options: Sequence[CarrierOption]) -> str:
@@ -39,7 +41,9 @@ class QuoteCache(Protocol):
 
     async def put(self, key: str, options: Sequence[CarrierOption], ttl: float) -> None: ...
 
-    async def clear(self) -> None: ...
+    async def clear(self, tenant_id: object = None) -> None:
+        """Forget one tenant's answers (every tenant's without one)."""
+        ...
 
 
 class MemoryQuoteCache:
@@ -59,8 +63,12 @@ class MemoryQuoteCache:
         while len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)
 
-    async def clear(self) -> None:
-        self._entries.clear()
+    async def clear(self, tenant_id: object = None) -> None:
+        if tenant_id is None:
+            self._entries.clear()
+            return
+        for key in [k for k in self._entries if k.startswith(f"{tenant_id}:")]:
+            del self._entries[key]
 
 
 class RedisQuoteCache:
@@ -84,6 +92,7 @@ class RedisQuoteCache:
         except Exception as exc:
             log.warning("quote_cache_unavailable", error=f"{type(exc).__name__}: {exc}")
 
-    async def clear(self) -> None:
-        async for k in self.redis.scan_iter(match=f"{self.prefix}:*", count=500):
+    async def clear(self, tenant_id: object = None) -> None:
+        match = f"{self.prefix}:{tenant_id}:*" if tenant_id is not None else f"{self.prefix}:*"
+        async for k in self.redis.scan_iter(match=match, count=500):
             await self.redis.delete(k)

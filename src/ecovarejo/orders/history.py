@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from ecovarejo.core.uow import UnitOfWork
+from ecovarejo.payments import public as payments
 
 from . import repository as repo
 from .checkout import _ALPHABET
@@ -60,6 +61,8 @@ class PastOrder:
     email: str | None = None
     first_name: str | None = None
     address: dict[str, Any] = field(default_factory=dict)
+    #: How it was paid (``card``, ``pix``, ``boleto``): written as the payments context's past payment.
+    payment_method: str | None = None
 
 
 def order_number(at: datetime) -> str:
@@ -112,4 +115,9 @@ async def import_orders(uow: UnitOfWork, orders: list[PastOrder]) -> int:
             )  # fmt: skip
             before = step
     await repo.bulk_insert_history(uow, rows, items, history)
+    await payments.import_payments(uow, [
+        payments.PastPayment(o.id, o.payment_method, o.total, o.placed_at, captured="paid" in o.path,
+                             refunded=o.refunded)
+        for o in orders if o.payment_method and o.total > 0
+    ])  # fmt: skip
     return len(rows)

@@ -20,6 +20,7 @@ from .boleto_pdf import render as boleto_pdf
 from .card_form import CardForm, card_form, checkout_plan, csp_sources, installment_policy, pix_location_base
 from .cards import InstallmentOption, InstallmentPolicy
 from .gateway import GatewayError, GatewayResult, GatewayTimeout, PaymentGateway
+from .history import PastPayment, import_payments
 from .idempotency import REPLAY_HEADER, IdempotencyStore, fingerprint
 from .instant import Payer, charge_order
 from .instant import instructions_for_payments as payment_instructions
@@ -52,6 +53,7 @@ __all__ = [
     "InstallmentPolicy",
     "OrderBook",
     "OrderMoney",
+    "PastPayment",
     "PayableOrder",
     "Payer",
     "PaymentDeclined",
@@ -69,6 +71,7 @@ __all__ = [
     "gateway_capture",
     "gateway_of",
     "get_payment",
+    "import_payments",
     "installment_policy",
     "order_money",
     "payment_by_authorization_key",

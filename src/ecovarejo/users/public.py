@@ -6,6 +6,7 @@ contexts is the kernel's ``Authenticator`` port (``ecovarejo.core.auth``), which
 from __future__ import annotations
 
 from .authflows import RefreshTokenReuse
+from .history import PastCustomer, import_customers
 from .keys import KeyRing
 from .privacy_port import UsersDataSubjects
 from .service import (
@@ -40,6 +41,7 @@ __all__ = [
     "BuyerView",
     "CompanyView",
     "KeyRing",
+    "PastCustomer",
     "RefreshTokenReuse",
     "SignIn",
     "UserView",
@@ -51,6 +53,7 @@ __all__ = [
     "get_buyer",
     "get_user",
     "has_consent",
+    "import_customers",
     "invite_staff",
     "is_b2b",
     "points_value",

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from ecovarejo.analytics import demo, public
+from ecovarejo.analytics.backfill import backfill
 from ecovarejo.orders import service as orders
 from tests.support import make_tenant
 
@@ -73,3 +74,17 @@ async def test_history_written_to_orders_facts_and_behaviour(container) -> None:
     assert zero.rows and all(r[2] == 0 for r in zero.rows)
     assert sus.summary["co2e_avoided_kg"] > 0
     assert {r[0] for r in channel.rows} == {"b2b", "b2c"}
+
+    # the history's buyers and payments are real rows of the users and payments contexts: a backfill
+    # over the same orders reads the same channel and payment method the history was generated with
+    async with container.uow(tid, read_only=True) as uow:
+        methods = await public.report(uow, "payment_method", span)
+    await backfill(container, tid, page=500)
+    async with container.uow(tid, read_only=True) as uow:
+        assert (await public.report(uow, "channel", span)).rows == channel.rows
+        after = await public.report(uow, "payment_method", span)
+    assert after.rows == methods.rows and {r[0] for r in after.rows} == {"card", "pix", "boleto"}
+    some = next(o for o in h.orders if o.customer.b2b and o.status != "cancelled")
+    async with container.uow(tid, read_only=True) as uow:
+        detail = await orders.order_detail(uow, some.id)
+    assert detail["payments"][0]["method"] == some.method and detail["payments"][0]["status"] != "voided"

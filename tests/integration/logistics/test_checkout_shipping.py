@@ -77,7 +77,7 @@ async def test_an_expired_option_is_quoted_again(client, container, carrier_sett
     pac = (await _options(client, shop))[("correios", "03298")]
     calls = len(correios[0].calls)
     ports.engine.clock = lambda: time.time() + 7200  # two hours later: the option expired
-    await ports.engine.cache.clear()  # and the carrier's cached answer too
+    await ports.engine.cache.clear(shop.tenant_id)  # and the carrier's cached answer too
     _uid, h = shop.customer()
     r = await _checkout(client, shop, h, pac["id"])
     assert r.status_code == 201, r.text

@@ -54,9 +54,12 @@ async def test_two_processes_share_the_carriers_answers_through_redis() -> None:
         assert await _quote(first, tenant) == [("correios", "03298", "30.50")]
         assert await _quote(second, tenant) == [("correios", "03298", "30.50")]
         assert carrier.calls == 1
-        assert await _quote(second, uuid.uuid4()) and carrier.calls == 2  # another tenant: its own entry
-        await first.cache.clear()
+        other = uuid.uuid4()
+        assert await _quote(second, other) and carrier.calls == 2  # another tenant: its own entry
+        await first.cache.clear(tenant)  # one tenant's answers only
         await _quote(second, tenant)
+        assert carrier.calls == 3
+        await _quote(second, other)
         assert carrier.calls == 3
     finally:
         await RedisQuoteCache(redis, prefix).clear()
