@@ -90,15 +90,34 @@ class LiveServer:
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    tmp = tmp_path_factory.mktemp("browser")
+    yield from _serve(tmp, f"sqlite+aiosqlite:///{tmp / 'shop.db'}")
+
+
+@pytest.fixture(scope="session")
+def live_server_pg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The same shop on PostgreSQL (row-level security and all), for the flows that must hold on both."""
+    from tests.conftest import PG_URL, _pg_admin, _with_db
+
+    if not PG_URL:
+        pytest.skip("ECOVAREJO_TEST_DATABASE_URL is not set")
+    name = f"ev_browser_{uuid.uuid4().hex[:12]}"
+    run_async(lambda: _pg_admin(f'CREATE DATABASE "{name}"'))
+    try:
+        yield from _serve(tmp_path_factory.mktemp("browser-pg"), _with_db(PG_URL, name))
+    finally:
+        run_async(lambda: _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def _serve(tmp: Path, database_url: str) -> Iterator[LiveServer]:
     if not browser_available:
         pytest.skip(f"{CHROMIUM} is not installed")
     import uvicorn
 
     from ecovarejo.app import create_app
 
-    tmp = tmp_path_factory.mktemp("browser")
     settings = Settings(
-        database_url=f"sqlite+aiosqlite:///{tmp / 'shop.db'}",
+        database_url=database_url,
         data_dir=tmp / "var",
         secret_key="browser-test-secret-key",
         redis_url="",  # embedded mode whatever the environment says

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pyotp
+import pytest
 
 from .conftest import PASSWORD, LiveServer, Tab, make_staff_account, needs_browser
 from .test_shop import assert_accessible, csp_errors, fill_card, register_in_browser
@@ -15,7 +18,22 @@ from .test_shop import assert_accessible, csp_errors, fill_card, register_in_bro
 pytestmark = needs_browser
 
 
-def test_cep_options_checkout_label_and_delivery_timeline(tab: Tab, live_server: LiveServer, browser) -> None:
+@pytest.fixture(params=["sqlite", "postgres"])
+def shop(request: pytest.FixtureRequest, browser: Any) -> Iterator[tuple[Tab, LiveServer]]:
+    """The flow on SQLite and on PostgreSQL: a 390 px tab on that backend's live server."""
+    live: LiveServer = request.getfixturevalue("live_server" if request.param == "sqlite" else "live_server_pg")
+    context = browser.new_context(base_url=live.url, locale="pt-BR", viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    yield Tab(page, errors), live
+    context.close()
+
+
+def test_cep_options_checkout_label_and_delivery_timeline(shop: tuple[Tab, LiveServer], browser) -> None:
+    tab, live_server = shop
     page = tab.page
     page.goto("/p/camiseta-organica-basica")
     page.fill("#p-cep", "69005-040")

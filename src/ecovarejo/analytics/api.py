@@ -63,14 +63,21 @@ async def get_report(
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     format: str = "json",
 ) -> Response:
-    if format not in ("json", "csv"):
-        raise InvalidInput("format is json or csv", code="invalid_format")
+    if format not in ("json", "csv", "parquet"):
+        raise InvalidInput("format is json, csv or parquet", code="invalid_format")
     r = await public.report(uow, name, public.period(start, end), grain=grain, limit=limit)
     if format == "csv":
         filename = f"{r.name}_{r.period.start.isoformat()}_{r.period.end.isoformat()}.csv"
         return Response(
             public.to_csv(r),
             media_type="text/csv; charset=utf-8",
+            headers={"content-disposition": f'attachment; filename="{filename}"'},
+        )
+    if format == "parquet":
+        filename = f"{r.name}_{r.period.start.isoformat()}_{r.period.end.isoformat()}.parquet"
+        return Response(
+            public.to_parquet(r),
+            media_type="application/vnd.apache.parquet",
             headers={"content-disposition": f'attachment; filename="{filename}"'},
         )
     return JSONResponse(report_json(r))

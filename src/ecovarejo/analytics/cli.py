@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -46,3 +47,46 @@ def backfill(
 
     n = asyncio.run(run())
     console.print(f"[green]✓[/] {n} pedidos reconstruídos")
+
+
+@app.command("export")
+def export(
+    out: Annotated[Path, typer.Argument(help="directory (or mounted bucket) to write the Parquet files to")],
+    tenant: Annotated[str, typer.Option(help="tenant slug")] = "default",
+    start: Annotated[str | None, typer.Option(help="first day, YYYY-MM-DD (default: a year ago)")] = None,
+    end: Annotated[str | None, typer.Option(help="last day, YYYY-MM-DD (default: today)")] = None,
+) -> None:
+    """Export the tenant's facts as Parquet partitioned by tenant and day (Spark/Trino/DuckDB read them)."""
+    from datetime import date, timedelta
+
+    from sqlalchemy import select
+
+    from ecovarejo.core.commands import command_container
+    from ecovarejo.core.models import Tenant
+
+    from . import public
+
+    last = date.fromisoformat(end) if end else date.today()
+    first = date.fromisoformat(start) if start else last - timedelta(days=365)
+
+    async def run() -> dict[str, int]:
+        container = command_container()
+        try:
+            async with container.db.system_session() as s:
+                tid: uuid.UUID | None = await s.scalar(select(Tenant.id).where(Tenant.slug == tenant))
+            if tid is None:
+                raise typer.BadParameter(f"no tenant {tenant!r}")
+            with Progress(TextColumn("[green]{task.description}[/]"), MofNCompleteColumn(), console=console) as bar:
+                tasks: dict[str, Any] = {}
+
+                def step(name: str, rows: int) -> None:
+                    if name not in tasks:
+                        tasks[name] = bar.add_task(name, total=None)
+                    bar.update(tasks[name], completed=rows)
+
+                return await public.export_facts(container, tid, out, first, last, progress=step)
+        finally:
+            await container.stop()
+
+    for name, rows in asyncio.run(run()).items():
+        console.print(f"[green]✓[/] {name}: {rows} linhas")

@@ -15,6 +15,8 @@ from . import ingest as _ingest
 from . import reports as _reports
 from . import repository as _repo
 from .exports import to_csv
+from .parquet import export_facts
+from .parquet import report_parquet as to_parquet
 from .reports import GRAINS, Period, Report
 
 __all__ = [
@@ -25,11 +27,13 @@ __all__ = [
     "analytics_allowed",
     "backfill",
     "business_metrics",
+    "export_facts",
     "ingest_order",
     "period",
     "report",
     "shop_today",
     "to_csv",
+    "to_parquet",
 ]
 
 REPORT_NAMES: tuple[str, ...] = tuple(_reports.REPORTS)

@@ -318,3 +318,18 @@ async def totals_by_tenant(uow: UnitOfWork) -> Sequence[Any]:
         .group_by(OrderFact.tenant_id)
     )
     return (await uow.session.execute(q)).all()
+
+
+FACT_TABLES: dict[str, Any] = {
+    "analytics_orders": OrderFact,
+    "analytics_order_lines": LineFact,
+    "analytics_behaviour": BehaviourEvent,
+}
+
+
+async def fact_rows(uow: UnitOfWork, table: str, start: date, end: date) -> tuple[list[str], Sequence[Any]]:
+    """Every column but the tenant of one fact table's rows of ``start``..``end`` (the Parquet export)."""
+    model = FACT_TABLES[table]
+    columns = [c for c in model.__table__.columns if c.name != "tenant_id"]
+    q = select(*columns).where(_in(model.day, start, end)).order_by(model.day)
+    return [c.name for c in columns], (await uow.session.execute(q)).all()

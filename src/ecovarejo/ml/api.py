@@ -150,7 +150,9 @@ async def price_suggestions(
         "items": [
             {"product_id": str(r.product_id), "current": str(r.current), "suggested": str(r.suggested),
              "elasticity": r.elasticity, "expected_revenue_change_pct": r.expected_revenue_change_pct,
-             "confidence": r.confidence}
+             "confidence": r.confidence, "cost": str(r.cost) if r.cost is not None else None,
+             "floor": str(r.floor) if r.floor is not None else None,
+             "expected_margin_change_pct": r.expected_margin_change_pct}
             for r in rows
         ]
     }  # fmt: skip

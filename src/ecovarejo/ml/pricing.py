@@ -119,11 +119,29 @@ class PriceSuggestion:
     confidence: float
     sku: str = ""
     name: str = ""
+    #: The unit cost the floor came from, the floor itself, and the expected change of the gross margin
+    #: ((p - cost) × units) — None when the shop has not recorded the product's cost.
+    cost: Decimal | None = None
+    floor: Decimal | None = None
+    expected_margin_change_pct: float | None = None
 
 
-def suggest(e: Elasticity, product_id: uuid.UUID, current: Decimal, floor: Decimal | None = None) -> PriceSuggestion:
+#: The smallest margin over the unit cost a suggestion may leave (the shop's guard rail).
+MIN_MARGIN = Decimal("0.10")
+
+
+def margin_floor(cost: Decimal | None) -> Decimal | None:
+    return (cost * (1 + MIN_MARGIN)).quantize(Decimal("0.01"), ROUND_HALF_UP) if cost is not None and cost > 0 else None
+
+
+def suggest(
+    e: Elasticity, product_id: uuid.UUID, current: Decimal, floor: Decimal | None = None, cost: Decimal | None = None
+) -> PriceSuggestion:
     """Revenue R(p) ∝ p^(1+e): inelastic demand (e > -1) → the band's top; elastic → its bottom (never
-    under ``floor``). Confidence: the fit's R² discounted for few weeks."""
+    under ``floor``, by default the cost plus :data:`MIN_MARGIN`). Confidence: the fit's R² discounted
+    for few weeks."""
+    if floor is None:
+        floor = margin_floor(cost)
     low = current * Decimal(str(1 - BAND))
     if floor is not None:
         low = max(low, floor)
@@ -137,4 +155,8 @@ def suggest(e: Elasticity, product_id: uuid.UUID, current: Decimal, floor: Decim
     ratio = float(suggested / current)
     change = (ratio ** (1 + e.elasticity) - 1) * 100
     confidence = round(e.r2 * min(1.0, e.weeks / 26), 3)
-    return PriceSuggestion(product_id, current, suggested, round(e.elasticity, 3), round(change, 2), confidence)
+    margin = None
+    if cost is not None and current > cost:  # margin(p) = (p - cost) × units(p), units ∝ p^e
+        margin = round((float(suggested - cost) * ratio**e.elasticity / float(current - cost) - 1) * 100, 2)
+    return PriceSuggestion(product_id, current, suggested, round(e.elasticity, 3), round(change, 2), confidence,
+                           cost=cost, floor=floor, expected_margin_change_pct=margin)  # fmt: skip

@@ -375,7 +375,7 @@ async def price_suggestions(container: Container, uow: UnitOfWork, limit: int = 
     for pid, e in model.products.items():
         s = sellables.get(model.skus.get(pid, ""))
         if s is not None and s.is_active and s.variant_id is None:
-            out.append(replace(suggest_price(e, pid, s.unit_price), sku=s.sku, name=s.name))
+            out.append(replace(suggest_price(e, pid, s.unit_price, cost=s.unit_cost), sku=s.sku, name=s.name))
     out.sort(key=lambda x: -abs(x.expected_revenue_change_pct) * x.confidence)
     return out[:limit]
 

@@ -43,7 +43,7 @@ class Order(Base, TenantOwned, Timestamped):
     billing_address: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     shipping_state: Mapped[str] = mapped_column(String(2))
     #: The shipping option chosen at checkout as the logistics context confirmed it (carrier, service,
-    #: price, days, kg CO2e, and the pickup point when the customer collects the parcel).
+    #: price, days, kg CO2e).
     shipping_option: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # Sustainability: kg CO2e with two decimals (stored as hundredths), score 0-100
     carbon_footprint: Mapped[Decimal] = mapped_column(MoneyCents)

@@ -98,6 +98,7 @@ def _row_to_create(row: dict[str, str], categories: dict[str, uuid.UUID]) -> Pro
                 "price_override": (parts[3] if len(parts) > 3 else "") or None,
             }
         )
+    cost = (row.get("cost") or "").strip().replace(",", ".")
     data: dict[str, Any] = {
         "sku": row.get("sku", "").strip(),
         "name": row.get("name", "").strip(),
@@ -121,6 +122,7 @@ def _row_to_create(row: dict[str, str], categories: dict[str, uuid.UUID]) -> Pro
         "slug": (row.get("slug") or "").strip() or None,
         "supplier_id": (row.get("supplier_id") or "").strip() or None,
         "category_id": category_id,
+        **({"cost": cost} if cost else {}),  # a file without costs keeps the ones recorded
     }
     return ProductCreate.model_validate(data)
 

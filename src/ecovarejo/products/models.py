@@ -105,6 +105,8 @@ class Product(Base, TenantOwned, Timestamped):
     category_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("categories.id", ondelete="SET NULL"))
     supplier_id: Mapped[uuid.UUID | None] = mapped_column()
     price: Mapped[Decimal] = mapped_column(MoneyCents)
+    #: What one unit costs the shop (staff only; the price suggestions' margin floor). Never shown to buyers.
+    cost: Mapped[Decimal | None] = mapped_column(MoneyCents)
     currency: Mapped[str] = mapped_column(String(3), default="BRL")
     carbon_footprint_kg: Mapped[Decimal | None] = mapped_column(Scaled(3))
     recyclable: Mapped[bool] = mapped_column(default=False)

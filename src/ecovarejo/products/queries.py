@@ -316,6 +316,7 @@ async def get_sellables(uow: UnitOfWork, skus: list[str]) -> dict[str, Sellable]
             sustainability_score=p.sustainability_score,
             supplier_id=p.supplier_id,
             image_url=p.image_url,
+            unit_cost=p.cost,
         )
     return out
 

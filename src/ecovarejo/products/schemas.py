@@ -36,6 +36,8 @@ class Sellable:
     sustainability_score: Decimal = Decimal("0")
     supplier_id: uuid.UUID | None = None
     image_url: str | None = None
+    #: The unit cost, when the shop recorded it (for margins; never shown to buyers).
+    unit_cost: Decimal | None = None
 
 
 class Strict(BaseModel):
@@ -71,6 +73,8 @@ class ProductCreate(Strict):
     sku: Sku
     name: str = Field(min_length=1, max_length=200)
     price: Amount
+    #: The unit cost (staff only): kept as it is by an update that does not send it.
+    cost: Amount | None = None
     currency: str = Field(default="BRL", pattern=r"^[A-Z]{3}$")
     description: str = Field(default="", max_length=20000)
     category_id: uuid.UUID | None = None
@@ -100,6 +104,7 @@ class ProductPatch(Strict):
     sku: Sku | None = None
     name: str | None = Field(default=None, min_length=1, max_length=200)
     price: Amount | None = None
+    cost: Amount | None = None
     currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
     description: str | None = Field(default=None, max_length=20000)
     category_id: uuid.UUID | None = None

@@ -127,6 +127,8 @@ def _apply(p: Product, data: ProductCreate, slug: str) -> None:
     p.name = data.name
     p.description = data.description
     p.price = data.price
+    if "cost" in data.model_fields_set:  # an update that does not send the cost keeps it
+        p.cost = data.cost
     p.currency = data.currency
     p.category_id = data.category_id
     p.supplier_id = data.supplier_id
@@ -254,6 +256,7 @@ async def _as_create(uow: UnitOfWork, p: Product) -> ProductCreate:
             "sku": p.sku,
             "name": p.name,
             "price": p.price,
+            "cost": p.cost,
             "currency": p.currency,
             "description": p.description,
             "category_id": p.category_id,

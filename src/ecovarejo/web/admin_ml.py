@@ -141,6 +141,8 @@ async def prices(request: Request) -> Response:
             "current": brl(p.current),
             "suggested": brl(p.suggested),
             "change": f"{p.expected_revenue_change_pct:+.1f}%",
+            "margin": f"{p.expected_margin_change_pct:+.1f}%" if p.expected_margin_change_pct is not None else "—",
+            "floor": brl(p.floor) if p.floor is not None else "—",
             "elasticity": f"{p.elasticity:.2f}",
             "confidence": f"{p.confidence:.0%}",
             "can_apply": p.suggested != p.current,
@@ -153,6 +155,8 @@ async def prices(request: Request) -> Response:
         ("current", t("price_current")),
         ("suggested", t("price_suggested")),
         ("change", t("price_revenue_change")),
+        ("margin", t("price_margin_change")),
+        ("floor", t("price_floor")),
         ("elasticity", t("price_elasticity")),
         ("confidence", t("price_confidence")),
     ]

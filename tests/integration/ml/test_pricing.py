@@ -50,6 +50,18 @@ async def test_suggest_and_apply_a_price(container, client) -> None:
     assert s["product_id"] == str(elastic.id) and s["elasticity"] < -1
     assert Decimal(s["suggested"]) < Decimal(s["current"]) == elastic.price
     assert s["expected_revenue_change_pct"] > 0 and 0 < s["confidence"] <= 1
+    assert s["cost"] is None and s["floor"] is None and s["expected_margin_change_pct"] is None
+
+    # the shop records the unit cost: the suggestion never goes under cost + 10 %, and shows the margin
+    cost = (elastic.price * Decimal("0.90")).quantize(Decimal("0.01"))
+    r = await client.patch(f"/api/v1/products/{elastic.id}", json={"cost": str(cost)}, headers=staff)
+    assert r.status_code == 200 and "cost" not in r.json(), r.text  # never in a product document
+    r = await client.patch(f"/api/v1/products/{elastic.id}", json={"description": "Refil"}, headers=staff)
+    assert r.status_code == 200  # an update without the cost keeps it
+    [s] = (await client.get("/api/v1/ml/price-suggestions", headers=staff)).json()["items"]
+    floor = (cost * Decimal("1.10")).quantize(Decimal("0.01"))
+    assert Decimal(s["cost"]) == cost and Decimal(s["floor"]) == floor
+    assert Decimal(s["suggested"]) == floor and s["expected_margin_change_pct"] is not None
 
     customer = {"X-Tenant-ID": str(tid), **bearer(token_for(container, tid))}
     assert (await client.post(f"/api/v1/ml/price-suggestions/{elastic.id}/apply", headers=customer)).status_code == 403

@@ -41,3 +41,22 @@ def test_elasticities_and_suggestions() -> None:
     assert 0 < up.confidence <= 1
     floored = pricing.suggest(model.products[elastic], elastic, Decimal("20.00"), floor=Decimal("19.50"))
     assert floored.suggested >= Decimal("19.50")
+
+
+def test_the_cost_sets_the_margin_floor_and_the_expected_margin() -> None:
+    rows, elastic, inelastic, _ = sales()
+    model = pricing.train(rows).model
+    assert model is not None
+    # cost 18.00: the floor is 19.80 (cost + 10 %), above the band's bottom (17.00)
+    s = pricing.suggest(model.products[elastic], elastic, Decimal("20.00"), cost=Decimal("18.00"))
+    assert s.floor == Decimal("19.80") and s.suggested == Decimal("19.80") and s.cost == Decimal("18.00")
+    e = model.products[elastic].elasticity
+    expected = ((19.80 - 18.00) * (19.80 / 20.00) ** e / (20.00 - 18.00) - 1) * 100
+    assert s.expected_margin_change_pct is not None and abs(s.expected_margin_change_pct - expected) < 0.01
+    # inelastic: up the band; the margin grows more than the revenue (the cost does not move)
+    up = pricing.suggest(model.products[inelastic], inelastic, Decimal("50.00"), cost=Decimal("30.00"))
+    assert up.expected_margin_change_pct is not None
+    assert up.expected_margin_change_pct > up.expected_revenue_change_pct > 0
+    # no cost recorded: no floor, no margin figure
+    plain = pricing.suggest(model.products[inelastic], inelastic, Decimal("50.00"))
+    assert plain.floor is None and plain.expected_margin_change_pct is None
