@@ -56,14 +56,14 @@ def test_upgrade_downgrade_upgrade(empty_url: str) -> None:
 
 
 def test_orders_shipping_option_moves_to_its_own_column_and_back(empty_url: str) -> None:
-    """orders_0002 takes the chosen option out of ``shipping_address`` into ``shipping_option``; its
+    """orders_0003 takes the chosen option out of ``shipping_address`` into ``shipping_option``; its
     downgrade puts it back."""
     import sqlalchemy as sa
 
     from ecovarejo.core.db import UTCDateTime, utcnow
 
     settings = Settings(database_url=empty_url)
-    migrate.upgrade(settings, "orders_0001")
+    migrate.upgrade(settings, "orders_0002")
     option = {"carrier": "correios", "service": "03298", "service_name": "PAC", "price": "30.50"}
     with_option, without = uuid.uuid4(), uuid.uuid4()
 
@@ -110,7 +110,7 @@ def test_orders_shipping_option_moves_to_its_own_column_and_back(empty_url: str)
     rows = asyncio.run(run(read(True)))
     assert rows[with_option] == ({"state": "RJ"}, option)
     assert rows[without] == ({"state": "SP"}, None)
-    migrate.downgrade(settings, "orders_0001")
+    migrate.downgrade(settings, "orders_0002")
     rows = asyncio.run(run(read(False)))
     assert rows[with_option] == ({"state": "RJ", "shipping_option": option},)
     assert rows[without] == ({"state": "SP"},)

@@ -1,7 +1,7 @@
 """Orders keep the chosen shipping option in its own column (it lived inside ``shipping_address``).
 
-Revision ID: orders_0002
-Revises: orders_0001
+Revision ID: orders_0003
+Revises: orders_0002
 Create Date: 2026-12-02
 """
 
@@ -13,8 +13,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-revision = "orders_0002"
-down_revision = "orders_0001"
+revision = "orders_0003"
+down_revision = "orders_0002"
 branch_labels = None
 depends_on = None
 
