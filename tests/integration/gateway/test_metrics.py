@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 import sys
@@ -14,7 +13,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from ecovarejo.core.models import DeadLetter
-from tests.support import make_tenant
+from tests.support import eventually, make_tenant
 
 
 def _families(text: str) -> dict[str, object]:
@@ -174,11 +173,14 @@ async def test_business_counters_follow_the_order_events(gateway_app, settings) 
             uow.emit("order-events", "order.refunded", {**paid, "amount": "10.30"})
             await uow.commit()
         t = str(tenant)
-        for _ in range(200):
+
+        async def refunded() -> dict | None:
             fam = _families((await g.client.get("/metrics")).text)
-            if "ecovarejo_refunded_brl" in fam and _value(fam, "ecovarejo_refunded_brl", tenant=t) > 0:
-                break
-            await asyncio.sleep(0.02)
+            return (
+                fam if "ecovarejo_refunded_brl" in fam and _value(fam, "ecovarejo_refunded_brl", tenant=t) > 0 else None
+            )
+
+        fam = await eventually(refunded)
         assert _value(fam, "ecovarejo_orders_paid", tenant=t) == 2
         assert _value(fam, "ecovarejo_revenue_paid_brl", tenant=t) == pytest.approx(205.00)
         assert _value(fam, "ecovarejo_co2e_sold_paid_kg", tenant=t) == pytest.approx(6.00)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Iterator
 
@@ -21,6 +20,7 @@ from ecovarejo.core.uow import UnitOfWork
 from ecovarejo.gateway import tracing
 from ecovarejo.gateway.config import GatewaySettings, default_config_text, parse_config
 from tests.conftest import BROKER_URL, needs_nats
+from tests.support import eventually
 
 
 @pytest.fixture
@@ -45,10 +45,7 @@ async def test_request_query_and_consumer_spans_share_one_trace(gateway_app, set
         r = await g.client.post("/gwtest/products/emit")
         assert r.status_code == 200
         event_id = uuid.UUID(r.json()["event_id"])
-        for _ in range(200):
-            if handled:
-                break
-            await asyncio.sleep(0.02)
+        await eventually(lambda: handled)
         assert handled == [event_id]
         async with g.container.db.system_session() as s:
             envelope = (await s.scalar(select(OutboxEvent).where(OutboxEvent.id == event_id))).envelope
@@ -136,10 +133,7 @@ async def test_consumer_behind_nats_joins_the_request_trace(gateway_app, setting
         await bus.start()
         try:
             await bus.publish("order-events", envelope)
-            for _ in range(200):
-                if handled:
-                    break
-                await asyncio.sleep(0.05)
+            await eventually(lambda: handled)
         finally:
             await bus.close()
     assert handled == [event_id]

@@ -3,7 +3,6 @@ an SMS/WhatsApp provider or a browser's push service, and a container with the n
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import ipaddress
 import secrets
@@ -39,7 +38,7 @@ from ecovarejo.notifications.plugin import CONTEXT
 from ecovarejo.notifications.runtime import runtime_of
 from ecovarejo.notifications.settings import NotificationSettings
 from tests.conftest import make_settings
-from tests.support import make_tenant
+from tests.support import eventually, make_tenant
 
 
 def free_port() -> int:
@@ -207,7 +206,7 @@ class Env:
             async with self.container.db.system_session() as s:
                 return await s.get(InboxEntry, (consumer, event_id)) is not None
 
-        await wait_until(seen)
+        await eventually(seen)
 
     async def messages(self, **filters: Any) -> list[NotificationMessage]:
         async with self.container.db.system_session() as s:
@@ -224,17 +223,8 @@ class Env:
             enough = len(msgs) >= count if count is not None else bool(msgs)
             return enough and all(m.status in FINAL for m in msgs)
 
-        await wait_until(done, timeout)
+        await eventually(done, timeout)
         return await self.messages()
-
-
-async def wait_until(pred: Callable[[], Awaitable[bool]], timeout: float = 30.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not await pred():
-        if loop.time() > deadline:
-            raise AssertionError("condition not reached")
-        await asyncio.sleep(0.05)
 
 
 @pytest.fixture

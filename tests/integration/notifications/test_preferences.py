@@ -8,8 +8,8 @@ from urllib.parse import urlsplit
 
 from ecovarejo.core.models import OutboxEvent
 from ecovarejo.notifications.tokens import make_unsubscribe_token
+from tests.support import eventually
 
-from .conftest import wait_until
 from .events_data import registered, reset
 
 
@@ -52,7 +52,7 @@ async def test_marketing_needs_recorded_consent(smtp_server, envs, notif_env) ->
     await env.emit("notification", "notification.requested", promotion(user))
     msgs = await env.settle(2)
     assert msgs[-1].status == "sent"
-    await wait_until(lambda: _true(len(smtp_server.handler.messages) == 1))
+    await eventually(lambda: len(smtp_server.handler.messages) == 1)
     mail = smtp_server.handler.messages[0]
     assert mail["Subject"] == "Semana do lixo zero"
     assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
@@ -79,7 +79,7 @@ async def test_one_click_unsubscribe_without_signing_in(smtp_server, envs, notif
     await env.emit("user-events", "user.registered", registered(user, marketing_opt_in=True))
     await env.emit("notification", "notification.requested", promotion(user))
     await env.settle(1)
-    await wait_until(lambda: _true(len(smtp_server.handler.messages) == 1))
+    await eventually(lambda: len(smtp_server.handler.messages) == 1)
     url = urlsplit(smtp_server.handler.messages[0]["List-Unsubscribe"].strip("<>"))
     path = f"{url.path}?{url.query}"
 
@@ -189,10 +189,6 @@ async def test_generic_request_with_bad_template_sends_nothing(envs) -> None:
     )
     [msg] = await env.settle(1)
     assert msg.to_address == "x@example.com" and msg.status == "sent"
-
-
-async def _true(value: bool) -> bool:
-    return value
 
 
 async def test_registration_opt_in_does_not_override_the_consent_ledger(envs) -> None:

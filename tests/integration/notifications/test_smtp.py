@@ -11,8 +11,9 @@ from aiosmtpd.controller import Controller
 from ecovarejo.core.events import Event
 from ecovarejo.notifications import service
 from tests.conftest import REDIS_URL, needs_redis
+from tests.support import eventually
 
-from .conftest import SmtpHandler, free_port, self_signed, smtp_authenticator, wait_until
+from .conftest import SmtpHandler, free_port, self_signed, smtp_authenticator
 from .events_data import order, reset
 
 
@@ -23,7 +24,7 @@ async def test_order_confirmation_in_portuguese(smtp_server, envs, notif_env) ->
     await env.emit("order-events", "order.placed", order(user))
     [msg] = await env.settle(1)
     assert msg.status == "sent" and msg.attempts == 1 and msg.template == "order_confirmation"
-    await wait_until(lambda: _true(len(smtp_server.handler.messages) == 1))
+    await eventually(lambda: len(smtp_server.handler.messages) == 1)
     mail = smtp_server.handler.messages[0]
     assert mail["From"].addresses[0].addr_spec == "loja@ecovarejo.example"
     assert mail["To"] == "ana@example.com"
@@ -51,7 +52,7 @@ async def test_order_confirmation_in_english(smtp_server, envs, notif_env) -> No
     env = await envs()
     await env.emit("order-events", "order.placed", order(uuid.uuid4(), locale="en-US"))
     await env.settle(1)
-    await wait_until(lambda: _true(len(smtp_server.handler.messages) == 1))
+    await eventually(lambda: len(smtp_server.handler.messages) == 1)
     mail = smtp_server.handler.messages[0]
     assert mail["Subject"] == "Order EV-2026-000123 confirmed"
     assert mail["Content-Language"] == "en"
@@ -253,10 +254,6 @@ async def test_rate_cap_per_recipient_in_redis(smtp_server, envs, notif_env) -> 
     assert sum(1 for m in msgs if m.status == "rate_limited") == 3
 
 
-async def _true(value: bool) -> bool:
-    return value
-
-
 def test_event_type_is_short() -> None:
     assert Event(topic="order-events", type="order.placed", data={}, tenant_id=None).envelope()["type"] == (
         "ecovarejo.order.placed"
@@ -286,7 +283,7 @@ async def test_consumer_failing_after_recording_a_message_sends_once_after_its_r
 
     env.container.bus.subscribe(Consumer("test.flaky", ("order-events",), flaky))
     await env.emit("order-events", "order.delivered", order(uuid.uuid4(), email="other@example.com"))
-    await wait_until(lambda: _true(len(calls) == 2))
+    await eventually(lambda: len(calls) == 2)
     msgs = await env.settle(2)
     flaky_msgs = [m for m in msgs if m.to_address == "dup@example.com"]
     assert len(flaky_msgs) == 1 and flaky_msgs[0].status == "sent"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from tests.support import eventually
+
 from .shop import checkout_body, open_shop
 from .test_checkout import events
 
@@ -132,7 +134,6 @@ async def test_orders_coupons_and_carts_stay_in_their_tenant(container, client):
 
 
 async def test_delivery_earns_loyalty_points_through_order_events(container, client):
-    import asyncio
 
     from .test_checkout import register
 
@@ -146,9 +147,10 @@ async def test_delivery_earns_loyalty_points_through_order_events(container, cli
     for body in ({"status": "fulfilling"}, {"status": "shipped", "carrier": "Correios", "tracking_code": "BR1BR"},
                  {"status": "delivered"}):  # fmt: skip
         assert (await client.post(url, json=body, headers=shop.admin)).status_code == 200
-    for _ in range(100):  # the users context consumes order.delivered asynchronously (outbox -> bus)
+
+    async def credited() -> dict | None:  # the users context consumes order.delivered asynchronously
         loyalty = (await client.get("/api/v1/users/loyalty", headers=h)).json()
-        if loyalty["balance"]:
-            break
-        await asyncio.sleep(0.1)
+        return loyalty if loyalty["balance"] else None
+
+    loyalty = await eventually(credited)
     assert loyalty["balance"] > 0

@@ -20,7 +20,7 @@ from ecovarejo.payments.settings import PaymentsSettings
 from ecovarejo.payments.setup import install_providers
 from ecovarejo.products import service as products
 from ecovarejo.products.schemas import ProductCreate
-from tests.support import bearer, make_tenant, token_for
+from tests.support import bearer, eventually, make_tenant, token_for
 
 from .shop import checkout_body
 
@@ -42,6 +42,10 @@ async def _events(container, tid, etype: str) -> list[dict]:
 async def _status(container, tid, order_id: str) -> str:
     async with container.uow(tid, read_only=True) as uow:
         return str((await orders.order_detail(uow, uuid.UUID(order_id)))["status"])
+
+
+async def _is(container, tid, order_id: str, status: str) -> bool:
+    return await _status(container, tid, order_id) == status
 
 
 async def test_pix_order_is_paid_by_the_psp_notification(container, client, tmp_path) -> None:
@@ -83,11 +87,7 @@ async def test_pix_order_is_paid_by_the_psp_notification(container, client, tmp_
     for _ in range(2):  # delivered twice by the PSP
         r = await client.post(url, content=raw, headers={"X-Tenant-ID": str(tid), "x-ecovarejo-signature": _sign(raw)})
         assert r.status_code == 200, r.text
-    for _ in range(100):
-        if await _status(container, tid, order["id"]) == "paid":
-            break
-        await asyncio.sleep(0.05)
-    assert await _status(container, tid, order["id"]) == "paid"
+    await eventually(lambda: _is(container, tid, order["id"], "paid"))
     await asyncio.sleep(0.3)
     assert len(await _events(container, tid, "order.paid")) == 1
     async with container.uow(tid, read_only=True) as uow:
@@ -125,11 +125,7 @@ async def test_unpaid_boleto_expires_and_cancels_its_order(container, client) ->
     container.clock = lambda: utcnow() + timedelta(days=4)
     assert await expire_pending(container) == 1
     assert await expire_pending(container) == 0  # once
-    for _ in range(100):
-        if await _status(container, tid, order["id"]) == "cancelled":
-            break
-        await asyncio.sleep(0.05)
-    assert await _status(container, tid, order["id"]) == "cancelled"
+    await eventually(lambda: _is(container, tid, order["id"], "cancelled"))
     async with container.uow(tid, read_only=True) as uow:
         assert (await inventory.availability(uow, ["ECO-BAG-01"]))["ECO-BAG-01"] == 4
 

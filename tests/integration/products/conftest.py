@@ -8,6 +8,7 @@ import pytest
 
 from ecovarejo.core.settings import Settings
 from tests.conftest import make_settings
+from tests.support import eventually
 
 SERVICES = "users,products"
 
@@ -25,21 +26,15 @@ async def _settle_outbox(container):
     await settle(container)
 
 
-async def settle(container, timeout: float = 10.0) -> None:
-    import asyncio
-
+async def settle(container, timeout: float = 30.0) -> None:
+    """Every event written so far is published (the in-process bus delivers before marking it)."""
     from sqlalchemy import func, select
 
     from ecovarejo.core.models import OutboxEvent
 
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while loop.time() < end:
+    async def published() -> bool:
         async with container.db.system_session() as s:
-            left = await s.scalar(
-                select(func.count()).select_from(OutboxEvent).where(OutboxEvent.published_at.is_(None))
-            )
-        if not left:
-            await asyncio.sleep(0.05)
-            return
-        await asyncio.sleep(0.05)
+            q = select(func.count()).select_from(OutboxEvent).where(OutboxEvent.published_at.is_(None))
+            return not await s.scalar(q)
+
+    await eventually(published, timeout, message="events left unpublished")

@@ -11,7 +11,7 @@ from ecovarejo.app import create_app
 from ecovarejo.bootstrap import build_container
 from ecovarejo.products.cache import CatalogCache
 from tests.conftest import REDIS_URL, make_settings, needs_redis
-from tests.support import bearer, token_for
+from tests.support import bearer, eventually, token_for
 
 from .helpers import default_tenant, product
 
@@ -70,10 +70,4 @@ async def test_product_events_drop_l1_entries(container, client) -> None:
     from .conftest import settle
 
     await settle(container)
-    import asyncio
-
-    for _ in range(100):
-        if not any(k.startswith(f"ev:products:{t}:") for k in cache._l1):
-            break
-        await asyncio.sleep(0.05)
-    assert not any(k.startswith(f"ev:products:{t}:") for k in cache._l1)
+    await eventually(lambda: not any(k.startswith(f"ev:products:{t}:") for k in cache._l1))

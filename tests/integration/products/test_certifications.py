@@ -12,6 +12,7 @@ from ecovarejo.core.db import utcnow
 from ecovarejo.core.models import OutboxEvent
 from ecovarejo.products import certifications, queries, scores
 from ecovarejo.products.plugin import CONTEXT, certification_job
+from tests.support import eventually
 
 from .helpers import default_tenant, product
 
@@ -106,15 +107,14 @@ async def test_order_delivered_and_stock_events_are_consumed(container) -> None:
     from .conftest import settle
 
     await settle(container)
-    import asyncio
 
-    for _ in range(100):
+    from ecovarejo.products import repository as repo
+
+    async def applied():
         async with container.uow(t) as uow:
-            from ecovarejo.products import repository as repo
-
             bought = await repo.has_purchase(uow, user, p.id)
             prod = await queries.get_product(uow, p.id)
-        if bought and not prod.in_stock:
-            break
-        await asyncio.sleep(0.05)
-    assert bought and not prod.in_stock and not prod.variants[0].in_stock
+        return prod if bought and not prod.in_stock else None
+
+    prod = await eventually(applied)
+    assert not prod.in_stock and not prod.variants[0].in_stock

@@ -3,7 +3,6 @@ service other contexts call."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 
 from sqlalchemy import func, select
@@ -12,6 +11,7 @@ from ecovarejo.core.auth import Authenticator
 from ecovarejo.core.models import DEFAULT_TENANT_ID, InboxEntry
 from ecovarejo.users import service
 from ecovarejo.users.models import ConsentEntry
+from tests.support import eventually
 
 from .conftest import PASSWORD, Api
 
@@ -139,14 +139,6 @@ async def test_consent_ledger_is_append_only_and_revocable(api: Api) -> None:
         assert await s.scalar(select(func.count()).select_from(ConsentEntry)) == 4
 
 
-async def wait_for(predicate, timeout: float = 10.0) -> None:
-    for _ in range(int(timeout / 0.05)):
-        if await predicate():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("condition not reached")
-
-
 async def test_order_delivered_earns_points_once(api: Api) -> None:
     profile, tokens = await api.user()
     h = api.auth(tokens)
@@ -162,7 +154,7 @@ async def test_order_delivered_earns_points_once(api: Api) -> None:
     async def credited() -> bool:
         return (await api.client.get("/api/v1/users/loyalty", headers=h)).json()["balance"] > 0
 
-    await wait_for(credited)
+    await eventually(credited)
     body = (await api.client.get("/api/v1/users/loyalty", headers=h)).json()
     # 259 base points + floor(259 * 80 / 100) = 207 eco bonus
     assert body["balance"] == 466 and body["sustainability_score"] == 207
@@ -180,7 +172,7 @@ async def test_order_delivered_earns_points_once(api: Api) -> None:
             )
         return n == 2
 
-    await wait_for(both_handled)
+    await eventually(both_handled)
     body = (await api.client.get("/api/v1/users/loyalty", headers=h)).json()
     assert body["balance"] == 466 and len(body["items"]) == 1
 

@@ -3,7 +3,6 @@ its sustainability panel, guest cart merged at sign-up, checkout, order confirma
 
 from __future__ import annotations
 
-import asyncio
 import re
 from decimal import Decimal
 
@@ -407,12 +406,11 @@ async def test_back_in_stock_notice_for_a_sold_out_product(web: httpx.AsyncClien
             headers=root,
         )
         assert adj.status_code == 200, adj.text
-    for _ in range(200):
-        if (await web.get("/api/v1/products/sabonete-vegano", headers=root)).json()["in_stock"] is False:
-            break
-        await asyncio.sleep(0.05)
-    else:
-        raise AssertionError("the catalog never heard that the product sold out")
+
+    async def sold_out() -> bool:
+        return (await web.get("/api/v1/products/sabonete-vegano", headers=root)).json()["in_stock"] is False
+
+    await eventually(sold_out, message="the catalog never heard that the product sold out")
     anon = await web.get("/p/sabonete-vegano")
     assert 'id="back-in-stock"' not in anon.text and "Esgotado" in anon.text
     await register(web, "espera@example.com")
