@@ -234,3 +234,15 @@ def tab(browser: Any, live_server: LiveServer) -> Iterator[Tab]:
     page.on("pageerror", lambda e: errors.append(str(e)))
     yield Tab(page, errors)
     context.close()
+
+
+def new_cpf() -> str:
+    """A random valid CPF (an account per CPF: every guest of the suite needs one of its own)."""
+    import random
+
+    digits = [random.randint(0, 9) for _ in range(9)]
+    for n in (10, 11):
+        total = sum(d * w for d, w in zip(digits, range(n, 1, -1), strict=False))
+        digits.append((total * 10 % 11) % 10)
+    s = "".join(map(str, digits))
+    return f"{s[:3]}.{s[3:6]}.{s[6:9]}-{s[9:]}"

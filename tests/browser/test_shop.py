@@ -12,7 +12,7 @@ import httpx
 import pyotp
 import pytest
 
-from .conftest import PASSWORD, LiveServer, Tab, make_staff_account, needs_browser
+from .conftest import PASSWORD, LiveServer, Tab, make_staff_account, needs_browser, new_cpf
 
 pytestmark = needs_browser
 
@@ -100,7 +100,7 @@ def test_shopper_searches_filters_picks_a_variant_checks_out_and_sees_the_footpr
     page.fill("#co-first_name", "Bia")
     page.fill("#co-last_name", "Lima")
     page.fill("#co-email", f"bia-{uuid.uuid4().hex[:6]}@example.com")
-    page.fill("#co-cpf", "529.982.247-25")
+    page.fill("#co-cpf", new_cpf())
     page.check("input[name=accept_terms]")
     page.check("input[name=accept_privacy]")
     page.fill("#co-recipient", "Bia Lima")

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from .conftest import PASSWORD, LiveServer, Tab, make_staff_account, needs_browser
+from .conftest import PASSWORD, LiveServer, Tab, make_staff_account, needs_browser, new_cpf
 from .test_shop import assert_accessible, csp_errors, fill_card
 
 pytestmark = needs_browser
@@ -99,7 +99,7 @@ def test_walk(browser: Any, live_server: LiveServer, device: dict[str, int], lan
     page.fill("#co-first_name", "Bia")
     page.fill("#co-last_name", "Lima")
     page.fill("#co-email", f"guest-{uuid.uuid4().hex[:6]}@example.com")
-    page.fill("#co-cpf", "529.982.247-25")
+    page.fill("#co-cpf", new_cpf())
     page.check("input[name=accept_terms]")
     page.check("input[name=accept_privacy]")
     address(tab)
