@@ -167,7 +167,8 @@ async def test_dashboard_charts_sales_status_top_products_and_co2(web: httpx.Asy
     sales = chart("sales")
     assert sales["type"] == "bar" and len(sales["values"]) == 1
     assert sales["values"][0] == float(order["total_amount"])
-    assert chart("status")["labels"] == [order["status"]] and chart("status")["values"] == [1.0]
+    # the status chart speaks pt-BR, never the raw code
+    assert order["status"] == "paid" and chart("status")["labels"] == ["Pago"] and chart("status")["values"] == [1.0]
     assert chart("top")["labels"] == ["Camiseta Comum"] and chart("top")["values"] == [3.0]
     assert chart("co2")["values"] == [float(order["carbon_footprint"])]
     assert 'href="/admin/relatorios/sales?start=' in text  # drill-down to the report table
