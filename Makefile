@@ -35,14 +35,13 @@ lint: install-test
 	PYTHONPATH=tools $(BIN)/lint-imports
 
 # The suite mostly waits (databases, brokers, HTTP), so it runs in TEST_WORKERS processes (pytest-xdist;
-# every worker clones its own databases); the browser tests run last in one process of their own
-# (Playwright's sync API holds an event loop in the main thread). Any failure, skip (in CI) or empty
-# run fails the target.
+# every worker clones its own databases), the longest tests first (tests/conftest.py). The browser tests
+# run in the same pass: each xdist worker is a process of its own, so Playwright's event loop never meets
+# another test's. Any failure, skip (in CI) or empty run fails the target.
 TEST_WORKERS ?= 4
 
 test: lint
-	$(BIN)/pytest -n $(TEST_WORKERS) --ignore=tests/browser --durations=25
-	$(BIN)/pytest -p no:xdist tests/browser
+	$(BIN)/pytest -n $(TEST_WORKERS) --durations=25
 
 fmt: install-test
 	$(BIN)/ruff check --fix src tests tools bench

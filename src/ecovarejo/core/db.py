@@ -152,6 +152,10 @@ class Database:
             hook()
 
     def _after_begin(self, session: Session, transaction: Any, connection: Connection) -> None:
+        if getattr(transaction, "nested", False):
+            # a SAVEPOINT (``begin_nested``): the outer transaction ran the hooks and switched the role
+            # already; running them again would read the key table as the restricted role
+            return
         for hook in self.begin_hooks:
             hook(session, connection)
         if self.is_postgres:

@@ -109,7 +109,8 @@ async def test_green_delivery_from_the_chosen_shipping_service(container) -> Non
         "items": [], "payments": [{"method": "pix"}], "subtotal": "10.00", "discount_amount": "0",
         "loyalty_discount": "0", "shipping_cost": "5.00", "total_amount": "15.00", "refunded_amount": "0",
         "carbon_footprint": "0.40", "eco_packaging": True, "carrier": "Transportadora",
-        "shipping_address": {"state": "rj", "shipping_option": {"service": "green", "service_name": "Entrega verde"}},
+        "shipping_address": {"state": "rj"},
+        "shipping_option": {"service": "green", "service_name": "Entrega verde"},  # its own column (orders_0003)
     }  # fmt: skip
     async with container.uow(tid, read_only=True) as uow:
         fact, lines = await build_facts(uow, order, CategoryIndex([]))

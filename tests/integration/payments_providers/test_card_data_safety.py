@@ -131,8 +131,11 @@ async def test_no_card_data_in_database_logs_or_events(wired, client, settings, 
                                headers={**hook, "Stripe-Signature": stripe_sig(body, t=int(time.time()))})  # fmt: skip
         assert ok.status_code == 200
     after = await _row_counts(wired)
-    changed = {t: after[t] - before[t] for t in after if after[t] != before[t]}
+    # the dispute's one event may already have reached its consumer (ml labels chargebacks): its inbox row
+    # (at most one: the three deliveries are one event) is the only other row allowed
+    changed = {t: after[t] - before[t] for t in after if after[t] != before[t] and t != "inbox"}
     assert changed == {"payment_webhook_events": 1, "payment_disputes": 1, "outbox": 1}
+    assert after["inbox"] - before["inbox"] in (0, 1)
 
     # the scan
     async with wired.db.system_session() as s:

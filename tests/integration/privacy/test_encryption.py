@@ -105,14 +105,14 @@ async def test_a_ciphertext_moved_to_another_column_does_not_decrypt(api: Privac
 async def test_lookup_by_cpf_goes_through_the_blind_index(api: PrivacyApi, container: Container) -> None:
     profile, _ = await _customer(api)
     async with container.uow(DEFAULT_TENANT_ID, read_only=True) as uow:
-        found = await users_repo.get_users_by_cpf(uow.session, CPF)
+        found = await users_repo.get_users_by_cpf(uow, CPF)
         assert [u.id for u in found] == [uuid.UUID(profile["id"])]
-        assert await users_repo.get_users_by_cpf(uow.session, "11144477735") == []
+        assert await users_repo.get_users_by_cpf(uow, "11144477735") == []
     # another tenant: another index value, and no match
     other = await make_tenant(container, "loja-outra")
     async with container.uow(other, read_only=True) as uow:
-        assert await users_repo.get_users_by_cpf(uow.session, CPF) == []
-        assert users_repo.cpf_index(uow.session, CPF) != found[0].cpf_index
+        assert await users_repo.get_users_by_cpf(uow, CPF) == []
+        assert users_repo.cpf_index(uow, CPF) != found[0].cpf_index
     # the admin finds the customer by CPF
     await api.make_admin(profile["email"])
     admin = api.auth(await api.login(profile["email"]))
@@ -159,7 +159,7 @@ async def test_rotation_reencrypts_and_old_keys_decrypt_until_retired(api: Priva
     me = (await api.client.get("/api/v1/users/profile", headers=h)).json()
     assert me["cpf"] == CPF and me["phone"] == "+5511911112222"
     async with container.uow(DEFAULT_TENANT_ID, read_only=True) as uow:
-        assert [u.id for u in await users_repo.get_users_by_cpf(uow.session, CPF)] == [uuid.UUID(profile["id"])]
+        assert [u.id for u in await users_repo.get_users_by_cpf(uow, CPF)] == [uuid.UUID(profile["id"])]
 
 
 async def test_rotation_runs_in_resumable_batches_every_90_days(api: PrivacyApi, container: Container) -> None:
@@ -196,7 +196,7 @@ async def test_rows_written_before_encryption_are_encrypted_by_the_job(api: Priv
     assert report.reencrypted == 3 and report.remaining == 0
     assert None not in await _key_ids(container)
     async with container.uow(DEFAULT_TENANT_ID, read_only=True) as uow:
-        assert [u.id for u in await users_repo.get_users_by_cpf(uow.session, CPF)] == [uuid.UUID(profile["id"])]
+        assert [u.id for u in await users_repo.get_users_by_cpf(uow, CPF)] == [uuid.UUID(profile["id"])]
 
 
 def _b64(key: bytes) -> str:
@@ -257,7 +257,7 @@ async def test_the_migration_encrypts_existing_rows(
             rows = await _raw(c, "SELECT cpf, phone, cpf_index FROM users")
             assert rows[0][0].startswith(crypto.PREFIX) and rows[0][1].startswith(crypto.PREFIX) and rows[0][2]
             async with c.uow(DEFAULT_TENANT_ID, read_only=True) as uow:
-                (user,) = await users_repo.get_users_by_cpf(uow.session, CPF)
+                (user,) = await users_repo.get_users_by_cpf(uow, CPF)
                 assert user.id == uid and user.phone == PHONE
         finally:
             await c.stop()
