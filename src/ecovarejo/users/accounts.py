@@ -97,7 +97,11 @@ async def register(
     if existing is not None:
         return await _already_registered(uow, existing, body, email, cpf)
     if cpf:
-        await _check_cpf_free(uow, cpf, None)
+        # one account per CPF, and a sign-up must not reveal whose CPF has one (issue #12): the CPF's
+        # account is told by e-mail, the answer looks like any sign-up
+        holders = await repo.get_users_by_cpf(uow, cpf)
+        if holders:
+            return await _already_registered(uow, holders[0], body, email, cpf)
     company: Company | None = None
     if body.company is not None:
         cnpj = normalize_cnpj(body.company.cnpj)

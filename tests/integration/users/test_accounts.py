@@ -60,6 +60,20 @@ async def test_unique_email_per_tenant(api: Api) -> None:
     await api.register("dup@example.com", tenant=str(other))  # another tenant: its own namespace
 
 
+async def test_a_cpf_that_has_an_account_is_not_revealed_at_sign_up(api: Api) -> None:
+    """One account per CPF, without telling a stranger whose CPF has one (issue #12): the sign-up
+    answers 201 like any other, creates nothing, and the CPF's account is e-mailed instead."""
+    first = await api.register("first@example.com", cpf="529.982.247-25")
+    body = {"email": "second@example.com", "password": PASSWORD, "first_name": "A", "last_name": "B",
+            "cpf": "52998224725", "accept_terms": True, "accept_privacy": True}  # fmt: skip
+    r = await api.client.post("/api/v1/auth/register", json=body)
+    assert r.status_code == 201 and r.json()["email"] == "second@example.com", r.text
+    attempts = await api.events("user.registration_attempted")
+    assert [(e["user_id"], e["email"]) for e in attempts] == [(first["id"], "first@example.com")]
+    r = await api.client.post("/api/v1/auth/login", json={"email": "second@example.com", "password": PASSWORD})
+    assert r.status_code == 401  # no second account was made
+
+
 async def test_terms_and_privacy_are_required(api: Api) -> None:
     for missing in ("accept_terms", "accept_privacy"):
         body = {
