@@ -18,8 +18,10 @@ from tests.support import eventually
 def _spec(runs: list[str], who: str = "p", pause: float = 0.0) -> ContextSpec:
     async def job(container) -> None:
         runs.append(f"{who}:start")
-        await asyncio.sleep(pause)
-        runs.append(f"{who}:end")
+        try:
+            await asyncio.sleep(pause)
+        finally:  # a run cancelled by its container's stop ends there (and its lock goes with it)
+            runs.append(f"{who}:end")
 
     return ContextSpec(name="probe", jobs=[("probe.tick", 0.05, job)])
 
