@@ -141,6 +141,17 @@ async def register(
     return user
 
 
+def _unsaved_sign_up(body: RegisterIn, email: str, cpf: str | None) -> User:
+    """What a new sign-up answers with, never saved: the reply when the account already exists."""
+    now = utcnow()
+    return User(
+        id=new_id(), email=email, first_name=body.first_name, last_name=body.last_name, phone=body.phone, cpf=cpf,
+        user_type="customer", is_active=True, email_verified=False, sustainability_score=0, locale=body.locale,
+        company_id=None, is_company_admin=False, marketing_opt_in=body.marketing_opt_in, mfa_enabled=False,
+        permissions=[], created_at=now, updated_at=now,
+    )  # fmt: skip
+
+
 async def _already_registered(uow: UnitOfWork, existing: User, body: RegisterIn, email: str, cpf: str | None) -> User:
     """Registration must not reveal who has an account (issue #12): the answer looks like a new sign-up
     (an unsaved profile, the same work for the password hash) and the account's owner gets a "you
@@ -154,13 +165,7 @@ async def _already_registered(uow: UnitOfWork, existing: User, body: RegisterIn,
         first_name=existing.first_name,
         locale=existing.locale,
     )
-    now = utcnow()
-    return User(
-        id=new_id(), email=email, first_name=body.first_name, last_name=body.last_name, phone=body.phone, cpf=cpf,
-        user_type="customer", is_active=True, email_verified=False, sustainability_score=0, locale=body.locale,
-        company_id=None, is_company_admin=False, marketing_opt_in=body.marketing_opt_in, mfa_enabled=False,
-        permissions=[], created_at=now, updated_at=now,
-    )  # fmt: skip
+    return _unsaved_sign_up(body, email, cpf)
 
 
 async def _company_already_registered(
@@ -182,13 +187,7 @@ async def _company_already_registered(
                 requester_email=email,
                 company=company.trade_name or company.legal_name,
             )
-    now = utcnow()
-    return User(
-        id=new_id(), email=email, first_name=body.first_name, last_name=body.last_name, phone=body.phone, cpf=cpf,
-        user_type="customer", is_active=True, email_verified=False, sustainability_score=0, locale=body.locale,
-        company_id=None, is_company_admin=False, marketing_opt_in=body.marketing_opt_in, mfa_enabled=False,
-        permissions=[], created_at=now, updated_at=now,
-    )  # fmt: skip
+    return _unsaved_sign_up(body, email, cpf)
 
 
 async def _check_cpf_free(uow: UnitOfWork, cpf: str, user_id: uuid.UUID | None) -> None:
