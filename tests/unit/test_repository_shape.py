@@ -10,9 +10,8 @@ from pathlib import Path
 import ecovarejo
 
 PACKAGE = Path(ecovarejo.__file__).parent
-#: Contexts not converted yet, with the reason. privacy: its owner is reworking it in parallel
-#: (docs/architecture.md, "Repositories").
-PENDING = {"privacy"}
+#: Contexts not converted yet, with the reason (none left).
+PENDING: set[str] = set()
 
 
 def _repositories() -> list[Path]:

@@ -92,7 +92,7 @@ async def record(
     tenant_id = uow.tenant_id
     if tenant_id is None:
         raise ValueError("audit entries belong to a tenant")
-    head = await repo.lock_head(uow.session, tenant_id, GENESIS)
+    head = await repo.lock_head(uow, tenant_id, GENESIS)
     at = utcnow()
     clean = json.loads(json.dumps(details or {}, default=str))
     seq = head.seq + 1
@@ -137,7 +137,7 @@ async def verify(uow: UnitOfWork) -> ChainReport:
     prev = GENESIS
     count = 0
     expected_seq = 1
-    async for e in repo.entries(uow.session, tenant_id):
+    async for e in repo.entries(uow, tenant_id):
         if e.seq != expected_seq:
             return ChainReport(False, count, expected_seq, f"entry {expected_seq} is missing")
         if e.prev_hash != prev:
@@ -159,7 +159,7 @@ async def verify(uow: UnitOfWork) -> ChainReport:
         prev = e.hash
         count += 1
         expected_seq += 1
-    head = await repo.head(uow.session, tenant_id)
+    head = await repo.head(uow, tenant_id)
     if head is not None and (head.seq != count or head.hash != prev):
         return ChainReport(False, count, count + 1, "entries after the last one present were removed")
     return ChainReport(True, count)
@@ -167,4 +167,4 @@ async def verify(uow: UnitOfWork) -> ChainReport:
 
 async def recent(uow: UnitOfWork, *, subject_id: uuid.UUID | None = None, limit: int = 50) -> list[AuditRecord]:
     assert uow.tenant_id is not None
-    return [_record(e) for e in await repo.recent(uow.session, uow.tenant_id, subject_id=subject_id, limit=limit)]
+    return [_record(e) for e in await repo.recent(uow, uow.tenant_id, subject_id=subject_id, limit=limit)]

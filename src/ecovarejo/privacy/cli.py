@@ -34,18 +34,14 @@ def audit_verify(
     """Recompute every tenant's chain; exit 1 and say where when an entry was changed, removed or inserted."""
 
     async def run() -> bool:
-        from sqlalchemy import select
-
-        from ecovarejo.core.models import Tenant
-
+        from . import repository as repo
         from .audit import verify
 
         container = command_container()
         intact = True
         try:
-            async with container.db.system_session() as s:
-                q = select(Tenant).order_by(Tenant.slug)
-                rows = list((await s.scalars(q if tenant is None else q.where(Tenant.slug == tenant))).all())
+            async with container.uow(None, read_only=True) as platform:
+                rows = [t for t in await repo.tenants(platform) if tenant is None or t.slug == tenant]
             if tenant is not None and not rows:
                 raise typer.BadParameter(f"unknown tenant {tenant!r}")
             for row in rows:

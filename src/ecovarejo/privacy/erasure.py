@@ -11,8 +11,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from ecovarejo.core.db import Database
 from ecovarejo.core.errors import NotFound
 from ecovarejo.core.personal_data import Category, export_subject
@@ -44,30 +42,30 @@ def scrub(value: Any, needles: list[str]) -> Any:
     return value
 
 
-async def scrub_events(session: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID, values: list[str]) -> int:
+async def scrub_events(uow: UnitOfWork, tenant_id: uuid.UUID, user_id: uuid.UUID, values: list[str]) -> int:
     """Replace the person's values in the tenant's outbox rows and dead letters that concern them.
 
-    Runs as the platform (the owner's session, like the relay): the application role may only add and read
-    events, never change them.
+    Runs as the platform (``uow`` without a tenant: the owner's session, like the relay): the application role
+    may only add and read events, never change them.
     """
     needles = sorted({v for v in values if v}, key=len, reverse=True)
     anchors = [str(user_id), user_id.hex, *(v for v in needles if "@" in v)]
     changed = 0
-    for row in await repo.events_mentioning(session, tenant_id, anchors):
+    for row in await repo.events_mentioning(uow, tenant_id, anchors):
         clean = scrub(row.envelope, needles)
         if clean != row.envelope:
             row.envelope = clean
             changed += 1
-    await session.flush()
+    await uow.flush()
     return changed
 
 
 async def _scrub_after_commit(
     db: Database, tenant_id: uuid.UUID, user_id: uuid.UUID, values: list[str], actor: str
 ) -> None:
-    async with db.system_session() as s:
-        changed = await scrub_events(s, tenant_id, user_id, values)
-        await s.commit()
+    async with UnitOfWork(db, None, actor=actor) as platform:
+        changed = await scrub_events(platform, tenant_id, user_id, values)
+        await platform.commit()
     async with UnitOfWork(db, tenant_id, actor=actor) as uow:
         await audit.record(uow, "erasure.events_scrubbed", subject_id=user_id, details={"events": changed})
         await uow.commit()

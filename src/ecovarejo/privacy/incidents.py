@@ -87,7 +87,7 @@ async def record(uow: UnitOfWork, *, dpo: str, values: dict[str, Any]) -> Incide
 
 async def update(uow: UnitOfWork, incident_id: uuid.UUID, *, dpo: str, values: dict[str, Any]) -> IncidentView:
     _check(values)
-    incident = await repo.get_incident(uow.session, incident_id)
+    incident = await repo.get_incident(uow, incident_id)
     if incident is None:
         raise NotFound("no such incident", code="incident_not_found")
     for key, value in values.items():
@@ -100,4 +100,4 @@ async def update(uow: UnitOfWork, incident_id: uuid.UUID, *, dpo: str, values: d
 
 
 async def register(uow: UnitOfWork) -> list[IncidentView]:
-    return [view(i) for i in await repo.incidents(uow.session)]
+    return [view(i) for i in await repo.incidents(uow)]

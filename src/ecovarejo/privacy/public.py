@@ -78,4 +78,4 @@ async def tenant_policy_settings(uow: UnitOfWork) -> dict[str, Any]:
     from . import repository
 
     assert uow.tenant_id is not None
-    return await repository.tenant_settings(uow.session, uow.tenant_id)
+    return await repository.tenant_settings(uow, uow.tenant_id)

@@ -1,4 +1,5 @@
-"""All of the privacy context's SQL."""
+"""All of the privacy context's SQL. Every function takes the unit of work first (the platform's jobs pass
+``container.uow(None)``, whose session is the owner's, like the relay's)."""
 
 from __future__ import annotations
 
@@ -10,36 +11,36 @@ from typing import Any
 from sqlalchemy import Text, cast, delete, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecovarejo.core.db import new_id
 from ecovarejo.core.models import DeadLetter, OutboxEvent, Tenant
+from ecovarejo.core.uow import UnitOfWork
 
 from .models import AuditEntry, AuditHead, Incident, SubjectRequest
 
 
-async def lock_head(session: AsyncSession, tenant_id: uuid.UUID, genesis: str) -> AuditHead:
+async def lock_head(uow: UnitOfWork, tenant_id: uuid.UUID, genesis: str) -> AuditHead:
     """The tenant's chain head, locked for this transaction (created at the first entry)."""
     query = select(AuditHead).where(AuditHead.tenant_id == tenant_id).with_for_update()
-    head = await session.scalar(query.execution_options(populate_existing=True))
+    head = await uow.session.scalar(query.execution_options(populate_existing=True))
     if head is None:
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        await session.execute(
+        insert = pg_insert if uow.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        await uow.session.execute(
             insert(AuditHead)
             .values(id=new_id(), tenant_id=tenant_id, seq=0, hash=genesis)
             .on_conflict_do_nothing(index_elements=["tenant_id"])
         )
-        head = await session.scalar(query.execution_options(populate_existing=True))
+        head = await uow.session.scalar(query.execution_options(populate_existing=True))
         assert head is not None
     return head
 
 
-async def entries(session: AsyncSession, tenant_id: uuid.UUID, *, batch: int = 500) -> AsyncIterator[AuditEntry]:
+async def entries(uow: UnitOfWork, tenant_id: uuid.UUID, *, batch: int = 500) -> AsyncIterator[AuditEntry]:
     """The tenant's chain in order, fetched in batches."""
     after = 0
     while True:
         rows = (
-            await session.scalars(
+            await uow.session.scalars(
                 select(AuditEntry)
                 .where(AuditEntry.tenant_id == tenant_id, AuditEntry.seq > after)
                 .order_by(AuditEntry.seq)
@@ -53,106 +54,104 @@ async def entries(session: AsyncSession, tenant_id: uuid.UUID, *, batch: int = 5
         after = rows[-1].seq
 
 
-async def head(session: AsyncSession, tenant_id: uuid.UUID) -> AuditHead | None:
-    return await session.scalar(select(AuditHead).where(AuditHead.tenant_id == tenant_id))
+async def head(uow: UnitOfWork, tenant_id: uuid.UUID) -> AuditHead | None:
+    return await uow.session.scalar(select(AuditHead).where(AuditHead.tenant_id == tenant_id))
 
 
 async def recent(
-    session: AsyncSession, tenant_id: uuid.UUID, *, subject_id: uuid.UUID | None = None, limit: int = 50
+    uow: UnitOfWork, tenant_id: uuid.UUID, *, subject_id: uuid.UUID | None = None, limit: int = 50
 ) -> list[AuditEntry]:
     q = select(AuditEntry).where(AuditEntry.tenant_id == tenant_id)
     if subject_id is not None:
         q = q.where(AuditEntry.subject_id == subject_id)
-    return list((await session.scalars(q.order_by(AuditEntry.seq.desc()).limit(limit))).all())
+    return list((await uow.session.scalars(q.order_by(AuditEntry.seq.desc()).limit(limit))).all())
 
 
 # -- scrubbing copies of the subject's values in the kernel's event tables ------------------------------
 
 
-async def events_mentioning(session: AsyncSession, tenant_id: uuid.UUID, needles: list[str]) -> list[Any]:
+async def events_mentioning(uow: UnitOfWork, tenant_id: uuid.UUID, needles: list[str]) -> list[Any]:
     """Outbox rows and dead letters of the tenant whose envelope mentions one of ``needles`` (ASCII ids, e-mail)."""
     out: list[Any] = []
     for model in (OutboxEvent, DeadLetter):
         text_of = cast(model.envelope, Text)
         q = select(model).where(model.tenant_id == tenant_id, or_(*(text_of.contains(n) for n in needles)))
-        out += list((await session.scalars(q)).all())
+        out += list((await uow.session.scalars(q)).all())
     return out
 
 
 # -- data subjects' requests -----------------------------------------------------------------------------
 
 
-async def add_request(session: AsyncSession, req: SubjectRequest) -> SubjectRequest:
-    session.add(req)
-    await session.flush()
+async def add_request(uow: UnitOfWork, req: SubjectRequest) -> SubjectRequest:
+    uow.session.add(req)
+    await uow.session.flush()
     return req
 
 
-async def get_request(
-    session: AsyncSession, request_id: uuid.UUID, *, for_update: bool = False
-) -> SubjectRequest | None:
+async def get_request(uow: UnitOfWork, request_id: uuid.UUID, *, for_update: bool = False) -> SubjectRequest | None:
     q = select(SubjectRequest).where(SubjectRequest.id == request_id)
-    return await session.scalar(q.with_for_update() if for_update else q)
+    return await uow.session.scalar(q.with_for_update() if for_update else q)
 
 
-async def requests_of(session: AsyncSession, user_id: uuid.UUID) -> list[SubjectRequest]:
+async def requests_of(uow: UnitOfWork, user_id: uuid.UUID) -> list[SubjectRequest]:
     q = select(SubjectRequest).where(SubjectRequest.user_id == user_id).order_by(SubjectRequest.created_at.desc())
-    return list((await session.scalars(q)).all())
+    return list((await uow.session.scalars(q)).all())
 
 
-async def count_since(session: AsyncSession, user_id: uuid.UUID, since: datetime) -> int:
+async def count_since(uow: UnitOfWork, user_id: uuid.UUID, since: datetime) -> int:
     q = select(func.count()).where(SubjectRequest.user_id == user_id, SubjectRequest.created_at >= since)
-    return int(await session.scalar(q) or 0)
+    return int(await uow.session.scalar(q) or 0)
 
 
-async def open_request(session: AsyncSession, user_id: uuid.UUID, kind: str) -> SubjectRequest | None:
+async def open_request(uow: UnitOfWork, user_id: uuid.UUID, kind: str) -> SubjectRequest | None:
     q = select(SubjectRequest).where(
         SubjectRequest.user_id == user_id,
         SubjectRequest.kind == kind,
         SubjectRequest.status.in_(("received", "identity_verified")),
     )
-    return await session.scalar(q.limit(1))
+    return await uow.session.scalar(q.limit(1))
 
 
-async def queue(session: AsyncSession, statuses: tuple[str, ...], limit: int) -> list[SubjectRequest]:
+async def queue(uow: UnitOfWork, statuses: tuple[str, ...], limit: int) -> list[SubjectRequest]:
     q = select(SubjectRequest).where(SubjectRequest.status.in_(statuses)).order_by(SubjectRequest.due_at).limit(limit)
-    return list((await session.scalars(q)).all())
+    return list((await uow.session.scalars(q)).all())
 
 
-async def request_by_export_token(session: AsyncSession, token_hash: str) -> SubjectRequest | None:
+async def request_by_export_token(uow: UnitOfWork, token_hash: str) -> SubjectRequest | None:
     q = select(SubjectRequest).where(SubjectRequest.export_token_hash == token_hash).with_for_update()
-    return await session.scalar(q)
+    return await uow.session.scalar(q)
 
 
 # -- retention of the kernel's event tables (run as the platform) ----------------------------------------
 
 
-async def purge_published_events(session: AsyncSession, tenant_id: uuid.UUID | None, before: datetime) -> int:
+async def purge_published_events(uow: UnitOfWork, tenant_id: uuid.UUID | None, before: datetime) -> int:
     """Delete the tenant's outbox rows published before ``before`` (never an unpublished one)."""
     owner = OutboxEvent.tenant_id.is_(None) if tenant_id is None else OutboxEvent.tenant_id == tenant_id
     q = delete(OutboxEvent).where(owner, OutboxEvent.published_at.is_not(None), OutboxEvent.published_at < before)
-    return (await session.execute(q)).rowcount or 0  # type: ignore[attr-defined]
+    return (await uow.session.execute(q)).rowcount or 0  # type: ignore[attr-defined]
 
 
-async def purge_dead_letters(session: AsyncSession, tenant_id: uuid.UUID | None, before: datetime) -> int:
+async def purge_dead_letters(uow: UnitOfWork, tenant_id: uuid.UUID | None, before: datetime) -> int:
     owner = DeadLetter.tenant_id.is_(None) if tenant_id is None else DeadLetter.tenant_id == tenant_id
     q = delete(DeadLetter).where(owner, DeadLetter.created_at < before)
-    return (await session.execute(q)).rowcount or 0  # type: ignore[attr-defined]
+    return (await uow.session.execute(q)).rowcount or 0  # type: ignore[attr-defined]
 
 
-async def tenants(session: AsyncSession) -> list[Tenant]:
-    return list((await session.scalars(select(Tenant).order_by(Tenant.slug))).all())
+async def tenants(uow: UnitOfWork) -> list[Tenant]:
+    return list((await uow.session.scalars(select(Tenant).order_by(Tenant.slug))).all())
 
 
-async def incidents(session: AsyncSession, limit: int = 200) -> list[Incident]:
+async def incidents(uow: UnitOfWork, limit: int = 200) -> list[Incident]:
     q = select(Incident).order_by(Incident.detected_at.desc()).limit(limit)
-    return list((await session.scalars(q)).all())
+    return list((await uow.session.scalars(q)).all())
 
 
-async def get_incident(session: AsyncSession, incident_id: uuid.UUID) -> Incident | None:
-    return await session.scalar(select(Incident).where(Incident.id == incident_id).with_for_update())
+async def get_incident(uow: UnitOfWork, incident_id: uuid.UUID) -> Incident | None:
+    return await uow.session.scalar(select(Incident).where(Incident.id == incident_id).with_for_update())
 
 
-async def tenant_settings(session: AsyncSession, tenant_id: uuid.UUID) -> dict[str, Any]:
-    tenant = await session.get(Tenant, tenant_id)
+async def tenant_settings(uow: UnitOfWork, tenant_id: uuid.UUID) -> dict[str, Any]:
+    tenant = await uow.session.get(Tenant, tenant_id)
     return dict(tenant.settings or {}) if tenant is not None else {}

@@ -102,17 +102,17 @@ async def file(
     if not await subjects.exists(uow, user_id):
         raise Forbidden("only an active account can file requests", code="subject_not_found")
     now = utcnow()
-    if await repo.count_since(uow.session, user_id, now - timedelta(days=1)) >= MAX_PER_DAY:
+    if await repo.count_since(uow, user_id, now - timedelta(days=1)) >= MAX_PER_DAY:
         raise TooManyRequests(
             f"at most {MAX_PER_DAY} requests a day", code="too_many_requests", headers={"Retry-After": "3600"}
         )
-    if await repo.open_request(uow.session, user_id, kind) is not None:
+    if await repo.open_request(uow, user_id, kind) is not None:
         raise Conflict("a request of this kind is already open", code="request_already_open")
     req = SubjectRequest(user_id=user_id, kind=kind, status="received", details=details or {}, due_at=now + DEADLINE)
     if kind in VERIFIED_AT_FILING:
         await _reverify(uow, subjects, user_id, password)
         req.status, req.identity_verified_at, req.identity_method = "identity_verified", now, "password"
-    await repo.add_request(uow.session, req)
+    await repo.add_request(uow, req)
     await audit.record(
         uow,
         "request.filed",
@@ -124,14 +124,14 @@ async def file(
 
 
 async def mine(uow: UnitOfWork, user_id: uuid.UUID) -> list[RequestView]:
-    return [view(r) for r in await repo.requests_of(uow.session, user_id)]
+    return [view(r) for r in await repo.requests_of(uow, user_id)]
 
 
 async def issue_export_link(
     uow: UnitOfWork, subjects: DataSubjects, user_id: uuid.UUID, request_id: uuid.UUID, password: str | None
 ) -> tuple[str, datetime]:
     """A single-use download token for the person's archive, after their password is confirmed again."""
-    req = await repo.get_request(uow.session, request_id, for_update=True)
+    req = await repo.get_request(uow, request_id, for_update=True)
     if req is None or req.user_id != user_id:
         raise NotFound("no such request", code="request_not_found")
     if req.kind not in ("access", "portability"):
@@ -151,7 +151,7 @@ async def issue_export_link(
 
 async def download(uow: UnitOfWork, registry: Registry, user_id: uuid.UUID, token: str) -> bytes:
     """The archive, once: the link is burnt by the first download and dies after :data:`EXPORT_TTL`."""
-    req = await repo.request_by_export_token(uow.session, _sha(token))
+    req = await repo.request_by_export_token(uow, _sha(token))
     if req is None or req.user_id != user_id:
         raise NotFound("no such export link", code="export_not_found")
     now = utcnow()
@@ -177,11 +177,11 @@ async def download(uow: UnitOfWork, registry: Registry, user_id: uuid.UUID, toke
 
 async def queue(uow: UnitOfWork, *, include_closed: bool = False, limit: int = 200) -> list[RequestView]:
     statuses = (*OPEN, "answered", "rejected") if include_closed else OPEN
-    return [view(r) for r in await repo.queue(uow.session, statuses, limit)]
+    return [view(r) for r in await repo.queue(uow, statuses, limit)]
 
 
 async def _for_dpo(uow: UnitOfWork, request_id: uuid.UUID) -> SubjectRequest:
-    req = await repo.get_request(uow.session, request_id, for_update=True)
+    req = await repo.get_request(uow, request_id, for_update=True)
     if req is None:
         raise NotFound("no such request", code="request_not_found")
     if req.status not in OPEN:

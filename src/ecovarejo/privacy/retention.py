@@ -32,20 +32,20 @@ async def run(container: Container) -> dict[str, dict[str, int]]:
     """One pass over every tenant; returns the rows deleted by tenant slug."""
     now = utcnow()
     out: dict[str, dict[str, int]] = {}
-    async with container.db.system_session() as s:
-        tenants = await repo.tenants(s)
-        await repo.purge_published_events(s, None, now - timedelta(days=container.settings.event_retention_days))
-        await repo.purge_dead_letters(s, None, now - timedelta(days=DEAD_LETTER_DAYS))
-        await s.commit()
+    async with container.uow(None, actor="job:privacy.retention") as platform:
+        tenants = await repo.tenants(platform)
+        await repo.purge_published_events(platform, None, now - timedelta(days=container.settings.event_retention_days))
+        await repo.purge_dead_letters(platform, None, now - timedelta(days=DEAD_LETTER_DAYS))
+        await platform.commit()
     for tenant in tenants:
         outbox_days = _days(tenant.settings or {}, "outbox", container.settings.event_retention_days)
         dead_days = _days(tenant.settings or {}, "dead_letters", DEAD_LETTER_DAYS)
-        async with container.db.system_session() as s:
+        async with container.uow(None, actor="job:privacy.retention") as platform:
             counts = {
-                "outbox": await repo.purge_published_events(s, tenant.id, now - timedelta(days=outbox_days)),
-                "dead_letters": await repo.purge_dead_letters(s, tenant.id, now - timedelta(days=dead_days)),
+                "outbox": await repo.purge_published_events(platform, tenant.id, now - timedelta(days=outbox_days)),
+                "dead_letters": await repo.purge_dead_letters(platform, tenant.id, now - timedelta(days=dead_days)),
             }
-            await s.commit()
+            await platform.commit()
         async with container.uow(tenant.id, actor="job:privacy.retention") as uow:
             await audit.record(
                 uow, "retention.run", purpose="LGPD art. 16",
