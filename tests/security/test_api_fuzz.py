@@ -70,7 +70,10 @@ REAL = [
     ("GET", "/api/v1/categories", {}),
     ("GET", "/api/v1/cart", {}),
     ("GET", "/api/v1/certifications", {}),
+    ("GET", "/.well-known/jwks.json", {}),
 ]
+#: Real requests answered with an error in a format of their own (OAuth: RFC 6749), also documented.
+REAL_ERRORS = [("GET", "/oauth/userinfo", 401)]
 
 
 def _conforms(case, response, failures: list[tuple[str, str, int, str]]) -> None:
@@ -130,5 +133,10 @@ def test_real_responses_conform_to_the_openapi_document(running_app: str, docume
         case = schema[path][method].Case(query=query)
         response = case.call(base_url=running_app, timeout=30)
         assert response.status_code == 200, (path, response.text[:300])
+        _conforms(case, response, failures)
+    for method, path, status in REAL_ERRORS:
+        case = schema[path][method].Case()
+        response = case.call(base_url=running_app, timeout=30)
+        assert response.status_code == status, (path, response.text[:300])
         _conforms(case, response, failures)
     assert failures == []

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
 
 from ecovarejo.core.auth import Principal, require_permission
 from ecovarejo.core.errors import InvalidInput
@@ -32,6 +33,43 @@ def _json(value: Any) -> Any:
     return value
 
 
+#: A cell or headline figure: text, a count, or a decimal amount written as a string (money is never a float).
+Cell = str | int | bool | None
+
+
+class ReportOut(BaseModel):
+    """One report over ``start``..``end`` and the same figures over the previous period of equal length."""
+
+    report: str
+    start: date
+    end: date
+    previous_start: date
+    previous_end: date
+    columns: list[str]
+    rows: list[list[Cell]] = Field(description="One list per row, in the order of `columns`.")
+    summary: dict[str, Cell]
+    summary_previous: dict[str, Cell]
+    change: dict[str, float | None] = Field(
+        description="Relative change of each numeric headline figure vs the previous period; null when it was 0."
+    )
+
+
+class ReportListOut(BaseModel):
+    items: list[str]
+    grains: list[str]
+
+
+REPORT_CONTENT: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The report as JSON, or as a CSV or Parquet file (`format`).",
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            "application/vnd.apache.parquet": {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
+}
+
+
 def report_json(r: public.Report) -> dict[str, Any]:
     return {
         "report": r.name,
@@ -47,12 +85,17 @@ def report_json(r: public.Report) -> dict[str, Any]:
     }
 
 
-@router.get("/reports", summary="The available reports")
-async def list_reports(_: Staff) -> dict[str, Any]:
-    return {"items": list(public.REPORT_NAMES), "grains": list(public.GRAINS)}
+@router.get("/reports", summary="The available reports", response_model=ReportListOut)
+async def list_reports(_: Staff) -> ReportListOut:
+    return ReportListOut(items=list(public.REPORT_NAMES), grains=list(public.GRAINS))
 
 
-@router.get("/reports/{name}", summary="One report over a date range, compared with the previous period")
+@router.get(
+    "/reports/{name}",
+    summary="One report over a date range, compared with the previous period",
+    response_model=ReportOut,
+    responses=REPORT_CONTENT,
+)
 async def get_report(
     name: str,
     _: Staff,

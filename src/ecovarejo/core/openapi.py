@@ -11,7 +11,10 @@ What a route can return, by its shape:
   :func:`ecovarejo.core.http.install_error_handlers`, and the domain's ``InvalidInput``);
 - 429 on ``/api/`` (the gateway's rate limits).
 
-A route may declare more (``responses={402: {...}}``); what it declares is kept.
+A route may declare more (``responses={402: {...}}``); what it declares is kept. A route whose errors
+follow another standard (the OAuth endpoints: RFC 6749 ``{"error", "error_description"}``) says so with
+``openapi_extra={ERROR_FORMAT: "rfc6749"}`` and declares its own error responses; nothing is derived
+for it but the ``default`` problem (an unexpected error is still a problem).
 """
 
 from __future__ import annotations
@@ -65,6 +68,8 @@ REASONS = {
     429: "Rate limited",
 }
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+#: Operation extension naming a route's own error format (see the module's docstring).
+ERROR_FORMAT = "x-error-format"
 
 
 def _calls(dependant: Dependant) -> Iterable[Callable[..., Any]]:
@@ -76,8 +81,10 @@ def _calls(dependant: Dependant) -> Iterable[Callable[..., Any]]:
 
 def error_statuses(route: APIRoute, method: str) -> set[int]:
     """The problem statuses ``route`` can answer ``method`` with (besides the ``default``)."""
-    calls = set(_calls(route.dependant))
     out: set[int] = set()
+    if (route.openapi_extra or {}).get(ERROR_FORMAT):
+        return out
+    calls = set(_calls(route.dependant))
     if optional_principal in calls or current_principal in calls:
         out.add(401)
     if current_principal in calls:

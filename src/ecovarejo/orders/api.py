@@ -19,7 +19,7 @@ from ecovarejo.payments.public import REPLAY_HEADER, IdempotencyStore, fingerpri
 from . import coupons as coupon_rules
 from . import service
 from .cart import CART_TTL, GUEST_COOKIE, GUEST_HEADER, new_guest_token, owner_key, valid_guest_token
-from .checkout_command import CheckoutCommand, OrderView, ReplayedProblem
+from .checkout_command import CheckoutCommand, ReplayedProblem
 from .checkout_command import checkout as place
 from .schemas import (
     CartItemIn,
@@ -32,6 +32,7 @@ from .schemas import (
     RefundIn,
     StatusIn,
 )
+from .views import CouponPage, CouponView, OrderPage, OrderView
 
 router = APIRouter(prefix="/api/v1", tags=["orders"])
 admin = APIRouter(prefix="/api/v1/admin", tags=["orders-admin"])
@@ -205,7 +206,7 @@ async def checkout(
     )
 
 
-@router.get("/orders")
+@router.get("/orders", response_model=OrderPage)
 async def my_orders(
     limit: int = Query(20, ge=1, le=100),
     cursor: str | None = Query(None, max_length=64),
@@ -215,14 +216,14 @@ async def my_orders(
     return await service.list_orders(uow, limit=limit, cursor=cursor, user_id=principal.user_id)
 
 
-@router.get("/orders/{order_id}")
+@router.get("/orders/{order_id}", response_model=OrderView)
 async def my_order(
     order_id: uuid.UUID, principal: Principal = Depends(current_principal), uow: UnitOfWork = Depends(get_read_uow)
 ) -> dict[str, Any]:
     return await service.order_detail(uow, order_id, principal=principal)
 
 
-@router.post("/orders/{order_id}/cancel")
+@router.post("/orders/{order_id}/cancel", response_model=OrderView)
 async def cancel_my_order(
     order_id: uuid.UUID, body: ReasonIn, request: Request, principal: Principal = Depends(current_principal)
 ) -> dict[str, Any]:
@@ -232,7 +233,7 @@ async def cancel_my_order(
     )  # fmt: skip
 
 
-@router.post("/orders/{order_id}/return")
+@router.post("/orders/{order_id}/return", response_model=OrderView)
 async def request_return(
     order_id: uuid.UUID,
     body: ReasonIn,
@@ -247,7 +248,7 @@ async def request_return(
 # --------------------------------------------------------------------------- admin
 
 
-@admin.get("/orders")
+@admin.get("/orders", response_model=OrderPage)
 async def admin_orders(
     status: str | None = Query(None, max_length=50),
     user_id: uuid.UUID | None = None,
@@ -265,14 +266,14 @@ async def admin_orders(
     )  # fmt: skip
 
 
-@admin.get("/orders/{order_id}")
+@admin.get("/orders/{order_id}", response_model=OrderView)
 async def admin_order(
     order_id: uuid.UUID, _: Principal = Depends(manage_orders), uow: UnitOfWork = Depends(get_read_uow)
 ) -> dict[str, Any]:
     return await service.order_detail(uow, order_id)
 
 
-@admin.post("/orders/{order_id}/status")
+@admin.post("/orders/{order_id}/status", response_model=OrderView)
 async def admin_advance(
     order_id: uuid.UUID, body: StatusIn, who: Principal = Depends(manage_orders), uow: UnitOfWork = Depends(get_uow)
 ) -> dict[str, Any]:
@@ -284,7 +285,7 @@ async def admin_advance(
     return await service.order_detail(uow, order_id)
 
 
-@admin.post("/orders/{order_id}/cancel")
+@admin.post("/orders/{order_id}/cancel", response_model=OrderView)
 async def admin_cancel(
     order_id: uuid.UUID, body: ReasonIn, request: Request, who: Principal = Depends(manage_orders)
 ) -> dict[str, Any]:
@@ -294,7 +295,7 @@ async def admin_cancel(
     )  # fmt: skip
 
 
-@admin.post("/orders/{order_id}/refund", response_model=dict[str, Any])
+@admin.post("/orders/{order_id}/refund", response_model=OrderView)
 async def admin_refund(
     order_id: uuid.UUID,
     body: RefundIn,
@@ -344,7 +345,7 @@ def _coupon_json(c: Any) -> dict[str, Any]:
     }
 
 
-@admin.post("/coupons", status_code=201)
+@admin.post("/coupons", status_code=201, response_model=CouponView)
 async def create_coupon(
     body: CouponIn, _: Principal = Depends(manage_orders), uow: UnitOfWork = Depends(get_uow)
 ) -> dict[str, Any]:
@@ -355,7 +356,7 @@ async def create_coupon(
     return _coupon_json(coupon)
 
 
-@admin.get("/coupons")
+@admin.get("/coupons", response_model=CouponPage)
 async def list_coupons(
     _: Principal = Depends(manage_orders), uow: UnitOfWork = Depends(get_read_uow)
 ) -> dict[str, Any]:

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict
 
 from ecovarejo.core.auth import Principal
 from ecovarejo.core.container import Container
@@ -25,18 +24,7 @@ from ecovarejo.payments.public import REPLAY_HEADER
 from .checkout import CheckoutRequest, place_order
 from .schemas import CheckoutIn
 from .service import ports_of
-
-
-class OrderView(BaseModel):
-    """An order as its owner sees it (the document of ``GET /api/v1/orders/{id}``): frozen, never a row."""
-
-    model_config = ConfigDict(frozen=True, extra="allow")
-
-    id: str
-    order_number: str
-    status: str
-    total_amount: str
-    currency: str
+from .views import OrderView
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from .cart import Cart, owner_key
 from .checkout import CheckoutRequest, place_order
-from .checkout_command import CheckoutCommand, CheckoutResult, OrderView, checkout
+from .checkout_command import CheckoutCommand, CheckoutResult, checkout
 from .fraud import CheckoutFacts, Decision, FraudScreen, FraudVerdict, RiskDeclined
 from .history import PastLine, PastOrder, import_orders
 from .lifecycle import PAID_OR_LATER
@@ -28,6 +28,7 @@ from .service import (
     set_cart_coupons,
     set_cart_quantity,
 )
+from .views import OrderView
 
 __all__ = [
     "PAID_OR_LATER",

@@ -111,7 +111,16 @@ async def export_link(
     return ExportLinkOut(url=f"/api/v1/privacy/exports/{token}", expires_at=expires_at)
 
 
-@router.get("/privacy/exports/{token}")
+@router.get(
+    "/privacy/exports/{token}",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The archive (single use): `data.json` and one CSV per table.",
+            "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
+)
 async def download_export(
     token: str, user: User, container: Annotated[Container, Depends(get_container)], uow: UnitOfWork = Depends(get_uow)
 ) -> Response:

@@ -11,10 +11,12 @@ from urllib.parse import quote, unquote, urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel
 
 from ecovarejo.core.auth import Principal, bearer_token, optional_principal
 from ecovarejo.core.errors import DomainError, InvalidInput
 from ecovarejo.core.http import get_uow
+from ecovarejo.core.openapi import ERROR_FORMAT
 from ecovarejo.core.uow import UnitOfWork
 
 from . import accounts, authflows, oauth
@@ -37,6 +39,47 @@ _SCOPE_TEXT = {
     "openid": "confirm who you are",
     "profile": "see your name and language",
     "email": "see your email address",
+}
+
+
+class OAuthTokenOut(BaseModel):
+    """RFC 6749 §5.1 (and OIDC's ``id_token`` when ``openid`` was granted)."""
+
+    access_token: str
+    token_type: str
+    expires_in: int
+    refresh_token: str
+    scope: str
+    id_token: str | None = None
+
+
+class UserInfoOut(BaseModel):
+    """OIDC UserInfo: ``sub`` always, the other claims by scope (``email``, ``profile``)."""
+
+    sub: str
+    email: str | None = None
+    email_verified: bool | None = None
+    given_name: str | None = None
+    family_name: str | None = None
+    name: str | None = None
+    locale: str | None = None
+
+
+class OAuthErrorOut(BaseModel):
+    """RFC 6749 §5.2 / RFC 6750 §3: what OAuth client libraries read."""
+
+    error: str
+    error_description: str
+
+
+RFC6749 = {ERROR_FORMAT: "rfc6749"}
+TOKEN_ERRORS: dict[int | str, dict[str, object]] = {
+    400: {"model": OAuthErrorOut, "description": "invalid_request, invalid_grant, unsupported_grant_type"},
+    401: {"model": OAuthErrorOut, "description": "invalid_client"},
+}
+USERINFO_ERRORS: dict[int | str, dict[str, object]] = {
+    401: {"model": OAuthErrorOut, "description": "invalid_token"},
+    403: {"model": OAuthErrorOut, "description": "insufficient_scope"},
 }
 
 
@@ -152,7 +195,7 @@ def _client_credentials(request: Request, form: dict[str, str]) -> tuple[str, st
     return form.get("client_id", ""), form.get("client_secret")
 
 
-@router.post("/oauth/token", response_model=None)
+@router.post("/oauth/token", response_model=OAuthTokenOut, responses=TOKEN_ERRORS, openapi_extra=RFC6749)
 async def token(
     request: Request, uow: UnitOfWork = Depends(get_uow), ports: UsersPorts = Depends(get_ports)
 ) -> JSONResponse:
@@ -219,7 +262,7 @@ async def _userinfo(request: Request, uow: UnitOfWork, ports: UsersPorts) -> JSO
     return JSONResponse(claims, headers=NO_STORE)
 
 
-@router.get("/oauth/userinfo", response_model=None)
+@router.get("/oauth/userinfo", response_model=UserInfoOut, responses=USERINFO_ERRORS, openapi_extra=RFC6749)
 async def userinfo(
     request: Request, uow: UnitOfWork = Depends(get_uow), ports: UsersPorts = Depends(get_ports)
 ) -> JSONResponse:

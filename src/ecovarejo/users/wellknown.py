@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
 
 from ecovarejo.core.container import Container
 from ecovarejo.core.http import get_container
@@ -16,7 +17,21 @@ from .tokens import TokenService
 router = APIRouter(tags=["oidc"])
 
 
-@router.get("/.well-known/jwks.json")
+class JWKOut(BaseModel):
+    """A public RSA key (RFC 7517/7518); other members a key may carry are allowed."""
+
+    model_config = ConfigDict(extra="allow")
+    kty: str
+    kid: str
+    n: str
+    e: str
+
+
+class JWKSetOut(BaseModel):
+    keys: list[JWKOut]
+
+
+@router.get("/.well-known/jwks.json", response_model=JWKSetOut)
 async def jwks(container: Container = Depends(get_container)) -> JSONResponse:
     """The public keys that verify our tokens (current and not yet retired)."""
     return JSONResponse(container.ports.get(KeyRing).jwks(), headers={"Cache-Control": "public, max-age=300"})

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from ecovarejo.analytics.api import ReportOut
 from tests.support import bearer, make_tenant, token_for
 
 from .facts import plant
@@ -27,6 +28,7 @@ async def shop(container) -> dict[str, str]:
 async def get(client, h, name: str, **params: Any) -> dict[str, Any]:
     r = await client.get(f"/api/v1/analytics/reports/{name}", params={**RANGE, **params}, headers=h)
     assert r.status_code == 200, r.text
+    ReportOut.model_validate_json(r.content, strict=True)  # what the OpenAPI document says it is
     return r.json()
 
 
