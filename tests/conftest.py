@@ -233,8 +233,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = 1
 
 
-#: Tests that take a minute or more (measured in CI): started first, so that with pytest-xdist they run
-#: alongside the many short tests instead of being the last ones left on one worker. Any test with a
+#: Tests that take half a minute or more (measured in CI): started first, so that with pytest-xdist they
+#: run alongside the many short tests instead of being the last ones left on one worker. Any test with a
 #: ``timeout`` marker above the default also counts.
 SCHEDULE_FIRST = (
     "tests/integration/test_cli.py::test_migrate_and_seed_demo",
@@ -246,7 +246,18 @@ SCHEDULE_FIRST = (
     "tests/integration/reliability/test_outage.py",
     "tests/integration/reliability/test_checkout_crash.py",
     "tests/integration/reliability/test_worker_process.py",
+    "tests/browser/test_walk.py",
 )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """pytest-xdist's ``load`` scheduler first hands every worker a chunk of about 1/16 of the suite's
+    consecutive tests: with the longest tests sorted first, one worker got every one of them and ran them
+    in a row while the others ran short tests (the whole ``SCHEDULE_FIRST`` list, minutes, on ``gw0``).
+    Tests are handed out one by one instead (each worker keeps two queued), so the longest start first,
+    each on its own worker. ``--maxschedchunk`` given on the command line wins."""
+    if getattr(config.option, "maxschedchunk", "absent") is None:
+        config.option.maxschedchunk = 1
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
