@@ -16,21 +16,13 @@ from .forecast import Sale
 from .pricing import PricedSale
 from .recommend import Basket, ProductInfo
 
-PAGE = 500
 #: Orders that did not become a purchase say nothing about what goes together.
 NOT_PURCHASES = frozenset({"pending", "cancelled"})
 
 
 async def _purchases(uow: UnitOfWork, limit: int) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    cursor: str | None = None
-    while len(out) < limit:
-        page: dict[str, Any] = await orders.list_orders(uow, limit=PAGE, cursor=cursor)
-        out.extend(o for o in page["items"] if o["status"] not in NOT_PURCHASES)
-        cursor = page.get("next_cursor")
-        if not cursor:
-            break
-    return out
+    """The newest ``limit`` purchases with their lines (the orders context's lean history read)."""
+    return await orders.purchase_history(uow, limit=limit, exclude_status=NOT_PURCHASES)
 
 
 async def baskets(uow: UnitOfWork, *, limit: int = 200_000) -> list[Basket]:

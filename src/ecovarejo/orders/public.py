@@ -9,7 +9,7 @@ from .cart import Cart, owner_key
 from .checkout import CheckoutRequest, place_order
 from .checkout_command import CheckoutCommand, CheckoutResult, checkout
 from .fraud import CheckoutFacts, Decision, FraudScreen, FraudVerdict, RiskDeclined
-from .history import PastLine, PastOrder, import_orders
+from .history import PastLine, PastOrder, import_orders, purchase_history
 from .lifecycle import PAID_OR_LATER
 from .metrics import business_metrics
 from .review import capture_held
@@ -60,6 +60,7 @@ __all__ = [
     "owner_key",
     "place_order",
     "ports_of",
+    "purchase_history",
     "refund",
     "set_cart_coupons",
     "set_cart_quantity",

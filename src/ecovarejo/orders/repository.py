@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table, func, insert, select, update
 
@@ -74,6 +74,28 @@ async def list_orders(
     if created_to:
         q = q.where(Order.created_at < created_to)
     return list((await uow.session.scalars(q)).all())
+
+
+async def purchase_rows(
+    uow: UnitOfWork, *, limit: int, exclude_status: frozenset[str]
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The newest ``limit`` orders not in ``exclude_status`` as plain column tuples, and their lines: two
+    column selects, no ORM objects (what models read over the whole history)."""
+    q = (
+        select(Order.id, Order.user_id, Order.status, Order.created_at, Order.total_amount, Order.shipping_address,
+               Order.billing_address)
+        .where(Order.status.not_in(exclude_status))
+        .order_by(Order.id.desc())
+        .limit(limit)
+    )  # fmt: skip
+    orders = [tuple(r) for r in (await uow.session.execute(q)).all()]
+    lines = (
+        select(OrderItem.order_id, OrderItem.product_id, OrderItem.sku, OrderItem.quantity, OrderItem.unit_price)
+        .join(Order, Order.id == OrderItem.order_id)
+        .where(Order.status.not_in(exclude_status))
+        .order_by(OrderItem.order_id, OrderItem.sku)
+    )
+    return orders, [tuple(r) for r in (await uow.session.execute(lines)).all()]
 
 
 async def count_orders_of(uow: UnitOfWork, user_id: uuid.UUID, exclude_status: tuple[str, ...]) -> int:
