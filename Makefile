@@ -19,9 +19,14 @@ $(BIN)/python:
 install: $(BIN)/python
 	$(BIN)/pip install --quiet -e .
 
-install-test: $(BIN)/python
+# Installed once per change of pyproject.toml (a stamp in the venv): .ci/run and `make test` both ask for
+# it, and a second `pip install -e` costs ~10 s of CPU to find nothing to do. `make -B install-test` forces.
+install-test: $(VENV)/.installed-test
+
+$(VENV)/.installed-test: pyproject.toml scripts/test-deps.sh | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[test]"
 	bash scripts/test-deps.sh
+	touch $@
 
 run: install
 	$(BIN)/ecovarejo migrate
