@@ -1,5 +1,6 @@
 """Issue #12, high: card tokens had no owner — customer B registering A's card number got A's token
-(with A's expiry) and could charge it."""
+(with A's expiry) and could charge it. Cards are stored the way a browser does it: the number goes to the
+provider's tokenization (the sandbox's), the shop gets only the provider's token."""
 
 from __future__ import annotations
 
@@ -8,9 +9,14 @@ import uuid
 from sqlalchemy import select
 
 from ecovarejo.payments.ext_models import VaultToken
+from tests.integration.payments_providers.browser import sandbox_token
 from tests.support import bearer, make_tenant, token_for
 
-CARD = {"number": "4242 4242 4242 4242", "exp_month": 11, "exp_year": 2031, "cvv": "123"}
+NUMBER = "4242 4242 4242 4242"
+
+
+async def _card(client, exp_month: int = 11, exp_year: int = 2031) -> dict[str, str]:
+    return {"provider_token": await sandbox_token(client, NUMBER, exp_month=exp_month, exp_year=exp_year)}
 
 
 async def test_a_known_card_number_gives_another_customer_their_own_token(container, client) -> None:
@@ -18,12 +24,12 @@ async def test_a_known_card_number_gives_another_customer_their_own_token(contai
     h = {"X-Tenant-ID": str(tid)}
     alice = {**h, **bearer(token_for(container, tid, user_id=uuid.uuid4()))}
     bob = {**h, **bearer(token_for(container, tid, user_id=uuid.uuid4()))}
-    r = await client.post("/api/v1/payments/cards", json=CARD, headers=alice)
+    r = await client.post("/api/v1/payments/cards", json=await _card(client), headers=alice)
     assert r.status_code == 201, r.text
     a_token = r.json()["token"]
-    again = await client.post("/api/v1/payments/cards", json=CARD, headers=alice)
-    assert again.json()["token"] == a_token  # per-owner deduplication
-    r = await client.post("/api/v1/payments/cards", json={**CARD, "exp_month": 1, "exp_year": 2030}, headers=bob)
+    again = await client.post("/api/v1/payments/cards", json=await _card(client), headers=alice)
+    assert again.json()["token"] == a_token  # per-owner deduplication (the provider's fingerprint)
+    r = await client.post("/api/v1/payments/cards", json=await _card(client, 1, 2030), headers=bob)
     assert r.status_code == 201
     b_card = r.json()
     assert b_card["token"] != a_token and (b_card["exp_month"], b_card["exp_year"]) == (1, 2030)  # not A's expiry
@@ -49,7 +55,7 @@ async def test_tokens_of_another_tenant_are_unknown(container, client) -> None:
     t1, t2 = await make_tenant(container), await make_tenant(container)
     owner = uuid.uuid4()
     h1 = {"X-Tenant-ID": str(t1), **bearer(token_for(container, t1, user_id=owner))}
-    r = await client.post("/api/v1/payments/cards", json=CARD, headers=h1)
+    r = await client.post("/api/v1/payments/cards", json=await _card(client), headers=h1)
     token = r.json()["token"]
     h2 = {"X-Tenant-ID": str(t2), **bearer(token_for(container, t2, user_id=owner))}
     r = await client.post("/api/v1/payments/charges", json={"card_token": token, "amount": "5.00"},
@@ -58,3 +64,26 @@ async def test_tokens_of_another_tenant_are_unknown(container, client) -> None:
     async with container.uow(t1, read_only=True) as uow:
         row = await uow.session.scalar(select(VaultToken).where(VaultToken.token == token))
     assert row is not None and row.owner_id == owner
+
+
+async def test_the_api_takes_no_card_number_or_cvv(container, client) -> None:
+    """PCI SAQ-A: a request carrying card data is a 422 problem and stores nothing."""
+    tid = await make_tenant(container)
+    h = {"X-Tenant-ID": str(tid), **bearer(token_for(container, tid, user_id=uuid.uuid4()))}
+    token = (await _card(client))["provider_token"]
+    bodies = [
+        {"number": NUMBER, "exp_month": 11, "exp_year": 2031, "cvv": "123"},
+        {"provider_token": "4242424242424242"},
+        {"provider_token": "4242 4242 4242 4242"},
+        {"provider_token": token, "cvv": "123"},
+        {"provider_token": token, "CVC": "123"},
+        {"provider_token": token, "pan": "4242424242424242"},
+    ]
+    for body in bodies:
+        r = await client.post("/api/v1/payments/cards", json=body, headers=h)
+        assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json"), r.text
+        assert "card_number_not_accepted" in r.text and "4242424242424242" not in r.text.replace(" ", "")
+    r = await client.post("/api/v1/payments/cards", json={"provider_token": "tok_visa"}, headers=h)
+    assert r.status_code == 422 and r.json()["code"] == "invalid_provider_token"  # no expiry: not storable
+    async with container.uow(tid, read_only=True) as uow:
+        assert (await uow.session.scalars(select(VaultToken))).all() == []

@@ -19,7 +19,8 @@ Each provider's form needs its origins in the pages' Content-Security-Policy (:d
 
 from __future__ import annotations
 
-import secrets
+import hashlib
+import hmac
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
@@ -34,7 +35,7 @@ from ecovarejo.core.container import Container
 from ecovarejo.core.models import Tenant
 
 from . import cards
-from .sandbox import MINTED_PREFIX, TEST_CARDS
+from .sandbox import TEST_CARDS, mint
 from .setup import providers_of, settings_of
 
 #: What each provider's browser form needs in the Content-Security-Policy (from the providers' docs).
@@ -189,7 +190,11 @@ async def sandbox_tokenize(request: Request) -> Response:
     if not holder:
         return _error("invalid_holder", "holder", "The cardholder's name is missing.")
     outcome = TEST_CARDS.get(number, "approve")
-    token = f"{MINTED_PREFIX}{outcome}_{brand}_{number[-4:]}_{secrets.token_hex(8)}"
+    container: Container = request.app.state.container
+    # the "provider's" fingerprint of the card: the same card gives the same one (per deployment)
+    secret = container.settings.load_secret_key().encode()
+    fingerprint = hmac.new(secret, b"sandbox-card|" + number.encode(), hashlib.sha256).hexdigest()[:16]
+    token = mint(outcome, brand, number[-4:], month, year, fingerprint)
     return JSONResponse(
         {"id": token, "card": {"brand": brand, "last4": number[-4:], "exp_month": month, "exp_year": year}},
         headers={"cache-control": "no-store"},

@@ -85,8 +85,6 @@ class NoProviderAvailable(ProviderUnavailable):
 
 class FailoverGateway:
     name = "failover"
-    #: Takes :class:`~.providers.base.CardData` from the vault as a source (server-side card authorization).
-    accepts_card_data = True
 
     def __init__(
         self,

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .gateway import GatewayResult, GatewayTimeout
+from .providers.base import CardInfo
 
 APPROVE = "4242424242424242"
 DECLINE = "4000000000000002"
@@ -45,9 +46,11 @@ TOKEN_LAST4 = {
 TEST_CARDS["tok_mastercard"] = "approve"
 
 #: Tokens minted by the sandbox's browser tokenization (``card_form.py``):
-#: ``tok_sbx_<outcome>_<brand>_<last4>_<random>`` — the "provider" keeps no state, like a signed token.
+#: ``tok_sbx_<outcome>_<brand>_<last4>_<MM><YYYY><fingerprint:16 hex><random:16 hex>`` — the "provider"
+#: keeps no state: what Stripe answers to ``GET /v1/payment_methods/pm_…`` (brand, last 4, expiry, the
+#: card's fingerprint) is read from the token itself (:func:`describe_minted`).
 MINTED_PREFIX = "tok_sbx_"
-OUTCOMES = ("approve", "card_declined", "insufficient_funds", "timeout")
+OUTCOMES = ("approve", "card_declined", "insufficient_funds", "timeout", "challenge")
 
 
 def minted_parts(source: str) -> tuple[str, str, str] | None:
@@ -61,6 +64,27 @@ def minted_parts(source: str) -> tuple[str, str, str] | None:
             if len(parts) == 3 and parts[1].isdigit() and len(parts[1]) == 4:
                 return outcome, parts[0], parts[1]
     return None
+
+
+def mint(outcome: str, brand: str, last4: str, exp_month: int, exp_year: int, fingerprint: str) -> str:
+    """A sandbox card token (what ``POST /sandbox-pay/v1/tokens`` answers)."""
+    tail = f"{exp_month:02d}{exp_year:04d}{fingerprint[:16]}{uuid.uuid4().hex[:16]}"
+    return f"{MINTED_PREFIX}{outcome}_{brand}_{last4}_{tail}"
+
+
+def describe_minted(source: str) -> CardInfo | None:
+    """The card behind a minted token (brand, last 4, expiry, fingerprint), as a provider's API describes
+    one of its payment methods; ``None`` for anything else (a published test token has no expiry)."""
+    minted = minted_parts(source)
+    if minted is None:
+        return None
+    tail = source.rsplit("_", 1)[1]
+    if len(tail) != 38 or not tail[:6].isdigit():
+        return None
+    month, year = int(tail[:2]), int(tail[2:6])
+    if not 1 <= month <= 12:
+        return None
+    return CardInfo("sandbox", source, minted[1], minted[2], month, year, tail[6:22])
 
 
 def token_last4(source: str) -> str | None:

@@ -77,19 +77,20 @@ def _ensure(container: Container, s: PaymentsSettings | None = None) -> None:
 
 
 def vault_resolver(container: Container) -> Callable[[str], Awaitable[Any]]:
-    """Detokenizes a vault token for the provider call (audited), in the current tenant. The caller
-    (checkout) has checked that the token is the customer's own: :func:`service.ensure_card_owner`."""
+    """The provider's token behind a vault token (audited), in the current tenant, as a source naming its
+    provider (``{"stripe": "pm_…"}``: failover sends it to that provider only). The caller (checkout)
+    has checked that the token is the customer's own: :func:`service.ensure_card_owner`."""
 
     async def resolve(token: str) -> Any:
         tenant_id = current_tenant.get()
         if tenant_id is None:
             raise GatewayError("a vault token needs a tenant")
         async with container.uow(tenant_id, actor="system:payments") as uow:
-            card = await vault_of(container).detokenize(
+            stored = await vault_of(container).detokenize(
                 uow, token, owner_id=None, purpose="authorize (checkout)", actor=uow.actor
             )  # the checkout checked the owner (payments.service.ensure_card_owner)
             await uow.commit()
-        return card
+        return {stored.provider: stored.token}
 
     return resolve
 

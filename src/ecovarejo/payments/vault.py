@@ -1,21 +1,24 @@
-"""Card token vault (PCI DSS 4.0 minded): the PAN never leaves this module in clear except to a provider.
+"""Stored cards (PCI SAQ-A: no card number ever reaches our servers). A stored card is the *provider's*
+reusable token (Stripe's ``pm_…``, the sandbox's ``tok_sbx_…``) made by the provider's own browser form;
+the vault keeps it sealed and gives the rest of the system a token of its own.
 
-- **Tokens** are random (``vtok_`` + 24 random bytes), unrelated to the number.
+- **Tokens** are random (``vtok_`` + 24 random bytes), unrelated to the card or the provider's token.
 - **Owner**: every card belongs to one customer (``owner_id``). Lookups, charges and detokenization
   check it; a token of someone else's card is answered exactly like an unknown one, and deduplication by
   fingerprint is per owner (two customers with the same card get two tokens; neither learns of the other).
-- **Fingerprint**: HMAC-SHA-256 of the PAN under a per-tenant key (derived with HKDF from the tenant's
-  first data key), for duplicate detection; a plain hash of a 16-digit number is brute-forceable, a keyed
-  one is not without the key.
-- **Envelope encryption**: the PAN is sealed with AES-256-GCM under the tenant's current data key; data
-  keys are stored wrapped (AES-256-GCM) by the master key. Every ciphertext starts with its key version,
-  so old data decrypts after a rotation: :meth:`Vault.rotate_data_key` adds a new data key for new cards,
-  :func:`rewrap_all` re-wraps every data key under a new master key.
+- **Fingerprint**: HMAC-SHA-256 of the provider's card fingerprint under a per-tenant key (derived with
+  HKDF from the tenant's first data key), for duplicate detection per owner.
+- **Envelope encryption**: the provider's token (a credential: it can be charged) is sealed with
+  AES-256-GCM under the tenant's current data key; data keys are stored wrapped (AES-256-GCM) by the
+  master key. Every ciphertext starts with its key version, so old data decrypts after a rotation:
+  :meth:`Vault.rotate_data_key` adds a new data key for new cards, :func:`rewrap_all` re-wraps every data
+  key under a new master key.
 - **Tenant binding**: the associated data of each seal names the tenant (and the token / key version), so
   a ciphertext copied to another tenant's row does not decrypt.
-- **CVV** is accepted by :meth:`Vault.tokenize` only to be dropped; it is never stored.
+- No card number, no CVV: :meth:`Vault.store` takes :class:`~.providers.base.CardInfo` (what the provider
+  says of its token), which has neither.
 - Outside payments only :class:`StoredCard` is visible (last 4, brand, expiry). :meth:`Vault.detokenize`
-  writes an audit row each time.
+  (the provider's token, for a charge) writes an audit row each time.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import os
 import secrets
 import struct
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -37,14 +40,15 @@ from ecovarejo.core.errors import InvalidInput, NotFound
 from ecovarejo.core.uow import UnitOfWork
 
 from . import ext_repository as repo
-from .cards import validate_card
 from .ext_models import VaultAccess, VaultKey, VaultToken
-from .providers.base import CardData
+from .providers.base import CardInfo
 
 FORMAT = 1
 #: Distinct from providers' token prefixes (Stripe's legacy ``tok_``), so a source names its owner.
 TOKEN_PREFIX = "vtok_"
 _HEADER = struct.Struct(">BI")  # format byte, key version
+#: The sealed plaintext: ``ptok1|<provider>|<provider's token>``.
+SEALED_FORMAT = "ptok1"
 
 
 class VaultError(Exception):
@@ -76,6 +80,14 @@ class MasterKeys:
     @classmethod
     def single(cls, key: bytes) -> MasterKeys:
         return cls.of(key)
+
+
+@dataclass(frozen=True)
+class ProviderToken:
+    """A stored card as a charge needs it: the provider that tokenized it and its reusable token."""
+
+    provider: str
+    token: str = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -113,8 +125,8 @@ def _key_aad(tenant_id: uuid.UUID, version: int) -> bytes:
     return f"ecovarejo-vault-key|{tenant_id}|{version}".encode()
 
 
-def _pan_aad(tenant_id: uuid.UUID, token: str) -> bytes:
-    return f"ecovarejo-vault-pan|{tenant_id}|{token}".encode()
+def _card_aad(tenant_id: uuid.UUID, token: str) -> bytes:
+    return f"ecovarejo-vault-card|{tenant_id}|{token}".encode()
 
 
 class Vault:
@@ -151,49 +163,44 @@ class Vault:
             if await repo.add_vault_key(uow, row):
                 return version
 
-    def _fingerprint(self, keys: dict[int, bytes], tenant_id: uuid.UUID, pan: str) -> str:
+    def _fingerprint(self, keys: dict[int, bytes], tenant_id: uuid.UUID, value: str) -> str:
         fp_key = HKDF(
             algorithm=hashes.SHA256(), length=32, salt=None, info=f"ecovarejo-vault-fingerprint|{tenant_id}".encode()
         ).derive(keys[min(keys)])
-        return hmac.new(fp_key, pan.encode(), hashlib.sha256).hexdigest()
+        return hmac.new(fp_key, value.encode(), hashlib.sha256).hexdigest()
 
     # ------------------------------------------------------------------ cards
-    async def tokenize(
-        self,
-        uow: UnitOfWork,
-        *,
-        owner_id: uuid.UUID,
-        number: str,
-        exp_month: int,
-        exp_year: int,
-        cvv: str | None = None,
-    ) -> StoredCard:
-        """Store ``owner_id``'s card (Luhn-checked); the same owner storing the same card again gets their
-        existing token with the expiry just given. ``cvv`` is dropped."""
-        del cvv  # never persisted, never logged
-        pan, brand = validate_card(number)
-        if not (1 <= exp_month <= 12 and 2000 <= exp_year <= 2099):
+    async def store(self, uow: UnitOfWork, *, owner_id: uuid.UUID, card: CardInfo) -> StoredCard:
+        """Keep ``owner_id``'s card: the provider's reusable token, sealed, with what the provider says of
+        the card (brand, last 4, expiry). The same owner storing the same card again (same provider
+        fingerprint) gets their existing token back, now naming the newest provider token and expiry."""
+        if not (1 <= card.exp_month <= 12 and 2000 <= card.exp_year <= 2099):
             raise InvalidInput("invalid card expiry", code="invalid_card_expiry")
+        if not card.token or "|" in card.provider or len(card.token) > 1024:
+            raise InvalidInput("invalid provider token", code="invalid_provider_token")
         tenant_id = _tenant(uow)
         keys = await self._keys(uow)
-        fingerprint = self._fingerprint(keys, tenant_id, pan)
+        fingerprint = self._fingerprint(keys, tenant_id, f"{card.provider}|{card.fingerprint}")
+        version = max(keys)
+        plain = f"{SEALED_FORMAT}|{card.provider}|{card.token}".encode()
         existing = await repo.token_by_fingerprint(uow, owner_id, fingerprint)
-        if existing is not None:
-            existing.exp_month, existing.exp_year = exp_month, exp_year  # the owner's card, renewed
+        if existing is not None:  # the owner's card again: renewed
+            existing.exp_month, existing.exp_year = card.exp_month, card.exp_year
+            existing.ciphertext = seal(keys[version], version, plain, _card_aad(tenant_id, existing.token))
+            existing.key_version = version
             await uow.flush()
             return _stored(existing)
-        version = max(keys)
         value = TOKEN_PREFIX + secrets.token_urlsafe(24)
         row = VaultToken(
             owner_id=owner_id,
             token=value,
             fingerprint=fingerprint,
-            ciphertext=seal(keys[version], version, pan.encode(), _pan_aad(tenant_id, value)),
+            ciphertext=seal(keys[version], version, plain, _card_aad(tenant_id, value)),
             key_version=version,
-            last4=pan[-4:],
-            brand=brand,
-            exp_month=exp_month,
-            exp_year=exp_year,
+            last4=card.last4[-4:],
+            brand=card.brand[:20],
+            exp_month=card.exp_month,
+            exp_year=card.exp_year,
         )
         if not await repo.add_token(uow, row):  # a concurrent request stored the same card
             existing = await repo.token_by_fingerprint(uow, owner_id, fingerprint)
@@ -214,17 +221,21 @@ class Vault:
 
     async def detokenize(
         self, uow: UnitOfWork, token: str, *, owner_id: uuid.UUID | None, purpose: str, actor: str | None
-    ) -> CardData:
-        """The card for a provider call. Audited; only the payments context calls this."""
+    ) -> ProviderToken:
+        """The provider's token behind a vault token, for a charge. Audited; only payments calls this."""
         row = await self._owned(uow, token, owner_id)
         keys = await self._keys(uow)
         version = version_of(row.ciphertext)
         if version not in keys:
             raise VaultError(f"data key version {version} is missing")
-        pan = open_sealed(keys[version], row.ciphertext, _pan_aad(_tenant(uow), row.token)).decode()
+        plain = open_sealed(keys[version], row.ciphertext, _card_aad(_tenant(uow), row.token)).decode()
+        fmt, _, rest = plain.partition("|")
+        provider, _, provider_token = rest.partition("|")
+        if fmt != SEALED_FORMAT or not provider or not provider_token:
+            raise NotFound("unknown card token", code="card_token_not_found")  # not a provider token: unusable
         repo.audit_access(uow, VaultAccess(token=token, purpose=purpose[:100], actor=actor))
         await uow.flush()
-        return CardData(number=pan, exp_month=row.exp_month, exp_year=row.exp_year)
+        return ProviderToken(provider, provider_token)
 
 
 async def rewrap_all(uow: UnitOfWork, old: MasterKeys, new: MasterKeys) -> int:

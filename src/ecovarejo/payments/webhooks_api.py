@@ -11,7 +11,8 @@ from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from ecovarejo.core.auth import Principal, current_principal, require_permission
 from ecovarejo.core.container import Container
@@ -20,10 +21,23 @@ from ecovarejo.core.http import get_container, get_read_uow, get_tenant, get_uow
 from ecovarejo.core.tenancy import TenantInfo
 from ecovarejo.core.uow import UnitOfWork
 
-from . import boleto, card_form, cards, instant, order_ledger, pix, reconciliation, refunds, service, webhooks
+from . import (
+    boleto,
+    card_form,
+    cards,
+    instant,
+    order_ledger,
+    pix,
+    reconciliation,
+    refunds,
+    service,
+    stored_cards,
+    webhooks,
+)
 from .gateway import GatewayError
 from .idempotency import IdempotencyStore, fingerprint
 from .setup import providers_of, settings_of, vault_of
+from .stored_cards import looks_like_pan
 
 router = APIRouter(prefix="/api/v1", tags=["payments"])
 handle_payments = require_permission("handle_payments")
@@ -80,12 +94,37 @@ async def provider_webhook(
 
 
 # --------------------------------------------------------------------------- cards and vault
+#: Fields that would carry card data: a request naming one is refused before anything else.
+CARD_FIELDS = frozenset({"number", "card_number", "pan", "cvv", "cvc", "security_code", "card"})
+
+
 class CardIn(BaseModel):
-    number: SecretStr
-    exp_month: int = Field(ge=1, le=12, strict=True)
-    exp_year: int = Field(ge=2000, le=2099, strict=True)
-    #: Checked for shape and dropped: never stored.
-    cvv: SecretStr | None = None
+    """A card to keep: the token the provider's own browser form made (Stripe's ``pm_…``, the sandbox's
+    ``tok_sbx_…``). Never a card number or a CVV: those go from the shopper's browser to the provider."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    provider_token: str = Field(min_length=5, max_length=1024)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_card_data(cls, data: Any) -> Any:
+        if isinstance(data, dict) and (CARD_FIELDS & {str(k).lower() for k in data}):
+            raise PydanticCustomError(
+                "card_number_not_accepted",
+                "card numbers and CVVs are not accepted: send the token of the provider's card form",
+            )
+        return data
+
+    @field_validator("provider_token")
+    @classmethod
+    def _never_a_pan(cls, v: str) -> str:
+        if looks_like_pan(v):
+            raise PydanticCustomError(
+                "card_number_not_accepted",
+                "card numbers are not accepted: send the token of the provider's card form",
+            )
+        return v
 
 
 class CardOut(BaseModel):
@@ -97,25 +136,17 @@ class CardOut(BaseModel):
 
 
 @router.post("/payments/cards", status_code=201, response_model=CardOut)
-async def tokenize_card(
+async def store_card(
     body: CardIn,
     container: Container = Depends(get_container),
     who: Principal = Depends(current_principal),
     uow: UnitOfWork = Depends(get_uow),
 ) -> CardOut:
-    """Store the caller's card in the vault (when the provider's client-side tokenization is not used).
-    The token belongs to the caller: nobody else can see or charge it."""
-    cvv = body.cvv.get_secret_value() if body.cvv else None
-    if cvv is not None and not (cvv.isdigit() and 3 <= len(cvv) <= 4):
-        raise InvalidInput("invalid CVV", code="invalid_cvv")
-    stored = await vault_of(container).tokenize(
-        uow,
-        owner_id=who.user_id,
-        number=body.number.get_secret_value(),
-        exp_month=body.exp_month,
-        exp_year=body.exp_year,
-        cvv=cvv,
-    )
+    """Keep the caller's card: the provider of the checkout's card form is asked what its token is
+    (brand, last 4, expiry, fingerprint) and the vault seals the token. The stored card belongs to the
+    caller: nobody else can see or charge it."""
+    info = await stored_cards.describe(container, body.provider_token)
+    stored = await vault_of(container).store(uow, owner_id=who.user_id, card=info)
     await uow.commit()
     return CardOut(**stored.__dict__)
 
@@ -181,13 +212,13 @@ async def charge_card(
         async with container.uow(tenant.id, actor=actor) as uow:
             amount = await _order_amount(container, uow, who, body.order_id, body.amount)
             card = await vault_of(container).card(uow, body.card_token, owner_id=who.user_id)
-            data = await vault_of(container).detokenize(
+            stored = await vault_of(container).detokenize(
                 uow, body.card_token, owner_id=who.user_id, purpose=f"charge {money_key}"[:100], actor=actor
             )
             await uow.commit()
         option = cards.choose(amount, body.installments)
         gateway = service.gateway_of(container)
-        source: Any = data if getattr(gateway, "accepts_card_data", False) else data.number
+        source = stored_cards.source_for(gateway, stored)
         try:
             result = await service.gateway_authorize(
                 gateway, amount=option.total, currency="BRL", source=source, idempotency_key=money_key
@@ -195,7 +226,7 @@ async def charge_card(
         except GatewayError as exc:
             raise service.PaymentUnavailable("the payment provider did not answer; no money was taken") from exc
         finally:
-            del data, source
+            del stored, source
         async with container.uow(tenant.id, actor=actor) as uow:
             raced: Conflict | None = None
             if body.order_id is not None and result.ok:  # another charge for the order may have won meanwhile

@@ -69,6 +69,7 @@ def payments_settings(tmp_path, stripe_fake, mp_fake, pagbank_fake):
     key_file.write_text(base64.b64encode(os.urandom(32)).decode())
     return PaymentsSettings(
         stripe_api_key="sk_test_local",
+        stripe_publishable_key="pk_test_local",
         stripe_api_base=stripe_fake[1],
         stripe_webhook_secret="whsec_test",
         mercadopago_access_token="TEST-local",

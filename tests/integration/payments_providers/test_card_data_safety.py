@@ -1,5 +1,7 @@
-"""Point 8 — proof that card data stays safe. After a run of card payments through the API (vault,
-failover to the Stripe fake, a decline, refunds, webhooks), no Luhn-valid 13-19 digit number and none of
+"""Point 8 — proof that card data stays safe. The shop never receives a card number: the browser gives it
+to Stripe.js (the Stripe fake's ``/v1/payment_methods``) and the shop stores only the PaymentMethod; a
+request carrying a number or a CVV is refused and stores nothing. After a run of card payments through
+the API (vault, failover to the Stripe fake, a decline, refunds, webhooks), no Luhn-valid 13-19 digit number and none of
 the CVVs used is found in the database (the SQLite file itself, or every table dumped through SQL on
 PostgreSQL), in the captured logs, or in the outbox event payloads. A bad webhook signature changes
 nothing; a duplicated webhook has one effect."""
@@ -19,6 +21,7 @@ from ecovarejo.core.models import OutboxEvent
 from ecovarejo.payments import service
 from tests.support import bearer, make_tenant, token_for
 
+from .browser import store_card, stripe_payment_method
 from .test_webhooks_api import stripe_event, stripe_sig
 
 CARDS = [  # (number as typed, CVV) — 4-digit CVVs so that a stray 3-digit number cannot look like one
@@ -90,20 +93,31 @@ async def _row_counts(container) -> dict[str, int]:
     return out
 
 
-async def test_no_card_data_in_database_logs_or_events(wired, client, settings, capfd, caplog) -> None:
+async def test_no_card_data_in_database_logs_or_events(wired, client, settings, capfd, caplog, stripe_fake) -> None:
     caplog.set_level("DEBUG")
     tid = await make_tenant(wired)
     h = {"X-Tenant-ID": str(tid)}
     customer = bearer(token_for(wired, tid))
     staff = bearer(token_for(wired, tid, user_type="staff", permissions=("handle_payments",)))
     paid = []
+    before_any = await _row_counts(wired)
+    for number, cvv in CARDS:  # the shop's API takes no card data, in any field or shape
+        for body in (
+            {"number": number, "exp_month": 10, "exp_year": 2031, "cvv": cvv},
+            {"provider_token": number},
+            {"provider_token": "pm_x", "cvc": cvv},
+            {"provider_token": "pm_x", "card": {"number": number}},
+        ):
+            r = await client.post("/api/v1/payments/cards", json=body, headers={**h, **customer})
+            assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json"), r.text
+            assert "card_number_not_accepted" in r.text and re.sub(r"\D", "", number) not in r.text
+    assert await _row_counts(wired) == before_any
     for i, (number, cvv) in enumerate(CARDS):
-        r = await client.post("/api/v1/payments/cards", json={"number": number, "exp_month": 10, "exp_year": 2031,
-                                                              "cvv": cvv}, headers={**h, **customer})  # fmt: skip
-        assert r.status_code == 201, r.text
+        pm = await stripe_payment_method(stripe_fake[1], number, exp_month=10, exp_year=2031, cvc=cvv)
+        card = await store_card(client, {**h, **customer}, pm)
         r = await client.post(
             "/api/v1/payments/charges",
-            json={"card_token": r.json()["token"], "amount": f"{100 + i}.90", "installments": 1 + i},
+            json={"card_token": card["token"], "amount": f"{100 + i}.90", "installments": 1 + i},
             headers={**h, **customer, "Idempotency-Key": f"safety-{i}"},
         )
         assert r.status_code in (201, 402), r.text

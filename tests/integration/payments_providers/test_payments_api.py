@@ -12,6 +12,8 @@ from typer.testing import CliRunner
 from ecovarejo.payments import service
 from tests.support import bearer, make_tenant, token_for
 
+from .browser import store_card, stripe_payment_method
+
 
 async def _setup(container):
     tid = await make_tenant(container)
@@ -20,11 +22,10 @@ async def _setup(container):
     return tid, {"X-Tenant-ID": str(tid)}, customer, staff
 
 
-async def _charge(client, h, customer, number="4242 4242 4242 4242", amount="300.00", installments=1, key=None):
-    r = await client.post("/api/v1/payments/cards", json={"number": number, "exp_month": 12, "exp_year": 2030,
-                                                          "cvv": "9173"}, headers={**h, **customer})  # fmt: skip
-    assert r.status_code == 201, r.text
-    card = r.json()
+async def _charge(client, h, customer, stripe_url, number="4242 4242 4242 4242", amount="300.00", installments=1,
+                  key=None):  # fmt: skip
+    # the browser gives the number to Stripe.js (the Stripe fake) and the shop only the PaymentMethod
+    card = await store_card(client, {**h, **customer}, await stripe_payment_method(stripe_url, number, cvc="9173"))
     r = await client.post(
         "/api/v1/payments/charges",
         json={"card_token": card["token"], "amount": amount, "installments": installments},
@@ -36,7 +37,7 @@ async def _charge(client, h, customer, number="4242 4242 4242 4242", amount="300
 async def test_card_charge_through_vault_and_failover(wired, client, stripe_fake) -> None:
     fake, _ = stripe_fake
     _tid, h, customer, _staff = await _setup(wired)
-    card, r = await _charge(client, h, customer, amount="1000.00", installments=4, key="order-1")
+    card, r = await _charge(client, h, customer, stripe_fake[1], amount="1000.00", installments=4, key="order-1")
     assert set(card) == {"token", "last4", "brand", "exp_month", "exp_year"} and card["last4"] == "4242"
     assert r.status_code == 201, r.text
     body = r.json()
@@ -46,7 +47,8 @@ async def test_card_charge_through_vault_and_failover(wired, client, stripe_fake
     assert body["card"] == {"last4": "4242", "brand": "visa"} and body["gateway"] == "failover"
     sent = [q for q in fake.requests if q["path"] == "/v1/payment_intents"][-1]
     assert sent["form"]["amount"] == "105024"
-    assert "payment_method_data[card][cvc]" not in sent["form"]  # the CVV was never kept to send
+    assert sent["form"]["payment_method"].startswith("pm_")  # Stripe's own token, never card data
+    assert not any(k.startswith("payment_method_data") for k in sent["form"])
     # replay: same response, no second charge
     again = await client.post(
         "/api/v1/payments/charges",
@@ -55,20 +57,18 @@ async def test_card_charge_through_vault_and_failover(wired, client, stripe_fake
     )
     assert again.headers["Idempotent-Replayed"] == "true" and again.json()["id"] == body["id"]
     # a declined card: 402 with the reason, recorded as failed
-    _, declined = await _charge(client, h, customer, number="4000 0000 0000 0002", amount="10.00")
+    _, declined = await _charge(client, h, customer, stripe_fake[1], number="4000 0000 0000 0002", amount="10.00")
     assert declined.status_code == 402 and declined.json()["decline_code"] == "generic_decline"
-    # bad input
-    r = await client.post("/api/v1/payments/cards", json={"number": "4242424242424241", "exp_month": 1,
-                                                          "exp_year": 2030}, headers={**h, **customer})  # fmt: skip
-    assert r.status_code == 422 and r.json()["code"] == "invalid_card_number"
-    r = await client.post("/api/v1/payments/cards", json={"number": "4242424242424242", "exp_month": 1,
-                                                          "exp_year": 2030}, headers=h)  # fmt: skip
+    # bad input: a token Stripe does not know; no sign-in
+    r = await client.post("/api/v1/payments/cards", json={"provider_token": "pm_unknown"}, headers={**h, **customer})
+    assert r.status_code == 422 and r.json()["code"] == "invalid_provider_token", r.text
+    r = await client.post("/api/v1/payments/cards", json={"provider_token": "pm_unknown"}, headers=h)
     assert r.status_code == 401
 
 
-async def test_refunds_full_partial_idempotent_and_bounded(wired, client) -> None:
+async def test_refunds_full_partial_idempotent_and_bounded(wired, client, stripe_fake) -> None:
     _tid, h, customer, staff = await _setup(wired)
-    _, r = await _charge(client, h, customer, amount="100.00")
+    _, r = await _charge(client, h, customer, stripe_fake[1], amount="100.00")
     pid = r.json()["id"]
     url = f"/api/v1/payments/{pid}/refunds"
     r1 = await client.post(url, json={"amount": "30.00"}, headers={**h, **staff, "Idempotency-Key": "r1"})
@@ -109,11 +109,11 @@ async def test_installments_pix_and_boleto(wired, client) -> None:
     assert r.status_code == 201 and len(r.json()["barcode"]) == 44
 
 
-async def test_reconciliation_api_and_cli(wired, client, settings, tmp_path) -> None:
+async def test_reconciliation_api_and_cli(wired, client, stripe_fake, settings, tmp_path) -> None:
     tid, h, customer, staff = await _setup(wired)
     refs = []
     for amount in ("100.00", "50.00", "25.00"):
-        _, r = await _charge(client, h, customer, amount=amount)
+        _, r = await _charge(client, h, customer, stripe_fake[1], amount=amount)
         async with wired.uow(tid, read_only=True) as uow:
             refs.append((await service.get_payment(uow, uuid.UUID(r.json()["id"]))).gateway_reference.split(":", 1)[1])
     csv_text = (
@@ -171,26 +171,35 @@ async def test_tenant_setting_orders_the_providers(wired, client, mp_fake, strip
             update(Tenant).where(Tenant.id == tid).values(settings={"payment_providers": ["mercadopago", "stripe"]})
         )
         await s.commit()
-    stripe_calls = len(stripe_fake[0].requests)
-    _, r = await _charge(client, h, customer, amount="42.00")
+    # the tenant puts Mercado Pago first, but a stored card is a Stripe PaymentMethod: only Stripe can
+    # charge it (a provider's token is never carried to another provider)
+    mp_calls = len(mp_fake[0].requests)
+    _, r = await _charge(client, h, customer, stripe_fake[1], amount="42.00")
     assert r.status_code == 201, r.text
     async with wired.uow(tid, read_only=True) as uow:
         reference = (await service.get_payment(uow, uuid.UUID(r.json()["id"]))).gateway_reference
-    assert reference.startswith("mercadopago:")
-    assert [q["path"] for q in mp_fake[0].requests][:2] == ["/v1/card_tokens", "/v1/payments"]
-    assert len(stripe_fake[0].requests) == stripe_calls
+    assert reference.startswith("stripe:")
+    assert len(mp_fake[0].requests) == mp_calls
+    # and with the tenant's order, failover still reaches the provider the source names
+    from ecovarejo.core.tenancy import current_tenant
+
+    gateway = service.gateway_of(wired)
+    reset = current_tenant.set(tid)
+    try:
+        assert await gateway.order_for(tid) == ["mercadopago", "stripe"]
+    finally:
+        current_tenant.reset(reset)
 
 
 async def test_checkout_style_source_with_a_vault_token(wired, client, stripe_fake) -> None:
     """The checkout passes a string source: a vault token is detokenized inside payments (audited) and
-    sent to the provider as card data; an unknown token is a decline."""
+    its provider's token is sent to that provider; an unknown token is a decline."""
     from ecovarejo.core.tenancy import current_tenant
     from ecovarejo.payments import ext_repository
 
     tid, h, customer, _ = await _setup(wired)
-    r = await client.post("/api/v1/payments/cards", json={"number": "5555 5555 5555 4444", "exp_month": 3,
-                                                          "exp_year": 2032}, headers={**h, **customer})  # fmt: skip
-    token = r.json()["token"]
+    pm = await stripe_payment_method(stripe_fake[1], "5555 5555 5555 4444", exp_month=3, exp_year=2032)
+    token = (await store_card(client, {**h, **customer}, pm))["token"]
     assert token.startswith("vtok_")
     gateway = service.gateway_of(wired)
     reset = current_tenant.set(tid)
@@ -203,21 +212,18 @@ async def test_checkout_style_source_with_a_vault_token(wired, client, stripe_fa
         current_tenant.reset(reset)
     assert ok.ok and ok.reference.startswith("stripe:")
     sent = [q for q in stripe_fake[0].requests if q["path"] == "/v1/payment_intents"][-1]["form"]
-    assert (
-        sent["payment_method_data[card][number]"] == "5555555555554444"
-        and sent["payment_method_data[card][exp_month]"] == "3"
-    )
+    assert sent["payment_method"] == pm and not any(k.startswith("payment_method_data") for k in sent)
     assert (unknown.ok, unknown.code) == (False, "invalid_card_token")
     async with wired.uow(tid, read_only=True) as uow:
         audit = [(a.purpose, a.actor) for a in await ext_repository.accesses(uow, token)]
     assert audit == [("authorize (checkout)", "system:payments")]
 
 
-async def test_open_disputes_lower_what_can_be_refunded(wired, client) -> None:
+async def test_open_disputes_lower_what_can_be_refunded(wired, client, stripe_fake) -> None:
     from ecovarejo.payments import refunds
 
     tid, h, customer, staff = await _setup(wired)
-    _, r = await _charge(client, h, customer, amount="100.00")
+    _, r = await _charge(client, h, customer, stripe_fake[1], amount="100.00")
     pid = uuid.UUID(r.json()["id"])
     async with wired.uow(tid, read_only=True) as uow:
         reference = (await service.get_payment(uow, pid)).gateway_reference

@@ -1,5 +1,6 @@
-"""The vault on SQLite and PostgreSQL: random tokens, keyed fingerprints, envelope encryption with key
-versions, rotation, tenant binding, CVV dropped, audited detokenization."""
+"""The vault on SQLite and PostgreSQL: it keeps providers' tokens (never card numbers) under random
+tokens of its own, keyed fingerprints, envelope encryption with key versions, rotation, tenant binding,
+audited detokenization."""
 
 from __future__ import annotations
 
@@ -13,39 +14,48 @@ from sqlalchemy import select, update
 from ecovarejo.core.errors import InvalidInput
 from ecovarejo.payments import ext_repository
 from ecovarejo.payments.ext_models import VaultKey, VaultToken
+from ecovarejo.payments.providers.base import CardInfo
 from ecovarejo.payments.settings import PaymentsSettings
-from ecovarejo.payments.vault import MasterKeys, Vault, VaultError, rewrap_all, version_of
+from ecovarejo.payments.vault import MasterKeys, ProviderToken, Vault, VaultError, rewrap_all, version_of
 from tests.support import make_tenant
 
-PAN = "4111 1111 1111 1111"
 OWNER = uuid.uuid4()
+
+
+def card(token: str, fingerprint: str, last4: str = "1111", brand: str = "visa", exp: tuple[int, int] = (12, 2030)):
+    """What a provider says of one of its tokens (Stripe's PaymentMethod ``card``)."""
+    return CardInfo("stripe", token, brand, last4, exp[0], exp[1], fingerprint)
+
+
+VISA = card("pm_visa_1", "fpVISA")
+MASTER = card("pm_master_1", "fpMASTER", "4444", "mastercard", (1, 2031))
 
 
 async def test_tokenize_detokenize_and_duplicates(container) -> None:
     tid = await make_tenant(container)
     vault = Vault(MasterKeys.single(os.urandom(32)))
     async with container.uow(tid) as uow:
-        card = await vault.tokenize(uow, owner_id=OWNER, number=PAN, exp_month=12, exp_year=2030, cvv="737")
-        again = await vault.tokenize(uow, owner_id=OWNER, number="4111-1111-1111-1111", exp_month=12, exp_year=2030)
-        other = await vault.tokenize(uow, owner_id=OWNER, number="5555555555554444", exp_month=1, exp_year=2031)
+        stored = await vault.store(uow, owner_id=OWNER, card=VISA)
+        # the same card tokenized again by the provider's form: a new provider token, the same fingerprint
+        again = await vault.store(uow, owner_id=OWNER, card=card("pm_visa_2", "fpVISA"))
+        other = await vault.store(uow, owner_id=OWNER, card=MASTER)
         await uow.commit()
-    assert card == again and other.token != card.token
-    assert (card.last4, card.brand, card.exp_month, card.exp_year) == ("1111", "visa", 12, 2030)
-    assert card.token.startswith("vtok_") and "4111" not in card.token
+    assert stored == again and other.token != stored.token
+    assert (stored.last4, stored.brand, stored.exp_month, stored.exp_year) == ("1111", "visa", 12, 2030)
+    assert stored.token.startswith("vtok_") and "pm_" not in stored.token
     async with container.uow(tid) as uow:
-        row = await ext_repository.token(uow, card.token)
+        row = await ext_repository.token(uow, stored.token)
         assert row is not None
-        assert b"4111111111111111" not in row.ciphertext and b"737" not in row.ciphertext
-        assert row.fingerprint not in (__import__("hashlib").sha256(b"4111111111111111").hexdigest(),)
-        data = await vault.detokenize(uow, card.token, owner_id=OWNER, purpose="authorize order 1", actor="test")
+        assert b"pm_visa" not in row.ciphertext and "fpVISA" not in row.fingerprint
+        data = await vault.detokenize(uow, stored.token, owner_id=OWNER, purpose="authorize order 1", actor="test")
         await uow.commit()
-    assert (data.number, data.cvv) == ("4111111111111111", None)
+    assert data == ProviderToken("stripe", "pm_visa_2") and "pm_visa" not in repr(data)  # the newest token
     async with container.uow(tid, read_only=True) as uow:
-        audit = [(a.purpose, a.actor) for a in await ext_repository.accesses(uow, card.token)]
+        audit = [(a.purpose, a.actor) for a in await ext_repository.accesses(uow, stored.token)]
     assert audit == [("authorize order 1", "test")]
     with pytest.raises(InvalidInput):
         async with container.uow(tid) as uow:
-            await vault.tokenize(uow, owner_id=OWNER, number="4111111111111112", exp_month=1, exp_year=2030)
+            await vault.store(uow, owner_id=OWNER, card=card("pm_x", "fpX", exp=(13, 2030)))
 
 
 async def test_rotation_keeps_old_cards_readable_and_master_rewrap(container) -> None:
@@ -53,9 +63,9 @@ async def test_rotation_keeps_old_cards_readable_and_master_rewrap(container) ->
     first = MasterKeys.single(os.urandom(32))
     vault = Vault(first)
     async with container.uow(tid) as uow:
-        old = await vault.tokenize(uow, owner_id=OWNER, number=PAN, exp_month=12, exp_year=2030)
+        old = await vault.store(uow, owner_id=OWNER, card=VISA)
         assert await vault.rotate_data_key(uow) == 2
-        new = await vault.tokenize(uow, owner_id=OWNER, number="5555555555554444", exp_month=1, exp_year=2031)
+        new = await vault.store(uow, owner_id=OWNER, card=MASTER)
         await uow.commit()
     async with container.uow(tid, read_only=True) as uow:
         rows = {r.token: version_of(r.ciphertext) for r in (await uow.session.scalars(select(VaultToken))).all()}
@@ -70,8 +80,9 @@ async def test_rotation_keeps_old_cards_readable_and_master_rewrap(container) ->
     async with container.uow(tid) as uow:
         keys = await ext_repository.vault_keys(uow)
         assert {k.master_version for k in keys} == {second.current} != {first.current}
-        for token, number in ((old.token, "4111111111111111"), (new.token, "5555555555554444")):
-            assert (await only_new.detokenize(uow, token, owner_id=OWNER, purpose="t", actor=None)).number == number
+        for token, provider_token in ((old.token, "pm_visa_1"), (new.token, "pm_master_1")):
+            found = await only_new.detokenize(uow, token, owner_id=OWNER, purpose="t", actor=None)
+            assert found.token == provider_token
         await uow.commit()
     with pytest.raises(VaultError):
         async with container.uow(tid) as uow:
@@ -83,14 +94,14 @@ async def test_ciphertext_is_bound_to_its_tenant(container) -> None:
     master = MasterKeys.single(os.urandom(32))
     vault = Vault(master)
     async with container.uow(a) as uow:
-        card_a = await vault.tokenize(uow, owner_id=OWNER, number=PAN, exp_month=12, exp_year=2030)
+        card_a = await vault.store(uow, owner_id=OWNER, card=VISA)
         await uow.commit()
     async with container.uow(a, read_only=True) as uow:
         row_a = await ext_repository.token(uow, card_a.token)
         key_a = (await ext_repository.vault_keys(uow))[0]
         stolen_ct, stolen_key = row_a.ciphertext, key_a.wrapped_key  # type: ignore[union-attr]
     async with container.uow(b) as uow:
-        card_b = await vault.tokenize(uow, owner_id=OWNER, number="5555555555554444", exp_month=1, exp_year=2031)
+        card_b = await vault.store(uow, owner_id=OWNER, card=MASTER)
         # copy tenant A's ciphertext and wrapped key into tenant B's rows: the associated data refuses them
         await uow.session.execute(
             update(VaultToken).where(VaultToken.token == card_b.token).values(ciphertext=stolen_ct)
@@ -122,13 +133,15 @@ def test_master_key_file_is_generated_once(tmp_path) -> None:
 async def test_embedded_mode_keeps_its_master_key_in_the_data_dir(container, client, settings) -> None:
     from tests.support import bearer, token_for
 
+    from .browser import sandbox_token
+
     tid = await make_tenant(container)
     r = await client.post(
         "/api/v1/payments/cards",
-        json={"number": PAN, "exp_month": 1, "exp_year": 2031, "cvv": "123"},
+        json={"provider_token": await sandbox_token(client, "4111 1111 1111 1111", exp_month=1)},
         headers={"X-Tenant-ID": str(tid), **bearer(token_for(container, tid))},
     )
-    assert r.status_code == 201 and r.json()["last4"] == "1111" and "cvv" not in r.json()
+    assert r.status_code == 201 and r.json()["last4"] == "1111" and r.json()["exp_month"] == 1, r.text
     key_file = settings.data_dir / "payments-master.key"
     assert key_file.exists() and oct(key_file.stat().st_mode & 0o777) == "0o600"
 
@@ -148,7 +161,7 @@ async def test_rotation_from_the_cli(container, settings, tmp_path) -> None:
     new_file.write_text(base64.b64encode(new_key).decode())
     async with container.uow(tid) as uow:
         old_vault = Vault(MasterKeys.single(old_key))
-        card = await old_vault.tokenize(uow, owner_id=OWNER, number=PAN, exp_month=1, exp_year=2030)
+        stored = await old_vault.store(uow, owner_id=OWNER, card=VISA)
         await uow.commit()
     env = {"ECOVAREJO_DATABASE_URL": settings.database_url, "ECOVAREJO_DATA_DIR": str(settings.data_dir),
            "ECOVAREJO_LOG_LEVEL": "WARNING", "ECOVAREJO_PAYMENTS_MASTER_KEY_FILE": str(old_file)}  # fmt: skip
@@ -168,7 +181,7 @@ async def test_rotation_from_the_cli(container, settings, tmp_path) -> None:
     assert r.exit_code == 2
     async with container.uow(tid) as uow:
         new_vault = Vault(MasterKeys.single(new_key))
-        data = await new_vault.detokenize(uow, card.token, owner_id=OWNER, purpose="t", actor=None)
-        assert data.number == "4111111111111111"
+        data = await new_vault.detokenize(uow, stored.token, owner_id=OWNER, purpose="t", actor=None)
+        assert data.token == "pm_visa_1"
         assert [k.version for k in await ext_repository.vault_keys(uow)] == [1, 2]
         await uow.commit()

@@ -56,6 +56,28 @@ class CardData:
         return self.number[-4:]
 
 
+@dataclass(frozen=True)
+class CardInfo:
+    """A card as its provider describes one of its reusable tokens (Stripe's PaymentMethod ``card``):
+    never the number. ``fingerprint`` is the provider's own identifier of the card number."""
+
+    provider: str
+    token: str = field(repr=False)
+    brand: str
+    last4: str
+    exp_month: int
+    exp_year: int
+    fingerprint: str = field(repr=False)
+
+
+@runtime_checkable
+class TokenDescriber(Protocol):
+    async def describe(self, token: str) -> CardInfo | None:
+        """The card behind one of this provider's reusable tokens, or ``None`` when it does not know the
+        token; raises :class:`GatewayError` when it cannot tell."""
+        ...
+
+
 #: A provider's token (client-side tokenization: ``pm_…``, a Mercado Pago card token, PagBank's
 #: encrypted card) or card data from the vault.
 Source = str | CardData

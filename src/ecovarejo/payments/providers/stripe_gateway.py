@@ -15,7 +15,7 @@ import httpx
 import stripe
 
 from ..gateway import GatewayResult, GatewayTimeout
-from .base import CardData, ProviderUnavailable, Source, from_cents, to_cents
+from .base import CardData, CardInfo, ProviderUnavailable, Source, from_cents, to_cents
 
 _STATUS = {
     "requires_capture": "authorized",
@@ -139,6 +139,22 @@ class StripeGateway:
 
     async def status(self, reference: str) -> GatewayResult:
         return self._result(await self._call(self.client.v1.payment_intents.retrieve_async(reference)))
+
+    async def describe(self, token: str) -> CardInfo | None:
+        """A PaymentMethod made by Stripe.js (``pm_…``): its card's brand, last 4, expiry and fingerprint."""
+        if not token.startswith("pm_"):
+            return None
+        try:
+            pm = await self._call(self.client.v1.payment_methods.retrieve_async(token))
+        except stripe.InvalidRequestError:  # resource_missing
+            return None
+        card = pm.get("card") or {}
+        if pm.get("type") != "card" or not card:
+            return None
+        return CardInfo(
+            "stripe", pm["id"], str(card["brand"]), str(card["last4"]), int(card["exp_month"]),
+            int(card["exp_year"]), str(card.get("fingerprint") or pm["id"]),
+        )  # fmt: skip
 
     async def find(self, idempotency_key: str) -> GatewayResult | None:
         query = f"metadata['idempotency_key']:'{idempotency_key.replace(chr(39), '')}'"

@@ -1,6 +1,10 @@
 """The part of Stripe's API the adapter uses: PaymentIntents (create/confirm, retrieve, capture, cancel,
-search by metadata), Refunds. Form-encoded bodies, ``Authorization: Bearer sk_test_…``,
-``Idempotency-Key`` replays, amounts in integer centavos, Stripe's ``{"error": {...}}`` shapes."""
+search by metadata), Refunds, PaymentMethods (created by Stripe.js with the publishable key, retrieved
+by the server with the secret key), and 3-D Secure: a card that requires authentication leaves the
+intent in ``requires_action`` with ``next_action.redirect_to_url`` (the ``return_url`` given at confirm);
+the challenge page (``/3ds/{pi}``, Stripe's hooks.stripe.com) settles it and redirects to the return URL.
+Form-encoded bodies, ``Authorization: Bearer sk_test_…``, ``Idempotency-Key`` replays, amounts in integer
+centavos, Stripe's ``{"error": {...}}`` shapes."""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from . import Behaviour
@@ -23,6 +27,8 @@ DECLINES = {
     "4000000000000002": "generic_decline",
     "4000000000009995": "insufficient_funds",
 }
+#: Stripe's test card that always asks for 3-D Secure authentication.
+THREE_DS = {"4000002760003184", "4000000000003220"}
 
 
 def _err(status: int, type_: str, message: str, **extra: Any) -> JSONResponse:
@@ -37,6 +43,10 @@ class StripeFake(Behaviour):
         self.idem: dict[str, tuple[str, int, Any]] = {}
         self.seq = itertools.count(1)
         self.charges = 0
+        #: PaymentMethods: id → (card number, the PaymentMethod object). Stripe's cloud keeps numbers; we don't.
+        self.methods: dict[str, tuple[str, dict[str, Any]]] = {}
+        self.return_urls: dict[str, str] = {}
+        self.base = ""
 
     def app(self) -> Starlette:
         return Starlette(
@@ -47,6 +57,9 @@ class StripeFake(Behaviour):
                 Route("/v1/payment_intents/{id}/capture", self.capture, methods=["POST"]),
                 Route("/v1/payment_intents/{id}/cancel", self.cancel, methods=["POST"]),
                 Route("/v1/refunds", self.refund, methods=["POST"]),
+                Route("/v1/payment_methods", self.create_method, methods=["POST"]),
+                Route("/v1/payment_methods/{id}", self.retrieve_method, methods=["GET"]),
+                Route("/3ds/{id}", self.challenge, methods=["GET", "POST"]),
             ]
         )
 
@@ -99,6 +112,9 @@ class StripeFake(Behaviour):
             "status": "requires_payment_method",
         }
         source = form.get("payment_method") or form.get("payment_method_data[card][number]", "")
+        if source in self.methods:
+            source = self.methods[source][0]
+        intent["payment_method"] = form.get("payment_method")
         self.intents[pid] = intent
         if source in DECLINES:
             intent["last_payment_error"] = {"code": "card_declined", "decline_code": DECLINES[source]}
@@ -111,13 +127,28 @@ class StripeFake(Behaviour):
                     "payment_intent": dict(intent),
                 }
             }
+        if source in THREE_DS:  # authentication first: the money moves after the challenge
+            intent["status"] = "requires_action"
+            return_url = form.get("return_url")
+            self.return_urls[pid] = return_url or ""
+            intent["next_action"] = (
+                {"type": "redirect_to_url",
+                 "redirect_to_url": {"url": f"{self.base}/3ds/{pid}", "return_url": return_url}}
+                if return_url else {"type": "use_stripe_sdk", "use_stripe_sdk": {"type": "three_d_secure_redirect"}}
+            )  # fmt: skip
+            return 200, dict(intent)
+        self._authorized(intent)
+        return 200, dict(intent)
+
+    def _authorized(self, intent: dict[str, Any]) -> None:
         self.charges += 1
+        intent["next_action"] = None
         intent["status"] = "requires_capture" if intent["capture_method"] == "manual" else "succeeded"
         intent["amount_capturable"] = intent["amount"] if intent["status"] == "requires_capture" else 0
         intent["amount_received"] = intent["amount"] if intent["status"] == "succeeded" else 0
-        return 200, dict(intent)
 
     async def create(self, request: Request) -> JSONResponse:
+        self.base = str(request.base_url).rstrip("/")
         form, err = await self._guard(request)
         if err is not None:
             return err
@@ -240,3 +271,55 @@ class StripeFake(Behaviour):
             return 200, dict(self.refunds[rid])
 
         return await self._idempotent(request, form, run)
+
+    # ------------------------------------------------------------------ PaymentMethods (Stripe.js and server)
+    async def create_method(self, request: Request) -> JSONResponse:
+        """What Stripe.js's ``createPaymentMethod`` posts from the shopper's browser (publishable key)."""
+        form = {k: str(v) for k, v in (await request.form()).items()}
+        if not request.headers.get("authorization", "").startswith("Bearer pk_test_"):
+            return _err(401, "invalid_request_error", "Invalid API Key provided")
+        number = form.get("card[number]", "").replace(" ", "").replace("-", "")
+        if not number.isdigit() or len(number) < 12:
+            return _err(402, "card_error", "Your card number is incorrect.", code="incorrect_number")
+        if not form.get("card[cvc]", "").isdigit():
+            return _err(402, "card_error", "Your card's security code is invalid.", code="invalid_cvc")
+        pid = f"pm_{next(self.seq):06d}{hashlib.sha256(number.encode()).hexdigest()[:8]}"
+        method = {
+            "id": pid,
+            "object": "payment_method",
+            "type": "card",
+            "card": {
+                "brand": "visa" if number.startswith("4") else "mastercard",
+                "last4": number[-4:],
+                "exp_month": int(form.get("card[exp_month]", "0")),
+                "exp_year": int(form.get("card[exp_year]", "0")),
+                "fingerprint": hashlib.sha256(b"fp" + number.encode()).hexdigest()[:16],
+            },
+        }
+        self.methods[pid] = (number, method)
+        return JSONResponse(method)
+
+    async def retrieve_method(self, request: Request) -> JSONResponse:
+        _, err = await self._guard(request, fail=False)
+        if err is not None:
+            return err
+        found = self.methods.get(request.path_params["id"])
+        if found is None:
+            return _err(404, "invalid_request_error", "No such PaymentMethod", code="resource_missing")
+        return JSONResponse(found[1])
+
+    async def challenge(self, request: Request) -> Response:
+        """The issuer's 3-D Secure page: ``?outcome=succeed`` (default) or ``fail``; then back to the shop's
+        ``return_url`` with ``payment_intent=pi_…``, as Stripe redirects."""
+        intent = self.intents.get(request.path_params["id"])
+        if intent is None or intent["status"] != "requires_action":
+            return JSONResponse({"error": "no challenge"}, status_code=404)
+        if request.query_params.get("outcome", "succeed") == "succeed":
+            self._authorized(intent)
+        else:
+            failure = {"code": "payment_intent_authentication_failure",
+                       "message": "The provided PaymentMethod has failed authentication."}  # fmt: skip
+            intent.update(status="requires_payment_method", next_action=None, last_payment_error=failure)
+        url = self.return_urls.get(intent["id"], "")
+        sep = "&" if "?" in url else "?"
+        return RedirectResponse(f"{url}{sep}payment_intent={intent['id']}", status_code=303)
