@@ -50,7 +50,7 @@ TEST_CARDS["tok_mastercard"] = "approve"
 #: keeps no state: what Stripe answers to ``GET /v1/payment_methods/pm_…`` (brand, last 4, expiry, the
 #: card's fingerprint) is read from the token itself (:func:`describe_minted`).
 MINTED_PREFIX = "tok_sbx_"
-OUTCOMES = ("approve", "card_declined", "insufficient_funds", "timeout", "challenge")
+OUTCOMES = ("approve", "card_declined", "insufficient_funds", "timeout")
 
 
 def minted_parts(source: str) -> tuple[str, str, str] | None:
