@@ -2,18 +2,22 @@
 
 Idempotent (each order's facts are rewritten whole) and resumable: after every page the cursor is
 saved in ``analytics_checkpoints`` in the same transaction as the page's facts, so a run that stops
-half-way continues from the last saved page; ``restart`` starts from the newest order again.
+half-way continues from the last saved page; ``restart`` starts from the newest order again. Then the
+daily rollups are recomputed from the facts month by month (also checkpointed), which repairs any
+rollup row a failed write or a hand edit left behind.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import date, timedelta
 
 from ecovarejo.core.container import Container
 from ecovarejo.orders import public as orders
 
 from . import repository as repo
+from . import rollups
 from .ingest import CategoryIndex, build_facts
 
 CHECKPOINT = "backfill"
@@ -26,15 +30,18 @@ async def backfill(
     page: int = 200,
     restart: bool = False,
     progress: Callable[[int], None] | None = None,
+    rollup_progress: Callable[[str], None] | None = None,
     stop_after_pages: int | None = None,
 ) -> int:
-    """Rebuild facts page by page (newest orders first); returns how many orders were written."""
+    """Rebuild facts page by page (newest orders first), then the rollups month by month from the facts;
+    returns how many orders were written."""
     done = 0
     pages = 0
     async with container.uow(tenant_id, actor="analytics:backfill") as uow:
         state = None if restart else await repo.get_checkpoint(uow, CHECKPOINT)
     cursor = state.get("cursor") if state and not state.get("finished") else None
-    while True:
+    facts_done = bool(state and not state.get("finished") and state.get("facts_done"))
+    while not facts_done:
         async with container.uow(tenant_id, actor="analytics:backfill") as uow:
             chunk = await orders.list_orders(uow, limit=page, cursor=cursor)
             categories = await CategoryIndex.load(uow)
@@ -43,11 +50,50 @@ async def backfill(
                 fact, lines = await build_facts(uow, detail, categories)
                 await repo.replace_order(uow, fact, lines)
             cursor = chunk.get("next_cursor")
-            await repo.set_checkpoint(uow, CHECKPOINT, {"cursor": cursor, "finished": cursor is None})
+            await repo.set_checkpoint(
+                uow, CHECKPOINT, {"cursor": cursor, "finished": False, "facts_done": cursor is None}
+            )
             await uow.commit()
         done += len(chunk["items"])
         pages += 1
         if progress:
             progress(done)
-        if cursor is None or (stop_after_pages is not None and pages >= stop_after_pages):
+        if cursor is None:
+            break
+        if stop_after_pages is not None and pages >= stop_after_pages:
             return done
+    await rebuild_rollups(container, tenant_id, progress=rollup_progress)
+    return done
+
+
+async def rebuild_rollups(
+    container: Container, tenant_id: uuid.UUID, *, progress: Callable[[str], None] | None = None
+) -> None:
+    """Recompute the tenant's daily rollups from the facts, one month per transaction; the month done is
+    saved with it, so a stopped run continues with the next month (idempotent: each month is replaced)."""
+    async with container.uow(tenant_id, actor="analytics:backfill") as uow:
+        state = await repo.get_checkpoint(uow, CHECKPOINT) or {}
+        first, last = await repo.fact_day_range(uow)
+    if first is None or last is None:
+        async with container.uow(tenant_id, actor="analytics:backfill") as uow:
+            await rollups.rebuild(uow)
+            await repo.set_checkpoint(uow, CHECKPOINT, {"cursor": None, "finished": True})
+            await uow.commit()
+        return
+    month = first.replace(day=1)
+    if state.get("rollups_done"):
+        month = max(month, date.fromisoformat(state["rollups_done"]) + timedelta(days=1))
+    while month <= last:
+        end = (month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+        async with container.uow(tenant_id, actor="analytics:backfill") as uow:
+            await rollups.rebuild(uow, month, end)
+            finished = end >= last
+            await repo.set_checkpoint(
+                uow,
+                CHECKPOINT,
+                {"cursor": None, "finished": finished, "facts_done": True, "rollups_done": end.isoformat()},
+            )
+            await uow.commit()
+        if progress:
+            progress(month.strftime("%Y-%m"))
+        month = end + timedelta(days=1)

@@ -40,7 +40,11 @@ def backfill(
             ) as bar:  # fmt: skip
                 task = bar.add_task("orders", total=None)
                 return await public.backfill(
-                    container, tid, restart=restart, progress=lambda n: bar.update(task, completed=n)
+                    container,
+                    tid,
+                    restart=restart,
+                    progress=lambda n: bar.update(task, completed=n),
+                    rollup_progress=lambda month: console.print(f"  agregados diários de {month} refeitos"),
                 )
         finally:
             await container.stop()

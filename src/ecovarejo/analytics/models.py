@@ -81,7 +81,10 @@ class BehaviourEvent(Base, TenantOwned):
     """A storefront/API action of a consenting visitor, under a pseudonymous id; never an IP address."""
 
     __tablename__ = "analytics_behaviour"
-    __table_args__ = (Index("ix_analytics_behaviour_tenant_day_kind", "tenant_id", "day", "kind"),)
+    __table_args__ = (
+        Index("ix_analytics_behaviour_tenant_day_kind", "tenant_id", "day", "kind"),
+        Index("ix_analytics_behaviour_tenant_kind_day_visitor", "tenant_id", "kind", "day", "visitor"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -116,3 +119,61 @@ class Checkpoint(Base, TenantOwned):
     tenant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     value: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DailyOrders(Base, TenantOwned):
+    """Daily rollup of the order facts per dimension (``analytics/rollups.py``), kept by every fact write.
+
+    ``dim`` is ``all`` (key ``""``), ``state``, ``payment_method``, ``channel``, ``promotion``
+    (coupon | loyalty | none), ``coupon`` (the order's codes) — paid orders only — or ``status``
+    (every order placed, ``gross_cents`` = its total)."""
+
+    __tablename__ = "analytics_daily_orders"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    dim: Mapped[str] = mapped_column(String(20), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    orders: Mapped[int] = mapped_column(BigInteger)
+    gross_cents: Mapped[int] = mapped_column(BigInteger)
+    refunded_cents: Mapped[int] = mapped_column(BigInteger)
+    discount_cents: Mapped[int] = mapped_column(BigInteger)
+    loyalty_cents: Mapped[int] = mapped_column(BigInteger)
+    carbon_g: Mapped[int] = mapped_column(BigInteger)
+    avoided_g: Mapped[int] = mapped_column(BigInteger)
+    shipped_g: Mapped[int] = mapped_column(BigInteger)
+    eco_packaging: Mapped[int] = mapped_column(BigInteger)
+    green_delivery: Mapped[int] = mapped_column(BigInteger)
+
+
+class DailyLines(Base, TenantOwned):
+    """Daily rollup of the paid order lines per category and product (sku and name as sold); the row with
+    ``sku = ""`` is the category's total of the day (read by the category and sustainability reports)."""
+
+    __tablename__ = "analytics_daily_lines"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    category: Mapped[str] = mapped_column(String(120), primary_key=True)
+    sku: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(300), primary_key=True)
+    #: Orders with at least one such line (an order is on one day, so the sum over days is distinct).
+    orders: Mapped[int] = mapped_column(BigInteger)
+    units: Mapped[int] = mapped_column(BigInteger)
+    revenue_cents: Mapped[int] = mapped_column(BigInteger)
+    certified_cents: Mapped[int] = mapped_column(BigInteger)
+    carbon_g: Mapped[int] = mapped_column(BigInteger)
+    baseline_g: Mapped[int] = mapped_column(BigInteger)
+
+
+class DailySearches(Base, TenantOwned):
+    """Daily rollup of searches per query: how many, how many found nothing, the most results seen."""
+
+    __tablename__ = "analytics_daily_searches"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    query: Mapped[str] = mapped_column(String(200), primary_key=True)
+    searches: Mapped[int] = mapped_column(BigInteger)
+    zero_results: Mapped[int] = mapped_column(BigInteger)
+    max_results: Mapped[int] = mapped_column(BigInteger)

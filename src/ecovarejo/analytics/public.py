@@ -18,6 +18,7 @@ from .exports import to_csv
 from .parquet import export_facts
 from .parquet import report_parquet as to_parquet
 from .reports import GRAINS, Period, Report
+from .rollups import rebuild_statements as rollup_rebuild_statements
 
 __all__ = [
     "GRAINS",
@@ -31,6 +32,7 @@ __all__ = [
     "ingest_order",
     "period",
     "report",
+    "rollup_rebuild_statements",
     "shop_today",
     "to_csv",
     "to_parquet",
@@ -67,8 +69,12 @@ async def backfill(
     *,
     restart: bool = False,
     progress: Callable[[int], None] | None = None,
+    rollup_progress: Callable[[str], None] | None = None,
 ) -> int:
-    return await _backfill.backfill(container, tenant_id, restart=restart, progress=progress)
+    """Rebuild the facts from the orders, then the daily rollups from the facts (resumable, idempotent)."""
+    return await _backfill.backfill(
+        container, tenant_id, restart=restart, progress=progress, rollup_progress=rollup_progress
+    )
 
 
 async def analytics_allowed(uow: UnitOfWork, user_id: uuid.UUID | None, consent_cookie: str | None) -> bool:

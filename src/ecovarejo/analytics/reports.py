@@ -4,7 +4,6 @@ orders). Money is BRL (``Decimal``), carbon kg CO2e (``Decimal``), rates are fra
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -224,36 +223,17 @@ async def funnel(uow: UnitOfWork, p: Period, **_: Any) -> Report:
     )  # fmt: skip
 
 
-def _month(d: date) -> date:
-    return d.replace(day=1)
-
-
-def _months_between(a: date, b: date) -> int:
-    return (b.year - a.year) * 12 + b.month - a.month
-
-
 async def cohorts(uow: UnitOfWork, p: Period, horizon: int = 6, **_: Any) -> Report:
     """Buyers by month of first purchase; how many bought again in each following month."""
 
     async def figures(q: Period) -> tuple[list[list[Any]], dict[str, Any]]:
-        # cohort month -> user -> [paid orders, months (after the first) with an order]
-        by_cohort: dict[date, dict[Any, list[Any]]] = defaultdict(dict)
-        for user_id, first_day, month, n in await repo.cohort_rows(uow, q.start, q.end):
-            cohort = _month(first_day if isinstance(first_day, date) else date.fromisoformat(str(first_day)))
-            m = month if isinstance(month, date) else date.fromisoformat(str(month)[:10])
-            entry = by_cohort[cohort].setdefault(user_id, [0, set()])
-            entry[0] += int(n)
-            entry[1].add(_months_between(cohort, m))
-        rows = []
-        buyers = repeaters = 0
-        for month in sorted(by_cohort):
-            users = by_cohort[month]
-            repeat = sum(1 for n, _ in users.values() if n > 1)
-            active = [sum(1 for _, months in users.values() if k in months) for k in range(1, horizon + 1)]
-            rows.append([month, len(users), repeat, ratio(repeat, len(users)), *active])
-            buyers += len(users)
-            repeaters += repeat
-        return rows, {"buyers": buyers, "repeat_buyers": repeaters, "repeat_rate": ratio(repeaters, buyers)}
+        rows: list[list[Any]] = []
+        for cohort, buyers, repeat, *active in await repo.cohorts(uow, q.start, q.end, horizon):
+            month = cohort if isinstance(cohort, date) else date.fromisoformat(str(cohort)[:10])
+            rows.append([month, int(buyers), int(repeat), ratio(repeat, buyers), *(int(a) for a in active)])
+        buyers_n = sum(int(r[1]) for r in rows)
+        repeaters = sum(int(r[2]) for r in rows)
+        return rows, {"buyers": buyers_n, "repeat_buyers": repeaters, "repeat_rate": ratio(repeaters, buyers_n)}
 
     rows, summary = await figures(p)
     prev = (await figures(p.previous()))[1]

@@ -8,32 +8,52 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, case, delete, func, insert, literal, select
+from sqlalchemy import Integer, Table, and_, case, delete, func, insert, literal, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from ecovarejo.core.uow import UnitOfWork
 
-from .models import BehaviourEvent, Checkpoint, LineFact, OrderFact, StockSnapshot
+from . import rollups
+from .models import (
+    BehaviourEvent,
+    Checkpoint,
+    DailyLines,
+    DailyOrders,
+    DailySearches,
+    LineFact,
+    OrderFact,
+    StockSnapshot,
+)
 
 
 # -- writes ------------------------------------------------------------------------------------
 async def replace_order(uow: UnitOfWork, order: dict[str, Any], lines: list[dict[str, Any]]) -> None:
-    """Rewrite one order's facts (delete then insert): the same event twice leaves the same rows."""
+    """Rewrite one order's facts (delete then insert) and move its rollup rows by the difference between
+    what the order contributed before and what it contributes now: the same event twice leaves the same
+    rows, a late refund or cancellation adjusts the order's own day."""
     oid = order["order_id"]
+    await rollups.lock_order(uow, oid)
+    old = await rollups.old_facts(uow, oid)
     await uow.session.execute(delete(LineFact).where(LineFact.order_id == oid))
     await uow.session.execute(delete(OrderFact).where(OrderFact.order_id == oid))
     await uow.session.execute(insert(OrderFact), [{**order, "tenant_id": uow.tenant_id}])
     if lines:
         await uow.session.execute(insert(LineFact), [{**ln, "tenant_id": uow.tenant_id} for ln in lines])
+    await rollups.add(uow, *rollups.delta(old, (order, lines)))
 
 
 async def bulk_insert(uow: UnitOfWork, orders: list[dict[str, Any]], lines: list[dict[str, Any]]) -> None:
     """Insert many new facts at once (demo history, benchmarks) with Core ``executemany`` (no ORM per row);
-    rows carry their ``tenant_id`` and every column."""
+    rows carry their ``tenant_id`` and every column; the orders must not have facts yet. Their rollup
+    contributions are summed in Python and added with one upsert per table."""
     if orders:
         await uow.session.execute(insert(cast(Table, OrderFact.__table__)), orders)
     if lines:
         await uow.session.execute(insert(cast(Table, LineFact.__table__)), lines)
+    daily: dict[rollups.Key, list[int]] = {}
+    for o in orders:
+        rollups.merge(daily, rollups.contributions(o, ())[0])
+    await rollups.add(uow, daily, rollups.line_contributions(lines))
 
 
 async def insert_behaviour(uow: UnitOfWork, rows: list[dict[str, Any]]) -> None:
@@ -42,10 +62,25 @@ async def insert_behaviour(uow: UnitOfWork, rows: list[dict[str, Any]]) -> None:
     rows = [r if optional.keys() <= r.keys() else {**optional, **r} for r in rows]
     if rows:
         await uow.session.execute(insert(cast(Table, BehaviourEvent.__table__)), rows)
+        await rollups.add_searches(uow, rows)
 
 
 async def has_facts(uow: UnitOfWork) -> bool:
     return (await uow.session.scalar(select(OrderFact.order_id).limit(1))) is not None
+
+
+async def fact_day_range(uow: UnitOfWork) -> tuple[date | None, date | None]:
+    row = (await uow.session.execute(select(func.min(OrderFact.day), func.max(OrderFact.day)))).one()
+    first, last = row
+    if first is not None and not isinstance(first, date):
+        first, last = date.fromisoformat(str(first)[:10]), date.fromisoformat(str(last)[:10])
+    return first, last
+
+
+async def clear_facts(uow: UnitOfWork) -> None:
+    """Delete the tenant's order facts and their rollups (tests; a fresh backfill)."""
+    for model in (LineFact, OrderFact, DailyOrders, DailyLines):
+        await uow.session.execute(delete(model))
 
 
 async def set_stock(uow: UnitOfWork, sku: str, available: int) -> None:
@@ -70,7 +105,13 @@ async def set_checkpoint(uow: UnitOfWork, name: str, value: dict[str, Any]) -> N
 
 
 async def erase_visitor(uow: UnitOfWork, visitor: str) -> int:
+    days = await uow.session.scalars(
+        select(BehaviourEvent.day).where(BehaviourEvent.visitor == visitor, BehaviourEvent.kind == "search_performed")
+    )
+    touched = set(days)
     result = await uow.session.execute(delete(BehaviourEvent).where(BehaviourEvent.visitor == visitor))
+    if touched:
+        await rollups.rebuild_search_days(uow, touched)
     return int(getattr(result, "rowcount", 0) or 0)
 
 
@@ -91,18 +132,26 @@ def period_bucket(grain: str, is_pg: bool, column: Any = None) -> Any:
     return func.date(d, "start of month")
 
 
+D = DailyOrders
+DL = DailyLines
+
+
+def _dim(dim: str, start: date, end: date) -> ColumnElement[bool]:
+    return and_(D.dim == dim, _in(D.day, start, end))
+
+
 async def sales_series(uow: UnitOfWork, start: date, end: date, grain: str) -> Sequence[Any]:
-    bucket = period_bucket(grain, uow.db.is_postgres).label("period")
+    bucket = period_bucket(grain, uow.db.is_postgres, D.day).label("period")
     q = (
         select(
             bucket,
-            func.count().label("orders"),
-            func.sum(OrderFact.total_cents).label("gross"),
-            func.sum(OrderFact.refunded_cents).label("refunded"),
-            func.sum(OrderFact.carbon_g).label("carbon_g"),
-            func.sum(OrderFact.avoided_g).label("avoided_g"),
+            func.sum(D.orders).label("orders"),
+            func.sum(D.gross_cents).label("gross"),
+            func.sum(D.refunded_cents).label("refunded"),
+            func.sum(D.carbon_g).label("carbon_g"),
+            func.sum(D.avoided_g).label("avoided_g"),
         )
-        .where(OrderFact.paid, _in(OrderFact.day, start, end))
+        .where(_dim("all", start, end))
         .group_by(bucket)
         .order_by(bucket)
     )
@@ -111,23 +160,27 @@ async def sales_series(uow: UnitOfWork, start: date, end: date, grain: str) -> S
 
 async def orders_by_status(uow: UnitOfWork, start: date, end: date) -> Sequence[Any]:
     q = (
-        select(OrderFact.status, func.count(), func.sum(OrderFact.total_cents))
-        .where(_in(OrderFact.day, start, end))
-        .group_by(OrderFact.status)
-        .order_by(OrderFact.status)
+        select(D.key, func.sum(D.orders), func.sum(D.gross_cents))
+        .where(_dim("status", start, end))
+        .group_by(D.key)
+        .order_by(D.key)
     )
     return (await uow.session.execute(q)).all()
 
 
 async def sales_totals(uow: UnitOfWork, start: date, end: date) -> Any:
+    """Totals from the rollup; distinct customers need the buyers, so they come from the order facts."""
     q = select(
-        func.count().label("orders"),
-        func.coalesce(func.sum(OrderFact.total_cents), 0).label("gross"),
-        func.coalesce(func.sum(OrderFact.refunded_cents), 0).label("refunded"),
-        func.coalesce(func.sum(OrderFact.discount_cents), 0).label("discount"),
-        func.coalesce(func.sum(OrderFact.loyalty_cents), 0).label("loyalty"),
-        func.count(func.distinct(OrderFact.user_id)).label("customers"),
-    ).where(OrderFact.paid, _in(OrderFact.day, start, end))
+        func.coalesce(func.sum(D.orders), 0).label("orders"),
+        func.coalesce(func.sum(D.gross_cents), 0).label("gross"),
+        func.coalesce(func.sum(D.refunded_cents), 0).label("refunded"),
+        func.coalesce(func.sum(D.discount_cents), 0).label("discount"),
+        func.coalesce(func.sum(D.loyalty_cents), 0).label("loyalty"),
+        select(func.count(func.distinct(OrderFact.user_id)))
+        .where(OrderFact.paid, _in(OrderFact.day, start, end))
+        .scalar_subquery()
+        .label("customers"),
+    ).where(_dim("all", start, end))
     return (await uow.session.execute(q)).one()
 
 
@@ -135,16 +188,15 @@ ORDER_DIMENSIONS = {"state": OrderFact.state, "payment_method": OrderFact.paymen
 
 
 async def orders_by(uow: UnitOfWork, dimension: str, start: date, end: date) -> Sequence[Any]:
-    col = ORDER_DIMENSIONS[dimension].label("key")
     q = (
         select(
-            col,
-            func.count().label("orders"),
-            func.sum(OrderFact.total_cents).label("gross"),
-            func.sum(OrderFact.refunded_cents).label("refunded"),
+            D.key.label("key"),
+            func.sum(D.orders).label("orders"),
+            func.sum(D.gross_cents).label("gross"),
+            func.sum(D.refunded_cents).label("refunded"),
         )
-        .where(OrderFact.paid, _in(OrderFact.day, start, end))
-        .group_by(col)
+        .where(_dim(dimension, start, end))
+        .group_by(D.key)
     )
     return (await uow.session.execute(q)).all()
 
@@ -176,21 +228,21 @@ async def orders_by_customer_type(uow: UnitOfWork, start: date, end: date) -> Se
     return (await uow.session.execute(q)).all()
 
 
-LINE_DIMENSIONS = {"category": (LineFact.category,), "product": (LineFact.sku, LineFact.name)}
+LINE_DIMENSIONS = {"category": (DL.category,), "product": (DL.sku, DL.name)}
 
 
 async def lines_by(uow: UnitOfWork, dimension: str, start: date, end: date, limit: int) -> Sequence[Any]:
     cols = LINE_DIMENSIONS[dimension]
-    revenue = func.sum(LineFact.revenue_cents)
+    revenue = func.sum(DL.revenue_cents)
     q = (
         select(
             *cols,
-            func.sum(LineFact.quantity).label("units"),
+            func.sum(DL.units).label("units"),
             revenue.label("revenue"),
-            func.count(func.distinct(LineFact.order_id)).label("orders"),
-            func.sum(LineFact.carbon_g).label("carbon_g"),
+            func.sum(DL.orders).label("orders"),
+            func.sum(DL.carbon_g).label("carbon_g"),
         )
-        .where(LineFact.paid, _in(LineFact.day, start, end))
+        .where(_in(DL.day, start, end), (DL.sku == "") if dimension == "category" else (DL.sku != ""))
         .group_by(*cols)
         .order_by(revenue.desc(), *cols)
         .limit(limit)
@@ -200,48 +252,43 @@ async def lines_by(uow: UnitOfWork, dimension: str, start: date, end: date, limi
 
 async def sustainability(uow: UnitOfWork, start: date, end: date) -> tuple[Any, Any]:
     lines = select(
-        func.coalesce(func.sum(LineFact.carbon_g), 0).label("carbon_g"),
-        func.coalesce(func.sum(LineFact.baseline_g), 0).label("baseline_g"),
-        func.coalesce(func.sum(LineFact.revenue_cents), 0).label("revenue"),
-        func.coalesce(func.sum(case((LineFact.certified, LineFact.revenue_cents), else_=0)), 0).label("certified"),
-    ).where(LineFact.paid, _in(LineFact.day, start, end))
+        func.coalesce(func.sum(DL.carbon_g), 0).label("carbon_g"),
+        func.coalesce(func.sum(DL.baseline_g), 0).label("baseline_g"),
+        func.coalesce(func.sum(DL.revenue_cents), 0).label("revenue"),
+        func.coalesce(func.sum(DL.certified_cents), 0).label("certified"),
+    ).where(_in(DL.day, start, end), DL.sku == "")
     orders = select(
-        func.count().label("orders"),
-        func.coalesce(func.sum(OrderFact.carbon_g), 0).label("order_carbon_g"),
-        func.coalesce(func.sum(case((OrderFact.shipped, OrderFact.carbon_g), else_=0)), 0).label("shipped_g"),
-        func.coalesce(func.sum(OrderFact.avoided_g), 0).label("avoided_g"),
-        func.coalesce(func.sum(case((OrderFact.eco_packaging, 1), else_=0)), 0).label("eco_packaging"),
-        func.coalesce(func.sum(case((OrderFact.green_delivery, 1), else_=0)), 0).label("green_delivery"),
-    ).where(OrderFact.paid, _in(OrderFact.day, start, end))
+        func.coalesce(func.sum(D.orders), 0).label("orders"),
+        func.coalesce(func.sum(D.carbon_g), 0).label("order_carbon_g"),
+        func.coalesce(func.sum(D.shipped_g), 0).label("shipped_g"),
+        func.coalesce(func.sum(D.avoided_g), 0).label("avoided_g"),
+        func.coalesce(func.sum(D.eco_packaging), 0).label("eco_packaging"),
+        func.coalesce(func.sum(D.green_delivery), 0).label("green_delivery"),
+    ).where(_dim("all", start, end))
     return (await uow.session.execute(lines)).one(), (await uow.session.execute(orders)).one()
 
 
 async def coupon_orders(uow: UnitOfWork, start: date, end: date) -> Sequence[Any]:
     """Paid orders split by: with a coupon, with loyalty points, neither."""
-    kind = case(
-        (OrderFact.coupons != "", literal("coupon")),
-        (OrderFact.loyalty_cents > 0, literal("loyalty")),
-        else_=literal("none"),
-    ).label("key")
     q = (
         select(
-            kind,
-            func.count().label("orders"),
-            func.sum(OrderFact.total_cents).label("gross"),
-            func.sum(OrderFact.discount_cents).label("discount"),
-            func.sum(OrderFact.loyalty_cents).label("loyalty"),
+            D.key.label("key"),
+            func.sum(D.orders).label("orders"),
+            func.sum(D.gross_cents).label("gross"),
+            func.sum(D.discount_cents).label("discount"),
+            func.sum(D.loyalty_cents).label("loyalty"),
         )
-        .where(OrderFact.paid, _in(OrderFact.day, start, end))
-        .group_by(kind)
+        .where(_dim("promotion", start, end))
+        .group_by(D.key)
     )
     return (await uow.session.execute(q)).all()
 
 
 async def coupon_codes(uow: UnitOfWork, start: date, end: date) -> Sequence[Any]:
     q = (
-        select(OrderFact.coupons, func.count(), func.sum(OrderFact.total_cents), func.sum(OrderFact.discount_cents))
-        .where(OrderFact.paid, OrderFact.coupons != "", _in(OrderFact.day, start, end))
-        .group_by(OrderFact.coupons)
+        select(D.key, func.sum(D.orders), func.sum(D.gross_cents), func.sum(D.discount_cents))
+        .where(_dim("coupon", start, end))
+        .group_by(D.key)
     )
     return (await uow.session.execute(q)).all()
 
@@ -256,24 +303,31 @@ async def behaviour_counts(uow: UnitOfWork, start: date, end: date) -> Sequence[
 
 
 async def searches(uow: UnitOfWork, start: date, end: date, zero_only: bool, limit: int) -> Sequence[Any]:
-    n = func.count()
+    S = DailySearches
+    n = func.sum(S.zero_results if zero_only else S.searches)
+    results = literal(0) if zero_only else func.max(S.max_results)
     q = (
-        select(BehaviourEvent.query, n.label("searches"), func.max(BehaviourEvent.results).label("results"))
-        .where(BehaviourEvent.kind == "search_performed", _in(BehaviourEvent.day, start, end))
-        .group_by(BehaviourEvent.query)
-        .order_by(n.desc(), BehaviourEvent.query)
+        select(S.query, n.label("searches"), results.label("results"))
+        .where(_in(S.day, start, end))
+        .group_by(S.query)
+        .having(n > 0)
+        .order_by(n.desc(), S.query)
         .limit(limit)
     )
-    if zero_only:
-        q = q.where(BehaviourEvent.results == 0)
     return (await uow.session.execute(q)).all()
 
 
-async def cohort_rows(uow: UnitOfWork, start: date, end: date) -> Sequence[Any]:
-    """(user, first paid day, month, paid orders that month) for buyers whose first order is in the range.
+def month_index(col: Any, is_pg: bool) -> Any:
+    """Months since year 0 of a date column (so month differences are plain subtraction)."""
+    if is_pg:
+        return func.extract("year", col) * 12 + func.extract("month", col)
+    return func.cast(func.strftime("%Y", col), Integer) * 12 + func.cast(func.strftime("%m", col), Integer)
 
-    The first day comes from a window (``min() over (partition by user)``), not a join on a grouped
-    subquery, which SQLite would run as a nested loop."""
+
+async def cohorts(uow: UnitOfWork, start: date, end: date, horizon: int) -> Sequence[Any]:
+    """Per month of first paid order (in the range): buyers, repeat buyers (more than one paid order ever)
+    and, for k = 1..horizon, buyers with a paid order k months after their first — all in SQL."""
+    pg = uow.db.is_postgres
     orders = (
         select(
             OrderFact.user_id.label("user_id"),
@@ -283,20 +337,35 @@ async def cohort_rows(uow: UnitOfWork, start: date, end: date) -> Sequence[Any]:
         .where(OrderFact.paid)
         .subquery()
     )
-    month = period_bucket("month", uow.db.is_postgres, orders.c.day).label("month")
-    q = (
-        select(orders.c.user_id, orders.c.first_day, month, func.count())
+    offset = month_index(orders.c.day, pg) - month_index(orders.c.first_day, pg)
+    users = (
+        select(
+            period_bucket("month", pg, orders.c.first_day).label("cohort"),
+            func.count().label("n"),
+            *(func.max(case((offset == k, 1), else_=0)).label(f"m{k}") for k in range(1, horizon + 1)),
+        )
         .where(_in(orders.c.first_day, start, end))
-        .group_by(orders.c.user_id, orders.c.first_day, month)
+        .group_by(orders.c.user_id, orders.c.first_day)
+        .subquery()
+    )
+    q = (
+        select(
+            users.c.cohort,
+            func.count().label("buyers"),
+            func.sum(case((users.c.n > 1, 1), else_=0)).label("repeat"),
+            *(func.sum(users.c[f"m{k}"]) for k in range(1, horizon + 1)),
+        )
+        .group_by(users.c.cohort)
+        .order_by(users.c.cohort)
     )
     return (await uow.session.execute(q)).all()
 
 
 async def units_by_sku(uow: UnitOfWork, start: date, end: date) -> Sequence[Any]:
     q = (
-        select(LineFact.sku, func.max(LineFact.name), func.sum(LineFact.quantity))
-        .where(LineFact.paid, _in(LineFact.day, start, end))
-        .group_by(LineFact.sku)
+        select(DL.sku, func.max(DL.name), func.sum(DL.units))
+        .where(_in(DL.day, start, end), DL.sku != "")
+        .group_by(DL.sku)
     )
     return (await uow.session.execute(q)).all()
 
@@ -312,11 +381,7 @@ async def order_ids_with_facts(uow: UnitOfWork, ids: list[uuid.UUID]) -> set[uui
 
 
 async def totals_by_tenant(uow: UnitOfWork) -> Sequence[Any]:
-    q = (
-        select(OrderFact.tenant_id, func.sum(OrderFact.avoided_g), func.sum(OrderFact.carbon_g))
-        .where(OrderFact.paid)
-        .group_by(OrderFact.tenant_id)
-    )
+    q = select(D.tenant_id, func.sum(D.avoided_g), func.sum(D.carbon_g)).where(D.dim == "all").group_by(D.tenant_id)
     return (await uow.session.execute(q)).all()
 
 

@@ -72,8 +72,7 @@ async def test_backfill_rebuilds_and_resumes(container, client) -> None:
     async with container.uow(shop.tenant_id) as uow:
         from ecovarejo.analytics import repository as repo
 
-        await uow.session.execute(repo.delete(repo.OrderFact))
-        await uow.session.execute(repo.delete(repo.LineFact))
+        await repo.clear_facts(uow)
         await uow.commit()
     assert (await _sales(container, shop.tenant_id)).summary["orders"] == 0
     # stopped after the first page of 2: resumes from the checkpoint, not from the start
@@ -84,6 +83,15 @@ async def test_backfill_rebuilds_and_resumes(container, client) -> None:
     assert (await _sales(container, shop.tenant_id)).summary["orders"] == 5
     # once more from the start: the same facts, not doubled
     assert await backfill(container, shop.tenant_id, page=2, restart=True) == 5
+    assert (await _sales(container, shop.tenant_id)).summary["orders"] == 5
+    # a rollup that lost its rows (a hand edit) is rebuilt from the facts by the backfill's second pass
+    async with container.uow(shop.tenant_id) as uow:
+        await uow.session.execute(repo.delete(repo.DailyOrders))
+        await uow.commit()
+    assert (await _sales(container, shop.tenant_id)).summary["orders"] == 0
+    months: list[str] = []
+    assert await backfill(container, shop.tenant_id, page=50, restart=True, rollup_progress=months.append) == 5
+    assert months == [public.shop_today().strftime("%Y-%m")]
     assert (await _sales(container, shop.tenant_id)).summary["orders"] == 5
 
 
