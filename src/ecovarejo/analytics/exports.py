@@ -1,5 +1,7 @@
 """Reports as CSV files a spreadsheet opens: UTF-8 with BOM, ``;`` separators and decimal commas
-(what Excel and LibreOffice expect under pt-BR), ISO dates; a header row of the report's columns."""
+(what Excel and LibreOffice expect under pt-BR), ISO dates; a header row of the report's columns.
+Text a visitor typed (search queries) that a spreadsheet would run as a formula (``=``, ``+``, ``-``,
+``@``, tab, carriage return first) is written with a leading apostrophe, shown as text (OWASP CSV injection)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ from typing import Any
 
 from .reports import Report
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
 
 def _cell(value: Any) -> str:
     if value is None:
@@ -19,7 +23,10 @@ def _cell(value: Any) -> str:
         return format(value, "f").replace(".", ",")
     if isinstance(value, date):
         return value.isoformat()
-    return str(value)
+    text = str(value)
+    if isinstance(value, str) and text.startswith(FORMULA_START):
+        return "'" + text
+    return text
 
 
 def to_csv(report: Report) -> str:

@@ -140,6 +140,18 @@ async def test_csv_export_opens_in_a_spreadsheet(client, shop) -> None:
     assert Decimal(rows[2][2].replace(",", ".")) == Decimal("150.00")
 
 
+def test_csv_cells_a_spreadsheet_would_run_as_formulas_are_text() -> None:
+    from datetime import date
+
+    from ecovarejo.analytics.public import Period, Report, to_csv
+
+    p = Period(date(2026, 3, 1), date(2026, 3, 10))
+    typed = ['=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1)", "camiseta"]
+    report = Report("searches", p, p.previous(), ["query", "searches", "results"], [[q, 1, 0] for q in typed])
+    rows = list(csv.reader(io.StringIO(to_csv(report).removeprefix("\ufeff")), delimiter=";"))
+    assert [r[0] for r in rows[1:]] == ['\'=HYPERLINK("http://x")', "'+1", "'-2", "'@SUM(A1)", "camiseta"]
+
+
 async def test_staff_only_tenant_scoped_and_bad_input(client, container, shop) -> None:
     other = await make_tenant(container)
     h_other = {"X-Tenant-ID": str(other), **bearer(token_for(container, other, "admin"))}
