@@ -22,6 +22,8 @@ class GatewayResult:
     #: Machine reason when not ok: card_declined, insufficient_funds, invalid_card, ...
     code: str | None = None
     message: str | None = None
+    #: Where the shopper must go to authenticate (3-D Secure challenge), when the provider asks for it.
+    next_action_url: str | None = None
 
 
 class GatewayError(Exception):

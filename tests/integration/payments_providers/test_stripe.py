@@ -75,3 +75,37 @@ async def test_timeout_and_connection_refused(stripe_fake: tuple[StripeFake, str
             amount=Decimal("10"), currency="BRL", source="pm_card_visa", idempotency_key="t2"
         )
     assert not exc.value.delivered
+
+
+async def test_three_d_secure_is_never_taken_for_an_authorization(stripe_fake: tuple[StripeFake, str]) -> None:
+    """A card whose issuer asks for 3-D Secure leaves the PaymentIntent in ``requires_action``: not ok (no
+    money held), with the challenge's URL when a return URL was given; after the challenge the intent is
+    authorized (or not) and captures as usual."""
+    import httpx
+
+    from .browser import stripe_payment_method
+
+    fake, url = stripe_fake
+    pm = await stripe_payment_method(url, "4000 0027 6000 3184")
+    gw = StripeGateway("sk_test_123", api_base=url, return_url="https://shop.example/pagamento/retorno")
+    auth = await gw.authorize(amount=Decimal("80.00"), currency="BRL", source=pm, idempotency_key="3ds-1")
+    assert (auth.ok, auth.status, auth.code) == (False, "requires_action", "authentication_required")
+    assert auth.reference is not None and auth.next_action_url == f"{url}/3ds/{auth.reference}"
+    assert fake.requests[-1]["form"]["return_url"] == "https://shop.example/pagamento/retorno"  # type: ignore[index]
+    async with httpx.AsyncClient() as c:  # the shopper passes the challenge; Stripe sends them back
+        back = await c.get(auth.next_action_url)
+    assert back.status_code == 303
+    assert back.headers["location"] == f"https://shop.example/pagamento/retorno?payment_intent={auth.reference}"
+    assert (await gw.status(auth.reference)).status == "authorized"
+    cap = await gw.capture(auth.reference, Decimal("80.00"), idempotency_key="3ds-1:capture")
+    assert (cap.ok, cap.status) == (True, "captured")
+
+    failed = await gw.authorize(amount=Decimal("5.00"), currency="BRL", source=pm, idempotency_key="3ds-2")
+    async with httpx.AsyncClient() as c:
+        await c.get(f"{failed.next_action_url}?outcome=fail")
+    assert (await gw.status(failed.reference or "")).status == "declined"
+    # without a return URL Stripe cannot redirect (``use_stripe_sdk``): still not ok, and no URL
+    bare = await StripeGateway("sk_test_123", api_base=url).authorize(
+        amount=Decimal("5.00"), currency="BRL", source=pm, idempotency_key="3ds-3"
+    )
+    assert (bare.ok, bare.status, bare.next_action_url) == (False, "requires_action", None)

@@ -31,7 +31,11 @@ class StripeGateway:
     #: Takes :class:`~.providers.base.CardData` from the vault as a source (server-side card authorization).
     accepts_card_data = True
 
-    def __init__(self, api_key: str, *, api_base: str | None = None, timeout: float = 10.0) -> None:
+    def __init__(
+        self, api_key: str, *, api_base: str | None = None, timeout: float = 10.0, return_url: str | None = None
+    ) -> None:
+        #: Where Stripe sends the shopper back after a 3-D Secure challenge (given at confirm).
+        self.return_url = return_url
         self.client = stripe.StripeClient(
             api_key,
             base_addresses={"api": api_base} if api_base else None,
@@ -40,6 +44,13 @@ class StripeGateway:
         )
 
     def _result(self, pi: Any, ok: bool = True) -> GatewayResult:
+        if pi["status"] == "requires_action":  # 3-D Secure: no money held until the shopper authenticates
+            action = pi.get("next_action") or {}
+            url = (action.get("redirect_to_url") or {}).get("url") if action.get("type") == "redirect_to_url" else None
+            return GatewayResult(
+                False, pi["id"], "requires_action", from_cents(int(pi["amount"])), "authentication_required",
+                "the card's issuer asks the shopper to authenticate (3-D Secure)", next_action_url=url,
+            )  # fmt: skip
         status = _STATUS.get(pi["status"], "failed")
         amount = from_cents(int(pi.get("amount_received") or pi["amount"]))
         if status == "authorized":
@@ -86,6 +97,8 @@ class StripeGateway:
         }
         if description:
             params["description"] = description
+        if self.return_url:
+            params["return_url"] = self.return_url
         if installments > 1:  # Stripe's card instalments (fixed count, monthly)
             params["payment_method_options"] = {
                 "card": {"installments": {"plan": {"count": installments, "interval": "month", "type": "fixed_count"}}}
