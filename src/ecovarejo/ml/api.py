@@ -12,8 +12,20 @@ from pydantic import BaseModel, ConfigDict, Field
 from ecovarejo.core.auth import Principal, optional_principal, require_permission
 from ecovarejo.core.http import get_container, get_read_uow, get_tenant, get_uow
 from ecovarejo.core.uow import UnitOfWork
+from ecovarejo.orders.public import OrderView
 
 from . import public
+from .schemas import (
+    AppliedPriceOut,
+    AssessmentList,
+    ClassificationOut,
+    ModelList,
+    PriceSuggestionList,
+    RecommendationsOut,
+    ReorderList,
+    ThresholdsOut,
+    TrainedList,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["ml"])
 manage_orders = require_permission("manage_orders")
@@ -21,7 +33,7 @@ view_reports = require_permission("view_reports")
 manage_products = require_permission("manage_products")
 
 
-@router.get("/recommendations/products/{product_id}/bought-together")
+@router.get("/recommendations/products/{product_id}/bought-together", response_model=RecommendationsOut)
 async def bought_together(
     product_id: uuid.UUID, request: Request, limit: int = Query(4, ge=1, le=20),
     uow: UnitOfWork = Depends(get_read_uow),
@@ -30,7 +42,7 @@ async def bought_together(
     return (await public.bought_together(get_container(request), uow, product_id, limit)).as_json()
 
 
-@router.get("/recommendations/products/{product_id}/similar")
+@router.get("/recommendations/products/{product_id}/similar", response_model=RecommendationsOut)
 async def similar(
     product_id: uuid.UUID, request: Request, limit: int = Query(8, ge=1, le=20),
     uow: UnitOfWork = Depends(get_read_uow),
@@ -38,7 +50,7 @@ async def similar(
     return (await public.similar(get_container(request), uow, product_id, limit)).as_json()
 
 
-@router.get("/recommendations/products/{product_id}/greener")
+@router.get("/recommendations/products/{product_id}/greener", response_model=RecommendationsOut)
 async def greener(
     product_id: uuid.UUID, request: Request, limit: int = Query(3, ge=1, le=10),
     uow: UnitOfWork = Depends(get_read_uow),
@@ -47,7 +59,7 @@ async def greener(
     return (await public.greener_alternatives(get_container(request), uow, product_id, limit)).as_json()
 
 
-@router.get("/recommendations/for-you")
+@router.get("/recommendations/for-you", response_model=RecommendationsOut)
 async def for_you(
     request: Request, limit: int = Query(8, ge=1, le=20), principal: Principal | None = Depends(optional_principal),
     uow: UnitOfWork = Depends(get_read_uow),
@@ -71,7 +83,7 @@ def _model_json(m: public.ModelView) -> dict[str, Any]:
     }  # fmt: skip
 
 
-@router.get("/ml/models")
+@router.get("/ml/models", response_model=ModelList)
 async def models(
     name: str | None = Query(None, max_length=40), limit: int = Query(50, ge=1, le=200),
     _: Principal = Depends(view_reports), uow: UnitOfWork = Depends(get_read_uow),
@@ -85,7 +97,7 @@ class TrainIn(BaseModel):
     models: list[str] | None = Field(default=None, max_length=5)
 
 
-@router.post("/ml/train")
+@router.post("/ml/train", response_model=TrainedList)
 async def train(body: TrainIn, request: Request, _: Principal = Depends(view_reports)) -> dict[str, Any]:
     """Train now (synchronously) for this tenant; the worker also retrains on a schedule."""
     from ecovarejo.core.errors import InvalidInput
@@ -103,7 +115,7 @@ async def train(body: TrainIn, request: Request, _: Principal = Depends(view_rep
     }  # fmt: skip
 
 
-@router.get("/ml/reorder-suggestions")
+@router.get("/ml/reorder-suggestions", response_model=ReorderList)
 async def reorder_suggestions(
     request: Request,
     lead_time_days: int = Query(7, ge=1, le=180),
@@ -128,7 +140,7 @@ class ClassifyIn(BaseModel):
     description: str = Field(default="", max_length=20000)
 
 
-@router.post("/ml/classify")
+@router.post("/ml/classify", response_model=ClassificationOut)
 async def classify(body: ClassifyIn, request: Request, _: Principal = Depends(manage_products)) -> dict[str, Any]:
     """Likely category, certifications and tags for a product's name and description (suggestions)."""
     s = await public.suggest_classification(get_container(request), get_tenant(request).id, body.name,
@@ -139,7 +151,7 @@ async def classify(body: ClassifyIn, request: Request, _: Principal = Depends(ma
             "certifications": list(s.certifications), "tags": list(s.tags)}  # fmt: skip
 
 
-@router.get("/ml/price-suggestions")
+@router.get("/ml/price-suggestions", response_model=PriceSuggestionList)
 async def price_suggestions(
     request: Request, limit: int = Query(100, ge=1, le=1000), _: Principal = Depends(manage_products),
     uow: UnitOfWork = Depends(get_read_uow),
@@ -158,7 +170,7 @@ async def price_suggestions(
     }  # fmt: skip
 
 
-@router.post("/ml/price-suggestions/{product_id}/apply")
+@router.post("/ml/price-suggestions/{product_id}/apply", response_model=AppliedPriceOut)
 async def apply_price(
     product_id: uuid.UUID, request: Request, who: Principal = Depends(manage_products),
     uow: UnitOfWork = Depends(get_uow),
@@ -169,7 +181,7 @@ async def apply_price(
     return {"product_id": str(product_id), "price": str(price)}
 
 
-@router.get("/ml/fraud/reviews")
+@router.get("/ml/fraud/reviews", response_model=AssessmentList)
 async def reviews(
     status: str = Query("pending", max_length=10), limit: int = Query(50, ge=1, le=200),
     _: Principal = Depends(manage_orders), uow: UnitOfWork = Depends(get_read_uow),
@@ -178,14 +190,14 @@ async def reviews(
     return {"items": await public.review_queue(uow, status, limit)}
 
 
-@router.post("/ml/fraud/reviews/{order_id}/approve")
+@router.post("/ml/fraud/reviews/{order_id}/approve", response_model=OrderView)
 async def approve(order_id: uuid.UUID, request: Request, who: Principal = Depends(manage_orders)) -> dict[str, Any]:
     """The payment is captured and the order continues."""
     return await public.decide_review(get_container(request), get_tenant(request).id, order_id, approve=True,
                                       principal=who)  # fmt: skip
 
 
-@router.post("/ml/fraud/reviews/{order_id}/reject")
+@router.post("/ml/fraud/reviews/{order_id}/reject", response_model=OrderView)
 async def reject(order_id: uuid.UUID, request: Request, who: Principal = Depends(manage_orders)) -> dict[str, Any]:
     """The order is cancelled: the authorization is voided and the stock released."""
     return await public.decide_review(get_container(request), get_tenant(request).id, order_id, approve=False,
@@ -198,7 +210,7 @@ class ThresholdsIn(BaseModel):
     decline_at: float = Field(gt=0, le=1)
 
 
-@router.put("/ml/fraud/thresholds")
+@router.put("/ml/fraud/thresholds", response_model=ThresholdsOut)
 async def thresholds(
     body: ThresholdsIn, request: Request, _: Principal = Depends(manage_orders), uow: UnitOfWork = Depends(get_uow)
 ) -> dict[str, float]:

@@ -14,7 +14,7 @@ from ecovarejo.core.auth import Principal
 from ecovarejo.core.container import Container
 from ecovarejo.core.db import utcnow
 from ecovarejo.core.errors import Conflict, InvalidInput, NotFound
-from ecovarejo.core.money import quantize
+from ecovarejo.core.money import from_cents, quantize
 from ecovarejo.core.uow import UnitOfWork
 from ecovarejo.orders import public as orders
 from ecovarejo.orders.public import CheckoutFacts, Decision, FraudVerdict
@@ -152,7 +152,7 @@ def assessment_view(a: FraudAssessment) -> dict[str, Any]:
         "order_id": str(a.order_id) if a.order_id else None,
         "order_number": a.order_number,
         "user_id": str(a.user_id),
-        "total": f"{a.total_cents / 100:.2f}",
+        "total": str(from_cents(a.total_cents)),
         "score": a.score,
         "decision": a.decision,
         "reasons": list(a.reasons or []),

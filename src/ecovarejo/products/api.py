@@ -24,6 +24,7 @@ from .schemas import (
     CategoryPatch,
     CertificationSchemeIn,
     CertificationSchemeOut,
+    ImportResult,
     MediaOut,
     ProductCreate,
     ProductOut,
@@ -32,6 +33,8 @@ from .schemas import (
     ReviewIn,
     ReviewModeration,
     ReviewOut,
+    ReviewPage,
+    ScoreExplanation,
 )
 
 router = APIRouter(prefix="/api/v1", tags=["products"])
@@ -120,7 +123,7 @@ async def export_csv(uow: ReadUow, principal: Manager) -> Response:
     )
 
 
-@router.post("/products/import", summary="Import products from CSV (all or nothing)")
+@router.post("/products/import", summary="Import products from CSV (all or nothing)", response_model=ImportResult)
 async def import_csv(
     request: Request,
     uow: WriteUow,
@@ -185,7 +188,11 @@ async def delete_product(product_id: uuid.UUID, uow: WriteUow, principal: Manage
     return Response(status_code=204)
 
 
-@router.get("/products/{ref}/sustainability", summary="The sustainability score, point by point")
+@router.get(
+    "/products/{ref}/sustainability",
+    summary="The sustainability score, point by point",
+    response_model=ScoreExplanation,
+)
 async def sustainability(ref: str, uow: ReadUow) -> dict[str, Any]:
     return await scores.explain_score(uow, ref)
 
@@ -218,7 +225,7 @@ async def delete_media(
     return Response(status_code=204)
 
 
-@router.get("/products/{ref}/reviews", summary="Visible reviews of a product, newest first")
+@router.get("/products/{ref}/reviews", summary="Visible reviews of a product, newest first", response_model=ReviewPage)
 async def list_reviews(
     ref: str,
     uow: ReadUow,

@@ -321,3 +321,30 @@ class ProductPage(BaseModel):
     items: list[ProductSummary]
     next_cursor: str | None
     facets: dict[str, list[dict[str, Any]]] | None = None
+
+
+class RatingOut(BaseModel):
+    average: str = Field(description="Average rating, a decimal string")
+    count: int
+
+
+class ReviewPage(BaseModel):
+    items: list[ReviewOut]
+    next_cursor: str | None
+    rating: RatingOut
+
+
+class CategorySuggestionOut(BaseModel):
+    line: int
+    sku: str
+    category: str
+    category_name: str
+    confidence: float
+    applied: bool
+
+
+class ImportResult(BaseModel):
+    created: int
+    updated: int
+    rows: int
+    suggestions: list[CategorySuggestionOut]

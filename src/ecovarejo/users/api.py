@@ -27,6 +27,7 @@ from .schemas import (
     ConsentIn,
     ConsentsOut,
     EmailIn,
+    EmailVerifiedOut,
     LoginIn,
     LogoutIn,
     LoyaltyEntryOut,
@@ -43,6 +44,7 @@ from .schemas import (
     RegisterIn,
     ResetPasswordIn,
     SessionOut,
+    StatusOut,
     TokenIn,
     TokenOut,
 )
@@ -183,7 +185,7 @@ async def revoke_session(
     return Response(status_code=204)
 
 
-@router.post("/auth/verify-email/request", status_code=202)
+@router.post("/auth/verify-email/request", status_code=202, response_model=StatusOut)
 async def verify_email_request(
     user: User = Depends(current_user), uow: UnitOfWork = Depends(get_uow), ports: UsersPorts = Depends(get_ports)
 ) -> dict[str, str]:
@@ -192,7 +194,7 @@ async def verify_email_request(
     return {"status": "sent"}
 
 
-@router.post("/auth/verify-email")
+@router.post("/auth/verify-email", response_model=EmailVerifiedOut)
 async def verify_email(
     body: TokenIn, uow: UnitOfWork = Depends(get_uow), ports: UsersPorts = Depends(get_ports)
 ) -> dict[str, bool]:
@@ -201,7 +203,7 @@ async def verify_email(
     return {"email_verified": True}
 
 
-@router.post("/auth/password/forgot", status_code=202)
+@router.post("/auth/password/forgot", status_code=202, response_model=StatusOut)
 async def forgot_password(
     body: EmailIn, uow: UnitOfWork = Depends(get_uow), ports: UsersPorts = Depends(get_ports)
 ) -> dict[str, str]:

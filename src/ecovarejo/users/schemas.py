@@ -280,3 +280,13 @@ class OAuthClientOut(BaseModel):
     name: str
     redirect_uris: list[str]
     scopes: str
+
+
+class StatusOut(BaseModel):
+    """An accepted request whose outcome is not told (e.g. whether an account exists)."""
+
+    status: str
+
+
+class EmailVerifiedOut(BaseModel):
+    email_verified: bool
