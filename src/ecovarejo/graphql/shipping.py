@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
+from typing import Any
 
 import strawberry
 from strawberry.types import Info
@@ -21,6 +22,29 @@ Ctx = Info[GQLContext, None]
 class ShippingItemInput:
     sku: str
     quantity: int = 1
+
+
+@strawberry.type
+class PickupPoint:
+    """Where the customer collects the parcel: the shop's store or locker, or a carrier's agency."""
+
+    id: str
+    name: str
+    kind: str
+    street: str
+    number: str
+    district: str
+    city: str
+    state: str
+    cep: str
+    hours: str
+    company: str
+
+    @staticmethod
+    def of(d: dict[str, Any] | None) -> PickupPoint | None:
+        if not d:
+            return None
+        return PickupPoint(**{k: str(d.get(k) or "") for k in PickupPoint.__annotations__})
 
 
 @strawberry.type
@@ -41,6 +65,8 @@ class ShippingOption:
     co2e_kg: Decimal
     distance_km: int
     expires_at: str
+    #: The pickup point of a pickup option (null: delivered to the address).
+    pickup: PickupPoint | None = None
 
 
 @strawberry.type
@@ -70,6 +96,7 @@ class Shipment:
     tracking_url: str | None
     co2e_kg: Decimal
     timeline: list[TrackingStep]
+    pickup: PickupPoint | None = None
 
 
 def _option(o: logistics.ShippingOption) -> ShippingOption:
@@ -77,7 +104,7 @@ def _option(o: logistics.ShippingOption) -> ShippingOption:
         id=o.id, carrier=o.carrier, service=o.service, service_name=o.service_name, company=o.company,
         price=o.price, original_price=o.original_price, free=o.free, days_min=o.days_min, days_max=o.days_max,
         kind=o.kind, green=o.kind == "green", mode=o.mode, co2e_kg=o.co2e_kg, distance_km=o.distance_km,
-        expires_at=o.expires_at.isoformat(),
+        expires_at=o.expires_at.isoformat(), pickup=PickupPoint.of(o.pickup),
     )  # fmt: skip
 
 
@@ -113,6 +140,7 @@ class ShippingQuery:
                 tracking_code=v.tracking_code, tracking_url=v.tracking_url, co2e_kg=v.co2e_kg,
                 timeline=[TrackingStep(status=t.status, description=t.description, location=t.location,
                                        occurred_at=t.occurred_at.isoformat()) for t in v.timeline],
+                pickup=PickupPoint.of(v.pickup),
             )
             for v in mine
         ]  # fmt: skip

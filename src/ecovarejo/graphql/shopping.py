@@ -20,6 +20,7 @@ from ecovarejo.orders import public as orders
 from ecovarejo.orders.public import CheckoutIn, owner_key
 
 from .context import GQLContext
+from .shipping import PickupPoint
 
 Ctx = Info[GQLContext, None]
 
@@ -92,6 +93,8 @@ class Order:
     #: The shipping option chosen at checkout (``service_name``, days, kg CO2e), when there was one.
     shipping_service: str | None = None
     shipping_co2e_kg: Decimal | None = None
+    #: Where the customer collects the parcel, when a pickup point was chosen.
+    pickup_point: PickupPoint | None = None
     #: True when this answer is the replay of an earlier checkout with the same idempotency key.
     replayed: bool = False
 
@@ -195,6 +198,7 @@ def _order(doc: dict[str, Any], replayed: bool = False) -> Order:
         replayed=replayed,
         shipping_service=_chosen(doc).get("service_name"),
         shipping_co2e_kg=Decimal(str(_chosen(doc)["co2e_kg"])) if _chosen(doc).get("co2e_kg") else None,
+        pickup_point=PickupPoint.of(_chosen(doc).get("pickup")),
     )
 
 

@@ -201,16 +201,22 @@ async def cancel_shipment(
 async def add_tracking(
     shipment_id: str, body: TrackingIn, _: Principal = Depends(staff), uow: UnitOfWork = Depends(get_uow)
 ) -> dict[str, Any]:
-    """A tracking step entered by staff (the shop's own deliveries, or a carrier without tracking API)."""
-    if body.status not in TRACKING_STATUSES or body.status == "cancelled":
-        raise InvalidInput(f"status must be one of {', '.join(TRACKING_STATUSES[:-1])}", code="invalid_status")
+    """A tracking step entered by staff (the shop's own deliveries, or a carrier without tracking API);
+    ``picked_up`` (a pickup collected by the customer) is recorded as ``delivered``."""
+    status = "delivered" if body.status == "picked_up" else body.status
+    if status not in TRACKING_STATUSES or status == "cancelled":
+        raise InvalidInput(f"status must be one of {', '.join(TRACKING_STATUSES[:-1])}, picked_up",
+                           code="invalid_status")  # fmt: skip
     s = await repo.shipment(uow, _uuid(shipment_id, "shipment"), lock=True)
     if s is None:
         raise NotFound("shipment not found", code="shipment_not_found")
     if s.status in ("created", "cancelled"):
         raise Conflict(f"a shipment that is {s.status} has no tracking", code="shipment_not_trackable")
+    if status == "ready_for_pickup" and not s.pickup_point:
+        raise InvalidInput("this shipment goes to the customer's address, not to a pickup point",
+                           code="not_a_pickup")  # fmt: skip
     now = utcnow()
-    update = TrackingUpdate(f"staff:{uuid.uuid4()}", body.status, body.description, now, body.location)
+    update = TrackingUpdate(f"staff:{uuid.uuid4()}", status, body.description, now, body.location)
     await shipments.apply_updates(uow, s, [update], "staff")
     events = await repo.events_of(uow, [s.id])
     result = shipments.view(s, events).as_dict()

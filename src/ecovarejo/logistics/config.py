@@ -33,6 +33,24 @@ def _cep(value: str) -> str:
         raise ValueError(f"invalid CEP {value!r}: {exc.detail}") from exc
 
 
+def _check_states(v: list[str]) -> list[str]:
+    out = [s.strip().upper() for s in v]
+    bad = [s for s in out if s not in STATES]
+    if bad:
+        raise ValueError(f"unknown states: {', '.join(bad)}")
+    return out
+
+
+def _check_ranges(v: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    out = []
+    for a, b in v:
+        lo, hi = _cep(a), _cep(b)
+        if lo > hi:
+            raise ValueError(f"CEP range {a}..{b} is reversed")
+        out.append((lo, hi))
+    return out
+
+
 class Origin(_Strict):
     code: Annotated[str, Field(min_length=1, max_length=40)]
     name: Annotated[str, Field(min_length=1, max_length=200)]
@@ -57,22 +75,12 @@ class Zone(_Strict):
     @field_validator("states")
     @classmethod
     def _states(cls, v: list[str]) -> list[str]:
-        out = [s.strip().upper() for s in v]
-        bad = [s for s in out if s not in STATES]
-        if bad:
-            raise ValueError(f"unknown states: {', '.join(bad)}")
-        return out
+        return _check_states(v)
 
     @field_validator("cep_ranges")
     @classmethod
     def _ranges(cls, v: list[tuple[str, str]]) -> list[tuple[str, str]]:
-        out = []
-        for a, b in v:
-            lo, hi = _cep(a), _cep(b)
-            if lo > hi:
-                raise ValueError(f"CEP range {a}..{b} is reversed")
-            out.append((lo, hi))
-        return out
+        return _check_ranges(v)
 
     @model_validator(mode="after")
     def _days(self) -> Zone:
@@ -113,6 +121,73 @@ class Carriers(_Strict):
     correios: list[str] = Field(default_factory=list)
     #: Melhor Envio service ids (``1`` Correios PAC, ``2`` SEDEX, ``3`` Jadlog .Package, ...); empty: off.
     melhorenvio: list[int] = Field(default_factory=list)
+    #: Melhor Envio services whose parcels the customer may collect at one of the carrier's agencies
+    #: (listed by Melhor Envio's agencies API near the destination); empty: none.
+    melhorenvio_pickup: list[int] = Field(default_factory=list)
+
+
+PICKUP_KINDS = ("store", "locker")
+
+
+class PickupPoint(_Strict):
+    """One of the shop's own pickup locations ("retirar na loja", a locker): quoted when the destination
+    CEP is within ``radius_km`` of it, in one of ``states`` or in one of ``cep_ranges``."""
+
+    code: Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")]
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    kind: str = "store"
+    street: Annotated[str, Field(min_length=1, max_length=200)]
+    number: Annotated[str, Field(max_length=20)] = ""
+    district: Annotated[str, Field(max_length=100)] = ""
+    city: Annotated[str, Field(min_length=1, max_length=100)]
+    state: str
+    cep: str
+    #: Opening hours as shown to the customer ("Seg a sex 9h–18h; sáb 9h–13h").
+    hours: Annotated[str, Field(max_length=200)] = ""
+    #: Days after handling until the order is ready at the point.
+    days: Annotated[int, Field(ge=0, le=30)] = 0
+    price: Annotated[Decimal, Field(ge=0, le=100_000, decimal_places=2)] = Decimal("0.00")
+    radius_km: Annotated[int, Field(ge=0, le=5000)] = 30
+    states: list[str] = Field(default_factory=list)
+    cep_ranges: list[tuple[str, str]] = Field(default_factory=list)
+    enabled: bool = True
+
+    @field_validator("kind")
+    @classmethod
+    def _kind(cls, v: str) -> str:
+        if v not in PICKUP_KINDS:
+            raise ValueError(f"kind must be one of {', '.join(PICKUP_KINDS)}")
+        return v
+
+    @field_validator("cep")
+    @classmethod
+    def _valid_cep(cls, v: str) -> str:
+        return _cep(v)
+
+    @field_validator("state")
+    @classmethod
+    def _state(cls, v: str) -> str:
+        uf = v.strip().upper()
+        if uf not in STATES:
+            raise ValueError(f"unknown state: {v}")
+        return uf
+
+    @field_validator("states")
+    @classmethod
+    def _states(cls, v: list[str]) -> list[str]:
+        return _check_states(v)
+
+    @field_validator("cep_ranges")
+    @classmethod
+    def _ranges(cls, v: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        return _check_ranges(v)
+
+    def serves(self, digits: str, state: str) -> bool:
+        if not self.enabled:
+            return False
+        if any(lo <= digits <= hi for lo, hi in self.cep_ranges) or state in self.states:
+            return True
+        return self.radius_km > 0 and ceps.distance_km(self.cep, digits) <= self.radius_km
 
 
 class DefaultPackage(_Strict):
@@ -143,6 +218,8 @@ class ShippingDocument(_Strict):
     limits: Limits = Limits()
     #: Offer the slower, consolidated, lower-emission "green delivery" service.
     green_delivery: bool = True
+    #: The shop's own pickup locations (stores, lockers).
+    pickup_points: Annotated[list[PickupPoint], Field(max_length=100)] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _refs(self) -> ShippingDocument:
@@ -154,6 +231,8 @@ class ShippingDocument(_Strict):
             raise ValueError(f"rates name unknown zones: {', '.join(missing)}")
         if len({o.code for o in self.origins}) != len(self.origins):
             raise ValueError("origin codes repeat")
+        if len({p.code for p in self.pickup_points}) != len(self.pickup_points):
+            raise ValueError("pickup point codes repeat")
         return self
 
     @property

@@ -45,7 +45,8 @@ class Shipment(Base, TenantOwned, Timestamped):
     """A parcel (or several) of an order sent with one carrier service.
 
     ``status``: created -> label_purchased -> posted -> in_transit -> out_for_delivery -> delivered,
-    or failed_delivery / returned_to_sender / cancelled.
+    or (a pickup) ... -> ready_for_pickup -> delivered (collected), or failed_delivery / returned_to_sender /
+    cancelled.
     """
 
     __tablename__ = "shipments"
@@ -85,6 +86,9 @@ class Shipment(Base, TenantOwned, Timestamped):
     email: Mapped[str | None] = mapped_column(String(255))
     first_name: Mapped[str | None] = mapped_column(String(100))
     locale: Mapped[str] = mapped_column(String(10), default="pt-BR")
+    #: Where the customer collects the parcel (a shop's point or a carrier's agency: name, address, CEP,
+    #: hours); null for delivery to the customer's address.
+    pickup_point: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class ShipmentEvent(Base, TenantOwned):

@@ -33,6 +33,8 @@ class OrderToShip:
     #: The option the customer chose at checkout (carrier, service), when there was one.
     carrier: str | None = None
     service: str | None = None
+    #: The pickup point chosen at checkout (the quote option's ``pickup``): the parcel goes there.
+    pickup: dict[str, Any] | None = None
 
 
 @runtime_checkable

@@ -32,6 +32,7 @@ DECLARATION = PersonalData(
         "shipments": {
             "origin_cep": "the shop's warehouse CEP",
             "service_name": "a carrier's service (PAC, SEDEX)",
+            "pickup_point": "a business address: the shop's pickup point or a carrier's agency",
         },
         "shipping_configs": {"document": "the shop's shipping rules (warehouses, zones, rates)"},
     },

@@ -12,6 +12,7 @@ from .breaker import CircuitBreaker
 from .carriers.base import Carrier
 from .carriers.correios import CorreiosCarrier
 from .carriers.melhorenvio import MelhorEnvioCarrier
+from .carriers.pickup import OwnPickupCarrier
 from .carriers.table_rate import TableRateCarrier
 from .personal_data import DECLARATION as PERSONAL_DATA
 from .ports import LogisticsPorts
@@ -40,7 +41,7 @@ def build_ports(
         ttl=settings.cep_cache_ttl,
         breaker=CircuitBreaker(settings.breaker_failures, settings.breaker_cooldown),
     )
-    carriers: dict[str, Carrier] = {"table_rate": TableRateCarrier()}
+    carriers: dict[str, Carrier] = {"table_rate": TableRateCarrier(), "pickup": OwnPickupCarrier()}
     if settings.correios_user:
         carriers["correios"] = CorreiosCarrier(
             settings.correios_api_base,

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import structlog
 
-from .carriers.base import CarrierOption
+from .carriers.base import CarrierOption, PickupSpot
 
 log = structlog.get_logger("ecovarejo.logistics.quote_cache")
 
@@ -33,7 +33,11 @@ def dump(options: Sequence[CarrierOption]) -> str:
 
 
 def load(raw: str | bytes) -> list[CarrierOption]:
-    return [CarrierOption(**{**o, "price": Decimal(o["price"])}) for o in json.loads(raw)]
+    out = []
+    for o in json.loads(raw):
+        point = PickupSpot(**o["point"]) if o.get("point") else None
+        out.append(CarrierOption(**{**o, "price": Decimal(o["price"]), "point": point}))
+    return out
 
 
 class QuoteCache(Protocol):

@@ -35,6 +35,8 @@ from .quote_cache import MemoryQuoteCache, QuoteCache, cache_key
 
 log = structlog.get_logger("ecovarejo.logistics.quotes")
 ZERO = Decimal("0.00")
+#: Carriers that answer from the configuration alone (no network).
+LOCAL = frozenset({"table_rate", "pickup"})
 
 
 class NoShippingOptions(DomainError):
@@ -73,6 +75,8 @@ class ShippingOption:
     co2e_kg: Decimal
     distance_km: int
     expires_at: datetime
+    #: Where the customer collects the parcel (name, address, CEP, hours), for a pickup option.
+    pickup: dict[str, str] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -92,6 +96,7 @@ class ShippingOption:
             "co2e_kg": str(self.co2e_kg),
             "distance_km": self.distance_km,
             "expires_at": self.expires_at.isoformat(),
+            "pickup": self.pickup,
         }
 
 
@@ -129,6 +134,8 @@ class QuoteEngine:
         names = []
         if doc.carriers.table_rate:
             names.append("table_rate")
+        if any(p.enabled for p in doc.pickup_points) and "pickup" in self.carriers:
+            names.append("pickup")
         if doc.carriers.correios and "correios" in self.carriers:
             names.append("correios")
         if doc.carriers.melhorenvio and "melhorenvio" in self.carriers:
@@ -137,7 +144,7 @@ class QuoteEngine:
 
     async def _one(self, name: str, req: QuoteRequest, key: tuple[Any, ...]) -> list[CarrierOption] | None:
         carrier = self.carriers[name]
-        if name == "table_rate":  # local arithmetic: no breaker, no cache
+        if name in LOCAL:  # local arithmetic: no breaker, no cache
             return await carrier.quote(req)
         hit = await self.cache.get(cache_key(key))
         if hit is not None:
@@ -166,10 +173,11 @@ class QuoteEngine:
         parcel: Parcel,
         goods_total: Decimal,
         free_shipping_coupon: bool = False,
+        destination_city: str = "",
     ) -> ShippingQuote:
         origin = doc.origin
         distance = ceps.distance_km(origin.cep, destination_cep)
-        req = QuoteRequest(origin, destination_cep, destination_state, parcel, doc, distance)
+        req = QuoteRequest(origin, destination_cep, destination_state, parcel, doc, distance, destination_city)
         names = self.enabled(doc)
         fp = parcel.fingerprint()
         results = await asyncio.gather(
@@ -182,7 +190,7 @@ class QuoteEngine:
                 degraded.append(name)
             else:
                 answered.extend(res)
-        if not any(o.carrier != "table_rate" for o in answered) and "table_rate" not in names:
+        if not any(o.carrier not in LOCAL for o in answered) and "table_rate" not in names:
             answered.extend(await self.carriers["table_rate"].quote(req))  # last resort: never no answer
         if not answered:
             raise NoShippingOptions("we do not deliver to this CEP yet", extra={"cep": ceps.formatted(destination_cep)})
@@ -194,7 +202,9 @@ class QuoteEngine:
         options = []
         for o in answered:
             is_free = free and o.carrier == "table_rate" and o.service in free_rule.services
-            mode = emissions.mode_for(o.kind, distance)
+            # a pickup option travels to the point, not to the customer's door
+            km = ceps.distance_km(origin.cep, o.point.cep) if o.point is not None else distance
+            mode = emissions.mode_for(o.kind, km)
             options.append(
                 self._sign(
                     tenant_id,
@@ -212,8 +222,9 @@ class QuoteEngine:
                     days_max=o.days_max + doc.handling_days,
                     kind=o.kind,
                     mode=mode,
-                    co2e_kg=emissions.kg_co2e(distance, parcel.weight_g, mode),
-                    distance_km=round(distance),
+                    co2e_kg=emissions.kg_co2e(km, parcel.weight_g, mode),
+                    distance_km=round(km),
+                    pickup=o.point.as_dict() if o.point is not None else None,
                 )
             )
         options.sort(key=lambda o: (o.price, o.days_max, o.co2e_kg))
@@ -242,7 +253,11 @@ class QuoteEngine:
             raise ShippingOptionInvalid("this shipping option is not one we quoted") from exc
         if payload.get("t") != str(tenant_id):
             raise ShippingOptionInvalid("this shipping option is not one we quoted")
-        fields = {k: payload[k] for k in ShippingOption.__dataclass_fields__ if k not in {"id", "expires_at"}}
+        wanted = [k for k in ShippingOption.__dataclass_fields__ if k not in {"id", "expires_at", "pickup"}]
+        if any(k not in payload for k in wanted):
+            raise ShippingOptionInvalid("this shipping option is not one we quoted")
+        fields = {k: payload[k] for k in wanted}
+        fields["pickup"] = payload.get("pickup")
         for k in ("price", "original_price", "co2e_kg"):
             fields[k] = Decimal(fields[k])
         opt = ShippingOption(id=option_id, expires_at=datetime.fromtimestamp(int(payload["x"]), UTC), **fields)

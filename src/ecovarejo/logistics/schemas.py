@@ -48,6 +48,9 @@ class OptionOut(BaseModel):
     co2e_kg: str
     distance_km: int
     expires_at: str
+    #: The pickup point (id, name, kind, street, number, district, city, state, cep, hours, company,
+    #: phone) of a pickup option; null for delivery to the address.
+    pickup: dict[str, str] | None = None
 
 
 class QuoteOut(BaseModel):

@@ -53,7 +53,9 @@ def parse_document(data: Mapping[str, Any]) -> ShippingDocument:
     try:
         return ShippingDocument.model_validate(data)
     except ValidationError as exc:
-        problems = [{"loc": ".".join(str(x) for x in e["loc"]), "msg": e["msg"]} for e in exc.errors()[:20]]
+        problems = [
+            {"loc": ".".join(str(x) for x in e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()[:50]
+        ]
         raise InvalidInput("the shipping configuration is invalid", code="invalid_shipping_config",
                            extra={"errors": problems}) from exc  # fmt: skip
 
@@ -144,6 +146,7 @@ async def quote(
         parcel=parcel,
         goods_total=goods if goods_total is None else goods_total,
         free_shipping_coupon=free_shipping_coupon,
+        destination_city=address.city or "",
     )
 
 
@@ -173,8 +176,9 @@ async def confirm_option(
         container, tenant_id, digits, lines, goods_total=goods_total, free_shipping_coupon=free_shipping_coupon,
         prices=prices,
     )  # fmt: skip
+    point = (chosen.pickup or {}).get("id")
     for o in fresh.options:
-        if (o.carrier, o.service) == (chosen.carrier, chosen.service):
+        if (o.carrier, o.service) == (chosen.carrier, chosen.service) and (o.pickup or {}).get("id") == point:
             return o
     raise ShippingOptionUnavailable(
         "the chosen shipping service is no longer offered; choose another",

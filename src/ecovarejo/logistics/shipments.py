@@ -43,13 +43,16 @@ RANK = {
     "in_transit": 3,
     "out_for_delivery": 4,
     "failed_delivery": 4,
+    "ready_for_pickup": 5,
     "delivered": 9,
     "returned_to_sender": 9,
     "cancelled": 9,
 }
 FINAL = frozenset({"delivered", "returned_to_sender", "cancelled"})
 #: Shipment statuses announced on ``logistics-events`` (``shipment.<status>``).
-ANNOUNCED = frozenset({"label_purchased", "posted", "delivered", "failed_delivery", "returned_to_sender", "cancelled"})
+ANNOUNCED = frozenset(
+    {"label_purchased", "posted", "ready_for_pickup", "delivered", "failed_delivery", "returned_to_sender", "cancelled"}
+)
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,8 @@ class ShipmentView:
     error: str | None
     created_at: datetime
     timeline: tuple[TrackingStep, ...] = ()
+    #: Where the customer collects the parcel (name, address, CEP, hours); None: delivered home.
+    pickup: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -103,6 +108,7 @@ class ShipmentView:
             "items": list(self.items),
             "error": self.error,
             "created_at": self.created_at.isoformat(),
+            "pickup": self.pickup,
             "timeline": [
                 {
                     "status": t.status,
@@ -136,6 +142,7 @@ def view(s: Shipment, events: Sequence[ShipmentEvent] = (), *, has_pdf: bool = F
         items=tuple(s.items),
         error=s.error,
         created_at=s.created_at,
+        pickup=dict(s.pickup_point) if s.pickup_point else None,
         timeline=tuple(
             TrackingStep(e.status, e.description, e.location, e.occurred_at) for e in events if e.shipment_id == s.id
         ),
@@ -172,7 +179,40 @@ def _event_data(s: Shipment, **extra: Any) -> dict[str, Any]:
 
 def _announce(uow: UnitOfWork, s: Shipment, **extra: Any) -> None:
     if s.status in ANNOUNCED:
-        uow.emit(TOPIC, f"shipment.{s.status}", _event_data(s, **extra), subject=str(s.order_id))
+        uow.emit(TOPIC, f"shipment.{s.status}", _event_data(s, pickup=s.pickup_point, **extra), subject=str(s.order_id))
+    if s.status == "ready_for_pickup" and s.pickup_point:
+        _notify_ready(uow, s)
+
+
+def _notify_ready(uow: UnitOfWork, s: Shipment) -> None:
+    """Tell the customer where and when to collect the parcel (the notifications context's request topic)."""
+    p = s.pickup_point or {}
+    address = ", ".join(x for x in (f"{p.get('street', '')} {p.get('number', '')}".strip(), p.get("district"),
+                                    f"{p.get('city', '')}/{p.get('state', '')}", ceps.formatted(str(p.get("cep"))))
+                        if x)  # fmt: skip
+    context = {
+        "first_name": s.first_name,
+        "order_number": s.order_number,
+        "order_id": str(s.order_id),
+        "point_name": p.get("name"),
+        "point_address": address,
+        "hours": p.get("hours") or "",
+        "tracking_code": s.tracking_code,
+        "url": f"/account/orders/{s.order_id}",
+    }
+    uow.emit(
+        "notification",
+        "notification.requested",
+        {
+            "template": "ready_for_pickup",
+            "context": context,
+            "to_user_id": str(s.user_id) if s.user_id else None,
+            "to_email": s.email,
+            "locale": s.locale,
+            "channel": ["email", "push"],
+        },
+        subject=str(s.order_id),
+    )
 
 
 def _party_of_address(a: Mapping[str, Any], *, email: str | None) -> Party:
@@ -187,6 +227,22 @@ def _party_of_address(a: Mapping[str, Any], *, email: str | None) -> Party:
         state=str(a.get("state", "")),
         phone=str(a.get("phone", "")),
         email=email or "",
+    )
+
+
+def _party_of_point(point: Mapping[str, Any], customer: Party) -> Party:
+    return Party(
+        name=customer.name,
+        cep=ceps.normalize(str(point.get("cep") or "")),
+        street=str(point.get("street", "")),
+        number=str(point.get("number", "")),
+        complement=f"Retirada: {point.get('name', '')}"[:100],
+        district=str(point.get("district", "")),
+        city=str(point.get("city", "")),
+        state=str(point.get("state", "")),
+        phone=customer.phone,
+        email=customer.email,
+        document=customer.document,
     )
 
 
@@ -244,7 +300,10 @@ async def create_shipment(
         parcel = pack(
             [(sku, q, lines[sku].unit_price) for sku, q in wanted.items()], sizes, doc.default_package, doc.limits
         )
+        point = order.pickup if order.pickup and carrier == order.carrier else None
         recipient = _party_of_address(order.shipping_address, email=order.email)
+        if point is not None:  # the parcel goes to the pickup point, in the customer's name
+            recipient = _party_of_point(point, recipient)
         origin = doc.origin
         distance = ceps.distance_km(origin.cep, recipient.cep)
         kind = "green" if service == "green" else "express" if service in {"express", "03220", "2"} else "standard"
@@ -257,6 +316,7 @@ async def create_shipment(
                    for sku, q in wanted.items()],
             email=order.email, first_name=order.first_name, locale=order.locale,
             price=Decimal("0"), co2e_g=int(co2 * 1000), distance_km=round(distance),
+            pickup_point=dict(point) if point is not None else None,
         )  # fmt: skip
         repo.add(uow, shipment)
         await uow.flush()

@@ -32,6 +32,7 @@ TEMPLATES: dict[str, str] = {
     "payment_pending": "transactional",
     "order_shipped": "transactional",
     "order_delivered": "transactional",
+    "ready_for_pickup": "transactional",
     "order_refunded": "transactional",
     "order_cancelled": "transactional",
     "back_in_stock": "transactional",

@@ -258,6 +258,8 @@ async def shipping_choice(
         "days_max": option.days_max,
         "co2e_kg": str(option.co2e_kg),
     }
+    if option.pickup:  # collected at a pickup point: the parcel goes there
+        chosen["pickup"] = dict(option.pickup)
     return ShippingOverride(option.price, option.co2e_kg), replace(req, shipping_chosen=chosen)
 
 

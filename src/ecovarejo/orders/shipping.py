@@ -1,6 +1,7 @@
 """Orders and the logistics context: the order data logistics needs to ship (an adapter of its
 ``OrderSource`` port, plugged by the composition root), and the ``logistics-events`` that move an order
-along: a posted parcel ships it (paid -> fulfilling -> shipped), a delivered one delivers it."""
+along: a posted parcel (or one ready at its pickup point) ships it (paid -> fulfilling -> shipped), a
+delivered (or collected) one delivers it."""
 
 from __future__ import annotations
 
@@ -42,6 +43,7 @@ class OrderSourceAdapter:
             lines=tuple(OrderLine(i.sku, i.name, i.quantity, Decimal(i.unit_price)) for i in items),
             carrier=shipping.get("carrier"),
             service=shipping.get("service"),
+            pickup=shipping.get("pickup") if isinstance(shipping.get("pickup"), dict) else None,
         )
 
 
@@ -79,7 +81,13 @@ async def on_shipment_delivered(uow: UnitOfWork, event: Event) -> None:
 
 def consumers() -> list[Consumer]:
     return [
-        Consumer("orders-shipment-posted", ("logistics-events",), on_shipment_posted, frozenset({"shipment.posted"})),
+        # a parcel waiting at the pickup point has left the shop: the order is shipped
+        Consumer(
+            "orders-shipment-posted",
+            ("logistics-events",),
+            on_shipment_posted,
+            frozenset({"shipment.posted", "shipment.ready_for_pickup"}),
+        ),
         Consumer(
             "orders-shipment-delivered", ("logistics-events",), on_shipment_delivered, frozenset({"shipment.delivered"})
         ),

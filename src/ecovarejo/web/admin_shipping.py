@@ -3,13 +3,13 @@ document), and, on an order, its shipments: buy a label, print it and the packin
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from . import admin_shipping_form as forms
 from . import i18n
 from .admin import form_text, page, staff
 from .inproc import ApiError, api, exists, raw_get
@@ -17,6 +17,10 @@ from .pages import PageRoute, form_with_csrf, redirect
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 CONFIG = "/api/v1/admin/shipping/config"
+STATES = (
+    "AC", "AL", "AM", "AP", "BA", "CE", "DF", "ES", "GO", "MA", "MG", "MS", "MT", "PA",
+    "PB", "PE", "PI", "PR", "RJ", "RN", "RO", "RR", "RS", "SC", "SE", "SP", "TO",
+)  # fmt: skip
 
 
 @router.get("/admin/frete")
@@ -25,8 +29,15 @@ async def shipping_config(request: Request) -> Response:
     if not exists(request, CONFIG):
         return page(request, "admin/shipping.html", principal, "shipping_config", unavailable=True)
     data = await api(request, "GET", CONFIG)
-    text = json.dumps(data["document"], ensure_ascii=False, indent=2)
-    return page(request, "admin/shipping.html", principal, "shipping_config", version=data["version"], text=text)
+    values = forms.with_spares(forms.values_of(data["document"]))
+    return _form_page(request, principal, values, version=data["version"])
+
+
+def _form_page(request: Request, principal: Any, values: dict[str, Any], **kw: Any) -> Response:
+    return page(
+        request, "admin/shipping.html", principal, "shipping_config", rows=values["rows"], fields=values["fields"],
+        sections=forms.SECTIONS, states=STATES, **kw,
+    )  # fmt: skip
 
 
 @router.post("/admin/frete")
@@ -34,23 +45,29 @@ async def save_shipping_config(request: Request) -> Response:
     form = await form_with_csrf(request)
     principal = await staff(request, "manage_orders")
     t = i18n.translator(i18n.negotiate(request))
-    raw = form.get("document")
-    text = raw if isinstance(raw, str) else ""
-    errors: list[str] = []
+    services = [str(v) for v in form.getlist("free_shipping-services")]
+    document, typed, where = forms.parse({k: v for k, v in form.items() if isinstance(v, str)}, services)
     try:
-        document = json.loads(text[:200_000])
         await api(request, "PUT", CONFIG, json=document)
-    except ValueError:
-        errors = [t("invalid_json")]
     except ApiError as exc:
         if exc.status >= 500 or exc.status in (401, 403):
             raise
-        listed = exc.body.get("errors") or []
-        errors = [f"{e.get('loc')}: {e.get('msg')}" for e in listed if isinstance(e, dict)] or [exc.detail]
-    if errors:
-        return page(
-            request, "admin/shipping.html", principal, "shipping_config", status_code=422, text=text,
-            errors=errors, flashes=[("error", e) for e in errors[:3]],
+        listed = [e for e in exc.body.get("errors") or [] if isinstance(e, dict)]
+        errors: dict[str, str] = {}
+        general: list[str] = []
+        for e in listed:
+            field = forms.field_of(str(e.get("loc") or ""), where)
+            text = t(forms.message_key(e))
+            if field and field not in errors:
+                errors[field] = text
+            elif not field:
+                general.append(text)
+        if not listed:
+            general.append(exc.detail)
+        values = forms.with_spares(typed)
+        return _form_page(
+            request, principal, values, status_code=422, errors=errors, general=general,
+            flashes=[("error", t("shipping_config_invalid"))],
         )  # fmt: skip
     return redirect("/admin/frete?ok=saved")
 

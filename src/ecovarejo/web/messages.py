@@ -915,3 +915,10 @@ from .messages_ops import PT_BR as _PT_BR_OPS  # noqa: E402
 
 PT_BR.update({k: v for k, v in _PT_BR_OPS.items() if k not in PT_BR})
 EN.update({k: v for k, v in _EN_OPS.items() if k not in EN})
+
+# the shipping parts (pickup points, the admin shipping form) have their own module too
+from .messages_shipping import EN as _EN_SHIP  # noqa: E402
+from .messages_shipping import PT_BR as _PT_BR_SHIP  # noqa: E402
+
+PT_BR.update({k: v for k, v in _PT_BR_SHIP.items() if k not in PT_BR})
+EN.update({k: v for k, v in _EN_SHIP.items() if k not in EN})

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import redis.asyncio as aioredis
 
-from ecovarejo.logistics.carriers.base import CarrierOption, QuoteRequest
+from ecovarejo.logistics.carriers.base import CarrierOption, PickupSpot, QuoteRequest
 from ecovarejo.logistics.carriers.table_rate import TableRateCarrier
 from ecovarejo.logistics.config import Carriers, default_document
 from ecovarejo.logistics.packaging import Parcel
@@ -26,7 +26,9 @@ class CountingCarrier:
 
     async def quote(self, req: QuoteRequest) -> list[CarrierOption]:
         self.calls += 1
-        return [CarrierOption("correios", "03298", "PAC", Decimal("30.50"), 4, 7, company="Correios", pickup=True)]
+        point = PickupSpot("ag-1", "Agência Centro", "agency", "Rua A", "1", "Centro", "Rio", "RJ", "20040020")
+        return [CarrierOption("correios", "03298", "PAC", Decimal("30.50"), 4, 7, company="Correios", pickup=True,
+                              point=point)]  # fmt: skip
 
 
 def _engine(carrier: CountingCarrier, cache: QuoteCache) -> QuoteEngine:
@@ -39,6 +41,7 @@ async def _quote(engine: QuoteEngine, tenant: uuid.UUID) -> list[tuple[str, str,
         tenant_id=tenant, version=1, doc=doc, destination_cep="20040020", destination_state="RJ",
         parcel=Parcel(600, 20, 15, 10, Decimal("80.00"), 1), goods_total=Decimal("80.00"),
     )  # fmt: skip
+    assert all(o.pickup and o.pickup["name"] == "Agência Centro" for o in q.options)  # the point survives the cache
     return [(o.carrier, o.service, str(o.price)) for o in q.options]
 
 

@@ -14,6 +14,7 @@ from tests.support import bearer, token_for
 
 from .catalog_fixture import make_catalog
 from .helpers import csrf_from, register
+from .shipping_form import form_fields
 
 
 def main_of(html: str) -> str:
@@ -88,8 +89,6 @@ async def test_cep_to_options_to_order_to_timeline(web: httpx.AsyncClient, conta
 
 
 async def test_admin_configures_shipping_and_ships_an_order(web: httpx.AsyncClient, container: Container) -> None:
-    import json
-
     from .helpers import make_staff
 
     await make_catalog(web, container)
@@ -115,18 +114,16 @@ async def test_admin_configures_shipping_and_ships_an_order(web: httpx.AsyncClie
     web.cookies.clear()
     await make_staff(web, container, "expedicao@example.com", user_type="customer", permissions=("manage_orders",))
     cfg = await web.get("/admin/frete")
-    assert cfg.status_code == 200 and "cep_ranges" in cfg.text and 'href="/admin/frete"' in cfg.text
-    bad = await web.post("/admin/frete", data={"csrf_token": csrf_from(cfg.text), "document": "{nope"})
-    assert bad.status_code == 422 and "O texto não é um JSON válido." in bad.text
-    doc = json.loads(re.search(r"<textarea[^>]*>(.*?)</textarea>", cfg.text, re.S).group(1).replace("&#34;", '"'))
-    doc["handling_days"] = 2
-    doc["zones"][0]["states"] = ["XX"]
-    refused = await web.post("/admin/frete", data={"csrf_token": csrf_from(cfg.text), "document": json.dumps(doc)})
-    assert refused.status_code == 422 and "unknown states: XX" in refused.text
-    doc["zones"][0]["states"] = ["SP"]
-    saved = await web.post("/admin/frete", data={"csrf_token": csrf_from(cfg.text), "document": json.dumps(doc)})
+    assert cfg.status_code == 200 and 'id="shipping-form"' in cfg.text and 'href="/admin/frete"' in cfg.text
+    fields = form_fields(cfg.text)
+    assert fields["zones-0-states"] == "SP" and fields["handling_days"] == "1"
+    refused = await web.post("/admin/frete", data={**fields, "handling_days": "2", "zones-0-states": "SP, XX"})
+    assert refused.status_code == 422
+    assert 'id="err-zones-0-states"' in refused.text and "UF desconhecida" in refused.text
+    assert form_fields(refused.text)["zones-0-states"] == "SP, XX"  # what was typed stays
+    saved = await web.post("/admin/frete", data={**fields, "handling_days": "2"})
     assert saved.status_code == 303
-    assert "&#34;handling_days&#34;: 2" in (await web.get("/admin/frete")).text
+    assert form_fields((await web.get("/admin/frete")).text)["handling_days"] == "2"
 
     detail = await web.get(f"/admin/pedidos/{order_id}")
     assert detail.status_code == 200 and 'id="create-shipment"' in detail.text
@@ -149,3 +146,57 @@ async def test_admin_configures_shipping_and_ships_an_order(web: httpx.AsyncClie
     assert re.search(r'<li data-status="posted">Entrega padrão · Postado', shown), shown[
         shown.index("admin-shipments") :
     ][:500]
+
+
+async def test_pickup_point_on_checkout_order_and_admin_pages(web: httpx.AsyncClient, container: Container) -> None:
+    from .helpers import make_staff
+
+    staff = {"X-Tenant-ID": str(DEFAULT_TENANT_ID), **bearer(token_for(container, DEFAULT_TENANT_ID, "admin"))}
+    doc = (await web.get("/api/v1/admin/shipping/config", headers=staff)).json()["document"]
+    doc["pickup_points"] = [
+        {"code": "LOJA-VM", "name": "Loja Vila Madalena", "street": "Rua Harmonia", "number": "123",
+         "city": "São Paulo", "state": "SP", "cep": "05435-000", "hours": "Seg a sex 9h–18h", "radius_km": 40}
+    ]  # fmt: skip
+    assert (await web.put("/api/v1/admin/shipping/config", headers=staff, json=doc)).status_code == 200
+    await make_catalog(web, container)
+    await register(web, "retira@example.com")
+    page = await web.get("/p/camiseta-organica-basica")
+    await web.post(
+        "/carrinho/itens", data={"csrf_token": csrf_from(page.text), "sku": "ECO-TSHIRT-001-M", "quantity": "1"}
+    )
+    checkout = await web.get("/checkout?cep=01310-100")
+    body = main_of(checkout.text)
+    pickup = re.search(
+        r'data-pickup="LOJA-VM">\s*<label><input type="radio" name="shipping_option" value="([^"]+)"', body
+    )
+    assert pickup, body[body.index("shipping-options") :][:2000]
+    assert "Retirar na loja: Loja Vila Madalena" in body and "Horário: Seg a sex 9h–18h" in body
+    form = {
+        "csrf_token": csrf_from(checkout.text),
+        "idempotency_key": re.search(r'name="idempotency_key" value="([^"]+)"', checkout.text).group(1),
+        "recipient": "Ana Souza", "postal_code": "01310-100", "street": "Av. Paulista", "number": "1000",
+        "city": "São Paulo", "state": "SP", "payment_method": "card", "card_token": "tok_visa",
+        "eco_packaging": "on", "shipping_option": pickup.group(1),
+    }  # fmt: skip
+    placed = await web.post("/checkout", data=form)
+    assert placed.status_code == 303, placed.text
+    order_id = placed.headers["location"].split("/")[2].split("?")[0]
+    shown = main_of((await web.get(f"/pedido/{order_id}")).text)
+    assert 'id="order-pickup"' in shown and "Rua Harmonia, 123" in shown and "CEP 05435-000" in shown
+
+    shipped = await web.post(f"/api/v1/admin/shipping/orders/{order_id}/shipments", headers=staff, json={})
+    assert shipped.status_code == 201, shipped.text
+    web.cookies.clear()
+    await make_staff(web, container, "balcao@example.com", user_type="customer", permissions=("manage_orders",))
+    detail = await web.get(f"/admin/pedidos/{order_id}")
+    assert 'id="admin-pickup"' in detail.text and "Loja Vila Madalena" in detail.text
+    assert '<option value="ready_for_pickup">Pronto para retirada</option>' in detail.text
+    sid = re.search(r'href="/admin/envios/([0-9a-f-]+)/etiqueta"', detail.text).group(1)
+    r = await web.post(
+        f"/admin/envios/{sid}/rastreio",
+        data={"csrf_token": csrf_from(detail.text), "order_id": order_id, "status": "ready_for_pickup",
+              "description": "Na loja"},
+    )  # fmt: skip
+    assert r.status_code == 303
+    shown = (await web.get(f"/admin/pedidos/{order_id}")).text
+    assert '<li data-status="ready_for_pickup">' in shown and "Pronto para retirada" in shown

@@ -31,6 +31,13 @@ CONTEXTS: dict[str, dict] = {
     },
     "order_shipped": {"order_number": "EV-1", "carrier": "Correios", "tracking_code": "BR1", "tracking_url": None},
     "order_delivered": {"order_number": "EV-1"},
+    "ready_for_pickup": {
+        "order_number": "EV-1",
+        "point_name": EVIL,
+        "point_address": "Rua Harmonia 123, São Paulo/SP",
+        "hours": "9h–18h",
+        "tracking_code": "EVR1BR",
+    },
     "order_refunded": {"order_number": "EV-1", "amount": "5.5"},
     "order_cancelled": {"order_number": "EV-1", "total": "5.5"},
     "back_in_stock": {"product_name": EVIL, "sku": "S", "product_path": "/products/1"},

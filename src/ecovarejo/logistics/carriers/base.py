@@ -17,6 +17,7 @@ TRACKING_STATUSES = (
     "posted",
     "in_transit",
     "out_for_delivery",
+    "ready_for_pickup",
     "delivered",
     "failed_delivery",
     "returned_to_sender",
@@ -46,6 +47,29 @@ class QuoteRequest:
     parcel: Parcel
     document: ShippingDocument
     distance_km: float
+    #: The destination's city when the CEP service knew it ("" offline): agencies are listed by city.
+    destination_city: str = ""
+
+
+@dataclass(frozen=True)
+class PickupSpot:
+    """Where the customer collects the parcel: one of the shop's own points or a carrier's agency."""
+
+    id: str
+    name: str
+    kind: str
+    street: str
+    number: str
+    district: str
+    city: str
+    state: str
+    cep: str
+    hours: str = ""
+    company: str = ""
+    phone: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return {k: str(v) for k, v in self.__dict__.items()}
 
 
 @dataclass(frozen=True)
@@ -60,6 +84,8 @@ class CarrierOption:
     kind: str = "standard"
     company: str = ""
     pickup: bool = False
+    #: The pickup point of a pickup option (``pickup`` is then true).
+    point: PickupSpot | None = None
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ API v2 under ``/api/v2/me``, ``Authorization: Bearer`` with the shop's OAuth tok
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -16,7 +17,17 @@ from typing import Any
 
 import httpx
 
-from .base import CarrierError, CarrierOption, CarrierUnavailable, Label, LabelRequest, QuoteRequest, TrackingUpdate
+from .. import cep as ceps
+from .base import (
+    CarrierError,
+    CarrierOption,
+    CarrierUnavailable,
+    Label,
+    LabelRequest,
+    PickupSpot,
+    QuoteRequest,
+    TrackingUpdate,
+)
 
 #: Melhor Envio order statuses → ours.
 STATUSES = {
@@ -35,6 +46,9 @@ EVENTS = {
     "order.canceled": "cancelled",
 }
 _BRT = timezone(timedelta(hours=-3))
+#: Agencies offered per pickup service, nearest first, and how far from the destination they may be.
+AGENCIES_PER_SERVICE = 3
+AGENCY_RADIUS_KM = 40.0
 
 
 def verify_signature(secret: str, body: bytes, signature: str) -> bool:
@@ -63,11 +77,12 @@ class MelhorEnvioCarrier:
         }
         self.timeout = timeout
 
-    async def _call(self, method: str, path: str, body: Any = None) -> Any:
+    async def _call(self, method: str, path: str, body: Any = None, params: dict[str, Any] | None = None) -> Any:
         try:
             resp = await self.client.request(
-                method, f"{self.base_url}/api/v2/me{path}", json=body, headers=self.headers, timeout=self.timeout
-            )
+                method, f"{self.base_url}/api/v2/me{path}", json=body, params=params, headers=self.headers,
+                timeout=self.timeout,
+            )  # fmt: skip
         except httpx.HTTPError as exc:
             raise CarrierUnavailable(f"Melhor Envio did not answer: {type(exc).__name__}") from exc
         if resp.status_code >= 500:
@@ -94,7 +109,9 @@ class MelhorEnvioCarrier:
             "services": ",".join(str(s) for s in wanted),
         }
         data = await self._call("POST", "/shipment/calculate", body)
-        out = []
+        out: list[CarrierOption] = []
+        pickup_services = set(req.document.carriers.melhorenvio_pickup)
+        companies: dict[int, str] = {}
         for s in data if isinstance(data, list) else []:
             if s.get("error") or s.get("price") in (None, ""):
                 continue  # the service does not serve this route or package
@@ -108,6 +125,8 @@ class MelhorEnvioCarrier:
             days = int(s.get("custom_delivery_time") or s.get("delivery_time") or 0)
             company = (s.get("company") or {}).get("name", "")
             name = str(s.get("name", ""))
+            if int(s["id"]) in pickup_services and (s.get("company") or {}).get("id") is not None:
+                companies[int(s["company"]["id"])] = company
             out.append(
                 CarrierOption(
                     carrier=self.name,
@@ -120,7 +139,57 @@ class MelhorEnvioCarrier:
                     company=company,
                 )
             )
-        return out
+        if not companies:
+            return out
+        found = await asyncio.gather(*(self.agencies(req, cid) for cid in companies))
+        spots = dict(zip(companies, found, strict=True))
+        pickups = []
+        for o in out:
+            if int(o.service) not in pickup_services:
+                continue
+            cid = next((c for c, n in companies.items() if n == o.company), None)
+            for spot in spots.get(cid, []) if cid is not None else []:
+                pickups.append(
+                    CarrierOption(
+                        carrier=self.name, service=o.service, service_name=f"{o.service_name}: {spot.name}",
+                        price=o.price, days_min=o.days_min, days_max=o.days_max, kind="pickup", company=o.company,
+                        pickup=True, point=spot,
+                    )
+                )  # fmt: skip
+        return out + pickups
+
+    async def agencies(self, req: QuoteRequest, company_id: int) -> list[PickupSpot]:
+        """The carrier's agencies near the destination (``GET /shipment/agencies?company=&country=BR&state=
+        &city=``), nearest first; the customer collects the parcel at the one they choose."""
+        params: dict[str, Any] = {"company": company_id, "country": "BR", "state": req.destination_state}
+        if req.destination_city:
+            params["city"] = req.destination_city
+        data = await self._call("GET", "/shipment/agencies", params=params)
+        near: list[tuple[float, PickupSpot]] = []
+        for a in data if isinstance(data, list) else []:
+            if not isinstance(a, dict) or a.get("status", "available") != "available":
+                continue
+            addr = a.get("address") or {}
+            city = addr.get("city") or {}
+            raw_cep = "".join(ch for ch in str(addr.get("postal_code") or "") if ch.isdigit()).zfill(8)
+            try:
+                cep = ceps.normalize(raw_cep)
+                km = ceps.distance_km(req.destination_cep, cep)
+            except (ceps.InvalidCep, KeyError):
+                continue
+            if km > AGENCY_RADIUS_KM:
+                continue
+            phone: dict[str, Any] = a["phone"] if isinstance(a.get("phone"), dict) else {}
+            spot = PickupSpot(
+                id=f"me:{a['id']}", name=str(a.get("name") or "")[:100], kind="agency",
+                street=str(addr.get("address") or "")[:200], number=str(addr.get("number") or ""),
+                district=str(addr.get("district") or ""), city=str(city.get("city") or ""),
+                state=str((city.get("state") or {}).get("state_abbr") or req.destination_state), cep=cep,
+                company=str(a.get("company_name") or ""), phone=str(phone.get("phone") or ""),
+            )  # fmt: skip
+            near.append((km, spot))
+        near.sort(key=lambda x: (x[0], x[1].name))
+        return [s for _, s in near[:AGENCIES_PER_SERVICE]]
 
     @staticmethod
     def _party(x: Any) -> dict[str, Any]:

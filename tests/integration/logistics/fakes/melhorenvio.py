@@ -1,6 +1,8 @@
 """The part of Melhor Envio's API v2 the adapter uses: ``/api/v2/me/shipment/calculate`` (one call, many
 carriers; unavailable services carry ``error``), ``/cart`` → ``/shipment/checkout`` → ``/generate`` →
-``/print``, ``/shipment/tracking``, ``/shipment/cancel``; Bearer token and a User-Agent required."""
+``/print``, ``/shipment/tracking``, ``/shipment/cancel``, ``GET /shipment/agencies`` (a carrier's agencies,
+filtered by ``company``, ``country``, ``state`` and ``city``, in the API's nested address shape); Bearer
+token and a User-Agent required."""
 
 from __future__ import annotations
 
@@ -24,6 +26,34 @@ SERVICES = [
 ]
 
 
+#: Melhor Envio's company ids (Correios 1, Jadlog 2, Loggi 14).
+COMPANY_IDS = {"Correios": 1, "Jadlog": 2, "Loggi": 14}
+
+
+def _agency(aid: int, name: str, company: int, cep: str, street: str, district: str, city: str, uf: str) -> dict:
+    return {
+        "id": aid, "name": name, "initials": f"AG-{aid:03d}", "code": f"{1000000 + aid}",
+        "company_name": f"{name} LTDA", "status": "available", "email": f"agencia{aid}@example.com",
+        "companies": [{"id": company}],
+        "address": {
+            "id": aid, "label": "Agência", "postal_code": cep.lstrip("0"), "address": street, "number": None,
+            "complement": None, "district": district, "latitude": -23.5, "longitude": -46.6,
+            "city": {"id": aid, "city": city, "state": {"id": 25, "state": city, "state_abbr": uf,
+                                                         "country": {"id": "BR", "country": "Brazil"}}},
+        },
+        "phone": {"id": aid, "label": "Agência", "phone": "1130000000", "type": "fixed", "country_id": "BR"},
+    }  # fmt: skip
+
+
+AGENCIES = [
+    _agency(101, "Jadlog Paulista", 2, "01311000", "Avenida Paulista, 900", "Bela Vista", "São Paulo", "SP"),
+    _agency(102, "Jadlog Pinheiros", 2, "05422000", "Rua dos Pinheiros, 300", "Pinheiros", "São Paulo", "SP"),
+    _agency(103, "Jadlog Campinas", 2, "13010000", "Rua Barão de Jaguara, 10", "Centro", "Campinas", "SP"),
+    _agency(104, "Jadlog Centro Rio", 2, "20040020", "Rua da Assembleia, 10", "Centro", "Rio de Janeiro", "RJ"),
+    _agency(201, "Loggi Ponto Sé", 14, "01001000", "Praça da Sé, 100", "Sé", "São Paulo", "SP"),
+]
+
+
 class MelhorEnvioFake:
     def __init__(self, prefix: str = "") -> None:
         self.prefix = prefix
@@ -37,6 +67,7 @@ class MelhorEnvioFake:
         self.orders: dict[str, dict[str, Any]] = {}
         self.cancelled: list[str] = []
         self.seq = itertools.count(1)
+        self.agency_queries: list[dict[str, str]] = []
 
     def app(self) -> Starlette:
         p = "/api/v2/me"
@@ -49,6 +80,7 @@ class MelhorEnvioFake:
                 Route(f"{p}/shipment/print", self.print_, methods=["POST"]),
                 Route(f"{p}/shipment/tracking", self.tracking, methods=["POST"]),
                 Route(f"{p}/shipment/cancel", self.cancel, methods=["POST"]),
+                Route(f"{p}/shipment/agencies", self.agencies, methods=["GET"]),
             ]
         )
 
@@ -62,7 +94,7 @@ class MelhorEnvioFake:
             return None, JSONResponse({"message": "Unauthenticated."}, status_code=401)
         if not request.headers.get("user-agent"):
             return None, JSONResponse({"message": "User-Agent required"}, status_code=400)
-        return await request.json(), None
+        return (await request.json() if request.method == "POST" else None), None
 
     async def calculate(self, request: Request) -> Response:
         body, bad = await self._guard(request)
@@ -74,7 +106,8 @@ class MelhorEnvioFake:
         for sid, name, company, price, dmin, dmax in SERVICES:
             if wanted and sid not in wanted:
                 continue
-            entry: dict[str, Any] = {"id": sid, "name": name, "company": {"id": sid, "name": company, "picture": ""}}
+            cid = COMPANY_IDS[company]
+            entry: dict[str, Any] = {"id": sid, "name": name, "company": {"id": cid, "name": company, "picture": ""}}
             if company == "Loggi" and body["to"]["postal_code"][:1] not in "01":
                 entry["error"] = "Serviço indisponível para o trecho."
             else:
@@ -147,3 +180,21 @@ class MelhorEnvioFake:
         if oid in self.orders:
             self.orders[oid]["status"] = "canceled"
         return JSONResponse({oid: {"canceled": True}})
+
+    async def agencies(self, request: Request) -> Response:
+        _, bad = await self._guard(request)
+        if bad is not None:
+            return bad
+        q = dict(request.query_params)
+        self.agency_queries.append(q)
+        out = []
+        for a in AGENCIES:
+            city = a["address"]["city"]
+            if q.get("company") and int(q["company"]) not in {c["id"] for c in a["companies"]}:
+                continue
+            if q.get("state") and city["state"]["state_abbr"] != q["state"]:
+                continue
+            if q.get("city") and city["city"].lower() != q["city"].lower():
+                continue
+            out.append(a)
+        return JSONResponse(out)
