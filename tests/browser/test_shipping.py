@@ -115,3 +115,38 @@ def test_cep_options_checkout_label_and_delivery_timeline(shop: tuple[Tab, LiveS
         assert step in timeline, timeline
     tab.shot("32-order-delivery-timeline")
     assert_accessible(tab, "order with delivery timeline")
+
+
+def test_admin_shipping_form_at_390px(shop: tuple[Tab, LiveServer], browser) -> None:
+    """Staff edit the shipping configuration as a form on a phone: a bad value is shown next to its field
+    (typed value kept, nothing saved), the fixed form saves."""
+    tab, live_server = shop
+    staff = make_staff_account(live_server, permissions=("manage_orders",))
+    admin = tab.page
+    admin.set_default_timeout(60_000)  # the admin's first page warms the live server up
+    admin.goto("/admin/frete")
+    admin.wait_for_url("**/admin/entrar?next=/admin/frete")
+    admin.fill("#login-email", staff["email"])
+    admin.fill("#login-password", PASSWORD)
+    admin.click("form[action='/admin/entrar'] button[type=submit]")
+    admin.wait_for_selector("#mfa-code")
+    totp: pyotp.TOTP = staff["totp"]
+    admin.fill("#mfa-code", totp.at(datetime.now(UTC) + timedelta(seconds=30)))
+    admin.click("form[action='/admin/entrar/mfa'] button[type=submit]")
+    admin.wait_for_url(re.compile(r".*/admin/frete.*"))
+    form = admin.locator("#shipping-form")
+    box = form.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 390, box  # no sideways scrolling on a phone
+    original = admin.input_value("#f-zones-0-days_max")
+    admin.fill("#f-zones-0-days_max", "99")
+    admin.click("#save-shipping")
+    admin.wait_for_selector("#err-zones-0-days_max")
+    assert "Valor grande demais" in admin.locator("#err-zones-0-days_max").inner_text()
+    assert admin.input_value("#f-zones-0-days_max") == "99"  # what was typed stays
+    tab.shot("33-admin-shipping-form-error")
+    admin.fill("#f-zones-0-days_max", original)
+    admin.click("#save-shipping")
+    admin.wait_for_url(re.compile(r".*/admin/frete\?ok=saved"))
+    assert admin.input_value("#f-zones-0-days_max") == original
+    tab.shot("34-admin-shipping-form-saved")
+    assert not csp_errors(tab), tab.console_errors

@@ -73,11 +73,19 @@ def _show(value: Any, kind: str) -> str:
     return str(value)
 
 
+def _cep(value: Any) -> str:
+    text = str(value or "")
+    return f"{text[:5]}-{text[5:]}" if len(text) == 8 and text.isdigit() else text
+
+
 def values_of(doc: Mapping[str, Any]) -> dict[str, Any]:
     """Form values (strings) of a document: ``{"rows": {section: [row, ...]}, "fields": {name: value}}``."""
     rows: dict[str, list[dict[str, str]]] = {}
     for section, spec in SECTIONS.items():
-        rows[section] = [{f: _show(item.get(f), kind) for f, kind in spec} for item in doc.get(section) or []]
+        rows[section] = [
+            {f: _cep(item.get(f)) if f == "cep" else _show(item.get(f), kind) for f, kind in spec}
+            for item in doc.get(section) or []
+        ]
     fields: dict[str, str] = {}
     for name, path, kind in SCALARS:
         node: Any = doc
