@@ -90,6 +90,7 @@ def _amount(kind: str, outstanding: Decimal) -> dict[str, str]:
     }[kind]
 
 
+@pytest.mark.timeout(max(300, 10 * EXAMPLES))  # a long run is not cut by the suite's 300 s per test
 @settings(
     max_examples=EXAMPLES,
     deadline=None,
