@@ -118,13 +118,16 @@ class Container:
     async def stop(self) -> None:
         """Stop fetching, let the work in hand finish (bounded by :attr:`stop_grace`), then cancel and
         await every task this container started before closing the ports and the database."""
+        # a step that fails (the database gone, a broker error) is logged and the next ones still run:
+        # an exception here would skip the ports and the task registry, leaving the container's tasks
+        # (the notification dispatcher, retries, jobs) running past its stop
         if self.relay:
-            await self.relay.stop(grace=self.stop_grace)
+            await self._stop_step("relay", self.relay.stop(grace=self.stop_grace))
         if isinstance(self.bus, InProcessBus):
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(min(2.0, self.stop_grace)):
-                    await self.bus.drain()
-        await self.bus.close()
+                    await self._stop_step("bus-drain", self.bus.drain())
+        await self._stop_step("bus", self.bus.close())
         for port in self.ports.values():
             close = getattr(port, "aclose", None)
             if close is not None:
@@ -136,6 +139,13 @@ class Container:
                 await self.redis.aclose()
         await self.db.dispose()
         self._started = False
+
+    @staticmethod
+    async def _stop_step(name: str, step: Awaitable[Any]) -> None:
+        try:
+            await step
+        except Exception as exc:
+            log.error("stop_step_failed", step=name, error=f"{type(exc).__name__}: {exc}")
 
     async def readiness(self) -> dict[str, str]:
         """Each dependency's state; the caller answers 503 when any is not ``ok``."""

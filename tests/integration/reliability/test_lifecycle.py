@@ -101,3 +101,18 @@ async def test_nats_consumer_stop_finishes_the_message_in_hand_and_stops_fetchin
     await asyncio.wait_for(p.container.stop(), timeout=15)
     assert handled == [str(ev.id)]
     assert p.container.tasks.names() == []
+
+
+async def test_a_failing_stop_step_does_not_leave_tasks_running(settings) -> None:
+    """The relay or the bus failing to stop (the database or the broker gone) is logged; the ports are
+    still closed and every task still cancelled and awaited."""
+    c = build_container(settings)
+    await c.start()
+    blocked = c.tasks.spawn(asyncio.Event().wait(), name="blocked-forever")
+
+    async def broken_close() -> None:
+        raise ConnectionError("broker gone")
+
+    c.bus.close = broken_close  # type: ignore[method-assign]
+    await c.stop()
+    assert blocked.cancelled() and c.tasks.names() == []
