@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from . import __version__
 from .bootstrap import build_container
@@ -18,6 +19,10 @@ from .core.http import HstsMiddleware, RequestContextMiddleware, install_error_h
 from .core.logging import configure_logging
 from .core.openapi import install_openapi
 from .core.settings import Settings, get_settings
+
+
+class Health(BaseModel):
+    status: str
 
 
 def create_app(settings: Settings | None = None, *, container: Container | None = None) -> FastAPI:
@@ -50,10 +55,10 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     app.state.container = container
     install_error_handlers(app)
 
-    @app.get("/healthz", tags=["health"])
-    async def healthz() -> dict[str, str]:
+    @app.get("/healthz", tags=["health"], response_model=Health)
+    async def healthz() -> Health:
         """The process is alive (Kubernetes liveness probe)."""
-        return {"status": "ok"}
+        return Health(status="ok")
 
     probe = _SharedProbe(container.readiness)
 

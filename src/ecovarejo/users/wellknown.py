@@ -37,7 +37,26 @@ async def jwks(container: Container = Depends(get_container)) -> JSONResponse:
     return JSONResponse(container.ports.get(KeyRing).jwks(), headers={"Cache-Control": "public, max-age=300"})
 
 
-@router.get("/.well-known/openid-configuration")
+class OpenIDConfigurationOut(BaseModel):
+    """OIDC Discovery 1.0 §3 (the members this provider publishes)."""
+
+    issuer: str
+    authorization_endpoint: str
+    token_endpoint: str
+    userinfo_endpoint: str
+    jwks_uri: str
+    scopes_supported: list[str]
+    response_types_supported: list[str]
+    response_modes_supported: list[str]
+    grant_types_supported: list[str]
+    subject_types_supported: list[str]
+    id_token_signing_alg_values_supported: list[str]
+    token_endpoint_auth_methods_supported: list[str]
+    code_challenge_methods_supported: list[str]
+    claims_supported: list[str]
+
+
+@router.get("/.well-known/openid-configuration", response_model=OpenIDConfigurationOut)
 async def openid_configuration(container: Container = Depends(get_container)) -> dict[str, Any]:
     """OpenID Connect discovery (OIDC Discovery 1.0)."""
     tokens = container.ports.get(TokenService)
