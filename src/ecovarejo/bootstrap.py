@@ -25,13 +25,14 @@ from .inventory.plugin import CONTEXT as inventory
 from .logistics.plugin import CONTEXT as logistics
 from .ml.plugin import CONTEXT as ml
 from .notifications.plugin import CONTEXT as notifications
+from .notifications.public import ContactBook
 from .orders.plugin import CONTEXT as orders
 from .payments.plugin import CONTEXT as payments
 from .privacy.plugin import CONTEXT as privacy
 from .privacy.public import DataSubjects
 from .products.plugin import CONTEXT as products
 from .users.plugin import CONTEXT as users
-from .users.public import UsersDataSubjects
+from .users.public import UsersContactBook, UsersDataSubjects
 from .web.plugin import CONTEXT as web
 
 #: Every context, bottom layer first (the order routers are mounted and ports installed in). A new
@@ -177,3 +178,4 @@ def build_container(
 def _plug_ports(container: Container) -> None:
     """Ports a context declares and another of the same layer implements (they do not import each other)."""
     container.ports.provide_default(DataSubjects, UsersDataSubjects())
+    container.ports.provide_default(ContactBook, UsersContactBook())  # events carry ids; contacts at send time

@@ -31,6 +31,7 @@ DECLARATION = PersonalData(
     ),
     not_personal={
         "analytics_order_lines": {"name": "a product's name"},
+        "analytics_daily_lines": {"name": "a product's or category's name (daily rollup)"},
         "analytics_checkpoints": {"name": "a job's name (backfill)"},
     },
 )

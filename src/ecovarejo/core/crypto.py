@@ -28,6 +28,7 @@ import base64
 import contextlib
 import hashlib
 import hmac
+import json
 import os
 import secrets
 import struct
@@ -349,25 +350,52 @@ class Encrypted(TypeDecorator[str]):
         return active().encrypt(value, self.label)
 
     def process_result_value(self, value: str | None, dialect: Any) -> str | None:
-        if value is None or not value.startswith(PREFIX):
-            return value
-        ring = _active.get()
-        if ring is None:
-            key_id, blob = _split(value)
-            key = _known.get(key_id)
-            if key is None:
-                raise CryptoError("no keyring is active")
-            return AESGCM(key).decrypt(blob[:12], blob[12:], _aad(self.label, key_id)).decode()
-        return ring.decrypt(value, self.label)
+        return None if value is None else _open(value, self.label)
+
+
+def _open(value: str, label: str) -> str:
+    if not value.startswith(PREFIX):
+        return value
+    ring = _active.get()
+    if ring is None:
+        key_id, blob = _split(value)
+        key = _known.get(key_id)
+        if key is None:
+            raise CryptoError("no keyring is active")
+        return AESGCM(key).decrypt(blob[:12], blob[12:], _aad(label, key_id)).decode()
+    return ring.decrypt(value, label)
+
+
+class EncryptedJSON(TypeDecorator[Any]):
+    """A JSON document (an address snapshot) stored as encrypted text, like :class:`Encrypted`; a value
+    written before encryption (plain JSON text) reads as it is until :func:`rotate` encrypts it. The
+    document cannot be queried inside SQL any more: code reads it whole."""
+
+    impl = Text
+    cache_ok = True
+
+    def __init__(self, label: str) -> None:
+        super().__init__()
+        self.label = label
+        self.index: str | None = None
+
+    def process_bind_param(self, value: Any, dialect: Any) -> str | None:
+        if value is None:
+            return None
+        return active().encrypt(json.dumps(value, ensure_ascii=False, default=str), self.label)
+
+    def process_result_value(self, value: str | None, dialect: Any) -> Any:
+        return None if value is None else json.loads(_open(value, self.label))
+
+
+def is_encrypted(column: Any) -> bool:
+    return isinstance(column.type, Encrypted | EncryptedJSON)
 
 
 def encrypted_columns() -> list[tuple[Any, Any]]:
-    """``(table, column)`` of every :class:`Encrypted` column of the models."""
+    """``(table, column)`` of every encrypted column (:class:`Encrypted`, :class:`EncryptedJSON`) of the models."""
     return [
-        (table, column)
-        for table in Base.metadata.sorted_tables
-        for column in table.columns
-        if isinstance(column.type, Encrypted)
+        (table, column) for table in Base.metadata.sorted_tables for column in table.columns if is_encrypted(column)
     ]
 
 

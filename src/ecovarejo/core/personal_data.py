@@ -23,6 +23,7 @@ from sqlalchemy import JSON, Table, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .consumers import Consumer
+from .crypto import EncryptedJSON
 from .db import Base
 from .events import Event
 from .uow import UnitOfWork
@@ -164,7 +165,7 @@ def unclassified_columns(declarations: Iterable[PersonalData], tables: Iterable[
 
 def _placeholder(table: Table, column: str) -> Any:
     col = table.c[column]
-    if isinstance(col.type, JSON):
+    if isinstance(col.type, JSON | EncryptedJSON):
         return {} if col.nullable is False else None
     if col.nullable:
         return None

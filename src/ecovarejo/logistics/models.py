@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ecovarejo.core.crypto import Encrypted, EncryptedJSON
 from ecovarejo.core.db import Base, TenantOwned, Timestamped, new_id, utcnow
 from ecovarejo.core.money import MoneyCents
 
@@ -78,13 +79,13 @@ class Shipment(Base, TenantOwned, Timestamped):
     co2e_g: Mapped[int] = mapped_column(Integer, default=0)
     distance_km: Mapped[int] = mapped_column(Integer, default=0)
     origin_cep: Mapped[str] = mapped_column(String(8))
-    destination_cep: Mapped[str] = mapped_column(String(8))
+    destination_cep: Mapped[str] = mapped_column(Encrypted("shipments.destination_cep"))
     #: Recipient (personal data: name, street, number, district, city, state, CEP; see docs/logistics.md).
-    recipient: Mapped[dict[str, Any]] = mapped_column(JSON)
+    recipient: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON("shipments.recipient"))  # encrypted at rest
     packages: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     items: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    email: Mapped[str | None] = mapped_column(String(255))
-    first_name: Mapped[str | None] = mapped_column(String(100))
+    email: Mapped[str | None] = mapped_column(Encrypted("shipments.email"))
+    first_name: Mapped[str | None] = mapped_column(Encrypted("shipments.first_name"))
     locale: Mapped[str] = mapped_column(String(10), default="pt-BR")
     #: Where the customer collects the parcel (a shop's point or a carrier's agency: name, address, CEP,
     #: hours); null for delivery to the customer's address.

@@ -144,10 +144,11 @@ async def on_order_event(rt: NotificationRuntime, uow: UnitOfWork, event: Event)
             template=template,
             context=context,
             user_id=_uuid(d.get("user_id")),
-            to_email=d.get("email"),
+            to_email=d.get("email"),  # envelopes of before ids-only events (docs/events.md)
             locale=d.get("locale"),
             channels=("email", *ORDER_EXTRA_CHANNELS.get(event.type, ())),
             event_id=event.id,
+            order_id=_uuid(d.get("order_id")),
         ),
     )
 
@@ -169,10 +170,11 @@ async def on_payment_event(rt: NotificationRuntime, uow: UnitOfWork, event: Even
             template="payment_pending",
             context=context,
             user_id=_uuid(d.get("user_id")),
-            to_email=d.get("email"),
+            to_email=d.get("email"),  # envelopes of before ids-only events
             locale=d.get("locale"),
             channels=("email", "push", "whatsapp"),
             event_id=event.id,
+            order_id=_uuid(d.get("order_id")),
         ),
     )
 

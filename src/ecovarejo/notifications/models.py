@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ecovarejo.core.crypto import Encrypted
 from ecovarejo.core.db import Base, TenantOwned, Timestamped, new_id, utcnow
 
 #: Message states. ``pending``/``retrying`` wait for the dispatcher; ``sending`` is claimed (leased);
@@ -29,9 +30,11 @@ class Recipient(Base, TenantOwned, Timestamped):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     user_id: Mapped[uuid.UUID] = mapped_column()
-    email: Mapped[str | None] = mapped_column(String(320))
-    phone: Mapped[str | None] = mapped_column(String(32))
-    first_name: Mapped[str | None] = mapped_column(String(100))
+    #: Encrypted at rest; filled only from envelopes of before ids-only events (contacts are resolved at
+    #: send time from the users context, see ports.py).
+    email: Mapped[str | None] = mapped_column(Encrypted("notification_recipients.email"))
+    phone: Mapped[str | None] = mapped_column(Encrypted("notification_recipients.phone"))
+    first_name: Mapped[str | None] = mapped_column(Encrypted("notification_recipients.first_name"))
     locale: Mapped[str] = mapped_column(String(10), default="pt-BR")
     user_type: Mapped[str | None] = mapped_column(String(20))
     #: Marketing consent as last recorded (LGPD): nothing marketing goes out without it.
@@ -101,7 +104,7 @@ class NotificationMessage(Base, TenantOwned, Timestamped):
     category: Mapped[str] = mapped_column(String(20))
     template: Mapped[str] = mapped_column(String(60))
     locale: Mapped[str] = mapped_column(String(10))
-    to_address: Mapped[str] = mapped_column(String(1024))
+    to_address: Mapped[str] = mapped_column(Encrypted("notification_messages.to_address"))
     subject: Mapped[str] = mapped_column(String(500))
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str | None] = mapped_column(Text)

@@ -20,11 +20,31 @@ DECLARATION = PersonalData(
             "user_id",
             (
                 Field(
-                    "email", Category.CONTACT, Basis.CONTRACT, DIRECTORY, Erasure.NULL, purpose="sending notifications"
+                    "email",
+                    Category.CONTACT,
+                    Basis.CONTRACT,
+                    DIRECTORY,
+                    Erasure.NULL,
+                    purpose="sending notifications",
+                    encrypted=True,
                 ),
-                Field("phone", Category.CONTACT, Basis.CONTRACT, DIRECTORY, Erasure.NULL, purpose="SMS, WhatsApp"),
                 Field(
-                    "first_name", Category.IDENTIFICATION, Basis.CONTRACT, DIRECTORY, Erasure.NULL, purpose="greeting"
+                    "phone",
+                    Category.CONTACT,
+                    Basis.CONTRACT,
+                    DIRECTORY,
+                    Erasure.NULL,
+                    purpose="SMS, WhatsApp",
+                    encrypted=True,
+                ),
+                Field(
+                    "first_name",
+                    Category.IDENTIFICATION,
+                    Basis.CONTRACT,
+                    DIRECTORY,
+                    Erasure.NULL,
+                    purpose="greeting",
+                    encrypted=True,
                 ),
                 Field("marketing_consent", Category.CONSENT, Basis.CONSENT, DIRECTORY),
                 Field(
@@ -80,7 +100,7 @@ DECLARATION = PersonalData(
             "notification_messages",
             "user_id",
             (
-                Field("to_address", Category.CONTACT, Basis.CONTRACT, MESSAGES, purpose="delivery"),
+                Field("to_address", Category.CONTACT, Basis.CONTRACT, MESSAGES, purpose="delivery", encrypted=True),
                 Field("subject", Category.BEHAVIOURAL, Basis.CONTRACT, MESSAGES, purpose="what we sent"),
                 Field("body_text", Category.BEHAVIOURAL, Basis.CONTRACT, MESSAGES, purpose="what we sent"),
                 Field(

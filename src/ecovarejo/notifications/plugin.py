@@ -76,6 +76,7 @@ def install(container: Container) -> None:
             dispatcher=Dispatcher(container.db, channels, limiter, config, tasks=container.tasks),
             sender=sender,
             vapid_public_key=push.public_key,
+            ports=container.ports,
         ),
     )
 

@@ -14,9 +14,10 @@ from ecovarejo.core.uow import UnitOfWork
 
 from . import service
 from .models import NotificationMessage
+from .ports import Contact, ContactBook, OrderContacts
 from .service import Request
 
-__all__ = ["MessageView", "Request", "request_notification"]
+__all__ = ["Contact", "ContactBook", "MessageView", "OrderContacts", "Request", "request_notification"]
 
 
 @dataclass(frozen=True)

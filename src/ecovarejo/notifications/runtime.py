@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from ecovarejo.core.container import Container
+from ecovarejo.core.ports import Ports
 from ecovarejo.core.settings import Settings
 
 from .channels import Channels
@@ -27,6 +28,8 @@ class NotificationRuntime:
     dispatcher: Dispatcher
     sender: str
     vapid_public_key: str | None = None
+    #: The container's ports, where the owners of contact data plug in (``ports.ContactBook``, ``OrderContacts``).
+    ports: Ports | None = None
 
     @property
     def sender_domain(self) -> str:

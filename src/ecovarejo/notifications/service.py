@@ -34,6 +34,7 @@ from .models import (
     Recipient,
     StockSubscription,
 )
+from .ports import Resolved, resolve
 from .rendering import TEMPLATES, normalize_locale
 from .runtime import NotificationRuntime, runtime_of
 from .tokens import UnsubscribeClaims, make_unsubscribe_token
@@ -241,6 +242,8 @@ class Request:
     #: Makes the messages of one cause unique (an event id plus what distinguishes its messages).
     cause: str = ""
     event_id: uuid.UUID | None = None
+    #: The order the message is about: its buyer's contact snapshot when the users context does not know them.
+    order_id: uuid.UUID | None = None
 
 
 async def request_notification(uow: UnitOfWork, rt: NotificationRuntime, req: Request) -> list[NotificationMessage]:
@@ -258,15 +261,19 @@ async def request_notification(uow: UnitOfWork, rt: NotificationRuntime, req: Re
     rec = await repo.get_recipient(uow, req.user_id) if req.user_id else None
     if rec is not None and rec.erased_at is not None:
         return []  # the person's data was erased (LGPD): nothing more is sent to them
-    locale = normalize_locale(req.locale or (rec.locale if rec else None))
+    # Events carry ids, not contact data: the address is resolved now, from the context that owns it.
+    who = await resolve(rt.ports, uow, req.user_id, req.order_id) if rt.ports is not None else Resolved()
+    if who.erased:
+        return []
+    locale = normalize_locale(req.locale or who.locale or (rec.locale if rec else None))
     prefs = {p.channel: p.enabled for p in await repo.list_preferences(uow, req.user_id)} if req.user_id else {}
     tenant = await repo.get_tenant(uow, uow.tenant_id) if uow.tenant_id else None
     base_url = f"https://{tenant.domain}" if tenant and tenant.domain else rt.settings.public_url.rstrip("/")
     ctx: dict[str, Any] = {
-        "first_name": rec.first_name if rec else None,
         "tenant_name": tenant.name if tenant else "EcoVarejo",
         "base_url": base_url,
         **req.context,
+        "first_name": who.first_name or req.context.get("first_name") or (rec.first_name if rec else None),
     }
     created: list[NotificationMessage] = []
     for channel in dict.fromkeys(req.channels):
@@ -279,7 +286,7 @@ async def request_notification(uow: UnitOfWork, rt: NotificationRuntime, req: Re
             reason = "channel_disabled"
         elif not rt.channels.enabled(channel):
             reason = "channel_not_configured"
-        for address, extra in await _addresses(uow, channel, req, rec, marketing=marketing):
+        for address, extra in await _addresses(uow, channel, req, rec, who, marketing=marketing):
             digest = hashlib.sha256(address.encode()).hexdigest()[:32]
             key = f"{req.cause or req.event_id or uuid.uuid4()}:{req.template}:{channel}:{digest}"[:300]
             if await repo.message_by_dedupe_key(uow, key) is not None:
@@ -294,14 +301,18 @@ async def request_notification(uow: UnitOfWork, rt: NotificationRuntime, req: Re
 
 
 async def _addresses(
-    uow: UnitOfWork, channel: str, req: Request, rec: Recipient | None, *, marketing: bool
+    uow: UnitOfWork, channel: str, req: Request, rec: Recipient | None, who: Resolved, *, marketing: bool
 ) -> list[tuple[str, dict[str, Any]]]:
     if channel == "email":
-        # Marketing goes only to the address the consent was given with (the directory's).
-        email = (rec.email if rec else None) if marketing else (req.to_email or (rec.email if rec else None))
+        if who.known:  # the owner's answer wins: the account's current address (marketing included)
+            email = who.email
+        else:
+            # Marketing goes only to the address the consent was given with (the directory's).
+            email = (rec.email if rec else None) if marketing else (req.to_email or (rec.email if rec else None))
         return [(_checked_email(email), {})] if email else []
     if channel in ("sms", "whatsapp"):
-        return [(rec.phone, {})] if rec and rec.phone else []
+        phone = who.phone if who.known else (rec.phone if rec else None)
+        return [(phone, {})] if phone else []
     if channel == "push" and req.user_id:
         subs = await repo.list_push_subscriptions(uow, req.user_id)
         return [(s.endpoint, {"keys": {"p256dh": s.p256dh, "auth": s.auth}}) for s in subs]

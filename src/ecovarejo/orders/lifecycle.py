@@ -71,13 +71,12 @@ def can(from_status: str, to_status: str) -> bool:
 
 
 def event_data(order: Order, items: list[OrderItem], **extra: Any) -> dict[str, Any]:
-    """The ``data`` of every order event (documented in docs/events.md, "order-events")."""
+    """The ``data`` of every order event (documented in docs/events.md, "order-events"): ids, never the
+    buyer's e-mail, name or address (consumers resolve a contact at send time, ``contacts.py``)."""
     return {
         "order_id": str(order.id),
         "order_number": order.order_number,
         "user_id": str(order.user_id),
-        "email": order.email,
-        "first_name": order.first_name,
         "locale": order.locale,
         "status": order.status,
         "total": str(order.total_amount),

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ecovarejo.core.crypto import Encrypted, EncryptedJSON
 from ecovarejo.core.db import Base, TenantOwned, Timestamped, new_id, utcnow
 from ecovarejo.core.money import MoneyCents
 
@@ -39,8 +40,9 @@ class Order(Base, TenantOwned, Timestamped):
     total_amount: Mapped[Decimal] = mapped_column(MoneyCents)
     refunded_amount: Mapped[Decimal] = mapped_column(MoneyCents, default=Decimal("0"))
     # Addresses (structured; the seed's Text columns)
-    shipping_address: Mapped[dict[str, Any]] = mapped_column(JSON)
-    billing_address: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Encrypted at rest (core/crypto.py): a copy of the person's address (LGPD art. 46)
+    shipping_address: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON("orders.shipping_address"))
+    billing_address: Mapped[dict[str, Any] | None] = mapped_column(EncryptedJSON("orders.billing_address"))
     shipping_state: Mapped[str] = mapped_column(String(2))
     #: The shipping option chosen at checkout as the logistics context confirmed it (carrier, service,
     #: price, days, kg CO2e).
@@ -49,9 +51,9 @@ class Order(Base, TenantOwned, Timestamped):
     carbon_footprint: Mapped[Decimal] = mapped_column(MoneyCents)
     sustainability_score: Mapped[int] = mapped_column(Integer)
     eco_packaging: Mapped[bool] = mapped_column(Boolean, default=True)
-    # Customer snapshot for events and notifications
-    email: Mapped[str | None] = mapped_column(String(255))
-    first_name: Mapped[str | None] = mapped_column(String(100))
+    # Customer snapshot (encrypted at rest): the contact of a buyer the users context does not know
+    email: Mapped[str | None] = mapped_column(Encrypted("orders.email"))
+    first_name: Mapped[str | None] = mapped_column(Encrypted("orders.first_name"))
     locale: Mapped[str] = mapped_column(String(10), default="pt-BR")
     coupon_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
     reservation_id: Mapped[uuid.UUID | None] = mapped_column()

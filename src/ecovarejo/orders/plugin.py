@@ -7,6 +7,7 @@ import asyncio
 from ecovarejo.core.container import Container
 from ecovarejo.core.plugins import ContextSpec
 from ecovarejo.logistics.public import OrderSource
+from ecovarejo.notifications.public import OrderContacts
 from ecovarejo.payments.public import OrderBook
 
 from . import models as _models  # noqa: F401  (its tables on the shared metadata: Alembic, tests)
@@ -14,6 +15,7 @@ from .api import admin, router
 from .cart import MemoryCartStore, RedisCartStore
 from .catalog import Catalog, ProductsCatalog
 from .checkout import recover_checkouts
+from .contacts import OrdersContactBook
 from .events import consumers
 from .order_book import OrderBookAdapter
 from .personal_data import DECLARATION as PERSONAL_DATA
@@ -37,6 +39,7 @@ def install(container: Container) -> None:
     )
     container.ports.provide(OrderBook, OrderBookAdapter())
     container.ports.provide(OrderSource, OrderSourceAdapter())
+    container.ports.provide(OrderContacts, OrdersContactBook())
 
 
 async def _recover(container: Container) -> None:

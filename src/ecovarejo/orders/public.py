@@ -8,6 +8,7 @@ from __future__ import annotations
 from .cart import Cart, owner_key
 from .checkout import CheckoutRequest, place_order
 from .checkout_command import CheckoutCommand, CheckoutResult, checkout
+from .contacts import OrderContact, order_contact
 from .fraud import CheckoutFacts, Decision, FraudScreen, FraudVerdict, RiskDeclined
 from .history import PastLine, PastOrder, import_orders, purchase_history
 from .lifecycle import PAID_OR_LATER
@@ -42,6 +43,7 @@ __all__ = [
     "Decision",
     "FraudScreen",
     "FraudVerdict",
+    "OrderContact",
     "OrderView",
     "OrdersPorts",
     "PastLine",
@@ -56,6 +58,7 @@ __all__ = [
     "customer_of",
     "import_orders",
     "list_orders",
+    "order_contact",
     "order_detail",
     "owner_key",
     "place_order",

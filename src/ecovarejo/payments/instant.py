@@ -221,9 +221,7 @@ async def charge_order(
     data: dict[str, Any] = {
         "order_id": str(order_id),
         "order_number": order_number,
-        "user_id": str(payer.user_id),
-        "email": payer.email,
-        "first_name": payer.first_name,
+        "user_id": str(payer.user_id),  # ids only: the notifications context resolves the contact
         "locale": payer.locale,
         "method": method,
         "amount": instructions["amount"],

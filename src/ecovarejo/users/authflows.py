@@ -52,7 +52,6 @@ def principal_for(user: User) -> Principal:
         user_type=user.user_type,
         permissions=perms,
         company_id=user.company_id,
-        email=user.email,
         # Tokens are issued after the second step whenever MFA is on (login asks for it; enrolment proves it).
         mfa=bool(user.mfa_enabled),
     )
@@ -123,8 +122,6 @@ async def _signed_in(
         uow,
         "user.signed_in",
         user,
-        email=user.email,
-        first_name=user.first_name,
         locale=user.locale,
         ip=ip,
         user_agent=user_agent,
@@ -305,8 +302,6 @@ async def request_email_verification(uow: UnitOfWork, ports: UsersPorts, user: U
         uow,
         "user.email_verification_requested",
         user,
-        email=user.email,
-        first_name=user.first_name,
         locale=user.locale,
         token=raw,
         verify_url=f"{ports.public_url.rstrip('/')}/verify-email?token={raw}",
@@ -344,8 +339,6 @@ async def request_password_reset(uow: UnitOfWork, ports: UsersPorts, email: str)
         uow,
         "user.password_reset_requested",
         user,
-        email=user.email,
-        first_name=user.first_name,
         locale=user.locale,
         token=raw,
         reset_url=f"{ports.public_url.rstrip('/')}/reset-password?token={raw}",
@@ -362,8 +355,6 @@ async def _set_password(uow: UnitOfWork, ports: UsersPorts, user: User, new_pass
         uow,
         "user.password_changed",
         user,
-        email=user.email,
-        first_name=user.first_name,
         locale=user.locale,
         reason=reason,
     )
@@ -427,7 +418,7 @@ async def mfa_confirm(
             await repo.revoke_family(uow, family, ports.now())
     ports.tokens.forget_sessions()  # at once in this process (others: the cache's TTL)
     codes = await _new_recovery_codes(uow, user)
-    emit(uow, "user.mfa_enabled", user, email=user.email, first_name=user.first_name, locale=user.locale)
+    emit(uow, "user.mfa_enabled", user, locale=user.locale)
     return codes
 
 
@@ -445,7 +436,7 @@ async def mfa_disable(
     user.mfa_secret = None
     user.mfa_last_step = None
     await repo.delete_recovery_codes(uow, user.id)
-    emit(uow, "user.mfa_disabled", user, email=user.email, first_name=user.first_name, locale=user.locale)
+    emit(uow, "user.mfa_disabled", user, locale=user.locale)
     await uow.flush()
 
 

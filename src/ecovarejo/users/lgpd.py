@@ -16,6 +16,7 @@ from ecovarejo.core.uow import UnitOfWork
 
 from . import authflows
 from . import repository as repo
+from .contacts import ERASED_HASH
 from .models import (
     Address,
     AuthorizationCode,
@@ -59,7 +60,7 @@ async def erase_personal_data(uow: UnitOfWork, user_id: uuid.UUID) -> bool:
     user.last_name = "-"
     user.phone = None
     user.cpf = None
-    user.password_hash = "!erased"  # not a hash: no password verifies
+    user.password_hash = ERASED_HASH  # not a hash: no password verifies
     user.mfa_secret = None
     user.mfa_enabled = False
     user.mfa_last_step = None

@@ -6,6 +6,7 @@ contexts is the kernel's ``Authenticator`` port (``ecovarejo.core.auth``), which
 from __future__ import annotations
 
 from .authflows import RefreshTokenReuse
+from .contacts import UserContact, UsersContactBook, contact
 from .history import PastCustomer, import_customers
 from .keys import KeyRing
 from .privacy_port import UsersDataSubjects
@@ -44,9 +45,12 @@ __all__ = [
     "PastCustomer",
     "RefreshTokenReuse",
     "SignIn",
+    "UserContact",
     "UserView",
+    "UsersContactBook",
     "UsersDataSubjects",
     "confirm_email",
+    "contact",
     "earn_order_points",
     "erase_personal_data",
     "export_personal_data",
