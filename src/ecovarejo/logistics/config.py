@@ -260,6 +260,21 @@ _REGIONS = {
 _NAMES = {"SP": "São Paulo", "SE": "Sudeste", "S": "Sul", "CO": "Centro-Oeste", "NE": "Nordeste", "N": "Norte"}
 
 
+#: kg CO2e of a parcel's transport when only the destination state is known, per region (the estimate a
+#: checkout that named no quoted option uses).
+_REGION_CARBON = {"SP": "0.80", "SE": "1.20", "S": "1.60", "CO": "2.00", "NE": "2.60", "N": "3.40"}
+
+
+def state_estimates() -> dict[str, tuple[Decimal, Decimal]]:
+    """Per state: the embedded default's standard price up to 1 kg and a transport kg CO2e estimate, for
+    a price that knows only the destination state (no CEP, no quoted option)."""
+    out = {}
+    for code, (states, base, _dmin, _dmax) in _REGIONS.items():
+        for uf in states:
+            out[uf] = (Decimal(base), Decimal(_REGION_CARBON[code]))
+    return out
+
+
 def default_document() -> ShippingDocument:
     zones, rates = [], []
     for code, (states, base, dmin, dmax) in _REGIONS.items():

@@ -14,12 +14,14 @@ from ecovarejo.core.container import Container
 from . import service
 from .addresses import Address, CepNotFound
 from .cep import InvalidCep, formatted, normalize, uf_of
+from .config import STATES, default_document, state_estimates
 from .orders_port import OrderLine, OrderSource, OrderToShip
 from .packaging import PackageTooHeavy, PackageTooLarge, Parcel
 from .quotes import NoShippingOptions, ShippingOption, ShippingOptionInvalid, ShippingOptionUnavailable, ShippingQuote
 from .shipments import ShipmentView, TrackingStep
 
 __all__ = [
+    "STATES",
     "Address",
     "CepNotFound",
     "InvalidCep",
@@ -37,13 +39,20 @@ __all__ = [
     "ShippingQuote",
     "TrackingStep",
     "confirm_option",
+    "default_free_shipping_over",
     "formatted",
     "lookup_cep",
     "normalize_cep",
     "quote",
     "shipments_of_order",
+    "state_estimates",
     "state_of_cep",
 ]
+
+
+def default_free_shipping_over() -> Decimal | None:
+    """The goods total above which the embedded default ships free."""
+    return default_document().free_shipping.over
 
 
 def normalize_cep(cep: str) -> str:

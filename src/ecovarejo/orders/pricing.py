@@ -7,9 +7,10 @@ added. With ``tax_inclusive=False`` it is added on top. Which rate applies (intr
 DIFAL for consumers in other states, Simples Nacional) comes from the tenant's tax settings: see
 :mod:`ecovarejo.fiscal.rules` and docs/fiscal.md.
 
-Shipping is a per-state table until the logistics context exists; free above a threshold or with a
-free-shipping coupon. Carbon: each product's footprint × quantity, plus a per-state transport
-estimate and the packaging (smaller with eco packaging).
+Shipping is the option the customer chose, priced by the logistics context (``ShippingOverride``); a
+checkout that named none pays the logistics context's per-state estimate (no table lives here), free
+above its threshold or with a free-shipping coupon. Carbon: each product's footprint × quantity, plus the
+option's (or the state estimate's) transport and the packaging (smaller with eco packaging).
 """
 
 from __future__ import annotations
@@ -22,19 +23,11 @@ from typing import Any
 from ecovarejo.core.errors import InvalidInput
 from ecovarejo.core.money import quantize
 from ecovarejo.fiscal.public import INTERNAL_RATES, TaxBreakdown, TaxRules, icms
+from ecovarejo.logistics import public as logistics
 
 ZERO = Decimal("0.00")
-REGION = {
-    "SP": "SP",
-    **dict.fromkeys(("RJ", "MG", "ES"), "SE"),
-    **dict.fromkeys(("PR", "SC", "RS"), "S"),
-    **dict.fromkeys(("DF", "GO", "MT", "MS"), "CO"),
-    **dict.fromkeys(("BA", "SE", "AL", "PE", "PB", "RN", "CE", "PI", "MA"), "NE"),
-    **dict.fromkeys(("PA", "AM", "AP", "RR", "RO", "AC", "TO"), "N"),
-}
-STATES = tuple(sorted(REGION))
-_SHIPPING_BY_REGION = {"SP": "14.90", "SE": "19.90", "S": "24.90", "CO": "29.90", "NE": "34.90", "N": "44.90"}
-_SHIPPING_CARBON_BY_REGION = {"SP": "0.80", "SE": "1.20", "S": "1.60", "CO": "2.00", "NE": "2.60", "N": "3.40"}
+#: The Brazilian states (UFs), as the logistics context knows them.
+STATES = tuple(sorted(logistics.STATES))
 #: Internal ICMS rates by state (percent), the default tax table; each tenant's tax settings (the
 #: fiscal context) override it.
 ICMS = INTERNAL_RATES
@@ -42,16 +35,17 @@ ICMS = INTERNAL_RATES
 
 @dataclass
 class PricingConfig:
+    #: A checkout that named no quoted shipping option: the logistics context's per-state estimate.
     shipping_by_state: dict[str, Decimal] = field(
-        default_factory=lambda: {uf: Decimal(_SHIPPING_BY_REGION[r]) for uf, r in REGION.items()}
+        default_factory=lambda: {uf: price for uf, (price, _) in logistics.state_estimates().items()}
     )
     shipping_carbon_kg: dict[str, Decimal] = field(
-        default_factory=lambda: {uf: Decimal(_SHIPPING_CARBON_BY_REGION[r]) for uf, r in REGION.items()}
+        default_factory=lambda: {uf: kg for uf, (_, kg) in logistics.state_estimates().items()}
     )
     #: Percent per state: the rules when the tenant has no tax settings (``quote(tax_rules=None)``).
     tax_rates: dict[str, Decimal] = field(default_factory=lambda: {uf: Decimal(v) for uf, v in ICMS.items()})
     tax_inclusive: bool = True
-    free_shipping_over: Decimal | None = Decimal("299.00")
+    free_shipping_over: Decimal | None = field(default_factory=logistics.default_free_shipping_over)
     packaging_carbon_kg: Decimal = Decimal("0.30")
     eco_packaging_carbon_kg: Decimal = Decimal("0.10")
     max_line_quantity: int = 20
@@ -139,7 +133,7 @@ def check_state(state: str | None) -> str | None:
     if state is None:
         return None
     uf = state.strip().upper()
-    if uf not in REGION:
+    if uf not in STATES:
         raise InvalidInput(f"unknown Brazilian state {state!r}", code="invalid_state")
     return uf
 

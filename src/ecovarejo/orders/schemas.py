@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from .pricing import REGION
+from .pricing import STATES
 
 
 class CartItemIn(BaseModel):
@@ -40,7 +40,7 @@ class Address(BaseModel):
     @classmethod
     def _uf(cls, v: str) -> str:
         v = v.upper()
-        if v not in REGION:
+        if v not in STATES:
             raise ValueError("not a Brazilian state (UF)")
         return v
 
