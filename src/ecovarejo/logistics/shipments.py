@@ -190,8 +190,7 @@ def _notify_ready(uow: UnitOfWork, s: Shipment) -> None:
     address = ", ".join(x for x in (f"{p.get('street', '')} {p.get('number', '')}".strip(), p.get("district"),
                                     f"{p.get('city', '')}/{p.get('state', '')}", ceps.formatted(str(p.get("cep"))))
                         if x)  # fmt: skip
-    context = {
-        "first_name": s.first_name,
+    context = {  # people by id only: notifications resolve the contact (user or order) at send time
         "order_number": s.order_number,
         "order_id": str(s.order_id),
         "point_name": p.get("name"),
@@ -207,7 +206,7 @@ def _notify_ready(uow: UnitOfWork, s: Shipment) -> None:
             "template": "ready_for_pickup",
             "context": context,
             "to_user_id": str(s.user_id) if s.user_id else None,
-            "to_email": s.email,
+            "order_id": str(s.order_id),
             "locale": s.locale,
             "channel": ["email", "push"],
         },

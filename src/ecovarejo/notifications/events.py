@@ -220,6 +220,7 @@ async def on_notification_request(rt: NotificationRuntime, uow: UnitOfWork, even
             channels=tuple(channel) if isinstance(channel, list) else (str(channel),),
             category=d.get("category"),
             event_id=event.id,
+            order_id=_uuid(d.get("order_id")),  # a guest's contact: the order's snapshot
         )
         async with uow.session.begin_nested():  # all of the request's messages, or none
             await service.request_notification(uow, rt, req)

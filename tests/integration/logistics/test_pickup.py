@@ -104,6 +104,7 @@ async def test_store_pickup_from_quote_to_collection(client, container, carrier_
 
     [request] = [d for d in await _events(container, shop.tenant_id, "notification.requested")]
     assert request["template"] == "ready_for_pickup" and request["to_user_id"] == str(uid)
+    assert request["order_id"] == order["id"] and "to_email" not in request  # people by id only
     ctx = request["context"]
     assert ctx["point_name"] == "Loja Vila Madalena" and ctx["hours"] == STORE["hours"]
     assert "Rua Harmonia 123" in ctx["point_address"] and "05435-000" in ctx["point_address"]
