@@ -63,6 +63,7 @@ async def adjust(body: AdjustIn, who: Principal = Depends(staff), uow: UnitOfWor
         reorder_level=body.reorder_level,
         product_id=body.product_id,
         supplier_id=body.supplier_id,
+        catalog_only=body.catalog_only,
     )
     await uow.commit()
     return StockOut.model_validate(view)
@@ -93,6 +94,22 @@ async def low_stock(
     rows = await service.low_stock(uow, limit, after)
     nxt = str(rows[-1][0]) if len(rows) == limit else None
     return StockList(items=[StockOut.model_validate(v) for _, v in rows], next_cursor=nxt)
+
+
+@router.get("/admin/inventory/stock", response_model=StockList, summary="The stock list: all, low or out, by warehouse")
+async def stock_list(
+    state: str = Query("all", max_length=10, description="all | low (at or under the reorder level) | out"),
+    warehouse: str | None = Query(None, max_length=40, description="warehouse code or id"),
+    q: str = Query("", max_length=64, description="SKU prefix"),
+    limit: int = Query(50, ge=1, le=200),
+    cursor: str | None = Query(None, max_length=120),
+    _: Principal = Depends(staff),
+    uow: UnitOfWork = Depends(get_read_uow),
+) -> StockList:
+    views, nxt = await service.stock_list(
+        uow, state=state, warehouse=warehouse, sku_prefix=q.strip(), limit=limit, cursor=cursor
+    )
+    return StockList(items=[StockOut.model_validate(v) for v in views], next_cursor=nxt)
 
 
 @router.get("/admin/inventory/stock/{sku}", response_model=StockList)

@@ -119,6 +119,33 @@ async def low_stock(uow: UnitOfWork, limit: int, after: uuid.UUID | None) -> lis
     return [(s, w) for s, w in (await uow.session.execute(q)).all()]
 
 
+async def stock_list(
+    uow: UnitOfWork,
+    *,
+    state: str,
+    warehouse_id: uuid.UUID | None,
+    sku_prefix: str,
+    limit: int,
+    after: tuple[str, uuid.UUID] | None,
+) -> list[tuple[StockItem, Warehouse]]:
+    """Stock rows by SKU (then id): ``state`` ``low`` (available at or under the reorder level), ``out``
+    (nothing available) or ``all``; of one warehouse and/or SKUs starting with ``sku_prefix``."""
+    available = StockItem.stock_quantity - StockItem.reserved_quantity
+    q = select(StockItem, Warehouse).join(Warehouse, Warehouse.id == StockItem.warehouse_id)
+    if state == "low":
+        q = q.where(available <= StockItem.reorder_level, available > 0)
+    elif state == "out":
+        q = q.where(available <= 0)
+    if warehouse_id is not None:
+        q = q.where(StockItem.warehouse_id == warehouse_id)
+    if sku_prefix:
+        q = q.where(StockItem.sku.startswith(sku_prefix, autoescape=True))
+    if after is not None:
+        q = q.where((StockItem.sku > after[0]) | ((StockItem.sku == after[0]) & (StockItem.id > after[1])))
+    q = q.order_by(StockItem.sku, StockItem.id).limit(limit)
+    return [(s, w) for s, w in (await uow.session.execute(q)).all()]
+
+
 async def movements(uow: UnitOfWork, sku: str, limit: int) -> list[StockMovement]:
     q = (
         select(StockMovement)

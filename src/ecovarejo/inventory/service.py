@@ -33,6 +33,7 @@ from .stock import ensure_warehouse as ensure_warehouse
 from .stock import ledger as ledger
 from .stock import list_warehouses as list_warehouses
 from .stock import low_stock as low_stock
+from .stock import stock_list as stock_list
 from .stock import stock_of as stock_of
 
 TOPIC = "inventory-events"
@@ -142,15 +143,20 @@ async def adjust(
     reorder_level: int | None = None,
     product_id: uuid.UUID | None = None,
     supplier_id: str | None = None,
+    catalog_only: bool = False,
 ) -> StockView:
-    """Add (``delta > 0``) or remove stock; removing more than is available (unreserved) is refused."""
+    """Add (``delta > 0``) or remove stock; removing more than is available (unreserved) is refused.
+    ``catalog_only`` refuses a SKU the catalog does not sell (no stock for a typo)."""
     sku = sku.strip()
     if not sku:
         raise InvalidInput("sku is required", code="invalid_sku")
+    in_catalog = await _product_id_for(uow, sku) if catalog_only or product_id is None else product_id
+    if catalog_only and in_catalog is None:
+        raise NotFound(f"SKU {sku} is not in the catalog", code="unknown_sku")
     if reorder_level is not None and reorder_level < 0:
         raise InvalidInput("reorder_level must be >= 0", code="invalid_reorder_level")
     wh = await _warehouse(uow, warehouse)
-    known_product = product_id or await _product_id_for(uow, sku)
+    known_product = product_id or in_catalog
     items = await repo.lock_stock_items(uow, [sku])
     tracker = _Tracker(items, await repo.active_warehouse_ids(uow))
     item = next((i for i in items if i.warehouse_id == wh.id), None)

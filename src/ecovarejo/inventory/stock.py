@@ -85,6 +85,37 @@ async def low_stock(
     return [(s.id, _view(s, w)) for s, w in await repo.low_stock(uow, limit, after)]
 
 
+STOCK_STATES = ("all", "low", "out")
+
+
+async def stock_list(
+    uow: UnitOfWork,
+    *,
+    state: str = "all",
+    warehouse: str | None = None,
+    sku_prefix: str = "",
+    limit: int = 50,
+    cursor: str | None = None,
+) -> tuple[list[StockView], str | None]:
+    """A page of the stock list (``state`` all/low/out, a warehouse's code or id, a SKU prefix) and the
+    cursor of the next page."""
+    if state not in STOCK_STATES:
+        raise InvalidInput(f"state must be one of {', '.join(STOCK_STATES)}", code="invalid_stock_state")
+    wh = await _warehouse(uow, warehouse) if warehouse else None
+    after: tuple[str, uuid.UUID] | None = None
+    if cursor:
+        sku, _, raw_id = cursor.rpartition("|")
+        try:
+            after = (sku, uuid.UUID(raw_id))
+        except ValueError as exc:
+            raise InvalidInput("bad cursor", code="invalid_cursor") from exc
+    rows = await repo.stock_list(
+        uow, state=state, warehouse_id=wh.id if wh else None, sku_prefix=sku_prefix, limit=limit, after=after
+    )
+    nxt = f"{rows[-1][0].sku}|{rows[-1][0].id}" if len(rows) == limit else None
+    return [_view(s, w) for s, w in rows], nxt
+
+
 async def ledger(uow: UnitOfWork, sku: str, limit: int = 100) -> list[StockMovement]:
     return await repo.movements(uow, sku, limit)
 

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from ecovarejo.core.auth import Principal, current_principal, optional_principal, require_permission
-from ecovarejo.core.errors import Unauthorized
+from ecovarejo.core.errors import InvalidInput, Unauthorized
 from ecovarejo.core.http import get_container, get_read_uow, get_tenant, get_uow
 from ecovarejo.core.uow import UnitOfWork
 from ecovarejo.payments.public import REPLAY_HEADER, IdempotencyStore, fingerprint
@@ -28,6 +28,7 @@ from .schemas import (
     CheckoutIn,
     CouponCodeIn,
     CouponIn,
+    CouponPatch,
     ReasonIn,
     RefundIn,
     StatusIn,
@@ -361,3 +362,20 @@ async def list_coupons(
     _: Principal = Depends(manage_orders), uow: UnitOfWork = Depends(get_read_uow)
 ) -> dict[str, Any]:
     return {"items": [_coupon_json(c) for c in await coupon_rules.list_coupons(uow)], "next_cursor": None}
+
+
+@admin.patch("/coupons/{coupon_id}")
+async def update_coupon(
+    coupon_id: uuid.UUID,
+    body: CouponPatch,
+    _: Principal = Depends(manage_orders),
+    uow: UnitOfWork = Depends(get_uow),
+) -> dict[str, Any]:
+    """Edit or deactivate (``is_active: false``) a coupon; a field sent as ``null`` clears it."""
+    changes = body.model_dump(exclude_unset=True)
+    for flag in ("value", "certified_only", "first_order_only", "b2b_only", "stackable", "is_active"):
+        if flag in changes and changes[flag] is None:
+            raise InvalidInput(f"{flag} cannot be empty", code="invalid_coupon_value")
+    coupon = await coupon_rules.update_coupon(uow, coupon_id, changes)
+    await uow.commit()
+    return _coupon_json(coupon)

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from ecovarejo.core.errors import Conflict, InvalidInput
 from ecovarejo.core.money import quantize
@@ -90,6 +91,50 @@ async def create_coupon(uow: UnitOfWork, spec: CouponSpec) -> Coupon:
     repo.add(uow, coupon)
     await uow.flush()
     return coupon
+
+
+#: what an edit may change (the code and the kind stay: carts and redemptions name them)
+EDITABLE = frozenset(
+    {"description", "value", "min_subtotal", "certified_only", "first_order_only", "b2b_only", "starts_at"}
+    | {"ends_at", "max_uses", "max_uses_per_customer", "stackable", "is_active"}
+)
+
+
+async def update_coupon(uow: UnitOfWork, coupon_id: uuid.UUID, changes: dict[str, Any]) -> Coupon:
+    """Edit a coupon (any of :data:`EDITABLE`; ``is_active=False`` deactivates it: refused at the next
+    cart or checkout, past orders keep their discount). Checked as a new coupon is, and a usage limit
+    never goes under the uses already made."""
+    from ecovarejo.core.errors import NotFound
+
+    unknown = set(changes) - EDITABLE
+    if unknown:
+        raise InvalidInput(f"cannot change {', '.join(sorted(unknown))}", code="coupon_field_not_editable")
+    c = await repo.coupon(uow, coupon_id)
+    if c is None:
+        raise NotFound("coupon not found", code="coupon_not_found")
+    merged = {k: getattr(c, k) for k in EDITABLE} | changes
+    value = quantize(merged["value"] or Decimal("0"))
+    if c.kind == "percent" and not Decimal("0") < value <= Decimal("100"):
+        raise InvalidInput("a percent coupon takes 0 < value <= 100", code="invalid_coupon_value")
+    if c.kind == "fixed" and value <= 0:
+        raise InvalidInput("a fixed coupon takes a positive amount", code="invalid_coupon_value")
+    if merged["starts_at"] and merged["ends_at"] and merged["ends_at"] <= merged["starts_at"]:
+        raise InvalidInput("ends_at must be after starts_at", code="invalid_coupon_window")
+    for n in (merged["max_uses"], merged["max_uses_per_customer"]):
+        if n is not None and n < 1:
+            raise InvalidInput("usage limits must be at least 1", code="invalid_coupon_limit")
+    if merged["max_uses"] is not None and merged["max_uses"] < c.used_count:
+        raise InvalidInput(
+            f"the coupon was used {c.used_count} times already", code="coupon_limit_below_uses",
+            extra={"used_count": c.used_count},
+        )  # fmt: skip
+    for k, v in merged.items():
+        setattr(c, k, v)
+    c.value = value if c.kind != "free_shipping" else Decimal("0")
+    if c.min_subtotal is not None:
+        c.min_subtotal = quantize(c.min_subtotal)
+    await uow.flush()
+    return c
 
 
 async def list_coupons(uow: UnitOfWork, limit: int = 200) -> list[Coupon]:

@@ -139,6 +139,10 @@ async def coupon_by_code(uow: UnitOfWork, code: str) -> Coupon | None:
     return await uow.session.scalar(select(Coupon).where(Coupon.code == code))
 
 
+async def coupon(uow: UnitOfWork, coupon_id: uuid.UUID) -> Coupon | None:
+    return await uow.session.get(Coupon, coupon_id, with_for_update=True)
+
+
 async def list_coupons(uow: UnitOfWork, limit: int) -> list[Coupon]:
     return list((await uow.session.scalars(select(Coupon).order_by(Coupon.code).limit(limit))).all())
 

@@ -130,6 +130,24 @@ class CouponIn(BaseModel):
     stackable: bool = Field(default=False, strict=True)
 
 
+class CouponPatch(BaseModel):
+    """An edit of a coupon: only the fields sent change (the code and the kind never do)."""
+
+    model_config = ConfigDict(extra="forbid")
+    value: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2)
+    description: str | None = Field(default=None, max_length=300)
+    min_subtotal: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2)
+    certified_only: bool | None = Field(default=None, strict=True)
+    first_order_only: bool | None = Field(default=None, strict=True)
+    b2b_only: bool | None = Field(default=None, strict=True)
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    max_uses: int | None = Field(default=None, ge=1, strict=True)
+    max_uses_per_customer: int | None = Field(default=None, ge=1, strict=True)
+    stackable: bool | None = Field(default=None, strict=True)
+    is_active: bool | None = Field(default=None, strict=True)
+
+
 class CartOut(BaseModel):
     """The cart as ``/api/v1/cart`` answers it: priced lines, coupons, what blocks checkout, totals."""
 

@@ -19,12 +19,15 @@ from .cache import CatalogCache, VersionReader
 from .media import MediaSettings, MediaStore
 from .ports import CategorySuggester
 from .schemas import (
+    BulkProducts,
+    BulkResult,
     CategoryIn,
     CategoryOut,
     CategoryPatch,
     CertificationSchemeIn,
     CertificationSchemeOut,
     ImportResult,
+    MediaOrder,
     MediaOut,
     ProductCreate,
     ProductOut,
@@ -214,6 +217,22 @@ async def upload_media(
     )
     await uow.commit()
     return out
+
+
+@router.put("/products/{product_id}/media", response_model=list[MediaOut], summary="Reorder the gallery, alt texts")
+async def reorder_media(product_id: uuid.UUID, data: MediaOrder, uow: WriteUow, principal: Manager) -> list[MediaOut]:
+    out = await gallery.reorder_media(uow, product_id, data, principal)
+    await uow.commit()
+    return out
+
+
+@router.post(
+    "/products/bulk", response_model=BulkResult, summary="One status and/or category for many products (all or none)"
+)
+async def bulk_products(data: BulkProducts, uow: WriteUow, principal: Manager) -> BulkResult:
+    changed = await service.bulk_update(uow, data, principal)
+    await uow.commit()
+    return BulkResult(changed=changed)
 
 
 @router.delete("/products/{product_id}/media/{media_id}", status_code=204)

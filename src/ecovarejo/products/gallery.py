@@ -12,7 +12,7 @@ from ecovarejo.core.uow import UnitOfWork
 
 from . import repository as repo
 from .common import TOPIC, check_manage, product_event
-from .schemas import MediaOut
+from .schemas import MediaOrder, MediaOut
 
 
 async def add_media(
@@ -94,3 +94,47 @@ async def delete_media(
             await store.delete(k)
 
     uow.after_commit(_remove)
+
+
+async def reorder_media(
+    uow: UnitOfWork, product_id: uuid.UUID, data: MediaOrder, actor: Principal | None = None
+) -> list[MediaOut]:
+    """The gallery in ``data.order`` (which names every image of the product exactly once; the first is
+    the main image) with the alt texts given; all or nothing."""
+    from ecovarejo.core.errors import InvalidInput
+
+    p = await repo.product(uow, product_id, for_update=True)
+    if p is None:
+        raise NotFound("product not found", code="product_not_found")
+    check_manage(actor, p.supplier_id)
+    items = {m.id: m for m in await repo.media(uow, p.id)}
+    if len(set(data.order)) != len(data.order) or set(data.order) != set(items):
+        raise InvalidInput("the order must name every image of the product once", code="media_order_mismatch")
+    unknown_alt = set(data.alt) - set(items)
+    if unknown_alt:
+        raise InvalidInput("alt text for an image of another product", code="media_order_mismatch")
+    for position, media_id in enumerate(data.order, 1):
+        items[media_id].position = position
+        if media_id in data.alt:
+            items[media_id].alt = data.alt[media_id].strip() or p.name
+    first = items[data.order[0]]
+    p.image_url = first.thumbnails.get("480") or first.url
+    p.updated_at = utcnow()
+    await uow.flush()
+    await repo.bump_version(uow)
+    uow.emit(TOPIC, "product.updated", product_event(p), subject=p.sku)
+    ordered = [items[i] for i in data.order]
+    return [
+        MediaOut(
+            id=m.id,
+            type=m.kind,
+            url=m.url,
+            alt=m.alt,
+            order=m.position,
+            content_type=m.content_type,
+            width=m.width,
+            height=m.height,
+            thumbnails=m.thumbnails,
+        )
+        for m in ordered
+    ]

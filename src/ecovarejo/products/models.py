@@ -172,6 +172,10 @@ class ProductCertification(Base, TenantOwned):
     certification_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("certifications.id", ondelete="RESTRICT"))
     level: Mapped[str] = mapped_column(String(60), default="")
     expiry: Mapped[date | None] = mapped_column(Date)
+    #: The body that issued this product's certificate, as typed (empty: the registry's issuer).
+    issuer: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    #: A link to the certificate document (the issuer's public registry or a PDF); empty when none.
+    document_url: Mapped[str] = mapped_column(String(500), default="", server_default="")
     #: valid | expired (set by the daily job; a past expiry is never counted even before it runs).
     status: Mapped[str] = mapped_column(String(10), default="valid")
     expiring_notified: Mapped[bool] = mapped_column(default=False)

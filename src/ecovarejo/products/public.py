@@ -11,6 +11,7 @@ from ecovarejo.core.container import Container
 
 from .cache import VersionReader
 from .categories import list_categories
+from .gallery import reorder_media
 from .graph import certifications_for, variants_for
 from .media import MediaSettings
 from .ports import CategorySuggester, StockReader
@@ -25,16 +26,19 @@ from .queries import (
     list_skus,
 )
 from .reviews import mark_verified_purchase
-from .schemas import ProductOut, ProductPatch, ProductSummary, Sellable
-from .service import update_product
+from .schemas import BulkProducts, MediaOrder, ProductOut, ProductPatch, ProductSummary, Sellable
+from .service import bulk_update, update_product
 
 __all__ = [
+    "BulkProducts",
     "CategorySuggester",
+    "MediaOrder",
     "ProductOut",
     "ProductPatch",
     "ProductSummary",
     "Sellable",
     "StockReader",
+    "bulk_update",
     "catalog_version",
     "category_average_footprint",
     "certifications_for",
@@ -48,6 +52,7 @@ __all__ = [
     "list_skus",
     "mark_verified_purchase",
     "media_settings",
+    "reorder_media",
     "update_product",
     "variants_for",
 ]

@@ -57,8 +57,9 @@ async def product_out(uow: UnitOfWork, p: Product) -> ProductOut:
                     name=c.name,
                     code=c.code,
                     level=pc.level,
-                    issuer=c.issuer,
+                    issuer=pc.issuer or c.issuer,
                     expiry=pc.expiry,
+                    document_url=pc.document_url,
                     status="expired" if pc.status == "expired" or (pc.expiry and pc.expiry < t) else "valid",
                 )
                 for pc, c in pcs

@@ -56,8 +56,11 @@ class CertificationIn(Strict):
     #: The registry code (``GOTS``); unknown codes are added to the registry with ``issuer``.
     name: str = Field(min_length=1, max_length=60)
     level: str = Field(default="", max_length=60)
+    #: The body that issued this product's certificate; kept as typed (never replaced by the registry's).
     issuer: str | None = Field(default=None, max_length=200)
     expiry: date | None = None
+    #: A link to the certificate document (``https://``).
+    document_url: str | None = Field(default=None, max_length=500, pattern=r"^https?://[^\s]+$")
 
 
 class VariantIn(Strict):
@@ -100,6 +103,25 @@ class ProductCreate(Strict):
         return v
 
 
+class MediaOrder(Strict):
+    """The gallery's new order (every image of the product, first = main) and, optionally, new alt texts."""
+
+    order: list[uuid.UUID] = Field(min_length=1, max_length=200)
+    alt: dict[uuid.UUID, Annotated[str, Field(max_length=300)]] = Field(default_factory=dict)
+
+
+class BulkProducts(Strict):
+    """One change applied to many products at once (all or none): a status and/or a category."""
+
+    ids: list[uuid.UUID] = Field(min_length=1, max_length=200)
+    status: Status | None = None
+    category_id: uuid.UUID | None = None
+
+
+class BulkResult(BaseModel):
+    changed: int
+
+
 class ProductPatch(Strict):
     sku: Sku | None = None
     name: str | None = Field(default=None, min_length=1, max_length=200)
@@ -137,9 +159,11 @@ class CertificationOut(BaseModel):
     name: str
     code: str
     level: str
+    #: The issuer typed for this product's certificate, else the registry's.
     issuer: str
     expiry: date | None
     status: str
+    document_url: str = ""
 
 
 class Sustainability(BaseModel):

@@ -24,10 +24,10 @@ from .certifications import certification_scheme
 from .common import TOPIC, cert_code, check_manage, product_event, slugify, today
 from .models import Product, ProductCertification, ProductFacet, ProductVariant
 from .queries import product_out
-from .schemas import ProductCreate, ProductOut, ProductPatch
+from .schemas import BulkProducts, ProductCreate, ProductOut, ProductPatch
 from .scores import recompute_scores
 
-__all__ = ["ProductCreate", "apply_stock", "create_product", "delete_product", "update_product"]
+__all__ = ["ProductCreate", "apply_stock", "bulk_update", "create_product", "delete_product", "update_product"]
 
 
 # --------------------------------------------------------------------------- products: writes
@@ -97,6 +97,8 @@ async def _write_children(uow: UnitOfWork, p: Product, data: ProductCreate) -> N
                 certification_id=scheme.id,
                 level=cert.level,
                 expiry=cert.expiry,
+                issuer=cert.issuer or "",
+                document_url=cert.document_url or "",
                 status="expired" if cert.expiry and cert.expiry < today() else "valid",
                 expired_notified=bool(cert.expiry and cert.expiry < today()),
             ),
@@ -265,7 +267,16 @@ async def _as_create(uow: UnitOfWork, p: Product) -> ProductCreate:
             "carbon_footprint_kg": p.carbon_footprint_kg,
             "recyclable": p.recyclable,
             "biodegradable": p.biodegradable,
-            "certifications": [{"name": c.code, "level": pc.level, "expiry": pc.expiry} for pc, c in pcs],
+            "certifications": [
+                {
+                    "name": c.code,
+                    "level": pc.level,
+                    "expiry": pc.expiry,
+                    "issuer": pc.issuer or None,
+                    "document_url": pc.document_url or None,
+                }
+                for pc, c in pcs
+            ],
             "attributes": p.attributes or {},
             "meta_title": p.meta_title,
             "meta_description": p.meta_description,
@@ -284,6 +295,26 @@ async def _as_create(uow: UnitOfWork, p: Product) -> ProductCreate:
             ],
         }
     )
+
+
+async def bulk_update(uow: UnitOfWork, data: BulkProducts, actor: Principal | None = None) -> int:
+    """One status and/or category for many products in the caller's transaction: every product is
+    checked (exists, may be managed by ``actor``) before any is changed, so a refusal changes none."""
+    fields = data.model_dump(include={"status", "category_id"}, exclude_unset=True)
+    if not fields:
+        raise InvalidInput("nothing to change: give a status or a category", code="bulk_nothing_to_do")
+    if "category_id" in fields and fields["category_id"] is None:
+        fields.pop("category_id")
+    ids = list(dict.fromkeys(data.ids))
+    for product_id in ids:
+        p = await repo.product(uow, product_id)
+        if p is None:
+            raise NotFound("product not found", code="product_not_found")
+        check_manage(actor, p.supplier_id)
+    patch = ProductPatch.model_validate(fields)
+    for product_id in ids:
+        await update_product(uow, product_id, patch, actor)
+    return len(ids)
 
 
 # --------------------------------------------------------------------------- products: reads

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from .authflows import RefreshTokenReuse
 from .contacts import UserContact, UsersContactBook, contact
+from .documents import is_valid_cnpj
 from .history import PastCustomer, import_customers
 from .keys import KeyRing
 from .privacy_port import UsersDataSubjects
@@ -60,6 +61,7 @@ __all__ = [
     "import_customers",
     "invite_staff",
     "is_b2b",
+    "is_valid_cnpj",
     "points_value",
     "redeem_points_for_order",
     "refresh_session",

@@ -44,6 +44,7 @@ MENU: list[tuple[str, str, str | None]] = [
     ("/admin/privacidade", "dpo_queue", "handle_privacy"),
     ("/admin/empresas", "companies", "manage_users"),
     ("/admin/pagamentos", "payments", "handle_payments"),
+    ("/admin/loja", "shop_identity", "admin"),
     ("/admin/notificacoes", "notifications", "admin"),
     ("/admin/eventos", "dead_letters", "admin"),
 ]

@@ -73,11 +73,52 @@ async def customers(request: Request) -> Response:
             ("mfa", "MFA"),
             ("sustainability_score", t("score")),
         ],
+        links={"email": "/admin/clientes/{id}"},
         row_actions=[
             {"action": "/admin/clientes/{id}/desativar", "label": t("deactivate"), "when": "can_deactivate"},
             {"action": "/admin/clientes/{id}/ativar", "label": t("activate"), "when": "can_activate"},
         ],
         next_url=page_url(request, data.get("next_cursor"), q=q, user_type=user_type),
+    )
+
+
+@router.get("/admin/clientes/{user_id}")
+async def customer_detail(request: Request, user_id: uuid.UUID) -> Response:
+    """One customer's contact and, for staff who may manage orders, their orders (newest first)."""
+    principal = await staff(request, "manage_users")
+    customer = await api(request, "GET", f"/api/v1/admin/users/{user_id}")
+    async with uow_for(request) as uow:  # staff reading a customer's personal data is audited (LGPD)
+        await privacy.audit(
+            uow, "personal_data.read", actor=f"user:{principal.user_id}", purpose="customer administration",
+            details={"users": [str(user_id)]},
+        )  # fmt: skip
+        await uow.commit()
+    lang = i18n.negotiate(request)
+    orders: list[dict[str, Any]] | None = None
+    next_url = None
+    if principal.can("manage_orders") and exists(request, "/api/v1/admin/orders"):
+        params = {"user_id": str(user_id), "cursor": request.query_params.get("cursor"), "limit": 25}
+        data = await api(request, "GET", "/api/v1/admin/orders", params=params)
+        orders = [
+            {
+                **o,
+                "created": local_dt(o.get("created_at"), lang=lang),
+                "status_label": i18n.status_label(lang, o.get("status")),
+                "total": brl(o.get("total_amount")),
+            }
+            for o in data.get("items") or []
+        ]
+        next_url = page_url(request, data.get("next_cursor"))
+    t = i18n.translator(lang)
+    return page(
+        request,
+        "admin/customer.html",
+        principal,
+        "customer_detail",
+        customer=customer,
+        user_type_label=t(f"user_type_{customer.get('user_type')}"),
+        orders=orders,
+        next_url=next_url,
     )
 
 
@@ -261,56 +302,6 @@ async def order_refund(request: Request, order_id: uuid.UUID) -> Response:
         )
     await api(request, "POST", f"/api/v1/admin/orders/{order_id}/refund", json=body, headers={"Idempotency-Key": key})
     return redirect(f"/admin/pedidos/{order_id}?ok=refund_done")
-
-
-# -- coupons -----------------------------------------------------------------------------------
-@router.get("/admin/cupons")
-async def coupons(request: Request) -> Response:
-    principal = await staff(request, "manage_orders")
-    if not exists(request, "/api/v1/admin/coupons"):
-        return page(request, "admin/coupons.html", principal, "coupons", unavailable=True, rows=[], columns=[])
-    data = await api(request, "GET", "/api/v1/admin/coupons")
-    t = i18n.translator(i18n.negotiate(request))
-    rows = [
-        {
-            **c,
-            "value_shown": f"{c['value']}%" if c.get("kind") == "percent" else brl(c.get("value") or 0),
-            "uses": f"{c.get('used_count', 0)}/{c.get('max_uses') or '∞'}",
-            "active": t("yes") if c.get("is_active") else t("no"),
-        }
-        for c in data.get("items") or []
-    ]
-    columns = [
-        ("code", t("code")),
-        ("kind", t("kind")),
-        ("value_shown", t("value")),
-        ("uses", t("uses")),
-        ("active", t("active")),
-        ("description", t("description")),
-    ]
-    return page(request, "admin/coupons.html", principal, "coupons", rows=rows, columns=columns, form={}, errors={})
-
-
-@router.post("/admin/cupons")
-async def create_coupon(request: Request) -> Response:
-    form = await form_with_csrf(request)
-    await staff(request, "manage_orders")
-    body: dict[str, Any] = {
-        "code": form_text(form, "code", 40),
-        "kind": form_text(form, "kind", 20),
-        "value": decimal_text(form_text(form, "value", 20)) or "0",
-        "description": form_text(form, "description", 300) or None,
-        "certified_only": form.get("certified_only") == "on",
-        "first_order_only": form.get("first_order_only") == "on",
-        "b2b_only": form.get("b2b_only") == "on",
-    }
-    for name in ("min_subtotal", "max_uses"):
-        value = decimal_text(form_text(form, name, 20))
-        if value:
-            # the API takes a JSON integer for a count (strict types, issue #12)
-            body[name] = int(value) if name == "max_uses" and value.isdigit() else value
-    await api(request, "POST", "/api/v1/admin/coupons", json=body)
-    return redirect("/admin/cupons?ok=saved")
 
 
 # -- payments ----------------------------------------------------------------------------------

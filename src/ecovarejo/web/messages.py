@@ -922,3 +922,10 @@ from .messages_shipping import PT_BR as _PT_BR_SHIP  # noqa: E402
 
 PT_BR.update({k: v for k, v in _PT_BR_SHIP.items() if k not in PT_BR})
 EN.update({k: v for k, v in _EN_SHIP.items() if k not in EN})
+
+# the admin's product editor, stock, coupons and customers pages
+from .messages_admin import EN as _EN_ADMIN  # noqa: E402
+from .messages_admin import PT_BR as _PT_BR_ADMIN  # noqa: E402
+
+PT_BR.update({k: v for k, v in _PT_BR_ADMIN.items() if k not in PT_BR})
+EN.update({k: v for k, v in _EN_ADMIN.items() if k not in EN})

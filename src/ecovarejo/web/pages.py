@@ -17,6 +17,8 @@ from ecovarejo.core.errors import DomainError, Forbidden, NotFound, Unauthorized
 from ecovarejo.core.uow import UnitOfWork
 
 from . import i18n
+from .layout import preload
+from .messages import PT_BR
 from .security import ACCESS_COOKIE, REFRESH_COOKIE, clear_session, set_session, verify_csrf
 from .templating import render
 
@@ -44,6 +46,9 @@ FLASH_IDS = {
     "dead_letter_replayed",
     "dead_letter_discarded",
     "dead_letter_replay_failed",
+    "bulk_done",
+    "bulk_nothing",
+    "image_missing",
 }
 
 
@@ -55,6 +60,7 @@ class PageRoute(APIRoute):
 
         async def handler(request: Request) -> Response:
             try:
+                await preload(request)
                 response = await original(request)
             except DomainError as exc:
                 response = _error_page(request, exc)
@@ -79,6 +85,8 @@ def _error_page(request: Request, exc: DomainError) -> Response:
         detail = t(exc.code)
     elif isinstance(exc, Forbidden) and request.url.path.startswith("/admin"):
         detail = t("staff_only")
+    elif f"err_{exc.code}" in PT_BR:  # a known problem in the reader's language, never the API's English
+        detail = t(f"err_{exc.code}")
     else:
         detail = exc.detail
     return render(request, "errors/error.html", status_code=exc.status, title=title, detail=detail)

@@ -119,6 +119,8 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         "datetime": lambda v: local_dt(v, lang=lang),
         "num": lambda v, places=2: decimal_br(v, places, lang),
         "dpo": _dpo(request),
+        "company": getattr(request.state, "company", None),
+        "category_menu": getattr(request.state, "category_menu", None) or [],
         **context,
     }
     html = env.get_template(template).render(ctx)

@@ -192,10 +192,12 @@ async def test_staff_create_a_product_with_an_image_and_it_shows_in_the_storefro
         "status": "active",
         "carbon_footprint_kg": "0,3",
         "biodegradable": "on",
-        "cert_code": "FSC",
-        "cert_level": "100%",
-        "cert_expiry": "2030-06-30",
-        "variants": "BAMBU-001-MACIA; Macia\nBAMBU-001-MEDIA; Média;;;21,90",
+        "c_code": "FSC",
+        "c_level": "100%",
+        "c_expiry": "2030-06-30",
+        "v_sku": ["BAMBU-001-MACIA", "BAMBU-001-MEDIA"],
+        "v_name": ["Macia", "Média"],
+        "v_price": ["", "21,90"],
         "image_alt": "Escova de bambu sobre a pia",
     }
     bad = await web.post(

@@ -56,6 +56,17 @@
       })
       .catch(function () {});
   });
+  // Filters are a closed drawer on phones and open beside the results from 48rem.
+  var wide = window.matchMedia && window.matchMedia("(min-width: 48rem)").matches;
+  document.querySelectorAll("details[data-drawer]").forEach(function (d) { if (wide) d.open = true; });
+  // The phone's fixed "add to cart" bar hides while the form's own button is on screen.
+  var bar = document.querySelector("[data-buy-bar]");
+  var own = document.querySelector("form.add-to-cart button[type=submit]");
+  if (bar && own && "IntersectionObserver" in window) {
+    new IntersectionObserver(function (entries) {
+      bar.classList.toggle("buy-bar-hidden", entries[0].isIntersecting);
+    }).observe(own);
+  }
   // Move focus to the main region after an htmx swap of it, for screen readers.
   document.addEventListener("htmx:afterSwap", function (ev) {
     if (ev.detail && ev.detail.target && ev.detail.target.id === "results") {
