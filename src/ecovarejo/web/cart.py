@@ -185,15 +185,41 @@ async def apply_coupon(request: Request) -> Response:
     return response
 
 
+@router.post("/carrinho/cupom/remover")
+async def remove_coupon(request: Request) -> Response:
+    form = await form_with_csrf(request)
+    await principal_of(request)
+    code = str(form.get("coupon") or "").strip()[:40]
+    target = "/checkout" if form.get("next") == "/checkout" else "/carrinho"
+    cart = await api(request, "DELETE", f"/api/v1/cart/coupons/{quote(code, safe='')}", headers=_headers(request))
+    response = redirect(f"{target}?ok=coupon_removed")
+    _keep_cart_cookie(request, response, cart)
+    return response
+
+
 # -- checkout ----------------------------------------------------------------------------------
 async def _addresses(request: Request) -> list[dict[str, Any]]:
+    """The signed-in customer's saved addresses: the one chosen (``?endereco=<id>``) first, else the default."""
     if getattr(request.state, "web_principal", None) is None:
         return []
     try:
         rows = await api(request, "GET", "/api/v1/users/addresses")
     except ApiError:
         return []
-    return sorted(rows or [], key=lambda a: not a.get("is_default"))
+    chosen = request.query_params.get("endereco")
+    return sorted(rows or [], key=lambda a: (str(a.get("id")) != chosen, not a.get("is_default")))
+
+
+async def _loyalty_balance(request: Request) -> int | None:
+    """The signed-in customer's eco-loyalty points (``None`` for guests or when the users API says no)."""
+    if getattr(request.state, "web_principal", None) is None:
+        return None
+    try:
+        data = await api(request, "GET", "/api/v1/users/loyalty", params={"limit": 1})
+    except ApiError:
+        return None
+    balance = data.get("balance") if isinstance(data, dict) else None
+    return balance if isinstance(balance, int) else None
 
 
 async def _plan(request: Request, total: Any) -> list[payments.InstallmentOption]:
@@ -250,6 +276,8 @@ async def _checkout_page(
         methods=["card", "pix", "boleto"],
         card_form=payments.card_form(request.app.state.container),
         installments=await _plan(request, summary.get("total")),
+        addresses=addresses,
+        loyalty_balance=await _loyalty_balance(request),
         guest=getattr(request.state, "web_principal", None) is None,
         email_taken=email_taken,
         idempotency_key=idempotency_key or secrets.token_urlsafe(18),

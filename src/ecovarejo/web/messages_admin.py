@@ -119,6 +119,10 @@ PT_BR: dict[str, str] = {
     "returns_contact": "Atendimento:",
     "err_invalid_cnpj": "CNPJ inválido: confira os 14 caracteres.",
     "all_categories": "Todas as categorias",
+    "coupon_removed": "Cupom removido.",
+    "remove_coupon": "Remover o cupom {code}",
+    "deliver_to_saved": "Entregar em um endereço salvo:",
+    "loyalty_you_have": "Você tem {n} pontos.",
 }
 
 EN: dict[str, str] = {
@@ -235,4 +239,8 @@ EN: dict[str, str] = {
     "returns_contact": "Customer service:",
     "err_invalid_cnpj": "Invalid CNPJ: check its 14 characters.",
     "all_categories": "All categories",
+    "coupon_removed": "Coupon removed.",
+    "remove_coupon": "Remove coupon {code}",
+    "deliver_to_saved": "Deliver to a saved address:",
+    "loyalty_you_have": "You have {n} points.",
 }

@@ -38,6 +38,7 @@ FLASH_IDS = {
     "unavailable",
     "order_placed",
     "coupon_applied",
+    "coupon_removed",
     "order_cancelled",
     "back_in_stock_saved",
     "coupon_refused",

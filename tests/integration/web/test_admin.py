@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from ecovarejo.core.container import Container
 from ecovarejo.core.models import DEFAULT_TENANT_ID, DeadLetter
-from tests.support import make_tenant
+from tests.support import make_tenant, token_for
 
 from .helpers import csrf_from, make_staff, register
 
@@ -52,6 +52,9 @@ async def test_each_area_needs_its_permission_and_the_menu_shows_only_those(
 
 async def test_admin_dashboard_and_inventory_adjustment(web: httpx.AsyncClient, container: Container) -> None:
     await make_staff(web, container, "admin@example.com")
+    root = {"Authorization": f"Bearer {token_for(container, DEFAULT_TENANT_ID, 'admin')}"}
+    product = {"sku": "ECO-TSHIRT-001", "name": "Camiseta", "price": "50.00", "variants": [{"sku": "ECO-TSHIRT-001-M"}]}
+    assert (await web.post("/api/v1/products", json=product, headers=root)).status_code == 201  # only catalog SKUs
     page = await web.get("/admin/estoque")
     r = await web.post(
         "/admin/estoque/depositos", data={"csrf_token": csrf_from(page.text), "code": "SP1", "name": "São Paulo"}

@@ -1,14 +1,19 @@
 """The storefront's frame (issue #19, point 4): the header's category menu, filters in a drawer, the
-phone's add-to-cart bar, and the footer's company identification that administrators edit."""
+phone's add-to-cart bar, the footer's company identification that administrators edit; and the
+checkout's saved addresses, coupon removal and points balance (point 2)."""
 
 from __future__ import annotations
+
+import re
 
 import httpx
 
 from ecovarejo.core.container import Container
+from ecovarejo.core.models import DEFAULT_TENANT_ID
+from tests.support import bearer, token_for
 
 from .catalog_fixture import make_catalog
-from .helpers import csrf_from, make_staff
+from .helpers import csrf_from, make_staff, register
 
 
 async def test_company_identification_is_edited_and_shown_in_every_footer(
@@ -57,3 +62,42 @@ async def test_header_menu_filter_drawer_and_the_phone_buy_bar(web: httpx.AsyncC
     assert 'id="buy-bar"' in product and '<button type="submit" form="add-to-cart">' in product
     admin_page = (await web.get("/admin/entrar")).text
     assert "cat-nav" not in admin_page
+
+
+async def test_checkout_offers_saved_addresses_coupon_removal_and_the_points_balance(
+    web: httpx.AsyncClient, container: Container
+) -> None:
+    await make_catalog(web, container)
+    await register(web, "enderecos@example.com")
+    me = bearer(web.cookies.get("ev_access") or "")
+    for label, street, city, uf, cep, default in (
+        ("Casa", "Rua A, 1", "Belo Horizonte", "MG", "30110-000", True),
+        ("Trabalho", "Av. Paulista, 1000", "São Paulo", "SP", "01310-100", False),
+    ):
+        body = {"label": label, "recipient_name": "Ana", "address_line1": street, "city": city, "state": uf}
+        r = await web.post(
+            "/api/v1/users/addresses", json={**body, "postal_code": cep, "is_default": default}, headers=me
+        )
+        assert r.status_code == 201, r.text
+    root = bearer(token_for(container, DEFAULT_TENANT_ID, "admin"))
+    r = await web.post("/api/v1/admin/coupons", json={"code": "VERDE5", "kind": "percent", "value": "5"}, headers=root)
+    assert r.status_code == 201, r.text
+    product = await web.get("/p/camiseta-comum")
+    token = csrf_from(product.text)
+    await web.post("/carrinho/itens", data={"csrf_token": token, "sku": "TSHIRT-002", "quantity": "1"})
+    applied = await web.post("/carrinho/cupom", data={"csrf_token": token, "coupon": "verde5", "next": "/checkout"})
+    assert applied.headers["location"] == "/checkout?ok=coupon_applied"
+    page = await web.get("/checkout")
+    assert 'id="applied-coupons"' in page.text and "<strong>VERDE5</strong>" in page.text
+    assert 'id="saved-addresses"' in page.text and 'id="loyalty-balance"><small>Você tem 0 pontos.' in page.text
+    assert 'value="Rua A, 1"' in page.text  # the default address first
+    work = re.search(r'href="(/checkout\?endereco=[0-9a-f-]{36})">Trabalho', page.text)
+    assert work, page.text
+    chosen = await web.get(work.group(1))
+    assert 'value="Av. Paulista, 1000"' in chosen.text and 'value="01310-100"' in chosen.text
+    removed = await web.post(
+        "/carrinho/cupom/remover", data={"csrf_token": token, "coupon": "VERDE5", "next": "/checkout"}
+    )
+    assert removed.headers["location"] == "/checkout?ok=coupon_removed"
+    after = await web.get(removed.headers["location"])
+    assert "Cupom removido." in after.text and 'id="applied-coupons"' not in after.text
