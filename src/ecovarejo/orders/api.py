@@ -364,7 +364,7 @@ async def list_coupons(
     return {"items": [_coupon_json(c) for c in await coupon_rules.list_coupons(uow)], "next_cursor": None}
 
 
-@admin.patch("/coupons/{coupon_id}")
+@admin.patch("/coupons/{coupon_id}", response_model=CouponView)
 async def update_coupon(
     coupon_id: uuid.UUID,
     body: CouponPatch,
