@@ -32,12 +32,6 @@ NOT_JSON = {
 #: properties), not yet typed field by field (issue #14's remaining gap, docs/architecture.md). Nothing
 #: may be added; an entry goes when its route names a model.
 LOOSE = {
-    ("post", "/api/v1/payments/webhooks/{provider}"),
-    ("get", "/api/v1/payments/installments"),
-    ("post", "/api/v1/payments/pix"),
-    ("post", "/api/v1/payments/boletos"),
-    ("get", "/api/v1/payments/{payment_id}/disputes"),
-    ("post", "/api/v1/payments/reconciliations"),
     ("get", "/api/v1/privacy/sharing"),
     ("get", "/api/v1/shipping/orders/{order_id}/tracking"),
     ("post", "/api/v1/admin/shipping/orders/{order_id}/shipments"),

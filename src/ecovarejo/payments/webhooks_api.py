@@ -34,6 +34,14 @@ from . import (
     stored_cards,
     webhooks,
 )
+from .api_views import (
+    BoletoOut,
+    DisputeList,
+    InstallmentPlanOut,
+    PixChargeOut,
+    ReconciliationOut,
+    WebhookReceived,
+)
 from .gateway import GatewayError
 from .idempotency import IdempotencyStore, fingerprint
 from .setup import providers_of, settings_of, vault_of
@@ -46,7 +54,7 @@ MAX_REPORT = 10 * 1024 * 1024
 
 
 # --------------------------------------------------------------------------- webhooks
-@router.post("/payments/webhooks/{provider}")
+@router.post("/payments/webhooks/{provider}", response_model=WebhookReceived, response_model_exclude_none=True)
 async def provider_webhook(
     provider: str, request: Request, container: Container = Depends(get_container), uow: UnitOfWork = Depends(get_uow)
 ) -> dict[str, Any]:
@@ -266,7 +274,7 @@ async def charge_card(
     )
 
 
-@router.get("/payments/installments")
+@router.get("/payments/installments", response_model=InstallmentPlanOut)
 async def installment_options(
     amount: Decimal = Query(gt=0, max_digits=12, decimal_places=2),
     interest_free: int = Query(3, ge=0, le=12),
@@ -302,7 +310,7 @@ class PixIn(BaseModel):
     order_id: uuid.UUID | None = Field(default=None, strict=False)
 
 
-@router.post("/payments/pix", status_code=201)
+@router.post("/payments/pix", status_code=201, response_model=PixChargeOut)
 async def pix_charge(
     body: PixIn,
     container: Container = Depends(get_container),
@@ -345,7 +353,7 @@ class BoletoIn(BaseModel):
     order_id: uuid.UUID | None = Field(default=None, strict=False)
 
 
-@router.post("/payments/boletos", status_code=201)
+@router.post("/payments/boletos", status_code=201, response_model=BoletoOut)
 async def boleto_charge(
     body: BoletoIn,
     container: Container = Depends(get_container),
@@ -413,7 +421,7 @@ async def refund_payment(
     )
 
 
-@router.get("/payments/{payment_id}/disputes")
+@router.get("/payments/{payment_id}/disputes", response_model=DisputeList)
 async def payment_disputes(
     payment_id: uuid.UUID, _: Principal = Depends(handle_payments), uow: UnitOfWork = Depends(get_read_uow)
 ) -> dict[str, Any]:
@@ -424,7 +432,7 @@ async def payment_disputes(
 
 
 # --------------------------------------------------------------------------- reconciliation
-@router.post("/payments/reconciliations", status_code=201)
+@router.post("/payments/reconciliations", status_code=201, response_model=ReconciliationOut)
 async def reconcile_report(
     request: Request,
     provider: str = Query(pattern="^(stripe|mercadopago|pagseguro)$"),
