@@ -30,9 +30,10 @@ from .orders.plugin import CONTEXT as orders
 from .payments.plugin import CONTEXT as payments
 from .privacy.plugin import CONTEXT as privacy
 from .privacy.public import DataSubjects
+from .privacy.public import audit as privacy_audit
 from .products.plugin import CONTEXT as products
 from .users.plugin import CONTEXT as users
-from .users.public import UsersContactBook, UsersDataSubjects
+from .users.public import UsersContactBook, UsersDataSubjects, plug_audit
 from .web.plugin import CONTEXT as web
 
 #: Every context, bottom layer first (the order routers are mounted and ports installed in). A new
@@ -179,3 +180,4 @@ def _plug_ports(container: Container) -> None:
     """Ports a context declares and another of the same layer implements (they do not import each other)."""
     container.ports.provide_default(DataSubjects, UsersDataSubjects())
     container.ports.provide_default(ContactBook, UsersContactBook())  # events carry ids; contacts at send time
+    plug_audit(container.ports, privacy_audit)  # the users context's collection and changes, audited

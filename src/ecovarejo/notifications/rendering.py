@@ -26,6 +26,8 @@ DISPLAY_TZ = ZoneInfo("America/Sao_Paulo")
 TEMPLATES: dict[str, str] = {
     "email_verification": "transactional",
     "password_reset": "transactional",
+    "email_change": "transactional",
+    "inactive_account": "transactional",
     "security_alert": "transactional",
     "order_confirmation": "transactional",
     "payment_confirmed": "transactional",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -13,7 +14,7 @@ from ecovarejo.core.container import Container
 from ecovarejo.core.http import get_container, get_read_uow, get_tenant, get_uow
 from ecovarejo.core.uow import UnitOfWork
 
-from . import audit, export, incidents, requests, ropa
+from . import audit, export, incidents, requests, retention, ropa
 from .ports import DataSubjects, subjects_of
 from .public import registry
 from .requests import RequestView
@@ -30,6 +31,8 @@ from .schemas import (
     QueueItemOut,
     RequestIn,
     RequestOut,
+    RetentionIn,
+    RetentionOut,
     RopaOut,
     SummaryOut,
     TableSummaryOut,
@@ -229,3 +232,23 @@ async def update_incident(
     v = await incidents.update(uow, incident_id, dpo=f"user:{dpo.user_id}", values=body.model_dump(exclude_unset=True))
     await uow.commit()
     return _incident(v)
+
+
+# -- retention periods (the tenant's, read by the retention job) -------------------------------------------
+
+
+@router.get("/privacy/admin/retention", response_model=RetentionOut)
+async def retention_periods(dpo: DPO, request: Request) -> RetentionOut:
+    p = await retention.tenant_periods(get_container(request), get_tenant(request).id)
+    return RetentionOut(**asdict(p))
+
+
+@router.put("/privacy/admin/retention", response_model=RetentionOut)
+async def set_retention_periods(
+    body: RetentionIn, dpo: DPO, request: Request, uow: UnitOfWork = Depends(get_uow)
+) -> RetentionOut:
+    """Outbox, dead letters and IP addresses in days; inactive accounts in years, then the grace in days."""
+    p = retention.Periods(**body.model_dump())
+    await retention.set_tenant_periods(get_container(request), uow, p, actor=f"user:{dpo.user_id}")
+    await uow.commit()
+    return RetentionOut(**asdict(p))

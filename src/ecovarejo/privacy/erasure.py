@@ -107,6 +107,7 @@ async def erase(
     *,
     actor: str,
     request_id: uuid.UUID | None,
+    purpose: str = "LGPD art. 18 VI",
 ) -> None:
     """Erase the person; once committed, their values are scrubbed from the stored events."""
     assert uow.tenant_id is not None
@@ -115,5 +116,5 @@ async def erase(
     if not await subjects.erase(uow, user_id):
         raise NotFound("no such account", code="subject_not_found")
     details: dict[str, Any] = {"request_id": str(request_id)} if request_id else {}
-    await audit.record(uow, "erasure", actor=actor, subject_id=user_id, purpose="LGPD art. 18 VI", details=details)
+    await audit.record(uow, "erasure", actor=actor, subject_id=user_id, purpose=purpose, details=details)
     uow.after_commit(lambda: _scrub_after_commit(uow.db, tenant_id, user_id, values, actor))

@@ -101,3 +101,16 @@ class Incident(Base, TenantOwned):
     created_by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class InactivityNotice(Base, TenantOwned):
+    """An inactive account was told (by e-mail) that it will be erased after the grace period unless its
+    owner signs in (the retention job, LGPD art. 15 I and 16). Removed when the person comes back or once
+    the account is erased."""
+
+    __tablename__ = "privacy_inactivity_notices"
+    __table_args__ = (UniqueConstraint("tenant_id", "user_id", name="uq_privacy_inactivity_notices_user"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column()
+    notified_at: Mapped[datetime] = mapped_column()

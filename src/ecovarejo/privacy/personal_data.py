@@ -30,5 +30,20 @@ DECLARATION = PersonalData(
             ),
             description="data subjects' requests (LGPD art. 18)",
         ),
+        PersonalTable(
+            "privacy_inactivity_notices",
+            "user_id",
+            (
+                Field(
+                    "notified_at",
+                    Category.BEHAVIOURAL,
+                    Basis.LEGITIMATE_INTEREST,
+                    "until the person signs in again or the account is erased",
+                    purpose="notice before erasing an inactive account",
+                ),
+            ),
+            delete_rows=True,
+            description="notices to inactive accounts",
+        ),
     ),
 )

@@ -4,6 +4,8 @@ context's adapter into (both sit on one layer and do not import each other)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from ecovarejo.core.container import Container
@@ -26,6 +28,18 @@ class DataSubjects(Protocol):
 
     async def erase(self, uow: UnitOfWork, user_id: uuid.UUID) -> bool:
         """Anonymise the account, revoke its sessions and tokens, emit ``user.erased``."""
+        ...
+
+    async def last_active(self, uow: UnitOfWork, user_id: uuid.UUID) -> datetime | None:
+        """The account's last sign-in (or its sign-up); ``None`` when there is no active account."""
+        ...
+
+    async def inactive_accounts(self, uow: UnitOfWork, before: datetime, limit: int) -> Sequence[uuid.UUID]:
+        """Active customer accounts with no sign-in since ``before``."""
+        ...
+
+    async def forget_ips(self, uow: UnitOfWork, before: datetime) -> dict[str, int]:
+        """Remove the IP addresses of sessions and consent entries recorded before ``before``; counts by kind."""
         ...
 
 

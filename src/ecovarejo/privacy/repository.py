@@ -16,7 +16,7 @@ from ecovarejo.core.db import new_id
 from ecovarejo.core.models import DeadLetter, OutboxEvent, Tenant
 from ecovarejo.core.uow import UnitOfWork
 
-from .models import AuditEntry, AuditHead, Incident, SubjectRequest
+from .models import AuditEntry, AuditHead, InactivityNotice, Incident, SubjectRequest
 
 
 async def lock_head(uow: UnitOfWork, tenant_id: uuid.UUID, genesis: str) -> AuditHead:
@@ -155,3 +155,33 @@ async def get_incident(uow: UnitOfWork, incident_id: uuid.UUID) -> Incident | No
 async def tenant_settings(uow: UnitOfWork, tenant_id: uuid.UUID) -> dict[str, Any]:
     tenant = await uow.session.get(Tenant, tenant_id)
     return dict(tenant.settings or {}) if tenant is not None else {}
+
+
+# -- inactive accounts ---------------------------------------------------------------------------------
+
+
+async def notices_before(uow: UnitOfWork, before: datetime) -> list[InactivityNotice]:
+    q = select(InactivityNotice).where(InactivityNotice.notified_at < before).order_by(InactivityNotice.notified_at)
+    return list((await uow.session.scalars(q)).all())
+
+
+async def notified_users(uow: UnitOfWork, user_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    q = select(InactivityNotice.user_id).where(InactivityNotice.user_id.in_(user_ids))
+    return set((await uow.session.scalars(q)).all())
+
+
+async def add_notice(uow: UnitOfWork, notice: InactivityNotice) -> None:
+    uow.session.add(notice)
+    await uow.session.flush()
+
+
+async def delete_notice(uow: UnitOfWork, notice: InactivityNotice) -> None:
+    await uow.session.delete(notice)
+    await uow.session.flush()
+
+
+async def set_tenant_settings(uow: UnitOfWork, tenant_id: uuid.UUID, settings: dict[str, Any]) -> None:
+    tenant = await uow.session.get(Tenant, tenant_id, with_for_update=True)
+    if tenant is not None:
+        tenant.settings = settings
+        await uow.session.flush()

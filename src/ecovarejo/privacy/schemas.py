@@ -160,3 +160,17 @@ class IncidentOut(BaseModel):
     created_by: str
     notice_due_at: datetime
     notice_overdue: bool
+
+
+class RetentionIn(Strict):
+    """The tenant's retention periods (the DPO's choice; the job reads them at each run)."""
+
+    outbox_days: float = Field(ge=0.5, le=90)
+    dead_letter_days: float = Field(ge=1, le=365)
+    ip_days: float = Field(ge=1, le=3650)
+    inactive_account_years: float = Field(ge=1, le=20)
+    inactive_grace_days: float = Field(ge=7, le=365)
+
+
+class RetentionOut(RetentionIn):
+    pass

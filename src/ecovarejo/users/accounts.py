@@ -16,7 +16,7 @@ from ecovarejo.core.db import new_id, utcnow
 from ecovarejo.core.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from ecovarejo.core.uow import UnitOfWork
 
-from . import authflows, passwords
+from . import authflows, collection, passwords
 from . import repository as repo
 from .documents import normalize_cep, normalize_cnpj, normalize_cpf, normalize_state_registration
 from .models import Address, Company, ConsentEntry, LoyaltyEntry, User
@@ -135,6 +135,9 @@ async def register(
         _ledger(uow, ports, user, purpose, granted, channel=channel, ip=ip)
     await uow.flush()
     _registered_event(uow, user)
+    given = [f for f in ("email", "first_name", "last_name", "phone", "cpf", "locale") if getattr(body, f, None)]
+    given += ["company"] if company is not None else []
+    await collection.collected(uow, ports, user.id, "collection.registration", given, collection.ACCOUNT)
     await authflows.request_email_verification(uow, ports, user)
     return user
 

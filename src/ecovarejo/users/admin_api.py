@@ -11,7 +11,7 @@ from ecovarejo.core.errors import Forbidden
 from ecovarejo.core.http import get_uow
 from ecovarejo.core.uow import UnitOfWork
 
-from . import accounts, oauth
+from . import accounts, collection, oauth
 from .api import get_ports
 from .models import User
 from .ports import UsersPorts
@@ -37,10 +37,15 @@ async def list_users(
 @router.get("/users/{user_id}", response_model=AdminUserOut)
 async def get_user(
     user_id: uuid.UUID,
-    _: Principal = Depends(require_permission("manage_users")),
+    staff: Principal = Depends(require_permission("manage_users")),
     uow: UnitOfWork = Depends(get_uow),
+    ports: UsersPorts = Depends(get_ports),
 ) -> User:
-    return await accounts.admin_get(uow, user_id)
+    """One customer's record; the read is recorded in the privacy audit log (who, whose, when)."""
+    user = await accounts.admin_get(uow, user_id)
+    await collection.staff_read(uow, ports, staff, user.id)
+    await uow.commit()
+    return user
 
 
 @router.put("/users/{user_id}/role", response_model=AdminUserOut)

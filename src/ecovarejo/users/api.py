@@ -13,7 +13,7 @@ from ecovarejo.core.errors import InvalidInput, Unauthorized
 from ecovarejo.core.http import get_container, get_uow
 from ecovarejo.core.uow import UnitOfWork
 
-from . import accounts, authflows
+from . import accounts, authflows, collection, email_change
 from .models import User
 from .ports import UsersPorts
 from .schemas import (
@@ -26,6 +26,10 @@ from .schemas import (
     ConsentEntryOut,
     ConsentIn,
     ConsentsOut,
+    EmailChangedOut,
+    EmailChangeIn,
+    EmailChangeOut,
+    EmailChangeReportedOut,
     EmailIn,
     EmailVerifiedOut,
     LoginIn,
@@ -235,6 +239,41 @@ async def change_password(
     return Response(status_code=204)
 
 
+@router.post("/users/email-change", status_code=202, response_model=EmailChangeOut)
+async def request_email_change(
+    body: EmailChangeIn,
+    user: User = Depends(current_user),
+    uow: UnitOfWork = Depends(get_uow),
+    ports: UsersPorts = Depends(get_ports),
+) -> EmailChangeOut:
+    """A link to the new address (it changes only when followed), a notice to the current one. The same
+    answer whether or not the new address has an account."""
+    expires = await email_change.request_change(uow, ports, user, str(body.new_email), body.password)
+    await uow.commit()
+    return EmailChangeOut(expires_at=expires)
+
+
+@router.post("/auth/email-change/confirm", response_model=EmailChangedOut)
+async def confirm_email_change(
+    body: TokenIn, uow: UnitOfWork = Depends(get_uow), ports: UsersPorts = Depends(get_ports)
+) -> EmailChangedOut:
+    """Apply the change (single-use link); every session of the account ends: sign in with the new address."""
+    await email_change.confirm_change(uow, ports, body.token)
+    await uow.commit()
+    return EmailChangedOut()
+
+
+@router.post("/auth/email-change/report", response_model=EmailChangeReportedOut)
+async def report_email_change(
+    body: TokenIn, uow: UnitOfWork = Depends(get_uow), ports: UsersPorts = Depends(get_ports)
+) -> EmailChangeReportedOut:
+    """ "It was not me" from the old address: the change is cancelled (or undone), sessions end, a password
+    reset link goes to the account's address."""
+    await email_change.report_change(uow, ports, body.token)
+    await uow.commit()
+    return EmailChangeReportedOut()
+
+
 # -- /users/profile ----------------------------------------------------------------------------
 @router.get("/users/profile", response_model=ProfileOut)
 async def get_profile(user: User = Depends(current_user)) -> User:
@@ -243,12 +282,22 @@ async def get_profile(user: User = Depends(current_user)) -> User:
 
 @router.put("/users/profile", response_model=ProfileOut)
 async def put_profile(
-    body: ProfileUpdateIn, user: User = Depends(current_user), uow: UnitOfWork = Depends(get_uow)
+    body: ProfileUpdateIn,
+    user: User = Depends(current_user),
+    uow: UnitOfWork = Depends(get_uow),
+    ports: UsersPorts = Depends(get_ports),
 ) -> User:
     """Name, phone, CPF, locale. Role, status, tenant, score and the like are refused (422)."""
     await accounts.update_profile(uow, user, body)
+    given = body.model_dump(exclude_unset=True)
+    await collection.collected(uow, ports, user.id, "collection.profile", given, collection.ACCOUNT)
     await uow.commit()
     return user
+
+
+def _given(body: AddressIn) -> list[str]:
+    """The address fields given (names only: values never reach the audit log)."""
+    return [k for k, v in body.model_dump().items() if v not in (None, "") and not isinstance(v, bool)]
 
 
 # -- /users/addresses --------------------------------------------------------------------------
@@ -259,9 +308,13 @@ async def list_addresses(user: User = Depends(current_user), uow: UnitOfWork = D
 
 @router.post("/users/addresses", status_code=201, response_model=AddressOut)
 async def add_address(
-    body: AddressIn, user: User = Depends(current_user), uow: UnitOfWork = Depends(get_uow)
+    body: AddressIn,
+    user: User = Depends(current_user),
+    uow: UnitOfWork = Depends(get_uow),
+    ports: UsersPorts = Depends(get_ports),
 ) -> AddressOut:
     address = await accounts.add_address(uow, user, body)
+    await collection.collected(uow, ports, user.id, "collection.address_added", _given(body), collection.DELIVERY)
     await uow.commit()
     return AddressOut.model_validate(address)
 
@@ -275,9 +328,14 @@ async def get_address(
 
 @router.put("/users/addresses/{address_id}", response_model=AddressOut)
 async def put_address(
-    address_id: uuid.UUID, body: AddressIn, user: User = Depends(current_user), uow: UnitOfWork = Depends(get_uow)
+    address_id: uuid.UUID,
+    body: AddressIn,
+    user: User = Depends(current_user),
+    uow: UnitOfWork = Depends(get_uow),
+    ports: UsersPorts = Depends(get_ports),
 ) -> AddressOut:
     address = await accounts.update_address(uow, user, address_id, body)
+    await collection.collected(uow, ports, user.id, "collection.address_changed", _given(body), collection.DELIVERY)
     await uow.commit()
     return AddressOut.model_validate(address)
 

@@ -21,6 +21,7 @@ from .models import (
     Address,
     AuthorizationCode,
     ConsentEntry,
+    EmailChange,
     OneTimeToken,
     RecoveryCode,
     RefreshToken,
@@ -35,6 +36,7 @@ MODELS: dict[str, type[Any]] = {
     "user_one_time_tokens": OneTimeToken,
     "mfa_recovery_codes": RecoveryCode,
     "oauth_authorization_codes": AuthorizationCode,
+    "user_email_changes": EmailChange,
 }
 
 

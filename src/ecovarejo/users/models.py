@@ -133,6 +133,26 @@ class OneTimeToken(Base, TenantOwned):
     used_at: Mapped[datetime | None] = mapped_column()
 
 
+class EmailChange(Base, TenantOwned):
+    """A requested change of the account's e-mail (LGPD art. 18 III): applied only when the single-use link
+    sent to the new address is followed before it expires; the old address gets a notice whose link reports
+    "it was not me" (cancels the change, or undoes it once applied). Tokens are stored as SHA-256 only."""
+
+    __tablename__ = "user_email_changes"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    new_email: Mapped[str] = mapped_column(String(320))
+    old_email: Mapped[str] = mapped_column(String(320))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    report_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    confirmed_at: Mapped[datetime | None] = mapped_column()
+    cancelled_at: Mapped[datetime | None] = mapped_column()
+    reported_at: Mapped[datetime | None] = mapped_column()
+
+
 class RecoveryCode(Base, TenantOwned):
     __tablename__ = "mfa_recovery_codes"
 

@@ -18,6 +18,7 @@ from ecovarejo.core.personal_data import (
 )
 
 ACCOUNT = "while the account exists; anonymised on erasure"
+EMAIL_CHANGE = "while the account exists (the report link of the old address: 14 days); deleted on erasure"
 SESSION = "until the session or token expires (30 days at most); deleted on erasure"
 
 DECLARATION = PersonalData(
@@ -113,6 +114,28 @@ DECLARATION = PersonalData(
             "user_id",
             (Field("token_hash", Category.CREDENTIAL, Basis.CONTRACT, "until used or expired", export=False),),
             delete_rows=True,
+        ),
+        PersonalTable(
+            "user_email_changes",
+            "user_id",
+            (
+                Field(
+                    "new_email", Category.CONTACT, Basis.CONTRACT, EMAIL_CHANGE, purpose="e-mail change (art. 18 III)"
+                ),
+                Field(
+                    "old_email",
+                    Category.CONTACT,
+                    Basis.CONTRACT,
+                    EMAIL_CHANGE,
+                    purpose="undoing a change not made by the owner",
+                ),
+                Field("created_at", Category.CONTACT, Basis.CONTRACT, EMAIL_CHANGE),
+                Field("confirmed_at", Category.CONTACT, Basis.CONTRACT, EMAIL_CHANGE),
+                Field("token_hash", Category.CREDENTIAL, Basis.CONTRACT, EMAIL_CHANGE, export=False),
+                Field("report_token_hash", Category.CREDENTIAL, Basis.CONTRACT, EMAIL_CHANGE, export=False),
+            ),
+            delete_rows=True,
+            description="requested e-mail changes",
         ),
         PersonalTable(
             "mfa_recovery_codes",

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from ecovarejo.core.db import utcnow
 
@@ -17,6 +18,16 @@ EMAIL_VERIFICATION_TTL = timedelta(hours=24)
 PASSWORD_RESET_TTL = timedelta(hours=1)
 MFA_CHALLENGE_TTL = 5 * 60
 AUTHORIZATION_CODE_TTL = timedelta(minutes=5)
+EMAIL_CHANGE_TTL = timedelta(hours=24)
+
+#: ``audit(uow, action, subject_id=, purpose=, consent_id=, details=)``: an entry in the privacy context's
+#: hash-chained audit log, in the caller's transaction. The privacy context (same layer: no import) is
+#: plugged in by the composition root; without it nothing is recorded.
+AuditHook = Callable[..., Awaitable[Any]]
+
+
+async def no_audit(*_args: Any, **_kwargs: Any) -> None:
+    return None
 
 
 @dataclass
@@ -27,6 +38,7 @@ class UsersPorts:
     public_url: str
     secret_key: str
     clock: Callable[[], datetime] = field(default=utcnow)
+    audit: AuditHook = field(default=no_audit)
 
     def now(self) -> datetime:
         return self.clock()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from datetime import datetime
 
 from ecovarejo.core.uow import UnitOfWork
 
@@ -41,3 +43,16 @@ class UsersDataSubjects:
 
     async def erase(self, uow: UnitOfWork, user_id: uuid.UUID) -> bool:
         return await lgpd.erase_personal_data(uow, user_id)
+
+    async def last_active(self, uow: UnitOfWork, user_id: uuid.UUID) -> datetime | None:
+        """The last sign-in (or the sign-up); ``None`` for no active account."""
+        user = await repo.get_user(uow, user_id)
+        if user is None or not user.is_active:
+            return None
+        return user.last_login_at or user.created_at
+
+    async def inactive_accounts(self, uow: UnitOfWork, before: datetime, limit: int) -> Sequence[uuid.UUID]:
+        return await repo.inactive_customers(uow, before, limit)
+
+    async def forget_ips(self, uow: UnitOfWork, before: datetime) -> dict[str, int]:
+        return await repo.forget_ips(uow, before)

@@ -5,11 +5,14 @@ contexts is the kernel's ``Authenticator`` port (``ecovarejo.core.auth``), which
 
 from __future__ import annotations
 
+from typing import Any
+
 from .authflows import RefreshTokenReuse
 from .contacts import UserContact, UsersContactBook, contact
 from .documents import is_valid_cnpj
 from .history import PastCustomer, import_customers
 from .keys import KeyRing
+from .ports import AuditHook, UsersPorts
 from .privacy_port import UsersDataSubjects
 from .service import (
     POINT_VALUE,
@@ -62,6 +65,7 @@ __all__ = [
     "invite_staff",
     "is_b2b",
     "is_valid_cnpj",
+    "plug_audit",
     "points_value",
     "redeem_points_for_order",
     "refresh_session",
@@ -73,3 +77,11 @@ __all__ = [
     "sign_in_mfa",
     "sign_out",
 ]
+
+
+def plug_audit(ports: Any, hook: AuditHook) -> None:
+    """The composition root hands in the privacy context's audit log (registration, profile and address
+    changes, e-mail changes and staff reads of a customer are recorded in it)."""
+    users_ports = ports.find(UsersPorts)
+    if users_ports is not None:
+        users_ports.audit = hook

@@ -21,6 +21,7 @@ from .models import (
     AuthorizationCode,
     Company,
     ConsentEntry,
+    EmailChange,
     LoyaltyEntry,
     OAuthClient,
     OneTimeToken,
@@ -326,3 +327,59 @@ async def use_code(uow: UnitOfWork, code_id: uuid.UUID, now: datetime) -> bool:
 # -- data-subject requests ---------------------------------------------------------------------
 async def rows_of_subject(uow: UnitOfWork, model: type[Any], key: str, user_id: uuid.UUID) -> Sequence[Any]:
     return (await uow.session.scalars(select(model).where(getattr(model, key) == user_id))).all()
+
+
+# -- e-mail changes ----------------------------------------------------------------------------
+async def email_changes_since(uow: UnitOfWork, user_id: uuid.UUID, since: datetime) -> int:
+    q = select(func.count()).where(EmailChange.user_id == user_id, EmailChange.created_at >= since)
+    return int(await uow.session.scalar(q) or 0)
+
+
+async def cancel_pending_email_changes(uow: UnitOfWork, user_id: uuid.UUID, now: datetime) -> None:
+    """Earlier links to a new address stop working (a new request, or the change was applied)."""
+    await uow.session.execute(
+        update(EmailChange)
+        .where(EmailChange.user_id == user_id, EmailChange.confirmed_at.is_(None), EmailChange.cancelled_at.is_(None))
+        .values(cancelled_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def email_change_by_token(uow: UnitOfWork, token_hash: str) -> EmailChange | None:
+    q = select(EmailChange).where(EmailChange.token_hash == token_hash).with_for_update()
+    return await uow.session.scalar(q.execution_options(populate_existing=True))
+
+
+async def email_change_by_report_token(uow: UnitOfWork, token_hash: str) -> EmailChange | None:
+    q = select(EmailChange).where(EmailChange.report_token_hash == token_hash).with_for_update()
+    return await uow.session.scalar(q.execution_options(populate_existing=True))
+
+
+# -- retention (the privacy context's jobs, through its DataSubjects port) -----------------------
+async def forget_ips(uow: UnitOfWork, before: datetime) -> dict[str, int]:
+    """Remove the IP address of sessions started and consents recorded before ``before``."""
+    sessions = await uow.session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.created_at < before, RefreshToken.ip.is_not(None))
+        .values(ip=None)
+        .execution_options(synchronize_session=False)
+    )
+    consents = await uow.session.execute(
+        update(ConsentEntry)
+        .where(ConsentEntry.recorded_at < before, ConsentEntry.ip.is_not(None))
+        .values(ip=None)
+        .execution_options(synchronize_session=False)
+    )
+    return {"session_ips": _rowcount(sessions), "consent_ips": _rowcount(consents)}
+
+
+async def inactive_customers(uow: UnitOfWork, before: datetime, limit: int) -> Sequence[uuid.UUID]:
+    """Active customer accounts with no sign-in since ``before`` (or never, and created before it)."""
+    last = func.coalesce(User.last_login_at, User.created_at)
+    q = (
+        select(User.id)
+        .where(User.is_active.is_(True), User.user_type == "customer", last < before)
+        .order_by(User.id)
+        .limit(limit)
+    )
+    return (await uow.session.scalars(q)).all()

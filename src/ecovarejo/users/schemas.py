@@ -290,3 +290,24 @@ class StatusOut(BaseModel):
 
 class EmailVerifiedOut(BaseModel):
     email_verified: bool
+
+
+class EmailChangeIn(Strict):
+    new_email: EmailStr
+    #: The current password: a stolen session alone cannot move the account to another address.
+    password: str = Field(max_length=1024)
+
+
+class EmailChangeOut(BaseModel):
+    status: Literal["pending"] = "pending"
+    expires_at: datetime
+
+
+class EmailChangedOut(BaseModel):
+    email_changed: bool = True
+    #: Every session of the account ended: sign in again with the new address.
+    signed_out: bool = True
+
+
+class EmailChangeReportedOut(BaseModel):
+    reported: bool = True

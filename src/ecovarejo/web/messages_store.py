@@ -3,6 +3,36 @@
 from __future__ import annotations
 
 STORE_PT: dict[str, str] = {
+    "email_change_title": "Trocar o e-mail",
+    "email_change_intro": (
+        "O e-mail atual é {email}. Enviaremos um link para o novo endereço; nada muda até que ele seja "
+        "aberto. O endereço atual recebe um aviso."
+    ),
+    "email_change_new": "Novo e-mail",
+    "email_change_password": "Senha atual",
+    "email_change_send": "Enviar link de confirmação",
+    "email_change_sent": "Enviamos um link de confirmação para o novo e-mail. Ele vale 24 horas.",
+    "email_change_confirm_title": "Confirmar o novo e-mail",
+    "email_change_confirm_text": (
+        "Confirme para que este endereço passe a ser o e-mail da conta. Todas as sessões serão encerradas: "
+        "depois, entre com o novo e-mail."
+    ),
+    "email_change_confirm": "Confirmar novo e-mail",
+    "email_changed": "E-mail alterado. Entre com o novo endereço.",
+    "email_change_taken": "Este endereço já é usado por outra conta; o e-mail não foi alterado.",
+    "email_change_report_title": "Não fui eu",
+    "email_change_report_text": (
+        "Se você não pediu a troca do e-mail da sua conta, confirme abaixo: a troca é cancelada (ou "
+        "desfeita), todas as sessões são encerradas e enviamos um link para você escolher uma nova senha."
+    ),
+    "email_change_report": "Não fui eu: cancelar a troca",
+    "email_change_reported": (
+        "Pronto: a troca foi cancelada e todas as sessões foram encerradas. Enviamos um link para você "
+        "escolher uma nova senha."
+    ),
+    "err_email_change_password": "Senha incorreta.",
+    "err_same_email": "Este já é o e-mail da conta.",
+    "err_too_many_email_changes": "Muitos pedidos de troca hoje. Tente de novo amanhã.",
     # errors next to fields and of whole problems
     "err_required": "Preencha este campo.",
     "err_too_long": "Texto longo demais.",
@@ -72,6 +102,8 @@ STORE_PT: dict[str, str] = {
     "template_back_in_stock": "Produto de volta ao estoque",
     "template_certification_expiring": "Certificação vencendo",
     "template_email_verification": "Confirmação de e-mail",
+    "template_email_change": "Troca de e-mail",
+    "template_inactive_account": "Aviso de conta inativa",
     "template_password_reset": "Redefinição de senha",
     "template_payment_pending": "Pagamento pendente",
     "template_payment_confirmed": "Pagamento confirmado",
@@ -117,6 +149,34 @@ STORE_PT: dict[str, str] = {
 }
 
 STORE_EN: dict[str, str] = {
+    "email_change_title": "Change email",
+    "email_change_intro": (
+        "The current email is {email}. We will send a link to the new address; nothing changes until it is "
+        "opened. The current address gets a notice."
+    ),
+    "email_change_new": "New email",
+    "email_change_password": "Current password",
+    "email_change_send": "Send confirmation link",
+    "email_change_sent": "We sent a confirmation link to the new email. It is valid for 24 hours.",
+    "email_change_confirm_title": "Confirm the new email",
+    "email_change_confirm_text": (
+        "Confirm to make this address the account's email. Every session will end: then sign in with the new email."
+    ),
+    "email_change_confirm": "Confirm new email",
+    "email_changed": "Email changed. Sign in with the new address.",
+    "email_change_taken": "This address is used by another account; the email was not changed.",
+    "email_change_report_title": "It was not me",
+    "email_change_report_text": (
+        "If you did not ask to change your account's email, confirm below: the change is cancelled (or "
+        "undone), every session ends and we send you a link to choose a new password."
+    ),
+    "email_change_report": "It was not me: cancel the change",
+    "email_change_reported": (
+        "Done: the change was cancelled and every session ended. We sent you a link to choose a new password."
+    ),
+    "err_email_change_password": "Wrong password.",
+    "err_same_email": "This is already the account's email.",
+    "err_too_many_email_changes": "Too many change requests today. Try again tomorrow.",
     "err_required": "Fill in this field.",
     "err_too_long": "Too long.",
     "err_number": "Enter a number.",
@@ -181,6 +241,8 @@ STORE_EN: dict[str, str] = {
     "template_back_in_stock": "Back in stock",
     "template_certification_expiring": "Certification expiring",
     "template_email_verification": "Email confirmation",
+    "template_email_change": "Email change",
+    "template_inactive_account": "Inactive account notice",
     "template_password_reset": "Password reset",
     "template_payment_pending": "Payment pending",
     "template_payment_confirmed": "Payment confirmed",

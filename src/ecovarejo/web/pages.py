@@ -25,6 +25,8 @@ from .templating import render
 #: Flash messages a redirect may ask for (``?ok=<id>`` / ``?err=<id>``): only catalog ids, never free text.
 FLASH_IDS = {
     "password_reset_done",
+    "email_change_sent",
+    "email_changed",
     "refund_done",
     "added_to_cart",
     "fiscal_saved",

@@ -44,6 +44,8 @@ CONTEXTS: dict[str, dict] = {
     "certification_expiring": {"name": "Canudo", "sku": "C", "certification": "FSC", "expiry": "2026-12-31"},
     "promotion": {"headline": "Oferta", "message": EVIL, "unsubscribe_url": "https://l.example/u?token=a&b=c"},
     "test_message": {},
+    "email_change": {"confirm_url": "https://l.example/c?token=1", "expires_at": "2026-11-29T12:00:00Z"},
+    "inactive_account": {"erase_on": "2026-12-29T12:00:00Z", "years": 5, "login_url": "https://l.example/entrar"},
 }
 
 
@@ -124,3 +126,13 @@ def test_odd_values_are_shown_as_given_rather_than_failing() -> None:
     assert "dez reais" in out.text and "amanhã" in out.text
     out = Renderer().render("certification_expiring", "en", {**CONTEXTS["certification_expiring"], "expiry": "soon"})
     assert "soon" in out.subject
+
+
+@pytest.mark.parametrize("kind", ["email_change_requested", "email_changed", "email_in_use"])
+@pytest.mark.parametrize("locale", sorted(LOCALES))
+def test_email_change_alerts_render(kind: str, locale: str) -> None:
+    context = {"kind": kind, "when": "2026-11-29T12:00:00Z", "new_email": "n***@example.com",
+               "report_url": "https://l.example/nao-fui-eu?token=r"}  # fmt: skip
+    out = Renderer().render("security_alert", locale, context)
+    assert "n***@example.com" in out.text or kind == "email_in_use"
+    assert ("https://l.example/nao-fui-eu?token=r" in out.text) == (kind == "email_change_requested")
