@@ -193,13 +193,5 @@ async def _end_sessions(uow: UnitOfWork, ports: UsersPorts, user: User) -> None:
 
 
 def _updated(uow: UnitOfWork, user: User) -> None:
-    """The same event as a profile update: the notifications directory follows the new address."""
-    authflows.emit(
-        uow,
-        "user.updated",
-        user,
-        email=user.email,
-        first_name=user.first_name,
-        phone=user.phone,
-        locale=user.locale,
-    )
+    """The same event as a profile update (the notifications context resolves the new address by id)."""
+    authflows.emit(uow, "user.updated", user, locale=user.locale)  # ids only: notifications look the address up
