@@ -39,6 +39,7 @@ def _settings_out(document: dict[str, Any], version: int) -> TaxSettingsOut:
         tax_inclusive=bool(document.get("tax_inclusive", True)),
         internal_rates=dict(document.get("internal_rates") or {}),
         defaults=service.defaults(),
+        issuer_cnpj=document.get("issuer_cnpj"),
     )
 
 

@@ -17,6 +17,8 @@ class TaxSettingsIn(BaseModel):
     tax_inclusive: bool = Field(default=True, strict=True)
     #: Internal ICMS rate (percent) per state: overrides of the default table.
     internal_rates: dict[str, Decimal] = Field(default_factory=dict)
+    #: The CNPJ that issues the NF-e (the shop's establishment, registered at the NF-e provider).
+    issuer_cnpj: str | None = Field(default=None, max_length=20)
 
 
 class TaxSettingsOut(BaseModel):
@@ -27,6 +29,7 @@ class TaxSettingsOut(BaseModel):
     tax_inclusive: bool
     internal_rates: dict[str, str]
     defaults: dict[str, str]
+    issuer_cnpj: str | None = None
 
 
 class ProductFiscalIn(BaseModel):

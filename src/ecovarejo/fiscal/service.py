@@ -12,6 +12,7 @@ from typing import Any
 
 from ecovarejo.core.errors import InvalidInput
 from ecovarejo.core.uow import UnitOfWork
+from ecovarejo.users import public as users
 
 from . import repository as repo
 from .models import ProductFiscal, TaxSettings
@@ -69,7 +70,16 @@ def parse_settings(body: TaxSettingsIn) -> dict[str, Any]:
         "simples_icms_rate": str(_rate(body.simples_icms_rate, "simples_icms_rate")),
         "tax_inclusive": body.tax_inclusive,
         "internal_rates": dict(sorted(rates.items())),
+        "issuer_cnpj": _issuer(body.issuer_cnpj),
     }
+
+
+def _issuer(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    if not users.is_valid_cnpj(value):
+        raise InvalidInput("the issuer's CNPJ is not valid", code="invalid_cnpj", extra={"field": "issuer_cnpj"})
+    return users.normalize_cnpj(value)
 
 
 def rules_of(document: dict[str, Any] | None, version: int = 0) -> TaxRules:

@@ -6,6 +6,7 @@ import asyncio
 
 from ecovarejo.core.container import Container
 from ecovarejo.core.plugins import ContextSpec
+from ecovarejo.fiscal.public import InvoiceSource
 from ecovarejo.logistics.public import OrderSource
 from ecovarejo.notifications.public import OrderContacts
 from ecovarejo.payments.public import OrderBook
@@ -17,6 +18,7 @@ from .catalog import Catalog, ProductsCatalog
 from .checkout import recover_checkouts
 from .contacts import OrdersContactBook
 from .events import consumers
+from .invoicing import InvoiceSourceAdapter
 from .order_book import OrderBookAdapter
 from .personal_data import DECLARATION as PERSONAL_DATA
 from .pricing import PricingConfig
@@ -40,6 +42,7 @@ def install(container: Container) -> None:
     container.ports.provide(OrderBook, OrderBookAdapter())
     container.ports.provide(OrderSource, OrderSourceAdapter())
     container.ports.provide(OrderContacts, OrdersContactBook())
+    container.ports.provide(InvoiceSource, InvoiceSourceAdapter())
 
 
 async def _recover(container: Container) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 from .authflows import RefreshTokenReuse
 from .contacts import UserContact, UsersContactBook, contact
-from .documents import is_valid_cnpj
+from .documents import is_valid_cnpj, normalize_cnpj
 from .history import PastCustomer, import_customers
 from .keys import KeyRing
 from .ports import AuditHook, UsersPorts
@@ -20,6 +20,7 @@ from .service import (
     CompanyView,
     SignIn,
     UserView,
+    buyer_cpf,
     confirm_email,
     earn_order_points,
     erase_personal_data,
@@ -53,6 +54,7 @@ __all__ = [
     "UserView",
     "UsersContactBook",
     "UsersDataSubjects",
+    "buyer_cpf",
     "confirm_email",
     "contact",
     "earn_order_points",
@@ -65,6 +67,7 @@ __all__ = [
     "invite_staff",
     "is_b2b",
     "is_valid_cnpj",
+    "normalize_cnpj",
     "plug_audit",
     "points_value",
     "redeem_points_for_order",

@@ -265,3 +265,9 @@ async def invite_staff(
         uow, _ports(container), email=email, first_name=first_name, last_name=last_name, user_type=user_type
     )
     return _view(user)
+
+
+async def buyer_cpf(uow: UnitOfWork, user_id: uuid.UUID) -> str | None:
+    """An individual's CPF (11 digits), for the documents the law puts it on (the NF-e's recipient)."""
+    user = await repo.get_user(uow, user_id)
+    return user.cpf if user is not None and user.cpf else None

@@ -15,7 +15,7 @@ from .pages import PageRoute, form_with_csrf, redirect
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 SETTINGS = "/api/v1/admin/fiscal/settings"
 #: Problem codes the page explains in the reader's language (anything else: the API's own words).
-CODES = ("invalid_state", "invalid_regime", "invalid_tax_rate")
+CODES = ("invalid_state", "invalid_regime", "invalid_tax_rate", "invalid_cnpj")
 
 
 def _rows(data: dict[str, Any]) -> list[dict[str, str]]:
@@ -45,6 +45,7 @@ async def save_fiscal_settings(request: Request) -> Response:
         "simples_icms_rate": form_text(form, "simples_icms_rate", 10).replace(",", ".") or "0",
         "tax_inclusive": form.get("tax_inclusive") == "on",
         "internal_rates": {uf: v for uf, v in rates.items() if v},
+        "issuer_cnpj": form_text(form, "issuer_cnpj", 20) or None,
     }
     try:
         await api(request, "PUT", SETTINGS, json=body)

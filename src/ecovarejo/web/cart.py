@@ -25,7 +25,7 @@ from ecovarejo.core.errors import DomainError, InvalidInput, NotFound
 from ecovarejo.orders import public as orders
 from ecovarejo.payments import public as payments
 
-from . import i18n, problems
+from . import i18n, nfe_pages, problems
 from . import shipping as ship
 from .inproc import ApiError, api, exists
 from .pages import PageRoute, flashes, form_with_csrf, principal_of, redirect, require_user
@@ -503,7 +503,8 @@ async def order_page(request: Request, order_id: uuid.UUID) -> Response:
             shipments = (await api(request, "GET", f"/api/v1/shipping/orders/{order_id}/tracking")).get("items") or []
         except ApiError:
             shipments = []
-    return render(request, "store/order.html", order=order, shipments=shipments, flashes=flashes(request))
+    nfe = await nfe_pages.order_nfe(request, str(order_id))
+    return render(request, "store/order.html", order=order, shipments=shipments, nfe=nfe, flashes=flashes(request))
 
 
 @router.get("/pedido/{order_id}/boleto.pdf")
