@@ -197,7 +197,10 @@ def consumers(container: Container) -> list[Consumer]:
 
 
 def wake(container: Container, tenant_id: uuid.UUID | None, nfe_id: uuid.UUID) -> None:
-    """Work on the note now, in the background (the job catches whatever this misses)."""
+    """Work on the note now, in the background (the job catches whatever this misses). Without a
+    provider there is nothing to do now: the job records why the note waits."""
+    if _ports(container).provider is None:
+        return
     try:
         task = asyncio.get_running_loop().create_task(process(container, tenant_id, nfe_id))
     except RuntimeError:
