@@ -30,6 +30,7 @@ from .quotes import ShippingQuote
 from .schemas import (
     AddressOut,
     ConfigOut,
+    CustomerShipmentList,
     OptionOut,
     PackageIn,
     PackageList,
@@ -37,6 +38,8 @@ from .schemas import (
     QuoteIn,
     QuoteOut,
     ShipmentIn,
+    ShipmentList,
+    ShipmentOut,
     TrackingIn,
 )
 
@@ -152,7 +155,7 @@ def _uuid(value: str, what: str) -> uuid.UUID:
         raise NotFound(f"{what} not found", code=f"{what}_not_found") from exc
 
 
-@admin.post("/orders/{order_id}/shipments", status_code=201)
+@admin.post("/orders/{order_id}/shipments", status_code=201, response_model=ShipmentOut)
 async def create_shipment(
     order_id: str,
     body: ShipmentIn,
@@ -171,14 +174,14 @@ async def create_shipment(
     return v.as_dict()
 
 
-@admin.get("/orders/{order_id}/shipments")
+@admin.get("/orders/{order_id}/shipments", response_model=ShipmentList)
 async def order_shipments(
     order_id: str, _: Principal = Depends(staff), uow: UnitOfWork = Depends(get_read_uow)
 ) -> dict[str, Any]:
     return {"items": [v.as_dict() for v in await shipments.shipments_of_order(uow, _uuid(order_id, "order"))]}
 
 
-@admin.get("/shipments/{shipment_id}")
+@admin.get("/shipments/{shipment_id}", response_model=ShipmentOut)
 async def get_shipment(
     shipment_id: str, _: Principal = Depends(staff), uow: UnitOfWork = Depends(get_read_uow)
 ) -> dict[str, Any]:
@@ -186,7 +189,7 @@ async def get_shipment(
     return shipments.view(s, events).as_dict()
 
 
-@admin.post("/shipments/{shipment_id}/cancel")
+@admin.post("/shipments/{shipment_id}/cancel", response_model=ShipmentOut)
 async def cancel_shipment(
     shipment_id: str,
     who: Principal = Depends(staff),
@@ -197,7 +200,7 @@ async def cancel_shipment(
     return v.as_dict()
 
 
-@admin.post("/shipments/{shipment_id}/events")
+@admin.post("/shipments/{shipment_id}/events", response_model=ShipmentOut)
 async def add_tracking(
     shipment_id: str, body: TrackingIn, _: Principal = Depends(staff), uow: UnitOfWork = Depends(get_uow)
 ) -> dict[str, Any]:
@@ -245,7 +248,7 @@ async def packing_slip(
     return HTMLResponse(printable.packing_slip_html(s))
 
 
-@router.get("/shipping/orders/{order_id}/tracking")
+@router.get("/shipping/orders/{order_id}/tracking", response_model=CustomerShipmentList)
 async def my_tracking(
     order_id: str, who: Principal = Depends(current_principal), uow: UnitOfWork = Depends(get_read_uow)
 ) -> dict[str, Any]:

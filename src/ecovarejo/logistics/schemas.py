@@ -99,3 +99,48 @@ class TrackingIn(_In):
     status: Annotated[str, Field(max_length=30)]
     description: Annotated[str, Field(min_length=1, max_length=300)]
     location: Annotated[str, Field(max_length=200)] | None = None
+
+
+class TrackingStepOut(BaseModel):
+    status: str
+    description: str
+    location: str | None
+    occurred_at: str
+
+
+class CustomerShipmentOut(BaseModel):
+    """A shipment as its customer sees it (no label, price or carrier error)."""
+
+    id: str
+    order_id: str
+    order_number: str
+    status: str
+    carrier: str
+    service: str
+    service_name: str
+    tracking_code: str | None
+    tracking_url: str | None
+    co2e_kg: str = Field(description="kg CO2e of the shipment, a decimal string")
+    distance_km: int
+    packages: list[dict[str, Any]]
+    items: list[dict[str, Any]]
+    created_at: str
+    pickup: dict[str, Any] | None = Field(description="Where the customer collects the parcel; null: delivered home")
+    timeline: list[TrackingStepOut]
+
+
+class ShipmentOut(CustomerShipmentOut):
+    """A shipment as staff see it."""
+
+    label_url: str | None
+    has_label_pdf: bool
+    price: str
+    error: str | None
+
+
+class ShipmentList(BaseModel):
+    items: list[ShipmentOut]
+
+
+class CustomerShipmentList(BaseModel):
+    items: list[CustomerShipmentOut]
