@@ -69,5 +69,6 @@ DECLARATION = PersonalData(
         "product_variants": {"name": "a variant's name"},
         "categories": {"name": "a category's name"},
         "certifications": {"name": "a certification's name"},
+        "product_certifications": {"document_url": "a link to a product's certificate (a company document)"},
     },
 )
