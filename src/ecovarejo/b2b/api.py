@@ -16,7 +16,20 @@ from ecovarejo.core.http import get_container, get_read_uow, get_uow
 from ecovarejo.core.uow import UnitOfWork
 
 from . import pricelists, service
-from .schemas import ApprovalIn, DecisionIn, MemberIn, PriceListIn
+from .schemas import (
+    ApprovalIn,
+    ApprovalList,
+    ApprovalOut,
+    DecisionIn,
+    ImportedOut,
+    MemberIn,
+    MemberList,
+    MemberOut,
+    MembershipOut,
+    PriceListIn,
+    PriceListList,
+    PriceListOut,
+)
 
 router = APIRouter(prefix="/api/v1/b2b", tags=["b2b"])
 
@@ -29,21 +42,21 @@ def _json(view: Any) -> dict[str, Any]:
     return out
 
 
-@router.get("/me")
+@router.get("/me", response_model=MembershipOut, response_model_exclude_unset=True)
 async def me(principal: Principal = Depends(current_principal), uow: UnitOfWork = Depends(get_read_uow)) -> Any:
     """The caller's role in their company and spending limit (null: no limit)."""
     view = await service.membership(uow, principal.user_id)
     return _json(view) if view is not None else {"role": None, "company_id": None, "spending_limit": None}
 
 
-@router.get("/members")
+@router.get("/members", response_model=MemberList)
 async def members(
     principal: Principal = Depends(current_principal), uow: UnitOfWork = Depends(get_read_uow)
 ) -> dict[str, Any]:
     return {"items": [_json(m) for m in await service.members(uow, principal)]}
 
 
-@router.put("/members/{user_id}")
+@router.put("/members/{user_id}", response_model=MemberOut)
 async def put_member(
     user_id: uuid.UUID,
     body: MemberIn,
@@ -56,7 +69,7 @@ async def put_member(
     return _json(view)
 
 
-@router.post("/approvals", status_code=201)
+@router.post("/approvals", status_code=201, response_model=ApprovalOut)
 async def request_approval(
     body: ApprovalIn, principal: Principal = Depends(current_principal), uow: UnitOfWork = Depends(get_uow)
 ) -> dict[str, Any]:
@@ -66,7 +79,7 @@ async def request_approval(
     return _json(view)
 
 
-@router.get("/approvals")
+@router.get("/approvals", response_model=ApprovalList)
 async def approvals(
     status: str | None = Query(None, max_length=20),
     principal: Principal = Depends(current_principal),
@@ -83,7 +96,7 @@ async def _decide(
     return _json(view)
 
 
-@router.post("/approvals/{approval_id}/approve")
+@router.post("/approvals/{approval_id}/approve", response_model=ApprovalOut)
 async def approve(
     approval_id: uuid.UUID,
     body: DecisionIn,
@@ -94,7 +107,7 @@ async def approve(
     return await _decide(approval_id, body, principal, uow, container, True)
 
 
-@router.post("/approvals/{approval_id}/reject")
+@router.post("/approvals/{approval_id}/reject", response_model=ApprovalOut)
 async def reject(
     approval_id: uuid.UUID,
     body: DecisionIn,
@@ -126,7 +139,7 @@ def _list_json(pl: Any, rules: list[Any] | None = None) -> dict[str, Any]:
     return out
 
 
-@admin.post("/price-lists", status_code=201)
+@admin.post("/price-lists", status_code=201, response_model=PriceListOut, response_model_exclude_unset=True)
 async def create_price_list(
     body: PriceListIn, _: Principal = Depends(staff), uow: UnitOfWork = Depends(get_uow)
 ) -> dict[str, Any]:
@@ -140,12 +153,12 @@ async def create_price_list(
     return _list_json(pl, saved)
 
 
-@admin.get("/price-lists")
+@admin.get("/price-lists", response_model=PriceListList, response_model_exclude_unset=True)
 async def price_lists(_: Principal = Depends(staff), uow: UnitOfWork = Depends(get_read_uow)) -> dict[str, Any]:
     return {"items": [_list_json(pl) for pl in await pricelists.all_lists(uow)]}
 
 
-@admin.get("/price-lists/{list_id}")
+@admin.get("/price-lists/{list_id}", response_model=PriceListOut, response_model_exclude_unset=True)
 async def price_list(
     list_id: uuid.UUID, _: Principal = Depends(staff), uow: UnitOfWork = Depends(get_read_uow)
 ) -> dict[str, Any]:
@@ -162,7 +175,7 @@ async def export_rules(
                     headers={"Content-Disposition": f'attachment; filename="price-list-{list_id}.csv"'})  # fmt: skip
 
 
-@admin.put("/price-lists/{list_id}/rules.csv")
+@admin.put("/price-lists/{list_id}/rules.csv", response_model=ImportedOut)
 async def import_rules(
     list_id: uuid.UUID, request: Request, _: Principal = Depends(staff), uow: UnitOfWork = Depends(get_uow)
 ) -> dict[str, Any]:

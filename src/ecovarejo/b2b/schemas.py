@@ -51,3 +51,72 @@ class PriceListIn(BaseModel):
     valid_from: datetime | None = None
     valid_until: datetime | None = None
     rules: list[PriceRuleIn] = Field(default_factory=list, max_length=5000)
+
+
+# -- what the routes answer (amounts are decimal strings: money is never a float) ---------------------
+
+
+class MemberOut(BaseModel):
+    user_id: str
+    company_id: str
+    role: str
+    spending_limit: str | None = Field(description="null: no limit")
+
+
+class MembershipOut(BaseModel):
+    """The caller's membership; every field null when the caller belongs to no company."""
+
+    user_id: str | None = None
+    company_id: str | None
+    role: str | None
+    spending_limit: str | None
+
+
+class MemberList(BaseModel):
+    items: list[MemberOut]
+
+
+class ApprovalOut(BaseModel):
+    id: str
+    company_id: str
+    requester_id: str
+    lines: dict[str, int] = Field(description="SKU → quantity")
+    amount: str
+    status: str
+    note: str | None
+    decided_by: str | None
+    decided_at: str | None
+    decision_note: str | None
+    created_at: str
+
+
+class ApprovalList(BaseModel):
+    items: list[ApprovalOut]
+
+
+class PriceRuleOut(BaseModel):
+    sku: str
+    kind: str
+    value: str
+    min_qty: int
+    max_qty: int | None
+    moq: int
+    multiple: int
+
+
+class PriceListOut(BaseModel):
+    id: str
+    name: str
+    company_id: str | None
+    valid_from: str | None
+    valid_until: str | None
+    is_active: bool
+    rules: list[PriceRuleOut] | None = Field(default=None, description="With one list; absent in the listing")
+
+
+class PriceListList(BaseModel):
+    items: list[PriceListOut]
+
+
+class ImportedOut(BaseModel):
+    imported: int

@@ -19,6 +19,7 @@ from .schemas import (
     ProductFiscalIn,
     ProductFiscalList,
     ProductFiscalOut,
+    TaxBreakdownOut,
     TaxPreviewIn,
     TaxSettingsIn,
     TaxSettingsOut,
@@ -64,7 +65,7 @@ async def put_settings(
     return _settings_out(document, version)
 
 
-@admin.post("/preview")
+@admin.post("/preview", response_model=TaxBreakdownOut)
 async def preview(
     body: TaxPreviewIn, _: Principal = Depends(staff), uow: UnitOfWork = Depends(get_read_uow)
 ) -> dict[str, object]:

@@ -121,7 +121,7 @@ class NfePorts:
 
 
 def _ports(container: Container) -> NfePorts:
-    return container.ports.find(NfePorts) or NfePorts(FiscalSettings())
+    return container.ports.find(NfePorts) or NfePorts(container.settings.section(FiscalSettings))
 
 
 def _settings(container: Container) -> FiscalSettings:

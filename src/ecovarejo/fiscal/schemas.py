@@ -61,3 +61,19 @@ class TaxPreviewIn(BaseModel):
     destination_state: str
     taxpayer: bool = Field(default=False, strict=True)
     imported_share: Decimal = Field(default=Decimal("0"), ge=0, le=1)
+
+
+class TaxBreakdownOut(BaseModel):
+    """Which rule applied (`kind`: destination, intrastate, interstate_taxpayer, interstate_consumer,
+    simples) and its rates (percent) and amounts, as decimal strings."""
+
+    kind: str
+    origin_state: str | None
+    destination_state: str | None
+    icms_rate: str
+    icms_amount: str
+    difal_rate: str
+    difal_amount: str
+    rate: str
+    amount: str
+    inclusive: bool

@@ -5,7 +5,7 @@ contexts is the kernel's ``Authenticator`` port (``ecovarejo.core.auth``), which
 
 from __future__ import annotations
 
-from typing import Any
+from ecovarejo.core.ports import Ports
 
 from .authflows import RefreshTokenReuse
 from .contacts import UserContact, UsersContactBook, contact
@@ -82,7 +82,7 @@ __all__ = [
 ]
 
 
-def plug_audit(ports: Any, hook: AuditHook) -> None:
+def plug_audit(ports: Ports, hook: AuditHook) -> None:
     """The composition root hands in the privacy context's audit log (registration, profile and address
     changes, e-mail changes and staff reads of a customer are recorded in it)."""
     users_ports = ports.find(UsersPorts)

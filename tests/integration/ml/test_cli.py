@@ -26,7 +26,8 @@ async def test_ml_train_prints_metric_next_to_baseline(sqlite_url, tmp_path) -> 
         await container.stop()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ECOVAREJO_")}
     env.update(ECOVAREJO_DATABASE_URL=sqlite_url, ECOVAREJO_DATA_DIR=str(tmp_path / "var"),
-               ECOVAREJO_LOG_LEVEL="WARNING", COLUMNS="200")  # fmt: skip
+               ECOVAREJO_LOG_LEVEL="WARNING", COLUMNS="200",
+               ECOVAREJO_SECRET_KEY=settings.secret_key)  # the same key that wrapped the data keys  # fmt: skip
     cmd = [sys.executable, "-m", "ecovarejo.cli", "ml", "train", "--tenant", "loja-ml"]
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600, check=False)
     assert done.returncode == 0, done.stderr

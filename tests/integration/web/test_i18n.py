@@ -28,6 +28,7 @@ def used_keys() -> set[str]:
 
     keys |= SCORE_PARTS
     keys -= {"consent_", "pay_", "channel_", "score_part_", "category_", "kind_", "product_status_", "user_type_"}
+    keys -= DYNAMIC  # completed from data at run time (the page crawls render them in both languages)
     # (prefixes completed at run time)
     keys |= {f"product_status_{s}" for s in ("active", "draft", "archived")}
     keys |= {f"user_type_{u}" for u in ("customer", "supplier", "admin")}
@@ -40,6 +41,18 @@ def used_keys() -> set[str]:
     keys |= {f"channel_{c}" for c in ("email", "sms", "whatsapp", "push")}
     keys |= {"pay_card", "pay_pix", "sales_per_day", "orders_by_status", "top_products", "co2_of_sales", "low_stock"}
     return keys
+
+
+#: Prefixes completed from data (coupon kinds, NF-e statuses, the shipping form's sections, fields and
+#: options, stock states): each must have the same keys in both languages.
+DYNAMIC = {"coupon_kind_", "nfe_status_", "ship_f_", "ship_opt_", "ship_sec_", "stock_state_"}
+
+
+def test_dynamic_prefixes_have_the_same_keys_in_both_languages() -> None:
+    for prefix in DYNAMIC:
+        pt = {k for k in messages.PT_BR if k.startswith(prefix)}
+        en = {k for k in messages.EN if k.startswith(prefix)}
+        assert pt and pt == en, (prefix, sorted(pt ^ en))
 
 
 def test_every_used_message_exists_in_both_languages() -> None:
