@@ -13,7 +13,8 @@ from ecovarejo.core.db import utcnow
 from ecovarejo.core.errors import Forbidden
 
 from . import score as scoring
-from .models import Product
+from .models import Product, ProductMedia
+from .schemas import MediaOut
 
 TOPIC = "product-events"
 
@@ -53,3 +54,18 @@ def check_staff(actor: Principal | None) -> None:
 
 def product_event(p: Product) -> dict[str, Any]:
     return {"product_id": str(p.id), "sku": p.sku, "slug": p.slug}
+
+
+def media_out(m: ProductMedia) -> MediaOut:
+    """A product's image as the API shows it (the product page and the gallery editor alike)."""
+    return MediaOut(
+        id=m.id,
+        type=m.kind,
+        url=m.url,
+        alt=m.alt,
+        order=m.position,
+        content_type=m.content_type,
+        width=m.width,
+        height=m.height,
+        thumbnails=m.thumbnails,
+    )

@@ -11,7 +11,7 @@ from ecovarejo.core.errors import NotFound
 from ecovarejo.core.uow import UnitOfWork
 
 from . import repository as repo
-from .common import TOPIC, check_manage, product_event
+from .common import TOPIC, check_manage, media_out, product_event
 from .schemas import MediaOrder, MediaOut
 
 
@@ -124,17 +124,4 @@ async def reorder_media(
     await repo.bump_version(uow)
     uow.emit(TOPIC, "product.updated", product_event(p), subject=p.sku)
     ordered = [items[i] for i in data.order]
-    return [
-        MediaOut(
-            id=m.id,
-            type=m.kind,
-            url=m.url,
-            alt=m.alt,
-            order=m.position,
-            content_type=m.content_type,
-            width=m.width,
-            height=m.height,
-            thumbnails=m.thumbnails,
-        )
-        for m in ordered
-    ]
+    return [media_out(m) for m in ordered]

@@ -14,12 +14,11 @@ from ecovarejo.core.uow import UnitOfWork
 from . import listing, search
 from . import repository as repo
 from .categories import category_path, category_tree, descendants
-from .common import cert_code, today
+from .common import cert_code, media_out, today
 from .models import Category, Product
 from .schemas import (
     CategoryRef,
     CertificationOut,
-    MediaOut,
     Money,
     ProductOut,
     ProductSummary,
@@ -69,20 +68,7 @@ async def product_out(uow: UnitOfWork, p: Product) -> ProductOut:
             biodegradable=p.biodegradable,
             sustainability_score=p.sustainability_score,
         ),
-        media=[
-            MediaOut(
-                id=m.id,
-                type=m.kind,
-                url=m.url,
-                alt=m.alt,
-                order=m.position,
-                content_type=m.content_type,
-                width=m.width,
-                height=m.height,
-                thumbnails=m.thumbnails,
-            )
-            for m in media
-        ],
+        media=[media_out(m) for m in media],
         attributes=p.attributes or {},
         seo=Seo(meta_title=p.meta_title, meta_description=p.meta_description, slug=p.slug),
         status=p.status,
