@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
@@ -97,6 +97,7 @@ async def list_reports(_: Staff) -> ReportListOut:
     responses=REPORT_CONTENT,
 )
 async def get_report(
+    request: Request,
     name: str,
     _: Staff,
     uow: UnitOfWork = Depends(get_read_uow),
@@ -105,6 +106,13 @@ async def get_report(
     grain: str = "day",
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     format: str = "json",
+    lang: Annotated[
+        str | None,
+        Query(
+            description="CSV language: pt-BR (labels, `;`, decimal comma) or en (column keys, `,`, decimal "
+            "point); default: Accept-Language, then pt-BR."
+        ),
+    ] = None,
 ) -> Response:
     if format not in ("json", "csv", "parquet"):
         raise InvalidInput("format is json, csv or parquet", code="invalid_format")
@@ -112,9 +120,9 @@ async def get_report(
     if format == "csv":
         filename = f"{r.name}_{r.period.start.isoformat()}_{r.period.end.isoformat()}.csv"
         return Response(
-            public.to_csv(r),
+            public.to_csv(r, public.csv_language(lang, request.headers.get("accept-language"))),
             media_type="text/csv; charset=utf-8",
-            headers={"content-disposition": f'attachment; filename="{filename}"'},
+            headers={"content-disposition": f'attachment; filename="{filename}"', "vary": "Accept-Language"},
         )
     if format == "parquet":
         filename = f"{r.name}_{r.period.start.isoformat()}_{r.period.end.isoformat()}.parquet"

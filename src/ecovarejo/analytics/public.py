@@ -14,6 +14,7 @@ from . import backfill as _backfill
 from . import ingest as _ingest
 from . import reports as _reports
 from . import repository as _repo
+from .exports import language as csv_language
 from .exports import to_csv
 from .parquet import export_facts
 from .parquet import report_parquet as to_parquet
@@ -28,6 +29,7 @@ __all__ = [
     "analytics_allowed",
     "backfill",
     "business_metrics",
+    "csv_language",
     "export_facts",
     "ingest_order",
     "period",

@@ -178,7 +178,7 @@ async def report_page(request: Request, name: str) -> Response:
         report=r,
         rows=rows,
         period=p,
-        csv_url=f"/api/v1/analytics/reports/{name}?{query}&format=csv&limit=1000",
+        csv_url=f"/api/v1/analytics/reports/{name}?{query}&format=csv&limit=1000&lang={lang}",
         presets=admin_analytics.PRESETS,
         name=name,
         summary=summary,

@@ -129,15 +129,44 @@ async def test_cohorts_promotions_stock(client, shop) -> None:
     assert s["rows"] == [["TEE", "Tee", 3, "0.30", 30, "100.0", "0.1000"], ["CUP", "Cup", 11, "1.10", None, None, None]]
 
 
-async def test_csv_export_opens_in_a_spreadsheet(client, shop) -> None:
-    r = await client.get("/api/v1/analytics/reports/state", params={**RANGE, "format": "csv"}, headers=shop)
-    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
-    assert "state_2026-03-01_2026-03-10.csv" in r.headers["content-disposition"]
-    text = r.content.decode("utf-8-sig")
-    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
-    assert rows[0] == ["key", "orders", "revenue", "aov", "share", "revenue_previous"]
-    assert rows[1] == ["RJ", "1", "250,00", "300,00", "0,6250", "0,00"]
-    assert Decimal(rows[2][2].replace(",", ".")) == Decimal("150.00")
+async def test_csv_export_opens_in_a_spreadsheet_in_pt_br(client, shop) -> None:
+    # pt-BR (by `lang`, by Accept-Language, and by default): pt-BR headers, `;`, decimal comma, UTF-8 BOM
+    for params, headers in (({"lang": "pt-BR"}, {}), ({}, {"Accept-Language": "pt-BR,pt;q=0.9,en;q=0.5"}), ({}, {})):
+        r = await client.get(
+            "/api/v1/analytics/reports/state", params={**RANGE, "format": "csv", **params}, headers={**shop, **headers}
+        )
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+        assert "state_2026-03-01_2026-03-10.csv" in r.headers["content-disposition"]
+        assert r.content.startswith(b"\xef\xbb\xbf")  # the BOM: Excel reads the accents as UTF-8
+        rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig")), delimiter=";"))
+        assert rows[0] == ["Item", "Pedidos", "Receita líquida (R$)", "Ticket médio (R$)", "Participação",
+                           "Receita no período anterior (R$)"]  # fmt: skip
+        assert rows[1] == ["RJ", "1", "250,00", "300,00", "0,6250", "0,00"]
+        assert Decimal(rows[2][2].replace(",", ".")) == Decimal("150.00")
+    r = await client.get("/api/v1/analytics/reports/funnel", params={**RANGE, "format": "csv"}, headers=shop)
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][:2] == ["Etapa", "Visitantes"] and [r[0] for r in rows[1:]] == [
+        "Viu produto", "Pôs no carrinho", "Iniciou checkout", "Fez pedido"]  # fmt: skip
+    assert rows[2][3] == "0,6667"
+    r = await client.get("/api/v1/analytics/reports/cohorts", params={"start": "2026-02-01", "end": "2026-03-31",
+                         "format": "csv", "lang": "pt"}, headers=shop)  # fmt: skip
+    head = r.content.decode("utf-8-sig").splitlines()[0].split(";")
+    assert head[:4] == ["Coorte", "Compradores", "Recompraram", "Taxa de recompra"] and head[4] == "Mês 1"
+
+
+async def test_csv_export_in_english_keeps_the_keys(client, shop) -> None:
+    for params, headers in (({"lang": "en"}, {}), ({}, {"Accept-Language": "en-US,en;q=0.9,pt-BR;q=0.8"})):
+        r = await client.get(
+            "/api/v1/analytics/reports/state", params={**RANGE, "format": "csv", **params}, headers={**shop, **headers}
+        )
+        assert r.status_code == 200 and r.content.startswith(b"\xef\xbb\xbf")
+        rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig")), delimiter=","))
+        assert rows[0] == ["key", "orders", "revenue", "aov", "share", "revenue_previous"]
+        assert rows[1] == ["RJ", "1", "250.00", "300.00", "0.6250", "0.00"]
+    r = await client.get("/api/v1/analytics/reports/funnel", params={**RANGE, "format": "csv", "lang": "en"},
+                         headers=shop)  # fmt: skip
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert rows[0][0] == "step" and rows[1][0] == "product_viewed"
 
 
 def test_csv_cells_a_spreadsheet_would_run_as_formulas_are_text() -> None:
@@ -148,8 +177,9 @@ def test_csv_cells_a_spreadsheet_would_run_as_formulas_are_text() -> None:
     p = Period(date(2026, 3, 1), date(2026, 3, 10))
     typed = ['=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1)", "camiseta"]
     report = Report("searches", p, p.previous(), ["query", "searches", "results"], [[q, 1, 0] for q in typed])
-    rows = list(csv.reader(io.StringIO(to_csv(report).removeprefix("\ufeff")), delimiter=";"))
-    assert [r[0] for r in rows[1:]] == ['\'=HYPERLINK("http://x")', "'+1", "'-2", "'@SUM(A1)", "camiseta"]
+    for lang, sep in (("pt-BR", ";"), ("en", ",")):
+        rows = list(csv.reader(io.StringIO(to_csv(report, lang).removeprefix("\ufeff")), delimiter=sep))
+        assert [r[0] for r in rows[1:]] == ['\'=HYPERLINK("http://x")', "'+1", "'-2", "'@SUM(A1)", "camiseta"]
 
 
 async def test_staff_only_tenant_scoped_and_bad_input(client, container, shop) -> None:
