@@ -51,7 +51,13 @@ async def create_warehouse(
     return WarehouseOut.model_validate(wh)
 
 
-@router.post("/admin/inventory/adjust", response_model=StockOut)
+@router.post(
+    "/admin/inventory/adjust",
+    response_model=StockOut,
+    summary="Add or remove stock of a SKU the catalog sells",
+    description="A SKU the catalog does not know (no product or variant of this tenant has it) is refused "
+    "with 404 `unknown_sku` and nothing is written: no stock row, no ledger line, no event.",
+)
 async def adjust(body: AdjustIn, who: Principal = Depends(staff), uow: UnitOfWork = Depends(get_uow)) -> StockOut:
     view = await service.adjust(
         uow,
@@ -63,7 +69,7 @@ async def adjust(body: AdjustIn, who: Principal = Depends(staff), uow: UnitOfWor
         reorder_level=body.reorder_level,
         product_id=body.product_id,
         supplier_id=body.supplier_id,
-        catalog_only=body.catalog_only,
+        catalog_only=True,
     )
     await uow.commit()
     return StockOut.model_validate(view)

@@ -31,8 +31,6 @@ class AdjustIn(BaseModel):
     reorder_level: int | None = Field(default=None, ge=0, le=1_000_000, strict=True)
     product_id: uuid.UUID | None = None
     supplier_id: str | None = Field(default=None, max_length=64)
-    #: Refuse a SKU the catalog does not sell (the admin page sends it; an importer may stock ahead).
-    catalog_only: bool = Field(default=False, strict=True)
 
 
 class MoveIn(BaseModel):

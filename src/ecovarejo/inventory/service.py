@@ -146,7 +146,9 @@ async def adjust(
     catalog_only: bool = False,
 ) -> StockView:
     """Add (``delta > 0``) or remove stock; removing more than is available (unreserved) is refused.
-    ``catalog_only`` refuses a SKU the catalog does not sell (no stock for a typo)."""
+    ``catalog_only`` (the HTTP API always sets it) refuses a SKU the catalog does not sell (no stock for a
+    typo) before anything is written, and links the stock to the catalog's product, whatever
+    ``product_id`` said; without it (seeds, benchmarks) stock may run ahead of the catalog."""
     sku = sku.strip()
     if not sku:
         raise InvalidInput("sku is required", code="invalid_sku")
@@ -156,7 +158,7 @@ async def adjust(
     if reorder_level is not None and reorder_level < 0:
         raise InvalidInput("reorder_level must be >= 0", code="invalid_reorder_level")
     wh = await _warehouse(uow, warehouse)
-    known_product = product_id or in_catalog
+    known_product = in_catalog if catalog_only else (product_id or in_catalog)
     items = await repo.lock_stock_items(uow, [sku])
     tracker = _Tracker(items, await repo.active_warehouse_ids(uow))
     item = next((i for i in items if i.warehouse_id == wh.id), None)

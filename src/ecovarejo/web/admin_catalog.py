@@ -119,7 +119,6 @@ async def inventory_adjust(request: Request) -> Response:
         "warehouse": typed["warehouse"][:40],
         "delta": int(delta),
         "reason": typed["reason"] or t("admin_adjustment"),
-        "catalog_only": True,
     }
     if typed["reorder_level"]:
         body["reorder_level"] = int(typed["reorder_level"])

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from ecovarejo.core.db import utcnow
 from ecovarejo.core.models import OutboxEvent
 from ecovarejo.inventory import service as inventory
+from ecovarejo.inventory.models import StockItem, StockMovement
 from tests.support import bearer, make_tenant, token_for
 
 
@@ -33,6 +34,8 @@ async def test_admin_adjust_move_low_stock_and_ledger(container, client):
     assert r.status_code == 201
     r = await client.post("/api/v1/admin/inventory/warehouses", json={"code": "SP1", "name": "dup"}, headers=h)
     assert r.status_code == 409 and r.json()["code"] == "warehouse_exists"
+    r = await client.post("/api/v1/products", json={"sku": "ECO-1", "name": "Eco", "price": "10.00"}, headers=h)
+    assert r.status_code == 201, r.text
 
     r = await client.post(
         "/api/v1/admin/inventory/adjust",
@@ -73,6 +76,69 @@ async def test_admin_adjust_move_low_stock_and_ledger(container, client):
 
     r = await client.get("/api/v1/inventory/availability?skus=ECO-1,NOPE", headers={"X-Tenant-ID": str(tid)})
     assert r.json()["items"] == {"ECO-1": 30, "NOPE": 0}
+
+
+async def _stock_rows(container, tenant_id) -> tuple[int, int, int]:
+    """(stock items, ledger lines, stock.* events) of a tenant."""
+    async with container.db.system_session() as s:
+        items = len((await s.scalars(select(StockItem).where(StockItem.tenant_id == tenant_id))).all())
+        lines = len((await s.scalars(select(StockMovement).where(StockMovement.tenant_id == tenant_id))).all())
+        events = (await s.scalars(select(OutboxEvent).where(OutboxEvent.tenant_id == tenant_id))).all()
+    return items, lines, len([e for e in events if e.type.startswith("stock.")])
+
+
+async def test_the_api_refuses_stock_for_a_sku_the_catalog_does_not_sell(container, client):
+    """Issue #19: an adjustment for an unknown SKU (a typo) is a 404 problem and writes nothing; the SKU
+    of another tenant's product is as unknown; a product's or a variant's SKU is accepted and the stock
+    is linked to the catalog's product whatever ``product_id`` the body claimed."""
+    tid, other = await make_tenant(container), await make_tenant(container)
+    h = {"X-Tenant-ID": str(tid), **bearer(token_for(container, tid, "admin"))}
+    ho = {"X-Tenant-ID": str(other), **bearer(token_for(container, other, "admin"))}
+    r = await client.post("/api/v1/admin/inventory/warehouses", json={"code": "SP1", "name": "SP"}, headers=h)
+    assert r.status_code == 201, r.text
+    product = {
+        "sku": "CAMISA-1",
+        "name": "Camisa",
+        "price": "50.00",
+        "status": "draft",
+        "variants": [{"sku": "CAMISA-1-M", "name": "M", "size": "M"}],
+    }
+    r = await client.post("/api/v1/products", json=product, headers=h)
+    assert r.status_code == 201, r.text
+    product_id = r.json()["id"]
+    r = await client.post("/api/v1/products", json={"sku": "ALHEIO-1", "name": "Alheio", "price": "5.00"}, headers=ho)
+    assert r.status_code == 201, r.text
+
+    for sku, claimed in (("CAMISA-01", None), ("ALHEIO-1", None), ("NOVO-1", product_id)):
+        body = {"sku": sku, "warehouse": "SP1", "delta": 7, "reason": "recebido", "reorder_level": 2}
+        if claimed:
+            body["product_id"] = claimed
+        r = await client.post("/api/v1/admin/inventory/adjust", json=body, headers=h)
+        assert r.status_code == 404, r.text
+        assert r.headers["content-type"].startswith("application/problem+json")
+        assert r.json()["code"] == "unknown_sku" and sku in r.json()["detail"]
+    # the old opt-out is gone: asking not to be checked changes nothing
+    r = await client.post(
+        "/api/v1/admin/inventory/adjust",
+        json={"sku": "NOVO-1", "warehouse": "SP1", "delta": 1, "reason": "x", "catalog_only": False},
+        headers=h,
+    )
+    assert r.status_code == 404 and r.json()["code"] == "unknown_sku"
+    assert await _stock_rows(container, tid) == (0, 0, 0)
+    r = await client.get("/api/v1/admin/inventory/stock?state=all", headers=h)
+    assert r.json()["items"] == []
+
+    # a draft product's own SKU and its variant's SKU are the catalog's: accepted, linked to the product
+    for sku in ("CAMISA-1", "CAMISA-1-M"):
+        r = await client.post(
+            "/api/v1/admin/inventory/adjust",
+            json={"sku": sku, "warehouse": "SP1", "delta": 3, "reason": "recebido", "product_id": str(tid)},
+            headers=h,
+        )
+        assert r.status_code == 200, r.text
+        assert r.json()["product_id"] == product_id and r.json()["available"] == 3
+    items, lines, _ = await _stock_rows(container, tid)
+    assert (items, lines) == (2, 2)
 
 
 async def test_inventory_admin_requires_permission(container, client):

@@ -59,10 +59,10 @@ async def test_stock_list_filters_and_adjustments_refuse_unknown_skus(
     assert r.status_code == 409 and 'id="adj-delta-err">Não dá para tirar mais do que o disponível (2' in r.text
     r = await web.post("/admin/estoque/ajustar", data={**typo, "delta": "dois"})
     assert r.status_code == 422 and 'id="adj-delta-err">Informe um número inteiro' in r.text
-    # the API keeps accepting stock ahead of the catalog unless asked (importers), refusing when asked
+    # the API refuses it too (test_inventory.py has the details)
     r = await web.post(
         "/api/v1/admin/inventory/adjust",
-        json={"sku": "NOVO-1", "warehouse": "SP1", "delta": 1, "reason": "x", "catalog_only": True},
+        json={"sku": "NOVO-1", "warehouse": "SP1", "delta": 1, "reason": "x"},
         headers=root,
     )
     assert r.status_code == 404 and r.json()["code"] == "unknown_sku"
