@@ -7,11 +7,25 @@
 - ``await prices_for(uow, company_id, {sku: (qty, catalog unit price)}, now) -> {sku: ListPrice}`` — the
   company's best list price per line and its rule; ``check_quantity(price, qty)`` its MOQ/multiple.
 
+- Invoiced terms (faturado): ``await check_credit(uow, company_id, total, now)`` before reserving stock,
+  ``await open_invoice(uow, ...)`` in the order's transaction (checks again under the company's credit
+  lock; the invoice and one boleto per instalment); ``invoice_for_order`` for the order's pages.
+
 Views are frozen dataclasses; no ORM row crosses this boundary.
 """
 
 from __future__ import annotations
 
+from .credit import (
+    CreditLimitExceeded,
+    InstalmentView,
+    InvoiceOverdue,
+    InvoiceView,
+    TermsNotApproved,
+    check_credit,
+    invoice_for_order,
+    open_invoice,
+)
 from .models import ROLES
 from .pricelists import ListPrice, check_quantity, prices_for
 from .service import ApprovalRequired, ApprovalView, MemberView, authorize_spend, membership
@@ -20,10 +34,18 @@ __all__ = [
     "ROLES",
     "ApprovalRequired",
     "ApprovalView",
+    "CreditLimitExceeded",
+    "InstalmentView",
+    "InvoiceOverdue",
+    "InvoiceView",
     "ListPrice",
     "MemberView",
+    "TermsNotApproved",
     "authorize_spend",
+    "check_credit",
     "check_quantity",
+    "invoice_for_order",
     "membership",
+    "open_invoice",
     "prices_for",
 ]

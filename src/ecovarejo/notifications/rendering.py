@@ -32,6 +32,7 @@ TEMPLATES: dict[str, str] = {
     "order_confirmation": "transactional",
     "payment_confirmed": "transactional",
     "payment_pending": "transactional",
+    "invoice_overdue": "transactional",
     "order_shipped": "transactional",
     "order_delivered": "transactional",
     "ready_for_pickup": "transactional",

@@ -52,6 +52,7 @@ from .fraud import FraudVerdict, RiskDeclined, facts_for
 from .models import Order, OrderItem
 from .pricing import Quote, ShippingOverride
 from .service import OrdersPorts, customer_of, order_detail, quote_for
+from .terms import CONFIRMED_ON_TERMS, ON_TERMS, invoice_json
 
 log = structlog.get_logger("ecovarejo.orders.checkout")
 
@@ -131,6 +132,8 @@ async def place_order(
                 )
             if customer.company_id is not None:  # a company buyer above their limit needs an approved request
                 await b2b.authorize_spend(uow, customer.user_id, {ln.sku: ln.quantity for ln in q.lines}, q.total)
+            if req.payment_method == ON_TERMS:  # faturado: refused early, before any stock is held
+                await b2b.check_credit(uow, customer.company_id, q.total, ports.now())
             verdict = await _screen(uow, ports, principal, customer, req, q, state)
             held_stock = await inventory.hold(
                 uow,
@@ -146,10 +149,11 @@ async def place_order(
     await fault("checkout.reserved")
     # 2. authorize (outside any transaction); Pix and boleto are paid later, confirmed by notification
     instant = req.payment_method in INSTANT_METHODS and q.total > 0
+    on_terms = req.payment_method == ON_TERMS and q.total > 0
     gateway = payments.gateway_of(container)
     result: GatewayResult | None = None
     instructions: dict[str, Any] | None = None
-    if q.total > 0 and not instant:
+    if q.total > 0 and not instant and not on_terms:
         try:
             result = await payments.gateway_authorize(
                 gateway, amount=q.total, currency=q.currency, source=req.payment_source, idempotency_key=money_key,
@@ -172,6 +176,7 @@ async def place_order(
             raise payments.PaymentDeclined(result.message or "payment declined", extra={"decline_code": result.code})
     await fault("checkout.authorized")
     # 3. create the order (born awaiting payment, with its history), commit the stock
+    invoice: b2b.InvoiceView | None = None
     try:
         for attempt in range(_NUMBER_ATTEMPTS):
             try:
@@ -199,9 +204,18 @@ async def place_order(
                         )  # fmt: skip
                     if instant:
                         instructions = await _instant_charge(container, uow, order, q, req, customer, ports)
+                    if on_terms:  # the invoice and its boletos, the credit checked again under its lock
+                        invoice = await b2b.open_invoice(
+                            uow, company_id=customer.company_id, buyer_id=customer.user_id, order_id=order.id,
+                            order_number=order.order_number, po_number=order.po_number, total=q.total,
+                            now=ports.now(),
+                        )  # fmt: skip
                     # last, so that the hot stock rows stay locked only for their UPDATE and the commit
                     await inventory.commit_reservation(uow, reservation_id, actor=actor, lines=held_stock.lines)
-                    if instant or held:
+                    if on_terms:  # confirmed on terms: paid for fulfilment and the NF-e (docs/b2b.md)
+                        await lifecycle.transition(uow, order, "paid", actor="system:b2b", reason=CONFIRMED_ON_TERMS,
+                                                   items=items)  # fmt: skip
+                    if instant or held or on_terms:
                         detail = await order_detail(uow, order_id, order=order, items=items)
                     await uow.commit()
                 break
@@ -217,6 +231,9 @@ async def place_order(
         raise
     if held:  # 4''. the authorization waits for staff: approve captures, reject voids (orders/review.py)
         detail["fraud_review"] = "pending"
+        return detail
+    if invoice is not None:  # 4'''. faturado: nothing to capture; the instalments' boletos come later
+        detail["invoice"] = invoice_json(invoice)
         return detail
     if instructions is not None:  # 4'. Pix / boleto: the order waits for the payment's confirmation
         detail["payment_instructions"] = instructions

@@ -52,7 +52,8 @@ def looks_like_pan(value: str) -> bool:
 
 
 class PaymentIn(BaseModel):
-    method: str = Field(default="card", pattern=r"^(card|pix|boleto)$")
+    #: ``invoice``: invoiced terms (faturado) for a company approved for them (docs/b2b.md).
+    method: str = Field(default="card", pattern=r"^(card|pix|boleto|invoice)$")
     #: A token from the provider's browser tokenization (``pm_…``, a Mercado Pago card token, PagBank's
     #: encrypted card, the sandbox's ``tok_…``) or a vaulted card (``vtok_…``); never a card number.
     #: Pix and boleto need none: the order waits for the payment's confirmation.

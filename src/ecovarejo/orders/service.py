@@ -12,8 +12,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from ecovarejo.b2b import public as b2b
 from ecovarejo.core.auth import Principal
 from ecovarejo.core.container import Container
+from ecovarejo.core.db import utcnow
 from ecovarejo.core.errors import Conflict, InvalidInput, NotFound
 from ecovarejo.core.money import quantize
 from ecovarejo.core.uow import UnitOfWork
@@ -35,6 +37,7 @@ from .quoting import customer_of as customer_of
 from .quoting import ports_of as ports_of
 from .quoting import price_lines as price_lines
 from .quoting import quote_for as quote_for
+from .terms import CONFIRMED_ON_TERMS, invoice_json
 
 # --------------------------------------------------------------------------- carts
 
@@ -205,6 +208,10 @@ async def order_detail(
         }
         for h in await repo.history(uow, order.id)
     ]
+    if any(h["reason"] == CONFIRMED_ON_TERMS for h in out["history"]):  # its invoice, from the b2b context
+        invoice = await b2b.invoice_for_order(uow, order.id, utcnow())
+        if invoice is not None:
+            out["invoice"] = invoice_json(invoice)
     rows = await payments.payments_for_order(uow, order.id)
     pending = [p.id for p in rows if p.status == "pending" and p.method in ("pix", "boleto")]
     instructions = await payments.payment_instructions(uow, pending)

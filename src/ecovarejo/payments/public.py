@@ -39,6 +39,7 @@ from .service import (
     stale_authorizations,
     void,
 )
+from .term_boletos import IssuedBoleto, issue_term_boleto
 
 __all__ = [
     "REPLAY_HEADER",
@@ -51,6 +52,7 @@ __all__ = [
     "IdempotencyStore",
     "InstallmentOption",
     "InstallmentPolicy",
+    "IssuedBoleto",
     "OrderBook",
     "OrderMoney",
     "PastPayment",
@@ -73,6 +75,7 @@ __all__ = [
     "get_payment",
     "import_payments",
     "installment_policy",
+    "issue_term_boleto",
     "order_money",
     "payment_by_authorization_key",
     "payment_instructions",

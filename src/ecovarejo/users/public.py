@@ -8,6 +8,7 @@ from __future__ import annotations
 from ecovarejo.core.ports import Ports
 
 from .authflows import RefreshTokenReuse
+from .companies import CompanyContact, company, company_by_cnpj, company_contacts
 from .contacts import UserContact, UsersContactBook, contact
 from .documents import is_valid_cnpj, normalize_cnpj
 from .history import PastCustomer, import_customers
@@ -45,6 +46,7 @@ from .service import (
 __all__ = [
     "POINT_VALUE",
     "BuyerView",
+    "CompanyContact",
     "CompanyView",
     "KeyRing",
     "PastCustomer",
@@ -55,6 +57,9 @@ __all__ = [
     "UsersContactBook",
     "UsersDataSubjects",
     "buyer_cpf",
+    "company",
+    "company_by_cnpj",
+    "company_contacts",
     "confirm_email",
     "contact",
     "earn_order_points",

@@ -29,6 +29,15 @@ CONTEXTS: dict[str, dict] = {
         "boleto_line": "34191.79001 01043.510047 91020.150008 1 96610000010000",
         "pix_copy_paste": None,
     },
+    "invoice_overdue": {
+        "order_number": "EV-1",
+        "po_number": EVIL,
+        "number": 1,
+        "count": 3,
+        "amount": "10",
+        "due_on": "2026-12-01",
+        "boleto_line": "34191.79001 01043.510047 91020.150008 1 96610000010000",
+    },
     "order_shipped": {"order_number": "EV-1", "carrier": "Correios", "tracking_code": "BR1", "tracking_url": None},
     "order_delivered": {"order_number": "EV-1"},
     "ready_for_pickup": {
