@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
+from ecovarejo.core.container import Container
 from ecovarejo.core.plugins import ContextSpec
 
 from . import credit_models as _credit_models  # noqa: F401  (invoiced terms' tables)
 from . import models as _models  # noqa: F401  (its tables on the shared metadata)
+from . import quote_models as _quote_models  # noqa: F401
+from . import quotes_api
 from .api import admin, router
 from .credit_api import admin as credit_admin
 from .credit_api import router as credit_router
 from .credit_jobs import consumers, overdue_job
 from .personal_data import DECLARATION as PERSONAL_DATA
+from .quotes import expire_quotes_job
+
+
+async def _expire_quotes(container: Container) -> None:
+    await expire_quotes_job(container)
+
 
 CONTEXT = ContextSpec(
     name="b2b",
-    routers=[router, admin, credit_router, credit_admin],
+    routers=[router, admin, credit_router, credit_admin, quotes_api.router, quotes_api.admin],
     personal_data=PERSONAL_DATA,
     consumers=consumers,
-    jobs=[("b2b.overdue_instalments", 3600.0, overdue_job)],
+    # overdue instalments; sent quotes past their validity date become ``expired`` (docs/b2b.md, Quotes)
+    jobs=[("b2b.overdue_instalments", 3600.0, overdue_job), ("b2b.expire_quotes", 60.0, _expire_quotes)],
 )

@@ -11,6 +11,10 @@
   ``await open_invoice(uow, ...)`` in the order's transaction (checks again under the company's credit
   lock; the invoice and one boleto per instalment); ``invoice_for_order`` for the order's pages.
 
+- Quotes (RFQ): ``await quote_for_checkout(uow, quote_id, user_id, company_id) -> QuotedOrder`` — an accepted
+  quote's lines and prices for checkout; ``await mark_quote_ordered(uow, quote_id, order_id, user_id)`` in the
+  order's transaction (once). ``QuoteDesk`` is the port the orders context provides (prices, stock holds).
+
 Views are frozen dataclasses; no ORM row crosses this boundary.
 """
 
@@ -28,24 +32,31 @@ from .credit import (
 )
 from .models import ROLES
 from .pricelists import ListPrice, check_quantity, prices_for
+from .quotes import CatalogPrice, QuoteDesk, QuotedOrder, quote_for_checkout
+from .quotes import mark_ordered as mark_quote_ordered
 from .service import ApprovalRequired, ApprovalView, MemberView, authorize_spend, membership
 
 __all__ = [
     "ROLES",
     "ApprovalRequired",
     "ApprovalView",
+    "CatalogPrice",
     "CreditLimitExceeded",
     "InstalmentView",
     "InvoiceOverdue",
     "InvoiceView",
     "ListPrice",
     "MemberView",
+    "QuoteDesk",
+    "QuotedOrder",
     "TermsNotApproved",
     "authorize_spend",
     "check_credit",
     "check_quantity",
     "invoice_for_order",
+    "mark_quote_ordered",
     "membership",
     "open_invoice",
     "prices_for",
+    "quote_for_checkout",
 ]

@@ -38,6 +38,7 @@ TEMPLATES: dict[str, str] = {
     "ready_for_pickup": "transactional",
     "order_refunded": "transactional",
     "order_cancelled": "transactional",
+    "quote_sent": "transactional",
     "back_in_stock": "transactional",
     "certification_expiring": "transactional",
     "promotion": "marketing",

@@ -84,6 +84,8 @@ class CheckoutRequest:
     shipping_chosen: dict[str, Any] | None = None
     #: The buyer's address as the server saw it: only hashed by the fraud screen (IP velocity), never stored.
     client_ip: str | None = None
+    #: An accepted B2B quote bought at its prices (its lines replace ``lines``; the b2b context says which).
+    quote_id: uuid.UUID | None = None
 
 
 def _key(*parts: str) -> str:
@@ -100,6 +102,11 @@ async def place_order(
     key: str,
 ) -> dict[str, Any]:
     actor = str(principal.user_id)
+    quoted: b2b.QuotedOrder | None = None
+    if req.quote_id is not None:  # the accepted quote's lines, before the carrier is asked about them
+        async with container.uow(tenant_id, read_only=True) as uow:
+            quoted = await b2b.quote_for_checkout(uow, req.quote_id, principal.user_id, principal.company_id)
+        req = replace(req, lines=dict(quoted.lines), coupons=[])
     if not req.lines:
         raise InvalidInput("the cart is empty", code="cart_empty")
     shipping: ShippingOverride | None = None
@@ -118,9 +125,13 @@ async def place_order(
                                                       actor=actor)  # fmt: skip
             customer = await customer_of(uow, principal)
             await payments.ensure_card_owner(container, uow, req.payment_source, principal.user_id)
+            if quoted is not None:  # the units held since acceptance become this checkout's hold below
+                quoted = await b2b.quote_for_checkout(uow, quoted.quote_id, customer.user_id, customer.company_id)
+                await inventory.release_held_by_reference(uow, quoted.reference, reason="quote checkout", actor=actor)
             q, _ = await quote_for(
                 uow, ports, req.lines, req.coupons, customer=customer, state=state,
                 eco_packaging=req.eco_packaging, strict=True, loyalty_points=req.loyalty_points, shipping=shipping,
+                quoted=quoted,
             )  # fmt: skip
             if policy is not None and req.installments not in {
                 o.count for o in payments.checkout_plan(q.total, policy)
@@ -191,6 +202,8 @@ async def place_order(
                     if verdict is not None and ports.fraud is not None:
                         await ports.fraud.record(uow, verdict, order.id, order.order_number)
                     await coupon_rules.claim(uow, q.discounts, user_id=principal.user_id, order_id=order.id)
+                    if quoted is not None:  # bought once: a second checkout of the quote is refused here
+                        await b2b.mark_quote_ordered(uow, quoted.quote_id, order.id, principal.user_id)
                     if q.loyalty_discount > 0:  # spend only the points the discount used (capped by the goods)
                         points = int((q.loyalty_discount / users.POINT_VALUE).to_integral_value(rounding=ROUND_CEILING))
                         await users.redeem_points_for_order(

@@ -31,7 +31,8 @@ from .views import OrderView
 class CheckoutCommand:
     tenant_id: uuid.UUID
     principal: Principal
-    #: The cart bought from (emptied once the order exists) unless ``order.items`` names the lines.
+    #: The cart bought from (emptied once the order exists) unless ``order.items`` or ``order.quote_id``
+    #: names the lines.
     cart_owner: str
     idempotency_key: str | None
     order: CheckoutIn
@@ -53,9 +54,11 @@ def _request(command: CheckoutCommand, cart_lines: dict[str, int], cart_coupons:
         lines = {}
         for i in body.items:
             lines[i.sku] = lines.get(i.sku, 0) + i.quantity
+    if body.quote_id is not None:  # the quote's lines (read by checkout); the cart stays as it is
+        lines = {}
     return CheckoutRequest(
         lines=lines,
-        coupons=body.coupons if body.coupons is not None else list(cart_coupons),
+        coupons=[] if body.quote_id is not None else body.coupons if body.coupons is not None else list(cart_coupons),
         shipping_address=body.shipping_address.model_dump(),
         billing_address=body.billing_address.model_dump() if body.billing_address else None,
         payment_method=body.payment.method,
@@ -67,6 +70,7 @@ def _request(command: CheckoutCommand, cart_lines: dict[str, int], cart_coupons:
         shipping_option=body.shipping_option,
         installments=body.payment.installments,
         client_ip=command.client_ip,
+        quote_id=body.quote_id,
     )
 
 
@@ -80,7 +84,7 @@ async def checkout(container: Container, command: CheckoutCommand) -> CheckoutRe
         cart = await ports.carts.get(tenant_id, command.cart_owner)
         req = _request(command, dict(cart.lines), list(cart.coupons))
         order = await place_order(container, ports, tenant_id, principal, req, key=command.idempotency_key or "")
-        if command.order.items is None:
+        if command.order.items is None and command.order.quote_id is None:
             await ports.carts.delete(tenant_id, command.cart_owner)
         return 201, order, {}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from ecovarejo.b2b.public import QuoteDesk
 from ecovarejo.core.container import Container
 from ecovarejo.core.plugins import ContextSpec
 from ecovarejo.fiscal.public import InvoiceSource
@@ -22,6 +23,7 @@ from .invoicing import InvoiceSourceAdapter
 from .order_book import OrderBookAdapter
 from .personal_data import DECLARATION as PERSONAL_DATA
 from .pricing import PricingConfig
+from .quote_desk import OrdersQuoteDesk
 from .seed import seed_demo
 from .service import OrdersPorts
 from .shipping import OrderSourceAdapter
@@ -43,6 +45,7 @@ def install(container: Container) -> None:
     container.ports.provide(OrderSource, OrderSourceAdapter())
     container.ports.provide(OrderContacts, OrdersContactBook())
     container.ports.provide(InvoiceSource, InvoiceSourceAdapter())
+    container.ports.provide(QuoteDesk, OrdersQuoteDesk(container))
 
 
 async def _recover(container: Container) -> None:

@@ -140,7 +140,7 @@ async def price_lines(
     return priced, problems
 
 
-async def _company_prices(
+async def company_prices(
     uow: UnitOfWork,
     ports: OrdersPorts,
     company_id: uuid.UUID,
@@ -171,6 +171,11 @@ async def _company_prices(
     return out
 
 
+def _at_quoted(ln: PricedLine, quoted: b2b.QuotedOrder) -> PricedLine:
+    unit = quantize(quoted.prices[ln.sku])
+    return replace(ln, unit_price=unit, line_total=unit * ln.quantity, price_rule=quoted.number)
+
+
 async def quote_for(
     uow: UnitOfWork,
     ports: OrdersPorts,
@@ -183,10 +188,13 @@ async def quote_for(
     strict: bool,
     loyalty_points: int = 0,
     shipping: ShippingOverride | None = None,
+    quoted: b2b.QuotedOrder | None = None,
 ) -> tuple[Quote, list[dict[str, Any]]]:
     priced, problems = await price_lines(uow, ports, lines, strict=strict)
-    if customer is not None and customer.company_id is not None and priced:
-        priced = await _company_prices(uow, ports, customer.company_id, priced, problems, strict=strict)
+    if quoted is not None:  # an accepted B2B quote: its prices, named by its number, instead of any list's
+        priced = [_at_quoted(ln, quoted) for ln in priced]
+    elif customer is not None and customer.company_id is not None and priced:
+        priced = await company_prices(uow, ports, customer.company_id, priced, problems, strict=strict)
     if loyalty_points and customer is None:
         raise InvalidInput("sign in to spend loyalty points", code="loyalty_requires_account")
 

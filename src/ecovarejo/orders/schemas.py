@@ -90,6 +90,8 @@ class CheckoutIn(BaseModel):
     po_number: str | None = Field(default=None, max_length=60, pattern=r"^[0-9A-Za-z./_\- ]*$")
     #: "Buy now": these lines instead of the cart's (still priced from the catalog).
     items: list[CartItemIn] | None = Field(default=None, max_length=50)
+    #: Buy an accepted B2B quote: its lines at its prices instead of the cart's (coupons do not apply).
+    quote_id: uuid.UUID | None = None
     coupons: list[str] | None = Field(default=None, max_length=3)
     #: Eco-loyalty points to spend on this order (100 points = R$ 5,00; at most the goods' value).
     loyalty_points: int = Field(default=0, ge=0, le=1_000_000, strict=True)

@@ -49,6 +49,13 @@ CONTEXTS: dict[str, dict] = {
     },
     "order_refunded": {"order_number": "EV-1", "amount": "5.5"},
     "order_cancelled": {"order_number": "EV-1", "total": "5.5"},
+    "quote_sent": {
+        "quote_number": "COT-1",
+        "total": "1276.00",
+        "payment_terms": EVIL,
+        "valid_until": "2026-12-31T23:59:00Z",
+        "url": "/conta/cotacoes/1",
+    },
     "back_in_stock": {"product_name": EVIL, "sku": "S", "product_path": "/products/1"},
     "certification_expiring": {"name": "Canudo", "sku": "C", "certification": "FSC", "expiry": "2026-12-31"},
     "promotion": {"headline": "Oferta", "message": EVIL, "unsubscribe_url": "https://l.example/u?token=a&b=c"},
