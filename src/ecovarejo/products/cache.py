@@ -8,6 +8,7 @@ keeps memory from holding dead versions.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import uuid
@@ -128,25 +129,84 @@ class SqliteVersionReader:
 
 
 class PgVersionReader:
-    """The catalog version on PostgreSQL in one round trip: an autocommit connection of the pool (no
-    transaction, no role switch), filtered explicitly by tenant. Only the version is read this way."""
+    """The catalog version on PostgreSQL without the ORM: one asyncpg connection of its own (the
+    owner's, no transaction, no role switch: only this table is read, filtered explicitly by tenant)
+    and one prepared statement.
+
+    Through the engine's pool this read cost ~0.7 ms of CPU (pool checkout with its pre-ping, the
+    statement's compilation, the result's processing) — more than the cached answer it guards; here
+    it is ~0.03 ms. Concurrent readers share round trips without giving up freshness: a caller joins
+    the *next* read, never one already on the wire, so every answer comes from a read that started
+    after the call — a change committed before the call is always seen. One read serves every caller
+    (and every tenant, ``= ANY($1)``) that arrived while the previous one was in flight.
+    """
+
+    SQL = "SELECT tenant_id::text, epoch, version FROM catalog_versions WHERE tenant_id = ANY($1::uuid[])"
 
     def __init__(self, engine: Any) -> None:
-        self.engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self.engine = engine
+        self._conn: Any = None
+        self._stmt: Any = None
+        self._next: asyncio.Future[dict[str, str] | None] | None = None
+        self._next_tenants: set[uuid.UUID] = set()
+        self._worker: asyncio.Task[None] | None = None
+        #: Round trips made (tests count them: one per burst of concurrent readers).
+        self.reads = 0
 
     async def aread(self, tenant_id: uuid.UUID | None) -> str | None:
-        from sqlalchemy import text
-
         if tenant_id is None:
             return None
+        loop = asyncio.get_running_loop()
+        if self._next is None:
+            self._next = loop.create_future()
+            self._next_tenants = set()
+        batch = self._next
+        self._next_tenants.add(tenant_id)
+        if self._worker is None:
+            self._worker = loop.create_task(self._drain())
+        found = await asyncio.shield(batch)
+        if found is None:
+            return None  # the caller reads it through its session
+        return found.get(str(tenant_id), "0")
+
+    async def _drain(self) -> None:
+        batch: asyncio.Future[dict[str, str] | None] | None = None
         try:
-            async with self.engine.connect() as conn:
-                row = (
-                    await conn.execute(
-                        text("SELECT epoch, version FROM catalog_versions WHERE tenant_id = :t"), {"t": tenant_id}
-                    )
-                ).first()
+            while self._next is not None:
+                batch, tenants = self._next, self._next_tenants
+                self._next, self._next_tenants = None, set()
+                found = await self._read(tenants)
+                if not batch.done():
+                    batch.set_result(found)
+        finally:
+            for pending in (batch, self._next):
+                if pending is not None and not pending.done():
+                    pending.set_result(None)
+            self._next = None
+            self._worker = None
+
+    async def _read(self, tenants: set[uuid.UUID]) -> dict[str, str] | None:
+        try:
+            if self._stmt is None:
+                import asyncpg
+
+                _, kwargs = self.engine.dialect.create_connect_args(self.engine.url)
+                kwargs.pop("prepared_statement_cache_size", None)
+                kwargs.pop("prepared_statement_name_func", None)
+                self._conn = await asyncpg.connect(**kwargs)
+                self._stmt = await self._conn.prepare(self.SQL)
+            self.reads += 1
+            rows = await self._stmt.fetch(list(tenants))
         except Exception as exc:
-            log.warning("catalog_version_read_failed", error=str(exc))
+            log.warning("catalog_version_read_failed", error=f"{type(exc).__name__}: {exc}")
+            await self.aclose()
             return None
-        return f"{row[0]}.{row[1]}" if row else "0"
+        return {r[0]: f"{r[1]}.{r[2]}" for r in rows}
+
+    async def aclose(self) -> None:
+        conn, self._conn, self._stmt = self._conn, None, None
+        if conn is not None:
+            try:
+                await conn.close(timeout=2)
+            except Exception:
+                conn.terminate()
