@@ -6,7 +6,7 @@ not wall time: on a shared machine it moves far less with the load.
 python -m bench.profile_reads [--products 2000] [--requests 400] [--backends sqlite,postgres] [--profile detail]
 
 ``--profile NAME`` prints the cProfile of that scenario (detail, listing, detail_cold, listing_cold) on
-the last backend, top 40 functions (``PROFILE_SORT=tottime`` to sort by own time, ``PROFILE_CALLERS=regex``
+each backend, top 40 functions (``PROFILE_SORT=tottime`` to sort by own time, ``PROFILE_CALLERS=regex``
 to print who calls the matching functions).
 """
 
