@@ -69,11 +69,20 @@ async def backfill(
 async def rebuild_rollups(
     container: Container, tenant_id: uuid.UUID, *, progress: Callable[[str], None] | None = None
 ) -> None:
-    """Recompute the tenant's daily rollups from the facts, one month per transaction; the month done is
-    saved with it, so a stopped run continues with the next month (idempotent: each month is replaced)."""
+    """Recompute the tenant's rollups from the facts: the customer rows and cohorts (one transaction), then
+    the daily and monthly rollups one month per transaction; each step done is saved with it, so a stopped
+    run continues with the next one (idempotent: each step replaces its rows)."""
     async with container.uow(tenant_id, actor="analytics:backfill") as uow:
         state = await repo.get_checkpoint(uow, CHECKPOINT) or {}
         first, last = await repo.fact_day_range(uow)
+    if first is not None and not state.get("customers_done"):
+        async with container.uow(tenant_id, actor="analytics:backfill") as uow:
+            await rollups.rebuild_customers(uow)
+            state = {"cursor": None, "finished": False, "facts_done": True, "customers_done": True}
+            await repo.set_checkpoint(uow, CHECKPOINT, state)
+            await uow.commit()
+        if progress:
+            progress("customers")
     if first is None or last is None:
         async with container.uow(tenant_id, actor="analytics:backfill") as uow:
             await rollups.rebuild(uow)
@@ -86,13 +95,14 @@ async def rebuild_rollups(
     while month <= last:
         end = (month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
         async with container.uow(tenant_id, actor="analytics:backfill") as uow:
-            await rollups.rebuild(uow, month, end)
+            await rollups.rebuild(uow, month, end, customers=False)
             finished = end >= last
             await repo.set_checkpoint(
                 uow,
                 CHECKPOINT,
-                {"cursor": None, "finished": finished, "facts_done": True, "rollups_done": end.isoformat()},
-            )
+                {"cursor": None, "finished": finished, "facts_done": True, "customers_done": True,
+                 "rollups_done": end.isoformat()},
+            )  # fmt: skip
             await uow.commit()
         if progress:
             progress(month.strftime("%Y-%m"))

@@ -44,7 +44,9 @@ def backfill(
                     tid,
                     restart=restart,
                     progress=lambda n: bar.update(task, completed=n),
-                    rollup_progress=lambda month: console.print(f"  agregados diários de {month} refeitos"),
+                    rollup_progress=lambda step: console.print(
+                        "  clientes e coortes refeitos" if step == "customers" else f"  agregados de {step} refeitos"
+                    ),
                 )
         finally:
             await container.stop()

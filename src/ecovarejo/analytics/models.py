@@ -179,3 +179,80 @@ class DailySearches(Base, TenantOwned):
     searches: Mapped[int] = mapped_column(BigInteger)
     zero_results: Mapped[int] = mapped_column(BigInteger)
     max_results: Mapped[int] = mapped_column(BigInteger)
+
+
+class MonthlyLines(Base, TenantOwned):
+    """Monthly rollup of the paid order lines per product (what the product and stock reports read for the
+    whole months of a range; the partial months at its edges come from ``analytics_daily_lines``)."""
+
+    __tablename__ = "analytics_monthly_lines"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    #: The first day of the month.
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    category: Mapped[str] = mapped_column(String(120), primary_key=True)
+    sku: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(300), primary_key=True)
+    orders: Mapped[int] = mapped_column(BigInteger)
+    units: Mapped[int] = mapped_column(BigInteger)
+    revenue_cents: Mapped[int] = mapped_column(BigInteger)
+    certified_cents: Mapped[int] = mapped_column(BigInteger)
+    carbon_g: Mapped[int] = mapped_column(BigInteger)
+    baseline_g: Mapped[int] = mapped_column(BigInteger)
+
+
+class Customer(Base, TenantOwned):
+    """One buyer with a paid order: the first paid order (new vs returning), paid orders and revenue ever;
+    rewritten from the buyer's order facts whenever one of them changes."""
+
+    __tablename__ = "analytics_customers"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    first_at: Mapped[datetime] = mapped_column()
+    first_day: Mapped[date] = mapped_column(Date)
+    orders: Mapped[int] = mapped_column(BigInteger)
+    gross_cents: Mapped[int] = mapped_column(BigInteger)
+    refunded_cents: Mapped[int] = mapped_column(BigInteger)
+
+
+class CustomerMonth(Base, TenantOwned):
+    """A buyer's paid orders in one month (distinct customers of a range; activity after the first month)."""
+
+    __tablename__ = "analytics_customer_months"
+    __table_args__ = (Index("ix_analytics_customer_months_month", "tenant_id", "month", "user_id"),)
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    orders: Mapped[int] = mapped_column(BigInteger)
+    gross_cents: Mapped[int] = mapped_column(BigInteger)
+    refunded_cents: Mapped[int] = mapped_column(BigInteger)
+
+
+class Cohort(Base, TenantOwned):
+    """Buyers by month of first paid order: ``month_offset`` 0 counts them all (and ``repeat_buyers``, those
+    with more than one paid order ever); ``month_offset`` k > 0 those with a paid order k months after the first."""
+
+    __tablename__ = "analytics_cohorts"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    cohort: Mapped[date] = mapped_column(Date, primary_key=True)
+    month_offset: Mapped[int] = mapped_column(Integer, primary_key=True)
+    buyers: Mapped[int] = mapped_column(BigInteger)
+    repeat_buyers: Mapped[int] = mapped_column(BigInteger)
+
+
+class VisitorDay(Base, TenantOwned):
+    """One consenting visitor's funnel events of one day, by step (the funnel counts distinct visitors
+    per step over these rows instead of the raw events)."""
+
+    __tablename__ = "analytics_visitor_days"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    visitor: Mapped[str] = mapped_column(String(64), primary_key=True)
+    product_viewed: Mapped[int] = mapped_column(BigInteger)
+    added_to_cart: Mapped[int] = mapped_column(BigInteger)
+    checkout_started: Mapped[int] = mapped_column(BigInteger)
+    order_placed: Mapped[int] = mapped_column(BigInteger)

@@ -28,10 +28,23 @@ DECLARATION = PersonalData(
             ),
             description="the customer's orders, as the sales reports count them",
         ),
+        PersonalTable(
+            "analytics_customers",
+            "user_id",
+            (),
+            description="the customer's first paid order, paid orders and revenue (new vs returning, cohorts)",
+        ),
+        PersonalTable(
+            "analytics_customer_months",
+            "user_id",
+            (),
+            description="the customer's paid orders per month (distinct customers, cohort activity)",
+        ),
     ),
     not_personal={
         "analytics_order_lines": {"name": "a product's name"},
         "analytics_daily_lines": {"name": "a product's or category's name (daily rollup)"},
+        "analytics_monthly_lines": {"name": "a product's name (monthly rollup)"},
         "analytics_checkpoints": {"name": "a job's name (backfill)"},
     },
 )

@@ -19,6 +19,7 @@ from .exports import to_csv
 from .parquet import export_facts
 from .parquet import report_parquet as to_parquet
 from .reports import GRAINS, Period, Report
+from .rollups import daily_rebuild_statements as daily_rollup_rebuild_statements
 from .rollups import rebuild_statements as rollup_rebuild_statements
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "backfill",
     "business_metrics",
     "csv_language",
+    "daily_rollup_rebuild_statements",
     "export_facts",
     "ingest_order",
     "period",

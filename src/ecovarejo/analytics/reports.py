@@ -85,14 +85,14 @@ def aov(gross_cents: Any, orders: Any) -> Decimal:
 
 
 async def _sales_summary(uow: UnitOfWork, p: Period) -> dict[str, Any]:
-    t = await repo.sales_totals(uow, p.start, p.end)
+    t, customers = await repo.sales_totals(uow, p.start, p.end)
     return {
         "orders": int(t.orders),
         "revenue": brl(t.gross - t.refunded),
         "gross": brl(t.gross),
         "refunded": brl(t.refunded),
         "aov": aov(t.gross, t.orders),
-        "customers": int(t.customers),
+        "customers": customers,
     }
 
 

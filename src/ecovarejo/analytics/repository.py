@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Integer, Table, and_, case, delete, func, insert, literal, select
+from sqlalchemy import Table, and_, case, delete, func, insert, literal, select, union, union_all
 from sqlalchemy.sql.elements import ColumnElement
 
 from ecovarejo.core.uow import UnitOfWork
@@ -17,12 +17,17 @@ from . import rollups
 from .models import (
     BehaviourEvent,
     Checkpoint,
+    Cohort,
+    Customer,
+    CustomerMonth,
     DailyLines,
     DailyOrders,
     DailySearches,
     LineFact,
+    MonthlyLines,
     OrderFact,
     StockSnapshot,
+    VisitorDay,
 )
 
 
@@ -34,18 +39,27 @@ async def replace_order(uow: UnitOfWork, order: dict[str, Any], lines: list[dict
     oid = order["order_id"]
     await rollups.lock_order(uow, oid)
     old = await rollups.old_facts(uow, oid)
+    users = {order["user_id"], *((old[0]["user_id"],) if old[0] is not None else ())}
+    await rollups.lock_users(uow, users)
+    before = await rollups.paid_orders_of(uow, users)
+    after = [o for o in before if o["order_id"] != oid] + ([order] if order["paid"] else [])
     await uow.session.execute(delete(LineFact).where(LineFact.order_id == oid))
     await uow.session.execute(delete(OrderFact).where(OrderFact.order_id == oid))
     await uow.session.execute(insert(OrderFact), [{**order, "tenant_id": uow.tenant_id}])
     if lines:
         await uow.session.execute(insert(LineFact), [{**ln, "tenant_id": uow.tenant_id} for ln in lines])
-    await rollups.add(uow, *rollups.delta(old, (order, lines)))
+    daily, by_line = rollups.delta(old, (order, lines))
+    cohorts = await rollups.move_customers(uow, before, after, daily)
+    await rollups.add(uow, {k: v for k, v in daily.items() if any(v)}, by_line, cohorts)
 
 
 async def bulk_insert(uow: UnitOfWork, orders: list[dict[str, Any]], lines: list[dict[str, Any]]) -> None:
     """Insert many new facts at once (demo history, benchmarks) with Core ``executemany`` (no ORM per row);
     rows carry their ``tenant_id`` and every column; the orders must not have facts yet. Their rollup
-    contributions are summed in Python and added with one upsert per table."""
+    contributions are summed in Python and added with one upsert per table; their buyers' customer rows are
+    rewritten from the buyers' paid orders before and after."""
+    users = {o["user_id"] for o in orders}
+    before = await rollups.paid_orders_of(uow, users) if users else []
     if orders:
         await uow.session.execute(insert(cast(Table, OrderFact.__table__)), orders)
     if lines:
@@ -53,7 +67,8 @@ async def bulk_insert(uow: UnitOfWork, orders: list[dict[str, Any]], lines: list
     daily: dict[rollups.Key, list[int]] = {}
     for o in orders:
         rollups.merge(daily, rollups.contributions(o, ())[0])
-    await rollups.add(uow, daily, rollups.line_contributions(lines))
+    cohorts = await rollups.move_customers(uow, before, before + [o for o in orders if o["paid"]], daily)
+    await rollups.add(uow, {k: v for k, v in daily.items() if any(v)}, rollups.line_contributions(lines), cohorts)
 
 
 async def insert_behaviour(uow: UnitOfWork, rows: list[dict[str, Any]]) -> None:
@@ -63,6 +78,7 @@ async def insert_behaviour(uow: UnitOfWork, rows: list[dict[str, Any]]) -> None:
     if rows:
         await uow.session.execute(insert(cast(Table, BehaviourEvent.__table__)), rows)
         await rollups.add_searches(uow, rows)
+        await rollups.add_visitor_days(uow, rows)
 
 
 async def has_facts(uow: UnitOfWork) -> bool:
@@ -79,7 +95,7 @@ async def fact_day_range(uow: UnitOfWork) -> tuple[date | None, date | None]:
 
 async def clear_facts(uow: UnitOfWork) -> None:
     """Delete the tenant's order facts and their rollups (tests; a fresh backfill)."""
-    for model in (LineFact, OrderFact, DailyOrders, DailyLines):
+    for model in (LineFact, OrderFact, DailyOrders, DailyLines, MonthlyLines, Customer, CustomerMonth, Cohort):
         await uow.session.execute(delete(model))
 
 
@@ -110,6 +126,7 @@ async def erase_visitor(uow: UnitOfWork, visitor: str) -> int:
     )
     touched = set(days)
     result = await uow.session.execute(delete(BehaviourEvent).where(BehaviourEvent.visitor == visitor))
+    await uow.session.execute(delete(VisitorDay).where(VisitorDay.visitor == visitor))
     if touched:
         await rollups.rebuild_search_days(uow, touched)
     return int(getattr(result, "rowcount", 0) or 0)
@@ -134,6 +151,8 @@ def period_bucket(grain: str, is_pg: bool, column: Any = None) -> Any:
 
 D = DailyOrders
 DL = DailyLines
+ML = MonthlyLines
+CM = CustomerMonth
 
 
 def _dim(dim: str, start: date, end: date) -> ColumnElement[bool]:
@@ -168,20 +187,44 @@ async def orders_by_status(uow: UnitOfWork, start: date, end: date) -> Sequence[
     return (await uow.session.execute(q)).all()
 
 
-async def sales_totals(uow: UnitOfWork, start: date, end: date) -> Any:
-    """Totals from the rollup; distinct customers need the buyers, so they come from the order facts."""
+def month_split(start: date, end: date) -> tuple[tuple[date, date] | None, list[tuple[date, date]]]:
+    """The whole months of ``start``..``end`` (first day of the first and of the last one; None when there
+    is none) and the days left at its edges."""
+    first = start if start.day == 1 else (start.replace(day=1) + timedelta(days=32)).replace(day=1)
+    last_end = end if (end + timedelta(days=1)).day == 1 else end.replace(day=1) - timedelta(days=1)
+    if first > last_end:
+        return None, [(start, end)]
+    edges = [(a, b) for a, b in ((start, first - timedelta(days=1)), (last_end + timedelta(days=1), end)) if a <= b]
+    return (first, last_end.replace(day=1)), edges
+
+
+async def distinct_customers(uow: UnitOfWork, start: date, end: date) -> int:
+    """Buyers with a paid order in the range: the customer-month rows of its whole months, united with the
+    buyers of the order facts of the days at its edges (a union, so a buyer counts once)."""
+    months, edges = month_split(start, end)
+    parts: list[Any] = []
+    if months is not None:
+        parts.append(
+            select(CM.user_id).where(CM.tenant_id == uow.tenant_id, CM.month >= months[0], CM.month <= months[1])
+        )
+    for a, b in edges:
+        parts.append(select(OrderFact.user_id).where(OrderFact.tenant_id == uow.tenant_id, OrderFact.paid,
+                                                     _in(OrderFact.day, a, b)))  # fmt: skip
+    buyers: Any = union(*parts).subquery() if len(parts) > 1 else parts[0].distinct().subquery()
+    n: Any = await uow.session.scalar(select(func.count()).select_from(buyers))
+    return int(n or 0)
+
+
+async def sales_totals(uow: UnitOfWork, start: date, end: date) -> tuple[Any, int]:
+    """Totals from the daily rollup, and the distinct customers (:func:`distinct_customers`)."""
     q = select(
         func.coalesce(func.sum(D.orders), 0).label("orders"),
         func.coalesce(func.sum(D.gross_cents), 0).label("gross"),
         func.coalesce(func.sum(D.refunded_cents), 0).label("refunded"),
         func.coalesce(func.sum(D.discount_cents), 0).label("discount"),
         func.coalesce(func.sum(D.loyalty_cents), 0).label("loyalty"),
-        select(func.count(func.distinct(OrderFact.user_id)))
-        .where(OrderFact.paid, _in(OrderFact.day, start, end))
-        .scalar_subquery()
-        .label("customers"),
     ).where(_dim("all", start, end))
-    return (await uow.session.execute(q)).one()
+    return (await uow.session.execute(q)).one(), await distinct_customers(uow, start, end)
 
 
 ORDER_DIMENSIONS = {"state": OrderFact.state, "payment_method": OrderFact.payment_method, "channel": OrderFact.channel}
@@ -202,36 +245,51 @@ async def orders_by(uow: UnitOfWork, dimension: str, start: date, end: date) -> 
 
 
 async def orders_by_customer_type(uow: UnitOfWork, start: date, end: date) -> Sequence[Any]:
-    """New (the buyer's first paid order ever) vs returning; the first order from a window function."""
-    orders = (
-        select(
-            OrderFact.day.label("day"),
-            OrderFact.total_cents.label("total_cents"),
-            OrderFact.refunded_cents.label("refunded_cents"),
-            OrderFact.placed_at.label("placed_at"),
-            func.min(OrderFact.placed_at).over(partition_by=OrderFact.user_id).label("first_at"),
-        )
-        .where(OrderFact.paid)
-        .subquery()
-    )
-    kind = case((orders.c.placed_at == orders.c.first_at, literal("new")), else_=literal("returning")).label("key")
-    q = (
-        select(
-            kind,
-            func.count().label("orders"),
-            func.sum(orders.c.total_cents).label("gross"),
-            func.sum(orders.c.refunded_cents).label("refunded"),
-        )
-        .where(_in(orders.c.day, start, end))
-        .group_by(kind)
-    )
-    return (await uow.session.execute(q)).all()
+    """New (the buyer's first paid order ever) vs returning: the ``customer_type`` rows of the daily rollup."""
+    return await orders_by(uow, "customer_type", start, end)
 
 
 LINE_DIMENSIONS = {"category": (DL.category,), "product": (DL.sku, DL.name)}
 
 
+def _product_rows(uow: UnitOfWork, start: date, end: date) -> Any:
+    """The product rows of a range: the monthly rollup for its whole months, the daily one for its edges."""
+    months, edges = month_split(start, end)
+    parts: list[Any] = []
+    if months is not None:
+        parts.append(
+            select(ML.sku, ML.name, ML.units, ML.revenue_cents, ML.orders, ML.carbon_g).where(
+                ML.tenant_id == uow.tenant_id, ML.month >= months[0], ML.month <= months[1]
+            )
+        )
+    for a, b in edges:
+        parts.append(
+            select(DL.sku, DL.name, DL.units, DL.revenue_cents, DL.orders, DL.carbon_g).where(
+                DL.tenant_id == uow.tenant_id, _in(DL.day, a, b), DL.sku != ""
+            )
+        )
+    rows: Any = union_all(*parts) if len(parts) > 1 else parts[0]
+    return rows.subquery()
+
+
 async def lines_by(uow: UnitOfWork, dimension: str, start: date, end: date, limit: int) -> Sequence[Any]:
+    if dimension == "product":
+        src = _product_rows(uow, start, end)
+        cols: tuple[Any, ...] = (src.c.sku, src.c.name)
+        revenue = func.sum(src.c.revenue_cents)
+        q = (
+            select(
+                *cols,
+                func.sum(src.c.units).label("units"),
+                revenue.label("revenue"),
+                func.sum(src.c.orders).label("orders"),
+                func.sum(src.c.carbon_g).label("carbon_g"),
+            )
+            .group_by(*cols)
+            .order_by(revenue.desc(), *cols)
+            .limit(limit)
+        )
+        return (await uow.session.execute(q)).all()
     cols = LINE_DIMENSIONS[dimension]
     revenue = func.sum(DL.revenue_cents)
     q = (
@@ -242,7 +300,7 @@ async def lines_by(uow: UnitOfWork, dimension: str, start: date, end: date, limi
             func.sum(DL.orders).label("orders"),
             func.sum(DL.carbon_g).label("carbon_g"),
         )
-        .where(_in(DL.day, start, end), (DL.sku == "") if dimension == "category" else (DL.sku != ""))
+        .where(_in(DL.day, start, end), DL.sku == "")
         .group_by(*cols)
         .order_by(revenue.desc(), *cols)
         .limit(limit)
@@ -293,13 +351,21 @@ async def coupon_codes(uow: UnitOfWork, start: date, end: date) -> Sequence[Any]
     return (await uow.session.execute(q)).all()
 
 
-async def behaviour_counts(uow: UnitOfWork, start: date, end: date) -> Sequence[Any]:
-    q = (
-        select(BehaviourEvent.kind, func.count(func.distinct(BehaviourEvent.visitor)), func.count())
-        .where(_in(BehaviourEvent.day, start, end))
-        .group_by(BehaviourEvent.kind)
-    )
-    return (await uow.session.execute(q)).all()
+async def behaviour_counts(uow: UnitOfWork, start: date, end: date) -> list[tuple[str, int, int]]:
+    """Per funnel step: distinct visitors with such an event in the range, and the events (visitor-days)."""
+    V = VisitorDay
+    q = select(
+        *(
+            x
+            for k in rollups.FUNNEL
+            for x in (
+                func.count(func.distinct(case((V.__table__.c[k] > 0, V.visitor)))),
+                func.coalesce(func.sum(V.__table__.c[k]), 0),
+            )
+        )
+    ).where(V.tenant_id == uow.tenant_id, _in(V.day, start, end))
+    row = (await uow.session.execute(q)).one()
+    return [(k, int(row[2 * i]), int(row[2 * i + 1])) for i, k in enumerate(rollups.FUNNEL)]
 
 
 async def searches(uow: UnitOfWork, start: date, end: date, zero_only: bool, limit: int) -> Sequence[Any]:
@@ -317,56 +383,31 @@ async def searches(uow: UnitOfWork, start: date, end: date, zero_only: bool, lim
     return (await uow.session.execute(q)).all()
 
 
-def month_index(col: Any, is_pg: bool) -> Any:
-    """Months since year 0 of a date column (so month differences are plain subtraction)."""
-    if is_pg:
-        return func.extract("year", col) * 12 + func.extract("month", col)
-    return func.cast(func.strftime("%Y", col), Integer) * 12 + func.cast(func.strftime("%m", col), Integer)
-
-
-async def cohorts(uow: UnitOfWork, start: date, end: date, horizon: int) -> Sequence[Any]:
-    """Per month of first paid order (in the range): buyers, repeat buyers (more than one paid order ever)
-    and, for k = 1..horizon, buyers with a paid order k months after their first — all in SQL."""
-    pg = uow.db.is_postgres
-    orders = (
-        select(
-            OrderFact.user_id.label("user_id"),
-            OrderFact.day.label("day"),
-            func.min(OrderFact.day).over(partition_by=OrderFact.user_id).label("first_day"),
-        )
-        .where(OrderFact.paid)
-        .subquery()
-    )
-    offset = month_index(orders.c.day, pg) - month_index(orders.c.first_day, pg)
-    users = (
-        select(
-            period_bucket("month", pg, orders.c.first_day).label("cohort"),
-            func.count().label("n"),
-            *(func.max(case((offset == k, 1), else_=0)).label(f"m{k}") for k in range(1, horizon + 1)),
-        )
-        .where(_in(orders.c.first_day, start, end))
-        .group_by(orders.c.user_id, orders.c.first_day)
-        .subquery()
-    )
+async def cohorts(uow: UnitOfWork, start: date, end: date, horizon: int) -> list[list[Any]]:
+    """Per month of first paid order (the months the range touches): buyers, repeat buyers (more than one
+    paid order ever) and, for k = 1..horizon, buyers with a paid order k months after their first month —
+    read from the cohort rollup."""
+    C = Cohort
     q = (
-        select(
-            users.c.cohort,
-            func.count().label("buyers"),
-            func.sum(case((users.c.n > 1, 1), else_=0)).label("repeat"),
-            *(func.sum(users.c[f"m{k}"]) for k in range(1, horizon + 1)),
+        select(C.cohort, C.month_offset, C.buyers, C.repeat_buyers)
+        .where(
+            C.tenant_id == uow.tenant_id, C.cohort >= start.replace(day=1), C.cohort <= end, C.month_offset <= horizon
         )
-        .group_by(users.c.cohort)
-        .order_by(users.c.cohort)
+        .order_by(C.cohort, C.month_offset)
     )
-    return (await uow.session.execute(q)).all()
+    rows: dict[Any, list[Any]] = {}
+    for cohort, offset, buyers, repeat in (await uow.session.execute(q)).all():
+        row = rows.setdefault(cohort, [cohort, 0, 0, *([0] * horizon)])
+        if offset == 0:
+            row[1], row[2] = int(buyers), int(repeat)
+        else:
+            row[2 + int(offset)] = int(buyers)
+    return list(rows.values())
 
 
 async def units_by_sku(uow: UnitOfWork, start: date, end: date) -> Sequence[Any]:
-    q = (
-        select(DL.sku, func.max(DL.name), func.sum(DL.units))
-        .where(_in(DL.day, start, end), DL.sku != "")
-        .group_by(DL.sku)
-    )
+    src = _product_rows(uow, start, end)
+    q = select(src.c.sku, func.max(src.c.name), func.sum(src.c.units)).group_by(src.c.sku)
     return (await uow.session.execute(q)).all()
 
 

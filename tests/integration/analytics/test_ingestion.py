@@ -3,6 +3,7 @@ event changes nothing, and the backfill rebuilds them (resumably) from the order
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from ecovarejo.analytics import public
@@ -86,13 +87,21 @@ async def test_backfill_rebuilds_and_resumes(container, client) -> None:
     assert (await _sales(container, shop.tenant_id)).summary["orders"] == 5
     # a rollup that lost its rows (a hand edit) is rebuilt from the facts by the backfill's second pass
     async with container.uow(shop.tenant_id) as uow:
-        await uow.session.execute(repo.delete(repo.DailyOrders))
+        for model in (repo.DailyOrders, repo.Customer, repo.CustomerMonth, repo.Cohort):
+            await uow.session.execute(repo.delete(model))
         await uow.commit()
     assert (await _sales(container, shop.tenant_id)).summary["orders"] == 0
     months: list[str] = []
     assert await backfill(container, shop.tenant_id, page=50, restart=True, rollup_progress=months.append) == 5
-    assert months == [public.shop_today().strftime("%Y-%m")]
-    assert (await _sales(container, shop.tenant_id)).summary["orders"] == 5
+    assert months == ["customers", public.shop_today().strftime("%Y-%m")]  # the customer rows, then each month
+    sales = await _sales(container, shop.tenant_id)
+    assert sales.summary["orders"] == 5 and sales.summary["customers"] == 1
+    async with container.uow(shop.tenant_id, read_only=True) as uow:
+        today = public.shop_today()
+        kinds = await public.report(uow, "customer_type", public.Period(today - timedelta(days=29), today))
+        cohorts = await public.report(uow, "cohorts", public.Period(today - timedelta(days=29), today))
+    assert {(r[0], r[1]) for r in kinds.rows} == {("new", 1), ("returning", 4)}  # one buyer, five orders
+    assert cohorts.summary == {"buyers": 1, "repeat_buyers": 1, "repeat_rate": Decimal("1.0000")}
 
 
 async def test_co2e_saved_gauge_comes_from_the_facts(container) -> None:

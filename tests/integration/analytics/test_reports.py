@@ -47,6 +47,13 @@ async def test_sales_by_day_week_month_with_previous_period(client, shop) -> Non
     assert [(row[0], row[1]) for row in week["rows"]] == [("2026-03-02", 2), ("2026-03-09", 1)]  # ISO weeks
     month = await get(client, shop, "sales", grain="month")
     assert month["rows"] == [["2026-03-01", 3, "450.00", "50.00", "400.00", "150.00", "10.000", "2.500"]]
+    # whole months from the customer-month rows, the days at the edges from the facts, each buyer once:
+    # A (Feb 20, Mar 2, Mar 9) and B (Mar 2); C's order was cancelled
+    for start, end, customers in (("2026-02-15", "2026-03-31", 2), ("2026-02-01", "2026-03-31", 2),
+                                  ("2026-02-01", "2026-02-28", 1), ("2026-02-21", "2026-03-03", 2),
+                                  ("2026-03-03", "2026-03-08", 0)):  # fmt: skip
+        r = await get(client, shop, "sales", start=start, end=end)
+        assert r["summary"]["customers"] == customers, (start, end)
     st = await get(client, shop, "status")
     assert st["rows"] == [["cancelled", 1, "999.00"], ["paid", 2, "350.00"], ["shipped", 1, "100.00"]]
 
@@ -79,6 +86,13 @@ async def test_categories_and_products(client, shop) -> None:
     p = await get(client, shop, "product")
     assert p["columns"][:2] == ["sku", "name"]
     assert [row[0] for row in p["rows"]] == ["CUP", "TEE"] and p["rows"][1][2:6] == [3, 2, "130.00", "0.2826"]
+    # whole months come from the monthly rollup, the edges from the daily one: February 20 + March
+    for start in ("2026-02-01", "2026-02-15"):
+        p = await get(client, shop, "product", start=start, end="2026-03-31")
+        assert p["rows"] == [["CUP", "Cup", 11, 2, "330.00", "0.6600", "5.500", "0.00"],
+                             ["TEE", "Tee", 4, 3, "170.00", "0.3400", "4.000", "0.00"]]  # fmt: skip
+    s = await get(client, shop, "stock", start="2026-02-01", end="2026-03-31")
+    assert [(row[0], row[2]) for row in s["rows"]] == [("TEE", 4), ("CUP", 11)]
 
 
 async def test_sustainability(client, shop) -> None:

@@ -1,5 +1,6 @@
-"""The daily rollups kept by every fact write equal a recomputation from the facts, after a random
-sequence of order events with duplicates, late refunds, cancellations, bulk history and erasures."""
+"""The rollups kept by every fact write (daily and monthly, customers, customer-months, cohorts, funnel
+visitor-days) equal a recomputation from the facts, after a random sequence of order events with
+duplicates, late payments, refunds, cancellations, bulk history, behaviour events and erasures."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from tests.support import make_tenant
 
 from .facts import line, order
 
-DAYS = [date(2026, 5, 1) + timedelta(days=n) for n in range(6)]
+DAYS = [date(2026, 4, 28) + timedelta(days=9 * n) for n in range(10)]  # four months: cohorts, monthly rows
 BUYERS = [new_id() for _ in range(4)]
 
 
@@ -74,6 +75,10 @@ async def test_incremental_rollups_equal_a_rebuild_from_the_facts(container) -> 
                     {"id": new_id(), "at": at, "day": rng.choice(DAYS), "tenant_id": tid, "kind": "search_performed",
                      "visitor": visitor, "query": rng.choice(["camiseta", "xyz"]), "results": rng.choice([0, 3, 7])}
                     for _ in range(rng.randrange(1, 4))
+                ] + [
+                    {"id": new_id(), "at": at, "day": rng.choice(DAYS), "tenant_id": tid, "visitor": visitor,
+                     "kind": rng.choice(["product_viewed", "added_to_cart", "checkout_started", "order_placed"])}
+                    for _ in range(rng.randrange(0, 5))
                 ])  # fmt: skip
                 if rng.random() < 0.3:
                     await repo.erase_visitor(uow, visitor)
@@ -92,7 +97,12 @@ async def test_incremental_rollups_equal_a_rebuild_from_the_facts(container) -> 
         await rollups.rebuild(uow)
         rebuilt = await rollups.snapshot(uow)
         await uow.commit()
-    assert set(incremental) == {"analytics_daily_orders", "analytics_daily_lines", "analytics_daily_searches"}
+    assert set(incremental) == {
+        "analytics_daily_orders", "analytics_daily_lines", "analytics_daily_searches", "analytics_monthly_lines",
+        "analytics_customers", "analytics_customer_months", "analytics_cohorts", "analytics_visitor_days",
+    }  # fmt: skip
     for table in rebuilt:
         assert incremental[table] == rebuilt[table], table
     assert len(rebuilt["analytics_daily_orders"]) > 50 and len(rebuilt["analytics_daily_lines"]) > 20
+    assert {k for _d, dim, k, *_ in rebuilt["analytics_daily_orders"] if dim == "customer_type"} == {"new", "returning"}
+    assert {row[1] for row in rebuilt["analytics_cohorts"]} >= {0, 1, 2}  # buyers back one and two months later

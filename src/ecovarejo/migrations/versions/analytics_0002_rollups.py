@@ -75,10 +75,10 @@ def upgrade() -> None:
     op.create_index("ix_analytics_orders_tenant_day_user", "analytics_orders", ["tenant_id", "day", "user_id", "paid"])
     for table in TABLES:
         enable_tenant_rls(table)
-    from ecovarejo.analytics.public import rollup_rebuild_statements  # the same SQL the backfill runs
+    from ecovarejo.analytics.public import daily_rollup_rebuild_statements  # the same SQL the backfill runs
 
     bind = op.get_bind()
-    for stmt in rollup_rebuild_statements(None, None, None):
+    for stmt in daily_rollup_rebuild_statements(None, None, None):
         bind.execute(stmt)
 
 
