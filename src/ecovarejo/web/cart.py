@@ -25,7 +25,7 @@ from ecovarejo.core.errors import DomainError, InvalidInput, NotFound
 from ecovarejo.orders import public as orders
 from ecovarejo.payments import public as payments
 
-from . import i18n, nfe_pages, problems
+from . import b2b_terms, i18n, nfe_pages, problems
 from . import shipping as ship
 from .inproc import ApiError, api, exists
 from .pages import PageRoute, flashes, form_with_csrf, principal_of, redirect, require_user
@@ -250,6 +250,7 @@ async def _checkout_page(
     summary = cart.get("summary") or {}
     default = addresses[0] if addresses else {}
     shipping = shipping or {"cep": "", "options": [], "error": None}
+    terms = await b2b_terms.credit(request)  # an approved company's buyer may also pay "Faturado"
     prefill = {
         "recipient": default.get("recipient_name") or "",
         "postal_code": default.get("postal_code") or "",
@@ -273,7 +274,8 @@ async def _checkout_page(
         ufs=UFS,
         shipping=shipping,
         shipping_available=ship.available(request),
-        methods=["card", "pix", "boleto"],
+        methods=["card", "pix", "boleto", *(["invoice"] if terms else [])],
+        terms=terms,
         card_form=payments.card_form(request.app.state.container),
         installments=await _plan(request, summary.get("total")),
         addresses=addresses,
@@ -368,6 +370,10 @@ async def _guest_sign_up(request: Request, form: Any, t: Any, errors: dict[str, 
     return principal, False
 
 
+#: Refusals (403) the checkout page explains in the form rather than as an error page.
+SHOWN_REFUSALS = frozenset({"approval_required", "terms_not_approved", "invoice_overdue"})
+
+
 @router.post("/checkout")
 async def place_order(request: Request) -> Response:
     form = await form_with_csrf(request)
@@ -385,7 +391,7 @@ async def place_order(request: Request) -> Response:
         "postal_code": str(form.get("postal_code") or "").strip()[:9],
     }
     method = str(form.get("payment_method") or "card")
-    if method not in ("card", "pix", "boleto"):
+    if method not in ("card", "pix", "boleto", "invoice"):
         method = "card"
     token = str(form.get("card_token") or "").strip()[:4096]
     errors: dict[str, str] = {}
@@ -408,6 +414,9 @@ async def place_order(request: Request) -> Response:
         "eco_packaging": form.get("eco_packaging", "off") == "on",
         "loyalty_points": int(points) if points.isdigit() else 0,
     }
+    po_number = str(form.get("po_number") or "").strip()[:60]
+    if po_number:  # the company buyer's purchase-order number (on the order, its invoice and NF-e)
+        body["po_number"] = po_number
     chosen = str(form.get("shipping_option") or "")[:4000]
     if chosen:  # without one (no CEP typed), the orders context prices shipping by state as before
         body["shipping_option"] = chosen
@@ -438,7 +447,7 @@ async def place_order(request: Request) -> Response:
             )
             result = await orders.checkout(request.app.state.container, command)
         except DomainError as exc:
-            if exc.status >= 500 or (exc.status in (401, 403) and exc.code != "approval_required"):
+            if exc.status >= 500 or (exc.status in (401, 403) and exc.code not in SHOWN_REFUSALS):
                 raise
             spent = True
             if exc.code == "payment_declined":
@@ -461,6 +470,7 @@ async def place_order(request: Request) -> Response:
         "accept_terms": form.get("accept_terms") == "on",
         "accept_privacy": form.get("accept_privacy") == "on",
         "payment_method": method,
+        "po_number": po_number,
         "loyalty_points": points,
         "installments": installments,
         "eco_packaging": "on" if body["eco_packaging"] else "off",

@@ -929,3 +929,10 @@ from .messages_admin import PT_BR as _PT_BR_ADMIN  # noqa: E402
 
 PT_BR.update({k: v for k, v in _PT_BR_ADMIN.items() if k not in PT_BR})
 EN.update({k: v for k, v in _EN_ADMIN.items() if k not in EN})
+
+# the invoiced-terms (faturado) pages have their own module too
+from .messages_terms import EN as _EN_TERMS  # noqa: E402
+from .messages_terms import PT_BR as _PT_BR_TERMS  # noqa: E402
+
+PT_BR.update({k: v for k, v in _PT_BR_TERMS.items() if k not in PT_BR})
+EN.update({k: v for k, v in _EN_TERMS.items() if k not in EN})

@@ -41,6 +41,7 @@ FLASH_IDS = {
     "nfe_err_nfe_not_found",
     "nfe_err_generic",
     "saved",
+    "terms_saved",
     "signed_in",
     "signed_out",
     "mfa_enabled",

@@ -39,13 +39,31 @@ def used_keys() -> set[str]:
         f"kind_{k}" for k in LGPD_KINDS
     }
     keys |= {f"channel_{c}" for c in ("email", "sms", "whatsapp", "push")}
-    keys |= {"pay_card", "pay_pix", "sales_per_day", "orders_by_status", "top_products", "co2_of_sales", "low_stock"}
+    keys |= {
+        "pay_card",
+        "pay_pix",
+        "pay_invoice",
+        "sales_per_day",
+        "orders_by_status",
+        "top_products",
+        "co2_of_sales",
+        "low_stock",
+    }
     return keys
 
 
 #: Prefixes completed from data (coupon kinds, NF-e statuses, the shipping form's sections, fields and
 #: options, stock states): each must have the same keys in both languages.
-DYNAMIC = {"coupon_kind_", "nfe_status_", "ship_f_", "ship_opt_", "ship_sec_", "stock_state_"}
+DYNAMIC = {
+    "coupon_kind_",
+    "nfe_status_",
+    "ship_f_",
+    "ship_opt_",
+    "ship_sec_",
+    "stock_state_",
+    "instalment_status_",
+    "invoice_status_",
+}
 
 
 def test_dynamic_prefixes_have_the_same_keys_in_both_languages() -> None:

@@ -1,0 +1,89 @@
+"""Messages of the invoiced-terms (faturado) pages (pt-BR and English), merged into :mod:`.messages`."""
+
+from __future__ import annotations
+
+PT_BR: dict[str, str] = {
+    "pay_invoice": "Faturado (boletos a prazo)",
+    "terms_available": "Crédito disponível da sua empresa: {available} (prazo {terms} dias).",
+    "invoices": "Faturas",
+    "invoice_of": "Fatura do pedido {order}",
+    "terms_days": "Prazo {terms} dias",
+    "instalment": "Parcela",
+    "due_on": "Vencimento",
+    "credit_limit": "Limite de crédito",
+    "open_balance": "Saldo em aberto",
+    "available_credit": "Disponível",
+    "overdue_amount": "Vencido",
+    "not_on_terms": "Sua empresa ainda não está aprovada para compras faturadas. Fale com a loja.",
+    "no_invoices": "Nenhuma fatura ainda.",
+    "instalment_status_open": "Em aberto",
+    "instalment_status_paid": "Paga",
+    "instalment_status_overdue": "Vencida",
+    "invoice_status_open": "Em aberto",
+    "invoice_status_paid": "Quitada",
+    "credit_terms_title": "Faturado (prazo e crédito)",
+    "terms_help": (
+        "Aprove empresas para comprar faturado: prazo de 30, 30/60 ou 30/60/90 dias e um limite de crédito. "
+        "O saldo em aberto são as parcelas não pagas; uma parcela vencida bloqueia novos pedidos faturados."
+    ),
+    "terms_company_cnpj": "CNPJ da empresa",
+    "terms_choice": "Prazo (dias)",
+    "terms_active": "Faturado ativo (desmarque para suspender)",
+    "terms_saved": "Prazo e limite salvos.",
+    "terms_suspended": "Suspenso",
+    "terms_approved": "Aprovado",
+    "company": "Empresa",
+    "err_credit_limit_exceeded": (
+        "Este pedido passa do crédito disponível da sua empresa para compras faturadas. Pague parcelas em "
+        "aberto, reduza o pedido ou escolha outra forma de pagamento."
+    ),
+    "err_invoice_overdue": (
+        "Sua empresa tem uma parcela vencida: novos pedidos faturados ficam bloqueados até o pagamento."
+    ),
+    "err_terms_not_approved": "Sua empresa não está aprovada para compras faturadas.",
+    "err_invalid_terms": "Prazo inválido: use 30, 30/60 ou 30/60/90 dias.",
+    "err_invalid_credit_limit": "Limite de crédito inválido: informe um valor em reais maior que zero.",
+    "err_company_not_found": "Nenhuma empresa cadastrada com este CNPJ.",
+}
+
+EN: dict[str, str] = {
+    "pay_invoice": "Invoiced (boletos on terms)",
+    "terms_available": "Your company's available credit: {available} ({terms} days).",
+    "invoices": "Invoices",
+    "invoice_of": "Invoice of order {order}",
+    "terms_days": "{terms} days",
+    "instalment": "Instalment",
+    "due_on": "Due on",
+    "credit_limit": "Credit limit",
+    "open_balance": "Open balance",
+    "available_credit": "Available",
+    "overdue_amount": "Overdue",
+    "not_on_terms": "Your company is not approved for invoiced purchases yet. Please contact the shop.",
+    "no_invoices": "No invoices yet.",
+    "instalment_status_open": "Open",
+    "instalment_status_paid": "Paid",
+    "instalment_status_overdue": "Overdue",
+    "invoice_status_open": "Open",
+    "invoice_status_paid": "Settled",
+    "credit_terms_title": "Invoiced terms and credit",
+    "terms_help": (
+        "Approve companies to buy on invoiced terms: 30, 30/60 or 30/60/90 days and a credit limit. The open "
+        "balance is the unpaid instalments; an overdue instalment blocks new orders on terms."
+    ),
+    "terms_company_cnpj": "Company CNPJ",
+    "terms_choice": "Terms (days)",
+    "terms_active": "Invoiced terms active (untick to suspend)",
+    "terms_saved": "Terms and limit saved.",
+    "terms_suspended": "Suspended",
+    "terms_approved": "Approved",
+    "company": "Company",
+    "err_credit_limit_exceeded": (
+        "This order is above your company's available credit for invoiced purchases. Pay open instalments, "
+        "reduce the order or choose another payment method."
+    ),
+    "err_invoice_overdue": "Your company has an overdue instalment: new invoiced orders are blocked until it is paid.",
+    "err_terms_not_approved": "Your company is not approved for invoiced purchases.",
+    "err_invalid_terms": "Invalid terms: use 30, 30/60 or 30/60/90 days.",
+    "err_invalid_credit_limit": "Invalid credit limit: enter an amount in reais above zero.",
+    "err_company_not_found": "No company account with this CNPJ.",
+}
