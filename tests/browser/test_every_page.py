@@ -40,6 +40,7 @@ FILES = {
     "/pedido/{order_id}/nfe.xml": "the NF-e (XML)",
     "/pedido/{order_id}/danfe.pdf": "the DANFE (PDF)",
     "/pedido/{order_id}/cce.pdf": "the correction letter (PDF)",
+    "/conta/faturas/parcela/{instalment_id}/boleto.pdf": "an instalment's boleto (PDF)",
 }
 #: Pages for visitors who are not signed in (a session is sent elsewhere or sees another page).
 GUEST_ONLY = {
