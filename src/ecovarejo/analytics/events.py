@@ -15,10 +15,10 @@ from . import repository as repo
 from .pseudonyms import pseudonym
 
 
-async def on_order_event(uow: UnitOfWork, event: Event) -> None:
+async def on_order_event(uow: UnitOfWork, event: Event, categories: ingest.CategoryCache | None = None) -> None:
     order_id = event.data.get("order_id")
     if order_id:
-        await ingest.ingest_order(uow, uuid.UUID(str(order_id)))
+        await ingest.ingest_order(uow, uuid.UUID(str(order_id)), categories)
 
 
 async def on_stock_event(uow: UnitOfWork, event: Event) -> None:
@@ -29,6 +29,10 @@ async def on_stock_event(uow: UnitOfWork, event: Event) -> None:
 
 def consumers(container: Container) -> list[Consumer]:
     secret = container.settings.load_secret_key()
+    categories = ingest.CategoryCache()  # one per process: the tree is reloaded only when the catalog changes
+
+    async def on_order(uow: UnitOfWork, event: Event) -> None:
+        await on_order_event(uow, event, categories)
 
     async def on_user_erased(uow: UnitOfWork, event: Event) -> None:
         user_id = event.data.get("user_id")
@@ -36,9 +40,9 @@ def consumers(container: Container) -> list[Consumer]:
             await repo.erase_visitor(uow, pseudonym(secret, "u", str(user_id)))
 
     return [
-        Consumer("analytics.orders", ("order-events",), on_order_event),
-        Consumer("analytics.payments", ("payment-events",), on_order_event, frozenset({"payment.captured"})),
-        Consumer("analytics.shipments", ("logistics-events",), on_order_event),  # shipment.* carry order_id
+        Consumer("analytics.orders", ("order-events",), on_order),
+        Consumer("analytics.payments", ("payment-events",), on_order, frozenset({"payment.captured"})),
+        Consumer("analytics.shipments", ("logistics-events",), on_order),  # shipment.* carry order_id
         Consumer("analytics.stock", ("inventory-events",), on_stock_event),
         Consumer("analytics.erasure", ("user-events",), on_user_erased, frozenset({"user.erased"})),
     ]

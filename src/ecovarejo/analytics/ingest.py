@@ -59,6 +59,29 @@ class CategoryIndex:
         return cls(await products.list_categories(uow))
 
 
+class CategoryCache:
+    """The category index per tenant, kept while the tenant's catalog version (bumped in the same transaction
+    as every category change) stays the same: a consumer reads one version row per event instead of the
+    whole category tree."""
+
+    def __init__(self) -> None:
+        self._by_tenant: dict[uuid.UUID, tuple[str, CategoryIndex]] = {}
+        self.loads = 0
+
+    async def get(self, uow: UnitOfWork) -> CategoryIndex:
+        tenant = uow.tenant_id
+        if tenant is None:
+            return await CategoryIndex.load(uow)
+        version = await products.catalog_version(uow)
+        hit = self._by_tenant.get(tenant)
+        if hit is not None and hit[0] == version:
+            return hit[1]
+        index = await CategoryIndex.load(uow)
+        self.loads += 1
+        self._by_tenant[tenant] = (version, index)
+        return index
+
+
 async def build_facts(
     uow: UnitOfWork, order: dict[str, Any], categories: CategoryIndex
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -124,12 +147,18 @@ async def build_facts(
     return fact, lines
 
 
-async def ingest_order(uow: UnitOfWork, order_id: uuid.UUID, categories: CategoryIndex | None = None) -> bool:
+async def ingest_order(
+    uow: UnitOfWork, order_id: uuid.UUID, categories: CategoryIndex | CategoryCache | None = None
+) -> bool:
     """Rebuild the facts of one order; False when the order does not exist (any more)."""
     try:
         order = await orders.order_detail(uow, order_id)
     except NotFound:
         return False
-    fact, lines = await build_facts(uow, order, categories or await CategoryIndex.load(uow))
+    if isinstance(categories, CategoryCache):
+        index = await categories.get(uow)
+    else:
+        index = categories or await CategoryIndex.load(uow)
+    fact, lines = await build_facts(uow, order, index)
     await repo.replace_order(uow, fact, lines)
     return True

@@ -133,3 +133,23 @@ async def test_green_delivery_from_the_chosen_shipping_service(container) -> Non
         fact, lines = await build_facts(uow, order, CategoryIndex([]))
     assert fact["green_delivery"] and fact["shipped"] and fact["state"] == "RJ" and fact["payment_method"] == "pix"
     assert (fact["total_cents"], fact["shipping_cents"], fact["carbon_g"], lines) == (1500, 500, 400, [])
+
+
+async def test_category_tree_cached_until_the_catalog_changes(container, client) -> None:
+    from ecovarejo.analytics.ingest import CategoryCache
+    from tests.support import bearer, token_for
+
+    tid = await make_tenant(container)
+    h = {"X-Tenant-ID": str(tid), **bearer(token_for(container, tid, "admin"))}
+    r = await client.post("/api/v1/categories", json={"name": "Camisetas"}, headers=h)
+    assert r.status_code == 201, r.text
+    cache = CategoryCache()
+    for _ in range(3):  # one order event after another: the tree is loaded once
+        async with container.uow(tid, read_only=True) as uow:
+            index = await cache.get(uow)
+    assert cache.loads == 1 and list(index.name.values()) == ["Camisetas"]
+    r = await client.post("/api/v1/categories", json={"name": "Cozinha"}, headers=h)  # bumps the catalog version
+    assert r.status_code == 201, r.text
+    async with container.uow(tid, read_only=True) as uow:
+        index = await cache.get(uow)
+    assert cache.loads == 2 and sorted(index.name.values()) == ["Camisetas", "Cozinha"]
