@@ -35,6 +35,7 @@ MENU: list[tuple[str, str, str | None]] = [
     ("/admin/reposicao", "reorders", "manage_products"),
     ("/admin/precos", "price_suggestions", "manage_products"),
     ("/admin/pedidos", "orders", "manage_orders"),
+    ("/admin/cotacoes", "quotes_title", "manage_orders"),
     ("/admin/cupons", "coupons", "manage_orders"),
     ("/admin/frete", "shipping_config", "manage_orders"),
     ("/admin/fiscal", "fiscal_settings", "manage_orders"),

@@ -936,3 +936,10 @@ from .messages_terms import PT_BR as _PT_BR_TERMS  # noqa: E402
 
 PT_BR.update({k: v for k, v in _PT_BR_TERMS.items() if k not in PT_BR})
 EN.update({k: v for k, v in _EN_TERMS.items() if k not in EN})
+
+# the quote (RFQ) pages
+from .messages_quotes import EN as _EN_QUOTES  # noqa: E402
+from .messages_quotes import PT_BR as _PT_BR_QUOTES  # noqa: E402
+
+PT_BR.update({k: v for k, v in _PT_BR_QUOTES.items() if k not in PT_BR})
+EN.update({k: v for k, v in _EN_QUOTES.items() if k not in EN})

@@ -34,6 +34,7 @@ from . import (
     nfe_pages,
     password,
     pwa,
+    quote_pages,
     seo,
     storefront,
 )
@@ -86,6 +87,7 @@ CONTEXT = ContextSpec(
         admin_nfe.router,
         nfe_pages.router,
         b2b_terms.router,
+        quote_pages.router,
         cart.router,
         storefront.router,
         legal.router,

@@ -53,7 +53,7 @@ def used_keys() -> set[str]:
 
 
 #: Prefixes completed from data (coupon kinds, NF-e statuses, the shipping form's sections, fields and
-#: options, stock states): each must have the same keys in both languages.
+#: options, stock states, quote statuses, history steps and payment methods): each must have the same keys in both languages.
 DYNAMIC = {
     "coupon_kind_",
     "nfe_status_",
@@ -63,6 +63,9 @@ DYNAMIC = {
     "stock_state_",
     "instalment_status_",
     "invoice_status_",
+    "quote_status_",
+    "quote_action_",
+    "quote_method_",
 }
 
 
