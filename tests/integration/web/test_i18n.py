@@ -53,7 +53,8 @@ def used_keys() -> set[str]:
 
 
 #: Prefixes completed from data (coupon kinds, NF-e statuses, the shipping form's sections, fields and
-#: options, stock states, quote statuses, history steps and payment methods): each must have the same keys in both languages.
+#: options, stock states, invoice and quote statuses, quote history steps and payment methods): each must
+#: have the same keys in both languages.
 DYNAMIC = {
     "coupon_kind_",
     "nfe_status_",
