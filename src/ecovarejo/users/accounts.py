@@ -21,7 +21,7 @@ from . import repository as repo
 from .documents import normalize_cep, normalize_cnpj, normalize_cpf, normalize_state_registration
 from .models import Address, Company, ConsentEntry, LoyaltyEntry, User
 from .ports import UsersPorts
-from .schemas import AddressIn, BuyerIn, ProfileUpdateIn, RegisterIn
+from .schemas import AddressIn, BuyerIn, CompanyUpdateIn, ProfileUpdateIn, RegisterIn
 
 #: Versions of the documents a user accepts; a new version is recorded as a new ledger entry.
 POLICY_VERSIONS = {
@@ -103,6 +103,7 @@ async def register(
     company: Company | None = None
     if body.company is not None:
         cnpj = normalize_cnpj(body.company.cnpj)
+        ie = normalize_state_registration(body.company.state_registration, body.company.state)
         known = await repo.get_company_by_cnpj(uow, cnpj)
         if known is not None:
             return await _company_already_registered(uow, known, body, email, cpf)
@@ -110,7 +111,7 @@ async def register(
             cnpj=cnpj,
             legal_name=body.company.legal_name,
             trade_name=body.company.trade_name,
-            state_registration=normalize_state_registration(body.company.state_registration),
+            state_registration=ie,
         )
         uow.session.add(company)
         await uow.flush()
@@ -469,6 +470,22 @@ async def company_of(uow: UnitOfWork, user: User) -> Company:
 async def company_members(uow: UnitOfWork, user: User) -> tuple[Company, list[User]]:
     company = await company_of(uow, user)
     return company, list(await repo.company_members(uow, company.id))
+
+
+async def update_company(uow: UnitOfWork, admin: User, body: CompanyUpdateIn) -> Company:
+    """A company administrator edits the company's names and state registration (checked per state)."""
+    company = await company_of(uow, admin)
+    if not admin.is_company_admin:
+        raise Forbidden("only the company's administrators can edit it", code="company_admin_required")
+    fields = body.model_fields_set
+    if "state_registration" in fields:
+        company.state_registration = normalize_state_registration(body.state_registration, body.state)
+    if "legal_name" in fields and body.legal_name:
+        company.legal_name = body.legal_name
+    if "trade_name" in fields:
+        company.trade_name = body.trade_name or None
+    await uow.flush()
+    return company
 
 
 async def add_buyer(uow: UnitOfWork, ports: UsersPorts, admin: User, body: BuyerIn, *, ip: str | None) -> User:

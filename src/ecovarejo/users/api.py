@@ -23,6 +23,7 @@ from .schemas import (
     ChangePasswordIn,
     CompanyMembersOut,
     CompanyOut,
+    CompanyUpdateIn,
     ConsentEntryOut,
     ConsentIn,
     ConsentsOut,
@@ -451,6 +452,17 @@ async def get_company(user: User = Depends(current_user), uow: UnitOfWork = Depe
     return CompanyMembersOut(
         company=CompanyOut.model_validate(company), members=[ProfileOut.model_validate(m) for m in members]
     )
+
+
+@router.put("/users/company", response_model=CompanyOut)
+async def update_company(
+    body: CompanyUpdateIn, user: User = Depends(current_user), uow: UnitOfWork = Depends(get_uow)
+) -> CompanyOut:
+    """A company administrator edits the company's profile; a state registration's check digits are
+    checked for its state (``state``), ``422 invalid_ie`` when wrong."""
+    company = await accounts.update_company(uow, user, body)
+    await uow.commit()
+    return CompanyOut.model_validate(company)
 
 
 @router.post("/users/company/buyers", status_code=201, response_model=ProfileOut)

@@ -81,14 +81,23 @@ def normalize_cep(value: str) -> str:
     return f"{cep[:5]}-{cep[5:]}"
 
 
-def normalize_state_registration(value: str | None) -> str | None:
-    """Inscrição estadual: digits only (up to 14), or ``ISENTO`` for exempt companies."""
+def normalize_state_registration(value: str | None, uf: str | None = None) -> str | None:
+    """Inscrição estadual: digits only (up to 14; São Paulo's rural producers ``P`` + 12), or ``ISENTO``
+    for exempt companies. Its check digits must be right for ``uf`` (the state that issued it) or, when
+    no state is given, for at least one state; else ``422 invalid_ie``."""
+    from .state_registration import UFS, is_valid_ie, states_valid_for
+
     if value is None or not value.strip():
         return None
     v = value.strip().upper()
     if v == "ISENTO":
         return v
     digits = re.sub(r"[.\-/\s]", "", v)
-    if not re.fullmatch(r"[0-9]{2,14}", digits):
-        raise InvalidInput("invalid state registration", code="invalid_state_registration")
+    if not re.fullmatch(r"P?[0-9]{2,14}", digits):
+        raise InvalidInput("invalid state registration (IE): digits only, or ISENTO", code="invalid_ie")
+    if uf is not None and uf.upper() not in UFS:
+        raise InvalidInput(f"unknown state {uf!r}", code="invalid_state")
+    if not (is_valid_ie(digits, uf) if uf else states_valid_for(digits)):
+        where = f"for {uf.upper()}" if uf else "for any state"
+        raise InvalidInput(f"invalid state registration (IE): wrong check digits {where}", code="invalid_ie")
     return digits

@@ -24,6 +24,17 @@ class CompanyIn(Strict):
     legal_name: str = Field(min_length=2, max_length=200)
     trade_name: str | None = Field(default=None, max_length=200)
     state_registration: str | None = Field(default=None, max_length=20)
+    #: The state (UF) that issued the state registration: its check digits follow that state's rule.
+    state: str | None = Field(default=None, min_length=2, max_length=2)
+
+
+class CompanyUpdateIn(Strict):
+    """A company administrator edits the company's profile (the CNPJ does not change)."""
+
+    legal_name: str | None = Field(default=None, min_length=2, max_length=200)
+    trade_name: str | None = Field(default=None, max_length=200)
+    state_registration: str | None = Field(default=None, max_length=20)
+    state: str | None = Field(default=None, min_length=2, max_length=2)
 
 
 class RegisterIn(Strict):

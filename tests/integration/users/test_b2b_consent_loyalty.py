@@ -76,7 +76,8 @@ async def test_invalid_documents_are_refused_and_nothing_is_written(api: Api) ->
     for company, code in [
         ({**COMPANY, "cnpj": "12.ABC.345/01DE-36"}, "invalid_cnpj"),
         ({**COMPANY, "cnpj": "11.111.111/1111-11"}, "invalid_cnpj"),
-        ({**COMPANY, "state_registration": "abc!"}, "invalid_state_registration"),
+        ({**COMPANY, "state_registration": "abc!"}, "invalid_ie"),
+        ({**COMPANY, "state_registration": "110.042.490.115", "state": "SP"}, "invalid_ie"),
     ]:
         r = await api.client.post(
             "/api/v1/auth/register",
