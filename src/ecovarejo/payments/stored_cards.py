@@ -3,12 +3,16 @@ stored card becomes a charge's source.
 
 ``POST /api/v1/payments/cards`` takes only the token made by the provider's own browser form (the
 checkout's card form, :mod:`.card_form`): the provider is asked to describe it (Stripe's
-``GET /v1/payment_methods/{id}``; the sandbox reads its self-describing token), and the vault keeps the
-token sealed (:meth:`.vault.Vault.store`). A charge sends that token back to the same provider only.
+``GET /v1/payment_methods/{id}``; the sandbox reads its self-describing token), the token is made
+reusable where its provider needs that (:func:`keep`: Stripe attaches the PaymentMethod to a Customer),
+and the vault keeps the token sealed (:meth:`.vault.Vault.store`). A charge sends that token back to the
+same provider only.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import uuid
 from typing import Any
 
 from ecovarejo.core.container import Container
@@ -17,7 +21,7 @@ from ecovarejo.core.errors import InvalidInput
 from .card_form import card_form
 from .failover import FailoverGateway
 from .gateway import GatewayError, PaymentGateway
-from .providers.base import CardInfo, TokenDescriber
+from .providers.base import CardInfo, CardKeeper, CardNotKept, TokenDescriber
 from .sandbox import describe_minted
 from .service import PaymentUnavailable
 from .setup import providers_of
@@ -49,6 +53,24 @@ async def describe(container: Container, token: str) -> CardInfo:
     if info is None:
         raise InvalidInput("the card form's provider does not know this token", code="invalid_provider_token")
     return info
+
+
+async def keep(container: Container, info: CardInfo, owner_id: uuid.UUID) -> CardInfo:
+    """``info`` with the token its provider will accept again: providers that reuse a token only when it
+    is bound to a customer of theirs (Stripe: a PaymentMethod attached to a Customer) are asked to bind it;
+    the others' tokens are reusable as they are."""
+    gateway = providers_of(container).get(info.provider)
+    if not isinstance(gateway, CardKeeper):
+        return info
+    try:
+        token = await gateway.keep(info.token, customer_ref=str(owner_id))
+    except CardNotKept as exc:
+        raise InvalidInput(
+            "the payment provider will not keep this card for reuse", code="invalid_provider_token"
+        ) from exc
+    except GatewayError as exc:
+        raise PaymentUnavailable("the payment provider did not answer; nothing was stored") from exc
+    return dataclasses.replace(info, token=token)
 
 
 def source_for(gateway: PaymentGateway, stored: ProviderToken) -> Any:

@@ -154,6 +154,7 @@ async def store_card(
     (brand, last 4, expiry, fingerprint) and the vault seals the token. The stored card belongs to the
     caller: nobody else can see or charge it."""
     info = await stored_cards.describe(container, body.provider_token)
+    info = await stored_cards.keep(container, info, who.user_id)
     stored = await vault_of(container).store(uow, owner_id=who.user_id, card=info)
     await uow.commit()
     return CardOut(**stored.__dict__)

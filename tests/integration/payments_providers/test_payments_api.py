@@ -7,9 +7,11 @@ import asyncio
 import uuid
 from decimal import Decimal
 
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from ecovarejo.payments import service
+from ecovarejo.payments.ext_models import VaultToken
 from tests.support import bearer, make_tenant, token_for
 
 from .browser import store_card, stripe_payment_method
@@ -197,22 +199,28 @@ async def test_checkout_style_source_with_a_vault_token(wired, client, stripe_fa
     from ecovarejo.core.tenancy import current_tenant
     from ecovarejo.payments import ext_repository
 
-    tid, h, customer, _ = await _setup(wired)
+    tid, h, _, _ = await _setup(wired)
+    customer_id = str(uuid.uuid4())
+    customer = bearer(token_for(wired, tid, user_id=uuid.UUID(customer_id)))
     pm = await stripe_payment_method(stripe_fake[1], "5555 5555 5555 4444", exp_month=3, exp_year=2032)
     token = (await store_card(client, {**h, **customer}, pm))["token"]
     assert token.startswith("vtok_")
     gateway = service.gateway_of(wired)
     reset = current_tenant.set(tid)
     try:
-        ok = await gateway.authorize(amount=Decimal("15.00"), currency="BRL", source=token, idempotency_key="co-1")
+        ok = await gateway.authorize(amount=Decimal("15.00"), currency="BRL", source=token, idempotency_key=f"co-{tid}")
         unknown = await gateway.authorize(
-            amount=Decimal("1"), currency="BRL", source="vtok_nope", idempotency_key="co-2"
+            amount=Decimal("1"), currency="BRL", source="vtok_nope", idempotency_key=f"co2-{tid}"
         )
     finally:
         current_tenant.reset(reset)
     assert ok.ok and ok.reference.startswith("stripe:")
     sent = [q for q in stripe_fake[0].requests if q["path"] == "/v1/payment_intents"][-1]["form"]
+    # the stored card is charged as Stripe reuses one: the PaymentMethod with the Customer it was attached to
     assert sent["payment_method"] == pm and not any(k.startswith("payment_method_data") for k in sent)
+    fake = stripe_fake[0]
+    assert fake.methods[pm][1]["customer"] == sent["customer"] and sent["customer"].startswith("cus_")
+    assert fake.customers[sent["customer"]]["metadata"] == {"ecovarejo_customer": customer_id}
     assert (unknown.ok, unknown.code) == (False, "invalid_card_token")
     async with wired.uow(tid, read_only=True) as uow:
         audit = [(a.purpose, a.actor) for a in await ext_repository.accesses(uow, token)]
@@ -237,3 +245,39 @@ async def test_open_disputes_lower_what_can_be_refunded(wired, client, stripe_fa
     assert rest.status_code == 201 and rest.json()["refund"]["amount"] == "80.00"
     d = await client.get(f"/api/v1/payments/{pid}/disputes", headers={**h, **staff})
     assert [(x["dispute_id"], x["amount"], x["status"]) for x in d.json()["items"]] == [("dp_x", "20.00", "open")]
+
+
+async def test_a_stored_stripe_card_is_charged_again_and_again(wired, client, stripe_fake) -> None:
+    """Stripe reuses a PaymentMethod only when it is attached to a Customer (its fake enforces it, as
+    Stripe does): storing a card attaches it, so the same stored card pays a second and a third time; a
+    PaymentMethod already spent without a Customer cannot be stored (422, nothing kept)."""
+    fake, url = stripe_fake
+    tid, h, customer, _ = await _setup(wired)
+    card = await store_card(client, {**h, **customer}, await stripe_payment_method(url, "4242 4242 4242 4242"))
+    for amount in ("10.00", "20.00", "30.00"):
+        r = await client.post(
+            "/api/v1/payments/charges",
+            json={"card_token": card["token"], "amount": amount},
+            headers={**h, **customer, "Idempotency-Key": uuid.uuid4().hex},
+        )
+        assert r.status_code == 201 and r.json()["status"] == "captured", r.text
+    customers = {q["form"]["customer"] for q in fake.requests if q["path"] == "/v1/payment_intents"}
+    assert len(customers) == 1 and customers.pop().startswith("cus_")
+    # a PaymentMethod charged once without a Customer (a one-off checkout) is spent for Stripe
+    spent = await stripe_payment_method(url, "5555 5555 5555 4444")
+    gateway = service.gateway_of(wired)
+    from ecovarejo.core.tenancy import current_tenant
+
+    reset = current_tenant.set(tid)
+    try:
+        once = await gateway.authorize(
+            amount=Decimal("5.00"), currency="BRL", source=spent, idempotency_key=f"one-{tid}"
+        )
+    finally:
+        current_tenant.reset(reset)
+    assert once.ok, once
+    r = await client.post("/api/v1/payments/cards", json={"provider_token": spent}, headers={**h, **customer})
+    assert r.status_code == 422 and r.json()["code"] == "invalid_provider_token", r.text
+    async with wired.uow(tid, read_only=True) as uow:
+        kept = list(await uow.session.scalars(select(VaultToken.last4)))
+    assert kept == ["4242"]  # nothing stored for the refused one

@@ -100,11 +100,14 @@ async def test_three_d_secure_is_never_taken_for_an_authorization(stripe_fake: t
     cap = await gw.capture(auth.reference, Decimal("80.00"), idempotency_key="3ds-1:capture")
     assert (cap.ok, cap.status) == (True, "captured")
 
+    # a PaymentMethod is single-use without a Customer (Stripe's rule, which the fake keeps): a new one each time
+    pm = await stripe_payment_method(url, "4000 0027 6000 3184")
     failed = await gw.authorize(amount=Decimal("5.00"), currency="BRL", source=pm, idempotency_key="3ds-2")
     async with httpx.AsyncClient() as c:
         await c.get(f"{failed.next_action_url}?outcome=fail")
     assert (await gw.status(failed.reference or "")).status == "declined"
     # without a return URL Stripe cannot redirect (``use_stripe_sdk``): still not ok, and no URL
+    pm = await stripe_payment_method(url, "4000 0027 6000 3184")
     bare = await StripeGateway("sk_test_123", api_base=url).authorize(
         amount=Decimal("5.00"), currency="BRL", source=pm, idempotency_key="3ds-3"
     )

@@ -78,6 +78,19 @@ class TokenDescriber(Protocol):
         ...
 
 
+@runtime_checkable
+class CardKeeper(Protocol):
+    async def keep(self, token: str, *, customer_ref: str) -> str:
+        """Make one of this provider's tokens reusable for the shop's customer ``customer_ref`` (an opaque
+        id, no personal data) and return the token to seal and charge later. Raises :class:`GatewayError`
+        when the provider cannot be reached, :class:`CardNotKept` when it refuses."""
+        ...
+
+
+class CardNotKept(Exception):
+    """The provider refused to keep a token for reuse (spent, or another customer's)."""
+
+
 #: A provider's token (client-side tokenization: ``pm_…``, a Mercado Pago card token, PagBank's
 #: encrypted card) or card data from the vault.
 Source = str | CardData

@@ -15,7 +15,24 @@ import httpx
 import stripe
 
 from ..gateway import GatewayResult, GatewayTimeout
-from .base import CardData, CardInfo, ProviderUnavailable, Source, from_cents, to_cents
+from .base import CardData, CardInfo, CardNotKept, ProviderUnavailable, Source, from_cents, to_cents
+
+#: A stored card's token: the Stripe Customer the PaymentMethod is attached to, then the PaymentMethod.
+#: Stripe ids are ``[A-Za-z0-9_]``, so the separator cannot occur inside one.
+_KEPT_SEP = ":"
+
+
+def kept_token(customer: str, payment_method: str) -> str:
+    return f"{customer}{_KEPT_SEP}{payment_method}"
+
+
+def split_kept(source: str) -> tuple[str | None, str]:
+    """``(customer, payment_method)`` of a kept token; ``(None, pm)`` for a single-use PaymentMethod."""
+    if source.startswith("cus_") and _KEPT_SEP in source:
+        customer, _, pm = source.partition(_KEPT_SEP)
+        return customer, pm
+    return None, source
+
 
 _STATUS = {
     "requires_capture": "authorized",
@@ -109,7 +126,9 @@ class StripeGateway:
                 card["cvc"] = source.cvv
             params["payment_method_data"] = {"type": "card", "card": card}
         else:
-            params["payment_method"] = source
+            customer, params["payment_method"] = split_kept(source)
+            if customer is not None:  # a stored card: Stripe charges an attached PaymentMethod with its Customer
+                params["customer"] = customer
         try:
             pi = await self._call(
                 self.client.v1.payment_intents.create_async(params, {"idempotency_key": idempotency_key})  # type: ignore[arg-type]
@@ -168,6 +187,29 @@ class StripeGateway:
             "stripe", pm["id"], str(card["brand"]), str(card["last4"]), int(card["exp_month"]),
             int(card["exp_year"]), str(card.get("fingerprint") or pm["id"]),
         )  # fmt: skip
+
+    async def keep(self, token: str, *, customer_ref: str) -> str:
+        """Stripe reuses a PaymentMethod only once it is attached to a Customer (a PaymentMethod charged
+        without one "may not be used again"): a Customer is created for the stored card (its metadata names
+        our customer by id only: no name or e-mail goes to Stripe) and the PaymentMethod attached to it.
+        Both calls carry idempotency keys derived from the PaymentMethod, so a retried request creates
+        neither twice."""
+        if not token.startswith("pm_"):
+            raise CardNotKept("not a Stripe PaymentMethod")
+        try:
+            customer = await self._call(
+                self.client.v1.customers.create_async(
+                    {"metadata": {"ecovarejo_customer": customer_ref}}, {"idempotency_key": f"keep-customer-{token}"}
+                )
+            )
+            await self._call(
+                self.client.v1.payment_methods.attach_async(
+                    token, {"customer": customer["id"]}, {"idempotency_key": f"keep-attach-{token}"}
+                )
+            )
+        except stripe.InvalidRequestError as exc:  # spent (used without a Customer) or another Customer's
+            raise CardNotKept(exc.user_message or str(exc)) from exc
+        return kept_token(str(customer["id"]), token)
 
     async def find(self, idempotency_key: str) -> GatewayResult | None:
         query = f"metadata['idempotency_key']:'{idempotency_key.replace(chr(39), '')}'"

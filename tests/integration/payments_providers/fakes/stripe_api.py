@@ -1,6 +1,8 @@
 """The part of Stripe's API the adapter uses: PaymentIntents (create/confirm, retrieve, capture, cancel,
 search by metadata), Refunds, PaymentMethods (created by Stripe.js with the publishable key, retrieved
-by the server with the secret key), and 3-D Secure: a card that requires authentication leaves the
+by the server with the secret key), Customers and attaching a PaymentMethod to one — with Stripe's reuse
+rules: a PaymentMethod charged without a Customer may not be used again, and one attached to a Customer
+is charged only with that Customer — and 3-D Secure: a card that requires authentication leaves the
 intent in ``requires_action`` with ``next_action.redirect_to_url`` (the ``return_url`` given at confirm);
 the challenge page (``/3ds/{pi}``, Stripe's hooks.stripe.com) settles it and redirects to the return URL.
 Form-encoded bodies, ``Authorization: Bearer sk_test_…``, ``Idempotency-Key`` replays, amounts in integer
@@ -46,6 +48,9 @@ class StripeFake(Behaviour):
         #: PaymentMethods: id → (card number, the PaymentMethod object). Stripe's cloud keeps numbers; we don't.
         self.methods: dict[str, tuple[str, dict[str, Any]]] = {}
         self.return_urls: dict[str, str] = {}
+        self.customers: dict[str, dict[str, Any]] = {}
+        #: PaymentMethods charged while attached to no Customer: Stripe refuses them afterwards.
+        self.spent: set[str] = set()
         self.base = ""
 
     def app(self) -> Starlette:
@@ -59,6 +64,8 @@ class StripeFake(Behaviour):
                 Route("/v1/refunds", self.refund, methods=["POST"]),
                 Route("/v1/payment_methods", self.create_method, methods=["POST"]),
                 Route("/v1/payment_methods/{id}", self.retrieve_method, methods=["GET"]),
+                Route("/v1/payment_methods/{id}/attach", self.attach_method, methods=["POST"]),
+                Route("/v1/customers", self.create_customer, methods=["POST"]),
                 Route("/3ds/{id}", self.challenge, methods=["GET", "POST"]),
             ]
         )
@@ -113,6 +120,17 @@ class StripeFake(Behaviour):
         }
         source = form.get("payment_method") or form.get("payment_method_data[card][number]", "")
         if source in self.methods:
+            owner = self.methods[source][1]["customer"]
+            if owner is None and source in self.spent:
+                return 400, {"error": {"type": "invalid_request_error", "code": "payment_method_unexpected_state",
+                                       "message": "The provided PaymentMethod was previously used with a PaymentIntent "
+                                       "without Customer attachment. It may not be used again."}}  # fmt: skip
+            if owner is not None and form.get("customer") != owner:
+                return 400, {"error": {"type": "invalid_request_error", "param": "customer",
+                                       "message": "The provided PaymentMethod belongs to a Customer, but you did "
+                                       "not provide that Customer."}}  # fmt: skip
+            if owner is None:
+                self.spent.add(source)
             source = self.methods[source][0]
         intent["payment_method"] = form.get("payment_method")
         self.intents[pid] = intent
@@ -288,6 +306,7 @@ class StripeFake(Behaviour):
             "id": pid,
             "object": "payment_method",
             "type": "card",
+            "customer": None,
             "card": {
                 "brand": "visa" if number.startswith("4") else "mastercard",
                 "last4": number[-4:],
@@ -307,6 +326,45 @@ class StripeFake(Behaviour):
         if found is None:
             return _err(404, "invalid_request_error", "No such PaymentMethod", code="resource_missing")
         return JSONResponse(found[1])
+
+    async def create_customer(self, request: Request) -> JSONResponse:
+        form, err = await self._guard(request)
+        if err is not None:
+            return err
+
+        def run(form: dict[str, str]) -> tuple[int, Any]:
+            cid = f"cus_{next(self.seq):06d}"
+            self.customers[cid] = {
+                "id": cid, "object": "customer",
+                "metadata": {k[9:-1]: v for k, v in form.items() if k.startswith("metadata[")},
+            }  # fmt: skip
+            return 200, dict(self.customers[cid])
+
+        return await self._idempotent(request, form, run)
+
+    async def attach_method(self, request: Request) -> JSONResponse:
+        form, err = await self._guard(request)
+        if err is not None:
+            return err
+        pid = request.path_params["id"]
+
+        def run(form: dict[str, str]) -> tuple[int, Any]:
+            found = self.methods.get(pid)
+            if found is None:
+                return 404, {"error": {"type": "invalid_request_error", "code": "resource_missing",
+                                       "message": f"No such PaymentMethod: '{pid}'"}}  # fmt: skip
+            if form.get("customer") not in self.customers:
+                return 404, {"error": {"type": "invalid_request_error", "code": "resource_missing",
+                                       "message": "No such customer"}}  # fmt: skip
+            if pid in self.spent or found[1]["customer"] not in (None, form["customer"]):
+                return 400, {"error": {"type": "invalid_request_error", "code": "payment_method_unexpected_state",
+                                       "message": "This PaymentMethod was previously used without being attached "
+                                       "to a Customer or was detached from a Customer, and may not be used "
+                                       "again."}}  # fmt: skip
+            found[1]["customer"] = form["customer"]
+            return 200, dict(found[1])
+
+        return await self._idempotent(request, form, run)
 
     async def challenge(self, request: Request) -> Response:
         """The issuer's 3-D Secure page: ``?outcome=succeed`` (default) or ``fail``; then back to the shop's
