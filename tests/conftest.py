@@ -141,6 +141,47 @@ def pg_url(databases: Databases) -> Iterator[str]:
     databases.drop(url)
 
 
+#: The contexts' settings sections as this process's environment gives them, by that environment: a
+#: section read from the environment costs ~13 ms of CPU (pydantic-settings scans every variable), five
+#: of them at every container's bootstrap. Each test gets its own copies; a test that changes an
+#: ``ECOVAREJO_*`` variable gets sections read anew.
+_ENV_SECTIONS: dict[frozenset[tuple[str, str]], tuple[Any, ...]] = {}
+#: One JWT signing key per test process, copied into each test's data directory (the embedded mode
+#: generates a 2048-bit RSA key when there is none: ~50 ms of CPU per container, and tens more to parse).
+#: The generation itself is tested in tests/unit/users (those tests build Settings of their own).
+_JWT_PEM: list[str] = []
+
+
+def _env_sections() -> list[Any]:
+    from ecovarejo.fiscal.settings import FiscalSettings
+    from ecovarejo.logistics.settings import LogisticsSettings
+    from ecovarejo.notifications.settings import NotificationSettings
+    from ecovarejo.payments.settings import PaymentsSettings
+    from ecovarejo.products.media import MediaSettings
+
+    key = frozenset((k, v) for k, v in os.environ.items() if k.upper().startswith("ECOVAREJO_"))
+    found = _ENV_SECTIONS.get(key)
+    if found is None:
+        classes = (FiscalSettings, LogisticsSettings, NotificationSettings, PaymentsSettings, MediaSettings)
+        found = _ENV_SECTIONS[key] = (*(cls() for cls in classes), GatewaySettings(rate_limits=False))
+    return [section.model_copy() for section in found]
+
+
+def _place_jwt_key(settings: Settings) -> None:
+    from ecovarejo.users.keys import dump_pem_keys, generate_key, key_file
+
+    if settings.jwt_private_key_file:
+        return
+    path = key_file(settings)
+    if path.exists():
+        return
+    if not _JWT_PEM:
+        _JWT_PEM.append(dump_pem_keys([generate_key()]))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(_JWT_PEM[0])
+    path.chmod(0o600)
+
+
 def make_settings(db_url: str, tmp_path: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "database_url": db_url,
@@ -154,7 +195,9 @@ def make_settings(db_url: str, tmp_path: Path, **overrides: Any) -> Settings:
         "outbound_allow_hosts": "127.0.0.1,localhost",
     }
     values.update(overrides)
-    return Settings(**values).with_sections(GatewaySettings(rate_limits=False))
+    settings = Settings(**values).with_sections(*_env_sections())
+    _place_jwt_key(settings)
+    return settings
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import functools
 import json
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import structlog
@@ -66,6 +67,8 @@ class InProcessBus:
     ) -> None:
         self.db = db
         self.policy = RetryPolicy(max_attempts, backoff_base, backoff_cap, retry_budget)
+        #: Called after a delivery commits events (the container wakes its relay with it).
+        self.on_commit: Callable[[], None] | None = None
         self.tasks = tasks if tasks is not None else TaskRegistry("in-process-bus")
         self.consumers: list[Consumer] = []
         self._retries: set[asyncio.Task[None]] = set()
@@ -94,7 +97,7 @@ class InProcessBus:
         for consumer in self.consumers:
             if not consumer.wants(event):
                 continue
-            outcome = await deliver(self.db, consumer, event, attempt=1, policy=self.policy)
+            outcome = await deliver(self.db, consumer, event, attempt=1, policy=self.policy, on_commit=self.on_commit)
             if outcome is Outcome.RETRY:
                 task = self.tasks.spawn(self._retry(consumer, event), name=f"bus-retry:{consumer.name}:{event.id}")
                 self._retries.add(task)
@@ -105,7 +108,9 @@ class InProcessBus:
         while True:
             await asyncio.sleep(self.policy.delay(attempt))
             attempt += 1
-            outcome = await deliver(self.db, consumer, event, attempt=attempt, policy=self.policy)
+            outcome = await deliver(
+                self.db, consumer, event, attempt=attempt, policy=self.policy, on_commit=self.on_commit
+            )
             if outcome is not Outcome.RETRY:
                 return
 
@@ -155,6 +160,8 @@ class NatsBus:
         self.stream = stream
         self.prefix = subject_prefix
         self.policy = RetryPolicy(max_attempts, backoff_base, backoff_cap, retry_budget)
+        #: Called after a delivery commits events (the container wakes its relay with it).
+        self.on_commit: Callable[[], None] | None = None
         self.ack_wait = ack_wait
         self.consumers: list[Consumer] = []
         self.tasks = tasks if tasks is not None else TaskRegistry("nats-bus")
@@ -291,7 +298,9 @@ class NatsBus:
                 else:
                     await msg.nak(delay=self.policy.delay(attempt))
                 return
-            outcome = await deliver(self.db, consumer, event, attempt=attempt, policy=self.policy)
+            outcome = await deliver(
+                self.db, consumer, event, attempt=attempt, policy=self.policy, on_commit=self.on_commit
+            )
             if outcome is Outcome.RETRY:
                 await msg.nak(delay=self.policy.delay(attempt))
             else:

@@ -111,7 +111,17 @@ class Container:
                 self.bus.subscribe(consumer)
         await self.bus.start()
         if self.run_relay:
-            self.relay = Relay(self.db, self.bus, interval=self.settings.relay_interval, tasks=self.tasks)
+            self.relay = Relay(
+                self.db,
+                self.bus,
+                interval=self.settings.relay_interval,
+                idle_interval=self.settings.relay_idle_interval,
+                tasks=self.tasks,
+            )
+            # a consumer's commit with events wakes the relay too (not only a request's): an idle relay
+            # waits up to relay_idle_interval between polls
+            if hasattr(self.bus, "on_commit"):
+                self.bus.on_commit = self.relay.wake
             self.relay.start()
         self._started = True
 

@@ -27,6 +27,7 @@ import asyncio
 import contextlib
 import functools
 import json
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -82,6 +83,8 @@ class KafkaBus:
         self.max_attempts = max_attempts
         self.backoff_base = backoff_base
         self.policy = RetryPolicy(max_attempts, backoff_base, backoff_cap, retry_budget)
+        #: Called after a delivery commits events (the container wakes its relay with it).
+        self.on_commit: Callable[[], None] | None = None
         self.topics = topics
         #: A group (re)join waits up to about half of it on some brokers; tests use a short one.
         self.session_timeout_ms = session_timeout_ms
@@ -238,7 +241,9 @@ class KafkaBus:
             return
         attempt = 1
         while True:
-            outcome = await deliver(self.db, consumer, event, attempt=attempt, policy=self.policy)
+            outcome = await deliver(
+                self.db, consumer, event, attempt=attempt, policy=self.policy, on_commit=self.on_commit
+            )
             if outcome is Outcome.DEAD:
                 letter = await self._dead_letter_of(consumer, event.id)
                 reason = letter.error.strip().splitlines()[-1] if letter is not None and letter.error.strip() else ""

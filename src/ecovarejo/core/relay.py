@@ -69,12 +69,28 @@ async def _relay_once_single(db: Database, bus: Bus, *, batch: int) -> int:
 
 
 class Relay:
-    """Runs :func:`relay_once` in a loop; :meth:`wake` skips the wait after a commit with events."""
+    """Runs :func:`relay_once` in a loop; :meth:`wake` skips the wait after a commit with events.
 
-    def __init__(self, db: Database, bus: Bus, *, interval: float = 0.2, tasks: TaskRegistry | None = None) -> None:
+    While the outbox stays empty the wait between polls doubles from ``interval`` up to
+    ``idle_interval``; a batch or a wake-up starts again from ``interval``. An idle relay polled
+    ``1/interval`` times a second before (5/s in production, 20/s in tests: ~5 % of a core per idle
+    container, the tests' largest fixed cost); a commit in this process (a request's unit of work, a
+    consumer's) wakes it at once, so only an event committed by another process waits up to
+    ``idle_interval``."""
+
+    def __init__(
+        self,
+        db: Database,
+        bus: Bus,
+        *,
+        interval: float = 0.2,
+        idle_interval: float | None = None,
+        tasks: TaskRegistry | None = None,
+    ) -> None:
         self.db = db
         self.bus = bus
         self.interval = interval
+        self.idle_interval = max(interval, idle_interval if idle_interval is not None else interval)
         self.tasks = tasks if tasks is not None else TaskRegistry("relay")
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -84,7 +100,9 @@ class Relay:
         self._wake.set()
 
     async def run(self) -> None:
+        wait = self.interval
         while not self._stopping:
+            self._wake.clear()  # before the poll: a commit during it wakes the next wait at once
             try:
                 n = await relay_once(self.db, self.bus)
             except asyncio.CancelledError:
@@ -93,13 +111,14 @@ class Relay:
                 log.warning("relay_failed", error=str(exc))
                 n = 0
             if n or self._stopping:
+                wait = self.interval
                 continue
-            self._wake.clear()
             # asyncio.timeout, not wait_for: on Python 3.11 wait_for returns normally when it is
             # cancelled just as the wake-up fires, swallowing the cancellation (the loop never ends).
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self.interval):
+                async with asyncio.timeout(wait):
                     await self._wake.wait()
+            wait = self.interval if self._wake.is_set() else min(wait * 2, self.idle_interval)
 
     def start(self) -> None:
         self._stopping = False

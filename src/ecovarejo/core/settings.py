@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     #: Run the outbox relay and the consumers inside the API process (embedded mode).
     embedded_workers: bool = True
     relay_interval: float = 0.2
+    #: The longest wait between polls of an empty outbox (the wait doubles from ``relay_interval``); a
+    #: commit in the relay's own process wakes it at once, one in another process waits up to this.
+    relay_idle_interval: float = 1.0
     #: Attempts for an event whose handler fails (a bug, bad data) before it becomes a dead letter.
     consumer_max_attempts: int = 5
     consumer_backoff_base: float = 0.5
