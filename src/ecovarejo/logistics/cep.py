@@ -64,6 +64,11 @@ def uf_of(digits: str) -> str | None:
     return uf if start <= n <= end else None
 
 
+def uf_ranges() -> tuple[tuple[int, int, str], ...]:
+    """The Correios CEP ranges per state, ``(first, last, UF)``, in CEP order."""
+    return _tables().ranges
+
+
 def place_of(digits: str) -> tuple[str, float, float]:
     """(main city, latitude, longitude) of the CEP's sub-region: three-digit prefix first, then two."""
     t = _tables()

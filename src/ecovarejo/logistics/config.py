@@ -7,6 +7,7 @@ R$ 44,90 in the North up to 1 kg), so a shop that configures nothing keeps its p
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated
 
@@ -124,6 +125,9 @@ class Carriers(_Strict):
     #: Melhor Envio services whose parcels the customer may collect at one of the carrier's agencies
     #: (listed by Melhor Envio's agencies API near the destination); empty: none.
     melhorenvio_pickup: list[int] = Field(default_factory=list)
+    #: Correios services (contract product codes, among ``correios``) whose parcels the customer may
+    #: collect at a Correios agency near the destination (listed by the Correios agencies API); empty: none.
+    correios_pickup: list[str] = Field(default_factory=list)
 
 
 PICKUP_KINDS = ("store", "locker")
@@ -263,6 +267,50 @@ _NAMES = {"SP": "São Paulo", "SE": "Sudeste", "S": "Sul", "CO": "Centro-Oeste",
 #: kg CO2e of a parcel's transport when only the destination state is known, per region (the estimate a
 #: checkout that named no quoted option uses).
 _REGION_CARBON = {"SP": "0.80", "SE": "1.20", "S": "1.60", "CO": "2.00", "NE": "2.60", "N": "3.40"}
+_REGION_OF = {uf: code for code, (states, *_rest) in _REGIONS.items() for uf in states}
+
+
+@dataclass(frozen=True)
+class StateEstimate:
+    """Shipping to a state when no option was quoted (no CEP, no parcel): the tenant's standard rate in
+    the lightest band of the zone that serves the state, and its free-shipping rules as they apply to it."""
+
+    state: str
+    #: ``None``: no zone of the tenant's configuration serves the state.
+    price: Decimal | None
+    #: Transport kg CO2e of the parcel, the per-region estimate (no CEP, no carrier to compute it from).
+    co2e_kg: Decimal
+    #: Goods total from which this state's standard shipping is free (``None``: never by amount).
+    free_over: Decimal | None
+    #: Whether a free-shipping coupon makes it free.
+    free_with_coupon: bool
+    zone: str | None = None
+
+
+def _state_reference_cep(state: str) -> str:
+    """The first CEP of the state's range (its capital's), to match zones given by CEP ranges only."""
+    return next(f"{lo:08d}" for lo, _hi, uf in ceps.uf_ranges() if uf == state)
+
+
+def estimate_for_state(doc: ShippingDocument, state: str) -> StateEstimate:
+    """What a checkout that names no quoted option pays to ``state`` under ``doc`` (see
+    :class:`StateEstimate`)."""
+    carbon = Decimal(_REGION_CARBON[_REGION_OF[state]])
+    zone = next((z for z in doc.zones if state in z.states), None) or doc.zone_for(_state_reference_cep(state), state)
+    price: Decimal | None = None
+    if zone is not None:
+        bands = sorted((r.max_weight_g, r.price) for r in doc.rates if r.zone == zone.code and r.service == "standard")
+        price = bands[0][1] if bands else None
+    free = doc.free_shipping
+    applies = (not free.states or state in free.states) and "standard" in free.services
+    return StateEstimate(
+        state=state,
+        price=price,
+        co2e_kg=carbon,
+        free_over=free.over if applies else None,
+        free_with_coupon=free.coupons,
+        zone=zone.code if zone is not None else None,
+    )
 
 
 def state_estimates() -> dict[str, tuple[Decimal, Decimal]]:

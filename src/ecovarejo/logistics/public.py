@@ -10,11 +10,12 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from ecovarejo.core.container import Container
+from ecovarejo.core.uow import UnitOfWork
 
 from . import service
 from .addresses import Address, CepNotFound
 from .cep import InvalidCep, formatted, normalize, uf_of
-from .config import STATES, default_document, state_estimates
+from .config import STATES, StateEstimate, default_document, state_estimates
 from .orders_port import OrderLine, OrderSource, OrderToShip
 from .packaging import PackageTooHeavy, PackageTooLarge, Parcel
 from .quotes import NoShippingOptions, ShippingOption, ShippingOptionInvalid, ShippingOptionUnavailable, ShippingQuote
@@ -37,6 +38,7 @@ __all__ = [
     "ShippingOptionInvalid",
     "ShippingOptionUnavailable",
     "ShippingQuote",
+    "StateEstimate",
     "TrackingStep",
     "confirm_option",
     "default_free_shipping_over",
@@ -45,6 +47,7 @@ __all__ = [
     "normalize_cep",
     "quote",
     "shipments_of_order",
+    "state_estimate",
     "state_estimates",
     "state_of_cep",
 ]
@@ -53,6 +56,14 @@ __all__ = [
 def default_free_shipping_over() -> Decimal | None:
     """The goods total above which the embedded default ships free."""
     return default_document().free_shipping.over
+
+
+async def state_estimate(container: Container, uow: UnitOfWork, state: str) -> StateEstimate:
+    """What a checkout that names no quoted option pays to ``state`` (a valid UF), from the tenant's own
+    shipping configuration (the embedded default when it has none): the standard rate of the lightest
+    weight band of the zone serving the state (``price`` None: no zone serves it), the free-shipping
+    threshold as it applies there, and a per-region kg CO2e. Read inside the caller's tenant ``uow``."""
+    return await service.state_estimate(container, uow, state)
 
 
 def normalize_cep(cep: str) -> str:

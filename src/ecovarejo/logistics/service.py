@@ -19,7 +19,7 @@ from ecovarejo.core.uow import UnitOfWork
 
 from . import cep as ceps
 from . import repository as repo
-from .config import ShippingDocument, default_document
+from .config import ShippingDocument, StateEstimate, default_document, estimate_for_state
 from .models import ShippingConfig, ShippingPackage
 from .packaging import Parcel, UnitSize, pack
 from .ports import LogisticsPorts
@@ -47,6 +47,17 @@ async def load_document(uow: UnitOfWork, ports: LogisticsPorts) -> tuple[Shippin
         doc = ShippingDocument.model_validate(row.document)
         ports.documents[key] = doc
     return doc, row.version
+
+
+async def state_estimate(container: Container, uow: UnitOfWork, state: str) -> StateEstimate:
+    """The tenant's price to ``state`` for a checkout that names no quoted option (read in ``uow``)."""
+    ports = container.ports.find(LogisticsPorts)
+    if ports is not None:
+        doc, _version = await load_document(uow, ports)
+    else:  # logistics not installed (a bare orders test): the tenant's stored document, else the default
+        row = await repo.config(uow)
+        doc = ShippingDocument.model_validate(row.document) if row is not None else default_document()
+    return estimate_for_state(doc, state)
 
 
 def parse_document(data: Mapping[str, Any]) -> ShippingDocument:

@@ -8,8 +8,10 @@ DIFAL for consumers in other states, Simples Nacional) comes from the tenant's t
 :mod:`ecovarejo.fiscal.rules` and docs/fiscal.md.
 
 Shipping is the option the customer chose, priced by the logistics context (``ShippingOverride``); a
-checkout that named none pays the logistics context's per-state estimate (no table lives here), free
-above its threshold or with a free-shipping coupon. Carbon: each product's footprint × quantity, plus the
+checkout that named none pays the tenant's per-state estimate from the logistics context
+(``shipping_estimate``; no table lives here), free above its threshold or with a free-shipping coupon
+when the tenant's rules say so. ``PricingConfig``'s per-state tables (the embedded default's) serve only
+a caller that passes no estimate. Carbon: each product's footprint × quantity, plus the
 option's (or the state estimate's) transport and the packaging (smaller with eco packaging).
 """
 
@@ -167,27 +169,36 @@ def quote(
     loyalty_discount: Decimal = ZERO,
     eco_packaging: bool = True,
     shipping_override: ShippingOverride | None = None,
+    shipping_estimate: logistics.StateEstimate | None = None,
     tax_rules: TaxRules | None = None,
     taxpayer: bool = False,
     imported_skus: frozenset[str] = frozenset(),
 ) -> Quote:
-    """Price the lines. ``tax_rules``: the tenant's tax settings (None: ``config``'s table at the
-    destination's rate); ``taxpayer``: the buyer is a company with a state registration (no DIFAL);
-    ``imported_skus``: goods of imported origin (4 % interstate)."""
+    """Price the lines. ``shipping_estimate``: the tenant's per-state price when no option was chosen
+    (None: ``config``'s tables, the embedded default's); ``tax_rules``: the tenant's tax settings (None:
+    ``config``'s table at the destination's rate); ``taxpayer``: the buyer is a company with a state
+    registration (no DIFAL); ``imported_skus``: goods of imported origin (4 % interstate)."""
     state = check_state(state)
     subtotal = quantize(sum((ln.line_total for ln in lines), ZERO))
     discount = min(subtotal, quantize(sum((d.amount for d in discounts), ZERO)))
     loyalty = min(subtotal - discount, quantize(loyalty_discount))
     goods = subtotal - discount - loyalty
-    free_shipping = any(d.free_shipping for d in discounts) or (
-        config.free_shipping_over is not None and subtotal >= config.free_shipping_over
-    )
+    coupon_frees = any(d.free_shipping for d in discounts)
+    if shipping_estimate is not None:
+        free_over = shipping_estimate.free_over
+        coupon_frees = coupon_frees and shipping_estimate.free_with_coupon
+    else:
+        free_over = config.free_shipping_over
+    free_shipping = coupon_frees or (free_over is not None and subtotal >= free_over)
     shipping = ZERO
     if shipping_override is not None:  # the logistics context already applied the shop's free-shipping rules
         if lines and not any(d.free_shipping for d in discounts):
             shipping = quantize(shipping_override.price)
     elif state and lines and not free_shipping:
-        shipping = quantize(config.shipping_by_state.get(state, ZERO))
+        if shipping_estimate is not None:
+            shipping = quantize(shipping_estimate.price or ZERO)
+        else:
+            shipping = quantize(config.shipping_by_state.get(state, ZERO))
     rules = tax_rules or TaxRules(internal_rates=config.tax_rates, tax_inclusive=config.tax_inclusive)
     taxable = goods + shipping
     imported = sum((ln.line_total for ln in lines if ln.sku in imported_skus), ZERO)
@@ -200,6 +211,8 @@ def quote(
     if lines:
         if shipping_override is not None:
             carbon += shipping_override.carbon_kg
+        elif shipping_estimate is not None:
+            carbon += shipping_estimate.co2e_kg
         else:
             carbon += config.shipping_carbon_kg.get(state, ZERO) if state else ZERO
         carbon += config.eco_packaging_carbon_kg if eco_packaging else config.packaging_carbon_kg

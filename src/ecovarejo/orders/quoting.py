@@ -19,6 +19,7 @@ from ecovarejo.core.money import quantize
 from ecovarejo.core.uow import UnitOfWork
 from ecovarejo.fiscal import public as fiscal
 from ecovarejo.inventory import public as inventory
+from ecovarejo.logistics import public as logistics
 from ecovarejo.users import public as users
 
 from . import coupons as coupon_rules
@@ -218,9 +219,17 @@ async def quote_for(
         # 4 % interstate on imported goods: only an inter-state sale reads the products' fiscal data
         data = await fiscal.products_fiscal(uow, [ln.sku for ln in priced])
         imported = frozenset(sku for sku, f in data.items() if f.imported)
+    estimate: logistics.StateEstimate | None = None
+    if shipping is None and dest and priced:  # no quoted option: the tenant's own per-state price
+        estimate = await logistics.state_estimate(ports.container, uow, dest)
+        if estimate.price is None:
+            detail = f"the shop does not ship to {dest}"
+            if strict:
+                raise logistics.NoShippingOptions(detail, extra={"state": dest})
+            problems.append({"code": "no_shipping_options", "detail": detail})
     q = quote(
         priced, config=ports.pricing, state=state, discounts=discounts, eco_packaging=eco_packaging,
-        loyalty_discount=loyalty, shipping_override=shipping, tax_rules=rules,
+        loyalty_discount=loyalty, shipping_override=shipping, shipping_estimate=estimate, tax_rules=rules,
         taxpayer=bool(customer and customer.taxpayer), imported_skus=imported,
     )  # fmt: skip
     return q, problems

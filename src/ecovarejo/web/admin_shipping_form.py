@@ -42,6 +42,7 @@ SCALARS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("free_shipping-coupons", ("free_shipping", "coupons"), "bool"),
     ("carriers-table_rate", ("carriers", "table_rate"), "bool"),
     ("carriers-correios", ("carriers", "correios"), "list"),
+    ("carriers-correios_pickup", ("carriers", "correios_pickup"), "list"),
     ("carriers-melhorenvio", ("carriers", "melhorenvio"), "list"),
     ("carriers-melhorenvio_pickup", ("carriers", "melhorenvio_pickup"), "list"),
     ("default_package-weight_g", ("default_package", "weight_g"), "int"),

@@ -1,5 +1,5 @@
-"""Pickup points: the shop's own ("retirar na loja", lockers) and Melhor Envio's carrier agencies. Quoted
-near the customer's CEP with the emissions of the trip to the point, chosen at checkout, stored on the
+"""Pickup points: the shop's own ("retirar na loja", lockers), Melhor Envio's carrier agencies and Correios'
+agencies. Quoted near the customer's CEP with the emissions of the trip to the point, chosen at checkout, stored on the
 order, shipped to the point, marked ready (the customer is told where and when) and collected."""
 
 from __future__ import annotations
@@ -201,3 +201,55 @@ async def test_pickup_over_graphql(client, container, carrier_settings):
     got = r.json()["data"]["order"]
     assert got["pickupPoint"] == {"id": "LOJA-VM", "name": "Loja Vila Madalena", "street": "Rua Harmonia",
                                   "hours": STORE["hours"]}  # fmt: skip
+
+
+async def test_correios_agencies_near_the_customer(client, container, carrier_settings, correios):
+    shop = await _shop(
+        client, container, carrier_settings,
+        carriers={"table_rate": True, "correios": ["03298", "03220"], "melhorenvio": [], "correios_pickup": ["03298"]},
+    )  # fmt: skip
+    options = await _options(client, shop, "01310-100")
+    agencies = [o for o in options if o["pickup"]]
+    # installed agencies ("09") of the customer's municipality, three nearest; not the closed one nor the CDD
+    assert {o["pickup"]["name"] for o in agencies} == {
+        "AC CENTRAL DE SAO PAULO", "AC JARDIM PAULISTA", "AC PINHEIROS",
+    }  # fmt: skip
+    assert all((o["carrier"], o["service"], o["kind"]) == ("correios", "03298", "pickup") for o in agencies)
+    [query] = correios[0].agency_queries
+    assert ("uf", "SP") in query and ("municipio", "SAO PAULO") in query and ("status", "2") in query
+    assert ("codigoTipoUnidade", "09") in query
+    pac = next(o for o in options if (o["carrier"], o["service"]) == ("correios", "03298") and not o["pickup"])
+    central = next(o for o in agencies if o["pickup"]["id"] == "correios:00024419")
+    assert central["price"] == pac["price"] and central["pickup"]["cep"] == "01031970"
+    assert central["pickup"]["hours"] == "Segunda à sexta 09:00–18:00" and central["pickup"]["company"] == "Correios"
+    # the emissions are those of the trip from the warehouse to the agency, by road (the default package)
+    km = ceps.distance_km("01310100", "01031970")
+    assert central["distance_km"] == round(km)
+    assert Decimal(central["co2e_kg"]) == emissions.kg_co2e(km, 500, "road")
+
+    _uid, h = shop.customer()
+    order = await _checkout(client, shop, h, central["id"], cep="01310-100")
+    assert order["shipping_option"]["pickup"]["id"] == "correios:00024419"
+    r = await client.post(f"/api/v1/admin/shipping/orders/{order['id']}/shipments", headers=shop.admin, json={})
+    assert r.status_code == 201, r.text
+    assert r.json()["pickup"]["name"] == "AC CENTRAL DE SAO PAULO"
+    [prepost] = [p["body"] for p in correios[0].preposts.values()]
+    to = prepost["destinatario"]
+    assert prepost["codigoServico"] == "03298" and to["endereco"]["cep"] == "01031970"  # addressed to the agency
+    assert to["nome"] == "Ana Souza" and "AC CENTRAL DE SAO PAULO" in to["endereco"]["complemento"]
+
+
+async def test_correios_agencies_down_leave_the_door_to_door_options(client, container, carrier_settings, correios):
+    shop = await _shop(
+        client, container, carrier_settings,
+        carriers={"table_rate": True, "correios": ["03298"], "melhorenvio": [], "correios_pickup": ["03298"]},
+    )  # fmt: skip
+    correios[0].agencies_down = True
+    r = await client.post(
+        "/api/v1/shipping/quotes", headers=shop.h, json={"cep": "01310-100", "items": [{"sku": "TEE", "quantity": 1}]}
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert "correios" not in body["degraded"]
+    assert [o["service"] for o in body["options"] if o["carrier"] == "correios"] == ["03298"]
+    assert not any(o["pickup"] for o in body["options"])

@@ -39,7 +39,7 @@ async def test_staff_fill_and_save_the_shipping_form(web: httpx.AsyncClient, con
         "pickup_points-0-days": "1", "pickup_points-0-price": "0", "pickup_points-0-radius_km": "25",
         "pickup_points-0-enabled": "on",
         "free_shipping-over": "199,90", "free_shipping-services": ["standard"],
-        "carriers-correios": "03298, 03220",
+        "carriers-correios": "03298, 03220", "carriers-correios_pickup": "03298",
     }  # fmt: skip
     saved = await web.post("/admin/frete", data=filled)
     assert saved.status_code == 303, saved.text
@@ -50,7 +50,7 @@ async def test_staff_fill_and_save_the_shipping_form(web: httpx.AsyncClient, con
     [point] = doc["pickup_points"]
     assert point["code"] == "LOJA-1" and point["cep"] == "01002000" and point["radius_km"] == 25
     assert doc["free_shipping"]["over"] == "199.90" and doc["free_shipping"]["services"] == ["standard"]
-    assert doc["carriers"]["correios"] == ["03298", "03220"]
+    assert doc["carriers"]["correios"] == ["03298", "03220"] and doc["carriers"]["correios_pickup"] == ["03298"]
     again = form_fields((await web.get("/admin/frete")).text)
     assert again[f"{r}-price"] == "9,90" and again["pickup_points-0-name"] == "Loja Centro"
 

@@ -1,5 +1,6 @@
 """Correios' contract REST API (api.correios.com.br): token by posting card, price and deadline per
-product, pre-posting (prepostagem) with its label PDF, cancellation, and tracking (SRO Rastro).
+product, pre-posting (prepostagem) with its label PDF, cancellation, tracking (SRO Rastro), and the
+agencies API (``/agencia/v1/unidades``) for collecting a parcel at an agency near the customer.
 
 Money arrives as Brazilian decimal strings (``"24,50"``); weights go in grams, sizes in centimetres.
 """
@@ -9,16 +10,42 @@ from __future__ import annotations
 import asyncio
 import base64
 import time
+import unicodedata
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import httpx
+import structlog
 
-from .base import CarrierError, CarrierOption, CarrierUnavailable, Label, LabelRequest, QuoteRequest, TrackingUpdate
+from .. import cep as ceps
+from .base import (
+    CarrierError,
+    CarrierOption,
+    CarrierUnavailable,
+    Label,
+    LabelRequest,
+    PickupSpot,
+    QuoteRequest,
+    TrackingUpdate,
+)
 
 SERVICES = {"03298": ("PAC", "standard"), "03220": ("SEDEX", "express"), "04227": ("Mini Envios", "standard")}
 _BRT = timezone(timedelta(hours=-3))
+#: The agencies API's unit type of a Correios agency ("AGENCIA CORREIO") and its status "installed".
+AGENCY_UNIT_TYPE = "09"
+AGENCY_STATUS_INSTALLED = "2"
+#: Agencies offered per pickup service, nearest first, and how far from the destination they may be.
+AGENCIES_PER_SERVICE = 3
+AGENCY_RADIUS_KM = 40.0
+AGENCY_PAGE_SIZE = 50
+
+log = structlog.get_logger("ecovarejo.logistics.correios")
+
+
+def _plain(text: str) -> str:
+    """``São Paulo`` → ``SAO PAULO``: how the agencies API spells municipalities."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).upper().strip()
 
 
 def _brl(value: Any) -> Decimal:
@@ -127,9 +154,72 @@ class CorreiosCarrier:
                 company="Correios",
             )
 
-        async with asyncio.TaskGroup() as tg:
+        pickup = [c for c in req.document.carriers.correios_pickup if c in wanted]
+        async with asyncio.TaskGroup() as tg:  # the agencies are asked alongside the prices, not after
             tasks = [tg.create_task(one(c)) for c in wanted]
-        return [t.result() for t in tasks]
+            spots_t = tg.create_task(self._agencies_or_none(req)) if pickup else None
+        out = [t.result() for t in tasks]
+        spots = spots_t.result() if spots_t is not None else []
+        pickups = [
+            CarrierOption(
+                carrier=self.name, service=o.service, service_name=f"{o.service_name}: {spot.name}", price=o.price,
+                days_min=o.days_min, days_max=o.days_max, kind="pickup", company=o.company, pickup=True, point=spot,
+            )
+            for o in out if o.service in pickup for spot in spots
+        ]  # fmt: skip
+        return out + pickups
+
+    async def _agencies_or_none(self, req: QuoteRequest) -> list[PickupSpot]:
+        """The agencies, or none when that call fails: door-to-door prices still count."""
+        try:
+            return await self.agencies(req)
+        except CarrierError as exc:
+            log.warning("correios_agencies_failed", error=str(exc))
+            return []
+
+    async def agencies(self, req: QuoteRequest) -> list[PickupSpot]:
+        """Installed Correios agencies near the destination, nearest first: ``GET /agencia/v1/unidades
+        ?uf=&municipio=&status=2&codigoTipoUnidade=09&page=0&size=50`` (the municipality only when the CEP
+        service knew the city)."""
+        params: dict[str, Any] = {
+            "uf": req.destination_state,
+            "status": AGENCY_STATUS_INSTALLED,
+            "codigoTipoUnidade": AGENCY_UNIT_TYPE,
+            "page": 0,
+            "size": AGENCY_PAGE_SIZE,
+        }
+        if req.destination_city:
+            params["municipio"] = _plain(req.destination_city)
+        body = await self._get("/agencia/v1/unidades", params)
+        near: list[tuple[float, PickupSpot]] = []
+        for a in (body.get("itens") if isinstance(body, dict) else None) or []:
+            if not isinstance(a, dict) or a.get("ativa") is False:
+                continue
+            if str(a.get("status", AGENCY_STATUS_INSTALLED)) != AGENCY_STATUS_INSTALLED:
+                continue
+            addr = a.get("endereco") or {}
+            raw = "".join(ch for ch in str(addr.get("cep") or "") if ch.isdigit())
+            try:
+                cep = ceps.normalize(raw)
+                km = ceps.distance_km(req.destination_cep, cep)
+            except (ceps.InvalidCep, KeyError):
+                continue
+            if km > AGENCY_RADIUS_KM:
+                continue
+            hours = a.get("horarios") or {}
+            shown = " ".join(
+                x for x in (str(hours.get("funcionamento") or "").strip().capitalize(),
+                            "–".join(h for h in (hours.get("iniExpediente"), hours.get("fimExpediente")) if h)) if x
+            )  # fmt: skip
+            spot = PickupSpot(
+                id=f"correios:{a.get('id')}", name=str(a.get("nome") or "")[:100], kind="agency",
+                street=str(addr.get("logradouro") or "")[:200], number=str(addr.get("numero") or ""),
+                district=str(addr.get("bairro") or "")[:100], city=str(addr.get("municipio") or "")[:100],
+                state=str(addr.get("uf") or req.destination_state), cep=cep, hours=shown[:200], company="Correios",
+            )  # fmt: skip
+            near.append((km, spot))
+        near.sort(key=lambda x: (x[0], x[1].name))
+        return [s for _, s in near[:AGENCIES_PER_SERVICE]]
 
     async def buy_label(self, req: LabelRequest) -> Label:
         if req.service not in SERVICES:

@@ -1,6 +1,8 @@
 """The part of Correios' contract API (api.correios.com.br) the adapter uses: token by posting card,
 ``/preco/v1/nacional/{produto}``, ``/prazo/v1/nacional/{produto}``, pre-posting with its label PDF,
-cancellation, and ``/srorastro/v1/objetos/{codigo}``. Prices are Brazilian decimal strings."""
+cancellation, ``/srorastro/v1/objetos/{codigo}`` and the agencies API ``/agencia/v1/unidades`` (filtered by
+``uf``, ``municipio``, ``bairro``, repeated ``status`` and ``codigoTipoUnidade``; paged by ``page``/``size``,
+answered as ``{"itens": [...], "page": {...}}``). Prices are Brazilian decimal strings."""
 
 from __future__ import annotations
 
@@ -21,6 +23,50 @@ BASE = {"03298": Decimal("21.50"), "03220": Decimal("38.90"), "04227": Decimal("
 DAYS = {"03298": 7, "03220": 2, "04227": 9}
 
 
+def _unit(
+    uid: str,
+    name: str,
+    cep: str,
+    street: str,
+    district: str,
+    city: str,
+    uf: str,
+    *,
+    tipo: str = "09",
+    status: str = "2",
+) -> dict[str, Any]:
+    """One unit as the agencies API describes it."""
+    return {
+        "id": uid, "codigoAntigo": "7" + uid[1:], "codigoCadastroGeral": int(uid), "nome": name,
+        "ativa": status == "2", "status": status, "descStatus": "INSTALADO" if status == "2" else "DESATIVADO",
+        "tipo": "A",
+        "tipoUnidade": {"codigo": tipo, "descricao": "AGENCIA CORREIO" if tipo == "09" else "CENTRO DE DISTRIBUICAO",
+                        "sigla": "AC -TCO" if tipo == "09" else "CDD"},
+        "emails": [f"ag{uid}@correios.example"],
+        "endereco": {"cep": cep, "uf": uf, "localidade": city, "municipio": city, "logradouro": street,
+                     "bairro": district, "numero": "SN", "codigoIbge": "3550308", "regiao": "SDE",
+                     "longitude": "-46.636301", "latitude": "-23.544201", "fuso": "UTC-03:00",
+                     "fusoVerao": "UTC-03:00"},
+        "horarios": {"funcionamento": "SEGUNDA À SEXTA", "iniExpediente": "09:00", "fimExpediente": "18:00",
+                     "limitePostagemSemana": "17:35"},
+        "codigoSro": ["01009972"], "dhAlteracao": "2021-03-16T01:01:22.27",
+    }  # fmt: skip
+
+
+UNITS = [
+    _unit("00024419", "AC CENTRAL DE SAO PAULO", "01031970", "PRACA DO CORREIO", "CENTRO", "SAO PAULO", "SP"),
+    _unit("00072001", "AC PINHEIROS", "05422970", "RUA DOS PINHEIROS", "PINHEIROS", "SAO PAULO", "SP"),
+    _unit("00072002", "AC JARDIM PAULISTA", "01415970", "ALAMEDA SANTOS", "JARDIM PAULISTA", "SAO PAULO", "SP"),
+    _unit("00072003", "AC SANTANA", "02012970", "RUA VOLUNTARIOS DA PATRIA", "SANTANA", "SAO PAULO", "SP"),
+    _unit("00072004", "AC BUTANTA DESATIVADA", "05508970", "AVENIDA VITAL BRASIL", "BUTANTA", "SAO PAULO", "SP",
+          status="5"),
+    _unit("00072005", "CDD VILA MARIANA", "04116970", "RUA DOMINGOS DE MORAIS", "VILA MARIANA", "SAO PAULO", "SP",
+          tipo="21"),
+    _unit("00072006", "AC CENTRAL DO RIO DE JANEIRO", "20010974", "RUA PRIMEIRO DE MARCO", "CENTRO",
+          "RIO DE JANEIRO", "RJ"),
+]  # fmt: skip
+
+
 def _msgs(status: int, *msgs: str) -> JSONResponse:
     return JSONResponse({"msgs": list(msgs), "date": "2026-12-01", "method": "GET", "path": "/", "causa": ""}, status)
 
@@ -38,6 +84,9 @@ class CorreiosFake:
         self.cancelled: list[str] = []
         self.events: dict[str, list[dict[str, Any]]] = {}
         self.seq = itertools.count(1)
+        self.units = list(UNITS)
+        self.agency_queries: list[list[tuple[str, str]]] = []
+        self.agencies_down = False
 
     def app(self) -> Starlette:
         return Starlette(
@@ -50,6 +99,7 @@ class CorreiosFake:
                 Route("/prepostagem/v1/prepostagens/rotulo/download/assincrono/{recibo}", self.download),
                 Route("/prepostagem/v1/prepostagens/{id}", self.cancel, methods=["DELETE"]),
                 Route("/srorastro/v1/objetos/{codigo}", self.track),
+                Route("/agencia/v1/unidades", self.units_list),
             ]
         )
 
@@ -103,6 +153,34 @@ class CorreiosFake:
                 "entregaSabado": "N",
             }
         )
+
+    async def units_list(self, request: Request) -> Response:
+        if (bad := await self._guard(request)) is not None:
+            return bad
+        if self.agencies_down:
+            return _msgs(503, "Serviço indisponível")
+        q = request.query_params
+        self.agency_queries.append(sorted(q.multi_items()))
+        try:
+            page, size = int(q.get("page", "0")), int(q.get("size", "50"))
+        except ValueError:
+            return _msgs(400, "AGE-001: Paginação inválida")
+        if size > 50 or size < 1 or page < 0:
+            return _msgs(400, "AGE-002: O tamanho da página deve ser de 1 a 50")
+        statuses, types = q.getlist("status"), q.getlist("codigoTipoUnidade")
+        found = [
+            u for u in self.units
+            if (not q.get("uf") or u["endereco"]["uf"] == q["uf"])
+            and (not q.get("municipio") or u["endereco"]["municipio"] == q["municipio"].upper())
+            and (not q.get("bairro") or u["endereco"]["bairro"] == q["bairro"].upper())
+            and (not statuses or u["status"] in statuses)
+            and (not types or u["tipoUnidade"]["codigo"] in types)
+        ]  # fmt: skip
+        total = len(found)
+        return JSONResponse({
+            "itens": found[page * size:(page + 1) * size],
+            "page": {"size": size, "totalElements": total, "totalPages": -(-total // size), "number": page},
+        })  # fmt: skip
 
     async def prepost(self, request: Request) -> Response:
         if (bad := await self._guard(request)) is not None:
