@@ -16,11 +16,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import multiprocessing
+import os
+import socket
 import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -103,10 +107,69 @@ async def table_rates(n: int, data_dir: Path) -> None:
         await container.stop()
 
 
-async def three_carriers(n: int) -> None:
-    from tests.integration.logistics.fakes import serve
+def _fake_app(kind: str) -> Any:
+    """The ASGI app of one fake carrier with its set latency (built where it is served)."""
+    from starlette.applications import Starlette
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
     from tests.integration.logistics.fakes.correios import CorreiosFake
-    from tests.integration.logistics.fakes.melhorenvio import TOKEN, MelhorEnvioFake
+    from tests.integration.logistics.fakes.melhorenvio import MelhorEnvioFake
+
+    if kind == "correios":
+        correios = CorreiosFake()
+        correios.delay = HEALTHY_MS["correios"] / 1000
+        return correios.app()
+    if kind == "melhorenvio":
+        me = MelhorEnvioFake()
+        me.delay = HEALTHY_MS["melhorenvio"] / 1000
+        return me.app()
+
+    async def never_in_time(request: Any) -> JSONResponse:
+        await asyncio.sleep(5.0)
+        return JSONResponse([])
+
+    return Starlette(routes=[Route("/api/v2/me/shipment/calculate", never_in_time, methods=["POST"])])
+
+
+def _serve_fake(kind: str, port: int) -> None:  # the child process's main
+    import uvicorn
+
+    uvicorn.run(_fake_app(kind), host="127.0.0.1", port=port, log_level="warning")
+
+
+@contextlib.contextmanager
+def _fake(kind: str, where: str) -> Iterator[str]:
+    """One fake carrier, served in a process of its own (``where="process"``: like a remote provider, it
+    does not share this process's GIL) or in a thread of this one (``"thread"``, as the tests run them)."""
+    if where == "thread":
+        from tests.integration.logistics.fakes import serve
+
+        with serve(_fake_app(kind)) as url:
+            yield url
+        return
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    proc = multiprocessing.get_context("spawn").Process(target=_serve_fake, args=(kind, port), daemon=True)
+    proc.start()
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or not proc.is_alive():
+                    raise RuntimeError(f"the {kind} fake did not start") from None
+                time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.join(5)
+
+
+async def three_carriers(n: int, where: str) -> None:
+    from tests.integration.logistics.fakes.melhorenvio import TOKEN
 
     from ecovarejo.core.outbound import OutboundPolicy, outbound_client
     from ecovarejo.logistics.carriers.correios import CorreiosCarrier
@@ -120,18 +183,7 @@ async def three_carriers(n: int) -> None:
         def enabled(self, doc: Any) -> list[str]:
             return list(self.carriers)
 
-    from starlette.applications import Starlette
-    from starlette.responses import JSONResponse
-    from starlette.routing import Route
-
-    async def never_in_time(request: Any) -> JSONResponse:
-        await asyncio.sleep(5.0)
-        return JSONResponse([])
-
-    slow_app = Starlette(routes=[Route("/api/v2/me/shipment/calculate", never_in_time, methods=["POST"])])
-    correios, me = CorreiosFake(), MelhorEnvioFake()
-    correios.delay, me.delay = HEALTHY_MS["correios"] / 1000, HEALTHY_MS["melhorenvio"] / 1000
-    with serve(correios.app()) as c_url, serve(me.app()) as m_url, serve(slow_app) as s_url:  # type: ignore[arg-type]
+    with _fake("correios", where) as c_url, _fake("melhorenvio", where) as m_url, _fake("slow", where) as s_url:
         http = outbound_client(OutboundPolicy(allow_http=True).trusting(c_url, m_url, s_url), timeout=10.0)
         carriers: dict[str, Any] = {
             "table_rate": TableRateCarrier(),
@@ -162,7 +214,28 @@ async def three_carriers(n: int) -> None:
                                    destination_state="RJ", parcel=parcel, goods_total=Decimal("159.80"))  # fmt: skip
             degraded.append(len({"correios", "melhorenvio"} & set(q.degraded)))
 
-        print(f"three carriers (fakes over HTTP; healthy latencies {HEALTHY_MS} ms, a third answers after 5 s):")
+        class Canned:  # the same answers the fakes give, at once: the engine's own work, no network
+            name = "canned"
+
+            def __init__(self, options: list[Any]) -> None:
+                self.options = options
+
+            async def quote(self, r: Any) -> list[Any]:
+                return self.options
+
+        canned = Canned([*(await carriers["correios"].quote(req)), *(await carriers["melhorenvio"].quote(req))])
+        at_once = AllEnabled(carriers={"table_rate": carriers["table_rate"], "canned": canned}, secret=b"bench",
+                             cache_ttl=0.0)  # fmt: skip
+
+        async def engine_alone() -> None:
+            await at_once.quote(tenant_id=tid, version=1, doc=doc, destination_cep="20040020",
+                                destination_state="RJ", parcel=parcel, goods_total=Decimal("159.80"))  # fmt: skip
+
+        print(
+            f"three carriers (fakes over HTTP, each in a {where} of its own; healthy latencies {HEALTHY_MS} ms, "
+            "a third answers after 5 s):"
+        )
+        _row("engine alone (same answers, no network)", await _timed(n, engine_alone))
         _, c99 = _row("baseline: Correios alone (PAC + SEDEX)", await _timed(n, correios_alone))
         _, m99 = _row("baseline: Melhor Envio alone", await _timed(n, melhorenvio_alone))
         base99 = max(c99, m99)
@@ -182,10 +255,20 @@ async def three_carriers(n: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=300)
+    parser.add_argument(
+        "--fakes", choices=("process", "thread"), default="process",
+        help="serve the fake carriers in processes of their own (like remote providers) or in threads of the "
+        "bench's process (sharing its GIL, as the tests do)",
+    )  # fmt: skip
+    parser.add_argument("--only", choices=("all", "table", "carriers"), default="all")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        asyncio.run(table_rates(args.n, Path(tmp)))
-    asyncio.run(three_carriers(args.n))
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; cores: {os.cpu_count()}")
+    if args.only in ("all", "table"):
+        with tempfile.TemporaryDirectory() as tmp:
+            asyncio.run(table_rates(args.n, Path(tmp)))
+    if args.only in ("all", "carriers"):
+        asyncio.run(three_carriers(args.n, args.fakes))
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

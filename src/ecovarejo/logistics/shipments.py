@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -406,6 +406,10 @@ async def apply_updates(uow: UnitOfWork, s: Shipment, updates: Sequence[Tracking
     for u in sorted(updates, key=lambda x: x.occurred_at):
         if u.status not in TRACKING_STATUSES:
             continue
+        if u.status == "ready_for_pickup" and not s.pickup_point:
+            # a home delivery the carrier holds for collection (Correios' LDI after a failed attempt): it did
+            # not reach the door
+            u = replace(u, status="failed_delivery")
         if await repo.event_exists(uow, s.id, u.external_id):
             continue
         repo.add(uow, ShipmentEvent(shipment_id=s.id, status=u.status, description=u.description[:300],
@@ -440,8 +444,8 @@ async def track_job(container: Container, limit: int = 200) -> int:
     """Worker job: poll the carriers for shipments on their way (webhooks may be missed), per tenant."""
     ports = ports_of(container)
     async with container.uow(None, read_only=True) as sys_uow:
-        rows = await repo.shipments_to_track(sys_uow, ("label_purchased", "posted", "in_transit",
-                                                       "out_for_delivery", "failed_delivery"), limit)  # fmt: skip
+        rows = await repo.shipments_to_track(sys_uow, ("label_purchased", "posted", "in_transit", "out_for_delivery",
+                                                       "failed_delivery", "ready_for_pickup"), limit)  # fmt: skip
         todo = [(s.tenant_id, s.id, s.carrier, s.label_ref, s.tracking_code) for s in rows]
     moved = 0
     for tenant_id, sid, carrier, ref, code in todo:

@@ -11,12 +11,14 @@ from sqlalchemy import select
 
 from ecovarejo.core.models import OutboxEvent
 from ecovarejo.logistics import cep as ceps
-from ecovarejo.logistics import emissions
+from ecovarejo.logistics import emissions, shipments
 from ecovarejo.logistics.plugin import install_logistics
 from ecovarejo.notifications.rendering import Renderer
 from tests.integration.orders.shop import ADDRESS, checkout_body
 from tests.integration.orders.shop import open_shop as open_orders_shop
 from tests.support import eventually
+
+from .test_shipments import _later
 
 STORE = {
     "code": "LOJA-VM",
@@ -237,6 +239,43 @@ async def test_correios_agencies_near_the_customer(client, container, carrier_se
     to = prepost["destinatario"]
     assert prepost["codigoServico"] == "03298" and to["endereco"]["cep"] == "01031970"  # addressed to the agency
     assert to["nome"] == "Ana Souza" and "AC CENTRAL DE SAO PAULO" in to["endereco"]["complemento"]
+
+    # Correios' own tracking: posted, then waiting at the agency (LDI), then collected (BDE 01)
+    sid, code = r.json()["id"], r.json()["tracking_code"]
+    correios[0].add_event(code, "PO", "01", _later(1), "Objeto postado")
+    correios[0].add_event(code, "LDI", "01", _later(20), "Objeto aguardando retirada no endereço indicado")
+    await shipments.track_job(container)
+    assert await eventually(lambda: _is(client, shop, order["id"], "shipped"))
+    [request] = [d for d in await _events(container, shop.tenant_id, "notification.requested")
+                 if d.get("template") == "ready_for_pickup"]  # fmt: skip
+    assert request["context"]["point_name"] == "AC CENTRAL DE SAO PAULO"
+    assert request["context"]["hours"] == "Segunda à sexta 09:00–18:00"
+    correios[0].add_event(code, "BDE", "01", _later(30), "Objeto entregue ao destinatário")
+    await shipments.track_job(container)
+    assert await eventually(lambda: _is(client, shop, order["id"], "delivered"))
+    mine = (await client.get(f"/api/v1/shipping/orders/{order['id']}/tracking", headers=h)).json()["items"]
+    [shipment] = [x for x in mine if x["id"] == sid]
+    assert [t["status"] for t in shipment["timeline"]] == ["label_purchased", "posted", "ready_for_pickup", "delivered"]
+
+
+async def test_a_home_delivery_held_at_the_agency_is_a_failed_delivery(client, container, carrier_settings, correios):
+    shop = await _shop(
+        client, container, carrier_settings, carriers={"table_rate": True, "correios": ["03298"], "melhorenvio": []}
+    )
+    pac = next(o for o in await _options(client, shop, "01310-100") if o["carrier"] == "correios")
+    _uid, h = shop.customer()
+    order = await _checkout(client, shop, h, pac["id"], cep="01310-100")
+    r = await client.post(f"/api/v1/admin/shipping/orders/{order['id']}/shipments", headers=shop.admin, json={})
+    assert r.status_code == 201, r.text
+    code = r.json()["tracking_code"]
+    correios[0].add_event(code, "PO", "01", _later(1), "Objeto postado")
+    correios[0].add_event(code, "LDI", "01", _later(20), "Objeto aguardando retirada no endereço indicado")
+    await shipments.track_job(container)
+    r = await client.get(f"/api/v1/admin/shipping/orders/{order['id']}/shipments", headers=shop.admin)
+    [shipment] = r.json()["items"]
+    assert shipment["status"] == "failed_delivery"  # not "ready for pickup": the customer chose their door
+    assert not [d for d in await _events(container, shop.tenant_id, "notification.requested")
+                if d.get("template") == "ready_for_pickup"]  # fmt: skip
 
 
 async def test_correios_agencies_down_leave_the_door_to_door_options(client, container, carrier_settings, correios):

@@ -64,6 +64,8 @@ def _status(code: str, tipo: str) -> str:
         return "failed_delivery"
     if code == "OEC":
         return "out_for_delivery"
+    if code == "LDI":  # "Objeto aguardando retirada no endereço indicado": at the agency, for the recipient
+        return "ready_for_pickup"
     if code == "PO":
         return "posted"
     return "in_transit"

@@ -1,6 +1,7 @@
-"""The "ready for pickup" e-mail really goes out: a customer who chose a pickup point gets, over SMTP
-(aiosmtpd on localhost), the point's name, address and opening hours in their own language, when staff
-mark the parcel ready — through the whole platform (orders, logistics, users, notifications)."""
+"""The customer is told, by e-mail that really goes out over SMTP (aiosmtpd on localhost), through the whole
+platform (orders, logistics, users, notifications): the carrier's tracking ships and delivers the order
+(order shipped with its tracking code, order delivered), and a parcel at a pickup point is ready (the
+point's name, address and opening hours), each in the customer's own language."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from ecovarejo.core.settings import Settings
+from ecovarejo.logistics import shipments
 from ecovarejo.logistics.plugin import install_logistics
 from ecovarejo.notifications.settings import NotificationSettings
 from tests.conftest import make_settings
@@ -22,6 +24,7 @@ from tests.integration.orders.shop import open_shop as open_orders_shop
 from tests.support import bearer, eventually, token_for
 
 from .test_pickup import STORE
+from .test_shipments import _later
 
 MAIL_FROM = "loja@ecovarejo.example"
 
@@ -80,7 +83,8 @@ async def test_the_ready_for_pickup_mail_goes_out_in_each_language(client, conta
         )
         assert r.status_code == 200, r.text
         [pickup] = [o for o in r.json()["options"] if o["pickup"]]
-        assert (await client.post("/api/v1/cart/items", json={"sku": "TEE", "quantity": 1}, headers=h)).status_code
+        r = await client.post("/api/v1/cart/items", json={"sku": "TEE", "quantity": 1}, headers=h)
+        assert r.status_code == 200, r.text
         body = checkout_body(shipping_option=pickup["id"], shipping_address=ADDRESS)
         r = await client.post("/api/v1/orders", json=body, headers={**h, "Idempotency-Key": str(uuid.uuid4())})
         assert r.status_code == 201, r.text
@@ -111,3 +115,47 @@ async def test_the_ready_for_pickup_mail_goes_out_in_each_language(client, conta
         assert "Rua Harmonia 123" in text and "05435-000" in text
         assert STORE["hours"] in text and STORE["hours"] in html
         assert f'<html lang="{lang}">' in html
+
+
+async def test_tracking_ships_and_delivers_the_order_and_the_customer_is_told(
+    client, container, carrier_settings, correios, smtp_server
+):
+    shop = await open_orders_shop(container)
+    ports = install_logistics(container, carrier_settings)
+    ports.catalog = shop.catalog
+    shop.catalog.put("TEE", "89.90", carbon_footprint_kg=Decimal("2.50"))
+    await shop.stock("TEE", 5)
+    doc = (await client.get("/api/v1/admin/shipping/config", headers=shop.admin)).json()["document"]
+    doc["carriers"] = {"table_rate": True, "correios": ["03298", "03220"], "melhorenvio": []}
+    assert (await client.put("/api/v1/admin/shipping/config", headers=shop.admin, json=doc)).status_code == 200
+    email, h = await _customer(client, shop, "pt-BR")
+    r = await client.post(
+        "/api/v1/shipping/quotes", headers=h, json={"cep": "01305-000", "items": [{"sku": "TEE", "quantity": 1}]}
+    )
+    sedex = next(o for o in r.json()["options"] if (o["carrier"], o["service"]) == ("correios", "03220"))
+    r = await client.post("/api/v1/cart/items", json={"sku": "TEE", "quantity": 1}, headers=h)
+    assert r.status_code == 200, r.text
+    body = checkout_body(shipping_option=sedex["id"], shipping_address=ADDRESS)
+    r = await client.post("/api/v1/orders", json=body, headers={**h, "Idempotency-Key": str(uuid.uuid4())})
+    assert r.status_code == 201, r.text
+    order = r.json()
+    r = await client.post(f"/api/v1/admin/shipping/orders/{order['id']}/shipments", headers=shop.admin, json={})
+    assert r.status_code == 201, r.text
+    code = r.json()["tracking_code"]
+
+    def mail(subject: str) -> object | None:
+        return next((m for m in smtp_server.handler.messages if m["To"] == email and m["Subject"] == subject), None)
+
+    # the carrier's tracking (polled) posts the parcel: the order ships and the customer gets its code
+    correios[0].add_event(code, "PO", "01", _later(1), "Objeto postado")
+    await shipments.track_job(container)
+    shipped = f"Pedido {order['order_number']} enviado"
+    assert await eventually(lambda: mail(shipped) is not None, timeout=60)
+    text = mail(shipped).get_body(("plain",)).get_content()
+    assert "Olá, Ana" in text and code in text
+    # then delivers it
+    correios[0].add_event(code, "BDE", "01", _later(3), "Objeto entregue ao destinatário")
+    await shipments.track_job(container)
+    assert await eventually(lambda: mail(f"Pedido {order['order_number']} entregue") is not None, timeout=60)
+    status = (await client.get(f"/api/v1/admin/orders/{order['id']}", headers=shop.admin)).json()["status"]
+    assert status == "delivered"
