@@ -21,7 +21,6 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from PIL import Image, ImageDraw
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -55,6 +54,8 @@ REVIEWERS = [uuid.uuid5(NS, f"reviewer-{i:03d}") for i in range(1, 41)]
 
 def _image(name: str, colour: tuple[int, int, int], seed: int) -> bytes:
     """A simple product picture: the category's colour, a leaf, and the product's initials."""
+    from PIL import Image, ImageDraw  # only when the demo is seeded (start time)
+
     rnd = random.Random(seed)
     img = Image.new("RGB", (480, 480), colour)
     d = ImageDraw.Draw(img)

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from PIL import Image, UnidentifiedImageError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ecovarejo.core.errors import InvalidInput, PayloadTooLarge
@@ -121,6 +120,8 @@ def process_image(data: bytes, max_bytes: int) -> Processed:
         raise PayloadTooLarge(f"images are limited to {max_bytes} bytes", code="image_too_large")
     if not data:
         raise InvalidInput("the file is empty", code="invalid_image")
+    from PIL import Image, UnidentifiedImageError  # only where images are processed (start time)
+
     try:
         with Image.open(io.BytesIO(data)) as probe:
             fmt = probe.format or ""

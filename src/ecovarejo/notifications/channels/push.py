@@ -6,15 +6,13 @@ from __future__ import annotations
 import base64
 import json
 import socket
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import aiohttp
-from aiohttp.abc import AbstractResolver
 from cryptography.hazmat.primitives import serialization
 from py_vapid import Vapid
-from pywebpush import WebPushException, webpush_async
 
 from ecovarejo.core.outbound import OutboundPolicy, UnsafeDestination
 
@@ -40,20 +38,28 @@ def public_key_b64(vapid: Vapid) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-class SafeResolver(AbstractResolver):
-    """aiohttp connects only to the addresses the outbound policy checked (no DNS rebinding)."""
+@cache
+def _safe_resolver_class() -> type[Any]:
+    """aiohttp is imported when the first push is sent, not when the process starts (it and pywebpush
+    cost ~1 s of a worker's start for a channel most processes never use)."""
+    from aiohttp.abc import AbstractResolver
 
-    def __init__(self, policy: OutboundPolicy) -> None:
-        self.policy = policy
+    class SafeResolver(AbstractResolver):
+        """aiohttp connects only to the addresses the outbound policy checked (no DNS rebinding)."""
 
-    async def resolve(self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET) -> list[Any]:
-        address = await self.policy.address(host, port)  # the caller checked the URL's scheme
-        fam = socket.AF_INET6 if ":" in address else socket.AF_INET
-        return [{"hostname": host, "host": address, "port": port, "family": fam, "proto": 0,
-                 "flags": socket.AI_NUMERICHOST}]  # fmt: skip
+        def __init__(self, policy: OutboundPolicy) -> None:
+            self.policy = policy
 
-    async def close(self) -> None:
-        return None
+        async def resolve(self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET) -> list[Any]:
+            address = await self.policy.address(host, port)  # the caller checked the URL's scheme
+            fam = socket.AF_INET6 if ":" in address else socket.AF_INET
+            return [{"hostname": host, "host": address, "port": port, "family": fam, "proto": 0,
+                     "flags": socket.AI_NUMERICHOST}]  # fmt: skip
+
+        async def close(self) -> None:
+            return None
+
+    return SafeResolver
 
 
 class WebPushChannel:
@@ -101,7 +107,10 @@ class WebPushChannel:
             await self.policy.check(message.to)
         except UnsafeDestination as exc:
             raise DeliveryError(f"push endpoint refused: {exc.detail}", permanent=True) from exc
-        connector = aiohttp.TCPConnector(resolver=SafeResolver(self.policy))  # connects to checked addresses
+        import aiohttp
+        from pywebpush import WebPushException, webpush_async
+
+        connector = aiohttp.TCPConnector(resolver=_safe_resolver_class()(self.policy))  # connects to checked addresses
         try:
             async with aiohttp.ClientSession(connector=connector) as session:
                 resp = await webpush_async(
