@@ -2,8 +2,8 @@
 
 Keys carry the tenant's catalog version (``catalog_versions``), bumped in the same transaction as
 every catalog change; a reader reads the version first, so once a change has committed no process
-serves an entry built before it. ``product-events`` additionally drop the tenant's L1 entries, which
-keeps memory from holding dead versions.
+serves an entry built before it. ``product-events`` additionally drop the tenant's L1 entries of older
+versions (never the current one's), which keeps memory from holding dead versions.
 """
 
 from __future__ import annotations
@@ -77,6 +77,17 @@ class CatalogCache:
         prefix = f"ev:products:{tenant_id}:"
         for k in [k for k in self._l1 if k.startswith(prefix)]:
             self._l1.pop(k, None)
+
+    def drop_stale(self, tenant_id: uuid.UUID | None, version: str) -> int:
+        """Drop the tenant's entries of versions other than ``version`` (the current one): no reader
+        reaches them any more. Entries of the current version stay, so a relay delivering a burst of
+        product events (a seed, a CSV import) no longer turns every read into a miss. Returns the count."""
+        prefix = f"ev:products:{tenant_id}:"
+        keep = f"{prefix}{version}:"
+        stale = [k for k in self._l1 if k.startswith(prefix) and not k.startswith(keep)]
+        for k in stale:
+            self._l1.pop(k, None)
+        return len(stale)
 
     def clear(self) -> None:
         self._l1.clear()

@@ -17,7 +17,7 @@ from ecovarejo.core.container import Container
 from ecovarejo.core.events import Event
 from ecovarejo.core.uow import UnitOfWork
 
-from . import reviews, service
+from . import queries, reviews, service
 from .cache import CatalogCache
 from .ports import StockReader
 
@@ -29,8 +29,9 @@ def consumers(container: Container) -> list[Consumer]:
 
     async def on_product_event(uow: UnitOfWork, event: Event) -> None:
         cache = container.ports.find(CatalogCache)
-        if cache is not None:
-            cache.drop_tenant(event.tenant_id)
+        if cache is not None and event.tenant_id is not None:
+            # Only entries of older versions: the current version's stay warm while a burst drains.
+            cache.drop_stale(event.tenant_id, await queries.catalog_version(uow))
 
     async def on_delivered(uow: UnitOfWork, event: Event) -> None:
         data: dict[str, Any] = event.data
