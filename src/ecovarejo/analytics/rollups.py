@@ -224,10 +224,11 @@ async def add(
             for k, v in sorted(rows.items(), key=lambda kv: tuple(str(x) for x in kv[0]))
         ]
         await uow.session.execute(stmt, values)
-        days = sorted({k[0] for k in rows})
-        first = table.c[names[0]]
-        count = table.c[measures[0]]
-        await uow.session.execute(delete(table).where(table.c.tenant_id == tenant, first.in_(days), count <= 0))
+        # a row's count (first measure) only reaches 0 when some delta takes from it: otherwise no delete
+        days = sorted({k[0] for k, v in rows.items() if v[0] < 0})
+        if days:
+            first, count = table.c[names[0]], table.c[measures[0]]
+            await uow.session.execute(delete(table).where(table.c.tenant_id == tenant, first.in_(days), count <= 0))
 
 
 async def lock_users(uow: UnitOfWork, users: Iterable[Any]) -> None:
