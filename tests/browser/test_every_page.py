@@ -100,12 +100,26 @@ def admin_account(live: LiveServer) -> dict[str, Any]:
     return {"email": email, "totp": totp}
 
 
+def new_cnpj() -> str:
+    """A random valid CNPJ (one company per account: each run of the suite registers its own)."""
+    import random
+
+    digits = [random.randint(0, 9) for _ in range(8)] + [0, 0, 0, 1]
+    for weights in ([5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2], [6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2]):
+        rest = sum(d * w for d, w in zip(digits, weights, strict=True)) % 11
+        digits.append(0 if rest < 2 else 11 - rest)
+    s = "".join(map(str, digits))
+    return f"{s[:2]}.{s[2:5]}.{s[5:8]}/{s[8:12]}-{s[12:]}"
+
+
 def customer_with_a_shipped_order(live: LiveServer) -> str:
-    """A customer whose card order is paid and shipped (the order, its shipment's label and packing slip
-    are pages), and a coupon (the coupon editor is one)."""
+    """A company buyer whose card order is paid and shipped (the order, its shipment's label and packing slip
+    are pages), a quote request (the buyer's and the staff's quote pages), and a coupon (the coupon editor
+    is one)."""
     email = f"every-{uuid.uuid4().hex[:6]}@example.com"
     with httpx.Client(base_url=live.url, timeout=30) as c:
-        body = {"email": email, "password": PASSWORD, "first_name": "Rui", "last_name": "Costa"}
+        company = {"cnpj": new_cnpj(), "legal_name": "Costa Compras Ltda", "state_registration": "ISENTO"}
+        body = {"email": email, "password": PASSWORD, "first_name": "Rui", "last_name": "Costa", "company": company}
         r = c.post("/api/v1/auth/register", json={**body, "accept_terms": True, "accept_privacy": True})
         assert r.status_code == 201, r.text
         token = c.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD}).json()["access_token"]
@@ -128,6 +142,8 @@ def customer_with_a_shipped_order(live: LiveServer) -> str:
         order_id = r.json()["id"]
         root = live.root_headers()
         r = c.post(f"/api/v1/admin/shipping/orders/{order_id}/shipments", json={}, headers=root)
+        assert r.status_code == 201, r.text
+        r = c.post("/api/v1/b2b/quotes", json={"lines": [{"sku": "TSHIRT-002", "quantity": 5}]}, headers=auth)
         assert r.status_code == 201, r.text
         code = f"TELA{uuid.uuid4().hex[:6].upper()}"
         r = c.post("/api/v1/admin/coupons", json={"code": code, "kind": "percent", "value": "10"}, headers=root)
