@@ -51,11 +51,15 @@ def migrate(
 def seed_demo(
     tenant: Annotated[str, typer.Option(help="tenant slug to fill")] = "default",
     products: Annotated[int, typer.Option(help="number of catalog products (0: the context's default)")] = 0,
+    history_scale: Annotated[
+        float, typer.Option(min=0.01, max=1.0, help="share of the year of demo order history (1: ~12 orders a day)")
+    ] = 1.0,
 ) -> None:
     """Fill a tenant (and the ``demo`` tenant) with demo data: users, catalog, stock, orders."""
     from .seed import run_seed
 
-    asyncio.run(run_seed(get_settings(), tenant_slug=tenant, options={"products": products}, console=console))
+    options = {"products": products, "history_scale": history_scale}
+    asyncio.run(run_seed(get_settings(), tenant_slug=tenant, options=options, console=console))
 
 
 @app.command()
