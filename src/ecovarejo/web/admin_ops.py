@@ -15,7 +15,7 @@ from fastapi.responses import Response
 from ecovarejo.core.errors import InvalidInput
 from ecovarejo.privacy import public as privacy
 
-from . import admin_shipping, i18n
+from . import admin_order_nfe, admin_shipping, i18n
 from .admin import decimal_text, form_text, page, page_url, staff
 from .inproc import ApiError, api, exists
 from .pages import PageRoute, form_with_csrf, redirect, uow_for
@@ -172,9 +172,11 @@ async def orders(request: Request) -> Response:
     )
     lang = i18n.negotiate(request)
     t = i18n.translator(lang)
+    flagged = await admin_order_nfe.flagged_notes(request)  # a rejected NF-e leaves its order paid: say so
     rows = [
         {
             **o,
+            "nfe_flag": "⚠ " + t(f"nfe_status_{flagged[str(o.get('id'))]}") if str(o.get("id")) in flagged else None,
             "created": local_dt(o.get("created_at"), lang=lang),
             "status_label": i18n.status_label(lang, o.get("status")),
             "total": brl(o.get("total_amount")),
@@ -196,6 +198,7 @@ async def orders(request: Request) -> Response:
             ("status_label", t("status")),
             ("total", t("total")),
             ("co2", t("carbon_footprint")),
+            ("nfe_flag", "NF-e"),
         ],
         links={"order_number": "/admin/pedidos/{id}"},
         next_url=page_url(request, data.get("next_cursor"), status=status, number=number),
@@ -242,6 +245,7 @@ async def order_detail(request: Request, order_id: uuid.UUID) -> Response:
         can_refund=principal.can("handle_payments"),
         shipments=await admin_shipping.shipments_of(request, str(order_id)),
         carrier_services=CARRIER_SERVICES,
+        nfe=await admin_order_nfe.nfe_of(request, str(order_id)),
     )
 
 
