@@ -13,7 +13,7 @@ from ecovarejo.core.errors import InvalidInput, Unauthorized
 from ecovarejo.core.http import get_container, get_uow
 from ecovarejo.core.uow import UnitOfWork
 
-from . import accounts, authflows, collection, email_change
+from . import accounts, authflows, collection, company_addresses, email_change
 from .models import User
 from .ports import UsersPorts
 from .schemas import (
@@ -477,3 +477,6 @@ async def add_buyer(
     buyer = await accounts.add_buyer(uow, ports, user, body, ip=client_ip(request))
     await uow.commit()
     return buyer
+
+
+company_addresses.install_routes(router, current_user)

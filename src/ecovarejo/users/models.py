@@ -224,3 +224,20 @@ class AuthorizationCode(Base, TenantOwned):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column()
     used_at: Mapped[datetime | None] = mapped_column()
+
+
+class CompanyAddress(Base, TenantOwned, Timestamped):
+    """A company's delivery address (a warehouse, a branch), kept by its administrators and offered to
+    every member at checkout. A legal entity's business address: no person is named in it."""
+
+    __tablename__ = "company_addresses"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    company_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(String(50))
+    address_line1: Mapped[str] = mapped_column(String(255))
+    address_line2: Mapped[str | None] = mapped_column(String(255))
+    district: Mapped[str | None] = mapped_column(String(100))
+    city: Mapped[str] = mapped_column(String(100))
+    state: Mapped[str] = mapped_column(String(2))
+    postal_code: Mapped[str] = mapped_column(String(9))

@@ -269,7 +269,14 @@ DECLARATION = PersonalData(
             description="B2B buyers (a sole trader's CNPJ and name identify a person)",
         ),
     ),
-    not_personal={"oauth_clients": {"name": "the OAuth client application's name"}},
+    not_personal={
+        "oauth_clients": {"name": "the OAuth client application's name"},
+        # a legal entity's delivery address (LGPD protects natural persons; the table names no one)
+        "company_addresses": {
+            c: "a company's business delivery address (no person named)"
+            for c in ("label", "address_line1", "address_line2", "district", "city", "state", "postal_code")
+        },
+    },
 )
 
 #: The users context's tables, by name (export and erasure look rows up by their subject column).

@@ -206,6 +206,13 @@ async def _addresses(request: Request) -> list[dict[str, Any]]:
         rows = await api(request, "GET", "/api/v1/users/addresses")
     except ApiError:
         return []
+    principal = request.state.web_principal
+    if getattr(principal, "company_id", None) is not None:  # the company's addresses, shared by its members
+        try:
+            shared = (await api(request, "GET", "/api/v1/users/company/addresses")).get("items") or []
+        except ApiError:
+            shared = []
+        rows = [*(rows or []), *({**a, "is_default": False, "company": True} for a in shared)]
     chosen = request.query_params.get("endereco")
     return sorted(rows or [], key=lambda a: (str(a.get("id")) != chosen, not a.get("is_default")))
 
@@ -257,7 +264,7 @@ async def _checkout_page(
         "street": default.get("address_line1") or "",
         "number": "",
         "complement": default.get("address_line2") or "",
-        "district": "",
+        "district": default.get("district") or "",
         "city": default.get("city") or "",
         "state": default.get("state") or "",
         **{k: v for k, v in form.items() if v not in (None, "")},

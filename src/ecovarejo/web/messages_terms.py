@@ -4,6 +4,7 @@ from __future__ import annotations
 
 PT_BR: dict[str, str] = {
     "pay_invoice": "Faturado (boletos a prazo)",
+    "company_address_tag": "endereço da empresa",
     "terms_available": "Crédito disponível da sua empresa: {available} (prazo {terms} dias).",
     "invoices": "Faturas",
     "invoice_of": "Fatura do pedido {order}",
@@ -48,6 +49,7 @@ PT_BR: dict[str, str] = {
 
 EN: dict[str, str] = {
     "pay_invoice": "Invoiced (boletos on terms)",
+    "company_address_tag": "company address",
     "terms_available": "Your company's available credit: {available} ({terms} days).",
     "invoices": "Invoices",
     "invoice_of": "Invoice of order {order}",

@@ -1,0 +1,42 @@
+"""A company's address, added by its administrator, is offered to its buyer at checkout (pt-BR) and
+fills the delivery form when picked."""
+
+from __future__ import annotations
+
+import httpx
+
+from ecovarejo.core.container import Container
+
+from .catalog_fixture import make_catalog
+from .helpers import PASSWORD, csrf_from, sign_in
+
+COMPANY = {"cnpj": "12.ABC.345/01DE-35", "legal_name": "Verde Atacado Ltda"}
+DEPOT = {"label": "Depósito Centro", "address_line1": "Rua Augusta, 100", "district": "Consolação",
+         "city": "São Paulo", "state": "SP", "postal_code": "01305-000"}  # fmt: skip
+
+
+async def test_buyer_picks_the_company_address_at_checkout(web: httpx.AsyncClient, container: Container) -> None:
+    await make_catalog(web, container)
+    r = await web.post("/api/v1/auth/register", json={
+        "email": "admin@verde.example", "password": PASSWORD, "first_name": "Ana", "last_name": "Souza",
+        "accept_terms": True, "accept_privacy": True, "company": COMPANY,
+    })  # fmt: skip
+    assert r.status_code == 201, r.text
+    await sign_in(web, "admin@verde.example")
+    admin = {"Authorization": f"Bearer {web.cookies.get('ev_access')}"}
+    r = await web.post("/api/v1/users/company/addresses", json=DEPOT, headers=admin)
+    assert r.status_code == 201, r.text
+    depot = r.json()["id"]
+    r = await web.post("/api/v1/users/company/buyers", headers=admin, json={
+        "email": "buyer@verde.example", "first_name": "Bia", "last_name": "X", "password": PASSWORD})  # fmt: skip
+    assert r.status_code == 201, r.text
+
+    web.cookies.clear()
+    await sign_in(web, "buyer@verde.example")
+    page = await web.get("/p/camiseta-organica-basica")
+    await web.post("/carrinho/itens", data={"csrf_token": csrf_from(page.text), "sku": "ECO-TSHIRT-001-M",
+                                            "quantity": "1"})  # fmt: skip
+    checkout = await web.get(f"/checkout?endereco={depot}")
+    assert checkout.status_code == 200
+    assert "Depósito Centro (endereço da empresa)" in checkout.text
+    assert 'value="Rua Augusta, 100"' in checkout.text and 'value="Consolação"' in checkout.text
