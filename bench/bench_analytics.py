@@ -6,6 +6,7 @@ build the rollups. The store is row-based (not columnar), so the behaviour event
 lines, not 10M. Prints; never asserts on time.
 
     python bench/bench_analytics.py [--lines 1000000] [--repeat 15] [--pg postgresql+asyncpg://...]
+                                    [--backends sqlite,postgres]
 
 PostgreSQL runs when ``--pg`` or ``ECOVAREJO_TEST_DATABASE_URL`` names a server (a scratch database is
 created and dropped there).
@@ -270,12 +271,15 @@ async def main() -> None:
     ap.add_argument("--lines", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=15)
     ap.add_argument("--pg", default=os.environ.get("ECOVAREJO_TEST_DATABASE_URL", ""))
+    ap.add_argument("--backends", default="sqlite,postgres", help="comma-separated: sqlite, postgres")
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite+aiosqlite:///{tmp}/bench.db"
-        migrate.upgrade(Settings(database_url=url))
-        await run("sqlite", url, args.lines, args.repeat)
-    if args.pg:
+    backends = {b.strip() for b in args.backends.split(",")}
+    if "sqlite" in backends:
+        with tempfile.TemporaryDirectory() as tmp:
+            url = f"sqlite+aiosqlite:///{tmp}/bench.db"
+            migrate.upgrade(Settings(database_url=url))
+            await run("sqlite", url, args.lines, args.repeat)
+    if args.pg and "postgres" in backends:
         name = f"ev_bench_analytics_{uuid.uuid4().hex[:8]}"
         admin = create_async_engine(args.pg, isolation_level="AUTOCOMMIT")
         async with admin.connect() as conn:
