@@ -48,8 +48,8 @@ def test_version() -> None:
 @pytest.mark.timeout(1200)  # two subprocess seeds on a loaded machine
 def test_migrate_and_seed_demo_on_embedded_default(tmp_path: Path) -> None:
     env = _env(tmp_path)
-    # seeding twice is harmless. A tenth of the year of order history: the full year costs ~50 s of CPU
-    # per run (~40 s of it writing the analytics history) and proves nothing more about the commands;
+    # seeding twice is harmless. A tenth of the year of order history: the full year costs ~23 s of CPU
+    # per run (three quarters of it writing the analytics history) and proves nothing more about the commands;
     # the full-size seed is timed by bench/bench_seed.py and trained on in docs/ml.md
     seed = ["seed-demo", "--history-scale", "0.1"]
     for args in (["migrate"], seed, seed):
