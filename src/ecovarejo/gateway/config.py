@@ -86,6 +86,10 @@ class Cache:
     content_types: tuple[str, ...] = ("application/json", "text/plain")
     vary_headers: tuple[str, ...] = ("accept-language",)
     max_body: int = 1024 * 1024
+    #: ``versioned: true`` (not in Kong): the routes' data is covered by the catalog version every key
+    #: carries, so a write or a product event never needs to purge their entries (the tenant's whole
+    #: cache was emptied by each one: a relay draining an import's events kept every read a miss).
+    versioned: bool = False
 
 
 @dataclass(frozen=True)
@@ -126,6 +130,10 @@ class GatewayConfig:
 
     def by_service(self, service: str) -> list[RoutePolicy]:
         return [r for r in self.routes if r.service == service]
+
+    def purges_on_events(self) -> bool:
+        """Some cached route's data is not covered by the catalog version: product events must purge."""
+        return any(r.cache is not None and not r.cache.versioned for r in [*self.routes, self.default])
 
 
 def default_config_text() -> str:
@@ -203,6 +211,10 @@ def _cache(cfg: dict[str, Any]) -> Cache:
         kw["content_types"] = tuple(str(c).lower() for c in cfg["content_type"])
     if cfg.get("vary_headers"):
         kw["vary_headers"] = tuple(str(h).lower() for h in cfg["vary_headers"])
+    if "versioned" in cfg:
+        if not isinstance(cfg["versioned"], bool):
+            raise GatewayConfigError("response-caching: versioned must be true or false")
+        kw["versioned"] = cfg["versioned"]
     return Cache(**kw)
 
 

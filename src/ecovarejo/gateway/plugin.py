@@ -56,12 +56,17 @@ def consumers(container: Container) -> list[Consumer]:
     gateway = container.ports.get(Gateway)
 
     async def purge(uow: UnitOfWork, event: Event) -> None:
-        """Any product change empties the tenant's cached catalog responses (every process, with Redis)."""
+        """A product change empties the tenant's cached responses (every process, with Redis) when some
+        cached route is not versioned by the catalog."""
         if event.tenant_id is not None:
             await gateway.cache.purge(event.tenant_id)
 
+    # Versioned routes (the catalog's) need no purge: their keys carry the catalog version.
+    purging = [Consumer("gateway.cache-purge", ("product-events",), purge)]
+    if gateway.cache_version is not None and not gateway.config.purges_on_events():
+        purging = []
     return [
-        Consumer("gateway.cache-purge", ("product-events",), purge),
+        *purging,
         Consumer(
             "gateway.business-metrics",
             ("order-events",),

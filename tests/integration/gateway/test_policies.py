@@ -339,3 +339,48 @@ async def test_catalog_change_is_never_served_stale(gateway_app, db_url, tmp_pat
         assert r.headers["X-Cache-Status"] == "Miss"
         assert [p["sku"] for p in r.json()["items"]] == ["GW-1"]
         assert (await g.client.get("/api/v1/products")).headers["X-Cache-Status"] == "Hit"
+
+
+async def test_versioned_catalog_routes_are_not_purged_by_events_or_writes(gateway_app, db_url, tmp_path: Path) -> None:
+    """The packaged policies mark the product routes ``versioned``: a product event (a relay draining an
+    import's events) leaves the cached catalog warm, and a change is still seen at once (new version)."""
+    pytest.importorskip("ecovarejo.products.service", reason="the products context is not in this build")
+    from decimal import Decimal
+
+    from ecovarejo.core.models import DEFAULT_TENANT_ID
+    from ecovarejo.products import service as products
+    from ecovarejo.products.schemas import ProductCreate
+
+    settings = make_settings(db_url, tmp_path)
+    async with gateway_app(settings, policies=None, rate_limits=False, contexts=("users", "products", "gateway")) as g:
+        assert not any(c.name == "gateway.cache-purge" for c in g.container.consumers)
+        async with g.container.uow(DEFAULT_TENANT_ID) as uow:
+            p = await products.create_product(uow, ProductCreate(sku="GV-1", name="Caneca", price=Decimal("10.00")))
+            await uow.commit()
+        for path in ("/api/v1/products", "/api/v1/products/caneca"):
+            assert (await g.client.get(path)).headers["X-Cache-Status"] == "Miss"
+            assert (await g.client.get(path)).headers["X-Cache-Status"] == "Hit"
+        async with g.container.uow(DEFAULT_TENANT_ID) as uow:  # an event alone, no catalog change
+            uow.emit("product-events", "product.updated", {"product_id": str(p.id)})
+            await uow.commit()
+        await eventually(lambda: _all_published(g.container), message="the event was not delivered")
+        for path in ("/api/v1/products", "/api/v1/products/caneca"):
+            assert (await g.client.get(path)).headers["X-Cache-Status"] == "Hit"
+        h = bearer(token_for(g.container, DEFAULT_TENANT_ID, "admin"))
+        r = await g.client.patch(f"/api/v1/products/{p.id}", json={"price": "12.50"}, headers=h)
+        assert r.status_code == 200
+        detail = await g.client.get("/api/v1/products/caneca")
+        assert detail.headers["X-Cache-Status"] == "Miss" and detail.json()["price"]["amount"] == "12.50"
+        listing = await g.client.get("/api/v1/products")
+        assert listing.headers["X-Cache-Status"] == "Miss"
+        assert listing.json()["items"][0]["price"]["amount"] == "12.50"
+
+
+async def _all_published(container) -> bool:
+    from sqlalchemy import func, select
+
+    from ecovarejo.core.models import OutboxEvent
+
+    async with container.db.system_session() as s:
+        q = select(func.count()).select_from(OutboxEvent).where(OutboxEvent.published_at.is_(None))
+        return not await s.scalar(q)
