@@ -5,6 +5,15 @@ from __future__ import annotations
 PT_BR: dict[str, str] = {
     "pay_invoice": "Faturado (boletos a prazo)",
     "company_address_tag": "endereço da empresa",
+    "company_addresses": "Endereços da empresa",
+    "company_addresses_help": (
+        "Endereços de entrega de {company}: todos os compradores da empresa podem escolhê-los no checkout. "
+        "Só os administradores da empresa os incluem ou removem."
+    ),
+    "company_addresses_no_company": "Sua conta não pertence a uma empresa.",
+    "err_company_admin_required": "Só os administradores da empresa podem fazer isso.",
+    "err_too_many_addresses": "A empresa já tem o máximo de 50 endereços.",
+    "err_invalid_cep": "CEP inválido: use 8 dígitos, como 01310-100.",
     "terms_available": "Crédito disponível da sua empresa: {available} (prazo {terms} dias).",
     "invoices": "Faturas",
     "invoice_of": "Fatura do pedido {order}",
@@ -50,6 +59,15 @@ PT_BR: dict[str, str] = {
 EN: dict[str, str] = {
     "pay_invoice": "Invoiced (boletos on terms)",
     "company_address_tag": "company address",
+    "company_addresses": "Company addresses",
+    "company_addresses_help": (
+        "Delivery addresses of {company}: every buyer of the company can pick them at checkout. Only the "
+        "company's administrators add or remove them."
+    ),
+    "company_addresses_no_company": "Your account does not belong to a company.",
+    "err_company_admin_required": "Only the company's administrators can do this.",
+    "err_too_many_addresses": "The company already has the maximum of 50 addresses.",
+    "err_invalid_cep": "Invalid CEP: use 8 digits, like 01310-100.",
     "terms_available": "Your company's available credit: {available} ({terms} days).",
     "invoices": "Invoices",
     "invoice_of": "Invoice of order {order}",

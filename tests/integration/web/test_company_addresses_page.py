@@ -24,9 +24,17 @@ async def test_buyer_picks_the_company_address_at_checkout(web: httpx.AsyncClien
     assert r.status_code == 201, r.text
     await sign_in(web, "admin@verde.example")
     admin = {"Authorization": f"Bearer {web.cookies.get('ev_access')}"}
-    r = await web.post("/api/v1/users/company/addresses", json=DEPOT, headers=admin)
-    assert r.status_code == 201, r.text
-    depot = r.json()["id"]
+    # the administrator adds it on Minha conta → Endereços da empresa (a bad CEP is explained in pt-BR)
+    page = await web.get("/conta/empresa/enderecos")
+    assert page.status_code == 200 and "Endereços de entrega de Verde Atacado Ltda" in page.text
+    form = {"csrf_token": csrf_from(page.text), **DEPOT}
+    bad = await web.post("/conta/empresa/enderecos", data={**form, "postal_code": "00000-000"})
+    assert bad.status_code == 422 and 'aria-invalid="true"' in bad.text and "CEP inválido" in bad.text
+    assert (await web.get("/api/v1/users/company/addresses", headers=admin)).json()["items"] == []
+    ok = await web.post("/conta/empresa/enderecos", data=form)
+    assert ok.status_code == 303, ok.text
+    [saved] = (await web.get("/api/v1/users/company/addresses", headers=admin)).json()["items"]
+    depot = saved["id"]
     r = await web.post("/api/v1/users/company/buyers", headers=admin, json={
         "email": "buyer@verde.example", "first_name": "Bia", "last_name": "X", "password": PASSWORD})  # fmt: skip
     assert r.status_code == 201, r.text
@@ -36,6 +44,8 @@ async def test_buyer_picks_the_company_address_at_checkout(web: httpx.AsyncClien
     page = await web.get("/p/camiseta-organica-basica")
     await web.post("/carrinho/itens", data={"csrf_token": csrf_from(page.text), "sku": "ECO-TSHIRT-001-M",
                                             "quantity": "1"})  # fmt: skip
+    shared = await web.get("/conta/empresa/enderecos")  # buyers see the addresses, not the form
+    assert "Depósito Centro" in shared.text and 'id="company-address-form"' not in shared.text
     checkout = await web.get(f"/checkout?endereco={depot}")
     assert checkout.status_code == 200
     assert "Depósito Centro (endereço da empresa)" in checkout.text
