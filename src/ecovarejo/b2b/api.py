@@ -15,7 +15,7 @@ from ecovarejo.core.errors import InvalidInput
 from ecovarejo.core.http import get_container, get_read_uow, get_uow
 from ecovarejo.core.uow import UnitOfWork
 
-from . import pricelists, service
+from . import approval_mail, pricelists, service
 from .schemas import (
     ApprovalIn,
     ApprovalList,
@@ -71,10 +71,15 @@ async def put_member(
 
 @router.post("/approvals", status_code=201, response_model=ApprovalOut)
 async def request_approval(
-    body: ApprovalIn, principal: Principal = Depends(current_principal), uow: UnitOfWork = Depends(get_uow)
+    body: ApprovalIn,
+    principal: Principal = Depends(current_principal),
+    uow: UnitOfWork = Depends(get_uow),
+    container: Container = Depends(get_container),
 ) -> dict[str, Any]:
-    """Ask the company's approvers for a purchase above one's limit (these lines, up to ``amount``)."""
+    """Ask the company's approvers for a purchase above one's limit (these lines, up to ``amount``); they
+    are e-mailed in the same transaction."""
     view = await service.request_approval(uow, principal, body.lines, body.amount, body.note)
+    await approval_mail.tell_approvers(container, uow, view)
     await uow.commit()
     return _json(view)
 

@@ -33,6 +33,7 @@ TEMPLATES: dict[str, str] = {
     "payment_confirmed": "transactional",
     "payment_pending": "transactional",
     "invoice_overdue": "transactional",
+    "approval_requested": "transactional",
     "order_shipped": "transactional",
     "order_delivered": "transactional",
     "ready_for_pickup": "transactional",

@@ -29,6 +29,7 @@ CONTEXTS: dict[str, dict] = {
         "boleto_line": "34191.79001 01043.510047 91020.150008 1 96610000010000",
         "pix_copy_paste": None,
     },
+    "approval_requested": {"amount": "300.00", "lines": 2, "note": EVIL, "approval_id": "a1"},
     "invoice_overdue": {
         "order_number": "EV-1",
         "po_number": EVIL,
