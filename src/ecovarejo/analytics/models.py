@@ -182,8 +182,9 @@ class DailySearches(Base, TenantOwned):
 
 
 class MonthlyLines(Base, TenantOwned):
-    """Monthly rollup of the paid order lines per product (what the product and stock reports read for the
-    whole months of a range; the partial months at its edges come from ``analytics_daily_lines``)."""
+    """Monthly rollup of the paid order lines per category and product, the row with ``sku = ""`` the
+    category's total (what the reports read for the whole months of a range; the partial months at its
+    edges come from ``analytics_daily_lines``)."""
 
     __tablename__ = "analytics_monthly_lines"
 

@@ -20,6 +20,7 @@ from .parquet import export_facts
 from .parquet import report_parquet as to_parquet
 from .reports import GRAINS, Period, Report
 from .rollups import daily_rebuild_statements as daily_rollup_rebuild_statements
+from .rollups import monthly_rebuild_statements as monthly_rollup_rebuild_statements
 from .rollups import rebuild_statements as rollup_rebuild_statements
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "daily_rollup_rebuild_statements",
     "export_facts",
     "ingest_order",
+    "monthly_rollup_rebuild_statements",
     "period",
     "report",
     "rollup_rebuild_statements",

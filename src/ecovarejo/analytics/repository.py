@@ -265,20 +265,25 @@ async def orders_by_customer_type(uow: UnitOfWork, start: date, end: date) -> Se
 LINE_DIMENSIONS = {"category": (DL.category,), "product": (DL.sku, DL.name)}
 
 
-def _product_rows(uow: UnitOfWork, start: date, end: date) -> Any:
-    """The product rows of a range: the monthly rollup for its whole months, the daily one for its edges."""
+def _product_rows(uow: UnitOfWork, start: date, end: date, totals: bool = False) -> Any:
+    """The product rows (``totals``: the category totals) of a range: the monthly rollup for its whole
+    months, the daily one for its edges."""
     months, edges = month_split(start, end)
     parts: list[Any] = []
+    cols = ("category", "sku", "name", "units", "revenue_cents", "orders", "carbon_g", "baseline_g", "certified_cents")
     if months is not None:
+        m = cast(Table, MonthlyLines.__table__)
         parts.append(
-            select(ML.sku, ML.name, ML.units, ML.revenue_cents, ML.orders, ML.carbon_g).where(
-                ML.tenant_id == uow.tenant_id, ML.month >= months[0], ML.month <= months[1]
+            select(*(m.c[c] for c in cols)).where(
+                m.c.tenant_id == uow.tenant_id, m.c.month >= months[0], m.c.month <= months[1],
+                (m.c.sku == "") if totals else (m.c.sku != ""),
             )
-        )
+        )  # fmt: skip
     for a, b in edges:
+        d = cast(Table, DailyLines.__table__)
         parts.append(
-            select(DL.sku, DL.name, DL.units, DL.revenue_cents, DL.orders, DL.carbon_g).where(
-                DL.tenant_id == uow.tenant_id, _in(DL.day, a, b), DL.sku != ""
+            select(*(d.c[c] for c in cols)).where(
+                d.c.tenant_id == uow.tenant_id, _in(d.c.day, a, b), (d.c.sku == "") if totals else (d.c.sku != "")
             )
         )
     rows: Any = union_all(*parts) if len(parts) > 1 else parts[0]
@@ -303,31 +308,31 @@ async def lines_by(uow: UnitOfWork, dimension: str, start: date, end: date, limi
             .limit(limit)
         )
         return (await uow.session.execute(q)).all()
-    cols = LINE_DIMENSIONS[dimension]
-    revenue = func.sum(DL.revenue_cents)
+    src = _product_rows(uow, start, end, totals=True)
+    revenue = func.sum(src.c.revenue_cents)
     q = (
         select(
-            *cols,
-            func.sum(DL.units).label("units"),
+            src.c.category,
+            func.sum(src.c.units).label("units"),
             revenue.label("revenue"),
-            func.sum(DL.orders).label("orders"),
-            func.sum(DL.carbon_g).label("carbon_g"),
+            func.sum(src.c.orders).label("orders"),
+            func.sum(src.c.carbon_g).label("carbon_g"),
         )
-        .where(_in(DL.day, start, end), DL.sku == "")
-        .group_by(*cols)
-        .order_by(revenue.desc(), *cols)
+        .group_by(src.c.category)
+        .order_by(revenue.desc(), src.c.category)
         .limit(limit)
     )
     return (await uow.session.execute(q)).all()
 
 
 async def sustainability(uow: UnitOfWork, start: date, end: date) -> tuple[Any, Any]:
+    src = _product_rows(uow, start, end, totals=True)
     lines = select(
-        func.coalesce(func.sum(DL.carbon_g), 0).label("carbon_g"),
-        func.coalesce(func.sum(DL.baseline_g), 0).label("baseline_g"),
-        func.coalesce(func.sum(DL.revenue_cents), 0).label("revenue"),
-        func.coalesce(func.sum(DL.certified_cents), 0).label("certified"),
-    ).where(_in(DL.day, start, end), DL.sku == "")
+        func.coalesce(func.sum(src.c.carbon_g), 0).label("carbon_g"),
+        func.coalesce(func.sum(src.c.baseline_g), 0).label("baseline_g"),
+        func.coalesce(func.sum(src.c.revenue_cents), 0).label("revenue"),
+        func.coalesce(func.sum(src.c.certified_cents), 0).label("certified"),
+    )
     orders = select(
         func.coalesce(func.sum(D.orders), 0).label("orders"),
         func.coalesce(func.sum(D.carbon_g), 0).label("order_carbon_g"),

@@ -202,8 +202,7 @@ async def add(
     tenant = uow.tenant_id
     monthly: dict[Key, list[int]] = {}
     for (day, category, sku, name), v in by_line.items():
-        if sku:
-            merge(monthly, {(month_of(day), category, sku, name): v})
+        merge(monthly, {(month_of(day), category, sku, name): v})
     monthly = {k: v for k, v in monthly.items() if any(v)}
     for model, names, measures, rows in (
         (DailyOrders, ("day", "dim", "key"), ORDER_MEASURES, daily),
@@ -519,10 +518,26 @@ def _monthly_lines(tenant: Any, start: date | None, end: date | None, postgres: 
         .where(ln.paid, *_where(ln.tenant_id, ln.day, tenant, start, end))
         .group_by(ln.tenant_id, month, ln.category, ln.sku, ln.name)
     )  # fmt: skip
+    totals = (
+        select(
+            ln.tenant_id, month, ln.category, literal(""), literal(""), func.count(func.distinct(ln.order_id)),
+            func.sum(ln.quantity), func.sum(ln.revenue_cents),
+            func.sum(case((ln.certified, ln.revenue_cents), else_=0)), func.sum(ln.carbon_g), func.sum(ln.baseline_g),
+        )
+        .where(ln.paid, *_where(ln.tenant_id, ln.day, tenant, start, end))
+        .group_by(ln.tenant_id, month, ln.category)
+    )  # fmt: skip
+    cols = ["tenant_id", "month", "category", "sku", "name", *LINE_MEASURES]
     return [
         delete(table).where(*_where(table.c.tenant_id, table.c.month, tenant, start, end)),
-        insert(table).from_select(["tenant_id", "month", "category", "sku", "name", *LINE_MEASURES], q),
+        insert(table).from_select(cols, q),
+        insert(table).from_select(cols, totals),
     ]
+
+
+def monthly_rebuild_statements(tenant: Any, *, postgres: bool) -> list[Any]:
+    """Recompute every monthly line row (products and category totals) from the line facts."""
+    return _monthly_lines(tenant, None, None, postgres)
 
 
 def _visitor_days(tenant: Any, start: date | None, end: date | None) -> list[Any]:
