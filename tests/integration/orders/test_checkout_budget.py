@@ -35,8 +35,9 @@ from .shop import checkout_body
 
 #: Statements and transactions of one complete card checkout (idempotency record; retry check, price,
 #: fraud screen, reserve; order, payment, stock; capture, paid, answer; stored answer). It was 61 and 7
-#: (PostgreSQL) before issue 20. Lower them when the path gets cheaper.
-BUDGET = {"sqlite": (38, 5), "postgres": (38, 5)}
+#: (PostgreSQL) before issue 20; 38 until the tenant's own shipping configuration priced a checkout without
+#: a quoted option (issue 16: one read of ``shipping_configs``). Lower them when the path gets cheaper.
+BUDGET = {"sqlite": (39, 5), "postgres": (39, 5)}
 
 
 class StatementLog:
