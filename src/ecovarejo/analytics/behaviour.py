@@ -4,8 +4,10 @@ An ASGI middleware looks at each finished request's *route template* and status 
 mean something (a product page, a search, adding to the cart, starting and finishing checkout, a
 recommendation followed — links carry ``?rec=<model>``), records one event under a pseudonymous
 visitor id. The consent rule is :func:`allowed`: a signed-in visitor's consent ledger (users context,
-purpose ``analytics``) decides; an anonymous visitor counts only when the cookie banner's
-``ev_consent`` cookie lists ``analytics``. IP addresses and user agents are never stored. Requests the
+purpose ``analytics``) decides; an anonymous visitor counts only when the cookie banner's ``ev_consent``
+cookie lists ``analytics`` AND the banner recorded that choice in the privacy context's visitor ledger
+under the visitor's pseudonym (the banner sets the ``ev_vid`` cookie; a hand-made ``ev_consent`` cookie
+with no recorded choice counts nothing). IP addresses and user agents are never stored. Requests the
 web pages make in-process to the API (header ``x-ecovarejo-inproc``) are not counted twice.
 """
 
@@ -28,6 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ecovarejo.core.auth import Authenticator
 from ecovarejo.core.container import Container
 from ecovarejo.core.uow import UnitOfWork
+from ecovarejo.privacy import public as privacy
 from ecovarejo.users import public as users
 
 from . import repository as repo
@@ -57,14 +60,21 @@ RULES: dict[tuple[str, str], tuple[str, ...]] = {
 
 
 def consent_listed(cookie_value: str | None) -> bool:
-    return "analytics" in {p.strip() for p in (cookie_value or "").split(",")}
+    """``ev_consent`` lists the purposes allowed, separated by ``.`` (the banner) or ``,``."""
+    return "analytics" in {p.strip() for p in (cookie_value or "").replace(",", ".").split(".")}
 
 
-async def allowed(uow: UnitOfWork, user_id: uuid.UUID | None, consent_cookie: str | None) -> bool:
-    """May this visitor's behaviour be recorded? The one consent rule (also in ``analytics.public``)."""
+async def allowed(
+    uow: UnitOfWork, user_id: uuid.UUID | None, consent_cookie: str | None, visitor: str | None = None
+) -> bool:
+    """May this visitor's behaviour be recorded? The one consent rule (also in ``analytics.public``):
+    the account's ledger when signed in; else the banner's cookie and the choice it recorded under the
+    visitor's pseudonym (``visitor``), both saying yes."""
     if user_id is not None:
         return await users.has_consent(uow, user_id, "analytics")
-    return consent_listed(consent_cookie)
+    if not consent_listed(consent_cookie) or not visitor:
+        return False
+    return await privacy.visitor_has_consent(uow, visitor, "analytics")
 
 
 @dataclass(frozen=True)
@@ -108,13 +118,13 @@ class BehaviourRecorder:
         try:
             user_id = await self._user(seen)
             async with self.container.uow(seen.tenant_id, actor="analytics:behaviour") as uow:
-                if not await allowed(uow, user_id, seen.consent_cookie):
-                    return
                 if user_id is not None:
                     visitor = pseudonym(self.secret, "u", str(user_id))
                 elif seen.visitor_cookie:
                     visitor = pseudonym(self.secret, "v", seen.visitor_cookie)
                 else:
+                    return
+                if not await allowed(uow, user_id, seen.consent_cookie, None if user_id else visitor):
                     return
                 now = datetime.now(UTC)
                 rows = [
@@ -168,11 +178,6 @@ class BehaviourMiddleware:
                 kinds = rule()
                 ok = 200 <= message["status"] < 300 or (message["status"] == 303 and scope["method"] == "POST")
                 state["kinds"] = kinds if ok else None
-                if state["kinds"] and consent_listed(cookies.get(CONSENT_COOKIE)) and VISITOR_COOKIE not in cookies:
-                    vid = secrets.token_urlsafe(18)
-                    cookies[VISITOR_COOKIE] = vid
-                    header = f"{VISITOR_COOKIE}={vid}; Path=/; Max-Age=31536000; SameSite=Lax; Secure; HttpOnly"
-                    message = {**message, "headers": [*message.get("headers", []), (b"set-cookie", header.encode())]}
             elif message["type"] == "http.response.body" and state["kinds"] and _wants_body(scope):
                 state["body"].append(message.get("body", b""))
             await send(message)
@@ -227,3 +232,12 @@ def install(app: Any, container: Container) -> BehaviourRecorder:
     app.add_middleware(BehaviourMiddleware, recorder=recorder)
     container.ports.provide(BehaviourRecorder, recorder)
     return recorder
+
+
+def new_visitor_id() -> str:
+    """A fresh ``ev_vid`` value (the banner sets it when a visitor first chooses)."""
+    return secrets.token_urlsafe(18)
+
+
+def visitor_pseudonym(secret: str, visitor_cookie: str) -> str:
+    return pseudonym(secret, "v", visitor_cookie)

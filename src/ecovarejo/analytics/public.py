@@ -24,8 +24,10 @@ from .rollups import monthly_rebuild_statements as monthly_rollup_rebuild_statem
 from .rollups import rebuild_statements as rollup_rebuild_statements
 
 __all__ = [
+    "CONSENT_COOKIE",
     "GRAINS",
     "REPORT_NAMES",
+    "VISITOR_COOKIE",
     "Period",
     "Report",
     "analytics_allowed",
@@ -36,12 +38,14 @@ __all__ = [
     "export_facts",
     "ingest_order",
     "monthly_rollup_rebuild_statements",
+    "new_visitor_id",
     "period",
     "report",
     "rollup_rebuild_statements",
     "shop_today",
     "to_csv",
     "to_parquet",
+    "visitor_pseudonym",
 ]
 
 REPORT_NAMES: tuple[str, ...] = tuple(_reports.REPORTS)
@@ -83,12 +87,33 @@ async def backfill(
     )
 
 
-async def analytics_allowed(uow: UnitOfWork, user_id: uuid.UUID | None, consent_cookie: str | None) -> bool:
-    """The one consent rule for behaviour data: the users' consent ledger for a signed-in visitor; the
-    cookie banner's ``ev_consent`` cookie (comma-separated purposes) for an anonymous one."""
+async def analytics_allowed(
+    uow: UnitOfWork, user_id: uuid.UUID | None, consent_cookie: str | None, visitor: str | None = None
+) -> bool:
+    """The one consent rule for behaviour data: the users' consent ledger for a signed-in visitor; for an
+    anonymous one, the cookie banner's ``ev_consent`` cookie (comma-separated purposes) and the choice the
+    banner recorded under the visitor's pseudonym (:func:`visitor_pseudonym`)."""
     from .behaviour import allowed
 
-    return await allowed(uow, user_id, consent_cookie)
+    return await allowed(uow, user_id, consent_cookie, visitor)
+
+
+#: The cookies the storefront's banner sets: the choice and the pseudonymous visitor id's source.
+CONSENT_COOKIE = "ev_consent"
+VISITOR_COOKIE = "ev_vid"
+
+
+def new_visitor_id() -> str:
+    from .behaviour import new_visitor_id as _new
+
+    return _new()
+
+
+def visitor_pseudonym(container: Container, visitor_cookie: str) -> str:
+    """The pseudonymous id behaviour events and the banner's visitor consents are stored under."""
+    from .behaviour import visitor_pseudonym as _pseudonym
+
+    return _pseudonym(container.settings.load_secret_key(), visitor_cookie)
 
 
 async def business_metrics(uow: UnitOfWork) -> dict[str, dict[str, float]]:

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ecovarejo.core.db import Base, TenantOwned, new_id, utcnow
@@ -114,3 +114,24 @@ class InactivityNotice(Base, TenantOwned):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     user_id: Mapped[uuid.UUID] = mapped_column()
     notified_at: Mapped[datetime] = mapped_column()
+
+
+class VisitorConsent(Base, TenantOwned):
+    """The cookie banner's choice of a visitor who is not signed in: the consent ledger's anonymous side,
+    under the pseudonymous visitor id the analytics context uses (never an IP address). Append-only; the
+    latest entry per (visitor, purpose) is the visitor's answer. A signed-in customer's choice goes to the
+    users context's ledger under the account instead."""
+
+    __tablename__ = "privacy_visitor_consents"
+    __table_args__ = (Index("ix_privacy_visitor_consents_visitor", "tenant_id", "visitor", "purpose"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    #: ``analytics.public.visitor_pseudonym`` of the ``ev_vid`` cookie (a keyed hash, 32 hex digits).
+    visitor: Mapped[str] = mapped_column(String(64))
+    #: analytics | marketing_cookies
+    purpose: Mapped[str] = mapped_column(String(50))
+    granted: Mapped[bool] = mapped_column(Boolean)
+    #: The tenant's privacy-policy version shown when the choice was made.
+    policy_version: Mapped[str] = mapped_column(String(30))
+    channel: Mapped[str] = mapped_column(String(30))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)

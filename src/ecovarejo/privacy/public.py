@@ -17,6 +17,7 @@ from ecovarejo.core.container import Container
 from ecovarejo.core.uow import UnitOfWork
 
 from . import audit as _audit
+from . import cookies as _cookies
 from .audit import AuditRecord, ChainReport
 from .policy import DEFAULT_VERSION as POLICY_VERSION
 from .policy import Document, DpoContact, Processing, document, dpo_contact, processing
@@ -24,6 +25,7 @@ from .ports import DataSubjects
 from .registry import Registry, fields_markdown
 
 __all__ = [
+    "COOKIE_PURPOSES",
     "POLICY_VERSION",
     "AuditRecord",
     "ChainReport",
@@ -33,15 +35,22 @@ __all__ = [
     "Processing",
     "Registry",
     "audit",
+    "current_policy_version",
     "document",
     "dpo_contact",
     "fields_markdown",
     "processing",
     "recent_audit",
+    "record_visitor_choice",
     "registry",
     "tenant_policy_settings",
     "verify_audit_chain",
+    "visitor_choices",
+    "visitor_has_consent",
 ]
+
+#: The cookie banner's purposes (``marketing_cookies`` is not an account's e-mail marketing consent).
+COOKIE_PURPOSES = _cookies.PURPOSES
 
 
 def registry(container: Container) -> Registry:
@@ -79,3 +88,24 @@ async def tenant_policy_settings(uow: UnitOfWork) -> dict[str, Any]:
 
     assert uow.tenant_id is not None
     return await repository.tenant_settings(uow, uow.tenant_id)
+
+
+async def current_policy_version(uow: UnitOfWork) -> str:
+    """The version of the tenant's privacy policy in force (its own text's, else the built-in one's)."""
+    return document(await tenant_policy_settings(uow), "privacy", "pt-BR").version
+
+
+async def record_visitor_choice(
+    uow: UnitOfWork, visitor: str, choices: dict[str, bool], *, policy_version: str, channel: str = "cookie_banner"
+) -> None:
+    """Record a not-signed-in visitor's cookie-banner choice under their pseudonymous id."""
+    await _cookies.record_visitor_choice(uow, visitor, choices, policy_version=policy_version, channel=channel)
+
+
+async def visitor_choices(uow: UnitOfWork, visitor: str) -> dict[str, bool]:
+    return await _cookies.visitor_choices(uow, visitor)
+
+
+async def visitor_has_consent(uow: UnitOfWork, visitor: str, purpose: str) -> bool:
+    """The visitor's latest answer for ``purpose``; no entry is no consent."""
+    return await _cookies.visitor_has_consent(uow, visitor, purpose)

@@ -16,7 +16,7 @@ from ecovarejo.core.db import new_id
 from ecovarejo.core.models import DeadLetter, OutboxEvent, Tenant
 from ecovarejo.core.uow import UnitOfWork
 
-from .models import AuditEntry, AuditHead, InactivityNotice, Incident, SubjectRequest
+from .models import AuditEntry, AuditHead, InactivityNotice, Incident, SubjectRequest, VisitorConsent
 
 
 async def lock_head(uow: UnitOfWork, tenant_id: uuid.UUID, genesis: str) -> AuditHead:
@@ -185,3 +185,21 @@ async def set_tenant_settings(uow: UnitOfWork, tenant_id: uuid.UUID, settings: d
     if tenant is not None:
         tenant.settings = settings
         await uow.session.flush()
+
+
+# -- the cookie banner's choices of visitors ------------------------------------------------------------
+
+
+async def add_visitor_consents(uow: UnitOfWork, rows: list[VisitorConsent]) -> None:
+    uow.session.add_all(rows)
+    await uow.session.flush()
+
+
+async def visitor_consents(uow: UnitOfWork, visitor: str) -> list[VisitorConsent]:
+    """A visitor's entries, oldest first (the tenant filter applies)."""
+    q = (
+        select(VisitorConsent)
+        .where(VisitorConsent.visitor == visitor)
+        .order_by(VisitorConsent.recorded_at, VisitorConsent.id)
+    )
+    return list((await uow.session.scalars(q)).all())

@@ -280,6 +280,21 @@ async def delete_address(uow: UnitOfWork, user: User, address_id: uuid.UUID) -> 
 
 
 # -- consent ledger ----------------------------------------------------------------------------
+def record_ledger(
+    uow: UnitOfWork,
+    ports: UsersPorts,
+    user: User,
+    purpose: str,
+    granted: bool,
+    *,
+    channel: str,
+    ip: str | None,
+    version: str,
+) -> ConsentEntry:
+    """A ledger entry with an explicit policy version (the cookie banner: the tenant's policy version)."""
+    return _ledger(uow, ports, user, purpose, granted, channel=channel, ip=ip, version=version)
+
+
 def _ledger(
     uow: UnitOfWork,
     ports: UsersPorts,

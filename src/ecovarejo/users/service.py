@@ -245,6 +245,49 @@ async def reset_password(container: Container, uow: UnitOfWork, token: str, new_
     await authflows.reset_password(uow, _ports(container), token, new_password)
 
 
+#: The cookie banner's purposes a signed-in customer's choice is recorded under (``marketing_cookies`` is
+#: not the account's e-mail marketing consent, ``marketing``).
+COOKIE_PURPOSES = ("analytics", "marketing_cookies")
+
+
+async def record_cookie_choice(
+    container: Container,
+    uow: UnitOfWork,
+    user_id: uuid.UUID,
+    choices: dict[str, bool],
+    *,
+    policy_version: str,
+    ip: str | None = None,
+) -> None:
+    """The storefront banner's choice of a signed-in customer: one consent-ledger entry per purpose of
+    :data:`COOKIE_PURPOSES`, with the tenant's privacy-policy version, channel ``cookie_banner``; the
+    change is audited (``consent.changed``)."""
+    unknown = set(choices) - set(COOKIE_PURPOSES)
+    if unknown:
+        raise ValueError(f"unknown consent purposes {sorted(unknown)}")
+    user = await repo.get_user(uow, user_id)
+    if user is None:
+        return
+    ports = _ports(container)
+    ids = []
+    for purpose in COOKIE_PURPOSES:
+        entry = accounts.record_ledger(
+            uow, ports, user, purpose, bool(choices.get(purpose)), channel="cookie_banner", ip=ip,
+            version=policy_version[:30],
+        )  # fmt: skip
+        ids.append(entry)
+    await uow.flush()
+    await ports.audit(
+        uow,
+        "consent.changed",
+        subject_id=user.id,
+        purpose="cookie banner (LGPD art. 7 I and 8)",
+        consent_id=str(ids[0].id),
+        details={"channel": "cookie_banner", "policy_version": policy_version[:30],
+                 "choices": {e.purpose: e.granted for e in ids}},
+    )  # fmt: skip
+
+
 async def has_consent(uow: UnitOfWork, user_id: uuid.UUID, purpose: str) -> bool:
     """The consent ledger's current answer for ``purpose`` (``analytics``, ``marketing``...): the latest
     entry wins; no entry means no consent (LGPD: opt-in)."""

@@ -63,6 +63,7 @@ FLASH_IDS = {
     "bulk_done",
     "bulk_nothing",
     "image_missing",
+    "consent_saved",
 }
 
 

@@ -121,8 +121,14 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         "dpo": _dpo(request),
         "company": getattr(request.state, "company", None),
         "category_menu": getattr(request.state, "category_menu", None) or [],
+        # the cookie banner: on storefront pages, until the visitor has chosen (``ev_consent``)
+        "show_consent_banner": request.method == "GET"
+        and not request.cookies.get("ev_consent")
+        and not request.url.path.startswith(("/admin", "/privacidade/cookies")),
         **context,
     }
+    if request.query_params.get("ok") == "consent_saved" and not ctx.get("flashes"):
+        ctx["flashes"] = [("ok", t("consent_saved"))]  # the banner's plain post came back to any page
     html = env.get_template(template).render(ctx)
     response = HTMLResponse(html, status_code=status_code)
     response.headers["content-language"] = lang

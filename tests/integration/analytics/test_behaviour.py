@@ -1,5 +1,5 @@
 """Behaviour events: recorded server-side only with analytics consent (the users' consent ledger for a
-signed-in visitor, the cookie banner's choice for an anonymous one), under a pseudonym, never an IP."""
+signed-in visitor, the cookie banner's recorded choice for an anonymous one), under a pseudonym, never an IP."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ import asyncio
 import pytest
 from sqlalchemy import select
 
+from ecovarejo.analytics import public as analytics
 from ecovarejo.analytics.behaviour import BehaviourRecorder
 from ecovarejo.analytics.models import BehaviourEvent
+from ecovarejo.privacy import public as privacy
 from tests.conftest import make_settings
 from tests.support import make_tenant
 
@@ -29,7 +31,7 @@ async def _events(container, tenant_id) -> list[BehaviourEvent]:
         return list((await uow.session.scalars(select(BehaviourEvent).order_by(BehaviourEvent.at))).all())
 
 
-async def test_anonymous_visitors_count_only_with_the_banners_consent(container, client) -> None:
+async def test_anonymous_visitors_count_only_with_the_banners_recorded_consent(container, client) -> None:
     tid = await make_tenant(container)
     h = {"X-Tenant-ID": str(tid)}
     r = await client.get("/api/v1/products", params={"q": "camiseta"}, headers=h)
@@ -37,19 +39,32 @@ async def test_anonymous_visitors_count_only_with_the_banners_consent(container,
     assert await _events(container, tid) == []  # no consent: nothing recorded, no visitor cookie
 
     client.cookies.set("ev_consent", "analytics")
+    client.cookies.set("ev_vid", "visitante-1")  # (a Secure cookie: the browser sends it back over HTTPS)
+    await client.get("/api/v1/products", params={"q": "painel solar"}, headers=h)
+    assert await _events(container, tid) == []  # the cookie alone (no choice recorded by the banner): nothing
+
+    vid = "visitante-1"
+    async with container.uow(tid) as uow:  # what the banner records (tests/integration/web/test_consent_banner.py)
+        pseudo = analytics.visitor_pseudonym(container, vid)
+        await privacy.record_visitor_choice(uow, pseudo, {"analytics": True}, policy_version=privacy.POLICY_VERSION)
+        await uow.commit()
     r = await client.get("/api/v1/products", params={"q": "painel solar"}, headers=h)
-    assert r.status_code == 200 and "ev_vid=" in r.headers["set-cookie"]
-    vid = r.cookies["ev_vid"]
-    client.cookies.set("ev_vid", vid)  # (a Secure cookie: the browser sends it back over HTTPS)
+    assert "ev_vid" not in r.headers.get("set-cookie", "")  # the banner sets it, not the recorder
     await client.get("/api/v1/products", params={"q": "painel solar"}, headers=h)  # same visitor again
     await client.get("/api/v1/products", params={"q": "x"}, headers={**h, "x-ecovarejo-inproc": "1"})  # a page's call
     events = await _events(container, tid)
     assert [(e.kind, e.query, e.results) for e in events] == [("search_performed", "painel solar", 0)] * 2
-    assert events[0].visitor == events[1].visitor and len(events[0].visitor) == 32 and vid not in events[0].visitor
+    assert events[0].visitor == events[1].visitor == pseudo and len(pseudo) == 32 and vid not in pseudo
     stored = " ".join(str(getattr(e, c.key)) for e in events for c in BehaviourEvent.__table__.columns)
     assert "127.0.0.1" not in stored and "testclient" not in stored  # never an address
 
     client.cookies.set("ev_consent", "marketing")  # analytics withdrawn in the banner
+    await client.get("/api/v1/products", params={"q": "painel solar"}, headers=h)
+    assert len(await _events(container, tid)) == 2
+    client.cookies.set("ev_consent", "analytics")
+    async with container.uow(tid) as uow:  # ... and in the ledger: the latest entry wins
+        await privacy.record_visitor_choice(uow, pseudo, {"analytics": False}, policy_version=privacy.POLICY_VERSION)
+        await uow.commit()
     await client.get("/api/v1/products", params={"q": "painel solar"}, headers=h)
     assert len(await _events(container, tid)) == 2
 
@@ -84,6 +99,10 @@ async def test_storefront_pages_count_once_with_the_result_count(container, clie
     h = {"X-Tenant-ID": str(tid)}
     client.cookies.set("ev_consent", "analytics,personalisation")
     client.cookies.set("ev_vid", "a-visitor")
+    async with container.uow(tid) as uow:  # the banner's recorded choice
+        pseudo = analytics.visitor_pseudonym(container, "a-visitor")
+        await privacy.record_visitor_choice(uow, pseudo, {"analytics": True}, policy_version=privacy.POLICY_VERSION)
+        await uow.commit()
     r = await client.get("/busca", params={"q": "composteira gigante"}, headers=h)
     assert r.status_code == 200
     r = await client.get("/p/nao-existe", params={"rec": "bought_together"}, headers=h)
