@@ -25,11 +25,11 @@ from .inventory.plugin import CONTEXT as inventory
 from .logistics.plugin import CONTEXT as logistics
 from .ml.plugin import CONTEXT as ml
 from .notifications.plugin import CONTEXT as notifications
-from .notifications.public import ContactBook
+from .notifications.public import ContactBook, NotificationRetention
 from .orders.plugin import CONTEXT as orders
 from .payments.plugin import CONTEXT as payments
 from .privacy.plugin import CONTEXT as privacy
-from .privacy.public import DataSubjects
+from .privacy.public import DataSubjects, NotificationBodies
 from .privacy.public import audit as privacy_audit
 from .products.plugin import CONTEXT as products
 from .users.plugin import CONTEXT as users
@@ -179,5 +179,6 @@ def build_container(
 def _plug_ports(container: Container) -> None:
     """Ports a context declares and another of the same layer implements (they do not import each other)."""
     container.ports.provide_default(DataSubjects, UsersDataSubjects())
+    container.ports.provide_default(NotificationBodies, NotificationRetention())  # per-tenant retention
     container.ports.provide_default(ContactBook, UsersContactBook())  # events carry ids; contacts at send time
     plug_audit(container.ports, privacy_audit)  # the users context's collection and changes, audited

@@ -9,7 +9,7 @@ from __future__ import annotations
 from ecovarejo.core.personal_data import CONSENT_PROOF, Basis, Category, Erasure, Field, PersonalData, PersonalTable
 
 DIRECTORY = "while the account exists; anonymised on erasure"
-MESSAGES = "90 days after sending (configurable: ECOVAREJO_NOTIFY_RETENTION_DAYS)"
+MESSAGES = "the tenant's period, 90 days by default (privacy.retention; ECOVAREJO_NOTIFY_RETENTION_DAYS the ceiling)"
 
 DECLARATION = PersonalData(
     context="notifications",

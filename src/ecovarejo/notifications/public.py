@@ -17,7 +17,25 @@ from .models import NotificationMessage
 from .ports import Contact, ContactBook, OrderContacts
 from .service import Request
 
-__all__ = ["Contact", "ContactBook", "MessageView", "OrderContacts", "Request", "request_notification"]
+__all__ = [
+    "Contact",
+    "ContactBook",
+    "MessageView",
+    "NotificationRetention",
+    "OrderContacts",
+    "Request",
+    "request_notification",
+]
+
+
+class NotificationRetention:
+    """The privacy context's ``NotificationBodies`` port: the tenant's finished messages (subject and
+    bodies greet the person by name) purged at the tenant's period by the ``privacy.retention`` job."""
+
+    async def purge_sent(self, uow: UnitOfWork, before: datetime) -> int:
+        from . import repository
+
+        return await repository.purge_messages(uow, before)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
-"""Carts: one per signed-in user (``u:<id>``) or guest (``g:<token>``), kept 24 h after the last change
-(the seed's ``SET cart:user-123 ... EX 86400``) in Redis when configured, else in process memory.
+"""Carts: one per signed-in user (``u:<id>``) or guest (``g:<token>``), kept after the last change for the
+tenant's cart retention period (24 h by default, the seed's ``SET cart:user-123 ... EX 86400``; the DPO
+may change it, docs/privacy.md) in Redis when configured, else in process memory.
 
 A cart holds only SKUs, quantities and coupon codes; prices are read from the catalog every time.
 """
@@ -10,6 +11,7 @@ import json
 import secrets
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -73,11 +75,16 @@ def _key(tenant_id: uuid.UUID, owner: str) -> str:
     return f"cart:{tenant_id}:{owner}"
 
 
+#: The tenant's cart life in seconds (the privacy context's retention period for carts).
+TtlFor = Callable[[uuid.UUID], Awaitable[int]]
+
+
 class MemoryCartStore:
     """In-process carts for the embedded mode (one process); expired entries vanish on read."""
 
-    def __init__(self, ttl: int = CART_TTL) -> None:
+    def __init__(self, ttl: int = CART_TTL, ttl_for: TtlFor | None = None) -> None:
         self.ttl = ttl
+        self.ttl_for = ttl_for
         self._data: dict[str, tuple[float, str]] = {}
 
     async def get(self, tenant_id: uuid.UUID, owner: str) -> Cart:
@@ -91,16 +98,18 @@ class MemoryCartStore:
         if not cart.lines and not cart.coupons and not cart.loyalty_points:
             await self.delete(tenant_id, cart.owner)
             return
-        self._data[_key(tenant_id, cart.owner)] = (time.monotonic() + self.ttl, cart.dump())
+        ttl = await self.ttl_for(tenant_id) if self.ttl_for else self.ttl
+        self._data[_key(tenant_id, cart.owner)] = (time.monotonic() + ttl, cart.dump())
 
     async def delete(self, tenant_id: uuid.UUID, owner: str) -> None:
         self._data.pop(_key(tenant_id, owner), None)
 
 
 class RedisCartStore:
-    def __init__(self, redis: Any, ttl: int = CART_TTL) -> None:
+    def __init__(self, redis: Any, ttl: int = CART_TTL, ttl_for: TtlFor | None = None) -> None:
         self.redis = redis
         self.ttl = ttl
+        self.ttl_for = ttl_for
 
     async def get(self, tenant_id: uuid.UUID, owner: str) -> Cart:
         return Cart.load(owner, await self.redis.get(_key(tenant_id, owner)))
@@ -109,7 +118,8 @@ class RedisCartStore:
         if not cart.lines and not cart.coupons and not cart.loyalty_points:
             await self.delete(tenant_id, cart.owner)
             return
-        await self.redis.set(_key(tenant_id, cart.owner), cart.dump(), ex=self.ttl)
+        ttl = await self.ttl_for(tenant_id) if self.ttl_for else self.ttl
+        await self.redis.set(_key(tenant_id, cart.owner), cart.dump(), ex=ttl)
 
     async def delete(self, tenant_id: uuid.UUID, owner: str) -> None:
         await self.redis.delete(_key(tenant_id, owner))

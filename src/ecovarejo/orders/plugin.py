@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 
 from ecovarejo.b2b.public import QuoteDesk
 from ecovarejo.core.container import Container
@@ -11,6 +12,7 @@ from ecovarejo.fiscal.public import InvoiceSource
 from ecovarejo.logistics.public import OrderSource
 from ecovarejo.notifications.public import OrderContacts
 from ecovarejo.payments.public import OrderBook
+from ecovarejo.privacy import public as privacy
 
 from . import models as _models  # noqa: F401  (its tables on the shared metadata: Alembic, tests)
 from .api import admin, router
@@ -30,7 +32,14 @@ from .shipping import OrderSourceAdapter
 
 
 def install(container: Container) -> None:
-    carts = RedisCartStore(container.redis) if container.redis is not None else MemoryCartStore()
+    async def ttl_for(tenant_id: uuid.UUID) -> int:  # the tenant's retention period for carts
+        return await privacy.cart_ttl_seconds(container, tenant_id)
+
+    carts = (
+        RedisCartStore(container.redis, ttl_for=ttl_for)
+        if container.redis is not None
+        else MemoryCartStore(ttl_for=ttl_for)
+    )
     container.ports.provide(
         OrdersPorts,
         OrdersPorts(

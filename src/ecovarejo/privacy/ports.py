@@ -42,6 +42,20 @@ class DataSubjects(Protocol):
         """Remove the IP addresses of sessions and consent entries recorded before ``before``; counts by kind."""
         ...
 
+    async def purge_expired_tokens(self, uow: UnitOfWork, now: datetime) -> dict[str, int]:
+        """Delete expired one-time tokens and finished e-mail-change rows; counts by kind."""
+        ...
+
+
+@runtime_checkable
+class NotificationBodies(Protocol):
+    """The notifications context's sent messages (subject and bodies greet the person), purged at the
+    tenant's period by the retention job (the composition root plugs the notifications context in)."""
+
+    async def purge_sent(self, uow: UnitOfWork, before: datetime) -> int:
+        """Delete the unit of work's tenant's finished messages older than ``before``; how many."""
+        ...
+
 
 def subjects_of(container: Container) -> DataSubjects:
     """The accounts (the composition root plugs the users context's adapter in)."""

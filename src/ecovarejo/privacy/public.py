@@ -18,10 +18,11 @@ from ecovarejo.core.uow import UnitOfWork
 
 from . import audit as _audit
 from . import cookies as _cookies
+from . import retention as _retention
 from .audit import AuditRecord, ChainReport
 from .policy import DEFAULT_VERSION as POLICY_VERSION
 from .policy import Document, DpoContact, Processing, document, dpo_contact, processing
-from .ports import DataSubjects
+from .ports import DataSubjects, NotificationBodies
 from .registry import Registry, fields_markdown
 
 __all__ = [
@@ -32,9 +33,11 @@ __all__ = [
     "DataSubjects",
     "Document",
     "DpoContact",
+    "NotificationBodies",
     "Processing",
     "Registry",
     "audit",
+    "cart_ttl_seconds",
     "current_policy_version",
     "document",
     "dpo_contact",
@@ -109,3 +112,8 @@ async def visitor_choices(uow: UnitOfWork, visitor: str) -> dict[str, bool]:
 async def visitor_has_consent(uow: UnitOfWork, visitor: str, purpose: str) -> bool:
     """The visitor's latest answer for ``purpose``; no entry is no consent."""
     return await _cookies.visitor_has_consent(uow, visitor, purpose)
+
+
+async def cart_ttl_seconds(container: Container, tenant_id: uuid.UUID) -> int:
+    """How long an untouched cart lives for the tenant (its retention period for carts; 24 h by default)."""
+    return await _retention.cart_ttl_seconds(container, tenant_id)

@@ -5,12 +5,16 @@ the tenant's DPO may change (``GET/PUT /api/v1/privacy/admin/retention``), each 
 - IP addresses of sessions and of consent entries, removed after ``ips`` days (default 180: Marco Civil
   art. 15 asks six months of access records);
 - inactive accounts: a notice by e-mail after ``inactive_account_years``, erasure ``inactive_grace_days``
-  later if their owner has not signed in (:mod:`.inactive`).
+  later if their owner has not signed in (:mod:`.inactive`);
+- notification messages (subject and bodies) after ``notifications`` days (the notifications context,
+  through the :class:`~.ports.NotificationBodies` port);
+- expired one-time tokens and finished e-mail-change rows (the users context, :class:`~.ports.DataSubjects`);
+- abandoned carts: not a table; the orders context's cart store gives each cart the tenant's ``carts``
+  period as its time to live (:func:`cart_ttl_seconds`).
 
-A tenant's settings carry ``{"privacy": {"retention_days": {"outbox": 3, "dead_letters": 15, "ips": 90},
-"inactive_account_years": 5, "inactive_grace_days": 30}}``. Other contexts purge their own tables on their
-own schedules (notification bodies, stored idempotent responses); their periods are in the registry and
-docs/privacy.md.
+A tenant's settings carry ``{"privacy": {"retention_days": {"outbox": 3, "dead_letters": 15, "ips": 90,
+"notifications": 60, "carts": 2}, "inactive_account_years": 5, "inactive_grace_days": 30}}``. Stored
+idempotent responses are purged by the payments context (48 h) and on erasure.
 """
 
 from __future__ import annotations
@@ -25,11 +29,13 @@ from ecovarejo.core.uow import UnitOfWork
 
 from . import audit, inactive
 from . import repository as repo
-from .ports import subjects_of
+from .ports import NotificationBodies, subjects_of
 from .registry import Registry
 
 DEAD_LETTER_DAYS = 30.0
 IP_DAYS = 180.0
+NOTIFICATION_DAYS = 90.0
+CART_DAYS = 1.0
 INACTIVE_YEARS = 5.0
 GRACE_DAYS = 30.0
 ACTOR = "job:privacy.retention"
@@ -42,6 +48,8 @@ class Periods:
     ip_days: float
     inactive_account_years: float
     inactive_grace_days: float
+    notification_days: float = NOTIFICATION_DAYS
+    cart_days: float = CART_DAYS
 
 
 def _number(value: Any, default: float) -> float:
@@ -61,6 +69,8 @@ def periods(settings: dict[str, Any], event_days: float) -> Periods:
         ip_days=_number(days.get("ips"), IP_DAYS),
         inactive_account_years=_number(own.get("inactive_account_years"), INACTIVE_YEARS),
         inactive_grace_days=_number(own.get("inactive_grace_days"), GRACE_DAYS),
+        notification_days=_number(days.get("notifications"), NOTIFICATION_DAYS),
+        cart_days=_number(days.get("carts"), CART_DAYS) or CART_DAYS,
     )
 
 
@@ -72,6 +82,8 @@ def with_periods(settings: dict[str, Any], p: Periods) -> dict[str, Any]:
         "outbox": p.outbox_days,
         "dead_letters": p.dead_letter_days,
         "ips": p.ip_days,
+        "notifications": p.notification_days,
+        "carts": p.cart_days,
     }
     own["inactive_account_years"] = p.inactive_account_years
     own["inactive_grace_days"] = p.inactive_grace_days
@@ -89,6 +101,7 @@ async def run(container: Container) -> dict[str, dict[str, int]]:
         await platform.commit()
     subjects = subjects_of(container)
     registry = container.ports.get(Registry)
+    bodies = container.ports.find(NotificationBodies)
     for tenant in tenants:
         p = periods(tenant.settings or {}, container.settings.event_retention_days)
         async with container.uow(None, actor=ACTOR) as platform:
@@ -101,6 +114,11 @@ async def run(container: Container) -> dict[str, dict[str, int]]:
             await platform.commit()
         async with container.uow(tenant.id, actor=ACTOR) as uow:
             counts.update(await subjects.forget_ips(uow, now - timedelta(days=p.ip_days)))
+            counts.update(await subjects.purge_expired_tokens(uow, now))
+            if bodies is not None:
+                counts["notification_messages"] = await bodies.purge_sent(
+                    uow, now - timedelta(days=p.notification_days)
+                )
             accounts = await inactive.run(
                 uow,
                 subjects,
@@ -134,9 +152,33 @@ async def set_tenant_periods(container: Container, uow: UnitOfWork, p: Periods, 
         await repo.set_tenant_settings(platform, uow.tenant_id, with_periods(settings, p))
         await platform.commit()
     container.tenants.invalidate()
+    cache = container.ports.find(_PeriodCache)
+    if cache is not None:
+        cache.hits.pop(uow.tenant_id, None)
     await audit.record(uow, "retention.periods_changed", actor=actor, purpose="LGPD art. 16", details=asdict(p))
     return p
 
 
 async def retention_job(container: Container) -> None:
     await run(container)
+
+
+class _PeriodCache:
+    """The tenants' periods for a hot path (every cart write), kept 30 s per tenant in this process."""
+
+    def __init__(self, ttl: float = 30.0) -> None:
+        self.ttl = ttl
+        self.hits: dict[uuid.UUID, tuple[float, Periods]] = {}
+
+
+async def cart_ttl_seconds(container: Container, tenant_id: uuid.UUID) -> int:
+    """How long an untouched cart lives for this tenant (its ``carts`` period, 24 h by default)."""
+    import time
+
+    cache = container.ports.find(_PeriodCache) or container.ports.provide_default(_PeriodCache, _PeriodCache())
+    hit = cache.hits.get(tenant_id)
+    now = time.monotonic()
+    if hit is None or hit[0] < now:
+        hit = (now + cache.ttl, await tenant_periods(container, tenant_id))
+        cache.hits[tenant_id] = hit
+    return max(3600, int(hit[1].cart_days * 86400))

@@ -170,6 +170,10 @@ class RetentionIn(Strict):
     ip_days: float = Field(ge=1, le=3650)
     inactive_account_years: float = Field(ge=1, le=20)
     inactive_grace_days: float = Field(ge=7, le=365)
+    #: Sent notification messages (their subject and bodies greet the person).
+    notification_days: float = Field(default=90, ge=1, le=730)
+    #: An untouched cart's life (1 = 24 hours; at least one hour).
+    cart_days: float = Field(default=1, ge=0.05, le=90)
 
 
 class RetentionOut(RetentionIn):

@@ -18,7 +18,8 @@ from ecovarejo.core.personal_data import (
 )
 
 ACCOUNT = "while the account exists; anonymised on erasure"
-EMAIL_CHANGE = "while the account exists (the report link of the old address: 14 days); deleted on erasure"
+TOKENS = "until expired (then purged by privacy.retention)"
+EMAIL_CHANGE = "until the link expired and the report window (14 days) closed, then purged by privacy.retention"
 SESSION = "until the session or token expires (30 days at most); deleted on erasure"
 
 DECLARATION = PersonalData(
@@ -112,7 +113,7 @@ DECLARATION = PersonalData(
         PersonalTable(
             "user_one_time_tokens",
             "user_id",
-            (Field("token_hash", Category.CREDENTIAL, Basis.CONTRACT, "until used or expired", export=False),),
+            (Field("token_hash", Category.CREDENTIAL, Basis.CONTRACT, TOKENS, export=False),),
             delete_rows=True,
         ),
         PersonalTable(

@@ -56,3 +56,8 @@ class UsersDataSubjects:
 
     async def forget_ips(self, uow: UnitOfWork, before: datetime) -> dict[str, int]:
         return await repo.forget_ips(uow, before)
+
+    async def purge_expired_tokens(self, uow: UnitOfWork, now: datetime) -> dict[str, int]:
+        from .email_change import REPORT_TTL
+
+        return await repo.purge_expired_tokens(uow, now, REPORT_TTL)

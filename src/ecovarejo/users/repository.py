@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Text, cast, delete, func, or_, select, update
 from sqlalchemy.engine import CursorResult
 
 from ecovarejo.core.crypto import blind_index
@@ -374,12 +374,29 @@ async def forget_ips(uow: UnitOfWork, before: datetime) -> dict[str, int]:
 
 
 async def inactive_customers(uow: UnitOfWork, before: datetime, limit: int) -> Sequence[uuid.UUID]:
-    """Active customer accounts with no sign-in since ``before`` (or never, and created before it)."""
+    """Active customer accounts with no sign-in since ``before`` (or never, and created before it). Staff
+    (administrators, and customers holding staff permissions) are not customers here: the shop, not
+    retention, ends their access."""
     last = func.coalesce(User.last_login_at, User.created_at)
+    no_permissions = or_(User.permissions.is_(None), cast(User.permissions, Text).in_(["[]", "null"]))
     q = (
         select(User.id)
-        .where(User.is_active.is_(True), User.user_type == "customer", last < before)
+        .where(User.is_active.is_(True), User.user_type == "customer", no_permissions, last < before)
         .order_by(User.id)
         .limit(limit)
     )
     return (await uow.session.scalars(q)).all()
+
+
+async def purge_expired_tokens(uow: UnitOfWork, now: datetime, email_change_keep: timedelta) -> dict[str, int]:
+    """Delete one-time tokens (verification, password reset...) that have expired, and e-mail-change rows
+    whose link has expired and whose "não fui eu" window (``email_change_keep`` from the request) is over."""
+    tokens = await uow.session.execute(
+        delete(OneTimeToken).where(OneTimeToken.expires_at < now).execution_options(synchronize_session=False)
+    )
+    changes = await uow.session.execute(
+        delete(EmailChange)
+        .where(EmailChange.expires_at < now, EmailChange.created_at < now - email_change_keep)
+        .execution_options(synchronize_session=False)
+    )
+    return {"expired_tokens": _rowcount(tokens), "email_changes": _rowcount(changes)}

@@ -45,6 +45,7 @@ MENU: list[tuple[str, str, str | None]] = [
     ("/admin/modelos", "ml_models", "view_reports"),
     ("/admin/clientes", "customers", "manage_users"),
     ("/admin/privacidade", "dpo_queue", "handle_privacy"),
+    ("/admin/privacidade/retencao", "retention_title", "handle_privacy"),
     ("/admin/empresas", "companies", "manage_users"),
     ("/admin/pagamentos", "payments", "handle_payments"),
     ("/admin/loja", "shop_identity", "admin"),

@@ -1,4 +1,5 @@
-"""Messages of the cookie/analytics consent banner and its preferences page (merged into ``messages``)."""
+"""Messages of the cookie/analytics consent banner, its preferences page and the DPO's retention page
+(merged into ``messages``)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,21 @@ CONSENT_PT: dict[str, str] = {
     "consent_off": "recusado",
     "consent_policy_version": "Versão da política de privacidade",
     "err_consent_choice": "Escolha Aceitar, Recusar ou Personalizar.",
+    "retention_title": "Prazos de retenção",
+    "retention_intro": (
+        "Por quanto tempo a loja guarda cada tipo de dado (LGPD art. 15 e 16). A rotina de retenção roda a cada "
+        "hora com estes prazos e registra cada execução no log de auditoria."
+    ),
+    "retention_outbox_days": "Eventos publicados (dias)",
+    "retention_dead_letter_days": "Eventos com falha (dias)",
+    "retention_ip_days": "Endereços IP de sessões e consentimentos (dias)",
+    "retention_notification_days": "Mensagens enviadas: assunto e texto (dias)",
+    "retention_cart_days": "Carrinhos abandonados (dias; 1 = 24 horas)",
+    "retention_inactive_account_years": "Contas inativas: aviso por e-mail após (anos)",
+    "retention_inactive_grace_days": "Contas inativas: eliminação após o aviso (dias)",
+    "retention_tokens": "Links de uso único vencidos e trocas de e-mail encerradas são apagados a cada execução.",
+    "retention_save": "Salvar prazos",
+    "retention_invalid": "Prazo inválido ou fora dos limites permitidos; nada foi alterado.",
 }
 
 CONSENT_EN: dict[str, str] = {
@@ -52,4 +68,19 @@ CONSENT_EN: dict[str, str] = {
     "consent_off": "refused",
     "consent_policy_version": "Privacy policy version",
     "err_consent_choice": "Choose Accept, Refuse or Customise.",
+    "retention_title": "Retention periods",
+    "retention_intro": (
+        "How long the shop keeps each kind of data (LGPD arts. 15 and 16). The retention job runs hourly with "
+        "these periods and records each run in the audit log."
+    ),
+    "retention_outbox_days": "Published events (days)",
+    "retention_dead_letter_days": "Failed events (days)",
+    "retention_ip_days": "IP addresses of sessions and consents (days)",
+    "retention_notification_days": "Sent messages: subject and text (days)",
+    "retention_cart_days": "Abandoned carts (days; 1 = 24 hours)",
+    "retention_inactive_account_years": "Inactive accounts: e-mail notice after (years)",
+    "retention_inactive_grace_days": "Inactive accounts: erasure after the notice (days)",
+    "retention_tokens": "Expired single-use links and finished e-mail changes are deleted at every run.",
+    "retention_save": "Save periods",
+    "retention_invalid": "A period is invalid or out of the allowed bounds; nothing was changed.",
 }

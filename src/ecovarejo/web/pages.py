@@ -64,6 +64,7 @@ FLASH_IDS = {
     "bulk_nothing",
     "image_missing",
     "consent_saved",
+    "retention_invalid",
 }
 
 

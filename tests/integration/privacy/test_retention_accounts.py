@@ -46,8 +46,9 @@ async def test_the_dpo_sets_the_periods(api: PrivacyApi) -> None:
     r = await api.client.put("/api/v1/privacy/admin/retention", json={**body, "ip_days": 0}, headers=dpo)
     assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json")
     r = await api.client.put("/api/v1/privacy/admin/retention", json=body, headers=dpo)
-    assert r.status_code == 200 and r.json() == body
-    assert (await api.client.get("/api/v1/privacy/admin/retention", headers=dpo)).json() == body
+    saved = {**body, "notification_days": 90, "cart_days": 1}  # the periods left out keep their defaults
+    assert r.status_code == 200 and r.json() == saved
+    assert (await api.client.get("/api/v1/privacy/admin/retention", headers=dpo)).json() == saved
 
 
 async def test_ips_are_removed_and_inactive_accounts_notified_then_erased(api: PrivacyApi) -> None:
@@ -112,3 +113,23 @@ async def test_ips_are_removed_and_inactive_accounts_notified_then_erased(api: P
     assert any(e.action == "retention.periods_changed" for e in entries)
     async with container.uow(entries[0].tenant_id, read_only=True) as uow:
         assert (await privacy.verify_audit_chain(uow)).ok
+
+
+async def test_staff_accounts_are_neither_counted_nor_notified_as_inactive(api: PrivacyApi) -> None:
+    container = api.container
+    customer, _ = await api.user()
+    staff = await api.register()
+    await api.make_admin(staff["email"], user_type="customer", permissions=["manage_orders"])
+    admin = await api.register()
+    await api.make_admin(admin["email"])
+    start = utcnow()
+    container.clock = lambda: start + timedelta(days=6 * 366)  # everyone idle for six years
+    counts = (await run(container))["default"]
+    told = {n["to_user_id"] for n in await _notices(api)}
+    assert customer["id"] in told
+    assert staff["id"] not in told and admin["id"] not in told
+    assert counts["accounts_notified"] == len(told)
+    container.clock = lambda: start + timedelta(days=6 * 366 + 40)  # after the grace period
+    await run(container)
+    assert (await _user(api, staff["id"])).is_active and (await _user(api, admin["id"])).is_active
+    assert not (await _user(api, customer["id"])).is_active

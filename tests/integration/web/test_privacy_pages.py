@@ -116,3 +116,38 @@ async def test_staff_reading_customers_is_audited(web: httpx.AsyncClient, contai
         entries = await privacy.recent_audit(uow)
     read = next(e for e in entries if e.action == "personal_data.read")
     assert read.purpose == "customer administration" and read.details["users"]
+
+
+async def test_the_dpo_edits_the_retention_periods_on_the_admin_page(
+    web: httpx.AsyncClient, container: Container
+) -> None:
+    await make_staff(web, container, "dpo-prazos@example.com", user_type="customer", permissions=("handle_privacy",))
+    home = await web.get("/admin")
+    assert 'href="/admin/privacidade/retencao"' in home.text
+    page = await web.get("/admin/privacidade/retencao")
+    assert page.status_code == 200 and "Prazos de retenção" in page.text and "Carrinhos abandonados" in page.text
+    assert 'name="notification_days"' in page.text and 'value="90,00"' in page.text
+    fields = dict(re.findall(r'name="([a-z_]+)" type="text" inputmode="decimal" required value="([^"]*)"', page.text))
+    assert len(fields) == 7
+    token = csrf_from(page.text)
+    bad = await web.post("/admin/privacidade/retencao", data={**fields, "csrf_token": token, "cart_days": "0"})
+    assert bad.status_code == 303 and "err=retention_invalid" in bad.headers["location"]
+    shown = await web.get(bad.headers["location"])
+    assert "fora dos limites" in shown.text and 'value="1,00"' in shown.text  # nothing changed
+    r = await web.post(
+        "/admin/privacidade/retencao",
+        data={**fields, "csrf_token": token, "notification_days": "30", "cart_days": "0,5", "ip_days": "1000"},
+    )
+    assert r.status_code == 303 and "ok=saved" in r.headers["location"]
+    page = await web.get("/admin/privacidade/retencao?lang=en")
+    assert "Retention periods" in page.text and 'value="30.00"' in page.text and 'value="0.50"' in page.text
+    assert 'value="1000.00"' in page.text
+    async with container.uow(DEFAULT_TENANT_ID, read_only=True) as uow:
+        changed = [e for e in await privacy.recent_audit(uow) if e.action == "retention.periods_changed"]
+    assert changed and changed[0].details["cart_days"] == 0.5
+
+
+async def test_the_retention_page_needs_handle_privacy(web: httpx.AsyncClient, container: Container) -> None:
+    await make_staff(web, container, "sem-dpo@example.com", user_type="customer", permissions=("manage_orders",))
+    r = await web.get("/admin/privacidade/retencao")
+    assert r.status_code == 403
