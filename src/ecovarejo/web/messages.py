@@ -943,6 +943,8 @@ from .messages_quotes import PT_BR as _PT_BR_QUOTES  # noqa: E402
 
 PT_BR.update({k: v for k, v in _PT_BR_QUOTES.items() if k not in PT_BR})
 EN.update({k: v for k, v in _EN_QUOTES.items() if k not in EN})
+
+# the cookie banner, its preferences page and the DPO's retention page
 from .messages_consent import CONSENT_EN, CONSENT_PT  # noqa: E402
 
 PT_BR.update({k: v for k, v in CONSENT_PT.items() if k not in PT_BR})
