@@ -20,6 +20,7 @@ from . import repository as repo
 from . import service
 from .channels.outbox import OutboxFolderChannel
 from .personal_data import DECLARATION
+from .ports import SignInDevices
 from .runtime import NotificationRuntime, runtime_of
 from .service import Request
 
@@ -108,8 +109,14 @@ async def on_user_event(rt: NotificationRuntime, uow: UnitOfWork, event: Event) 
             **ctx,
             "kind": SECURITY_KINDS[event.type],
             "when": event.time.isoformat(),
-            **_pick(d, "ip", "user_agent", "requester_email", "company"),
+            **_pick(d, "ip", "user_agent", "requester_email", "company"),  # (events of before: ids since)
         }
+        session_id = _uuid(d.get("session_id"))
+        devices = rt.ports.find(SignInDevices) if rt.ports is not None else None
+        if event.type == "user.signed_in" and session_id is not None and devices is not None:
+            device = await devices.sign_in_device(uow, user_id, session_id)
+            if device is not None:
+                context["ip"], context["user_agent"] = device
         req = Request(template="security_alert", context=context, channels=("email", "push"), **common)
     else:
         return

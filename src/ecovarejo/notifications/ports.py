@@ -37,6 +37,16 @@ class ContactBook(Protocol):
     async def contact(self, uow: UnitOfWork, user_id: uuid.UUID) -> Contact | None: ...
 
 
+class SignInDevices(Protocol):
+    """The device of a sign-in (IP address, user agent) the new-device alert shows: the ``user.signed_in``
+    event carries only the session's id; the users context, which keeps the session, answers. None when the
+    session is unknown (ended, erased)."""
+
+    async def sign_in_device(
+        self, uow: UnitOfWork, user_id: uuid.UUID, session_id: uuid.UUID
+    ) -> tuple[str | None, str | None] | None: ...
+
+
 class OrderContacts(Protocol):
     """The buyer's contact snapshot of an order of the unit of work's tenant; None when unknown."""
 

@@ -14,7 +14,7 @@ from ecovarejo.core.uow import UnitOfWork
 
 from . import service
 from .models import NotificationMessage
-from .ports import Contact, ContactBook, OrderContacts
+from .ports import Contact, ContactBook, OrderContacts, SignInDevices
 from .service import Request
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "NotificationRetention",
     "OrderContacts",
     "Request",
+    "SignInDevices",
     "request_notification",
 ]
 

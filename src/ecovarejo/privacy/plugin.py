@@ -7,6 +7,7 @@ from ecovarejo.core.personal_data import KERNEL
 from ecovarejo.core.plugins import ContextSpec
 
 from .api import router
+from .collection import consumers
 from .keys import rotation_job
 from .personal_data import DECLARATION as PERSONAL_DATA
 from .registry import Registry
@@ -22,5 +23,6 @@ CONTEXT = ContextSpec(
     routers=[router],
     install=install,
     personal_data=PERSONAL_DATA,
+    consumers=consumers,
     jobs=[("privacy.retention", 3600.0, retention_job), ("privacy.key-rotation", 86400.0, rotation_job)],
 )

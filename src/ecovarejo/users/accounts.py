@@ -525,6 +525,7 @@ async def add_buyer(uow: UnitOfWork, ports: UsersPorts, admin: User, body: Buyer
         ),
     )
     _registered_event(uow, user)
+    await collection.buyer_added(uow, ports, admin.id, user.id, ("email", "first_name", "last_name", "company"))
     await authflows.request_email_verification(uow, ports, user)
     return user
 

@@ -26,11 +26,15 @@ async def list_users(
     user_type: str | None = Query(None, pattern="^(customer|supplier|admin)$"),
     limit: int = Query(50, ge=1, le=200),
     cursor: str | None = Query(None, max_length=64),
-    _: Principal = Depends(require_permission("manage_users")),
+    staff: Principal = Depends(require_permission("manage_users")),
     uow: UnitOfWork = Depends(get_uow),
+    ports: UsersPorts = Depends(get_ports),
 ) -> AdminUserList:
-    """Search by email or name (``q``), filter by ``user_type``; cursor pagination."""
+    """Search by email or name (``q``), filter by ``user_type``; cursor pagination. The read is recorded in
+    the privacy audit log (who searched, whose records came back)."""
     rows, next_cursor = await accounts.admin_search(uow, q=q, user_type=user_type, cursor=cursor, limit=limit)
+    await collection.staff_search(uow, ports, staff, [u.id for u in rows], searched=bool(q))
+    await uow.commit()
     return AdminUserList(items=[AdminUserOut.model_validate(u) for u in rows], next_cursor=next_cursor)
 
 

@@ -118,15 +118,8 @@ async def _signed_in(
     new_device = not await repo.known_device(uow, user.id, (user_agent or "")[:255] or None)
     tokens = await start_session(uow, ports, user, ip=ip, user_agent=user_agent)
     user.last_login_at = ports.now()
-    emit(
-        uow,
-        "user.signed_in",
-        user,
-        locale=user.locale,
-        ip=ip,
-        user_agent=user_agent,
-        new_device=new_device,
-    )
+    # the device (IP, user agent) stays in the session row; the new-device alert looks it up by the id
+    emit(uow, "user.signed_in", user, locale=user.locale, session_id=str(tokens.session_id), new_device=new_device)
     return tokens
 
 

@@ -17,6 +17,8 @@ from .ports import UsersPorts
 ACCOUNT = "account and orders (LGPD art. 7 V)"
 DELIVERY = "delivery of orders (LGPD art. 7 V)"
 SUPPORT = "customer support and fraud prevention (LGPD art. 7 IX)"
+ADMINISTRATION = "customer administration (LGPD art. 7 IX)"
+B2B = "purchasing on behalf of the buyer's company (LGPD art. 7 V)"
 
 
 async def _consent_id(uow: UnitOfWork, user_id: uuid.UUID) -> str | None:
@@ -54,4 +56,33 @@ async def staff_read(uow: UnitOfWork, ports: UsersPorts, staff: Principal, user_
         subject_id=user_id,
         purpose=SUPPORT,
         details={"staff_id": str(staff.user_id)},
+    )
+
+
+async def staff_search(
+    uow: UnitOfWork, ports: UsersPorts, staff: Principal, user_ids: list[uuid.UUID], *, searched: bool
+) -> None:
+    """A staff member listed or searched customers (``GET /api/v1/admin/users?q=``): who, and whose records
+    came back (ids; never the query, which may be an e-mail or a CPF)."""
+    await ports.audit(
+        uow,
+        "staff_read.search",
+        actor=f"user:{staff.user_id}",
+        purpose=ADMINISTRATION,
+        details={"staff_id": str(staff.user_id), "search": searched, "users": [str(u) for u in user_ids]},
+    )
+
+
+async def buyer_added(
+    uow: UnitOfWork, ports: UsersPorts, admin_id: uuid.UUID, buyer_id: uuid.UUID, fields: Iterable[str]
+) -> None:
+    """A company's administrator gave a colleague's data to open their buyer account (B2B): the buyer is the
+    subject, the administrator the actor; no consent of the buyer (the basis is the company's contract)."""
+    await ports.audit(
+        uow,
+        "collection.b2b_buyer_added",
+        actor=f"user:{admin_id}",
+        subject_id=buyer_id,
+        purpose=B2B,
+        details={"data_types": sorted(set(fields)), "added_by": str(admin_id)},
     )

@@ -49,3 +49,13 @@ class UsersContactBook:
 
     async def contact(self, uow: UnitOfWork, user_id: uuid.UUID) -> UserContact | None:
         return await contact(uow, user_id)
+
+
+class UsersSignInDevices:
+    """The notifications context's ``SignInDevices`` port: a session's IP address and user agent, kept by
+    this context (``refresh_tokens``), so that the ``user.signed_in`` event carries only the session id."""
+
+    async def sign_in_device(
+        self, uow: UnitOfWork, user_id: uuid.UUID, session_id: uuid.UUID
+    ) -> tuple[str | None, str | None] | None:
+        return await repo.session_device(uow, user_id, session_id)

@@ -400,3 +400,17 @@ async def purge_expired_tokens(uow: UnitOfWork, now: datetime, email_change_keep
         .execution_options(synchronize_session=False)
     )
     return {"expired_tokens": _rowcount(tokens), "email_changes": _rowcount(changes)}
+
+
+async def session_device(
+    uow: UnitOfWork, user_id: uuid.UUID, session_id: uuid.UUID
+) -> tuple[str | None, str | None] | None:
+    """The IP address and user agent a session (refresh token row) started from."""
+    row = (
+        await uow.session.execute(
+            select(RefreshToken.ip, RefreshToken.user_agent).where(
+                RefreshToken.id == session_id, RefreshToken.user_id == user_id
+            )
+        )
+    ).first()
+    return (row[0], row[1]) if row is not None else None

@@ -38,12 +38,7 @@ async def customers(request: Request) -> Response:
         "/api/v1/admin/users",
         params={"q": q, "user_type": user_type, "cursor": request.query_params.get("cursor"), "limit": 50},
     )
-    async with uow_for(request) as uow:  # staff reading customers' personal data is audited (LGPD)
-        await privacy.audit(
-            uow, "personal_data.read", actor=f"user:{principal.user_id}", purpose="customer administration",
-            details={"users": [str(u.get("id")) for u in data.get("items") or []], "search": bool(q)},
-        )  # fmt: skip
-        await uow.commit()
+    # the users API recorded the read in the privacy audit log (``staff_read.search``)
     t = i18n.translator(i18n.negotiate(request))
     rows = [
         {

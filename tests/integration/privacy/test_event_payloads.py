@@ -24,6 +24,7 @@ from ecovarejo.core.container import Container
 from ecovarejo.core.db import new_id
 from ecovarejo.core.models import DEFAULT_TENANT_ID, OutboxEvent
 from ecovarejo.inventory import service as inventory
+from ecovarejo.privacy.models import AuditEntry
 from ecovarejo.products import service as products
 from ecovarejo.products.schemas import ProductCreate
 from tests.integration.privacy.conftest import PrivacyApi
@@ -156,6 +157,20 @@ async def test_no_published_event_carries_personal_data(
     assert _holding(outbox, needles) == [], "personal data in outbox rows"
     assert _holding(delivered, needles) == [], "personal data in delivered events"
 
+    # each checkout's collection is audited (the privacy context consumes order.placed): names of data only
+    placed = [e for e in outbox if e["type"].endswith("order.placed") and e["data"]["user_id"] == str(uid)]
+
+    async def audited() -> list[Any]:
+        async with c.db.system_session() as s:
+            q = select(AuditEntry).where(AuditEntry.action == "collection.checkout", AuditEntry.subject_id == uid)
+            rows = list((await s.scalars(q)).all())
+        return rows if len(rows) == len(placed) else []
+
+    entries = await eventually(audited, timeout=30)
+    assert {e.details["order_id"] for e in entries} == {e["data"]["order_id"] for e in placed}
+    assert all("shipping_address" in e.details["data_types"] and "LGPD art. 7 V" in e.purpose for e in entries)
+    assert _holding([{"type": "audit", "data": e.details} for e in entries], needles) == []
+
 
 async def test_a_buyer_unknown_to_the_users_context_is_reached_through_the_order(container: Container) -> None:
     """An ids-only order event about a buyer the users context does not know (history imported from another
@@ -180,3 +195,36 @@ async def test_a_buyer_unknown_to_the_users_context_is_reached_through_the_order
         await uow.commit()
     mail_root = c.settings.data_dir / "mail-outbox"
     await eventually(lambda: any(email in m and "Importada" in m for m in _mails(mail_root)), timeout=30)
+
+
+async def test_a_sign_in_event_carries_the_session_id_and_the_alert_still_shows_the_device(
+    api: PrivacyApi, container: Container
+) -> None:
+    """``user.signed_in`` carries no IP address or user agent: the new-device alert looks them up from the
+    users context's session row through the notifications context's ``SignInDevices`` port."""
+    from ecovarejo.notifications.models import NotificationMessage
+
+    c = container
+    profile = await api.register()
+    device = f"Navegador-Zeta/{_letters(6)}"
+    await api.login(profile["email"], headers={"User-Agent": device})
+
+    async def signed_in() -> list[dict[str, Any]]:
+        rows = [r.envelope for r in await _outbox(c) if r.type == "user.signed_in" and r.published_at is not None]
+        return [e for e in rows if e["data"]["user_id"] == profile["id"]]
+
+    [event] = await eventually(signed_in, timeout=30)
+    assert event["data"]["new_device"] is True and uuid.UUID(event["data"]["session_id"])
+    text = json.dumps(event)
+    assert device not in text and "ip" not in event["data"] and "user_agent" not in event["data"]
+
+    async def alert() -> NotificationMessage | None:
+        async with c.db.system_session() as s:
+            q = select(NotificationMessage).where(
+                NotificationMessage.user_id == uuid.UUID(profile["id"]),
+                NotificationMessage.template == "security_alert",
+            )
+            return (await s.scalars(q)).first()
+
+    message = await eventually(alert, timeout=30)
+    assert device in message.body_text  # the alert still names the device

@@ -82,3 +82,37 @@ async def test_a_staff_read_of_a_customer_is_audited(api: Api) -> None:
     assert r.status_code == 404
     async with api.container.uow(read.tenant_id, read_only=True) as uow:
         assert (await verify_audit_chain(uow)).ok
+
+
+async def test_a_staff_search_of_customers_is_audited_by_ids(api: Api) -> None:
+    customer, _ = await api.user("busca-alvo@example.com")
+    staff, _ = await api.user()
+    await api.make_admin(staff["email"], "customer", ["manage_users"])
+    tokens = await api.login(staff["email"])
+    r = await api.client.get("/api/v1/admin/users", params={"q": "busca-alvo"}, headers=api.auth(tokens))
+    assert r.status_code == 200 and [u["id"] for u in r.json()["items"]] == [customer["id"]]
+    async with api.container.db.system_session() as s:
+        q = select(AuditEntry).where(AuditEntry.action == "staff_read.search").order_by(AuditEntry.seq)
+        [search] = (await s.scalars(q)).all()
+    assert search.actor == f"user:{staff['id']}" and search.purpose.startswith("customer administration")
+    assert search.details == {"staff_id": staff["id"], "search": True, "users": [customer["id"]]}
+    assert "busca-alvo" not in str(search.details)  # the query may be an e-mail or a CPF: never kept
+    customer_tokens = await api.login(customer["email"])
+    r = await api.client.get("/api/v1/admin/users", params={"q": "x"}, headers=api.auth(customer_tokens))
+    assert r.status_code == 403
+
+
+async def test_a_buyer_added_by_a_company_admin_is_audited(api: Api) -> None:
+    company = {"cnpj": "11.222.333/0001-81", "legal_name": "Verde Compras Ltda"}
+    admin, tokens = await api.user("chefe@verde-compras.example", company=company)
+    r = await api.client.post(
+        "/api/v1/users/company/buyers",
+        headers=api.auth(tokens),
+        json={"email": "comprador@verde-compras.example", "first_name": "Caio", "last_name": "Prado",
+              "password": "Um-Segredo-Verde-42"},
+    )  # fmt: skip
+    assert r.status_code == 201, r.text
+    [added] = [e for e in await _entries(api, r.json()["id"]) if e.action == "collection.b2b_buyer_added"]
+    assert added.actor == f"user:{admin['id']}" and added.consent_id is None and "LGPD art. 7 V" in added.purpose
+    assert added.details == {"data_types": ["company", "email", "first_name", "last_name"], "added_by": admin["id"]}
+    assert "Caio" not in str(added.details) and "comprador@" not in str(added.details)
