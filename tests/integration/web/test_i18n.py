@@ -53,7 +53,8 @@ def used_keys() -> set[str]:
 
 
 #: Prefixes completed from data (coupon kinds, NF-e statuses, the shipping form's sections, fields and
-#: options, stock states, invoice and quote statuses, quote history steps and payment methods): each must
+#: options, stock states, invoice and quote statuses, quote history steps and payment methods, the DPO's
+#: retention periods): each must
 #: have the same keys in both languages.
 DYNAMIC = {
     "coupon_kind_",
@@ -67,6 +68,7 @@ DYNAMIC = {
     "quote_status_",
     "quote_action_",
     "quote_method_",
+    "retention_",
 }
 
 
