@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy import select
 
+from ecovarejo.core.models import DEFAULT_TENANT_ID
 from ecovarejo.users.authflows import sha256
+from ecovarejo.users.contacts import UsersSignInDevices
 from ecovarejo.users.models import RefreshToken
 
 from .conftest import Api
@@ -99,8 +103,12 @@ async def test_signed_in_event_flags_new_devices(api: Api) -> None:
     await api.login(profile["email"], headers={"User-Agent": "Laptop/2"})
     events = await api.events("user.signed_in")
     assert [e["new_device"] for e in events] == [True, False, True]
-    assert set(events[0]) == {"user_id", "locale", "ip", "user_agent", "new_device"}
-    assert events[0]["user_agent"] == "Phone/1"
+    assert set(events[0]) == {"user_id", "locale", "session_id", "new_device"}  # the device stays in the session
+    async with api.container.uow(DEFAULT_TENANT_ID, read_only=True) as uow:
+        device = await UsersSignInDevices().sign_in_device(
+            uow, uuid.UUID(profile["id"]), uuid.UUID(events[0]["session_id"])
+        )
+    assert device is not None and device[1] == "Phone/1"
 
 
 async def test_concurrent_use_of_one_refresh_token_rotates_at_most_once(api: Api) -> None:
