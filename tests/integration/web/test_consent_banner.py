@@ -137,6 +137,7 @@ async def test_a_signed_in_customers_choice_goes_to_their_ledger_with_the_tenant
     home = await web.get("/")
     assert 'id="consent-banner"' in home.text
     await _search(web, "antes")
+    assert await _events(container) == []  # (waits for the recorder: its consent check runs in the background)
     r = await web.post("/privacidade/cookies", data={"csrf_token": csrf_from(home.text), "choice": "accept"})
     assert r.status_code == 303 and web.cookies.get("ev_consent") == "analytics.marketing"
     assert web.cookies.get("ev_vid") is None  # a customer is known by the account's pseudonym
