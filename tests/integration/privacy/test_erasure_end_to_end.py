@@ -5,9 +5,12 @@ verifies. Runs on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import io
+import json
 import random
 import string
 import uuid
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -20,6 +23,7 @@ from ecovarejo.core.db import Base, new_id
 from ecovarejo.core.models import DEFAULT_TENANT_ID, InboxEntry, OutboxEvent
 from ecovarejo.core.personal_data import ERASED_EVENT
 from ecovarejo.inventory import service as inventory
+from ecovarejo.privacy import public as privacy
 from ecovarejo.products import service as products
 from ecovarejo.products.schemas import ProductCreate
 from tests.integration.privacy.conftest import PrivacyApi
@@ -147,6 +151,19 @@ async def test_erasure_leaves_no_personal_data_behind(api: PrivacyApi, capfd: py
         "idempotency_keys.response_body",
     } <= before, before
     assert "outbox.envelope" not in before  # events carry ids only (test_event_payloads.py)
+
+    # their export (portability) holds every exported datum of the registry the scan found them in
+    r = await client.post("/api/v1/privacy/requests", json={"kind": "portability", "password": PASSWORD}, headers=h)
+    assert r.status_code == 201, r.text
+    link = await client.post(f"/api/v1/privacy/requests/{r.json()['id']}/export-link", json={"password": PASSWORD},
+                             headers=h)  # fmt: skip
+    archive = await client.get(link.json()["url"], headers=h)
+    assert archive.status_code == 200, archive.text
+    doc = json.loads(zipfile.ZipFile(io.BytesIO(archive.content)).read("data.json"))
+    exported = {f"{table}.{col}" for table, rows in doc["data"].items() for row in rows for col in row}
+    reg = privacy.registry(c)
+    listed = {f"{name}.{f.column}" for name, t in reg.tables() if t.subject or t.via for f in t.fields if f.export}
+    assert before & listed and (before & listed) <= exported, sorted((before & listed) - exported)
 
     # the customer asks for erasure (password confirmed), the DPO answers and it is carried out
     r = await client.post("/api/v1/privacy/requests", json={"kind": "erasure", "password": PASSWORD}, headers=h)
