@@ -19,6 +19,7 @@ from ecovarejo.payments.public import REPLAY_HEADER, IdempotencyStore, fingerpri
 from . import coupons as coupon_rules
 from . import service
 from .cart import CART_TTL, GUEST_COOKIE, GUEST_HEADER, new_guest_token, owner_key, valid_guest_token
+from .checkout import complete_authentication
 from .checkout_command import CheckoutCommand, ReplayedProblem
 from .checkout_command import checkout as place
 from .schemas import (
@@ -222,6 +223,16 @@ async def my_order(
     order_id: uuid.UUID, principal: Principal = Depends(current_principal), uow: UnitOfWork = Depends(get_read_uow)
 ) -> dict[str, Any]:
     return await service.order_detail(uow, order_id, principal=principal)
+
+
+@router.post("/orders/{order_id}/authentication", response_model=OrderView)
+async def finish_authentication(
+    order_id: uuid.UUID, request: Request, principal: Principal = Depends(current_principal)
+) -> dict[str, Any]:
+    """After the card's 3-D Secure challenge: the provider is asked how it ended (safe to repeat). Paid when
+    authenticated; ``next_action_url`` again while the challenge is open; ``payment_failed`` (the order
+    cancelled, its stock back) when the issuer refused — retry the checkout with another card."""
+    return await complete_authentication(get_container(request), get_tenant(request).id, principal, order_id=order_id)
 
 
 @router.post("/orders/{order_id}/cancel", response_model=OrderView)

@@ -35,7 +35,7 @@ from ecovarejo.b2b import public as b2b
 from ecovarejo.core.auth import Principal
 from ecovarejo.core.container import Container
 from ecovarejo.core.db import new_id, utcnow
-from ecovarejo.core.errors import Conflict, DomainError, InvalidInput
+from ecovarejo.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from ecovarejo.core.faults import ProcessCrash, fault
 from ecovarejo.core.money import quantize
 from ecovarejo.core.uow import UnitOfWork
@@ -176,7 +176,7 @@ async def place_order(
             raise payments.PaymentUnavailable(
                 "the payment provider did not answer; no money was taken, please try again"
             ) from exc
-        if not result.ok:
+        if not result.ok and not _challenge(result):
             async with container.uow(tenant_id, actor=actor) as uow:
                 await inventory.release_reservation(uow, reservation_id, reason="payment declined", actor=actor)
                 await payments.record_authorization(
@@ -185,6 +185,8 @@ async def place_order(
                 )  # fmt: skip
                 await uow.commit()
             raise payments.PaymentDeclined(result.message or "payment declined", extra={"decline_code": result.code})
+    # 3-D Secure: the order waits (stock held) while the shopper authenticates at the issuer's page
+    challenge = result is not None and _challenge(result)
     await fault("checkout.authorized")
     # 3. create the order (born awaiting payment, with its history), commit the stock
     invoice: b2b.InvoiceView | None = None
@@ -209,7 +211,13 @@ async def place_order(
                         await users.redeem_points_for_order(
                             uow, principal.user_id, order.id, min(points, req.loyalty_points)
                         )
-                    if result is not None:
+                    if result is not None and challenge:
+                        await payments.record_pending_authentication(
+                            uow, result, gateway=gateway.name, amount=q.total, currency=q.currency,
+                            source=req.payment_source, idempotency_key=money_key, order_id=order.id,
+                            payment_id=payment_id or new_id(), now=ports.now(), actor=actor,
+                        )  # fmt: skip
+                    elif result is not None:
                         await payments.record_authorization(
                             uow, result, gateway=gateway.name, amount=q.total, currency=q.currency,
                             method=req.payment_method, source=req.payment_source, idempotency_key=money_key,
@@ -228,7 +236,7 @@ async def place_order(
                     if on_terms:  # confirmed on terms: paid for fulfilment and the NF-e (docs/b2b.md)
                         await lifecycle.transition(uow, order, "paid", actor="system:b2b", reason=CONFIRMED_ON_TERMS,
                                                    items=items)  # fmt: skip
-                    if instant or held or on_terms:
+                    if instant or held or on_terms or challenge:
                         detail = await order_detail(uow, order_id, order=order, items=items)
                     await uow.commit()
                 break
@@ -242,6 +250,9 @@ async def place_order(
             await _void(container, tenant_id, result, q, req, money_key, gateway.name, actor)
         await _release(container, tenant_id, reservation_id, actor, "checkout failed")
         raise
+    if challenge and result is not None:  # 4^. the shopper authenticates, then complete_authentication
+        detail["next_action_url"] = result.next_action_url
+        return detail
     if held:  # 4''. the authorization waits for staff: approve captures, reject voids (orders/review.py)
         detail["fraud_review"] = "pending"
         return detail
@@ -264,6 +275,76 @@ async def place_order(
         await lifecycle.transition(uow, order_row, "paid", actor="system", reason="nothing to pay", items=items)
         detail = await order_detail(uow, order_id, order=order_row, items=items)
         await uow.commit()
+    return detail
+
+
+def _challenge(result: GatewayResult) -> bool:
+    """The provider asks the shopper to authenticate (3-D Secure) and said where: not a decline."""
+    return result.status == "requires_action" and bool(result.reference) and bool(result.next_action_url)
+
+
+async def complete_authentication(
+    container: Container,
+    tenant_id: uuid.UUID,
+    principal: Principal | None,
+    *,
+    order_id: uuid.UUID | None = None,
+    reference: str | None = None,
+) -> dict[str, Any]:
+    """After the 3-D Secure challenge (the return page, the API; safe to repeat): the intent's status read
+    from the provider — never from the return URL — and written once; authorized -> captured under the
+    checkout's capture key and the order paid (:func:`_capture_and_pay`); refused -> the order cancelled,
+    its stock and coupons back (the shopper tries another card in a new checkout; this order is never
+    charged). ``reference``: the provider's id the return URL names; ``principal``: the order must be
+    theirs (``None``: a system caller)."""
+    async with container.uow(tenant_id, read_only=True) as uow:
+        auth: payments.Authentication | None = None
+        order: Order | None = None
+        if order_id is not None:
+            order = await repo.get_order(uow, order_id)
+            if order is not None and order.payment_id is not None:
+                auth = await payments.find_authentication(uow, payment_id=order.payment_id)
+        elif reference:
+            auth = await payments.find_authentication(uow, reference=reference)
+            if auth is not None and auth.order_id is not None:
+                order = await repo.get_order(uow, auth.order_id)
+        if order is None or auth is None or (principal is not None and order.user_id != principal.user_id):
+            raise NotFound("no order of yours waits for this card's authentication", code="authentication_not_found")
+        held = await _held_for_review(uow, order.id)
+        oid, total, reservation_id = order.id, order.total_amount, order.reservation_id
+    actor = str(principal.user_id) if principal is not None else "system:payments"
+    status = auth.status
+    if status == "pending":
+        try:
+            answer = await payments.gateway_of(container).status(auth.reference)
+        except GatewayError as exc:
+            raise payments.PaymentUnavailable("the payment provider did not answer; please try again") from exc
+        async with container.uow(tenant_id, actor=actor) as uow:
+            order_row = await repo.lock_order(uow, oid)  # the order before its payments: the order of every lock
+            assert order_row is not None
+            status = await payments.settle_authentication(uow, auth.payment_id, answer)
+            if status == "failed" and order_row.status == "awaiting_payment":
+                await lifecycle.transition(uow, order_row, "cancelled", actor="system:payments",
+                                           reason="card authentication failed")  # fmt: skip
+                if reservation_id is not None:
+                    await inventory.restock_reservation(
+                        uow, reservation_id, reason="card authentication failed", actor=actor
+                    )
+                await coupon_rules.unclaim(uow, oid)
+                await users.refund_points_for_order(uow, order_row.user_id, oid)
+            await uow.commit()
+    async with container.uow(tenant_id, read_only=True) as uow:
+        order_status = (await repo.get_order(uow, oid)).status  # type: ignore[union-attr]
+    if status == "authorized" and not held and order_status == "awaiting_payment":
+        return await _capture_and_pay(
+            container, tenant_id, oid, auth.payment_id, auth.reference, total, reservation_id, auth.money_key, actor
+        )
+    async with container.uow(tenant_id, read_only=True) as uow:
+        detail = await order_detail(uow, oid)
+    if status == "pending":
+        detail["next_action_url"] = auth.next_action_url
+    elif status == "failed":
+        detail["payment_failed"] = payments.AUTHENTICATION_FAILED
     return detail
 
 

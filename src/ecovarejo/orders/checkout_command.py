@@ -84,7 +84,8 @@ async def checkout(container: Container, command: CheckoutCommand) -> CheckoutRe
         cart = await ports.carts.get(tenant_id, command.cart_owner)
         req = _request(command, dict(cart.lines), list(cart.coupons))
         order = await place_order(container, ports, tenant_id, principal, req, key=command.idempotency_key or "")
-        if command.order.items is None and command.order.quote_id is None:
+        # an order waiting for 3-D Secure keeps the cart: a failed challenge is retried from it
+        if command.order.items is None and command.order.quote_id is None and "next_action_url" not in order:
             await ports.carts.delete(tenant_id, command.cart_owner)
         return 201, order, {}
 

@@ -213,7 +213,7 @@ async def order_detail(
         if invoice is not None:
             out["invoice"] = invoice_json(invoice)
     rows = await payments.payments_for_order(uow, order.id)
-    pending = [p.id for p in rows if p.status == "pending" and p.method in ("pix", "boleto")]
+    pending = [p.id for p in rows if p.status == "pending" and p.method in ("pix", "boleto", "card")]
     instructions = await payments.payment_instructions(uow, pending)
     out["payments"] = [
         {

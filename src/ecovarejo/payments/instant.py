@@ -244,7 +244,9 @@ async def instructions_for_payments(uow: UnitOfWork, payment_ids: list[uuid.UUID
     out: dict[uuid.UUID, dict[str, Any]] = {}
     for pid, row in (await ext_repository.instructions_for(uow, payment_ids)).items():
         item: dict[str, Any] = {"expires_at": row.expires_at.isoformat()}
-        if row.method == "pix":
+        if row.method == "card":  # 3-D Secure: where the shopper authenticates (payments/authentication.py)
+            item["next_action_url"] = row.code
+        elif row.method == "pix":
             item["pix_copy_paste"] = row.code
             item["pix_qr_png"] = "data:image/png;base64," + base64.b64encode(pix.qr_png(row.code)).decode()
         else:
@@ -254,8 +256,11 @@ async def instructions_for_payments(uow: UnitOfWork, payment_ids: list[uuid.UUID
 
 
 async def expire_pending(container: Container) -> int:
-    """Job: a Pix or boleto not paid by its expiry becomes ``expired`` and ``payment.expired`` is emitted
-    (the orders context then cancels the order and returns its stock). Returns how many expired."""
+    """Job: a Pix or boleto not paid by its expiry, or a card left at its 3-D Secure challenge past the
+    window, becomes ``expired`` and ``payment.expired`` is emitted (the orders context then cancels the
+    order and returns its stock). Returns how many expired. The card's intent is then cancelled at the
+    provider (after the commit: whoever moved the payment out of ``pending`` first wins; a shopper who
+    authenticated in time was settled by the return page, so nothing held is cancelled here)."""
     from sqlalchemy import select
 
     from . import repository
@@ -265,16 +270,17 @@ async def expire_pending(container: Container) -> int:
     async with container.db.system_session() as s:  # across tenants: the platform's own job
         due = (
             await s.execute(
-                select(Payment.id, Payment.tenant_id, Payment.order_id, Payment.method)
+                select(Payment.id, Payment.tenant_id, Payment.order_id, Payment.method, Payment.gateway_reference)
                 .join(PaymentInstruction, PaymentInstruction.payment_id == Payment.id)
                 .where(Payment.status == "pending", PaymentInstruction.expires_at < now)
                 .limit(500)
             )
         ).all()
     expired = 0
-    for payment_id, tenant_id, order_id, method in due:
+    for payment_id, tenant_id, order_id, method, reference in due:
         async with container.uow(tenant_id, actor="system:payments") as uow:
-            if await repository.set_status(uow, payment_id, ("pending",), "expired"):
+            done = await repository.set_status(uow, payment_id, ("pending",), "expired")
+            if done:
                 uow.emit(
                     "payment-events",
                     "payment.expired",
@@ -283,4 +289,24 @@ async def expire_pending(container: Container) -> int:
                 )
                 expired += 1
             await uow.commit()
+        if done and method == "card" and reference:
+            await _cancel_abandoned(container, tenant_id, reference, payment_id)
     return expired
+
+
+async def _cancel_abandoned(container: Container, tenant_id: uuid.UUID, reference: str, payment_id: uuid.UUID) -> None:
+    """The intent of an abandoned challenge cancelled at the provider (it holds nothing; a failure is
+    logged: the provider drops unconfirmed intents by itself)."""
+    import structlog
+
+    from ecovarejo.core.tenancy import current_tenant
+
+    from .service import gateway_of
+
+    token = current_tenant.set(tenant_id)
+    try:
+        await gateway_of(container).void(reference, idempotency_key=f"payment:{payment_id}:expire")
+    except Exception:
+        structlog.get_logger("ecovarejo.payments").warning("abandoned_intent_not_cancelled", reference=reference)
+    finally:
+        current_tenant.reset(token)

@@ -15,6 +15,14 @@ from ecovarejo.core.container import Container
 from ecovarejo.core.uow import UnitOfWork
 
 from . import service
+from .authentication import (
+    AUTHENTICATION_FAILED,
+    AUTHENTICATION_WINDOW,
+    Authentication,
+    find_authentication,
+    record_pending_authentication,
+    settle_authentication,
+)
 from .boleto_pdf import BoletoDocument
 from .boleto_pdf import render as boleto_pdf
 from .card_form import CardForm, card_form, checkout_plan, csp_sources, installment_policy, pix_location_base
@@ -42,8 +50,11 @@ from .service import (
 from .term_boletos import IssuedBoleto, issue_term_boleto
 
 __all__ = [
+    "AUTHENTICATION_FAILED",
+    "AUTHENTICATION_WINDOW",
     "REPLAY_HEADER",
     "TEST_CARDS",
+    "Authentication",
     "BoletoDocument",
     "CardForm",
     "GatewayError",
@@ -68,6 +79,7 @@ __all__ = [
     "checkout_plan",
     "csp_sources",
     "ensure_card_owner",
+    "find_authentication",
     "fingerprint",
     "gateway_authorize",
     "gateway_capture",
@@ -83,7 +95,9 @@ __all__ = [
     "pix_location_base",
     "record_authorization",
     "record_capture",
+    "record_pending_authentication",
     "refund",
+    "settle_authentication",
     "stale_authorizations",
     "void",
 ]

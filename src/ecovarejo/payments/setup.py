@@ -27,14 +27,20 @@ class Providers(dict[str, PaymentGateway]):
     """The real providers configured, by name (empty in the embedded default: the sandbox answers)."""
 
 
-def build_providers(s: PaymentsSettings) -> Providers:
+#: The storefront page the providers send the shopper back to after a 3-D Secure challenge.
+AUTHENTICATION_RETURN_PATH = "/checkout/autenticacao"
+
+
+def build_providers(s: PaymentsSettings, *, public_url: str | None = None) -> Providers:
+    """``public_url``: this shop's public address, for the return URL of a 3-D Secure challenge."""
     providers = Providers()
+    return_url = public_url.rstrip("/") + AUTHENTICATION_RETURN_PATH if public_url else None
     # the providers' SDKs load only when a provider is configured (not in every process start)
     if s.stripe_api_key:
         from .providers.stripe_gateway import StripeGateway
 
         providers["stripe"] = StripeGateway(
-            s.stripe_api_key, api_base=s.stripe_api_base or None, timeout=s.provider_timeout
+            s.stripe_api_key, api_base=s.stripe_api_base or None, timeout=s.provider_timeout, return_url=return_url
         )
     if s.pagseguro_token:
         providers["pagseguro"] = PagSeguroGateway(
@@ -72,7 +78,7 @@ def _ensure(container: Container, s: PaymentsSettings | None = None) -> None:
         # a key generated per process would differ between the processes sharing the database
         raise RuntimeError("set ECOVAREJO_PAYMENTS_MASTER_KEY_FILE: scale-out needs one master key for all processes")
     container.ports.provide(PaymentsSettings, s)
-    container.ports.provide(Providers, build_providers(s))
+    container.ports.provide(Providers, build_providers(s, public_url=core.public_url))
     container.ports.provide(Vault, Vault(MasterKeys.single(s.load_master_key(core.data_dir))))
 
 

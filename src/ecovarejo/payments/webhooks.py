@@ -237,6 +237,16 @@ async def apply(uow: UnitOfWork, notice: Notice) -> str:
         if recorded:
             _emit_captured(uow, payment, payment.authorized_amount, notice.provider)
         row.outcome = "processed" if recorded else "recorded"
+    elif notice.status == "authorized" and payment.status == "pending" and payment.method == "card":
+        # 3-D Secure passed (Stripe's amount_capturable_updated): authorized here, captured by the return
+        # page or, if the shopper never comes back, by the checkout recovery job (same capture key)
+        from .authentication import settle_authentication
+
+        amount = notice.amount if notice.amount is not None else payment.amount
+        status = await settle_authentication(
+            uow, payment.id, GatewayResult(True, payment.gateway_reference, "authorized", amount)
+        )
+        row.outcome = "processed" if status == "authorized" else "recorded"
     elif notice.status == "captured" and payment.status == "pending":  # Pix / boleto paid
         if notice.amount is not None and notice.amount != payment.amount:
             row.outcome = "amount_mismatch"

@@ -240,7 +240,9 @@ class StripeFake(Behaviour):
 
         def run(form: dict[str, str]) -> tuple[int, Any]:
             intent = self.intents.get(pid)
-            if intent is None or intent["status"] not in ("requires_capture", "requires_payment_method"):
+            # Stripe cancels an intent in any of these (not once succeeded or canceled)
+            cancellable = ("requires_capture", "requires_payment_method", "requires_action", "requires_confirmation")
+            if intent is None or intent["status"] not in cancellable:
                 return 400, {
                     "error": {
                         "type": "invalid_request_error",
