@@ -17,7 +17,7 @@ from ecovarejo.core.container import Container
 from ecovarejo.orders import public as orders
 
 from . import repository as repo
-from . import rollups
+from . import rollup_rebuild
 from .ingest import CategoryIndex, build_facts
 
 CHECKPOINT = "backfill"
@@ -77,7 +77,7 @@ async def rebuild_rollups(
         first, last = await repo.fact_day_range(uow)
     if first is not None and not state.get("customers_done"):
         async with container.uow(tenant_id, actor="analytics:backfill") as uow:
-            await rollups.rebuild_customers(uow)
+            await rollup_rebuild.rebuild_customers(uow)
             state = {"cursor": None, "finished": False, "facts_done": True, "customers_done": True}
             await repo.set_checkpoint(uow, CHECKPOINT, state)
             await uow.commit()
@@ -85,7 +85,7 @@ async def rebuild_rollups(
             progress("customers")
     if first is None or last is None:
         async with container.uow(tenant_id, actor="analytics:backfill") as uow:
-            await rollups.rebuild(uow)
+            await rollup_rebuild.rebuild(uow)
             await repo.set_checkpoint(uow, CHECKPOINT, {"cursor": None, "finished": True})
             await uow.commit()
         return
@@ -95,7 +95,7 @@ async def rebuild_rollups(
     while month <= last:
         end = (month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
         async with container.uow(tenant_id, actor="analytics:backfill") as uow:
-            await rollups.rebuild(uow, month, end, customers=False)
+            await rollup_rebuild.rebuild(uow, month, end, customers=False)
             finished = end >= last
             await repo.set_checkpoint(
                 uow,

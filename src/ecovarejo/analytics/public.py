@@ -19,9 +19,9 @@ from .exports import to_csv
 from .parquet import export_facts
 from .parquet import report_parquet as to_parquet
 from .reports import GRAINS, Period, Report
-from .rollups import daily_rebuild_statements as daily_rollup_rebuild_statements
-from .rollups import monthly_rebuild_statements as monthly_rollup_rebuild_statements
-from .rollups import rebuild_statements as rollup_rebuild_statements
+from .rollup_rebuild import daily_rebuild_statements as daily_rollup_rebuild_statements
+from .rollup_rebuild import monthly_rebuild_statements as monthly_rollup_rebuild_statements
+from .rollup_rebuild import rebuild_statements as rollup_rebuild_statements
 
 __all__ = [
     "CONSENT_COOKIE",

@@ -13,7 +13,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from ecovarejo.core.uow import UnitOfWork
 
-from . import rollups
+from . import rollup_rebuild, rollups
 from .models import (
     BehaviourEvent,
     Checkpoint,
@@ -128,7 +128,7 @@ async def erase_visitor(uow: UnitOfWork, visitor: str) -> int:
     result = await uow.session.execute(delete(BehaviourEvent).where(BehaviourEvent.visitor == visitor))
     await uow.session.execute(delete(VisitorDay).where(VisitorDay.visitor == visitor))
     if touched:
-        await rollups.rebuild_search_days(uow, touched)
+        await rollup_rebuild.rebuild_search_days(uow, touched)
     return int(getattr(result, "rowcount", 0) or 0)
 
 

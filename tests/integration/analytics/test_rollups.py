@@ -8,7 +8,7 @@ import random
 from datetime import UTC, date, datetime, timedelta
 
 from ecovarejo.analytics import repository as repo
-from ecovarejo.analytics import rollups
+from ecovarejo.analytics import rollup_rebuild
 from ecovarejo.core.db import new_id
 from tests.support import make_tenant
 
@@ -93,9 +93,9 @@ async def test_incremental_rollups_equal_a_rebuild_from_the_facts(container) -> 
                     await repo.replace_order(uow, o, lines)
             await uow.commit()
     async with container.uow(tid, actor="test") as uow:
-        incremental = await rollups.snapshot(uow)
-        await rollups.rebuild(uow)
-        rebuilt = await rollups.snapshot(uow)
+        incremental = await rollup_rebuild.snapshot(uow)
+        await rollup_rebuild.rebuild(uow)
+        rebuilt = await rollup_rebuild.snapshot(uow)
         await uow.commit()
     assert set(incremental) == {
         "analytics_daily_orders", "analytics_daily_lines", "analytics_daily_searches", "analytics_monthly_lines",
