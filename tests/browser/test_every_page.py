@@ -42,6 +42,11 @@ FILES = {
     "/pedido/{order_id}/cce.pdf": "the correction letter (PDF)",
     "/conta/faturas/parcela/{instalment_id}/boleto.pdf": "an instalment's boleto (PDF)",
 }
+#: Routes that only send the browser on (no page of their own; each says where and is tested elsewhere).
+REDIRECTS = {
+    "/checkout/autenticacao": "the return from the card's 3-D Secure page: to the order or back to the challenge "
+    "(tests/integration/payments_providers/test_three_d_secure_checkout.py)",
+}
 #: Pages for visitors who are not signed in (a session is sent elsewhere or sees another page).
 GUEST_ONLY = {
     "/conta/entrar",
@@ -63,7 +68,8 @@ def page_routes() -> list[str]:
     for router in CONTEXT.routers:
         for route in router.routes:
             path = getattr(route, "path", "")
-            if "GET" in (getattr(route, "methods", None) or set()) and path not in FILES and path not in paths:
+            skipped = path in FILES or path in REDIRECTS or path in paths
+            if "GET" in (getattr(route, "methods", None) or set()) and not skipped:
                 paths.append(path)
     return paths
 

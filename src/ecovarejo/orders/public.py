@@ -6,7 +6,7 @@ never ORM rows. Everything else in the package is private to it.
 from __future__ import annotations
 
 from .cart import Cart, owner_key
-from .checkout import CheckoutRequest, place_order
+from .checkout import CheckoutRequest, complete_authentication, place_order
 from .checkout_command import CheckoutCommand, CheckoutResult, checkout
 from .contacts import OrderContact, order_contact
 from .fraud import CheckoutFacts, Decision, FraudScreen, FraudVerdict, RiskDeclined
@@ -55,6 +55,7 @@ __all__ = [
     "capture_held",
     "cart_view",
     "checkout",
+    "complete_authentication",
     "customer_of",
     "import_orders",
     "list_orders",

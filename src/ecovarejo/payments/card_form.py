@@ -44,6 +44,8 @@ CSP: dict[str, dict[str, tuple[str, ...]]] = {
         "script-src": ("https://js.stripe.com",),
         "frame-src": ("https://js.stripe.com", "https://hooks.stripe.com"),
         "connect-src": ("https://api.stripe.com",),
+        # the checkout redirects the shopper to Stripe's 3-D Secure page (a redirect after a form post)
+        "form-action": ("https://hooks.stripe.com",),
     },
     "mercadopago": {
         "script-src": ("https://sdk.mercadopago.com", "https://http2.mlstatic.com"),

@@ -52,6 +52,9 @@ STORE_PT: dict[str, str] = {
     "err_card_number_not_accepted": "Por segurança, a loja não recebe o número do cartão: use o formulário do cartão.",
     "err_card_required": "Preencha os dados do cartão.",
     "err_payment_declined": "Pagamento recusado. Tente outro cartão ou outra forma de pagamento.",
+    "card_authentication_failed": "O banco não confirmou a autenticação do cartão e o pedido foi cancelado; "
+    "nada foi cobrado. Volte ao carrinho e tente outro cartão ou outra forma de pagamento.",
+    "card_authentication_pending": "A autenticação do cartão ainda não foi concluída no banco.",
     "err_payment_unavailable": "O provedor de pagamento não respondeu; nada foi cobrado. Tente de novo.",
     "err_invalid_installments": "Esse número de parcelas não está disponível para este valor.",
     "err_cart_empty": "Seu carrinho está vazio.",
@@ -198,6 +201,9 @@ STORE_EN: dict[str, str] = {
     "err_card_number_not_accepted": "For your safety the shop never receives card numbers: use the card form.",
     "err_card_required": "Fill in the card details.",
     "err_payment_declined": "Payment declined. Try another card or another payment method.",
+    "card_authentication_failed": "The bank did not confirm the card's authentication and the order was "
+    "cancelled; nothing was charged. Go back to the cart and try another card or payment method.",
+    "card_authentication_pending": "The card's authentication has not been completed at the bank yet.",
     "err_payment_unavailable": "The payment provider did not answer; nothing was charged. Try again.",
     "err_invalid_installments": "That number of instalments is not offered for this amount.",
     "err_cart_empty": "Your cart is empty.",

@@ -50,6 +50,8 @@ FLASH_IDS = {
     "staff_only",
     "unavailable",
     "order_placed",
+    "card_authentication_failed",
+    "card_authentication_pending",
     "coupon_applied",
     "coupon_removed",
     "order_cancelled",

@@ -49,7 +49,8 @@ def build_csp(img_origins: tuple[str, ...] = (), extra: dict[str, tuple[str, ...
             "worker-src 'self'",
             "frame-ancestors 'none'",
             "base-uri 'self'",
-            "form-action 'self'",
+            # the checkout's answer may redirect to the card issuer's 3-D Secure page (the provider's origin)
+            "form-action " + sources("form-action", SELF),
             "object-src 'none'",
         ]
     )

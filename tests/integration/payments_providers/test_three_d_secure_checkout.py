@@ -6,17 +6,22 @@ Stripe's own answer and captured once however often it is visited; a refused cha
 from __future__ import annotations
 
 import json
+import re
 import time
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import pytest
 
 from ecovarejo.core.db import utcnow
 from ecovarejo.payments.instant import expire_pending
 from tests.integration.orders.shop import checkout_body, open_shop
+from tests.integration.web.catalog_fixture import make_catalog
+from tests.integration.web.helpers import csrf_from, register
 from tests.support import eventually
 
 from .browser import stripe_payment_method
@@ -175,3 +180,79 @@ async def test_an_abandoned_challenge_expires_and_frees_the_stock(wired, client,
     # the shopper comes back late: nothing is captured
     r = await client.post(f"/api/v1/orders/{order['id']}/authentication", headers=h)
     assert r.status_code == 200 and r.json()["status"] == "cancelled" and _captures(fake) == []
+
+
+# --------------------------------------------------------------------------- the storefront's pages
+@pytest.fixture
+async def web(wired: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """A browser-like client on the app with Stripe wired (HTTPS for the Secure cookies, no redirects followed)."""
+    from ecovarejo.app import create_app
+
+    transport = httpx.ASGITransport(app=create_app(container=wired), raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as c:
+        yield c
+
+
+async def _web_checkout(web: httpx.AsyncClient, pm: str) -> httpx.Response:
+    page = await web.get("/checkout?uf=SP")
+    assert page.status_code == 200, page.text
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', page.text)
+    assert key is not None
+    form = {
+        "csrf_token": csrf_from(page.text), "idempotency_key": key.group(1), "recipient": "Ana Souza",
+        "postal_code": "01310-100", "street": "Av. Paulista", "number": "1000", "city": "São Paulo", "state": "SP",
+        "payment_method": "card", "installments": "1", "eco_packaging": "on", "card_token": pm,
+    }  # fmt: skip
+    return await web.post("/checkout", data=form)
+
+
+async def _to_cart(web: httpx.AsyncClient) -> None:
+    page = await web.get("/p/camiseta-organica-basica")
+    r = await web.post("/carrinho/itens", data={"csrf_token": csrf_from(page.text), "sku": "ECO-TSHIRT-001-M",
+                                                "quantity": "1"})  # fmt: skip
+    assert r.status_code == 303, r.text
+
+
+async def test_the_checkout_page_sends_the_shopper_to_authenticate(wired, web, stripe_fake) -> None:
+    fake, url = stripe_fake
+    await make_catalog(web, wired)
+    assert (await register(web, "tres.ds@example.com")).status_code == 303
+    await _to_cart(web)
+
+    # refused at the bank: the order page says so in pt-BR, the cart is still there, another card pays
+    r = await _web_checkout(web, await stripe_payment_method(url, CHALLENGE_CARD))
+    assert r.status_code == 303, r.text
+    assert r.headers["location"].startswith(f"{url}/3ds/pi_")
+    intent = await _challenge(r.headers["location"], "fail")
+    back = await web.get(f"/checkout/autenticacao?payment_intent={intent}")
+    assert back.status_code == 303, back.text
+    assert back.headers["location"].endswith("?err=card_authentication_failed")
+    page = await web.get(back.headers["location"])
+    assert page.status_code == 200 and "O banco não confirmou a autenticação do cartão" in page.text
+    auth = {"Authorization": f"Bearer {web.cookies['ev_access']}"}
+    assert [i["sku"] for i in (await web.get("/api/v1/cart", headers=auth)).json()["items"]] == ["ECO-TSHIRT-001-M"]
+
+    r = await _web_checkout(web, await stripe_payment_method(url, CHALLENGE_CARD))
+    intent = await _challenge(r.headers["location"], "succeed")
+    for _ in range(2):  # the return reloaded: one capture
+        back = await web.get(f"/checkout/autenticacao?payment_intent={intent}")
+        assert back.status_code == 303 and back.headers["location"].endswith("?ok=order_placed"), back.text
+    assert len(_captures(fake)) == 1
+    order_id = back.headers["location"].split("/")[2].split("?")[0]
+    order = (await web.get(f"/api/v1/orders/{order_id}", headers=auth)).json()
+    assert order["status"] == "paid"
+    assert (await web.get("/api/v1/cart", headers=auth)).json()["items"] == []  # bought: the cart is emptied
+
+    # someone else's intent, or none: a 404 problem, nothing settled
+    assert (await web.get("/checkout/autenticacao?payment_intent=pi_unknown")).status_code == 404
+    assert (await web.get("/checkout/autenticacao")).status_code == 404
+
+
+def test_the_pages_may_send_a_form_on_to_stripes_challenge() -> None:
+    """Chromium applies ``form-action`` to the redirect after a form post: with Stripe's card form the
+    checkout's redirect to its 3-D Secure page is allowed, and only then."""
+    from ecovarejo.payments.card_form import CSP
+    from ecovarejo.web.security import build_csp
+
+    assert "form-action 'self' https://hooks.stripe.com;" in build_csp(extra=CSP["stripe"])
+    assert "form-action 'self';" in build_csp()
