@@ -195,6 +195,13 @@ async def add_visitor_consents(uow: UnitOfWork, rows: list[VisitorConsent]) -> N
     await uow.session.flush()
 
 
+async def purge_visitor_consents(uow: UnitOfWork, before: datetime) -> int:
+    """Delete the tenant's banner entries recorded before ``before`` (the retention job; tenant-scoped)."""
+    assert uow.tenant_id is not None
+    q = delete(VisitorConsent).where(VisitorConsent.tenant_id == uow.tenant_id, VisitorConsent.recorded_at < before)
+    return (await uow.session.execute(q)).rowcount or 0  # type: ignore[attr-defined]
+
+
 async def visitor_consents(uow: UnitOfWork, visitor: str) -> list[VisitorConsent]:
     """A visitor's entries, oldest first (the tenant filter applies)."""
     q = (

@@ -9,11 +9,14 @@ the tenant's DPO may change (``GET/PUT /api/v1/privacy/admin/retention``), each 
 - notification messages (subject and bodies) after ``notifications`` days (the notifications context,
   through the :class:`~.ports.NotificationBodies` port);
 - expired one-time tokens and finished e-mail-change rows (the users context, :class:`~.ports.DataSubjects`);
+- the cookie banner's visitor ledger (``privacy_visitor_consents``) after ``visitor_consents`` days (one
+  year by default: the banner asks again once a visitor's choice is older);
 - abandoned carts: not a table; the orders context's cart store gives each cart the tenant's ``carts``
   period as its time to live (:func:`cart_ttl_seconds`).
 
 A tenant's settings carry ``{"privacy": {"retention_days": {"outbox": 3, "dead_letters": 15, "ips": 90,
-"notifications": 60, "carts": 2}, "inactive_account_years": 5, "inactive_grace_days": 30}}``. Stored
+"notifications": 60, "carts": 2,
+"visitor_consents": 180}, "inactive_account_years": 5, "inactive_grace_days": 30}}``. Stored
 idempotent responses are purged by the payments context (48 h) and on erasure.
 """
 
@@ -36,6 +39,7 @@ DEAD_LETTER_DAYS = 30.0
 IP_DAYS = 180.0
 NOTIFICATION_DAYS = 90.0
 CART_DAYS = 1.0
+VISITOR_CONSENT_DAYS = 365.0
 INACTIVE_YEARS = 5.0
 GRACE_DAYS = 30.0
 ACTOR = "job:privacy.retention"
@@ -50,6 +54,7 @@ class Periods:
     inactive_grace_days: float
     notification_days: float = NOTIFICATION_DAYS
     cart_days: float = CART_DAYS
+    visitor_consent_days: float = VISITOR_CONSENT_DAYS
 
 
 def _number(value: Any, default: float) -> float:
@@ -71,6 +76,7 @@ def periods(settings: dict[str, Any], event_days: float) -> Periods:
         inactive_grace_days=_number(own.get("inactive_grace_days"), GRACE_DAYS),
         notification_days=_number(days.get("notifications"), NOTIFICATION_DAYS),
         cart_days=_number(days.get("carts"), CART_DAYS) or CART_DAYS,
+        visitor_consent_days=_number(days.get("visitor_consents"), VISITOR_CONSENT_DAYS) or VISITOR_CONSENT_DAYS,
     )
 
 
@@ -84,6 +90,7 @@ def with_periods(settings: dict[str, Any], p: Periods) -> dict[str, Any]:
         "ips": p.ip_days,
         "notifications": p.notification_days,
         "carts": p.cart_days,
+        "visitor_consents": p.visitor_consent_days,
     }
     own["inactive_account_years"] = p.inactive_account_years
     own["inactive_grace_days"] = p.inactive_grace_days
@@ -115,6 +122,9 @@ async def run(container: Container) -> dict[str, dict[str, int]]:
         async with container.uow(tenant.id, actor=ACTOR) as uow:
             counts.update(await subjects.forget_ips(uow, now - timedelta(days=p.ip_days)))
             counts.update(await subjects.purge_expired_tokens(uow, now))
+            counts["visitor_consents"] = await repo.purge_visitor_consents(
+                uow, now - timedelta(days=p.visitor_consent_days)
+            )
             if bodies is not None:
                 counts["notification_messages"] = await bodies.purge_sent(
                     uow, now - timedelta(days=p.notification_days)

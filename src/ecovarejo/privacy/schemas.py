@@ -174,6 +174,8 @@ class RetentionIn(Strict):
     notification_days: float = Field(default=90, ge=1, le=730)
     #: An untouched cart's life (1 = 24 hours; at least one hour).
     cart_days: float = Field(default=1, ge=0.05, le=90)
+    #: The cookie banner's visitor ledger (a visitor's choice older than this is deleted; the banner asks again).
+    visitor_consent_days: float = Field(default=365, ge=30, le=1825)
 
 
 class RetentionOut(RetentionIn):

@@ -28,7 +28,8 @@ async def dpo_queue(request: Request) -> Response:
 
 #: The retention periods the DPO edits (``PUT /api/v1/privacy/admin/retention``), in the form's order.
 RETENTION_FIELDS = (
-    "outbox_days", "dead_letter_days", "ip_days", "notification_days", "cart_days", "inactive_account_years",
+    "outbox_days", "dead_letter_days", "ip_days", "notification_days", "cart_days", "visitor_consent_days",
+    "inactive_account_years",
     "inactive_grace_days",
 )  # fmt: skip
 

@@ -1,6 +1,7 @@
 """Retention per tenant (issue #15 point 4): sent notification messages follow the tenant's period, carts
 live for the tenant's cart period, expired one-time tokens and finished e-mail changes are purged, and
-each run is audited with what it deleted and the periods it used."""
+the cookie banner's visitor ledger follows the tenant's period, and each run is audited with what it deleted
+and the periods it used."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from ecovarejo.core.models import DEFAULT_TENANT_ID, Tenant
 from ecovarejo.notifications.models import NotificationMessage
 from ecovarejo.orders.cart import Cart, MemoryCartStore, RedisCartStore
 from ecovarejo.privacy import public as privacy
-from ecovarejo.privacy.models import AuditEntry
+from ecovarejo.privacy.cookies import visitor_choices
+from ecovarejo.privacy.models import AuditEntry, VisitorConsent
 from ecovarejo.privacy.retention import run
 from ecovarejo.users.models import EmailChange, OneTimeToken
 from tests.conftest import REDIS_URL
@@ -121,3 +123,52 @@ async def test_carts_live_for_the_tenants_cart_period(api: PrivacyApi) -> None:
             await store.delete(DEFAULT_TENANT_ID, owner)
         finally:
             await redis.aclose()
+
+
+def _choice(tenant_id: uuid.UUID, visitor: str, days_ago: float, granted: bool) -> VisitorConsent:
+    return VisitorConsent(
+        tenant_id=tenant_id, visitor=visitor, purpose="analytics", granted=granted, policy_version="2026-01",
+        channel="cookie_banner", recorded_at=utcnow() - timedelta(days=days_ago),
+    )  # fmt: skip
+
+
+async def test_the_banners_visitor_ledger_follows_the_tenants_period(api: PrivacyApi) -> None:
+    container = api.container
+    other = await make_tenant(container, "loja-visitas")
+    dpo = await api.dpo()
+    periods = (await api.client.get("/api/v1/privacy/admin/retention", headers=dpo)).json()
+    assert periods["visitor_consent_days"] == 365
+    bad = await api.client.put(
+        "/api/v1/privacy/admin/retention", json={**periods, "visitor_consent_days": 5}, headers=dpo
+    )
+    assert bad.status_code == 422 and bad.headers["content-type"].startswith("application/problem+json")
+    r = await api.client.put(
+        "/api/v1/privacy/admin/retention", json={**periods, "visitor_consent_days": 60}, headers=dpo
+    )
+    assert r.status_code == 200 and r.json()["visitor_consent_days"] == 60
+
+    mine, theirs = uuid.uuid4().hex, uuid.uuid4().hex
+    rows = [
+        _choice(DEFAULT_TENANT_ID, mine, 90, True),  # older than the tenant's 60 days: deleted
+        _choice(DEFAULT_TENANT_ID, mine, 10, False),  # the visitor's current answer: kept
+        _choice(other, theirs, 90, True),  # the other tenant keeps the 365-day default
+        _choice(other, theirs, 400, False),
+    ]
+    async with container.db.system_session() as s:
+        s.add_all(rows)
+        await s.commit()
+        ids = {row.id for row in rows}
+
+    counts = await run(container)
+    assert counts["default"]["visitor_consents"] == 1 and counts["loja-visitas"]["visitor_consents"] == 1
+    async with container.db.system_session() as s:
+        left = set((await s.scalars(select(VisitorConsent.id).where(VisitorConsent.id.in_(ids)))).all())
+    assert left == {rows[1].id, rows[2].id}
+    async with container.uow(DEFAULT_TENANT_ID, read_only=True) as uow:
+        assert await visitor_choices(uow, mine) == {"analytics": False}
+        last = (await uow.session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "retention.run").order_by(AuditEntry.seq.desc())
+        )).first()  # fmt: skip
+        assert last is not None and last.details["deleted"]["visitor_consents"] == 1
+        assert last.details["periods"]["visitor_consent_days"] == 60
+        assert (await privacy.verify_audit_chain(uow)).ok

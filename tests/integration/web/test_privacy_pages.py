@@ -128,7 +128,8 @@ async def test_the_dpo_edits_the_retention_periods_on_the_admin_page(
     assert page.status_code == 200 and "Prazos de retenção" in page.text and "Carrinhos abandonados" in page.text
     assert 'name="notification_days"' in page.text and 'value="90,00"' in page.text
     fields = dict(re.findall(r'name="([a-z_]+)" type="text" inputmode="decimal" required value="([^"]*)"', page.text))
-    assert len(fields) == 7
+    assert len(fields) == 8 and fields["visitor_consent_days"] == "365,00"
+    assert "Escolhas de cookies de visitantes" in page.text
     token = csrf_from(page.text)
     bad = await web.post("/admin/privacidade/retencao", data={**fields, "csrf_token": token, "cart_days": "0"})
     assert bad.status_code == 303 and "err=retention_invalid" in bad.headers["location"]
@@ -136,15 +137,22 @@ async def test_the_dpo_edits_the_retention_periods_on_the_admin_page(
     assert "fora dos limites" in shown.text and 'value="1,00"' in shown.text  # nothing changed
     r = await web.post(
         "/admin/privacidade/retencao",
-        data={**fields, "csrf_token": token, "notification_days": "30", "cart_days": "0,5", "ip_days": "1000"},
+        data={
+            **fields,
+            "csrf_token": token,
+            "notification_days": "30",
+            "cart_days": "0,5",
+            "ip_days": "1000",
+            "visitor_consent_days": "90",
+        },
     )
     assert r.status_code == 303 and "ok=saved" in r.headers["location"]
     page = await web.get("/admin/privacidade/retencao?lang=en")
     assert "Retention periods" in page.text and 'value="30.00"' in page.text and 'value="0.50"' in page.text
-    assert 'value="1000.00"' in page.text
+    assert 'value="1000.00"' in page.text and "Visitors&#39; cookie choices" in page.text
     async with container.uow(DEFAULT_TENANT_ID, read_only=True) as uow:
         changed = [e for e in await privacy.recent_audit(uow) if e.action == "retention.periods_changed"]
-    assert changed and changed[0].details["cart_days"] == 0.5
+    assert changed and changed[0].details["cart_days"] == 0.5 and changed[0].details["visitor_consent_days"] == 90
 
 
 async def test_the_retention_page_needs_handle_privacy(web: httpx.AsyncClient, container: Container) -> None:
