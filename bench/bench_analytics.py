@@ -226,6 +226,7 @@ async def run(name: str, url: str, lines: int, repeat: int) -> None:
                     "analytics_customers",
                     "analytics_customer_months",
                     "analytics_cohorts",
+                    "analytics_buyer_months",
                     "analytics_visitor_days",
                 )
             ]

@@ -231,6 +231,20 @@ class CustomerMonth(Base, TenantOwned):
     refunded_cents: Mapped[int] = mapped_column(BigInteger)
 
 
+class BuyerMonth(Base, TenantOwned):
+    """Buyers active in ``month`` (a paid order) whose previous active month was ``prev_month``
+    (``date.min``: none before). Distinct buyers of the whole months m1..m2 = the buyers of the rows with
+    m1 <= month <= m2 and prev_month < m1 — each buyer counted once, at their first active month of the
+    range; a dozen rows a month instead of a probe per customer."""
+
+    __tablename__ = "analytics_buyer_months"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    prev_month: Mapped[date] = mapped_column(Date, primary_key=True)
+    buyers: Mapped[int] = mapped_column(BigInteger)
+
+
 class Cohort(Base, TenantOwned):
     """Buyers by month of first paid order: ``month_offset`` 0 counts them all (and ``repeat_buyers``, those
     with more than one paid order ever); ``month_offset`` k > 0 those with a paid order k months after the first."""

@@ -19,6 +19,7 @@ from .exports import to_csv
 from .parquet import export_facts
 from .parquet import report_parquet as to_parquet
 from .reports import GRAINS, Period, Report
+from .rollup_rebuild import buyer_months_insert as buyer_months_rebuild_statement
 from .rollup_rebuild import daily_rebuild_statements as daily_rollup_rebuild_statements
 from .rollup_rebuild import monthly_rebuild_statements as monthly_rollup_rebuild_statements
 from .rollup_rebuild import rebuild_statements as rollup_rebuild_statements
@@ -33,6 +34,7 @@ __all__ = [
     "analytics_allowed",
     "backfill",
     "business_metrics",
+    "buyer_months_rebuild_statement",
     "csv_language",
     "daily_rollup_rebuild_statements",
     "export_facts",

@@ -16,6 +16,7 @@ from ecovarejo.core.uow import UnitOfWork
 from . import rollup_rebuild, rollups
 from .models import (
     BehaviourEvent,
+    BuyerMonth,
     Checkpoint,
     Cohort,
     Customer,
@@ -95,7 +96,17 @@ async def fact_day_range(uow: UnitOfWork) -> tuple[date | None, date | None]:
 
 async def clear_facts(uow: UnitOfWork) -> None:
     """Delete the tenant's order facts and their rollups (tests; a fresh backfill)."""
-    for model in (LineFact, OrderFact, DailyOrders, DailyLines, MonthlyLines, Customer, CustomerMonth, Cohort):
+    for model in (
+        LineFact,
+        OrderFact,
+        DailyOrders,
+        DailyLines,
+        MonthlyLines,
+        Customer,
+        CustomerMonth,
+        Cohort,
+        BuyerMonth,
+    ):
         await uow.session.execute(delete(model))
 
 
@@ -199,33 +210,32 @@ def month_split(start: date, end: date) -> tuple[tuple[date, date] | None, list[
 
 
 async def distinct_customers(uow: UnitOfWork, start: date, end: date) -> int:
-    """Buyers with a paid order in the range, counted over the customer rows (one per buyer, only those whose
-    first paid day is not after the range): a buyer counts when a customer-month row of the range's whole
-    months exists, or a paid order fact on the days at its edges — index probes per buyer, no ``DISTINCT``
-    over every order or month of the range."""
+    """Buyers with a paid order in the range. Whole months: the buyer-month rollup (a buyer counts at their
+    first active month of the range — the row whose previous active month is before it); the days at the
+    edges: the buyers of the paid order facts there that have no customer-month row in those whole months
+    (at most ~60 days of facts, over the index ``(tenant_id, day, user_id, paid)``)."""
     months, edges = month_split(start, end)
-    C = Customer
-    found: list[Any] = []
+    n = 0
     if months is not None:
-        found.append(
-            select(CM.user_id)
-            .where(CM.tenant_id == C.tenant_id, CM.user_id == C.user_id, CM.month >= months[0], CM.month <= months[1])
-            .exists()
+        B = BuyerMonth
+        q = select(func.coalesce(func.sum(B.buyers), 0)).where(
+            B.tenant_id == uow.tenant_id, B.month >= months[0], B.month <= months[1], B.prev_month < months[0]
         )
-    for a, b in edges:
-        found.append(
-            select(OrderFact.order_id)
-            .where(
-                OrderFact.tenant_id == C.tenant_id,
-                OrderFact.user_id == C.user_id,
-                OrderFact.paid,
-                _in(OrderFact.day, a, b),
-            )
-            .exists()
+        n += int(await uow.session.scalar(q) or 0)
+    if edges:
+        F = OrderFact
+        q = select(func.count(func.distinct(F.user_id))).where(
+            F.tenant_id == uow.tenant_id, F.paid, or_(*(_in(F.day, a, b) for a, b in edges))
         )
-    q = select(func.count()).where(C.tenant_id == uow.tenant_id, C.first_day <= end, or_(*found))
-    n: Any = await uow.session.scalar(q)
-    return int(n or 0)
+        if months is not None:
+            q = q.where(
+                ~select(CM.user_id)
+                .where(CM.tenant_id == F.tenant_id, CM.user_id == F.user_id, CM.month >= months[0],
+                       CM.month <= months[1])
+                .exists()
+            )  # fmt: skip
+        n += int(await uow.session.scalar(q) or 0)
+    return n
 
 
 async def sales_totals(uow: UnitOfWork, start: date, end: date) -> tuple[Any, int]:

@@ -15,6 +15,7 @@ from ecovarejo.core.uow import UnitOfWork
 
 from .models import (
     BehaviourEvent,
+    BuyerMonth,
     Cohort,
     Customer,
     CustomerMonth,
@@ -26,7 +27,7 @@ from .models import (
     OrderFact,
     VisitorDay,
 )
-from .rollups import COHORT_MEASURES, FUNNEL, LINE_MEASURES, ORDER_MEASURES, month_of
+from .rollups import COHORT_MEASURES, FUNNEL, LINE_MEASURES, NO_MONTH, ORDER_MEASURES, month_of
 
 
 # -- rebuild from the facts ------------------------------------------------------------------------
@@ -163,6 +164,27 @@ def customer_statements(tenant: Any, postgres: bool) -> list[Any]:
     return stmts
 
 
+def buyer_month_statements(tenant: Any) -> list[Any]:
+    """Recompute the buyer-month rows of a tenant (None: all) from its customer-month rows."""
+    table = cast(Table, BuyerMonth.__table__)
+    return [delete(table).where(*_where(table.c.tenant_id, None, tenant, None, None)), buyer_months_insert(tenant)]
+
+
+def buyer_months_insert(tenant: Any) -> Any:
+    """The buyer-month rows (month, the buyer's previous active month) from the customer-month rows."""
+    m = CustomerMonth
+    prev = func.lag(m.month).over(partition_by=(m.tenant_id, m.user_id), order_by=m.month)
+    gaps = (
+        select(m.tenant_id, m.month, func.coalesce(prev, literal(NO_MONTH, m.month.type)).label("prev_month"))
+        .where(*_where(m.tenant_id, None, tenant, None, None))
+        .subquery()
+    )
+    q = select(gaps.c.tenant_id, gaps.c.month, gaps.c.prev_month, func.count()).group_by(
+        gaps.c.tenant_id, gaps.c.month, gaps.c.prev_month
+    )
+    return insert(cast(Table, BuyerMonth.__table__)).from_select(["tenant_id", "month", "prev_month", "buyers"], q)
+
+
 def _customer_type_insert(tenant: Any, start: date | None, end: date | None) -> Any:
     """The new/returning rows of the daily order rollup, from the facts and the customer rows."""
     o, c = OrderFact, Customer
@@ -238,12 +260,21 @@ def _visitor_days(tenant: Any, start: date | None, end: date | None) -> list[Any
 
 
 def rebuild_statements(
-    tenant: Any, start: date | None, end: date | None, *, postgres: bool, customers: bool = True
+    tenant: Any,
+    start: date | None,
+    end: date | None,
+    *,
+    postgres: bool,
+    customers: bool = True,
+    buyer_months: bool = True,
 ) -> list[Any]:
     """The SQL that recomputes every rollup of one tenant (None: every tenant) from the facts: the customer
-    rows and cohorts (``customers``: whole history only), then the daily order rows (new/returning from the
-    customer rows), daily lines and searches, monthly product rows and visitor-days of the range (None: all)."""
+    rows, cohorts and buyer-months (``customers``: whole history only; ``buyer_months``: False before the
+    migration that adds them), then the daily order rows (new/returning from the customer rows), daily lines
+    and searches, monthly product rows and visitor-days of the range (None: all)."""
     stmts = customer_statements(tenant, postgres) if customers else []
+    if customers and buyer_months:
+        stmts += buyer_month_statements(tenant)
     stmts += daily_rebuild_statements(tenant, start, end)
     stmts.append(_customer_type_insert(tenant, start, end))
     stmts += _monthly_lines(tenant, start, end, postgres)
@@ -276,8 +307,8 @@ async def rebuild(
 
 
 async def rebuild_customers(uow: UnitOfWork) -> None:
-    """Recompute the tenant's customer rows, customer-months and cohorts from the facts (whole history)."""
-    for stmt in customer_statements(uow.tenant_id, uow.db.is_postgres):
+    """Recompute the tenant's customer rows, customer-months, cohorts and buyer-months from the facts."""
+    for stmt in customer_statements(uow.tenant_id, uow.db.is_postgres) + buyer_month_statements(uow.tenant_id):
         await uow.session.execute(stmt)
 
 
@@ -292,7 +323,17 @@ async def rebuild_search_days(uow: UnitOfWork, days: Iterable[date]) -> None:
 async def snapshot(uow: UnitOfWork) -> dict[str, set[tuple[Any, ...]]]:
     """Every rollup row of the tenant (tests compare the incremental rows with a rebuild)."""
     out: dict[str, set[tuple[Any, ...]]] = defaultdict(set)
-    for model in (DailyOrders, DailyLines, DailySearches, MonthlyLines, Customer, CustomerMonth, Cohort, VisitorDay):
+    for model in (
+        DailyOrders,
+        DailyLines,
+        DailySearches,
+        MonthlyLines,
+        Customer,
+        CustomerMonth,
+        Cohort,
+        BuyerMonth,
+        VisitorDay,
+    ):
         table = cast(Table, model.__table__)
         cols = [c for c in table.c if c.name != "tenant_id"]
         for row in (await uow.session.execute(select(*cols).where(table.c.tenant_id == uow.tenant_id))).all():

@@ -31,6 +31,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ecovarejo.core.uow import UnitOfWork
 
 from .models import (
+    BuyerMonth,
     Cohort,
     Customer,
     CustomerMonth,
@@ -51,6 +52,7 @@ LINE_MEASURES = ("orders", "units", "revenue_cents", "certified_cents", "carbon_
 PAID_DIMS = ("all", "state", "payment_method", "channel", "promotion", "coupon")
 FUNNEL = ("product_viewed", "added_to_cart", "checkout_started", "order_placed")
 COHORT_MEASURES = ("buyers", "repeat_buyers")
+NO_MONTH = date.min  # ``prev_month`` of a buyer's first active month
 
 Key = tuple[Any, ...]
 
@@ -145,6 +147,20 @@ def customer_contributions(
     return daily, cohorts, customers, months
 
 
+def buyer_month_contributions(months: Iterable[Mapping[str, Any]]) -> dict[Key, list[int]]:
+    """``(month, previous active month of the buyer)`` → buyers, from customer-month rows."""
+    by_user: dict[Any, list[date]] = defaultdict(list)
+    for row in months:
+        by_user[row["user_id"]].append(row["month"])
+    out: dict[Key, list[int]] = {}
+    for active in by_user.values():
+        prev = NO_MONTH
+        for m in sorted(active):
+            merge(out, {(m, prev): [1]})
+            prev = m
+    return out
+
+
 def line_contributions(lines: Iterable[Mapping[str, Any]]) -> dict[Key, list[int]]:
     by_line: dict[Key, list[int]] = {}
     for ln in lines:
@@ -198,7 +214,6 @@ async def add(
 ) -> None:
     """Add signed vectors to the rollup rows (upsert), then drop the rows no order contributes to any more.
     The monthly product rows move with the daily product rows."""
-    tenant = uow.tenant_id
     monthly: dict[Key, list[int]] = {}
     for (day, category, sku, name), v in by_line.items():
         merge(monthly, {(month_of(day), category, sku, name): v})
@@ -209,24 +224,32 @@ async def add(
         (MonthlyLines, ("month", "category", "sku", "name"), LINE_MEASURES, monthly),
         (Cohort, ("cohort", "month_offset"), COHORT_MEASURES, {k: v for k, v in (cohorts or {}).items() if any(v)}),
     ):
-        if not rows:
-            continue
-        table = cast(Table, model.__table__)
-        stmt = _insert(uow, table)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["tenant_id", *names],
-            set_={m: table.c[m] + stmt.excluded[m] for m in measures},
-        )
-        values = [
-            {"tenant_id": tenant, **dict(zip(names, k, strict=True)), **dict(zip(measures, v, strict=True))}
-            for k, v in sorted(rows.items(), key=lambda kv: tuple(str(x) for x in kv[0]))
-        ]
-        await uow.session.execute(stmt, values)
-        # a row's count (first measure) only reaches 0 when some delta takes from it: otherwise no delete
-        days = sorted({k[0] for k, v in rows.items() if v[0] < 0})
-        if days:
-            first, count = table.c[names[0]], table.c[measures[0]]
-            await uow.session.execute(delete(table).where(table.c.tenant_id == tenant, first.in_(days), count <= 0))
+        await _upsert(uow, model, names, measures, rows)
+
+
+async def _upsert(
+    uow: UnitOfWork, model: Any, names: tuple[str, ...], measures: tuple[str, ...], rows: dict[Key, list[int]]
+) -> None:
+    """Add signed vectors to one rollup table's rows, then drop the rows whose count fell to 0."""
+    if not rows:
+        return
+    tenant = uow.tenant_id
+    table = cast(Table, model.__table__)
+    stmt = _insert(uow, table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["tenant_id", *names],
+        set_={m: table.c[m] + stmt.excluded[m] for m in measures},
+    )
+    values = [
+        {"tenant_id": tenant, **dict(zip(names, k, strict=True)), **dict(zip(measures, v, strict=True))}
+        for k, v in sorted(rows.items(), key=lambda kv: tuple(str(x) for x in kv[0]))
+    ]
+    await uow.session.execute(stmt, values)
+    # a row's count (first measure) only reaches 0 when some delta takes from it: otherwise no delete
+    days = sorted({k[0] for k, v in rows.items() if v[0] < 0})
+    if days:
+        first, count = table.c[names[0]], table.c[measures[0]]
+        await uow.session.execute(delete(table).where(table.c.tenant_id == tenant, first.in_(days), count <= 0))
 
 
 async def lock_users(uow: UnitOfWork, users: Iterable[Any]) -> None:
@@ -252,11 +275,14 @@ async def move_customers(
 ) -> dict[Key, list[int]]:
     """Rewrite the customer rows of the buyers of ``after`` (their paid orders now; ``before``: then), add the
     change of their new/returning contribution to ``daily`` and return the change of their cohort rows."""
-    d_old, c_old, _, _ = customer_contributions(before)
+    d_old, c_old, _, m_old = customer_contributions(before)
     d_new, c_new, customers, months = customer_contributions(after)
     merge(d_new, d_old, -1)
     merge(daily, d_new)
     merge(c_new, c_old, -1)
+    gaps = buyer_month_contributions(months)
+    merge(gaps, buyer_month_contributions(m_old), -1)
+    await _upsert(uow, BuyerMonth, ("month", "prev_month"), ("buyers",), {k: v for k, v in gaps.items() if any(v)})
     users = sorted({o["user_id"] for o in (*before, *after)}, key=str)
     tenant = uow.tenant_id
     for model in (Customer, CustomerMonth):

@@ -47,11 +47,12 @@ async def test_sales_by_day_week_month_with_previous_period(client, shop) -> Non
     assert [(row[0], row[1]) for row in week["rows"]] == [("2026-03-02", 2), ("2026-03-09", 1)]  # ISO weeks
     month = await get(client, shop, "sales", grain="month")
     assert month["rows"] == [["2026-03-01", 3, "450.00", "50.00", "400.00", "150.00", "10.000", "2.500"]]
-    # whole months from the customer-month rows, the days at the edges from the facts, each buyer once:
+    # whole months from the buyer-month rows (A in March: previous active month February), the days at the
+    # edges from the facts unless the buyer is active in those whole months, each buyer once:
     # A (Feb 20, Mar 2, Mar 9) and B (Mar 2); C's order was cancelled
     for start, end, customers in (("2026-02-15", "2026-03-31", 2), ("2026-02-01", "2026-03-31", 2),
                                   ("2026-02-01", "2026-02-28", 1), ("2026-02-21", "2026-03-03", 2),
-                                  ("2026-03-03", "2026-03-08", 0)):  # fmt: skip
+                                  ("2026-03-03", "2026-03-08", 0), ("2026-03-01", "2026-03-31", 2)):  # fmt: skip
         r = await get(client, shop, "sales", start=start, end=end)
         assert r["summary"]["customers"] == customers, (start, end)
     st = await get(client, shop, "status")

@@ -88,7 +88,7 @@ def upgrade() -> None:
     from ecovarejo.analytics.public import rollup_rebuild_statements  # the same SQL the backfill runs
 
     bind = op.get_bind()
-    for stmt in rollup_rebuild_statements(None, None, None, postgres=is_postgres()):
+    for stmt in rollup_rebuild_statements(None, None, None, postgres=is_postgres(), buyer_months=False):  # 0005
         bind.execute(stmt)
 
 
