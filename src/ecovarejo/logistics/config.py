@@ -115,6 +115,20 @@ class FreeShipping(_Strict):
     #: Whether a free-shipping coupon (orders' coupons) applies.
     coupons: bool = True
 
+    def covers(self, state: str, carrier: str, service: str) -> bool:
+        """Whether this rule can make an option free at all: a table-rate service it names, to a state
+        it names (or everywhere)."""
+        return carrier == "table_rate" and service in self.services and (not self.states or state in self.states)
+
+    def free(self, state: str, carrier: str, service: str, *, goods_total: Decimal | None, coupon: bool) -> bool:
+        """The one free-shipping rule of a shop, for a quoted option and for a checkout without one alike:
+        covered (:meth:`covers`) and either the goods reach ``over`` or a free-shipping coupon is used
+        and the shop lets coupons count (``coupons``)."""
+        if not self.covers(state, carrier, service):
+            return False
+        by_amount = self.over is not None and goods_total is not None and goods_total >= self.over
+        return by_amount or (coupon and self.coupons)
+
 
 class Carriers(_Strict):
     table_rate: bool = True
@@ -285,6 +299,8 @@ class StateEstimate:
     #: Whether a free-shipping coupon makes it free.
     free_with_coupon: bool
     zone: str | None = None
+    #: Billable weight (g) of the cart the price is for (``None``: no cart given, the lightest band).
+    weight_g: int | None = None
 
 
 def _state_reference_cep(state: str) -> str:
@@ -292,24 +308,30 @@ def _state_reference_cep(state: str) -> str:
     return next(f"{lo:08d}" for lo, _hi, uf in ceps.uf_ranges() if uf == state)
 
 
-def estimate_for_state(doc: ShippingDocument, state: str) -> StateEstimate:
+def estimate_for_state(doc: ShippingDocument, state: str, weight_g: int = 0) -> StateEstimate:
     """What a checkout that names no quoted option pays to ``state`` under ``doc`` (see
-    :class:`StateEstimate`)."""
+    :class:`StateEstimate`): the standard rate of the band that holds the parcel's billable ``weight_g``
+    (the greater of real and cubic, as the table-rate quote bills it); 0 (no parcel): the lightest band."""
     carbon = Decimal(_REGION_CARBON[_REGION_OF[state]])
     zone = next((z for z in doc.zones if state in z.states), None) or doc.zone_for(_state_reference_cep(state), state)
+    weight = weight_g
     price: Decimal | None = None
     if zone is not None:
-        bands = sorted((r.max_weight_g, r.price) for r in doc.rates if r.zone == zone.code and r.service == "standard")
+        bands = sorted(
+            (r.max_weight_g, r.price)
+            for r in doc.rates
+            if r.zone == zone.code and r.service == "standard" and r.max_weight_g >= weight
+        )
         price = bands[0][1] if bands else None
     free = doc.free_shipping
-    applies = (not free.states or state in free.states) and "standard" in free.services
     return StateEstimate(
         state=state,
         price=price,
         co2e_kg=carbon,
-        free_over=free.over if applies else None,
-        free_with_coupon=free.coupons,
+        free_over=free.over if free.covers(state, "table_rate", "standard") else None,
+        free_with_coupon=free.free(state, "table_rate", "standard", goods_total=None, coupon=True),
         zone=zone.code if zone is not None else None,
+        weight_g=weight or None,
     )
 
 

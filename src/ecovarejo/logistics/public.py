@@ -58,12 +58,17 @@ def default_free_shipping_over() -> Decimal | None:
     return default_document().free_shipping.over
 
 
-async def state_estimate(container: Container, uow: UnitOfWork, state: str) -> StateEstimate:
+async def state_estimate(
+    container: Container, uow: UnitOfWork, state: str, lines: Mapping[str, int] | None = None
+) -> StateEstimate:
     """What a checkout that names no quoted option pays to ``state`` (a valid UF), from the tenant's own
-    shipping configuration (the embedded default when it has none): the standard rate of the lightest
-    weight band of the zone serving the state (``price`` None: no zone serves it), the free-shipping
-    threshold as it applies there, and a per-region kg CO2e. Read inside the caller's tenant ``uow``."""
-    return await service.state_estimate(container, uow, state)
+    shipping configuration (the embedded default when it has none): the cart ``lines`` (sku → quantity)
+    packed as a quote packs them, priced at the standard rate of the band of the zone serving the state
+    that holds their billable (real or cubic) weight (``price`` None: no zone serves it, or no band holds
+    the parcel; no lines: the lightest band), the free-shipping threshold as it applies there, and a
+    per-region kg CO2e. One statement inside the caller's tenant ``uow``; a parcel beyond the shop's
+    limits is :class:`PackageTooHeavy` / :class:`PackageTooLarge` (422)."""
+    return await service.state_estimate(container, uow, state, lines)
 
 
 def normalize_cep(cep: str) -> str:

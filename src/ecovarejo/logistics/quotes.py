@@ -77,6 +77,9 @@ class ShippingOption:
     expires_at: datetime
     #: Where the customer collects the parcel (name, address, CEP, hours), for a pickup option.
     pickup: dict[str, str] | None = None
+    #: Whether a free-shipping coupon makes this option free under the shop's rule (set when the option is
+    #: confirmed at checkout; the orders context zeroes the price only then).
+    free_with_coupon: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -195,13 +198,12 @@ class QuoteEngine:
         if not answered:
             raise NoShippingOptions("we do not deliver to this CEP yet", extra={"cep": ceps.formatted(destination_cep)})
         free_rule = doc.free_shipping
-        free_by_amount = free_rule.over is not None and goods_total >= free_rule.over
-        free_here = not free_rule.states or destination_state in free_rule.states
-        free = free_here and (free_by_amount or (free_shipping_coupon and free_rule.coupons))
         expires = self.clock() + self.validity
         options = []
         for o in answered:
-            is_free = free and o.carrier == "table_rate" and o.service in free_rule.services
+            is_free = free_rule.free(
+                destination_state, o.carrier, o.service, goods_total=goods_total, coupon=free_shipping_coupon
+            )
             # a pickup option travels to the point, not to the customer's door
             km = ceps.distance_km(origin.cep, o.point.cep) if o.point is not None else distance
             mode = emissions.mode_for(o.kind, km)
@@ -253,7 +255,8 @@ class QuoteEngine:
             raise ShippingOptionInvalid("this shipping option is not one we quoted") from exc
         if payload.get("t") != str(tenant_id):
             raise ShippingOptionInvalid("this shipping option is not one we quoted")
-        wanted = [k for k in ShippingOption.__dataclass_fields__ if k not in {"id", "expires_at", "pickup"}]
+        unsigned = {"id", "expires_at", "pickup", "free_with_coupon"}
+        wanted = [k for k in ShippingOption.__dataclass_fields__ if k not in unsigned]
         if any(k not in payload for k in wanted):
             raise ShippingOptionInvalid("this shipping option is not one we quoted")
         fields = {k: payload[k] for k in wanted}

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import JSON, Integer, String, cast, literal, null, select, union_all
 
 from ecovarejo.core.uow import UnitOfWork
 
@@ -14,6 +15,54 @@ from .models import Shipment, ShipmentEvent, ShippingConfig, ShippingPackage
 
 async def config(uow: UnitOfWork) -> ShippingConfig | None:
     return await uow.session.scalar(select(ShippingConfig))
+
+
+async def config_and_sizes(
+    uow: UnitOfWork, skus: Iterable[str]
+) -> tuple[tuple[int, dict[str, Any]] | None, dict[str, tuple[int, int, int, int]]]:
+    """The tenant's configuration (version, document; None: none stored) and the package sizes of ``skus``
+    (weight g, length, width, height cm) in ONE statement: the checkout's statement budget has room for one
+    read of logistics, and a checkout without a quoted option needs both to price the cart's weight."""
+    wanted = sorted(set(skus))
+    none_int = cast(null(), Integer)
+    parts = [
+        select(
+            literal("c").label("kind"),
+            ShippingConfig.version.label("version"),
+            ShippingConfig.document.label("document"),
+            cast(null(), String).label("sku"),
+            none_int.label("weight_g"),
+            none_int.label("length_cm"),
+            none_int.label("width_cm"),
+            none_int.label("height_cm"),
+        )
+    ]
+    if wanted:
+        parts.append(
+            select(
+                literal("p"),
+                none_int,
+                cast(null(), JSON),
+                ShippingPackage.sku,
+                ShippingPackage.weight_g,
+                ShippingPackage.length_cm,
+                ShippingPackage.width_cm,
+                ShippingPackage.height_cm,
+            ).where(ShippingPackage.sku.in_(wanted))
+        )
+    if uow.tenant_id is not None:  # besides the session's tenant criteria, explicit in a compound statement
+        parts[0] = parts[0].where(ShippingConfig.tenant_id == uow.tenant_id)
+        if wanted:
+            parts[1] = parts[1].where(ShippingPackage.tenant_id == uow.tenant_id)
+    stmt = union_all(*parts) if len(parts) > 1 else parts[0]
+    config: tuple[int, dict[str, Any]] | None = None
+    sizes: dict[str, tuple[int, int, int, int]] = {}
+    for kind, version, document, sku, w, ln, wd, h in (await uow.session.execute(stmt)).all():
+        if kind == "c":
+            config = (int(version), document)
+        else:
+            sizes[sku] = (int(w), int(ln), int(wd), int(h))
+    return config, sizes
 
 
 async def packages(uow: UnitOfWork, skus: Iterable[str]) -> list[ShippingPackage]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -49,15 +50,30 @@ async def load_document(uow: UnitOfWork, ports: LogisticsPorts) -> tuple[Shippin
     return doc, row.version
 
 
-async def state_estimate(container: Container, uow: UnitOfWork, state: str) -> StateEstimate:
-    """The tenant's price to ``state`` for a checkout that names no quoted option (read in ``uow``)."""
+async def state_estimate(
+    container: Container, uow: UnitOfWork, state: str, lines: Mapping[str, int] | None = None
+) -> StateEstimate:
+    """The tenant's price to ``state`` for a checkout that names no quoted option (read in ``uow``): the
+    cart ``lines`` packed as a quote packs them (cubic weight), priced in the band that holds them. One
+    statement reads the configuration and the lines' package sizes together."""
     ports = container.ports.find(LogisticsPorts)
-    if ports is not None:
-        doc, _version = await load_document(uow, ports)
-    else:  # logistics not installed (a bare orders test): the tenant's stored document, else the default
-        row = await repo.config(uow)
-        doc = ShippingDocument.model_validate(row.document) if row is not None else default_document()
-    return estimate_for_state(doc, state)
+    stored, sizes = await repo.config_and_sizes(uow, lines or ())
+    if stored is None:
+        doc = ports.default_document if ports is not None else default_document()
+    else:
+        version, data = stored
+        cache = ports.documents if ports is not None and uow.tenant_id is not None else None
+        key = (uow.tenant_id or uuid.UUID(int=0), version)
+        cached = cache.get(key) if cache is not None else None
+        doc = cached if cached is not None else ShippingDocument.model_validate(data)
+        if cache is not None and cached is None:
+            cache[key] = doc
+    weight = 0
+    if lines:
+        units = {sku: UnitSize(*size) for sku, size in sizes.items()}
+        priced = [(sku, int(q), Decimal("0")) for sku, q in lines.items()]
+        weight = pack(priced, units, doc.default_package, doc.limits).billable_weight_g
+    return estimate_for_state(doc, state, weight)
 
 
 def parse_document(data: Mapping[str, Any]) -> ShippingDocument:
@@ -178,11 +194,17 @@ async def confirm_option(
     digits = ceps.normalize(cep)
     chosen, payload = ports.engine.open(option_id, tenant_id=tenant_id)
     async with container.uow(tenant_id, read_only=True) as uow:
-        _doc, _version, parcel, _goods = await parcel_for(uow, ports, lines, prices)
+        doc, _version, parcel, _goods = await parcel_for(uow, ports, lines, prices)
     if payload["z"] != digits:
         raise ShippingOptionInvalid("the shipping option was quoted for another CEP", code="shipping_option_mismatch")
+    state = ceps.uf_of(digits) or ""
+
+    def with_coupon_rule(o: ShippingOption) -> ShippingOption:  # the shop's one free-shipping rule
+        rule = doc.free_shipping.free(state, o.carrier, o.service, goods_total=None, coupon=True)
+        return replace(o, free_with_coupon=rule)
+
     if payload["f"] == parcel.fingerprint() and not ports.engine.expired(payload):
-        return chosen
+        return with_coupon_rule(chosen)
     fresh = await quote(
         container, tenant_id, digits, lines, goods_total=goods_total, free_shipping_coupon=free_shipping_coupon,
         prices=prices,
@@ -190,7 +212,7 @@ async def confirm_option(
     point = (chosen.pickup or {}).get("id")
     for o in fresh.options:
         if (o.carrier, o.service) == (chosen.carrier, chosen.service) and (o.pickup or {}).get("id") == point:
-            return o
+            return with_coupon_rule(o)
     raise ShippingOptionUnavailable(
         "the chosen shipping service is no longer offered; choose another",
         extra={"options": [o.as_dict() for o in fresh.options]},

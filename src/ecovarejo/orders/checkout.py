@@ -371,7 +371,7 @@ async def shipping_choice(
     }
     if option.pickup:  # collected at a pickup point: the parcel goes there
         chosen["pickup"] = dict(option.pickup)
-    return ShippingOverride(option.price, option.co2e_kg), replace(req, shipping_chosen=chosen)
+    return ShippingOverride(option.price, option.co2e_kg, option.free_with_coupon), replace(req, shipping_chosen=chosen)
 
 
 #: The history reason of an order whose authorization waits for the fraud review (never auto-captured).

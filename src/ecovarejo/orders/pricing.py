@@ -81,6 +81,8 @@ class ShippingOverride:
 
     price: Decimal
     carbon_kg: Decimal
+    #: The shop's free-shipping rule lets a free-shipping coupon make this option free (logistics decides).
+    free_with_coupon: bool = False
 
 
 @dataclass(frozen=True)
@@ -183,16 +185,18 @@ def quote(
     discount = min(subtotal, quantize(sum((d.amount for d in discounts), ZERO)))
     loyalty = min(subtotal - discount, quantize(loyalty_discount))
     goods = subtotal - discount - loyalty
+    # One rule for a free-shipping coupon: it frees shipping only where the shop's free-shipping rule lets
+    # it (the logistics context says so for the chosen option and for the per-state estimate alike).
     coupon_frees = any(d.free_shipping for d in discounts)
-    if shipping_estimate is not None:
-        free_over = shipping_estimate.free_over
+    if shipping_override is not None:
+        coupon_frees = coupon_frees and shipping_override.free_with_coupon
+    elif shipping_estimate is not None:
         coupon_frees = coupon_frees and shipping_estimate.free_with_coupon
-    else:
-        free_over = config.free_shipping_over
+    free_over = shipping_estimate.free_over if shipping_estimate is not None else config.free_shipping_over
     free_shipping = coupon_frees or (free_over is not None and subtotal >= free_over)
     shipping = ZERO
-    if shipping_override is not None:  # the logistics context already applied the shop's free-shipping rules
-        if lines and not any(d.free_shipping for d in discounts):
+    if shipping_override is not None:  # its price already holds the shop's free-by-amount rule
+        if lines and not coupon_frees:
             shipping = quantize(shipping_override.price)
     elif state and lines and not free_shipping:
         if shipping_estimate is not None:

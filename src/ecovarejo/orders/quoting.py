@@ -221,9 +221,18 @@ async def quote_for(
         imported = frozenset(sku for sku, f in data.items() if f.imported)
     estimate: logistics.StateEstimate | None = None
     if shipping is None and dest and priced:  # no quoted option: the tenant's own per-state price
-        estimate = await logistics.state_estimate(ports.container, uow, dest)
+        units = {ln.sku: ln.quantity for ln in priced}
+        try:  # priced by the cart's (cubic) weight, as a quote would
+            estimate = await logistics.state_estimate(ports.container, uow, dest, units)
+        except (logistics.PackageTooHeavy, logistics.PackageTooLarge) as exc:
+            if strict:
+                raise
+            problems.append({"code": exc.code, "detail": exc.detail})
+            estimate = await logistics.state_estimate(ports.container, uow, dest)
         if estimate.price is None:
             detail = f"the shop does not ship to {dest}"
+            if estimate.zone is not None and estimate.weight_g:
+                detail = f"the shop has no shipping rate to {dest} for a parcel of {estimate.weight_g / 1000:.1f} kg"
             if strict:
                 raise logistics.NoShippingOptions(detail, extra={"state": dest})
             problems.append({"code": "no_shipping_options", "detail": detail})

@@ -96,3 +96,47 @@ async def test_forged_foreign_or_mismatched_options_are_refused(client, containe
     r = await _checkout(client, shop, h, other["id"])  # quoted for Rio, shipping to São Paulo
     assert r.status_code == 422 and r.json()["code"] == "shipping_option_mismatch"
     assert await shop.available("TEE") == 5  # nothing reserved, nothing half-created
+
+
+async def test_a_free_shipping_coupon_follows_the_shops_one_rule_with_a_chosen_option(
+    client, container, carrier_settings, correios
+):
+    """Issue 16 follow-up: with a quoted option a free-shipping coupon frees what the shop's free-shipping
+    rule names (table-rate services, its states, ``coupons``), exactly as without one."""
+    shop, _ports = await _shop(client, container, carrier_settings)
+    r = await client.post("/api/v1/admin/coupons", json={"code": "FRETE", "kind": "free_shipping"}, headers=shop.admin)
+    assert r.status_code == 201, r.text
+    options = await _options(client, shop)
+    std, sedex = options[("table_rate", "standard")], options[("correios", "03220")]
+    assert Decimal(std["price"]) > 0 and Decimal(sedex["price"]) > 0
+    _uid, h = shop.customer()
+
+    async def pay(option_id: str) -> dict:
+        await client.delete("/api/v1/cart", headers=h)
+        r = await client.post("/api/v1/cart/items", json={"sku": "TEE", "quantity": 1}, headers=h)
+        assert r.status_code == 200, r.text
+        body = checkout_body(shipping_option=option_id, coupons=["FRETE"])
+        r = await client.post("/api/v1/orders", json=body, headers={**h, "Idempotency-Key": str(uuid.uuid4())})
+        assert r.status_code == 201, r.text
+        return r.json()
+
+    # the default rule lets coupons free the table-rate services, and only those
+    assert (await pay(std["id"]))["shipping_cost"] == "0.00"
+    order = await pay(sedex["id"])
+    assert order["shipping_cost"] == sedex["price"]
+    assert Decimal(order["total_amount"]) == Decimal("89.90") + Decimal(sedex["price"])
+    # the shop turns coupons off: the chosen option is charged, as the no-option path already did
+    doc = (await client.get("/api/v1/admin/shipping/config", headers=shop.admin)).json()["document"]
+    doc["free_shipping"]["coupons"] = False
+    assert (await client.put("/api/v1/admin/shipping/config", headers=shop.admin, json=doc)).status_code == 200
+    std = (await _options(client, shop))[("table_rate", "standard")]
+    order = await pay(std["id"])
+    assert order["shipping_cost"] == std["price"] != "0.00"
+    assert Decimal(order["total_amount"]) == Decimal("89.90") + Decimal(std["price"])
+    # and without an option (state only) the same rule answers
+    await client.delete("/api/v1/cart", headers=h)
+    assert (await client.post("/api/v1/cart/items", json={"sku": "TEE", "quantity": 1}, headers=h)).status_code == 200
+    body = checkout_body(coupons=["FRETE"])
+    r = await client.post("/api/v1/orders", json=body, headers={**h, "Idempotency-Key": str(uuid.uuid4())})
+    assert r.status_code == 201, r.text
+    assert r.json()["shipping_cost"] == std["price"]

@@ -113,3 +113,38 @@ async def test_another_tenant_keeps_the_embedded_default(client, container, carr
     r = await _checkout(client, h, 4, "BA", "40020-000")  # 359.60 >= the default's 299.00
     assert r.status_code == 201, r.text
     assert r.json()["shipping_cost"] == "0.00"
+
+
+async def test_the_estimate_prices_the_carts_cubic_weight_like_a_quote(client, container, carrier_settings):
+    """Issue 16 follow-up: without a quoted option the cart is packed as a quote packs it and priced in
+    the band that holds its billable (real or cubic) weight, not in the lightest band."""
+    shop = await _shop(client, container, carrier_settings)
+    _uid, h = shop.customer()
+    # light (400 g) but bulky: 30 x 30 x 20 cm is 3 kg of cubic weight, beyond SUDESTE's 1 kg band
+    size = {"weight_g": 400, "length_cm": 30, "width_cm": 30, "height_cm": 20}
+    r = await client.put("/api/v1/admin/shipping/packages/TEE", headers=shop.admin, json=size)
+    assert r.status_code == 200, r.text
+    cart = await _cart(client, h, 1, "RJ")
+    assert cart["summary"]["shipping_cost"] == "21.00" and not cart["problems"]
+    # the same figure a quote to an RJ CEP gives for the table-rate standard service
+    r = await client.post(
+        "/api/v1/shipping/quotes", headers=h, json={"cep": "20040-002", "items": [{"sku": "TEE", "quantity": 1}]}
+    )
+    assert r.status_code == 200, r.text
+    std = next(o for o in r.json()["options"] if (o["carrier"], o["service"]) == ("table_rate", "standard"))
+    assert std["price"] == "21.00" and r.json()["package"]["billable_weight_g"] == 3000
+    r = await _checkout(client, h, 1, "RJ", "20040-002")
+    assert r.status_code == 201, r.text
+    assert r.json()["shipping_cost"] == "21.00"
+    assert Decimal(r.json()["total_amount"]) == Decimal("89.90") + Decimal("21.00")
+    # beyond the shop's limits (30 kg): a problem on the cart, a 422 at checkout with nothing held
+    size = {"weight_g": 16000, "length_cm": 20, "width_cm": 20, "height_cm": 10}
+    r = await client.put("/api/v1/admin/shipping/packages/TEE", headers=shop.admin, json=size)
+    assert r.status_code == 200, r.text
+    cart = await _cart(client, h, 2, "RJ")
+    assert [p["code"] for p in cart["problems"]] == ["package_too_heavy"]
+    stock = await shop.available("TEE")
+    r = await _checkout(client, h, 2, "RJ", "20040-002")
+    assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json")
+    assert r.json()["code"] == "package_too_heavy"
+    assert await shop.available("TEE") == stock
