@@ -18,8 +18,8 @@ from ecovarejo.payments.public import REPLAY_HEADER, IdempotencyStore, fingerpri
 
 from . import coupons as coupon_rules
 from . import service
+from .authentication import complete_authentication
 from .cart import CART_TTL, GUEST_COOKIE, GUEST_HEADER, new_guest_token, owner_key, valid_guest_token
-from .checkout import complete_authentication
 from .checkout_command import CheckoutCommand, ReplayedProblem
 from .checkout_command import checkout as place
 from .schemas import (

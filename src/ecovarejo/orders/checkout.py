@@ -35,7 +35,7 @@ from ecovarejo.b2b import public as b2b
 from ecovarejo.core.auth import Principal
 from ecovarejo.core.container import Container
 from ecovarejo.core.db import new_id, utcnow
-from ecovarejo.core.errors import Conflict, DomainError, InvalidInput, NotFound
+from ecovarejo.core.errors import Conflict, DomainError, InvalidInput
 from ecovarejo.core.faults import ProcessCrash, fault
 from ecovarejo.core.money import quantize
 from ecovarejo.core.uow import UnitOfWork
@@ -48,6 +48,7 @@ from ecovarejo.users import public as users
 from . import coupons as coupon_rules
 from . import lifecycle
 from . import repository as repo
+from .compensation import _release, _void
 from .fraud import FraudVerdict, RiskDeclined, facts_for
 from .models import Order, OrderItem
 from .pricing import Quote, ShippingOverride
@@ -176,7 +177,7 @@ async def place_order(
             raise payments.PaymentUnavailable(
                 "the payment provider did not answer; no money was taken, please try again"
             ) from exc
-        if not result.ok and not _challenge(result):
+        if not result.ok and not payments.needs_authentication(result):
             async with container.uow(tenant_id, actor=actor) as uow:
                 await inventory.release_reservation(uow, reservation_id, reason="payment declined", actor=actor)
                 await payments.record_authorization(
@@ -186,7 +187,7 @@ async def place_order(
                 await uow.commit()
             raise payments.PaymentDeclined(result.message or "payment declined", extra={"decline_code": result.code})
     # 3-D Secure: the order waits (stock held) while the shopper authenticates at the issuer's page
-    challenge = result is not None and _challenge(result)
+    challenge = result is not None and payments.needs_authentication(result)
     await fault("checkout.authorized")
     # 3. create the order (born awaiting payment, with its history), commit the stock
     invoice: b2b.InvoiceView | None = None
@@ -247,7 +248,8 @@ async def place_order(
         raise
     except BaseException:
         if result is not None and result.ok:
-            await _void(container, tenant_id, result, q, req, money_key, gateway.name, actor)
+            method, source = req.payment_method, req.payment_source
+            await _void(container, tenant_id, result, q, method, source, money_key, gateway.name, actor)
         await _release(container, tenant_id, reservation_id, actor, "checkout failed")
         raise
     if challenge and result is not None:  # 4^. the shopper authenticates, then complete_authentication
@@ -275,76 +277,6 @@ async def place_order(
         await lifecycle.transition(uow, order_row, "paid", actor="system", reason="nothing to pay", items=items)
         detail = await order_detail(uow, order_id, order=order_row, items=items)
         await uow.commit()
-    return detail
-
-
-def _challenge(result: GatewayResult) -> bool:
-    """The provider asks the shopper to authenticate (3-D Secure) and said where: not a decline."""
-    return result.status == "requires_action" and bool(result.reference) and bool(result.next_action_url)
-
-
-async def complete_authentication(
-    container: Container,
-    tenant_id: uuid.UUID,
-    principal: Principal | None,
-    *,
-    order_id: uuid.UUID | None = None,
-    reference: str | None = None,
-) -> dict[str, Any]:
-    """After the 3-D Secure challenge (the return page, the API; safe to repeat): the intent's status read
-    from the provider — never from the return URL — and written once; authorized -> captured under the
-    checkout's capture key and the order paid (:func:`_capture_and_pay`); refused -> the order cancelled,
-    its stock and coupons back (the shopper tries another card in a new checkout; this order is never
-    charged). ``reference``: the provider's id the return URL names; ``principal``: the order must be
-    theirs (``None``: a system caller)."""
-    async with container.uow(tenant_id, read_only=True) as uow:
-        auth: payments.Authentication | None = None
-        order: Order | None = None
-        if order_id is not None:
-            order = await repo.get_order(uow, order_id)
-            if order is not None and order.payment_id is not None:
-                auth = await payments.find_authentication(uow, payment_id=order.payment_id)
-        elif reference:
-            auth = await payments.find_authentication(uow, reference=reference)
-            if auth is not None and auth.order_id is not None:
-                order = await repo.get_order(uow, auth.order_id)
-        if order is None or auth is None or (principal is not None and order.user_id != principal.user_id):
-            raise NotFound("no order of yours waits for this card's authentication", code="authentication_not_found")
-        held = await _held_for_review(uow, order.id)
-        oid, total, reservation_id = order.id, order.total_amount, order.reservation_id
-    actor = str(principal.user_id) if principal is not None else "system:payments"
-    status = auth.status
-    if status == "pending":
-        try:
-            answer = await payments.gateway_of(container).status(auth.reference)
-        except GatewayError as exc:
-            raise payments.PaymentUnavailable("the payment provider did not answer; please try again") from exc
-        async with container.uow(tenant_id, actor=actor) as uow:
-            order_row = await repo.lock_order(uow, oid)  # the order before its payments: the order of every lock
-            assert order_row is not None
-            status = await payments.settle_authentication(uow, auth.payment_id, answer)
-            if status == "failed" and order_row.status == "awaiting_payment":
-                await lifecycle.transition(uow, order_row, "cancelled", actor="system:payments",
-                                           reason="card authentication failed")  # fmt: skip
-                if reservation_id is not None:
-                    await inventory.restock_reservation(
-                        uow, reservation_id, reason="card authentication failed", actor=actor
-                    )
-                await coupon_rules.unclaim(uow, oid)
-                await users.refund_points_for_order(uow, order_row.user_id, oid)
-            await uow.commit()
-    async with container.uow(tenant_id, read_only=True) as uow:
-        order_status = (await repo.get_order(uow, oid)).status  # type: ignore[union-attr]
-    if status == "authorized" and not held and order_status == "awaiting_payment":
-        return await _capture_and_pay(
-            container, tenant_id, oid, auth.payment_id, auth.reference, total, reservation_id, auth.money_key, actor
-        )
-    async with container.uow(tenant_id, read_only=True) as uow:
-        detail = await order_detail(uow, oid)
-    if status == "pending":
-        detail["next_action_url"] = auth.next_action_url
-    elif status == "failed":
-        detail["payment_failed"] = payments.AUTHENTICATION_FAILED
     return detail
 
 
@@ -565,41 +497,6 @@ async def _instant_charge(
         location_base=payments.pix_location_base(container),
         now=ports.now(),
     )
-
-
-async def _void(
-    container: Container,
-    tenant_id: uuid.UUID,
-    result: GatewayResult,
-    q: Quote,
-    req: CheckoutRequest,
-    money_key: str,
-    gateway_name: str,
-    actor: str,
-) -> None:
-    """Compensation after authorization: record the hold (for the audit trail) and void it."""
-    try:
-        async with container.uow(tenant_id, actor=actor) as uow:
-            if await payments.payment_by_authorization_key(uow, money_key) is not None:
-                return  # recorded with its order: the order's cancellation voids it
-            payment = await payments.record_authorization(
-                uow, result, gateway=gateway_name, amount=q.total, currency=q.currency, method=req.payment_method,
-                source=req.payment_source, idempotency_key=money_key, actor=actor,
-            )  # fmt: skip
-            payment_id = payment.id
-            await uow.commit()
-        await payments.void(container, tenant_id, payment_id, key=f"{money_key}:void")
-    except Exception:  # never mask the failure being compensated; the provider expires holds anyway
-        log.exception("void_failed", reference=result.reference)
-
-
-async def _release(container: Container, tenant_id: uuid.UUID, reservation_id: uuid.UUID, actor: str, why: str) -> None:
-    try:
-        async with container.uow(tenant_id, actor=actor) as uow:
-            await inventory.release_reservation(uow, reservation_id, reason=why, actor=actor)
-            await uow.commit()
-    except Exception:  # the expiry job releases it later anyway
-        log.exception("release_failed", reservation_id=str(reservation_id))
 
 
 #: Tries at a fresh order number when one collides with an existing order's (unique per tenant).

@@ -5,8 +5,9 @@ never ORM rows. Everything else in the package is private to it.
 
 from __future__ import annotations
 
+from .authentication import complete_authentication
 from .cart import Cart, owner_key
-from .checkout import CheckoutRequest, complete_authentication, place_order
+from .checkout import CheckoutRequest, place_order
 from .checkout_command import CheckoutCommand, CheckoutResult, checkout
 from .contacts import OrderContact, order_contact
 from .fraud import CheckoutFacts, Decision, FraudScreen, FraudVerdict, RiskDeclined

@@ -33,6 +33,11 @@ AUTHENTICATION_WINDOW = timedelta(minutes=30)
 AUTHENTICATION_FAILED = "authentication_failed"
 
 
+def needs_authentication(result: GatewayResult) -> bool:
+    """The provider asks the shopper to authenticate (3-D Secure) and said where: not a decline."""
+    return result.status == "requires_action" and bool(result.reference) and bool(result.next_action_url)
+
+
 @dataclass(frozen=True)
 class Authentication:
     """A card payment that was sent to authenticate, as it stands in our ledger."""

@@ -20,6 +20,7 @@ from .authentication import (
     AUTHENTICATION_WINDOW,
     Authentication,
     find_authentication,
+    needs_authentication,
     record_pending_authentication,
     settle_authentication,
 )
@@ -88,6 +89,7 @@ __all__ = [
     "import_payments",
     "installment_policy",
     "issue_term_boleto",
+    "needs_authentication",
     "order_money",
     "payment_by_authorization_key",
     "payment_instructions",
