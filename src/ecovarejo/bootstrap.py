@@ -25,7 +25,7 @@ from .inventory.plugin import CONTEXT as inventory
 from .logistics.plugin import CONTEXT as logistics
 from .ml.plugin import CONTEXT as ml
 from .notifications.plugin import CONTEXT as notifications
-from .notifications.public import ContactBook, NotificationRetention, SignInDevices
+from .notifications.public import CompanyJoinRequests, ContactBook, NotificationRetention, SignInDevices
 from .orders.plugin import CONTEXT as orders
 from .payments.plugin import CONTEXT as payments
 from .privacy.plugin import CONTEXT as privacy
@@ -33,7 +33,13 @@ from .privacy.public import DataSubjects, NotificationBodies
 from .privacy.public import audit as privacy_audit
 from .products.plugin import CONTEXT as products
 from .users.plugin import CONTEXT as users
-from .users.public import UsersContactBook, UsersDataSubjects, UsersSignInDevices, plug_audit
+from .users.public import (
+    UsersCompanyJoinRequests,
+    UsersContactBook,
+    UsersDataSubjects,
+    UsersSignInDevices,
+    plug_audit,
+)
 from .web.plugin import CONTEXT as web
 
 #: Every context, bottom layer first (the order routers are mounted and ports installed in). A new
@@ -182,4 +188,5 @@ def _plug_ports(container: Container) -> None:
     container.ports.provide_default(NotificationBodies, NotificationRetention())  # per-tenant retention
     container.ports.provide_default(ContactBook, UsersContactBook())  # events carry ids; contacts at send time
     container.ports.provide_default(SignInDevices, UsersSignInDevices())  # the new-device alert's device
+    container.ports.provide_default(CompanyJoinRequests, UsersCompanyJoinRequests())  # a stranger's address
     plug_audit(container.ports, privacy_audit)  # the users context's collection and changes, audited

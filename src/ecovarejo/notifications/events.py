@@ -20,7 +20,7 @@ from . import repository as repo
 from . import service
 from .channels.outbox import OutboxFolderChannel
 from .personal_data import DECLARATION
-from .ports import SignInDevices
+from .ports import CompanyJoinRequests, SignInDevices
 from .runtime import NotificationRuntime, runtime_of
 from .service import Request
 
@@ -111,6 +111,10 @@ async def on_user_event(rt: NotificationRuntime, uow: UnitOfWork, event: Event) 
             "when": event.time.isoformat(),
             **_pick(d, "ip", "user_agent", "requester_email", "company"),  # (events of before: ids since)
         }
+        join_id = _uuid(d.get("join_request_id"))
+        joins = rt.ports.find(CompanyJoinRequests) if rt.ports is not None else None
+        if event.type == "user.company_registration_attempted" and join_id is not None and joins is not None:
+            context["requester_email"] = await joins.requester_email(uow, join_id)
         session_id = _uuid(d.get("session_id"))
         devices = rt.ports.find(SignInDevices) if rt.ports is not None else None
         if event.type == "user.signed_in" and session_id is not None and devices is not None:

@@ -47,6 +47,14 @@ class SignInDevices(Protocol):
     ) -> tuple[str | None, str | None] | None: ...
 
 
+class CompanyJoinRequests(Protocol):
+    """The address of someone without an account who asked to register a company that already has one: the
+    ``user.company_registration_attempted`` event carries the request's id; the users context, which keeps
+    the request (30 days), answers. None when unknown or purged."""
+
+    async def requester_email(self, uow: UnitOfWork, request_id: uuid.UUID) -> str | None: ...
+
+
 class OrderContacts(Protocol):
     """The buyer's contact snapshot of an order of the unit of work's tenant; None when unknown."""
 

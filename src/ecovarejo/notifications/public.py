@@ -14,10 +14,11 @@ from ecovarejo.core.uow import UnitOfWork
 
 from . import service
 from .models import NotificationMessage
-from .ports import Contact, ContactBook, OrderContacts, SignInDevices
+from .ports import CompanyJoinRequests, Contact, ContactBook, OrderContacts, SignInDevices
 from .service import Request
 
 __all__ = [
+    "CompanyJoinRequests",
     "Contact",
     "ContactBook",
     "MessageView",

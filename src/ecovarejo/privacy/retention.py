@@ -8,7 +8,8 @@ the tenant's DPO may change (``GET/PUT /api/v1/privacy/admin/retention``), each 
   later if their owner has not signed in (:mod:`.inactive`);
 - notification messages (subject and bodies) after ``notifications`` days (the notifications context,
   through the :class:`~.ports.NotificationBodies` port);
-- expired one-time tokens and finished e-mail-change rows (the users context, :class:`~.ports.DataSubjects`);
+- expired one-time tokens, finished e-mail-change rows and company join attempts older than 30 days (the
+  users context, :class:`~.ports.DataSubjects`);
 - the cookie banner's visitor ledger (``privacy_visitor_consents``) after ``visitor_consents`` days (one
   year by default: the banner asks again once a visitor's choice is older);
 - abandoned carts: not a table; the orders context's cart store gives each cart the tenant's ``carts``

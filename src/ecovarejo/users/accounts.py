@@ -173,18 +173,22 @@ async def _company_already_registered(
 ) -> User:
     """A CNPJ that already has an account is not revealed either (issue #12): the answer looks like a
     sign-up and the company's administrators are e-mailed (``user.company_registration_attempted``)
-    with the address that asked, so they can add that person to the company."""
+    with the address that asked (kept in ``user_company_join_requests``, the event carrying its id), so they
+    can add that person to the company."""
     passwords.hash_password(body.password)
-    for member in await repo.company_members(uow, company.id):
-        if member.is_company_admin and member.is_active:
-            authflows.emit(
-                uow,
-                "user.company_registration_attempted",
-                member,
-                locale=member.locale,
-                requester_email=email,
-                company=company.trade_name or company.legal_name,
-            )
+    admins = [m for m in await repo.company_members(uow, company.id) if m.is_company_admin and m.is_active]
+    if admins:
+        # the stranger's address stays here (30 days); the event names the request by id
+        request = await repo.add_company_join_request(uow, company.id, email)
+    for member in admins:
+        authflows.emit(
+            uow,
+            "user.company_registration_attempted",
+            member,
+            locale=member.locale,
+            join_request_id=str(request.id),
+            company=company.trade_name or company.legal_name,
+        )
     return _unsaved_sign_up(body, email, cpf)
 
 

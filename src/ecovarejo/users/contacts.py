@@ -59,3 +59,12 @@ class UsersSignInDevices:
         self, uow: UnitOfWork, user_id: uuid.UUID, session_id: uuid.UUID
     ) -> tuple[str | None, str | None] | None:
         return await repo.session_device(uow, user_id, session_id)
+
+
+class UsersCompanyJoinRequests:
+    """The notifications context's ``CompanyJoinRequests`` port: the address of someone without an account
+    who asked to register a company that already has one (``user.company_registration_attempted`` carries
+    the request's id only). None once the request was purged (30 days)."""
+
+    async def requester_email(self, uow: UnitOfWork, request_id: uuid.UUID) -> str | None:
+        return await repo.company_join_request_email(uow, request_id)

@@ -57,6 +57,7 @@ async def erase_personal_data(uow: UnitOfWork, user_id: uuid.UUID) -> bool:
             await uow.session.delete(row)
     for entry in await repo.rows_of_subject(uow, ConsentEntry, "user_id", user_id):
         entry.ip = None
+    await repo.delete_company_join_requests(uow, user.email)  # asked, before having an account, to join one
     user.email = f"erased-{user.id.hex}@erased.invalid"
     user.first_name = "-"
     user.last_name = "-"

@@ -153,6 +153,20 @@ class EmailChange(Base, TenantOwned):
     reported_at: Mapped[datetime | None] = mapped_column()
 
 
+class CompanyJoinRequest(Base, TenantOwned):
+    """Someone without an account tried to register a company whose CNPJ already has one (issue #12: the
+    answer does not say so). The company's administrators are told by e-mail, the event naming this row by
+    id; the notifications context reads the requester's address through this context's public surface when
+    it sends. Purged after 30 days by ``privacy.retention``."""
+
+    __tablename__ = "user_company_join_requests"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    company_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"), index=True)
+    requester_email: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class RecoveryCode(Base, TenantOwned):
     __tablename__ = "mfa_recovery_codes"
 

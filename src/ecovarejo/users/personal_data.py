@@ -139,6 +139,25 @@ DECLARATION = PersonalData(
             description="requested e-mail changes",
         ),
         PersonalTable(
+            "user_company_join_requests",
+            None,
+            (
+                Field(
+                    "requester_email",
+                    Category.CONTACT,
+                    Basis.CONTRACT,
+                    "30 days, then purged by privacy.retention",
+                    Erasure.NULL,
+                    export=False,
+                    purpose="telling a company's administrators who asked to register it (art. 7 V, at the "
+                    "person's request)",
+                ),
+            ),
+            retention_days=30,
+            description="someone without an account asked to register a company that already has one; deleted "
+            "with the account of that address if one is erased later (no account leads to it: not exported)",
+        ),
+        PersonalTable(
             "mfa_recovery_codes",
             "user_id",
             (Field("code_hash", Category.CREDENTIAL, Basis.CONTRACT, ACCOUNT, export=False),),

@@ -9,7 +9,7 @@ from ecovarejo.core.ports import Ports
 
 from .authflows import RefreshTokenReuse
 from .companies import CompanyContact, company, company_by_cnpj, company_contacts
-from .contacts import UserContact, UsersContactBook, UsersSignInDevices, contact
+from .contacts import UserContact, UsersCompanyJoinRequests, UsersContactBook, UsersSignInDevices, contact
 from .documents import is_valid_cnpj, normalize_cnpj
 from .history import PastCustomer, import_customers
 from .keys import KeyRing
@@ -55,6 +55,7 @@ __all__ = [
     "SignIn",
     "UserContact",
     "UserView",
+    "UsersCompanyJoinRequests",
     "UsersContactBook",
     "UsersDataSubjects",
     "UsersSignInDevices",

@@ -20,6 +20,7 @@ from .models import (
     Address,
     AuthorizationCode,
     Company,
+    CompanyJoinRequest,
     ConsentEntry,
     EmailChange,
     LoyaltyEntry,
@@ -399,7 +400,39 @@ async def purge_expired_tokens(uow: UnitOfWork, now: datetime, email_change_keep
         .where(EmailChange.expires_at < now, EmailChange.created_at < now - email_change_keep)
         .execution_options(synchronize_session=False)
     )
-    return {"expired_tokens": _rowcount(tokens), "email_changes": _rowcount(changes)}
+    joins = await uow.session.execute(
+        delete(CompanyJoinRequest)
+        .where(CompanyJoinRequest.created_at < now - JOIN_REQUEST_KEEP)
+        .execution_options(synchronize_session=False)
+    )
+    return {
+        "expired_tokens": _rowcount(tokens),
+        "email_changes": _rowcount(changes),
+        "company_join_requests": _rowcount(joins),
+    }
+
+
+#: How long the address of someone who asked to join an existing company is kept (the admins were told).
+JOIN_REQUEST_KEEP = timedelta(days=30)
+
+
+async def add_company_join_request(uow: UnitOfWork, company_id: uuid.UUID, email: str) -> CompanyJoinRequest:
+    row = CompanyJoinRequest(company_id=company_id, requester_email=email)
+    uow.session.add(row)
+    await uow.flush()
+    return row
+
+
+async def delete_company_join_requests(uow: UnitOfWork, email: str) -> int:
+    """Forget the join requests made from ``email`` (its owner's erasure)."""
+    q = delete(CompanyJoinRequest).where(CompanyJoinRequest.requester_email == email)
+    return _rowcount(await uow.session.execute(q.execution_options(synchronize_session=False)))
+
+
+async def company_join_request_email(uow: UnitOfWork, request_id: uuid.UUID) -> str | None:
+    """The requester's address of a join request of the unit of work's tenant (None once purged)."""
+    q = select(CompanyJoinRequest.requester_email).where(CompanyJoinRequest.id == request_id)
+    return (await uow.session.execute(q)).scalar_one_or_none()
 
 
 async def session_device(

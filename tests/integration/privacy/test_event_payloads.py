@@ -228,3 +228,61 @@ async def test_a_sign_in_event_carries_the_session_id_and_the_alert_still_shows_
 
     message = await eventually(alert, timeout=30)
     assert device in message.body_text  # the alert still names the device
+
+
+async def test_a_company_registration_attempt_names_the_request_by_id_and_the_admins_still_get_the_address(
+    api: PrivacyApi, container: Container
+) -> None:
+    """Someone without an account tries to register a company whose CNPJ already has one: the users context
+    keeps their address (``user_company_join_requests``, 30 days), the event carries the request's id only, and
+    the administrators' mail still shows the address (resolved at send time through ``CompanyJoinRequests``).
+    The retention job deletes the request after 30 days."""
+    from datetime import timedelta
+
+    from ecovarejo.core.db import utcnow
+    from ecovarejo.notifications.models import NotificationMessage
+    from ecovarejo.privacy.retention import run
+    from ecovarejo.users.models import CompanyJoinRequest
+
+    c = container
+    company = {
+        "cnpj": "12.ABC.345/01DE-35",
+        "legal_name": "Verde Atacado Ltda",
+        "state_registration": "110.042.490.114",
+    }
+    admin, _ = await api.user(f"admin.{_letters(6)}@verde.example", company=company)
+    stranger = f"estranha.{_letters(8)}@example.com"
+    r = await api.client.post(
+        "/api/v1/auth/register",
+        json={"email": stranger, "password": PASSWORD, "first_name": "Estranha", "last_name": "Pessoa",
+              "accept_terms": True, "accept_privacy": True, "company": company},
+    )  # fmt: skip
+    assert r.status_code == 201 and r.json().get("company_id") is None
+
+    async def attempted() -> list[dict[str, Any]]:
+        rows = [r.envelope for r in await _outbox(c) if r.type == "user.company_registration_attempted"]
+        return [e for e in rows if e["data"]["user_id"] == admin["id"]]
+
+    [event] = await eventually(attempted, timeout=30)
+    assert stranger not in json.dumps(event).lower() and "requester_email" not in event["data"]
+    request_id = uuid.UUID(event["data"]["join_request_id"])
+
+    async def alert() -> NotificationMessage | None:
+        async with c.db.system_session() as s:
+            q = select(NotificationMessage).where(
+                NotificationMessage.user_id == uuid.UUID(admin["id"]), NotificationMessage.template == "security_alert"
+            )
+            return next((m for m in (await s.scalars(q)).all() if "Verde Atacado" in m.subject), None)
+
+    message = await eventually(alert, timeout=30)  # (the admin's sign-in alert is another security_alert)
+    assert stranger in message.body_text and message.to_address == admin["email"]  # the admins still learn who asked
+
+    async with c.db.system_session() as s:
+        request = await s.get(CompanyJoinRequest, request_id)
+        assert request is not None and request.requester_email == stranger
+        request.created_at = utcnow() - timedelta(days=31)
+        await s.commit()
+    counts = await run(c)
+    assert counts["default"]["company_join_requests"] == 1
+    async with c.db.system_session() as s:
+        assert await s.get(CompanyJoinRequest, request_id) is None

@@ -11,6 +11,7 @@ from ecovarejo.core.auth import Authenticator
 from ecovarejo.core.models import DEFAULT_TENANT_ID, InboxEntry
 from ecovarejo.users import service
 from ecovarejo.users.models import ConsentEntry
+from ecovarejo.users.public import UsersCompanyJoinRequests
 from tests.support import eventually
 
 from .conftest import PASSWORD, Api
@@ -61,8 +62,12 @@ async def test_company_account_with_alphanumeric_cnpj_and_buyers(api: Api) -> No
     assert r.status_code == 201 and r.json()["email"] == "other@verde.example", r.text
     assert r.json().get("company_id") is None
     attempts = await api.events("user.company_registration_attempted")
-    # the administrator by id (their address is resolved when the mail is sent); the stranger has no account
-    assert [(e["user_id"], e["requester_email"]) for e in attempts] == [(admin["id"], "other@verde.example")]
+    # the administrator by id (their address is resolved when the mail is sent); the stranger has no account:
+    # their address stays in the users context's join requests, the event names the request
+    assert [e["user_id"] for e in attempts] == [admin["id"]] and "requester_email" not in attempts[0]
+    async with api.container.uow(DEFAULT_TENANT_ID) as uow:
+        email = await UsersCompanyJoinRequests().requester_email(uow, uuid.UUID(attempts[0]["join_request_id"]))
+        assert email == "other@verde.example"
     r = await api.client.post("/api/v1/auth/login", json={"email": "other@verde.example", "password": PASSWORD})
     assert r.status_code == 401  # nothing was created
     async with api.container.uow(DEFAULT_TENANT_ID) as uow:

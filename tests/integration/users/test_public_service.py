@@ -11,6 +11,7 @@ from ecovarejo.core.auth import Authenticator
 from ecovarejo.core.errors import Unauthorized
 from ecovarejo.core.models import DEFAULT_TENANT_ID
 from ecovarejo.users import service
+from ecovarejo.users.models import Company, CompanyJoinRequest
 
 from .conftest import PASSWORD, Api
 from .test_accounts import ADDRESS
@@ -73,8 +74,18 @@ async def test_export_and_erase(api: Api) -> None:
     assert {e["purpose"] for e in data["consent_ledger"]} == {"terms", "privacy", "marketing"}
     assert "refresh_tokens" in data and data["refresh_tokens"][0]["user_agent"]
     async with api.container.uow(DEFAULT_TENANT_ID) as uow:
+        # before having an account, the person had tried to register a company that already had one
+        company = Company(cnpj="12ABC34501DE35", legal_name="Verde Atacado Ltda")
+        uow.session.add(company)
+        await uow.flush()
+        joined = CompanyJoinRequest(company_id=company.id, requester_email=profile["email"])
+        uow.session.add(joined)
+        await uow.commit()
+    async with api.container.uow(DEFAULT_TENANT_ID) as uow:
         assert await service.erase_personal_data(uow, uid) is True
         await uow.commit()
+    async with api.container.db.system_session() as s:
+        assert await s.get(CompanyJoinRequest, joined.id) is None  # the attempt made from the address is gone
     async with api.container.uow(DEFAULT_TENANT_ID) as uow:
         after = await service.export_personal_data(uow, uid)
     user = after["users"][0]
