@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
 
+from ecovarejo.privacy import public as privacy
 from ecovarejo.privacy.models import SubjectRequest
 from tests.integration.privacy.conftest import PrivacyApi
 from tests.integration.users.conftest import PASSWORD
@@ -51,6 +52,14 @@ async def test_portability_archive_with_reverified_identity_and_single_use_link(
     assert doc["data"]["user_addresses"][0]["address_line1"] == "Rua Ipê Roxo, 12"
     assert {"consent_ledger", "orders", "reviews", "notification_messages", "privacy_requests"} <= set(doc["data"])
     assert "password_hash" not in doc["data"]["users"][0]
+    # every table the registry ties to a person, with every column it marks exported, is in the archive
+    reg = privacy.registry(api.container)
+    listed = {t.table: {f.column for f in t.fields if f.export} for _, t in reg.tables() if t.subject or t.via}
+    listed = {name: cols for name, cols in listed.items() if cols}
+    assert set(listed) <= set(doc["data"]), sorted(set(listed) - set(doc["data"]))
+    for name, rows in doc["data"].items():
+        for row in rows:
+            assert listed.get(name, set()) <= set(row), (name, sorted(listed[name] - set(row)))
     assert "users.csv" in z.namelist() and profile["email"] in z.read("users.csv").decode()
     again = await api.client.get(url, headers=h)
     assert again.status_code == 410 and again.json()["code"] == "export_link_used"
