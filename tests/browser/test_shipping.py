@@ -150,3 +150,80 @@ def test_admin_shipping_form_at_390px(shop: tuple[Tab, LiveServer], browser) -> 
     assert admin.input_value("#f-zones-0-days_max") == original
     tab.shot("34-admin-shipping-form-saved")
     assert not csp_errors(tab), tab.console_errors
+
+
+@pytest.fixture
+def correios_shop(shop: tuple[Tab, LiveServer]) -> Iterator[tuple[Tab, LiveServer]]:
+    """The same live server with Correios enabled: the contract API's fake (its real HTTP API, as in
+    tests/integration/logistics) and the shop's configuration naming PAC and SEDEX; put back afterwards."""
+    import httpx
+
+    from ecovarejo.logistics.plugin import install_logistics
+    from ecovarejo.logistics.settings import LogisticsSettings
+    from tests.integration.logistics.fakes import serve
+    from tests.integration.logistics.fakes.correios import CorreiosFake
+
+    tab, live = shop
+    fake = CorreiosFake()
+    with serve(fake.app()) as url:  # type: ignore[arg-type]
+        install_logistics(
+            live.container,
+            LogisticsSettings(
+                correios_api_base=url, correios_user="loja", correios_access_code="codigo-de-acesso",
+                correios_postcard="0067599079", correios_contract="9912208555", carrier_timeout=5.0,
+            ),
+        )  # fmt: skip
+        with httpx.Client(base_url=live.url, timeout=30) as c:
+            before = c.get("/api/v1/admin/shipping/config", headers=live.root_headers()).json()["document"]
+            doc = {**before, "carriers": {**before["carriers"], "correios": ["03298", "03220"]}}
+            r = c.put("/api/v1/admin/shipping/config", headers=live.root_headers(), json=doc)
+            assert r.status_code == 200, r.text
+            try:
+                yield tab, live
+            finally:
+                c.put("/api/v1/admin/shipping/config", headers=live.root_headers(), json=before)
+                install_logistics(live.container)
+
+
+def test_correios_pac_and_sedex_in_the_browser(correios_shop: tuple[Tab, LiveServer]) -> None:
+    """With Correios on, the customer sees PAC and SEDEX next to the table rates, and checks out with SEDEX."""
+    tab, _live = correios_shop
+    page = tab.page
+    page.goto("/p/camiseta-organica-basica")
+    page.fill("#p-cep", "20040-002")
+    page.click("#product-cep button[type=submit]")
+    page.wait_for_url(re.compile(r".*cep=20040-002.*"))
+    options = page.locator("#shipping-options")
+    assert options.locator("li[data-carrier=correios][data-service='03298']").count() == 1
+    assert options.locator("li[data-carrier=correios][data-service='03220']").count() == 1
+    text = options.inner_text()
+    assert "PAC" in text and "SEDEX" in text and "Entrega padrão" in text and "kg CO₂e" in text
+    tab.shot("35-product-correios-options")
+    assert_accessible(tab, "product with Correios options")
+
+    page.check("input[name=sku][value='ECO-TSHIRT-001-M']")
+    page.click("form.add-to-cart button[type=submit]")
+    page.wait_for_url("**/carrinho?ok=added_to_cart")
+    page.click("#go-checkout")
+    page.wait_for_url("**/checkout*")
+    page.click("#checkout-sign-in")
+    page.wait_for_url("**/conta/entrar?next=/checkout")
+    page.click("#register-link")
+    register_in_browser(tab, f"correios-{uuid.uuid4().hex[:6]}@example.com")
+    page.wait_for_url(re.compile(r".*/checkout\?ok=signed_in"))
+    page.fill("#co-cep-lookup", "20040-002")
+    page.click("#cep-form button[type=submit]")
+    page.wait_for_url(re.compile(r".*/checkout\?cep=20040-002"))
+    sedex = page.locator("#shipping-options li[data-carrier=correios][data-service='03220']")
+    assert "SEDEX" in sedex.inner_text()
+    sedex.locator("input[name=shipping_option]").check()
+    page.fill("#co-recipient", "Caio Reis")
+    page.fill("#co-street", "Av. Rio Branco")
+    page.fill("#co-number", "1")
+    page.fill("#co-city", "Rio de Janeiro")
+    page.check("input[name=payment_method][value=card]")
+    fill_card(tab, "4242 4242 4242 4242")
+    page.click("#place-order")
+    page.wait_for_url(re.compile(r".*/pedido/[0-9a-f-]+\?ok=order_placed"))
+    assert "SEDEX" in page.locator("#order-shipping").inner_text()
+    assert not csp_errors(tab), tab.console_errors
