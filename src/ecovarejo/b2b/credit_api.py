@@ -59,7 +59,7 @@ class InvoiceList(BaseModel):
 
 
 class TermsIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     cnpj: str = Field(max_length=20)
     terms: str = Field(max_length=20, description=" | ".join(TERMS))

@@ -34,6 +34,10 @@ class RateLimiter(Protocol):
     async def hit(self, tenant_id: uuid.UUID, channel: str, address: str) -> bool: ...
 
 
+#: How long a stop waits for the pass in flight to finish before cancelling it.
+STOP_GRACE_SECONDS = 3.0
+
+
 class Dispatcher:
     def __init__(
         self,
@@ -103,8 +107,13 @@ class Dispatcher:
             self._timer.cancel()
         task, self._task = self._task, None
         if task is not None:
-            task.cancel()
-            await asyncio.wait({task})
+            # the messages in hand are finished first (a send cut mid-way would be sent again, and a pass
+            # cancelled inside its database write left a connection closing after the stop); only a pass
+            # still running after the grace period is cancelled
+            done, _ = await asyncio.wait({task}, timeout=STOP_GRACE_SECONDS)
+            if not done:
+                task.cancel()
+                await asyncio.wait({task})
 
     # -- one pass --------------------------------------------------------------------------------
 
