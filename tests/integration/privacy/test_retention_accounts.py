@@ -46,7 +46,7 @@ async def test_the_dpo_sets_the_periods(api: PrivacyApi) -> None:
     r = await api.client.put("/api/v1/privacy/admin/retention", json={**body, "ip_days": 0}, headers=dpo)
     assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json")
     r = await api.client.put("/api/v1/privacy/admin/retention", json=body, headers=dpo)
-    saved = {**body, "notification_days": 90, "cart_days": 1}  # the periods left out keep their defaults
+    saved = {**body, "notification_days": 90, "cart_days": 1, "visitor_consent_days": 365}  # defaults for the rest
     assert r.status_code == 200 and r.json() == saved
     assert (await api.client.get("/api/v1/privacy/admin/retention", headers=dpo)).json() == saved
 
