@@ -311,6 +311,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 #: run alongside the many short tests instead of being the last ones left on one worker. Any test with a
 #: ``timeout`` marker above the default also counts.
 SCHEDULE_FIRST = (
+    "tests/browser/test_every_page.py",
     "tests/integration/test_cli.py::test_migrate_and_seed_demo",
     "tests/integration/ml/test_cli.py",
     "tests/integration/products/test_demo.py",
@@ -321,6 +322,11 @@ SCHEDULE_FIRST = (
     "tests/integration/reliability/test_checkout_crash.py",
     "tests/integration/reliability/test_worker_process.py",
     "tests/browser/test_walk.py",
+    "tests/browser/test_shipping.py",
+    "tests/browser/test_quotes.py",
+    "tests/integration/test_cli.py",
+    "tests/integration/products/test_csv.py::test_cli_import_and_export",
+    "tests/integration/privacy/test_audit.py::test_cli_verify",
 )
 
 
