@@ -228,6 +228,8 @@ async def run(name: str, url: str, lines: int, repeat: int) -> None:
                     "analytics_cohorts",
                     "analytics_buyer_months",
                     "analytics_visitor_days",
+                    "analytics_visitor_months",
+                    "analytics_funnel_months",
                 )
             ]
         print(f"[{name}] rollups built from the facts in {rolled:.1f} s: " + ", ".join(f"{t} {n:,}" for t, n in counts))

@@ -271,3 +271,32 @@ class VisitorDay(Base, TenantOwned):
     added_to_cart: Mapped[int] = mapped_column(BigInteger)
     checkout_started: Mapped[int] = mapped_column(BigInteger)
     order_placed: Mapped[int] = mapped_column(BigInteger)
+
+
+class VisitorMonth(Base, TenantOwned):
+    """One consenting visitor's funnel events of one month, by step (the visitor-days summed per month)."""
+
+    __tablename__ = "analytics_visitor_months"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    visitor: Mapped[str] = mapped_column(String(64), primary_key=True)
+    product_viewed: Mapped[int] = mapped_column(BigInteger)
+    added_to_cart: Mapped[int] = mapped_column(BigInteger)
+    checkout_started: Mapped[int] = mapped_column(BigInteger)
+    order_placed: Mapped[int] = mapped_column(BigInteger)
+
+
+class FunnelMonth(Base, TenantOwned):
+    """Per funnel step and month: the visitors with that step in the month whose previous month with it was
+    ``prev_month`` (``date.min``: none), and their events. Distinct visitors of the whole months m1..m2 =
+    Σ visitors with m1 <= month <= m2 and prev_month < m1; events = Σ events."""
+
+    __tablename__ = "analytics_funnel_months"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    step: Mapped[str] = mapped_column(String(32), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    prev_month: Mapped[date] = mapped_column(Date, primary_key=True)
+    visitors: Mapped[int] = mapped_column(BigInteger)
+    events: Mapped[int] = mapped_column(BigInteger)

@@ -21,6 +21,7 @@ from .parquet import report_parquet as to_parquet
 from .reports import GRAINS, Period, Report
 from .rollup_rebuild import buyer_months_insert as buyer_months_rebuild_statement
 from .rollup_rebuild import daily_rebuild_statements as daily_rollup_rebuild_statements
+from .rollup_rebuild import funnel_month_statements as funnel_month_rebuild_statements
 from .rollup_rebuild import monthly_rebuild_statements as monthly_rollup_rebuild_statements
 from .rollup_rebuild import rebuild_statements as rollup_rebuild_statements
 
@@ -38,6 +39,7 @@ __all__ = [
     "csv_language",
     "daily_rollup_rebuild_statements",
     "export_facts",
+    "funnel_month_rebuild_statements",
     "ingest_order",
     "monthly_rollup_rebuild_statements",
     "new_visitor_id",

@@ -24,11 +24,13 @@ from .models import (
     DailyLines,
     DailyOrders,
     DailySearches,
+    FunnelMonth,
     LineFact,
     MonthlyLines,
     OrderFact,
     StockSnapshot,
     VisitorDay,
+    VisitorMonth,
 )
 
 
@@ -138,6 +140,7 @@ async def erase_visitor(uow: UnitOfWork, visitor: str) -> int:
     touched = set(days)
     result = await uow.session.execute(delete(BehaviourEvent).where(BehaviourEvent.visitor == visitor))
     await uow.session.execute(delete(VisitorDay).where(VisitorDay.visitor == visitor))
+    await rollups.erase_visitor_months(uow, visitor)
     if touched:
         await rollup_rebuild.rebuild_search_days(uow, touched)
     return int(getattr(result, "rowcount", 0) or 0)
@@ -380,30 +383,67 @@ async def coupon_codes(uow: UnitOfWork, start: date, end: date) -> Sequence[Any]
 
 
 async def behaviour_counts(uow: UnitOfWork, start: date, end: date) -> list[tuple[str, int, int]]:
-    """Per funnel step: distinct visitors with such an event in the range, and the events — the range's
-    visitor-day rows grouped once by visitor (one sort, not one ``DISTINCT`` per step)."""
-    V = cast(Table, VisitorDay.__table__)
-    per_visitor = (
-        select(
-            *(func.max(V.c[k]).label(k) for k in rollups.FUNNEL),
-            *(func.sum(V.c[k]).label(f"{k}_events") for k in rollups.FUNNEL),
+    """Per funnel step: distinct visitors with such an event in the range, and the events. Whole months: the
+    funnel-month rollup (a visitor counts at their first month of the range with the step); the days at the
+    edges: the visitor-day rows grouped by visitor, a visitor counted unless the visitor-month rows of those
+    whole months already have the step."""
+    months, edges = month_split(start, end)
+    visitors = dict.fromkeys(rollups.FUNNEL, 0)
+    events = dict.fromkeys(rollups.FUNNEL, 0)
+    if months is not None:
+        F = FunnelMonth
+        q = (
+            select(
+                F.step,
+                func.coalesce(func.sum(case((F.prev_month < months[0], F.visitors), else_=0)), 0),
+                func.coalesce(func.sum(F.events), 0),
+            )
+            .where(F.tenant_id == uow.tenant_id, F.month >= months[0], F.month <= months[1])
+            .group_by(F.step)
         )
-        .where(V.c.tenant_id == uow.tenant_id, _in(V.c.day, start, end))
-        .group_by(V.c.visitor)
-        .subquery()
-    )
-    q = select(
-        *(
-            x
-            for k in rollups.FUNNEL
-            for x in (
-                func.coalesce(func.sum(case((per_visitor.c[k] > 0, 1), else_=0)), 0),
-                func.coalesce(func.sum(per_visitor.c[f"{k}_events"]), 0),
+        for step, n, e in (await uow.session.execute(q)).all():
+            visitors[step] += int(n)
+            events[step] += int(e)
+    if edges:
+        V = cast(Table, VisitorDay.__table__)
+        per_visitor = (
+            select(
+                V.c.visitor,
+                *(func.max(V.c[k]).label(k) for k in rollups.FUNNEL),
+                *(func.sum(V.c[k]).label(f"{k}_events") for k in rollups.FUNNEL),
+            )
+            .where(V.c.tenant_id == uow.tenant_id, or_(*(_in(V.c.day, a, b) for a, b in edges)))
+            .group_by(V.c.visitor)
+            .subquery()
+        )
+        VM = cast(Table, VisitorMonth.__table__)
+
+        def new_visitor(k: str) -> Any:
+            if months is None:
+                return per_visitor.c[k] > 0
+            seen = (
+                select(VM.c.visitor)
+                .where(VM.c.tenant_id == uow.tenant_id, VM.c.visitor == per_visitor.c.visitor,
+                       VM.c.month >= months[0], VM.c.month <= months[1], VM.c[k] > 0)
+                .exists()
+            )  # fmt: skip
+            return and_(per_visitor.c[k] > 0, ~seen)
+
+        q = select(
+            *(
+                x
+                for k in rollups.FUNNEL
+                for x in (
+                    func.coalesce(func.sum(case((new_visitor(k), 1), else_=0)), 0),
+                    func.coalesce(func.sum(per_visitor.c[f"{k}_events"]), 0),
+                )
             )
         )
-    )
-    row = (await uow.session.execute(q)).one()
-    return [(k, int(row[2 * i]), int(row[2 * i + 1])) for i, k in enumerate(rollups.FUNNEL)]
+        row = (await uow.session.execute(q)).one()
+        for i, k in enumerate(rollups.FUNNEL):
+            visitors[k] += int(row[2 * i])
+            events[k] += int(row[2 * i + 1])
+    return [(k, visitors[k], events[k]) for k in rollups.FUNNEL]
 
 
 async def searches(uow: UnitOfWork, start: date, end: date, zero_only: bool, limit: int) -> Sequence[Any]:

@@ -22,10 +22,12 @@ from .models import (
     DailyLines,
     DailyOrders,
     DailySearches,
+    FunnelMonth,
     LineFact,
     MonthlyLines,
     OrderFact,
     VisitorDay,
+    VisitorMonth,
 )
 from .rollups import COHORT_MEASURES, FUNNEL, LINE_MEASURES, NO_MONTH, ORDER_MEASURES, month_of
 
@@ -164,6 +166,32 @@ def customer_statements(tenant: Any, postgres: bool) -> list[Any]:
     return stmts
 
 
+def funnel_month_statements(tenant: Any, postgres: bool) -> list[Any]:
+    """Recompute the visitor-month rows (from the behaviour events) and the funnel-month rows (from those,
+    per step: each month with the step and the visitor's previous one, window ``lag``) of a tenant (None: all)."""
+    vm, fm, b = cast(Table, VisitorMonth.__table__), cast(Table, FunnelMonth.__table__), BehaviourEvent
+    stmts: list[Any] = [delete(t).where(*_where(t.c.tenant_id, None, tenant, None, None)) for t in (vm, fm)]
+    month = month_start(b.day, postgres)
+    q = (
+        select(b.tenant_id, month, b.visitor, *(func.sum(case((b.kind == k, 1), else_=0)) for k in FUNNEL))
+        .where(b.kind.in_(FUNNEL), *_where(b.tenant_id, None, tenant, None, None))
+        .group_by(b.tenant_id, month, b.visitor)
+    )
+    stmts.append(insert(vm).from_select(["tenant_id", "month", "visitor", *FUNNEL], q))
+    for k in FUNNEL:
+        prev = func.lag(vm.c.month).over(partition_by=(vm.c.tenant_id, vm.c.visitor), order_by=vm.c.month)
+        steps = (
+            select(vm.c.tenant_id, vm.c.month, func.coalesce(prev, literal(NO_MONTH, vm.c.month.type)).label("prev"),
+                   vm.c[k].label("n"))
+            .where(vm.c[k] > 0, *_where(vm.c.tenant_id, None, tenant, None, None))
+            .subquery()
+        )  # fmt: skip
+        q = select(steps.c.tenant_id, literal(k), steps.c.month, steps.c.prev, func.count(), func.sum(steps.c.n))
+        q = q.group_by(steps.c.tenant_id, steps.c.month, steps.c.prev)
+        stmts.append(insert(fm).from_select(["tenant_id", "step", "month", "prev_month", "visitors", "events"], q))
+    return stmts
+
+
 def buyer_month_statements(tenant: Any) -> list[Any]:
     """Recompute the buyer-month rows of a tenant (None: all) from its customer-month rows."""
     table = cast(Table, BuyerMonth.__table__)
@@ -274,7 +302,7 @@ def rebuild_statements(
     and searches, monthly product rows and visitor-days of the range (None: all)."""
     stmts = customer_statements(tenant, postgres) if customers else []
     if customers and buyer_months:
-        stmts += buyer_month_statements(tenant)
+        stmts += buyer_month_statements(tenant) + funnel_month_statements(tenant, postgres)
     stmts += daily_rebuild_statements(tenant, start, end)
     stmts.append(_customer_type_insert(tenant, start, end))
     stmts += _monthly_lines(tenant, start, end, postgres)
@@ -307,8 +335,13 @@ async def rebuild(
 
 
 async def rebuild_customers(uow: UnitOfWork) -> None:
-    """Recompute the tenant's customer rows, customer-months, cohorts and buyer-months from the facts."""
-    for stmt in customer_statements(uow.tenant_id, uow.db.is_postgres) + buyer_month_statements(uow.tenant_id):
+    """Recompute the tenant's customer rows, customer-months, cohorts and buyer-months from the facts, and
+    its visitor-months and funnel-months from the behaviour events (whole history)."""
+    for stmt in (
+        customer_statements(uow.tenant_id, uow.db.is_postgres)
+        + buyer_month_statements(uow.tenant_id)
+        + funnel_month_statements(uow.tenant_id, uow.db.is_postgres)
+    ):
         await uow.session.execute(stmt)
 
 
@@ -333,6 +366,8 @@ async def snapshot(uow: UnitOfWork) -> dict[str, set[tuple[Any, ...]]]:
         Cohort,
         BuyerMonth,
         VisitorDay,
+        VisitorMonth,
+        FunnelMonth,
     ):
         table = cast(Table, model.__table__)
         cols = [c for c in table.c if c.name != "tenant_id"]

@@ -38,10 +38,12 @@ from .models import (
     DailyLines,
     DailyOrders,
     DailySearches,
+    FunnelMonth,
     LineFact,
     MonthlyLines,
     OrderFact,
     VisitorDay,
+    VisitorMonth,
 )
 
 ORDER_MEASURES = (
@@ -228,12 +230,17 @@ async def add(
 
 
 async def _upsert(
-    uow: UnitOfWork, model: Any, names: tuple[str, ...], measures: tuple[str, ...], rows: dict[Key, list[int]]
+    uow: UnitOfWork,
+    model: Any,
+    names: tuple[str, ...],
+    measures: tuple[str, ...],
+    rows: dict[Key, list[int]],
+    tenant: Any = None,
 ) -> None:
     """Add signed vectors to one rollup table's rows, then drop the rows whose count fell to 0."""
     if not rows:
         return
-    tenant = uow.tenant_id
+    tenant = uow.tenant_id if tenant is None else tenant
     table = cast(Table, model.__table__)
     stmt = _insert(uow, table)
     stmt = stmt.on_conflict_do_update(
@@ -336,6 +343,79 @@ async def add_visitor_days(uow: UnitOfWork, events: Iterable[Mapping[str, Any]])
         for (t, d, v), n in sorted(rows.items(), key=lambda kv: (str(kv[0][0]), kv[0][1], kv[0][2]))
     ]
     await uow.session.execute(stmt, values)
+    for tenant in sorted({t for t, _d, _v in rows}, key=str):
+        added: dict[tuple[date, str], list[int]] = {}
+        for (t, d, v), n in rows.items():
+            if t == tenant:
+                merge(added, {(month_of(d), v): n})
+        await add_visitor_months(uow, tenant, added)
+
+
+def funnel_month_contributions(rows: Iterable[Mapping[str, Any]]) -> dict[Key, list[int]]:
+    """``(step, month, previous month of the visitor with that step)`` → [visitors, events], from
+    visitor-month rows."""
+    by_visitor: dict[Any, list[Mapping[str, Any]]] = defaultdict(list)
+    for r in rows:
+        by_visitor[r["visitor"]].append(r)
+    out: dict[Key, list[int]] = {}
+    for months in by_visitor.values():
+        for step in FUNNEL:
+            prev = NO_MONTH
+            for r in sorted((r for r in months if int(r[step]) > 0), key=lambda r: r["month"]):
+                merge(out, {(step, r["month"], prev): [1, int(r[step])]})
+                prev = r["month"]
+    return out
+
+
+async def visitor_months_of(uow: UnitOfWork, tenant: Any, visitors: Iterable[str]) -> list[dict[str, Any]]:
+    table = cast(Table, VisitorMonth.__table__)
+    ids = sorted(set(visitors))
+    out: list[dict[str, Any]] = []
+    for i in range(0, len(ids), 500):
+        q = select(table).where(table.c.tenant_id == tenant, table.c.visitor.in_(ids[i : i + 500]))
+        out += [dict(r) for r in (await uow.session.execute(q)).mappings()]
+    return out
+
+
+async def add_visitor_months(uow: UnitOfWork, tenant: Any, added: dict[tuple[date, str], list[int]]) -> None:
+    """Add funnel events per (month, visitor) to the visitor-month rows, and move the funnel-month rows by
+    the difference of those visitors' contribution (read before, computed after)."""
+    if not added:
+        return
+    before = await visitor_months_of(uow, tenant, {v for _m, v in added})
+    after = {(r["month"], r["visitor"]): [int(r[k]) for k in FUNNEL] for r in before}
+    for key, n in added.items():
+        merge(after, {key: n})
+    gaps = funnel_month_contributions(
+        {"month": m, "visitor": v, **dict(zip(FUNNEL, n, strict=True))} for (m, v), n in after.items()
+    )
+    merge(gaps, funnel_month_contributions(before), -1)
+    table = cast(Table, VisitorMonth.__table__)
+    stmt = _insert(uow, table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["tenant_id", "month", "visitor"], set_={k: table.c[k] + stmt.excluded[k] for k in FUNNEL}
+    )
+    await uow.session.execute(
+        stmt,
+        [
+            {"tenant_id": tenant, "month": m, "visitor": v, **dict(zip(FUNNEL, n, strict=True))}
+            for (m, v), n in sorted(added.items())
+        ],
+    )
+    await _upsert(
+        uow, FunnelMonth, ("step", "month", "prev_month"), ("visitors", "events"),
+        {k: v for k, v in gaps.items() if any(v)}, tenant=tenant,
+    )  # fmt: skip
+
+
+async def erase_visitor_months(uow: UnitOfWork, visitor: str) -> None:
+    """Drop an erased visitor's visitor-month rows and their contribution to the funnel-month rows."""
+    before = await visitor_months_of(uow, uow.tenant_id, [visitor])
+    gaps: dict[Key, list[int]] = {}
+    merge(gaps, funnel_month_contributions(before), -1)
+    table = cast(Table, VisitorMonth.__table__)
+    await uow.session.execute(delete(table).where(table.c.tenant_id == uow.tenant_id, table.c.visitor == visitor))
+    await _upsert(uow, FunnelMonth, ("step", "month", "prev_month"), ("visitors", "events"), gaps)
 
 
 async def add_searches(uow: UnitOfWork, events: Iterable[Mapping[str, Any]]) -> None:

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
+from ecovarejo.analytics import repository as repo
 from ecovarejo.analytics.api import ReportOut
+from ecovarejo.core.db import new_id
 from tests.support import bearer, make_tenant, token_for
 
 from .facts import plant
@@ -123,6 +126,38 @@ async def test_funnel_and_searches(client, shop) -> None:
     assert s["rows"] == [["camiseta", 2, 5], ["xyz", 1, 0]]
     z = await get(client, shop, "zero_result_searches")
     assert z["rows"] == [["xyz", 1, 0]]
+
+
+async def test_funnel_over_whole_months_and_edge_days(client, container) -> None:
+    """Whole months from the funnel-month rows, the edge days from the visitor-days, each visitor once."""
+    tid = await make_tenant(container)
+    h = {"X-Tenant-ID": str(tid), **bearer(token_for(container, tid, "customer", permissions=("view_reports",)))}
+    planted = [
+        ("a", date(2026, 1, 20), "product_viewed"), ("a", date(2026, 2, 5), "product_viewed"),
+        ("a", date(2026, 2, 5), "added_to_cart"), ("b", date(2026, 2, 20), "product_viewed"),
+        ("b", date(2026, 2, 20), "product_viewed"), ("c", date(2026, 3, 2), "product_viewed"),
+        ("c", date(2026, 3, 2), "added_to_cart"), ("a", date(2026, 3, 2), "product_viewed"),
+    ]  # fmt: skip
+    async with container.uow(tid, actor="test") as uow:
+        for visitor, day, kind in planted:  # one write per event: the rollups move event by event
+            at = datetime(day.year, day.month, day.day, 15, tzinfo=UTC)
+            await repo.insert_behaviour(
+                uow, [{"id": new_id(), "at": at, "day": day, "tenant_id": tid, "kind": kind, "visitor": visitor}]
+            )
+        await uow.commit()
+    # (range, [visitors, events] for viewed and cart): Jan 15–Mar 5 = Feb whole + two edges; Feb–Mar whole
+    # (a in March was already counted in February); March whole (a's previous month with a view is February)
+    for start, end, viewed, cart in (
+        ("2026-01-15", "2026-03-05", [3, 6], [2, 2]),
+        ("2026-02-01", "2026-03-31", [3, 5], [2, 2]),
+        ("2026-03-01", "2026-03-31", [2, 2], [1, 1]),
+        ("2026-01-01", "2026-03-31", [3, 6], [2, 2]),
+    ):
+        r = await get(client, h, "funnel", start=start, end=end)
+        assert [row[:3] for row in r["rows"]] == [
+            ["product_viewed", *viewed], ["added_to_cart", *cart], ["checkout_started", 0, 0],
+            ["order_placed", 0, 0],
+        ], (start, end)  # fmt: skip
 
 
 async def test_cohorts_promotions_stock(client, shop) -> None:

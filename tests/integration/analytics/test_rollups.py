@@ -100,7 +100,7 @@ async def test_incremental_rollups_equal_a_rebuild_from_the_facts(container) -> 
     assert set(incremental) == {
         "analytics_daily_orders", "analytics_daily_lines", "analytics_daily_searches", "analytics_monthly_lines",
         "analytics_customers", "analytics_customer_months", "analytics_cohorts", "analytics_buyer_months",
-        "analytics_visitor_days",
+        "analytics_visitor_days", "analytics_visitor_months", "analytics_funnel_months",
     }  # fmt: skip
     for table in rebuilt:
         assert incremental[table] == rebuilt[table], table
@@ -108,3 +108,4 @@ async def test_incremental_rollups_equal_a_rebuild_from_the_facts(container) -> 
     assert {k for _d, dim, k, *_ in rebuilt["analytics_daily_orders"] if dim == "customer_type"} == {"new", "returning"}
     assert {row[1] for row in rebuilt["analytics_cohorts"]} >= {0, 1, 2}  # buyers back one and two months later
     assert {prev for _m, prev, _n in rebuilt["analytics_buyer_months"]} - {date.min}  # a buyer active again later
+    assert {row[2] for row in rebuilt["analytics_funnel_months"]} - {date.min}  # a visitor back a month later
