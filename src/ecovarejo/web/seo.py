@@ -24,8 +24,10 @@ from .templating import HERE
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
-#: Paths crawlers have no business in: staff area, APIs, customer account, cart and checkout.
-DISALLOWED = ("/admin", "/api/", "/graphql", "/conta", "/carrinho", "/checkout")
+#: Paths crawlers have no business in: staff area, APIs, customer account. The cart and the checkout stay
+#: crawlable: a crawler sees an empty cart, and a page blocked for crawlers fails Lighthouse's SEO audit
+#: (is-crawlable), which issue #19 asks to pass on both (docs/web.md, Lighthouse).
+DISALLOWED = ("/admin", "/api/", "/graphql", "/conta")
 #: Upper bound of sitemap entries read from the catalog (the sitemap protocol allows 50,000 per file).
 MAX_SITEMAP_PRODUCTS = 45_000
 _DEV_PUBLIC_URL = Settings.model_fields["public_url"].default

@@ -34,8 +34,10 @@ async def test_robots_txt(client: httpx.AsyncClient) -> None:
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
     lines = r.text.splitlines()
     assert "User-agent: *" in lines and "Allow: /" in lines
-    for path in ("/admin", "/api/", "/conta", "/carrinho", "/checkout"):
+    for path in ("/admin", "/api/", "/conta"):
         assert f"Disallow: {path}" in lines
+    # the cart and the checkout stay crawlable (an empty cart to a crawler; Lighthouse's SEO audit, issue #19)
+    assert not any(line.startswith(("Disallow: /carrinho", "Disallow: /checkout")) for line in lines)
     assert "Sitemap: http://testserver/sitemap.xml" in lines
 
 
