@@ -14,8 +14,7 @@ from ecovarejo.core.personal_data import CONSENT_PROOF, Basis, Category, Erasure
 PROOF = "LGPD arts. 19 and 37 (proof that the request was answered)"
 FIVE_YEARS = "5 years after the answer"
 VISITOR_CONSENT = (
-    "the tenant's period, 1 year from the choice by default (privacy.retention, `visitor_consent_days`); "
-    "then the banner asks again"
+    "the tenant's period, 1 year from the choice by default (the privacy retention job); then the banner asks again"
 )
 
 

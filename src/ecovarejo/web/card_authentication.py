@@ -8,9 +8,9 @@ from fastapi.responses import Response
 from ecovarejo.core.errors import NotFound
 from ecovarejo.orders import public as orders
 
-from .pages import redirect, require_user
+from .pages import PageRoute, redirect, require_user
 
-router = APIRouter()
+router = APIRouter(route_class=PageRoute, include_in_schema=False)  # a page: errors render as HTML
 
 
 @router.get("/checkout/autenticacao")

@@ -42,8 +42,9 @@ async def test_guest_cart_validation_prices_and_merge(container, client):
     shop.catalog.change("MUG", unit_price=Decimal("30.00"))
     r = await client.get("/api/v1/cart?state=RJ", headers=guest)
     s = r.json()["summary"]
-    assert s["subtotal"] == "269.80" and s["shipping_cost"] == "19.90" and s["tax_included"] is True
-    assert Decimal(s["total"]) == Decimal("269.80") + Decimal("19.90")
+    # five items weigh more than 1 kg: the Southeast's standard rate of the 1-5 kg band (19.90 + 10.00)
+    assert s["subtotal"] == "269.80" and s["shipping_cost"] == "29.90" and s["tax_included"] is True
+    assert Decimal(s["total"]) == Decimal("269.80") + Decimal("29.90")
 
     # a signed-in user already has a TEE in their cart; signing in with the guest cart merges both
     _, user = shop.customer()

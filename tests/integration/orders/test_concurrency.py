@@ -23,7 +23,10 @@ from .shop import checkout_body, open_shop
 
 @pytest.fixture
 async def pg_shop(pg_url, tmp_path):
-    container = build_container(make_settings(pg_url, tmp_path, services=SERVICES, db_pool_size=20))
+    # 10 + 10 overflow: the buyers still contend for the same rows (they queue for connections past 20), and
+    # the suite's four workers stay under the server's 100 connections (at 20 + 20 a CI run hit "too many
+    # clients" when two PostgreSQL-heavy tests met)
+    container = build_container(make_settings(pg_url, tmp_path, services=SERVICES, db_pool_size=10))
     await container.start()
     app = create_app(container=container)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
