@@ -24,6 +24,7 @@ from ecovarejo.core.uow import UnitOfWork
 
 from . import repository as repo
 from .channels import Channels, DeliveryError, OutgoingMessage
+from .channels.outbox import OutboxFolderChannel
 from .models import NotificationMessage
 from .settings import NotificationSettings
 
@@ -156,6 +157,10 @@ class Dispatcher:
         async with UnitOfWork(self.db, None) as uow:
             msg = await repo.get_message(uow, msg_id)
             if msg is None:
+                # the recipient's data was erased while this message was in flight (LGPD): the erasure
+                # already forgot the copies it could see, so the one written now goes too
+                if status == "sent" and isinstance(adapter, OutboxFolderChannel):
+                    adapter.forget(tenant_id, {str(msg_id)})
                 return
             msg.status, msg.last_error, msg.lease_until = status, error, None
             if status == "sent":

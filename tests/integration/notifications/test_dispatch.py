@@ -72,3 +72,30 @@ async def test_purge_job_deletes_finished_messages_past_retention(envs, notif_en
         await s.commit()
     await purge_job(env.container)
     assert [m.id for m in await env.messages()] == [recent]
+
+
+async def test_a_mail_in_flight_during_erasure_leaves_no_copy(envs) -> None:
+    """LGPD: the recipient is erased while their message is being written (claimed before the erasure
+    committed): the erasure forgot the copies it saw, the dispatcher forgets the one it writes afterwards."""
+    from ecovarejo.notifications.channels.outbox import OutboxFolderChannel
+    from ecovarejo.notifications.models import NotificationMessage
+
+    env = await envs()
+    await env.rt.dispatcher.aclose()
+    msg_id = await _record(env, "gone@example.com")
+    mail = env.rt.channels.get("email")
+    assert isinstance(mail, OutboxFolderChannel)
+    send = mail.send
+
+    async def erased_meanwhile(message):  # type: ignore[no-untyped-def]
+        async with env.container.db.system_session() as s:  # the erasure commits first...
+            await s.delete(await s.get(NotificationMessage, msg_id))
+            await s.commit()
+        mail.forget(env.tenant, {str(msg_id)})  # ...and forgets the copies that exist by then
+        return await send(message)  # then the claimed message is written
+
+    mail.send = erased_meanwhile  # type: ignore[method-assign]
+    await dispatch_job(env.container)
+    assert await env.messages() == []
+    folder = mail.folder(env.tenant)
+    assert not folder.is_dir() or [p.name for p in folder.iterdir() if str(msg_id) in p.name] == []
