@@ -14,13 +14,13 @@ from ecovarejo.core.http import get_container, get_read_uow, get_uow
 from ecovarejo.core.uow import UnitOfWork
 
 from . import service
-from .rules import icms
+from .rules import icms, pis_cofins
 from .schemas import (
     ProductFiscalIn,
     ProductFiscalList,
     ProductFiscalOut,
-    TaxBreakdownOut,
     TaxPreviewIn,
+    TaxPreviewOut,
     TaxSettingsIn,
     TaxSettingsOut,
 )
@@ -38,6 +38,7 @@ def _settings_out(document: dict[str, Any], version: int) -> TaxSettingsOut:
         regime=document.get("regime", "regular"),
         simples_icms_rate=str(document.get("simples_icms_rate", "0")),
         tax_inclusive=bool(document.get("tax_inclusive", True)),
+        pis_cofins=str(document.get("pis_cofins") or "cumulative"),
         internal_rates=dict(document.get("internal_rates") or {}),
         defaults=service.defaults(),
         issuer_cnpj=document.get("issuer_cnpj"),
@@ -65,15 +66,17 @@ async def put_settings(
     return _settings_out(document, version)
 
 
-@admin.post("/preview", response_model=TaxBreakdownOut)
+@admin.post("/preview", response_model=TaxPreviewOut)
 async def preview(
     body: TaxPreviewIn, _: Principal = Depends(staff), uow: UnitOfWork = Depends(get_read_uow)
 ) -> dict[str, object]:
-    """The ICMS/DIFAL the current settings give a sale of ``base`` to a state (what checkout will compute)."""
+    """The ICMS/DIFAL the current settings give a sale of ``base`` to a state (what checkout will compute)
+    and its PIS/COFINS (what the NF-e carries)."""
     rules = await service.tax_rules(uow)
     destination = service.check_state(body.destination_state)
-    return icms(rules, base=body.base, destination=destination, taxpayer=body.taxpayer,
-                imported_share=body.imported_share).as_dict()  # fmt: skip
+    tax = icms(rules, base=body.base, destination=destination, taxpayer=body.taxpayer,
+               imported_share=body.imported_share)  # fmt: skip
+    return {**tax.as_dict(), "pis_cofins": pis_cofins(rules, base=body.base, icms_amount=tax.icms_amount).as_dict()}
 
 
 @admin.get("/products", response_model=ProductFiscalList)

@@ -16,7 +16,7 @@ from typing import Any
 from ecovarejo.core.money import quantize
 
 from .ports import OrderToInvoice
-from .rules import IMPORTED_ORIGINS, TaxRules, icms
+from .rules import IMPORTED_ORIGINS, TaxRules, icms, pis_cofins
 from .service import ProductFiscalView
 
 ZERO = Decimal("0.00")
@@ -66,6 +66,50 @@ def _cfop(product: ProductFiscalView | None, *, interstate: bool, taxpayer: bool
     if not interstate:
         return "5102"
     return "6102" if taxpayer else "6108"
+
+
+def _pis_cofins_fields(rules: TaxRules, base: Decimal, icms_amount: Decimal) -> dict[str, Any]:
+    """The item's PIS and COFINS: Simples Nacional CST 49 (inside the DAS, no value); the regular regime
+    CST 01 with base, rate and value (``PISAliq``/``COFINSAliq`` in the XML)."""
+    tax = pis_cofins(rules, base=base, icms_amount=icms_amount)
+    if tax.cst != "01":
+        return {"pis_situacao_tributaria": tax.cst, "cofins_situacao_tributaria": tax.cst}
+    return {
+        "pis_situacao_tributaria": tax.cst,
+        "pis_base_calculo": _money(tax.base),
+        "pis_aliquota_porcentual": str(tax.pis_rate),
+        "pis_valor": _money(tax.pis_amount),
+        "cofins_situacao_tributaria": tax.cst,
+        "cofins_base_calculo": _money(tax.base),
+        "cofins_aliquota_porcentual": str(tax.cofins_rate),
+        "cofins_valor": _money(tax.cofins_amount),
+    }
+
+
+def _payment(order: OrderToInvoice) -> list[dict[str, Any]]:
+    """Paid online (``99``, at sight); on invoiced terms: boletos (``15``), ``indPag`` 1 (a prazo)."""
+    if order.terms_invoice is not None:
+        return [{"indicador_pagamento": 1, "forma_pagamento": "15", "valor_pagamento": _money(order.total)}]
+    return [{"indicador_pagamento": 0, "forma_pagamento": "99", "descricao_pagamento": "Pagamento online",
+             "valor_pagamento": _money(order.total)}]  # fmt: skip
+
+
+def _billing(order: OrderToInvoice) -> dict[str, Any]:
+    """``cobr``: the invoice (``fat``: number, original, discount, net) and its instalments (``dup``,
+    numbered 001, 002... in due-date order, as SEFAZ's rule for ``nDup`` asks)."""
+    inv = order.terms_invoice
+    if inv is None:
+        return {}
+    return {
+        "numero_fatura": inv.number[:60],
+        "valor_original_fatura": _money(inv.original),
+        "valor_desconto_fatura": _money(max(inv.original - inv.net, ZERO)),
+        "valor_liquido_fatura": _money(inv.net),
+        "duplicatas": [
+            {"numero": f"{n:03d}", "data_vencimento": i.due_on.isoformat(), "valor": _money(i.amount)}
+            for n, i in enumerate(sorted(inv.instalments, key=lambda i: (i.due_on, i.number)), 1)
+        ],
+    }
 
 
 def build_payload(
@@ -120,15 +164,13 @@ def build_payload(
             "valor_outras_despesas": _money(other),
             "inclui_no_total": 1,
             "icms_origem": product.origin,
-            # PIS/COFINS are not computed by the platform: CST 49 (other outgoing operations), no value.
-            "pis_situacao_tributaria": "49",
-            "cofins_situacao_tributaria": "49",
         }
         if product.cest:
             item["cest"] = product.cest
         if order.po_number:
             item["pedido_compra"] = order.po_number
             item["numero_item_pedido_compra"] = n
+        icms_amount = ZERO
         if simples:
             item["icms_situacao_tributaria"] = "102"
         else:
@@ -143,6 +185,7 @@ def build_payload(
                 icms_aliquota=str(tax.icms_rate),
                 icms_valor=_money(tax.icms_amount),
             )
+            icms_amount = tax.icms_amount
             if tax.kind == "interstate_consumer":
                 item.update(
                     icms_base_calculo_uf_destino=_money(base),
@@ -154,6 +197,7 @@ def build_payload(
                     fcp_percentual_uf_destino="0",
                     fcp_valor_uf_destino="0.00",
                 )
+        item.update(_pis_cofins_fields(rules, base, icms_amount))
         items.append(item)
 
     body: dict[str, Any] = {
@@ -179,13 +223,12 @@ def build_payload(
         "valor_frete": _money(order.shipping_cost),
         "valor_outras_despesas": _money(others if others > 0 else ZERO),
         "valor_total": _money(order.total),
-        "formas_pagamento": [
-            {"forma_pagamento": "99", "descricao_pagamento": "Pagamento online", "valor_pagamento": _money(order.total)}
-        ],
+        "formas_pagamento": _payment(order),
         "informacoes_adicionais_contribuinte": f"Pedido {order.number}"
         + (f" - Pedido de compra (PO) {order.po_number}" if order.po_number else ""),
         "items": items,
     }
+    body.update(_billing(order))
     if address.get("complement"):
         body["complemento_destinatario"] = str(address["complement"])[:60]
     if order.email:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol, runtime_checkable
 
@@ -19,6 +19,27 @@ class InvoiceLine:
     quantity: int
     unit_price: Decimal
     line_total: Decimal
+
+
+@dataclass(frozen=True)
+class InvoiceInstalment:
+    """One instalment (duplicata) of an order sold on invoiced terms: the NF-e's ``cobr/dup``."""
+
+    number: int
+    due_on: date
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class TermsInvoice:
+    """The invoice (fatura) of an order sold on invoiced terms (*a prazo*): the NF-e's ``cobr/fat``.
+    ``instalments`` are the ones still due or paid (cancelled ones are left out); ``original`` is the
+    invoice's total when issued, ``net`` what its instalments add up to now."""
+
+    number: str
+    original: Decimal
+    net: Decimal
+    instalments: tuple[InvoiceInstalment, ...]
 
 
 @dataclass(frozen=True)
@@ -39,6 +60,8 @@ class OrderToInvoice:
     tax_amount: Decimal
     total: Decimal
     po_number: str | None
+    #: The order's invoice on terms (b2b), when it was sold *a prazo*: the NF-e lists its instalments.
+    terms_invoice: TermsInvoice | None = None
 
 
 @runtime_checkable

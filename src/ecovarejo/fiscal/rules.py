@@ -27,6 +27,12 @@ from ecovarejo.core.money import quantize
 ZERO = Decimal("0.00")
 HUNDRED = Decimal(100)
 REGIMES = ("regular", "simples")
+#: PIS/COFINS under the regular regime: cumulative (Lucro Presumido, Lei 9.718/1998: 0.65 % / 3 %) or
+#: non-cumulative (Lucro Real, Leis 10.637/2002 and 10.833/2003: 1.65 % / 7.6 %).
+PIS_COFINS_REGIMES: dict[str, tuple[Decimal, Decimal]] = {
+    "cumulative": (Decimal("0.65"), Decimal("3")),
+    "non_cumulative": (Decimal("1.65"), Decimal("7.6")),
+}
 #: Internal ICMS rates by state (percent): the default table.
 INTERNAL_RATES: dict[str, str] = {
     "AC": "19", "AL": "19", "AM": "20", "AP": "18", "BA": "20.5", "CE": "20", "DF": "20", "ES": "17",
@@ -63,6 +69,8 @@ class TaxRules:
     #: Simples Nacional: the ICMS share of the DAS (percent of the price), shown for information.
     simples_icms_rate: Decimal = ZERO
     tax_inclusive: bool = True
+    #: The regular regime's PIS/COFINS: ``cumulative`` or ``non_cumulative`` (ignored under Simples Nacional).
+    pis_cofins: str = "cumulative"
     version: int = 0
 
 
@@ -151,3 +159,46 @@ def icms(
     if taxpayer:
         return result("interstate_taxpayer", inter)
     return result("interstate_consumer", inter, max(internal_dest - inter, Decimal(0)))
+
+
+@dataclass(frozen=True)
+class PisCofins:
+    """PIS and COFINS of a sale. ``kind``: ``simples`` (paid inside the DAS: CST 49, no value on the note),
+    ``cumulative`` or ``non_cumulative`` (CST 01, rates in percent on ``base``), ``none`` (nothing sold)."""
+
+    kind: str
+    cst: str
+    base: Decimal
+    pis_rate: Decimal
+    pis_amount: Decimal
+    cofins_rate: Decimal
+    cofins_amount: Decimal
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "kind": self.kind,
+            "cst": self.cst,
+            "base": str(self.base),
+            "pis_rate": str(self.pis_rate),
+            "pis_amount": str(self.pis_amount),
+            "cofins_rate": str(self.cofins_rate),
+            "cofins_amount": str(self.cofins_amount),
+        }
+
+
+def pis_cofins(rules: TaxRules, *, base: Decimal, icms_amount: Decimal = ZERO) -> PisCofins:
+    """PIS/COFINS on a sale of ``base`` (the item's value: goods after discounts, shipping, other charges).
+
+    Simples Nacional: both are inside the DAS, so the note carries CST 49 with no base nor value. The
+    regular regime: CST 01 (taxable at the basic rate), on ``base`` less the ICMS of the sale (STF, RE
+    574.706, Tema 69: the ICMS is not revenue), at the cumulative or non-cumulative rates. DIFAL is not
+    deducted. Part of the price: it never changes the order's total.
+    """
+    if base <= 0:
+        return PisCofins("none", "49", ZERO, Decimal(0), ZERO, Decimal(0), ZERO)
+    if rules.regime == "simples":
+        return PisCofins("simples", "49", ZERO, Decimal(0), ZERO, Decimal(0), ZERO)
+    kind = rules.pis_cofins if rules.pis_cofins in PIS_COFINS_REGIMES else "cumulative"
+    pis_rate, cofins_rate = PIS_COFINS_REGIMES[kind]
+    net = quantize(max(base - icms_amount, ZERO))
+    return PisCofins(kind, "01", net, pis_rate, _amount(net, pis_rate), cofins_rate, _amount(net, cofins_rate))

@@ -15,6 +15,8 @@ class TaxSettingsIn(BaseModel):
     regime: str = "regular"
     simples_icms_rate: Decimal = Field(default=Decimal("0"), ge=0, le=30)
     tax_inclusive: bool = Field(default=True, strict=True)
+    #: Regular regime's PIS/COFINS: ``cumulative`` (0.65 % / 3 %) or ``non_cumulative`` (1.65 % / 7.6 %).
+    pis_cofins: str = Field(default="cumulative", max_length=20)
     #: Internal ICMS rate (percent) per state: overrides of the default table.
     internal_rates: dict[str, Decimal] = Field(default_factory=dict)
     #: The CNPJ that issues the NF-e (the shop's establishment, registered at the NF-e provider).
@@ -27,6 +29,7 @@ class TaxSettingsOut(BaseModel):
     regime: str
     simples_icms_rate: str
     tax_inclusive: bool
+    pis_cofins: str = "cumulative"
     internal_rates: dict[str, str]
     defaults: dict[str, str]
     issuer_cnpj: str | None = None
@@ -77,3 +80,22 @@ class TaxBreakdownOut(BaseModel):
     rate: str
     amount: str
     inclusive: bool
+
+
+class PisCofinsOut(BaseModel):
+    """PIS/COFINS (`kind`: simples — inside the DAS, CST 49 —, cumulative or non_cumulative — CST 01 —, none):
+    the base (the sale less its ICMS), rates (percent) and amounts, as decimal strings."""
+
+    kind: str
+    cst: str
+    base: str
+    pis_rate: str
+    pis_amount: str
+    cofins_rate: str
+    cofins_amount: str
+
+
+class TaxPreviewOut(TaxBreakdownOut):
+    """The ICMS/DIFAL of the sale and its PIS/COFINS (part of the price: they never change the total)."""
+
+    pis_cofins: PisCofinsOut

@@ -16,7 +16,7 @@ from ecovarejo.users import public as users
 
 from . import repository as repo
 from .models import ProductFiscal, TaxSettings
-from .rules import IMPORTED_ORIGINS, INTERNAL_RATES, REGIMES, STATES, TaxRules, default_rates
+from .rules import IMPORTED_ORIGINS, INTERNAL_RATES, PIS_COFINS_REGIMES, REGIMES, STATES, TaxRules, default_rates
 from .schemas import ProductFiscalIn, TaxSettingsIn
 
 _NCM = re.compile(r"^[0-9]{8}$")
@@ -59,6 +59,12 @@ def parse_settings(body: TaxSettingsIn) -> dict[str, Any]:
     """The settings document, validated as a whole (nothing is saved when any part is wrong)."""
     if body.regime not in REGIMES:
         raise InvalidInput(f"regime must be one of {', '.join(REGIMES)}", code="invalid_regime")
+    if body.pis_cofins not in PIS_COFINS_REGIMES:
+        raise InvalidInput(
+            f"pis_cofins must be one of {', '.join(PIS_COFINS_REGIMES)}",
+            code="invalid_pis_cofins",
+            extra={"field": "pis_cofins"},
+        )
     rates: dict[str, str] = {}
     for uf, value in body.internal_rates.items():
         state = _state(uf, f"internal_rates.{uf}")
@@ -69,6 +75,7 @@ def parse_settings(body: TaxSettingsIn) -> dict[str, Any]:
         "regime": body.regime,
         "simples_icms_rate": str(_rate(body.simples_icms_rate, "simples_icms_rate")),
         "tax_inclusive": body.tax_inclusive,
+        "pis_cofins": body.pis_cofins,
         "internal_rates": dict(sorted(rates.items())),
         "issuer_cnpj": _issuer(body.issuer_cnpj),
     }
@@ -93,6 +100,7 @@ def rules_of(document: dict[str, Any] | None, version: int = 0) -> TaxRules:
         internal_rates=rates,
         simples_icms_rate=Decimal(document.get("simples_icms_rate", "0")),
         tax_inclusive=bool(document.get("tax_inclusive", True)),
+        pis_cofins=str(document.get("pis_cofins") or "cumulative"),
         version=version,
     )
 

@@ -4,10 +4,12 @@ port, provided at install)."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from decimal import Decimal
 
+from ecovarejo.b2b import public as b2b
 from ecovarejo.core.uow import UnitOfWork
-from ecovarejo.fiscal.public import InvoiceLine, OrderToInvoice
+from ecovarejo.fiscal.public import InvoiceInstalment, InvoiceLine, OrderToInvoice, TermsInvoice
 
 from . import repository as repo
 
@@ -38,4 +40,15 @@ class InvoiceSourceAdapter:
             tax_amount=Decimal(order.tax_amount),
             total=Decimal(order.total_amount),
             po_number=order.po_number,
+            terms_invoice=await _terms_invoice(uow, order.id, order.created_at),
         )
+
+
+async def _terms_invoice(uow: UnitOfWork, order_id: uuid.UUID, at: datetime) -> TermsInvoice | None:
+    """The order's invoice on terms (b2b), for the NF-e's ``cobr``: its live instalments (one indexed read
+    for any order; a second only for an order on terms)."""
+    inv = await b2b.invoice_for_order(uow, order_id, at)
+    if inv is None:
+        return None
+    live = tuple(InvoiceInstalment(p.number, p.due_on, p.amount) for p in inv.instalments if p.status != "cancelled")
+    return TermsInvoice(inv.order_number, inv.total, sum((p.amount for p in live), Decimal("0.00")), live)

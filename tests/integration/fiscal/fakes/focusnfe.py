@@ -13,6 +13,7 @@ import base64
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from starlette.applications import Starlette
@@ -39,6 +40,61 @@ class Note:
     polls: int = 0
     sefaz: tuple[str, str] | None = None
     cce: list[str] = field(default_factory=list)
+
+
+def _sum(payload: dict[str, Any], key: str) -> str:
+    return str(sum((Decimal(str(i.get(key) or "0")) for i in payload["items"]), Decimal("0.00")))
+
+
+def _pis_cofins(item: dict[str, Any]) -> str:
+    """The item's PIS and COFINS groups as the provider writes them from its fields: CST 01/02 with a rate
+    (``PISAliq``/``COFINSAliq``), otherwise ``PISOutr``/``COFINSOutr`` with zero values (CST 49, 99)."""
+    out = ""
+    for tax, tag in (("pis", "PIS"), ("cofins", "COFINS")):
+        cst = item.get(f"{tax}_situacao_tributaria")
+        if cst is None:
+            continue
+        if cst in ("01", "02"):
+            out += (
+                f"<{tag}><{tag}Aliq><CST>{cst}</CST><vBC>{item[f'{tax}_base_calculo']}</vBC>"
+                f"<p{tag}>{Decimal(item[f'{tax}_aliquota_porcentual']):.4f}</p{tag}>"
+                f"<v{tag}>{item[f'{tax}_valor']}</v{tag}></{tag}Aliq></{tag}>"
+            )
+        else:
+            out += (
+                f"<{tag}><{tag}Outr><CST>{cst}</CST><vBC>0.00</vBC><p{tag}>0.0000</p{tag}>"
+                f"<v{tag}>0.00</v{tag}></{tag}Outr></{tag}>"
+            )
+    return out
+
+
+def _cobr(payload: dict[str, Any]) -> str:
+    if "numero_fatura" not in payload and not payload.get("duplicatas"):
+        return ""
+    fat = (
+        f"<fat><nFat>{payload['numero_fatura']}</nFat><vOrig>{payload['valor_original_fatura']}</vOrig>"
+        f"<vDesc>{payload.get('valor_desconto_fatura', '0.00')}</vDesc>"
+        f"<vLiq>{payload['valor_liquido_fatura']}</vLiq></fat>"
+        if "numero_fatura" in payload
+        else ""
+    )
+    dups = "".join(
+        f"<dup><nDup>{d['numero']}</nDup><dVenc>{d['data_vencimento']}</dVenc><vDup>{d['valor']}</vDup></dup>"
+        for d in payload.get("duplicatas") or []
+    )
+    return f"<cobr>{fat}{dups}</cobr>"
+
+
+def _pag(payload: dict[str, Any]) -> str:
+    return (
+        "<pag>"
+        + "".join(
+            f"<detPag><indPag>{f.get('indicador_pagamento', 0)}</indPag><tPag>{f['forma_pagamento']}</tPag>"
+            f"<vPag>{f['valor_pagamento']}</vPag></detPag>"
+            for f in payload.get("formas_pagamento") or []
+        )
+        + "</pag>"
+    )
 
 
 class FocusNfeFake:
@@ -97,7 +153,9 @@ class FocusNfeFake:
                 if "pedido_compra" in i
                 else ""
             )
-            + "</prod></det>"
+            + "</prod><imposto>"
+            + _pis_cofins(i)
+            + "</imposto></det>"
             for i in p["items"]
         )
         body = (
@@ -105,7 +163,9 @@ class FocusNfeFake:
             '<nfeProc xmlns="http://www.portalfiscal.inf.br/nfe" versao="4.00"><NFe>'
             f'<infNFe Id="NFe{note.chave}" versao="4.00"><ide><mod>55</mod><nNF>{note.numero}</nNF></ide>'
             f"<emit><CNPJ>{p['cnpj_emitente']}</CNPJ></emit><dest>{dest}<xNome>{p['nome_destinatario']}</xNome></dest>"
-            f"{det}<total><ICMSTot><vNF>{p['valor_total']}</vNF></ICMSTot></total>"
+            f"{det}<total><ICMSTot><vPIS>{_sum(p, 'pis_valor')}</vPIS><vCOFINS>{_sum(p, 'cofins_valor')}</vCOFINS>"
+            f"<vNF>{p['valor_total']}</vNF></ICMSTot></total>"
+            f"{_cobr(p)}{_pag(p)}"
             f"<infAdic><infCpl>{p.get('informacoes_adicionais_contribuinte', '')}</infCpl></infAdic>"
             "</infNFe></NFe>"
             f'<protNFe versao="4.00"><infProt><chNFe>{note.chave}</chNFe><nProt>135{note.numero:012d}</nProt>'
