@@ -8,6 +8,12 @@ lines, not 10M. Prints; never asserts on time.
     python bench/bench_analytics.py [--lines 1000000] [--repeat 15] [--pg postgresql+asyncpg://...]
                                     [--backends sqlite,postgres]
 
+Ingestion mode (instead of the reports): ``--ingest N`` writes a demo history of 2N orders, then hands the
+``analytics.orders`` consumer one ``order.paid`` event for each, half of the orders one event per unit of
+work (``deliver``, the baseline, measured in the same run) and the other half in batches of ``--batch``
+events (``deliver_batch`` with the consumer's batch handler, as the NATS bus hands it a fetch), and prints
+events/s both ways.
+
 PostgreSQL runs when ``--pg`` or ``ECOVAREJO_TEST_DATABASE_URL`` names a server (a scratch database is
 created and dropped there).
 """
@@ -30,11 +36,15 @@ from pathlib import Path
 from sqlalchemy import Index, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from ecovarejo.analytics import public
+from bench.bench_analytics_ingest import products as ingest_products
+from ecovarejo.analytics import demo, public
+from ecovarejo.analytics.events import consumers as analytics_consumers
 from ecovarejo.bootstrap import build_container
 from ecovarejo.core import migrate
+from ecovarejo.core.consumers import Consumer, Outcome, deliver, deliver_batch
 from ecovarejo.core.container import Container
 from ecovarejo.core.db import Base
+from ecovarejo.core.events import Event
 from ecovarejo.core.models import Tenant
 from ecovarejo.core.settings import Settings
 
@@ -269,19 +279,66 @@ async def run(name: str, url: str, lines: int, repeat: int) -> None:
         await container.stop()
 
 
+async def ingest(name: str, url: str, events: int, batch: int) -> None:
+    """Events/s of the ``analytics.orders`` consumer, one event per unit of work vs batched (same run)."""
+    settings = Settings(database_url=url, data_dir=Path(tempfile.mkdtemp()), log_level="WARNING",
+                        secret_key="bench")  # fmt: skip
+    container = build_container(settings, run_relay=False, run_consumers=False)
+    try:
+        async with container.db.system_session() as s:
+            t = Tenant(slug=f"bench-{uuid.uuid4().hex[:6]}", name="Bench", settings={})
+            s.add(t)
+            await s.commit()
+            tid = t.id
+        history = demo.generate(ingest_products(), date(2026, 11, 30), seed=7, days=60,
+                                daily_orders=2 * events / 60 + 1)  # fmt: skip
+        history.orders = history.orders[: 2 * events]
+        async with container.uow(tid, actor="bench") as uow:
+            await demo.write(uow, history)
+            await uow.commit()
+        ids = [str(o.id) for o in history.orders]
+        (real,) = [c for c in analytics_consumers(container) if c.name == "analytics.orders"]
+        one = Consumer("bench.one", real.topics, real.handler)
+        many = Consumer("bench.batch", real.topics, real.handler, batch_handler=real.batch_handler, max_batch=batch)
+
+        def paid(order_ids: list[str]) -> list[Event]:
+            return [Event("order-events", "order.paid", {"order_id": i}, tid) for i in order_ids]
+
+        singles, batched = paid(ids[0::2]), paid(ids[1::2])  # the same mix of days and buyers
+        started = time.perf_counter()
+        done = [await deliver(container.db, one, e, attempt=1) for e in singles]
+        single_s = time.perf_counter() - started
+        started = time.perf_counter()
+        for k in range(0, len(batched), batch):
+            done += await deliver_batch(container.db, many, batched[k : k + batch])
+        batch_s = time.perf_counter() - started
+        assert all(o is Outcome.DONE for o in done), "an event failed: see the log"
+        r1, rb = len(singles) / single_s, len(batched) / batch_s
+        print(f"[{name}] ingestion, analytics.orders: one event per unit of work {len(singles):,} in "
+              f"{single_s:.1f} s ({r1:,.1f} events/s); batches of {batch}: {len(batched):,} in {batch_s:.1f} s "
+              f"({rb:,.1f} events/s) = {rb / r1:.1f}× the one-by-one rate")  # fmt: skip
+    finally:
+        await container.stop()
+
+
 async def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--lines", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=15)
     ap.add_argument("--pg", default=os.environ.get("ECOVAREJO_TEST_DATABASE_URL", ""))
     ap.add_argument("--backends", default="sqlite,postgres", help="comma-separated: sqlite, postgres")
+    ap.add_argument("--ingest", type=int, default=0, help="ingestion mode: N events one by one, N batched")
+    ap.add_argument("--batch", type=int, default=20, help="events per batch in ingestion mode (a NATS fetch: 20)")
     args = ap.parse_args()
     backends = {b.strip() for b in args.backends.split(",")}
     if "sqlite" in backends:
         with tempfile.TemporaryDirectory() as tmp:
             url = f"sqlite+aiosqlite:///{tmp}/bench.db"
             migrate.upgrade(Settings(database_url=url))
-            await run("sqlite", url, args.lines, args.repeat)
+            if args.ingest:
+                await ingest("sqlite", url, args.ingest, args.batch)
+            else:
+                await run("sqlite", url, args.lines, args.repeat)
     if args.pg and "postgres" in backends:
         name = f"ev_bench_analytics_{uuid.uuid4().hex[:8]}"
         admin = create_async_engine(args.pg, isolation_level="AUTOCOMMIT")
@@ -290,7 +347,10 @@ async def main() -> None:
         url = args.pg.rsplit("/", 1)[0] + "/" + name
         try:
             await asyncio.to_thread(migrate.upgrade, Settings(database_url=url))
-            await run("postgres", url, args.lines, args.repeat)
+            if args.ingest:
+                await ingest("postgres", url, args.ingest, args.batch)
+            else:
+                await run("postgres", url, args.lines, args.repeat)
         finally:
             async with admin.connect() as conn:
                 await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -219,3 +219,39 @@ def test_broker_url_selects_the_adapter(settings: Any) -> None:
     assert isinstance(build_bus(settings, container.db), NatsBus)
     with pytest.raises(ValueError):
         bootstrap_servers("nats://x")
+
+
+async def test_a_batch_consumer_has_each_effect_once_and_dead_letters_only_the_bad_event(setup) -> None:
+    """A consumer with a batch handler (#17): NATS hands it its fetched messages together (one unit of work,
+    an inbox row per event); duplicates add nothing and one failing event falls back to one-by-one
+    delivery, so only it is retried and dead-lettered. Kafka delivers to the same consumer one by one."""
+    container, make = setup
+    bus = make()
+    batches: list[int] = []
+
+    async def one(uow: UnitOfWork, event: Event) -> None:
+        await many(uow, [event])
+
+    async def many(uow: UnitOfWork, events: list[Event]) -> None:
+        batches.append(len(events))
+        for event in events:
+            if event.data.get("bad"):
+                raise RuntimeError("boom")
+            uow.session.add(Probe(label=f"batch-{event.id}"))
+
+    bus.subscribe(Consumer("batch", ("order-events",), one, batch_handler=many))
+    tenant = await make_tenant(container)
+    async with container.uow(tenant, actor="test") as uow:
+        for n in range(6):
+            uow.emit("order-events", "order.placed", {"order_id": str(uuid.uuid4()), "bad": n == 3})
+        await uow.commit()
+    assert await relay_once(container.db, bus) == 6  # all waiting before the consumer starts: one fetch
+    await bus.start()
+
+    async def done() -> bool:
+        async with container.db.system_session() as s:
+            dead = await s.scalar(select(func.count()).select_from(DeadLetter).where(DeadLetter.consumer == "batch"))
+        return await _probes(container, tenant, "batch-") == 5 and dead == 1
+
+    await eventually(done, timeout=30)
+    assert max(batches) == (6 if isinstance(bus, NatsBus) else 1)  # the failed batch of 6, then one by one

@@ -34,15 +34,27 @@ def consumers(container: Container) -> list[Consumer]:
     async def on_order(uow: UnitOfWork, event: Event) -> None:
         await on_order_event(uow, event, categories)
 
+    async def on_orders(uow: UnitOfWork, events: list[Event]) -> None:
+        ids = [uuid.UUID(str(e.data["order_id"])) for e in events if e.data.get("order_id")]
+        if ids:
+            await ingest.ingest_orders(uow, ids, categories)
+
     async def on_user_erased(uow: UnitOfWork, event: Event) -> None:
         user_id = event.data.get("user_id")
         if user_id:
             await repo.erase_visitor(uow, pseudonym(secret, "u", str(user_id)))
 
     return [
-        Consumer("analytics.orders", ("order-events",), on_order),
-        Consumer("analytics.payments", ("payment-events",), on_order, frozenset({"payment.captured"})),
-        Consumer("analytics.shipments", ("logistics-events",), on_order),  # shipment.* carry order_id
+        # order facts: a fetched batch of events in one unit of work, each order rebuilt once
+        Consumer("analytics.orders", ("order-events",), on_order, batch_handler=on_orders),
+        Consumer(
+            "analytics.payments",
+            ("payment-events",),
+            on_order,
+            frozenset({"payment.captured"}),
+            batch_handler=on_orders,
+        ),
+        Consumer("analytics.shipments", ("logistics-events",), on_order, batch_handler=on_orders),  # shipment.*
         Consumer("analytics.stock", ("inventory-events",), on_stock_event),
         Consumer("analytics.erasure", ("user-events",), on_user_erased, frozenset({"user.erased"})),
     ]

@@ -41,10 +41,12 @@ async def replace_order(uow: UnitOfWork, order: dict[str, Any], lines: list[dict
     rows, a late refund or cancellation adjusts the order's own day."""
     oid = order["order_id"]
     await rollups.lock_order(uow, oid)
-    old = await rollups.old_facts(uow, oid)
-    users = {order["user_id"], *((old[0]["user_id"],) if old[0] is not None else ())}
-    await rollups.lock_users(uow, users)
-    before = await rollups.paid_orders_of(uow, users)
+    await rollups.lock_users(uow, [order["user_id"]])
+    old_order, before = await rollups.order_and_buyer_facts(uow, oid, order["user_id"])
+    if old_order is not None and old_order["user_id"] != order["user_id"]:  # never in practice: a moved order
+        await rollups.lock_users(uow, [old_order["user_id"]])
+        before += await rollups.paid_orders_of(uow, [old_order["user_id"]])
+    old = (old_order, await rollups.old_lines(uow, oid))
     after = [o for o in before if o["order_id"] != oid] + ([order] if order["paid"] else [])
     await uow.session.execute(delete(LineFact).where(LineFact.order_id == oid))
     await uow.session.execute(delete(OrderFact).where(OrderFact.order_id == oid))
@@ -54,6 +56,19 @@ async def replace_order(uow: UnitOfWork, order: dict[str, Any], lines: list[dict
     daily, by_line = rollups.delta(old, (order, lines))
     cohorts = await rollups.move_customers(uow, before, after, daily)
     await rollups.add(uow, {k: v for k, v in daily.items() if any(v)}, by_line, cohorts)
+
+
+async def lock_orders(uow: UnitOfWork, order_ids: list[uuid.UUID]) -> None:
+    """Take the rewrite locks of several orders, in a fixed order (PostgreSQL)."""
+    for oid in sorted(order_ids, key=str):
+        await rollups.lock_order(uow, oid)
+
+
+async def lock_buyers_of(uow: UnitOfWork, order_ids: list[uuid.UUID], buyers: set[uuid.UUID]) -> None:
+    """Take the locks of these buyers and of the orders' current buyers (their facts'), in a fixed order."""
+    if uow.db.is_postgres:
+        rows = await uow.session.scalars(select(OrderFact.user_id).where(OrderFact.order_id.in_(order_ids)))
+        await rollups.lock_users(uow, {*buyers, *rows})
 
 
 async def bulk_insert(uow: UnitOfWork, orders: list[dict[str, Any]], lines: list[dict[str, Any]]) -> None:

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any, cast
 
-from sqlalchemy import Table, case, delete, insert, select, text
+from sqlalchemy import Table, and_, case, delete, insert, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ecovarejo.core.uow import UnitOfWork
@@ -316,11 +316,23 @@ async def lock_order(uow: UnitOfWork, order_id: Any) -> None:
         await uow.session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"analytics:{order_id}"})
 
 
-async def old_facts(uow: UnitOfWork, order_id: Any) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
-    o = (await uow.session.execute(select(OrderFact.__table__).where(OrderFact.order_id == order_id))).mappings()
-    order = next(iter(o), None)
+async def order_and_buyer_facts(
+    uow: UnitOfWork, order_id: Any, user_id: Any
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """One read: the order's current fact (None: none yet) and every paid order fact of its buyer."""
+    table = cast(Table, OrderFact.__table__)
+    q = select(table).where(
+        table.c.tenant_id == uow.tenant_id,
+        or_(table.c.order_id == order_id, and_(table.c.user_id == user_id, table.c.paid)),
+    )
+    rows = [dict(r) for r in (await uow.session.execute(q)).mappings()]
+    order = next((r for r in rows if r["order_id"] == order_id), None)
+    return order, [r for r in rows if r["paid"] and r["user_id"] == user_id]
+
+
+async def old_lines(uow: UnitOfWork, order_id: Any) -> list[dict[str, Any]]:
     lines = (await uow.session.execute(select(LineFact.__table__).where(LineFact.order_id == order_id))).mappings()
-    return (dict(order) if order is not None else None), [dict(ln) for ln in lines]
+    return [dict(ln) for ln in lines]
 
 
 # -- behaviour: searches and funnel visitor-days ---------------------------------------------------

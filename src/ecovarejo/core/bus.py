@@ -24,6 +24,7 @@ from .consumers import (
     RetryPolicy,
     dead_letter_raw,
     deliver,
+    deliver_batch,
     parse_envelope,
     parse_message,
 )
@@ -265,6 +266,9 @@ class NatsBus:
                 if me is not None:
                     self._busy.add(me)
                 try:
+                    if consumer.batch_handler is not None and not self._closing.is_set():
+                        await self._handle_batch(consumer, topic, msgs)
+                        continue
                     for i, msg in enumerate(msgs):
                         if self._closing.is_set():  # stop: hand the rest back at once for another worker
                             for rest in msgs[i:]:
@@ -308,6 +312,37 @@ class NatsBus:
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the broker went away mid-ack: the message is redelivered after ack_wait
+            log.error("nats_handle_failed", consumer=consumer.name, error=f"{type(exc).__name__}: {exc}")
+
+    async def _handle_batch(self, consumer: Consumer, topic: str, msgs: list[Any]) -> None:
+        """Handle fetched messages together (the consumer's batch handler, one unit of work per tenant and
+        ``max_batch`` events), then acknowledge each by its own outcome; never raises (but for cancellation)."""
+        parsed: list[tuple[Any, Event, int]] = []
+        try:
+            for msg in msgs:
+                attempt = int(msg.metadata.num_delivered)
+                try:
+                    event = parse_message(msg.data, self.subject_topic(msg.subject) or topic)
+                except MalformedMessage:
+                    await self._handle(consumer, topic, msg)  # dead-lettered there, as one by one
+                    continue
+                parsed.append((msg, event, attempt))
+            outcomes = await deliver_batch(
+                self.db,
+                consumer,
+                [e for _, e, _ in parsed],
+                attempts=[a for _, _, a in parsed],
+                policy=self.policy,
+                on_commit=self.on_commit,
+            )
+            for (msg, _, attempt), outcome in zip(parsed, outcomes, strict=True):
+                if outcome is Outcome.RETRY:
+                    await msg.nak(delay=self.policy.delay(attempt))
+                else:
+                    await msg.ack()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the broker went away mid-ack: unacknowledged messages come again
             log.error("nats_handle_failed", consumer=consumer.name, error=f"{type(exc).__name__}: {exc}")
 
     def subject_topic(self, subject: str) -> str | None:

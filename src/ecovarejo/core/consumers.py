@@ -17,7 +17,7 @@ import random
 import sqlite3
 import traceback
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +35,8 @@ from .uow import UnitOfWork
 log = structlog.get_logger("ecovarejo.consumers")
 
 Handler = Callable[[UnitOfWork, Event], Awaitable[None]]
+#: Handles several events of one tenant in one unit of work (their inbox rows are written with it).
+BatchHandler = Callable[[UnitOfWork, list[Event]], Awaitable[None]]
 
 
 @dataclass
@@ -46,6 +48,12 @@ class Consumer:
     handler: Handler
     #: Short event types (``order.placed``); empty means every type on the topics.
     types: frozenset[str] = field(default_factory=frozenset)
+    #: Optional: the same effect for many events at once, in one unit of work with one inbox row per event.
+    #: Buses that fetch several messages (NATS) hand it their batch through :func:`deliver_batch`;
+    #: ``handler`` still handles one event (the in-process bus, retries, dead-letter replays).
+    batch_handler: BatchHandler | None = None
+    #: Events per unit of work for ``batch_handler``.
+    max_batch: int = 50
 
     def wants(self, event: Event) -> bool:
         return event.topic in self.topics and (not self.types or event.type in self.types)
@@ -229,6 +237,84 @@ async def _deliver(
     if policy.should_retry(attempt, transient=transient):
         return Outcome.RETRY
     return await write_dead_letter(db, consumer.name, event, error, attempt)
+
+
+async def deliver_batch(
+    db: Database,
+    consumer: Consumer,
+    events: Sequence[Event],
+    *,
+    attempts: Sequence[int] | None = None,
+    policy: RetryPolicy = DEFAULT_POLICY,
+    on_commit: Callable[[], None] | None = None,
+) -> list[Outcome]:
+    """Deliver ``events`` to ``consumer``: one outcome per event, in order. Never raises (but for cancellation).
+
+    With a ``batch_handler``, the events wanted are handled per tenant in units of work of ``max_batch``
+    events: the inbox is read once for them, an event already there (or twice in the batch) is a
+    DUPLICATE, the others get their inbox rows and go to the handler together, committed together. If
+    that unit of work fails, its events are delivered one by one (:func:`deliver`, with its retries and
+    dead letters), so one bad event never holds back or dead-letters the others."""
+    tries = list(attempts) if attempts is not None else [1] * len(events)
+    out: list[Outcome] = [Outcome.SKIPPED] * len(events)
+    wanted = [i for i, e in enumerate(events) if consumer.wants(e)]
+    handler = consumer.batch_handler
+    if handler is None:
+        for i in wanted:
+            out[i] = await deliver(db, consumer, events[i], attempt=tries[i], policy=policy, on_commit=on_commit)
+        return out
+    by_tenant: dict[uuid.UUID | None, list[int]] = {}
+    for i in wanted:
+        by_tenant.setdefault(events[i].tenant_id, []).append(i)
+    size = max(1, consumer.max_batch)
+    for tenant, idx in by_tenant.items():
+        for k in range(0, len(idx), size):
+            chunk = idx[k : k + size]
+            try:
+                await _deliver_chunk(db, consumer, handler, tenant, events, chunk, out, on_commit)
+            except Exception as exc:
+                log.warning(
+                    "consumer_batch_failed", consumer=consumer.name, events=len(chunk), error=f"{type(exc).__name__}"
+                )
+                for i in chunk:
+                    out[i] = await deliver(
+                        db, consumer, events[i], attempt=tries[i], policy=policy, on_commit=on_commit
+                    )
+    return out
+
+
+async def _deliver_chunk(
+    db: Database,
+    consumer: Consumer,
+    handler: BatchHandler,
+    tenant: uuid.UUID | None,
+    events: Sequence[Event],
+    chunk: list[int],
+    out: list[Outcome],
+    on_commit: Callable[[], None] | None,
+) -> None:
+    async with UnitOfWork(db, tenant, actor=f"consumer:{consumer.name}", on_commit=on_commit) as uow:
+        ids = list({events[i].id for i in chunk})
+        seen = set(
+            await uow.session.scalars(
+                select(InboxEntry.event_id).where(InboxEntry.consumer == consumer.name, InboxEntry.event_id.in_(ids))
+            )
+        )
+        fresh: list[int] = []
+        for i in chunk:
+            if events[i].id in seen:
+                out[i] = Outcome.DUPLICATE
+            else:
+                seen.add(events[i].id)
+                fresh.append(i)
+        if not fresh:
+            return
+        uow.session.add_all([InboxEntry(consumer=consumer.name, event_id=events[i].id) for i in fresh])
+        await uow.flush()
+        await handler(uow, [events[i] for i in fresh])
+        await uow.commit()
+    for i in fresh:
+        out[i] = Outcome.DONE
 
 
 async def write_dead_letter(db: Database, consumer: str, event: Event, error: str, attempts: int) -> Outcome:
