@@ -71,7 +71,7 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
 
     specs = container.contexts
     for spec in specs:
-        for router in spec.routers:
+        for router in spec.api_routers():
             app.include_router(router)
     for spec in specs:
         if spec.setup_app:

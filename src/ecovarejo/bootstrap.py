@@ -6,8 +6,8 @@ Scale-out: PostgreSQL (``DATABASE_URL``), Redis (``REDIS_URL``), NATS JetStream 
 
 from __future__ import annotations
 
-from .analytics.plugin import CONTEXT as analytics
-from .b2b.plugin import CONTEXT as b2b
+import importlib
+
 from .core import crypto
 from .core import models as _kernel_models  # noqa: F401  (tenants, outbox, inbox tables)
 from .core.bus import STREAM, SUBJECT_PREFIX, Bus, InProcessBus, NatsBus
@@ -18,21 +18,9 @@ from .core.plugins import ContextSpec
 from .core.settings import Settings
 from .core.tasks import TaskRegistry
 from .core.tenancy import TenantResolver
-from .fiscal.plugin import CONTEXT as fiscal
-from .gateway.plugin import CONTEXT as gateway
-from .graphql.plugin import CONTEXT as graphql
-from .inventory.plugin import CONTEXT as inventory
-from .logistics.plugin import CONTEXT as logistics
-from .ml.plugin import CONTEXT as ml
-from .notifications.plugin import CONTEXT as notifications
 from .notifications.public import CompanyJoinRequests, ContactBook, NotificationRetention, SignInDevices
-from .orders.plugin import CONTEXT as orders
-from .payments.plugin import CONTEXT as payments
-from .privacy.plugin import CONTEXT as privacy
 from .privacy.public import DataSubjects, NotificationBodies
 from .privacy.public import audit as privacy_audit
-from .products.plugin import CONTEXT as products
-from .users.plugin import CONTEXT as users
 from .users.public import (
     UsersCompanyJoinRequests,
     UsersContactBook,
@@ -40,49 +28,69 @@ from .users.public import (
     UsersSignInDevices,
     plug_audit,
 )
-from .web.plugin import CONTEXT as web
 
 #: Every context, bottom layer first (the order routers are mounted and ports installed in). A new
-#: context adds its ``plugin.CONTEXT`` here (its plugin imports its models); see docs/architecture.md.
-CONTEXTS: tuple[ContextSpec, ...] = (
-    users,
-    products,
-    payments,
-    notifications,
-    privacy,
-    inventory,
-    logistics,
-    fiscal,
-    b2b,
-    orders,
-    analytics,
-    ml,
-    graphql,
-    gateway,
-    web,
+#: context adds its name here (its package's ``plugin.CONTEXT``, whose plugin imports its models); see
+#: docs/architecture.md. A context's plugin is imported when a process first needs it (:func:`context`):
+#: a one-off command loads the domain contexts without the edges, and no context's API modules.
+CONTEXT_NAMES: tuple[str, ...] = (
+    "users",
+    "products",
+    "payments",
+    "notifications",
+    "privacy",
+    "inventory",
+    "logistics",
+    "fiscal",
+    "b2b",
+    "orders",
+    "analytics",
+    "ml",
+    "graphql",
+    "gateway",
+    "web",
 )
+#: The edges: clients of the others' public surfaces that nobody calls back, with no tables, no
+#: personal data and no jobs of their own (tests/unit/test_bootstrap.py checks); installed only when served.
+EDGES: frozenset[str] = frozenset({"graphql", "gateway", "web"})
+
+
+def context(name: str) -> ContextSpec:
+    """The context's ``plugin.CONTEXT`` (its plugin, and with it its models, imported on the first call)."""
+    if name not in CONTEXT_NAMES:
+        raise ValueError(f"unknown context {name!r}; known: {', '.join(CONTEXT_NAMES)}")
+    spec: ContextSpec = importlib.import_module(f"ecovarejo.{name}.plugin").CONTEXT
+    return spec
 
 
 def context_names() -> tuple[str, ...]:
-    return tuple(spec.name for spec in CONTEXTS)
+    return CONTEXT_NAMES
 
 
-def load_contexts(only: set[str] | None = None) -> list[ContextSpec]:
-    """The contexts a process serves: all of them, or those named in ``only`` (``ECOVAREJO_SERVICES``)."""
+def domain_contexts() -> list[ContextSpec]:
+    """Every context but the edges: what a one-off command (and any process) installs."""
+    return [context(name) for name in CONTEXT_NAMES if name not in EDGES]
+
+
+def load_contexts(only: set[str] | None = None, *, edges: bool = True) -> list[ContextSpec]:
+    """The contexts a process serves: all of them, or those named in ``only`` (``ECOVAREJO_SERVICES``);
+    without the edges when ``edges`` is false (a one-off command serves no HTTP)."""
     if only:
-        unknown = only - set(context_names())
+        unknown = only - set(CONTEXT_NAMES)
         if unknown:
-            raise ValueError(f"unknown services {sorted(unknown)}; known: {', '.join(context_names())}")
-    return [spec for spec in CONTEXTS if not only or spec.name in only]
+            raise ValueError(f"unknown services {sorted(unknown)}; known: {', '.join(CONTEXT_NAMES)}")
+    names = [name for name in CONTEXT_NAMES if (not only or name in only) and (edges or name not in EDGES)]
+    return [context(name) for name in names]
 
 
 def import_all_models() -> None:
-    """Every context's tables are on the shared metadata once this module is imported (Alembic, tests)."""
+    """Every context's tables on the shared metadata (Alembic, tests): every plugin imported."""
+    load_contexts(None)
 
 
 def personal_data_declarations() -> tuple[PersonalData, ...]:
     """Every context's personal-data declaration (whatever this process serves), the kernel's first."""
-    return (KERNEL, *(spec.personal_data for spec in CONTEXTS if spec.personal_data is not None))
+    return (KERNEL, *(spec.personal_data for spec in domain_contexts() if spec.personal_data is not None))
 
 
 def services_filter(settings: Settings) -> set[str] | None:
@@ -166,7 +174,9 @@ def build_container(
     container.personal_data = personal_data_declarations()
     # Every domain context's ports, whatever this process serves: any context may be called from any
     # process. Edges (gateway, web, graphql) only when served.
-    installed = [spec for spec in CONTEXTS if not spec.edge or spec in specs]
+    served = {spec.name for spec in specs}
+    installed = [context(name) for name in CONTEXT_NAMES if name not in EDGES or name in served]
+    installed = [spec for spec in installed if spec.name not in EDGES or spec in specs]
     for spec in (*installed, *(s for s in specs if s not in installed)):
         for section in spec.settings:  # built once, from the one Settings, injected as a port
             container.ports.provide(section, settings.section(section))
@@ -180,6 +190,14 @@ def build_container(
         if spec.personal_data is not None and spec.personal_data.erase_on_event and spec.personal_data.tables:
             container.consumers.append(erasure_consumer(spec.personal_data))
     return container
+
+
+def build_command_container(settings: Settings) -> Container:
+    """A one-off command's container (``ecovarejo users ...``, ``seed-demo``, dead letters): the domain
+    contexts (of ``ECOVAREJO_SERVICES`` when set), no edge, no relay, no consumers. No API module is
+    imported: a command costs about half the CPU of a served process's start."""
+    contexts = load_contexts(services_filter(settings), edges=False)
+    return build_container(settings, contexts=contexts, run_relay=False, run_consumers=False)
 
 
 def _plug_ports(container: Container) -> None:

@@ -218,9 +218,9 @@ app.add_typer(events_app, name="events")
 
 
 async def _with_container(fn: Any) -> Any:
-    from .bootstrap import build_container
+    from .bootstrap import build_command_container
 
-    container = build_container(get_settings(), run_relay=False, run_consumers=False)
+    container = build_command_container(get_settings())
     try:
         return await fn(container)
     finally:
@@ -309,9 +309,9 @@ app.add_typer(tenants_app, name="tenants")
 
 
 def _command_container(settings: Settings) -> Container:
-    from .bootstrap import build_container
+    from .bootstrap import build_command_container
 
-    return build_container(settings, run_relay=False, run_consumers=False)
+    return build_command_container(settings)
 
 
 def _personal_data() -> tuple[PersonalData, ...]:

@@ -80,12 +80,12 @@ def create(
     async def run() -> str:
         from sqlalchemy import or_, select
 
-        from .bootstrap import build_container
+        from .bootstrap import build_command_container
         from .core.models import Tenant
         from .core.settings import get_settings
         from .users.public import invite_staff
 
-        container = build_container(get_settings(), run_relay=False, run_consumers=False)
+        container = build_command_container(get_settings())
         await container.start()
         try:
             async with container.db.system_session() as s:

@@ -65,7 +65,7 @@ SAMPLES = 6
 
 def page_routes() -> list[str]:
     paths: list[str] = []
-    for router in CONTEXT.routers:
+    for router in CONTEXT.api_routers():
         for route in router.routes:
             path = getattr(route, "path", "")
             skipped = path in FILES or path in REDIRECTS or path in paths

@@ -2,28 +2,39 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ecovarejo.core.container import Container
 from ecovarejo.core.plugins import ContextSpec
 
 from . import credit_models as _credit_models  # noqa: F401  (invoiced terms' tables)
 from . import models as _models  # noqa: F401  (its tables on the shared metadata)
 from . import quote_models as _quote_models  # noqa: F401
-from . import quotes_api
-from .api import admin, router
-from .credit_api import admin as credit_admin
-from .credit_api import router as credit_router
 from .credit_jobs import consumers, overdue_job
 from .personal_data import DECLARATION as PERSONAL_DATA
 from .quotes import expire_quotes_job
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
 
 
 async def _expire_quotes(container: Container) -> None:
     await expire_quotes_job(container)
 
 
+def _routers() -> list[APIRouter]:
+    """Imported when a process serves the API, not by a one-off command."""
+    from . import quotes_api
+    from .api import admin, router
+    from .credit_api import admin as credit_admin
+    from .credit_api import router as credit_router
+
+    return [router, admin, credit_router, credit_admin, quotes_api.router, quotes_api.admin]
+
+
 CONTEXT = ContextSpec(
     name="b2b",
-    routers=[router, admin, credit_router, credit_admin, quotes_api.router, quotes_api.admin],
+    routers=_routers,
     personal_data=PERSONAL_DATA,
     consumers=consumers,
     # overdue instalments; sent quotes past their validity date become ``expired`` (docs/b2b.md, Quotes)

@@ -38,8 +38,10 @@ OpsGauge = Callable[["Container"], Awaitable[list[tuple[str, str, float]]]]
 class ContextSpec:
     name: str
     #: Routers included as they are. API routers carry their full prefix (``APIRouter(prefix="/api/v1")``)
-    #: so that each route's template (logs, metrics, traces) is the whole path.
-    routers: list[APIRouter] = field(default_factory=list)
+    #: so that each route's template (logs, metrics, traces) is the whole path. A function returning them
+    #: (importing the context's API modules) defers their cost to the process that serves them: a one-off
+    #: command never builds a route. Read them with :meth:`api_routers`.
+    routers: list[APIRouter] | Callable[[], list[APIRouter]] = field(default_factory=list)
     #: Provides this context's ports (``container.ports.provide(SomeProtocol, impl)``) for the run mode.
     #: Runs for every domain context in every process (any context may be called from anywhere);
     #: for an edge only when the process serves it.
@@ -62,6 +64,12 @@ class ContextSpec:
     #: builds each once from the container's :class:`Settings` (:meth:`Settings.section`) and provides it
     #: as a port before any ``install`` runs: ``container.ports.get(NotificationSettings)``.
     settings: tuple[type[BaseSettings], ...] = ()
+
+    def api_routers(self) -> list[APIRouter]:
+        """The context's routers (their modules imported on the first call)."""
+        if callable(self.routers):
+            self.routers = self.routers()
+        return self.routers
 
 
 @dataclass

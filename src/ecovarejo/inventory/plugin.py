@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ecovarejo.core.container import Container
 from ecovarejo.core.plugins import ContextSpec
 from ecovarejo.products.public import StockReader
 
 from . import models as _models  # noqa: F401  (its tables on the shared metadata: Alembic, tests)
-from .api import router
 from .personal_data import DECLARATION as PERSONAL_DATA
 from .public import InventoryStockReader
 from .seed import seed_demo
 from .service import expire_reservations_job, overdue_reservations
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
 
 
 def install(container: Container) -> None:
@@ -34,9 +38,16 @@ async def _expire(container: Container) -> None:
     await expire_reservations_job(container)
 
 
+def _routers() -> list[APIRouter]:
+    """Imported when a process serves the API, not by a one-off command."""
+    from .api import router
+
+    return [router]
+
+
 CONTEXT = ContextSpec(
     name="inventory",
-    routers=[router],
+    routers=_routers,
     install=install,
     seed_demo=seed_demo,
     seed_order=30,

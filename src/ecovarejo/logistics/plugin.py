@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ecovarejo.core.container import Container
 from ecovarejo.core.outbound import OutboundPolicy, outbound_client, policy_of
 from ecovarejo.core.plugins import ContextSpec
 
 from .addresses import AddressBook, ViaCep
-from .api import admin, router
 from .breaker import CircuitBreaker
 from .carriers.base import Carrier
 from .carriers.correios import CorreiosCarrier
@@ -20,6 +21,9 @@ from .quote_cache import MemoryQuoteCache, QuoteCache, RedisQuoteCache
 from .quotes import QuoteEngine
 from .settings import LogisticsSettings
 from .shipments import track_job
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
 
 
 def build_ports(
@@ -91,9 +95,16 @@ async def _track(container: Container) -> None:
     await track_job(container)
 
 
+def _routers() -> list[APIRouter]:
+    """Imported when a process serves the API, not by a one-off command."""
+    from .api import admin, router
+
+    return [router, admin]
+
+
 CONTEXT = ContextSpec(
     name="logistics",
-    routers=[router, admin],
+    routers=_routers,
     install=install,
     settings=(LogisticsSettings,),
     personal_data=PERSONAL_DATA,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ecovarejo.core.container import Container
 from ecovarejo.core.db import utcnow
@@ -14,13 +14,14 @@ from ecovarejo.orders.public import FraudScreen
 from ecovarejo.products.public import CategorySuggester
 
 from . import repository as repo
-from .api import router
-from .demo import plant_fraud_history
 from .events import consumers
 from .personal_data import DECLARATION as PERSONAL_DATA
 from .public import MlCategorySuggester, MlPorts, request_first_training, retrain_due, train_pending
 from .registry import ModelStore
 from .screen import MlFraudScreen
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
 
 
 def install(container: Container) -> None:
@@ -58,6 +59,8 @@ async def seed_demo(container: Container, uow: UnitOfWork, options: dict[str, An
     models are trained on that history by the ``ml.first-training`` job once the platform runs (or
     at once with ``ecovarejo ml train``): seeding stays fast and the shop opens without waiting."""
     assert uow.tenant_id is not None
+    from .demo import plant_fraud_history
+
     planted = await plant_fraud_history(uow, utcnow())
     await uow.commit()
     await request_first_training(container, uow.tenant_id)
@@ -66,9 +69,16 @@ async def seed_demo(container: Container, uow: UnitOfWork, options: dict[str, An
         console.print(f"  ml: {planted} avaliações de fraude de demonstração; modelos treinados em segundo plano")
 
 
+def _routers() -> list[APIRouter]:
+    """Imported when a process serves the API, not by a one-off command."""
+    from .api import router
+
+    return [router]
+
+
 CONTEXT = ContextSpec(
     name="ml",
-    routers=[router],
+    routers=_routers,
     install=install,
     consumers=consumers,
     seed_demo=seed_demo,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from ecovarejo.core.container import Container
 from ecovarejo.core.db import utcnow
@@ -11,7 +12,6 @@ from ecovarejo.core.plugins import ContextSpec
 
 from . import models as _models  # noqa: F401  (its tables on the shared metadata: Alembic, tests)
 from . import repository as repo
-from .api import router
 from .channels import Channel, Channels
 from .channels.email import SmtpChannel
 from .channels.outbox import OutboxFolderChannel
@@ -24,6 +24,9 @@ from .ratelimit import InProcessRateLimiter, RedisRateLimiter
 from .rendering import Renderer
 from .runtime import NotificationRuntime, default_sender, runtime_of
 from .settings import NotificationSettings
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
 
 
 def install(container: Container) -> None:
@@ -97,9 +100,16 @@ async def purge_job(container: Container) -> None:
         await uow.commit()
 
 
+def _routers() -> list[APIRouter]:
+    """Imported when a process serves the API, not by a one-off command."""
+    from .api import router
+
+    return [router]
+
+
 CONTEXT = ContextSpec(
     name="notifications",
-    routers=[router],
+    routers=_routers,
     install=install,
     settings=(NotificationSettings,),
     consumers=consumers,

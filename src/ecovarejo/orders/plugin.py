@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import TYPE_CHECKING
 
 from ecovarejo.b2b.public import QuoteDesk
 from ecovarejo.core.container import Container
@@ -15,7 +16,6 @@ from ecovarejo.payments.public import OrderBook
 from ecovarejo.privacy import public as privacy
 
 from . import models as _models  # noqa: F401  (its tables on the shared metadata: Alembic, tests)
-from .api import admin, router
 from .cart import MemoryCartStore, RedisCartStore
 from .catalog import Catalog, ProductsCatalog
 from .checkout import recover_checkouts
@@ -29,6 +29,9 @@ from .quote_desk import OrdersQuoteDesk
 from .seed import seed_demo
 from .service import OrdersPorts
 from .shipping import OrderSourceAdapter
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
 
 
 def install(container: Container) -> None:
@@ -61,9 +64,16 @@ async def _recover(container: Container) -> None:
     await recover_checkouts(container)
 
 
+def _routers() -> list[APIRouter]:
+    """Imported when a process serves the API, not by a one-off command."""
+    from .api import admin, router
+
+    return [router, admin]
+
+
 CONTEXT = ContextSpec(
     name="orders",
-    routers=[router, admin],
+    routers=_routers,
     install=install,
     consumers=consumers,
     seed_demo=seed_demo,

@@ -3,12 +3,13 @@ idempotency-key store."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ecovarejo.core.container import Container
 from ecovarejo.core.plugins import ContextSpec
 
 from . import ext_models as _ext_models  # noqa: F401
 from . import models as _models  # noqa: F401  (its tables on the shared metadata: Alembic, tests)
-from .card_form import sandbox_router
 from .gateway import PaymentGateway
 from .idempotency import purge_expired
 from .instant import expire_pending
@@ -16,7 +17,9 @@ from .personal_data import DECLARATION as PERSONAL_DATA
 from .sandbox import SandboxGateway
 from .settings import PaymentsSettings
 from .setup import install_providers
-from .webhooks_api import router as providers_router
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
 
 
 def install(container: Container) -> None:
@@ -34,9 +37,17 @@ async def _expire_instant(container: Container) -> None:
     await expire_pending(container)
 
 
+def _routers() -> list[APIRouter]:
+    """Imported when a process serves the API, not by a one-off command."""
+    from .card_form import sandbox_router
+    from .webhooks_api import router as providers_router
+
+    return [providers_router, sandbox_router]
+
+
 CONTEXT = ContextSpec(
     name="payments",
-    routers=[providers_router, sandbox_router],
+    routers=_routers,
     install=install,
     settings=(PaymentsSettings,),
     jobs=[("payments.purge_idempotency_keys", 3600.0, _purge), ("payments.expire_instant", 60.0, _expire_instant)],

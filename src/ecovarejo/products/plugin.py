@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import select
@@ -9,14 +11,17 @@ from sqlalchemy import select
 from ecovarejo.core.container import Container
 from ecovarejo.core.models import Tenant
 from ecovarejo.core.plugins import ContextSpec
+from ecovarejo.core.uow import UnitOfWork
 
 from . import certifications, media
 from . import models as _models  # noqa: F401  (its tables on the shared metadata: Alembic, tests)
-from .api import router
 from .cache import CatalogCache, PgVersionReader, SqliteVersionReader, VersionReader
-from .demo import seed_demo
 from .events import consumers
 from .personal_data import DECLARATION as PERSONAL_DATA
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
+
 
 DAY = 24 * 3600.0
 
@@ -56,9 +61,22 @@ async def _job(container: Container) -> None:
     await certification_job(container)
 
 
+def _routers() -> list[APIRouter]:
+    """Imported when a process serves the API, not by a one-off command."""
+    from .api import router
+
+    return [router]
+
+
+async def seed_demo(container: Container, uow: UnitOfWork, options: dict[str, Any]) -> None:
+    from .demo import seed_demo as seed
+
+    await seed(container, uow, options)
+
+
 CONTEXT = ContextSpec(
     name="products",
-    routers=[router],
+    routers=_routers,
     install=install,
     settings=(media.MediaSettings,),
     consumers=consumers,

@@ -4,7 +4,7 @@ and the demo accounts."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ecovarejo.core.auth import Authenticator
 from ecovarejo.core.container import Container
@@ -13,17 +13,17 @@ from ecovarejo.core.uow import UnitOfWork
 
 from . import models as _models  # noqa: F401  (its tables on the shared metadata: Alembic, tests)
 from . import repository as repo
-from .admin_api import router as admin_router
-from .api import router as api_router
 from .events import consumers
 from .keys import KeyRing, load_key_ring
 from .mfa import SecretBox
-from .oauth_api import router as oauth_router
 from .personal_data import DECLARATION as PERSONAL_DATA
 from .ports import UsersPorts
 from .throttle import build_throttle
 from .tokens import TokenService
-from .wellknown import router as wellknown_router
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
+
 
 #: Password of the demo accounts (``ecovarejo seed-demo``); it passes the password policy.
 DEMO_PASSWORD = "Verde-Demo-2026!"
@@ -102,9 +102,19 @@ async def seed_demo(container: Container, uow: UnitOfWork, options: dict[str, An
         console.print(f"  users: {', '.join(created)} — password [bold]{DEMO_PASSWORD}[/]")
 
 
+def _routers() -> list[APIRouter]:
+    """Imported when a process serves the API, not by a one-off command."""
+    from .admin_api import router as admin_router
+    from .api import router as api_router
+    from .oauth_api import router as oauth_router
+    from .wellknown import router as wellknown_router
+
+    return [wellknown_router, api_router, admin_router, oauth_router]
+
+
 CONTEXT = ContextSpec(
     name="users",
-    routers=[wellknown_router, api_router, admin_router, oauth_router],
+    routers=_routers,
     install=install,
     consumers=consumers,
     seed_demo=seed_demo,
