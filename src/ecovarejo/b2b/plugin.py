@@ -6,16 +6,23 @@ from typing import TYPE_CHECKING
 
 from ecovarejo.core.container import Container
 from ecovarejo.core.plugins import ContextSpec
+from ecovarejo.products.public import BuyerPrices
 
 from . import credit_models as _credit_models  # noqa: F401  (invoiced terms' tables)
 from . import models as _models  # noqa: F401  (its tables on the shared metadata)
 from . import quote_models as _quote_models  # noqa: F401
+from .catalog_prices import ListPriceOverlay
 from .credit_jobs import consumers, overdue_job
 from .personal_data import DECLARATION as PERSONAL_DATA
 from .quotes import expire_quotes_job
 
 if TYPE_CHECKING:
     from fastapi import APIRouter
+
+
+def install(container: Container) -> None:
+    # the REST catalog's company prices (products sits below b2b and asks through its port)
+    container.ports.provide(BuyerPrices, ListPriceOverlay(container.now))
 
 
 async def _expire_quotes(container: Container) -> None:
@@ -35,6 +42,7 @@ def _routers() -> list[APIRouter]:
 CONTEXT = ContextSpec(
     name="b2b",
     routers=_routers,
+    install=install,
     personal_data=PERSONAL_DATA,
     consumers=consumers,
     # overdue instalments; sent quotes past their validity date become ``expired`` (docs/b2b.md, Quotes)

@@ -199,10 +199,7 @@ async def prices_for(
         constraints[rule.sku] = (max(moq, rule.moq), max(mult, rule.multiple))
         if qty < rule.min_qty or (rule.max_qty is not None and qty > rule.max_qty):
             continue
-        if rule.kind == "fixed":
-            unit = rule.value
-        else:
-            unit = (base * (Decimal(100) - rule.value) / Decimal(100)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        unit = _unit(rule, base)
         current = best.get(rule.sku)
         if current is None or unit < current.unit_price:
             best[rule.sku] = ListPrice(rule.sku, unit, _describe(rule, list_name), list_name, rule.moq, rule.multiple)
@@ -213,6 +210,79 @@ async def prices_for(
         else:
             best[sku] = ListPrice(sku, lines[sku][1], "", "", moq, mult)
     return best
+
+
+@dataclass(frozen=True)
+class PriceBreak:
+    """One quantity band of a buyer's price: from ``min_qty`` to ``max_qty`` (None: and up)."""
+
+    min_qty: int
+    max_qty: int | None
+    unit_price: Decimal
+    rule: str
+
+
+@dataclass(frozen=True)
+class BuyerPrice:
+    """A company buyer's price of one SKU on the catalog and product pages: the unit price at the
+    smallest quantity they may buy (the MOQ) with the rule that won, and every quantity break."""
+
+    sku: str
+    unit_price: Decimal
+    rule: str
+    price_list: str
+    moq: int
+    multiple: int
+    breaks: tuple[PriceBreak, ...]
+
+
+def _unit(rule: PriceRule, base: Decimal) -> Decimal:
+    if rule.kind == "fixed":
+        return rule.value
+    return (base * (Decimal(100) - rule.value) / Decimal(100)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def _best_at(rules: list[tuple[PriceRule, str]], qty: int, base: Decimal) -> tuple[Decimal, str, str]:
+    """The lowest unit price among the tiers matching ``qty`` (the catalog's when none does), as in
+    :func:`prices_for`."""
+    best: tuple[Decimal, str, str] = (base, "", "")
+    for rule, list_name in rules:
+        if qty < rule.min_qty or (rule.max_qty is not None and qty > rule.max_qty):
+            continue
+        unit = _unit(rule, base)
+        if not best[1] or unit < best[0]:
+            best = (unit, _describe(rule, list_name), list_name)
+    return best
+
+
+async def buyer_prices(
+    uow: UnitOfWork, company_id: uuid.UUID, catalog: Mapping[str, Decimal], now: datetime
+) -> dict[str, BuyerPrice]:
+    """The company's list prices of ``catalog`` (``{sku: catalog unit price}``) with their quantity
+    breaks, for the SKUs some list in force prices: one query (the one :func:`prices_for` reads)."""
+    if not catalog:
+        return {}
+    by_sku: dict[str, list[tuple[PriceRule, str]]] = {}
+    for rule, list_name in await repo.rules_in_force(uow, company_id, sorted(catalog), now):
+        by_sku.setdefault(rule.sku, []).append((rule, list_name))
+    out: dict[str, BuyerPrice] = {}
+    for sku, rules in by_sku.items():
+        base = catalog[sku]
+        moq = max(r.moq for r, _ in rules)
+        multiple = max(r.multiple for r, _ in rules)
+        edges = {moq} | {r.min_qty for r, _ in rules} | {r.max_qty + 1 for r, _ in rules if r.max_qty is not None}
+        starts = sorted(q for q in edges if q >= moq)
+        bands: list[PriceBreak] = []
+        for i, q in enumerate(starts):
+            unit, said, _ = _best_at(rules, q, base)
+            top = starts[i + 1] - 1 if i + 1 < len(starts) else None
+            if bands and (bands[-1].unit_price, bands[-1].rule) == (unit, said):
+                bands[-1] = PriceBreak(bands[-1].min_qty, top, unit, said)
+            else:
+                bands.append(PriceBreak(q, top, unit, said))
+        unit, said, list_name = _best_at(rules, moq, base)
+        out[sku] = BuyerPrice(sku, unit, said, list_name, moq, multiple, tuple(bands))
+    return out
 
 
 def check_quantity(price: ListPrice, quantity: int) -> tuple[str, str] | None:

@@ -6,6 +6,9 @@
 
 - ``await prices_for(uow, company_id, {sku: (qty, catalog unit price)}, now) -> {sku: ListPrice}`` — the
   company's best list price per line and its rule; ``check_quantity(price, qty)`` its MOQ/multiple.
+- ``await buyer_prices(uow, company_id, {sku: catalog unit price}, now) -> {sku: BuyerPrice}`` — the
+  catalog and product pages' list price (at the MOQ, its rule) with every quantity break (``PriceBreak``).
+  ``ListPriceOverlay`` is the products context's ``BuyerPrices`` port over it (the REST catalog).
 
 - Invoiced terms (faturado): ``await check_credit(uow, company_id, total, now)`` before reserving stock,
   ``await open_invoice(uow, ...)`` in the order's transaction (checks again under the company's credit
@@ -31,7 +34,7 @@ from .credit import (
     open_invoice,
 )
 from .models import ROLES
-from .pricelists import ListPrice, check_quantity, prices_for
+from .pricelists import BuyerPrice, ListPrice, PriceBreak, buyer_prices, check_quantity, prices_for
 from .quotes import CatalogPrice, QuoteDesk, QuotedOrder, quote_for_checkout
 from .quotes import mark_ordered as mark_quote_ordered
 from .service import ApprovalRequired, ApprovalView, MemberView, authorize_spend, membership
@@ -40,6 +43,7 @@ __all__ = [
     "ROLES",
     "ApprovalRequired",
     "ApprovalView",
+    "BuyerPrice",
     "CatalogPrice",
     "CreditLimitExceeded",
     "InstalmentView",
@@ -47,10 +51,12 @@ __all__ = [
     "InvoiceView",
     "ListPrice",
     "MemberView",
+    "PriceBreak",
     "QuoteDesk",
     "QuotedOrder",
     "TermsNotApproved",
     "authorize_spend",
+    "buyer_prices",
     "check_credit",
     "check_quantity",
     "invoice_for_order",

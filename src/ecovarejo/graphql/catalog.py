@@ -19,6 +19,7 @@ from ecovarejo.core.errors import NotFound
 from ecovarejo.products import public as products
 
 from .context import GQLContext
+from .list_prices import ListPrice, list_prices, lowest
 
 Ctx = Info[GQLContext, None]
 
@@ -56,6 +57,10 @@ class Variant:
     size: str | None
     price: Money
     in_stock: bool
+
+    @strawberry.field(description="A signed-in company buyer's price list price of this variant; null for others.")  # type: ignore[untyped-decorator]
+    async def list_price(self, info: Ctx) -> ListPrice | None:
+        return (await list_prices(info, [(self.sku, self.price.amount)], self.price.currency))[0]
 
 
 @strawberry.type
@@ -131,6 +136,19 @@ class Product:
             )
             for v in rows
         ]
+
+    @strawberry.field(  # type: ignore[untyped-decorator]
+        description="A signed-in company buyer's price list price (its own SKU's, else its lowest variant's), "
+        "with the rule that won and the quantity breaks; null for consumers and visitors. Batched for the page."
+    )
+    async def list_price(self, info: Ctx) -> ListPrice | None:
+        principal = await info.context.principal()
+        if principal is None or principal.company_id is None:
+            return None
+        variants = await self.variants(info)
+        keys = [(self.sku, self.price.amount)] + [(v.sku, v.price.amount) for v in variants]
+        found = await list_prices(info, keys, self.price.currency)
+        return found[0] or lowest(found[1:])
 
     @strawberry.field(description="Certifications with issuer and validity — batched for the whole page.")  # type: ignore[untyped-decorator]
     async def certifications(self, info: Ctx) -> list[Certification]:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Annotated, Any
 
@@ -14,10 +15,10 @@ from ecovarejo.core.errors import InvalidInput, PayloadTooLarge
 from ecovarejo.core.http import get_container, get_read_uow, get_uow
 from ecovarejo.core.uow import UnitOfWork
 
-from . import categories, certifications, csv_io, gallery, queries, reviews, scores, service
+from . import categories, certifications, csv_io, gallery, list_prices, queries, reviews, scores, service
 from .cache import CatalogCache, VersionReader
 from .media import MediaSettings, MediaStore
-from .ports import CategorySuggester
+from .ports import BuyerPrices, CategorySuggester
 from .schemas import (
     BulkProducts,
     BulkResult,
@@ -66,6 +67,19 @@ def _json(data: bytes, status: int = 200) -> Response:
     return Response(content=data, media_type="application/json", status_code=status)
 
 
+def _buyer_prices(request: Request, viewer: Principal | None) -> tuple[BuyerPrices, uuid.UUID] | None:
+    """The price lists' port and the company when the viewer is a signed-in company buyer."""
+    if viewer is None or viewer.company_id is None:
+        return None
+    port = get_container(request).ports.find(BuyerPrices)
+    return (port, viewer.company_id) if port is not None else None
+
+
+def _private(doc: dict[str, Any]) -> Response:
+    """A company buyer's answer: its prices are its own, never kept by a shared cache."""
+    return JSONResponse(doc, headers={"Cache-Control": "private, no-store", "Vary": "Authorization, Cookie"})
+
+
 @router.get("/products", response_model=ProductPage, summary="List, search and filter products")
 async def list_products(
     request: Request,
@@ -89,7 +103,8 @@ async def list_products(
     status: Annotated[str | None, Query(pattern="^(draft|active|archived|all)$")] = None,
     viewer: Principal | None = Depends(optional_principal),
 ) -> Response:
-    """``{"items", "next_cursor", "facets"?}``. Public listings are cached (keyed by the catalog version)."""
+    """``{"items", "next_cursor", "facets"?}``. Public listings are cached (keyed by the catalog version);
+    a signed-in company buyer's copy carries ``list_price`` on the products its price lists price."""
     params: dict[str, Any] = {
         "q": q,
         "category": category,
@@ -113,7 +128,11 @@ async def list_products(
     cache = _cache(request)
     version = await _version(request, uow)
     key = cache.key(uow.tenant_id, version, "list:" + "&".join(f"{k}={v}" for k, v in sorted(params.items())))
-    return _json(await cache.get_or_load(key, lambda: queries.list_products(uow, **params)))
+    data = await cache.get_or_load(key, lambda: queries.list_products(uow, **params))
+    buyer = _buyer_prices(request, viewer)
+    if buyer is None:
+        return _json(data)
+    return _private(await list_prices.overlay_page(uow, *buyer, json.loads(data)))
 
 
 @router.get("/products/export.csv", summary="Export the catalog as CSV")
@@ -167,7 +186,11 @@ async def get_product(
     cache = _cache(request)
     version = await _version(request, uow)
     key = cache.key(uow.tenant_id, version, f"product:{ref}")
-    return _json(await cache.get_or_load(key, lambda: queries.get_product_by_slug(uow, ref)))
+    data = await cache.get_or_load(key, lambda: queries.get_product_by_slug(uow, ref))
+    buyer = _buyer_prices(request, viewer)
+    if buyer is None:
+        return _json(data)
+    return _private(await list_prices.overlay_product(uow, *buyer, json.loads(data)))
 
 
 @router.put("/products/{product_id}", response_model=ProductOut)

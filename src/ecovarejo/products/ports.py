@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol
+import uuid
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any, Protocol
 
 from ecovarejo.core.uow import UnitOfWork
 
@@ -19,3 +21,12 @@ class CategorySuggester(Protocol):
     classifier, plugged in by that layer; ``None`` when it has no model for the tenant."""
 
     async def suggest(self, uow: UnitOfWork, name: str, description: str) -> tuple[str, float] | None: ...
+
+
+class BuyerPrices(Protocol):
+    """A company's price list prices, ``{sku: ListPriceOut-shaped JSON}`` for the SKUs a list in force
+    prices (``catalog`` is ``{sku: catalog unit price}``); provided by the b2b context, which sits above."""
+
+    async def for_company(
+        self, uow: UnitOfWork, company_id: uuid.UUID, catalog: Mapping[str, Decimal]
+    ) -> dict[str, dict[str, Any]]: ...

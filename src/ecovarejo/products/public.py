@@ -14,7 +14,7 @@ from .categories import list_categories
 from .gallery import reorder_media
 from .graph import certifications_for, variants_for
 from .media import MediaSettings
-from .ports import CategorySuggester, StockReader
+from .ports import BuyerPrices, CategorySuggester, StockReader
 from .queries import (
     catalog_version,
     category_average_footprint,
@@ -31,6 +31,7 @@ from .service import bulk_update, update_product
 
 __all__ = [
     "BulkProducts",
+    "BuyerPrices",
     "CategorySuggester",
     "MediaOrder",
     "ProductOut",

@@ -187,6 +187,26 @@ class MediaOut(BaseModel):
     thumbnails: dict[str, str]
 
 
+class PriceBreakOut(BaseModel):
+    min_qty: int
+    max_qty: int | None
+    amount: Decimal
+    rule: str
+
+
+class ListPriceOut(BaseModel):
+    """A signed-in company buyer's price list price (absent for consumers and visitors): the unit price
+    at the smallest quantity it may buy (``moq``) with the rule that won, and the quantity breaks."""
+
+    amount: Decimal
+    currency: str
+    rule: str
+    price_list: str
+    moq: int
+    multiple: int
+    breaks: list[PriceBreakOut]
+
+
 class VariantOut(BaseModel):
     id: uuid.UUID
     sku: str
@@ -197,6 +217,7 @@ class VariantOut(BaseModel):
     price_override: Decimal | None
     attributes: dict[str, Any]
     in_stock: bool
+    list_price: ListPriceOut | None = Field(default=None, exclude=True)  # a company buyer's only
 
 
 class Seo(BaseModel):
@@ -233,6 +254,7 @@ class ProductOut(BaseModel):
     image_url: str | None
     created_at: datetime
     updated_at: datetime
+    list_price: ListPriceOut | None = Field(default=None, exclude=True)  # a company buyer's only
 
 
 class ProductSummary(BaseModel):
@@ -253,6 +275,7 @@ class ProductSummary(BaseModel):
     in_stock: bool
     status: str
     created_at: datetime
+    list_price: ListPriceOut | None = Field(default=None, exclude=True)  # a company buyer's only
 
 
 class CategoryIn(Strict):

@@ -86,6 +86,16 @@ PT_BR: dict[str, str] = {
     "quote_err_unknown_line": "Item que não está na cotação.",
     "quote_err_text_too_long": "Texto longo demais.",
     "quote_err_generic": "Não foi possível concluir. Confira os dados e tente de novo.",
+    "list_price_yours": "Seu preço",
+    "list_price_catalog": "Preço de catálogo",
+    "list_price_rule": "Regra aplicada",
+    "list_price_breaks": "Preço por quantidade",
+    "list_price_qty": "Quantidade",
+    "list_price_unit": "Preço unitário",
+    "list_price_qty_band": "{low} a {high}",
+    "list_price_qty_up": "{low} ou mais",
+    "list_price_moq": "Pedido mínimo: {moq} unidades.",
+    "list_price_multiple": "Em múltiplos de {multiple}.",
 }
 
 EN: dict[str, str] = {
@@ -168,4 +178,14 @@ EN: dict[str, str] = {
     "quote_err_unknown_line": "An item that is not in the quote.",
     "quote_err_text_too_long": "Text too long.",
     "quote_err_generic": "That did not work. Check the details and try again.",
+    "list_price_yours": "Your price",
+    "list_price_catalog": "Catalog price",
+    "list_price_rule": "Rule applied",
+    "list_price_breaks": "Price by quantity",
+    "list_price_qty": "Quantity",
+    "list_price_unit": "Unit price",
+    "list_price_qty_band": "{low} to {high}",
+    "list_price_qty_up": "{low} or more",
+    "list_price_moq": "Minimum order: {moq} units.",
+    "list_price_multiple": "In multiples of {multiple}.",
 }

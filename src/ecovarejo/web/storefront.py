@@ -39,10 +39,24 @@ SCORE_PARTS = {f"score_part_{k}" for k in ("certifications", "carbon", "recyclab
 
 
 async def _common(request: Request) -> dict[str, Any]:
-    await principal_of(request)
+    principal = await principal_of(request)
+    # a company buyer reads the catalog as itself: its price lists' prices (never a shared cache's)
+    request.state.catalog_anonymous = principal is None or principal.company_id is None
     # an htmx swap of the results keeps the page's header: no need to price the cart again
     count = 0 if request.headers.get("hx-request") else await cart_count(request)
     return {"flashes": flashes(request), "cart_count": count}
+
+
+def _anonymous(request: Request) -> bool:
+    """Whether the catalog API is read as a visitor (its shared cache): all but a company buyer."""
+    return bool(getattr(request.state, "catalog_anonymous", True))
+
+
+def _priced_for(request: Request, response: Response) -> Response:
+    """A company buyer's page carries its own prices: no cache may keep it."""
+    if not _anonymous(request):
+        response.headers["cache-control"] = "private, no-store"
+    return response
 
 
 def _decimal(value: str | None, name: str) -> str | None:
@@ -109,31 +123,35 @@ async def _catalog(request: Request, category: str | None, heading: str) -> Resp
     if not unavailable:
         params = {**filters, "category": category, "facets": "true", "limit": 24}
         try:
-            page = await api(request, "GET", "/api/v1/products", params=params, anonymous=True)
+            page = await api(request, "GET", "/api/v1/products", params=params, anonymous=_anonymous(request))
         except ApiError as exc:
             if exc.status < 500:
                 raise
             # facets are a nicety: show the results without them rather than an error page
-            page = await api(request, "GET", "/api/v1/products", params={**params, "facets": None}, anonymous=True)
+            page = await api(request, "GET", "/api/v1/products", params={**params, "facets": None},
+                             anonymous=_anonymous(request))  # fmt: skip
         products = page.get("items") or []
         request.state.search_results = len(products)  # zero-result searches show in analytics
         facets = _facets(page.get("facets"))
         if page.get("next_cursor"):
             keep = {k: v for k, v in filters.items() if v and k != "cursor"}
             next_url = f"{request.url.path}?{urlencode({**keep, 'cursor': page['next_cursor']})}"
-    return render(
+    return _priced_for(
         request,
-        "store/catalog.html",
-        heading=heading,
-        results_heading=heading,
-        products=products,
-        facets=facets,
-        filters=filters,
-        sorts=SORTS,
-        q=filters["q"],
-        next_url=next_url,
-        unavailable=unavailable,
-        **ctx,
+        render(
+            request,
+            "store/catalog.html",
+            heading=heading,
+            results_heading=heading,
+            products=products,
+            facets=facets,
+            filters=filters,
+            sorts=SORTS,
+            q=filters["q"],
+            next_url=next_url,
+            unavailable=unavailable,
+            **ctx,
+        ),
     )
 
 
@@ -146,22 +164,37 @@ async def home(request: Request) -> Response:
     unavailable = not exists(request, "/api/v1/products")
     if not unavailable:
         featured = (
-            await api(request, "GET", "/api/v1/products", params={"featured": "true", "limit": 8}, anonymous=True)
+            await api(
+                request,
+                "GET",
+                "/api/v1/products",
+                params={"featured": "true", "limit": 8},
+                anonymous=_anonymous(request),
+            )
         ).get("items") or []
         high = (
-            await api(request, "GET", "/api/v1/products", params={"sort": "score_desc", "limit": 8}, anonymous=True)
+            await api(
+                request,
+                "GET",
+                "/api/v1/products",
+                params={"sort": "score_desc", "limit": 8},
+                anonymous=_anonymous(request),
+            )
         ).get("items") or []
         categories = await api(request, "GET", "/api/v1/categories", anonymous=True) or []
     for_you = await _for_you(request)
-    return render(
+    return _priced_for(
         request,
-        "store/home.html",
-        for_you=for_you,
-        featured=featured,
-        high_score=high,
-        categories=categories,
-        unavailable=unavailable,
-        **ctx,
+        render(
+            request,
+            "store/home.html",
+            for_you=for_you,
+            featured=featured,
+            high_score=high,
+            categories=categories,
+            unavailable=unavailable,
+            **ctx,
+        ),
     )
 
 
@@ -257,7 +290,7 @@ async def product(request: Request, slug: str) -> Response:
         raise Unavailable("the catalog is not available")
     ref = quote(slug, safe="")
     try:
-        p = await api(request, "GET", f"/api/v1/products/{ref}", anonymous=True)
+        p = await api(request, "GET", f"/api/v1/products/{ref}", anonymous=_anonymous(request))
     except ApiError as exc:
         if exc.status == 404:
             raise NotFound("product not found") from exc
@@ -275,29 +308,35 @@ async def product(request: Request, slug: str) -> Response:
     selected = next((v for v in variants if wanted in (str(v.get("id")), v.get("sku"))), None)
     if selected is None:
         selected = next((v for v in variants if v.get("available") is not False), variants[0] if variants else None)
-    price = (selected or {}).get("price") or p.get("price")
+    # a company buyer's list price: the chosen variant's, or the product's own when it has no variants
+    list_price = (selected or {}).get("list_price") if variants else p.get("list_price")
+    price = list_price or (selected or {}).get("price") or p.get("price")
     plan = await installment_plan(request, price)
     recs = await _product_recommendations(request, p.get("id"))
     cep = ship.clean_cep(request.query_params.get("cep"))
     sku = (selected or {}).get("sku") or p.get("sku")
     estimate = await ship.options(request, cep, [{"sku": sku, "quantity": 1}] if sku else [])
-    return render(
+    return _priced_for(
         request,
-        "store/product.html",
-        shipping=estimate,
-        shipping_available=ship.available(request),
-        bought_together=recs["bought_together"],
-        greener=recs["greener"],
-        p=p,
-        variants=variants,
-        selected_variant=selected,
-        explanation=explanation,
-        footprint=footprint_vs_average(p, average),
-        reviews=(reviews or {}).get("items") or [],
-        plan=plan,
-        score_parts=SCORE_PARTS,
-        jsonld=seo.product_jsonld(request, p, selected),
-        **ctx,
+        render(
+            request,
+            "store/product.html",
+            shipping=estimate,
+            shipping_available=ship.available(request),
+            bought_together=recs["bought_together"],
+            greener=recs["greener"],
+            p=p,
+            variants=variants,
+            selected_variant=selected,
+            list_price=list_price,
+            explanation=explanation,
+            footprint=footprint_vs_average(p, average),
+            reviews=(reviews or {}).get("items") or [],
+            plan=plan,
+            score_parts=SCORE_PARTS,
+            jsonld=seo.product_jsonld(request, p, selected),
+            **ctx,
+        ),
     )
 
 
