@@ -1,8 +1,9 @@
 """Reports as CSV files a spreadsheet opens in the reader's language.
 
 pt-BR (the default): a header row of pt-BR labels, ``;`` separators and decimal commas — what Excel and
-LibreOffice expect under a pt-BR locale — with the funnel steps, sustainability metrics and customer
-types named in Portuguese. en: the report's column keys (the API's names), ``,`` separators and decimal
+LibreOffice expect under a pt-BR locale — with the funnel steps, sustainability metrics, customer
+types, order statuses and payment methods named in Portuguese (the admin's labels).
+en: the report's column keys (the API's names), ``,`` separators and decimal
 points. Both UTF-8 with a BOM (so Excel reads the accents) and ISO dates (read as dates by both).
 Text a visitor typed (search queries) that a spreadsheet would run as a formula (``=``, ``+``, ``-``,
 ``@``, tab, carriage return first) is written with a leading apostrophe, shown as text (OWASP CSV injection)."""
@@ -44,8 +45,27 @@ VALUES_PT: dict[str, str] = {
     "co2e_avoided_kg": "kg CO₂e evitados", "certified_revenue_share": "Participação da receita de certificados",
     "eco_packaging_share": "Pedidos com embalagem ecológica", "green_delivery_share": "Entregas verdes",
 }  # fmt: skip
-#: The report columns whose values are translated.
-TRANSLATED = {("funnel", "step"), ("sustainability", "metric"), ("customer_type", "key")}
+#: Order statuses in pt-BR: the labels of the admin's order tables (web ``status_*`` messages; a test keeps
+#: them equal).
+STATUSES_PT: dict[str, str] = {
+    "pending": "Pendente", "awaiting_payment": "Aguardando pagamento", "paid": "Pago",
+    "fulfilling": "Em separação", "shipped": "Enviado", "delivered": "Entregue",
+    "return_requested": "Devolução solicitada", "returned": "Devolvido",
+    "partially_refunded": "Reembolsado em parte", "refunded": "Reembolsado", "cancelled": "Cancelado",
+}  # fmt: skip
+#: Payment methods in pt-BR: the checkout's and the admin's labels (web ``pay_*`` messages); ``none``: an order
+#: without a payment row.
+PAYMENT_METHODS_PT: dict[str, str] = {
+    "card": "Cartão de crédito", "pix": "Pix", "boleto": "Boleto", "none": "Sem pagamento",
+}  # fmt: skip
+#: The report columns whose values are translated in pt-BR, and their labels.
+TRANSLATED: dict[tuple[str, str], dict[str, str]] = {
+    ("funnel", "step"): VALUES_PT,
+    ("sustainability", "metric"): VALUES_PT,
+    ("customer_type", "key"): VALUES_PT,
+    ("status", "status"): STATUSES_PT,
+    ("payment_method", "key"): PAYMENT_METHODS_PT,
+}
 
 
 def language(lang: str | None, accept_language: str | None) -> str:
@@ -82,7 +102,7 @@ def header(column: str, lang: str) -> str:
     return HEADERS_PT.get(column, column)
 
 
-def _cell(value: Any, lang: str, translate: bool = False) -> str:
+def _cell(value: Any, lang: str, labels: dict[str, str] | None = None) -> str:
     if value is None:
         return ""
     if isinstance(value, Decimal):
@@ -91,8 +111,8 @@ def _cell(value: Any, lang: str, translate: bool = False) -> str:
     if isinstance(value, date):
         return value.isoformat()
     text = str(value)
-    if translate and lang == "pt-BR":
-        return VALUES_PT.get(text, text)
+    if labels is not None and lang == "pt-BR" and text in labels:
+        return labels[text]
     if isinstance(value, str) and text.startswith(FORMULA_START):
         return "'" + text
     return text
@@ -104,7 +124,7 @@ def to_csv(report: Report, lang: str = DEFAULT_LANGUAGE) -> str:
     out.write("\ufeff")
     w = csv.writer(out, delimiter=";" if lang == "pt-BR" else ",", lineterminator="\r\n")
     w.writerow([header(c, lang) for c in report.columns])
-    translated = [(report.name, c) in TRANSLATED for c in report.columns]
+    translated = [TRANSLATED.get((report.name, c)) for c in report.columns]
     for row in report.rows:
         w.writerow([_cell(v, lang, t) for v, t in zip(row, translated, strict=False)])
     return out.getvalue()

@@ -168,7 +168,13 @@ async def report_page(request: Request, name: str) -> Response:
     async with uow_for(request, read_only=True) as uow:
         r = await analytics_public.report(uow, name, p, grain=grain, limit=200)
     lang = i18n.negotiate(request)
-    rows = [[admin_analytics.cell(v, lang) for v in row] for row in r.rows]
+    rows = [
+        [
+            admin_analytics.value_label(name, c, v, lang) or admin_analytics.cell(v, lang)
+            for c, v in zip(r.columns, row, strict=False)
+        ]
+        for row in r.rows
+    ]
     query = f"start={p.start.isoformat()}&end={p.end.isoformat()}&grain={grain}"
     summary = [
         (k, admin_analytics.cell(v, lang), admin_analytics.change_text(r.change().get(k))) for k, v in r.summary.items()

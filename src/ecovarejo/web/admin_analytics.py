@@ -205,6 +205,20 @@ async def dashboard_parts(request: Request) -> dict[str, Any]:
     }
 
 
+def value_label(report: str, column: str, value: Any, lang: str) -> str | None:
+    """An order status or a payment method of a report row in the reader's language (the admin's order
+    tables' labels; the pt-BR CSV uses the same), None for other cells."""
+    if value is None:
+        return None
+    if (report, column) == ("status", "status"):
+        return i18n.status_label(lang, value)
+    if (report, column) == ("payment_method", "key"):
+        key = f"pay_{value}"
+        text = i18n.translator(lang)(key)
+        return text if text != key else None
+    return None
+
+
 def cell(value: Any, lang: str) -> str:
     if value is None:
         return "—"

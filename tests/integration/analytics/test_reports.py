@@ -219,6 +219,37 @@ async def test_csv_export_in_english_keeps_the_keys(client, shop) -> None:
     assert rows[0][0] == "step" and rows[1][0] == "product_viewed"
 
 
+async def test_csv_names_order_statuses_and_payment_methods_as_the_admin_does(client, shop) -> None:
+    sep = {"pt-BR": ";", "en": ","}
+
+    async def rows(name: str, lang: str) -> list[list[str]]:
+        params = {**RANGE, "format": "csv", "lang": lang}
+        r = await client.get(f"/api/v1/analytics/reports/{name}", params=params, headers=shop)
+        return list(csv.reader(io.StringIO(r.content.decode("utf-8-sig")), delimiter=sep[lang]))
+
+    assert [r[0] for r in await rows("status", "pt-BR")] == ["Situação", "Cancelado", "Pago", "Enviado"]
+    assert [r[0] for r in await rows("payment_method", "pt-BR")] == ["Item", "Pix", "Cartão de crédito"]
+    assert [r[0] for r in await rows("status", "en")] == ["status", "cancelled", "paid", "shipped"]  # en: the codes
+    assert [r[0] for r in await rows("payment_method", "en")] == ["key", "pix", "card"]
+
+
+def test_csv_labels_are_the_admin_labels() -> None:
+    from ecovarejo.analytics.exports import PAYMENT_METHODS_PT, STATUSES_PT
+    from ecovarejo.orders.lifecycle import STATUSES
+    from ecovarejo.web.messages import PT_BR
+
+    assert set(STATUSES_PT) == set(STATUSES)
+    assert STATUSES_PT == {s: PT_BR[f"status_{s}"] for s in STATUSES}
+    assert PAYMENT_METHODS_PT == {m: PT_BR[f"pay_{m}"] for m in PAYMENT_METHODS_PT}
+    # the admin's report table labels the same cells, in English too
+    from ecovarejo.web.admin_analytics import value_label
+
+    assert [value_label("status", "status", "paid", lang) for lang in ("pt-BR", "en")] == ["Pago", "Paid"]
+    assert [value_label("payment_method", "key", "card", lang) for lang in ("pt-BR", "en")] == [
+        "Cartão de crédito", "Credit card"]  # fmt: skip
+    assert value_label("state", "key", "SP", "pt-BR") is None
+
+
 def test_csv_cells_a_spreadsheet_would_run_as_formulas_are_text() -> None:
     from datetime import date
 
