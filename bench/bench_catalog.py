@@ -13,14 +13,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
 import time
 import urllib.parse
-import uuid
 from pathlib import Path
 
-from bench.harness import Bench
+from bench.harness import Bench, scratch_database, seed_catalog
 
 SEARCH_TERMS = [
     # common
@@ -35,46 +33,18 @@ SEARCH_TERMS = [
 ]  # fmt: skip
 
 
-def _admin_pg_url() -> str:
-    return os.environ.get("ECOVAREJO_BENCH_DATABASE_URL") or os.environ.get("ECOVAREJO_TEST_DATABASE_URL", "")
-
-
-async def _pg(admin: str, sql: str) -> None:
-    from sqlalchemy import text
-    from sqlalchemy.ext.asyncio import create_async_engine
-
-    engine = create_async_engine(admin, isolation_level="AUTOCOMMIT")
-    async with engine.connect() as conn:
-        await conn.execute(text(sql))
-    await engine.dispose()
-
-
 async def _seed(database_url: str, data_dir: Path, products: int) -> tuple[list[str], list[str]]:
     """Fill the default tenant with ``products`` products; return (slugs sample, category slugs)."""
-    from sqlalchemy import select
-
     from ecovarejo.bootstrap import build_container
     from ecovarejo.core.settings import Settings
-    from ecovarejo.products import listing
-    from ecovarejo.products.demo import seed_demo
-    from ecovarejo.products.models import Category, Product
-    from ecovarejo.seed import ensure_tenant
 
     settings = Settings(database_url=database_url, data_dir=data_dir, services="products", log_level="WARNING")
     container = build_container(settings, run_relay=False, run_consumers=False)
     try:
-        tenant = await ensure_tenant(container, "default")
-        async with container.uow(tenant.id, actor="bench") as uow:
-            await seed_demo(container, uow, {"products": products})
-            await uow.commit()
-        await listing.analyze(container.db)
-        async with container.uow(tenant.id, read_only=True) as uow:
-            ids = list((await uow.session.scalars(select(Product.slug).order_by(Product.id).limit(5000))).all())
-            cats = list((await uow.session.scalars(select(Category.slug))).all())
+        slugs, cats = await seed_catalog(container, products)
     finally:
         await container.stop()
-    rnd = random.Random(7)
-    return rnd.sample(ids, min(500, len(ids))), cats
+    return random.Random(7).sample(slugs, min(500, len(slugs))), cats
 
 
 def _paths(slugs: list[str], cats: list[str]) -> dict[str, list[str]]:
@@ -114,19 +84,10 @@ def main() -> None:
     with Bench(workers=args.workers, duration=args.duration, connections=args.connections) as bench:
         bench.baseline()
         for backend in backends:
-            pg_db = None
-            if backend == "postgres":
-                admin = _admin_pg_url()
-                if not admin:
-                    print("postgres: set ECOVAREJO_BENCH_DATABASE_URL (skipped)")
+            with scratch_database(backend, bench.tmp) as url:
+                if url is None:
                     continue
-                pg_db = f"ev_bench_{uuid.uuid4().hex[:10]}"
-                asyncio.run(_pg(admin, f'CREATE DATABASE "{pg_db}"'))
-                url = admin.rpartition("/")[0] + f"/{pg_db}"
-            else:
-                url = f"sqlite+aiosqlite:///{bench.tmp / 'catalog.db'}"
-            env = bench.platform_env(ECOVAREJO_DATABASE_URL=url, ECOVAREJO_SERVICES="products")
-            try:
+                env = bench.platform_env(ECOVAREJO_DATABASE_URL=url, ECOVAREJO_SERVICES="products")
                 bench.migrate(env)
                 t0 = time.monotonic()
                 slugs, cats = asyncio.run(_seed(url, bench.tmp / "var", args.products))
@@ -139,9 +100,6 @@ def main() -> None:
                     print(f"{backend}: warm-up {misses} cold requests, {each:.1f} ms each")
                     for name, ps in paths.items():
                         bench.measure(f"{backend}: {name} ({len(ps)} paths)", base, ps)
-            finally:
-                if pg_db:
-                    asyncio.run(_pg(_admin_pg_url(), f'DROP DATABASE IF EXISTS "{pg_db}" WITH (FORCE)'))
         bench.report(f"EcoVarejo catalog at {args.products} products vs bare ASGI")
 
 

@@ -23,11 +23,75 @@ import sys
 import tempfile
 import time
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ecovarejo.core.container import Container
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def admin_pg_url() -> str:
+    """The PostgreSQL admin URL benchmarks create their scratch databases with ('' when none)."""
+    return os.environ.get("ECOVAREJO_BENCH_DATABASE_URL") or os.environ.get("ECOVAREJO_TEST_DATABASE_URL", "")
+
+
+async def pg_admin(admin: str, sql: str) -> None:
+    """Run one statement outside a transaction (``CREATE DATABASE``, ``DROP DATABASE``)."""
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    engine = create_async_engine(admin, isolation_level="AUTOCOMMIT")
+    async with engine.connect() as conn:
+        await conn.execute(text(sql))
+    await engine.dispose()
+
+
+@contextlib.contextmanager
+def scratch_database(backend: str, tmp: Path, prefix: str = "ev_bench") -> Iterator[str | None]:
+    """The URL of an empty database for ``backend`` ("sqlite": a file in ``tmp``; "postgres": a database
+    created from :func:`admin_pg_url` and dropped afterwards); None (and a line saying so) without one."""
+    import asyncio
+
+    if backend != "postgres":
+        yield f"sqlite+aiosqlite:///{tmp / 'catalog.db'}"
+        return
+    admin = admin_pg_url()
+    if not admin:
+        print("postgres: set ECOVAREJO_BENCH_DATABASE_URL (skipped)")
+        yield None
+        return
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    asyncio.run(pg_admin(admin, f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin.rpartition("/")[0] + f"/{name}"
+    finally:
+        asyncio.run(pg_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def seed_catalog(container: Container, products: int) -> tuple[list[str], list[str]]:
+    """The demo catalog's bulk path in the ``default`` tenant (``products`` products), statistics
+    analyzed; returns (up to 5,000 product slugs in id order, every category slug)."""
+    from sqlalchemy import select
+
+    from ecovarejo.products import listing
+    from ecovarejo.products.demo import seed_demo
+    from ecovarejo.products.models import Category, Product
+    from ecovarejo.seed import ensure_tenant
+
+    tenant = await ensure_tenant(container, "default")
+    async with container.uow(tenant.id, actor="bench") as uow:
+        await seed_demo(container, uow, {"products": products})
+        await uow.commit()
+    await listing.analyze(container.db)
+    async with container.uow(tenant.id, read_only=True) as uow:
+        slugs = list((await uow.session.scalars(select(Product.slug).order_by(Product.id).limit(5000))).all())
+        cats = list((await uow.session.scalars(select(Category.slug))).all())
+    return slugs, cats
 
 
 @dataclass

@@ -20,12 +20,11 @@ import pstats
 import random
 import tempfile
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from bench.bench_catalog import _admin_pg_url, _pg
+from bench.harness import scratch_database, seed_catalog
 
 
 def _bare_fastapi() -> Any:
@@ -86,17 +85,13 @@ async def _cpu(n: int, call: Callable[[int], Awaitable[Any]], prof: cProfile.Pro
 
 
 async def _run(backend: str, url: str, tmp: Path, products: int, n: int, profile: str | None) -> dict[str, Any]:
-    from sqlalchemy import event, select
+    from sqlalchemy import event
 
     from ecovarejo.app import create_app
     from ecovarejo.bootstrap import build_container
     from ecovarejo.core import migrate
     from ecovarejo.core.settings import Settings
     from ecovarejo.gateway.config import GatewaySettings
-    from ecovarejo.products import listing
-    from ecovarejo.products.demo import seed_demo
-    from ecovarejo.products.models import Category, Product
-    from ecovarejo.seed import ensure_tenant
 
     settings = Settings(database_url=url, data_dir=tmp / "var", services="products", log_level="WARNING").with_sections(
         GatewaySettings(rate_limits=False)
@@ -105,16 +100,8 @@ async def _run(backend: str, url: str, tmp: Path, products: int, n: int, profile
     container = build_container(settings, run_relay=False, run_consumers=False)
     await container.start()
     try:
-        tenant = await ensure_tenant(container, "default")
-        async with container.uow(tenant.id, actor="bench") as uow:
-            await seed_demo(container, uow, {"products": products})
-            await uow.commit()
-        await listing.analyze(container.db)
-        async with container.uow(tenant.id, read_only=True) as uow:
-            slugs = list((await uow.session.scalars(select(Product.slug).limit(2000))).all())
-            cats = list((await uow.session.scalars(select(Category.slug))).all())
-        rnd = random.Random(7)
-        slugs = rnd.sample(slugs, min(n, len(slugs)))
+        slugs, cats = await seed_catalog(container, products)
+        slugs = random.Random(7).sample(slugs, min(n, len(slugs)))
         statements = [0]
 
         def count(*_: Any) -> None:
@@ -167,22 +154,9 @@ def main() -> None:
     results: dict[str, dict[str, Any]] = {}
     for backend in [b.strip() for b in args.backends.split(",") if b.strip()]:
         tmp = Path(tempfile.mkdtemp(prefix="ecovarejo-prof-"))
-        pg_db = None
-        if backend == "postgres":
-            admin = _admin_pg_url()
-            if not admin:
-                print("postgres: set ECOVAREJO_BENCH_DATABASE_URL (skipped)")
-                continue
-            pg_db = f"ev_prof_{uuid.uuid4().hex[:10]}"
-            asyncio.run(_pg(admin, f'CREATE DATABASE "{pg_db}"'))
-            url = admin.rpartition("/")[0] + f"/{pg_db}"
-        else:
-            url = f"sqlite+aiosqlite:///{tmp / 'catalog.db'}"
-        try:
-            results[backend] = asyncio.run(_run(backend, url, tmp, args.products, args.requests, args.profile))
-        finally:
-            if pg_db:
-                asyncio.run(_pg(_admin_pg_url(), f'DROP DATABASE IF EXISTS "{pg_db}" WITH (FORCE)'))
+        with scratch_database(backend, tmp, prefix="ev_prof") as url:
+            if url is not None:
+                results[backend] = asyncio.run(_run(backend, url, tmp, args.products, args.requests, args.profile))
     print(f"\nin-process CPU per request at {args.products} products ({args.requests} requests each)")
     print(f"{'backend':<10} {'scenario':<14} {'CPU µs/req':>11} {'SQL/req':>8} {'bare ÷ this':>12}")
     for backend, rows in results.items():
