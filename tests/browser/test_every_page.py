@@ -47,6 +47,9 @@ REDIRECTS = {
     "/checkout/autenticacao": "the return from the card's 3-D Secure page: to the order or back to the challenge "
     "(tests/integration/payments_providers/test_three_d_secure_checkout.py)",
 }
+#: Pages reached by a redirect from another site's (or the checkout's) form, never by a link: the
+#: addresses to start from come from the setup (the sandbox issuer's 3-D Secure challenge of an order).
+ENTRY_POINTS = {"/sandbox-pay/v1/challenge/{reference}"}
 #: Pages for visitors who are not signed in (a session is sent elsewhere or sees another page).
 GUEST_ONLY = {
     "/conta/entrar",
@@ -118,10 +121,10 @@ def new_cnpj() -> str:
     return f"{s[:2]}.{s[2:5]}.{s[5:8]}/{s[8:12]}-{s[12:]}"
 
 
-def customer_with_a_shipped_order(live: LiveServer) -> str:
+def customer_with_a_shipped_order(live: LiveServer) -> tuple[str, list[str]]:
     """A company buyer whose card order is paid and shipped (the order, its shipment's label and packing slip
-    are pages), a quote request (the buyer's and the staff's quote pages), and a coupon (the coupon editor
-    is one)."""
+    are pages), a quote request (the buyer's and the staff's quote pages), a coupon (the coupon editor
+    is one), and an order waiting at the sandbox's 3-D Secure challenge (its page is an entry point)."""
     email = f"every-{uuid.uuid4().hex[:6]}@example.com"
     with httpx.Client(base_url=live.url, timeout=30) as c:
         company = {"cnpj": new_cnpj(), "legal_name": "Costa Compras Ltda", "state_registration": "ISENTO"}
@@ -154,7 +157,14 @@ def customer_with_a_shipped_order(live: LiveServer) -> str:
         code = f"TELA{uuid.uuid4().hex[:6].upper()}"
         r = c.post("/api/v1/admin/coupons", json={"code": code, "kind": "percent", "value": "10"}, headers=root)
         assert r.status_code == 201, r.text
-    return email
+        r = c.post(
+            "/api/v1/orders",
+            json={"shipping_address": address, "items": [{"sku": "TSHIRT-002", "quantity": 1}],
+                  "payment": {"method": "card", "source": "tok_challenge"}},
+            headers={**auth, "Idempotency-Key": uuid.uuid4().hex},
+        )  # fmt: skip
+        assert r.status_code == 201 and r.json()["next_action_url"], r.text
+    return email, [urlsplit(r.json()["next_action_url"]).path]
 
 
 def sign_in(tab: Tab, who: str, account: dict[str, Any], lang: str) -> None:
@@ -182,11 +192,14 @@ def fill_the_cart(tab: Tab, lang: str) -> None:
     tab.page.wait_for_url("**/carrinho?ok=added_to_cart")
 
 
-def visit_all(tab: Tab, who: str, routes: list[str], lang: str, seen: dict[str, list[str]]) -> list[str]:
+def visit_all(
+    tab: Tab, who: str, routes: list[str], lang: str, seen: dict[str, list[str]], entries: list[str]
+) -> list[str]:
     """Visit the routes (in passes: a list page first gives the addresses of its detail pages); returns
-    what went wrong. ``seen`` collects, per route, the addresses visited."""
+    what went wrong. ``seen`` collects, per route, the addresses visited; ``entries``: addresses of the
+    :data:`ENTRY_POINTS`."""
     page = tab.page
-    links: list[str] = []
+    links: list[str] = list(entries)
     problems: list[str] = []
     todo = list(routes)
     while todo:
@@ -237,7 +250,9 @@ def test_every_page_fits_a_390px_phone(browser: Any, live_server: LiveServer, la
     routes = page_routes()
     by = {who: [r for r in routes if audience(r) == who] for who in ("guest", "public", "customer", "staff")}
     assert len(by["staff"]) > 20 and by["public"] and by["customer"], by  # the route list is the app's
-    customer = {"email": customer_with_a_shipped_order(live_server)}
+    email, entries = customer_with_a_shipped_order(live_server)
+    customer = {"email": email}
+    assert all(any(pattern(route).match(a) for a in entries) for route in ENTRY_POINTS), entries
     staff = admin_account(live_server)
     seen: dict[str, list[str]] = {}
     problems: list[str] = []
@@ -254,7 +269,7 @@ def test_every_page_fits_a_390px_phone(browser: Any, live_server: LiveServer, la
             sign_in(tab, who, customer if who == "customer" else staff, lang)
         if who != "staff":
             fill_the_cart(tab, lang)
-        problems += visit_all(tab, who, visible, lang, seen)
+        problems += visit_all(tab, who, visible, lang, seen, entries)
         context.close()
     assert not problems, "\n".join(problems)
     assert set(seen) == set(routes), set(routes) - set(seen)

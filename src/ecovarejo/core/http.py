@@ -17,7 +17,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .errors import DomainError
-from .tenancy import TenantInfo, current_tenant
+from .settings import Settings
+from .tenancy import TenantInfo, current_public_url, current_tenant, public_origin
 from .uow import UnitOfWork
 
 if TYPE_CHECKING:
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 log = structlog.get_logger("ecovarejo.http")
 
 PROBLEM = "application/problem+json"
+_DEV_PUBLIC_URL = str(Settings.model_fields["public_url"].default)
 
 
 def problem(
@@ -135,6 +137,11 @@ class RequestContextMiddleware:
                 return
             state["tenant"] = tenant
         token = current_tenant.set(tenant.id if tenant else None)
+        origin = public_origin(
+            tenant, scheme=str(scope.get("scheme") or "http"), host=headers.get("host"),
+            configured=self.container.settings.public_url, development_default=_DEV_PUBLIC_URL,
+        )  # fmt: skip
+        origin_token = current_public_url.set(origin)
         structlog.contextvars.bind_contextvars(request_id=request_id, tenant=tenant.slug if tenant else None)
 
         async def send_wrapper(message: Message) -> None:
@@ -150,6 +157,7 @@ class RequestContextMiddleware:
         finally:
             self._log(scope, request_id, tenant, status, start)
             current_tenant.reset(token)
+            current_public_url.reset(origin_token)
             structlog.contextvars.clear_contextvars()
 
     def _log(self, scope: Scope, request_id: str, tenant: TenantInfo | None, status: int, start: float) -> None:

@@ -15,6 +15,9 @@ from .errors import NotFound
 from .models import DEFAULT_TENANT_ID, Tenant
 
 current_tenant: ContextVar[uuid.UUID | None] = ContextVar("current_tenant", default=None)
+#: The shop's public address as the current request's tenant is reached (``scheme://host``, no trailing
+#: slash): where a provider sends the shopper back (3-D Secure). ``None`` outside a request.
+current_public_url: ContextVar[str | None] = ContextVar("current_public_url", default=None)
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,28 @@ class TenantResolver:
         if info is None:
             raise NotFound("no default tenant; run `ecovarejo migrate`", code="unknown_tenant")
         return info
+
+
+def public_origin(
+    tenant: TenantInfo | None, *, scheme: str, host: str | None, configured: str, development_default: str
+) -> str:
+    """The shop's address for links that leave the site and come back (a 3-D Secure return): a tenant on
+    its own domain -> the address the request came to when it came to that domain (its port kept), else
+    ``https://<domain>``; any other tenant -> the platform's ``public_url``, or the request's own address
+    while that setting is still the development default (as ``robots.txt`` does)."""
+    name, _, port = (host or "").strip().lower().partition(":")
+    valid_port = port.isdigit() and len(port) <= 5
+    if tenant is not None and tenant.domain:
+        domain = tenant.domain.strip().lower().rstrip(".")
+        if name.rstrip(".") == domain:
+            return f"{'https' if scheme == 'https' else 'http'}://{domain}{':' + port if valid_port else ''}"
+        return f"https://{domain}"
+    configured = configured.rstrip("/")
+    if configured and configured != development_default.rstrip("/"):
+        return configured
+    if name and all(ch.isalnum() or ch in ".-[]" for ch in name) and (valid_port or not port):
+        return f"{'https' if scheme == 'https' else 'http'}://{name}{':' + port if port else ''}"
+    return configured
 
 
 def _is_uuid(value: str) -> bool:

@@ -231,8 +231,12 @@ async def finish_authentication(
 ) -> dict[str, Any]:
     """After the card's 3-D Secure challenge: the provider is asked how it ended (safe to repeat). Paid when
     authenticated; ``next_action_url`` again while the challenge is open; ``payment_failed`` (the order
-    cancelled, its stock back) when the issuer refused — retry the checkout with another card."""
-    return await complete_authentication(get_container(request), get_tenant(request).id, principal, order_id=order_id)
+    cancelled, its stock back) when the issuer refused — retry the checkout with another card. Paid: the
+    cart it was bought from is emptied (as after a checkout that needed no challenge)."""
+    return await complete_authentication(
+        get_container(request), get_tenant(request).id, principal, order_id=order_id,
+        cart_owner=owner_key(principal.user_id, None),
+    )  # fmt: skip
 
 
 @router.post("/orders/{order_id}/cancel", response_model=OrderView)

@@ -19,7 +19,7 @@ from . import lifecycle
 from . import repository as repo
 from .checkout import _capture_and_pay, _held_for_review
 from .models import Order
-from .service import order_detail
+from .service import order_detail, ports_of
 
 
 async def complete_authentication(
@@ -29,13 +29,36 @@ async def complete_authentication(
     *,
     order_id: uuid.UUID | None = None,
     reference: str | None = None,
+    cart_owner: str | None = None,
 ) -> dict[str, Any]:
     """After the 3-D Secure challenge (the return page, the API; safe to repeat): the intent's status read
     from the provider — never from the return URL — and written once; authorized -> captured under the
     checkout's capture key and the order paid (:func:`_capture_and_pay`); refused -> the order cancelled,
     its stock and coupons back (the shopper tries another card in a new checkout; this order is never
     charged). ``reference``: the provider's id the return URL names; ``principal``: the order must be
-    theirs (``None``: a system caller)."""
+    theirs (``None``: a system caller); ``cart_owner``: the buyer's cart, emptied once the order is paid
+    (or held for review) if it still holds what the order bought — as a checkout that needed no challenge
+    empties it (the page and the API alike)."""
+    detail = await _complete(container, tenant_id, principal, order_id=order_id, reference=reference)
+    if cart_owner and detail.get("status") not in ("awaiting_payment", "cancelled"):
+        carts = ports_of(container).carts
+        bought: dict[str, int] = {}
+        for item in detail.get("items") or []:
+            bought[str(item["sku"])] = bought.get(str(item["sku"]), 0) + int(item["quantity"])
+        cart = await carts.get(tenant_id, cart_owner)
+        if cart.lines and dict(cart.lines) == bought:  # a cart changed since (or an order of named items) stays
+            await carts.delete(tenant_id, cart_owner)
+    return detail
+
+
+async def _complete(
+    container: Container,
+    tenant_id: uuid.UUID,
+    principal: Principal | None,
+    *,
+    order_id: uuid.UUID | None,
+    reference: str | None,
+) -> dict[str, Any]:
     async with container.uow(tenant_id, read_only=True) as uow:
         auth: payments.Authentication | None = None
         order: Order | None = None

@@ -10,6 +10,19 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 
+from ecovarejo.core.tenancy import current_public_url
+
+#: The storefront page the providers send the shopper back to after a 3-D Secure challenge.
+AUTHENTICATION_RETURN_PATH = "/checkout/autenticacao"
+
+
+def authentication_return_url(fallback: str | None = None) -> str | None:
+    """Where a 3-D Secure challenge sends the shopper back: the current request's tenant's own address
+    (its domain; see :func:`ecovarejo.core.tenancy.public_origin`) + the return page; ``fallback`` (the
+    platform's ``ECOVAREJO_PUBLIC_URL`` one) outside a request."""
+    origin = current_public_url.get()
+    return origin + AUTHENTICATION_RETURN_PATH if origin else fallback
+
 
 @dataclass(frozen=True)
 class GatewayResult:

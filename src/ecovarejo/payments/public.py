@@ -35,7 +35,7 @@ from .instant import Payer, charge_order
 from .instant import instructions_for_payments as payment_instructions
 from .models import Payment
 from .order_ledger import OrderBook, OrderMoney, PayableOrder, order_money
-from .sandbox import TEST_CARDS
+from .sandbox import TEST_CARDS, Challenge, SandboxGateway
 from .service import (
     PaymentDeclined,
     PaymentUnavailable,
@@ -58,6 +58,7 @@ __all__ = [
     "Authentication",
     "BoletoDocument",
     "CardForm",
+    "Challenge",
     "GatewayError",
     "GatewayResult",
     "GatewayTimeout",
@@ -74,6 +75,7 @@ __all__ = [
     "PaymentGateway",
     "PaymentUnavailable",
     "PaymentView",
+    "answer_sandbox_challenge",
     "boleto_pdf",
     "card_form",
     "charge_order",
@@ -99,6 +101,7 @@ __all__ = [
     "record_capture",
     "record_pending_authentication",
     "refund",
+    "sandbox_challenge",
     "settle_authentication",
     "stale_authorizations",
     "void",
@@ -191,3 +194,17 @@ async def refund(
     """Refund ``amount`` of a captured payment exactly once per ``key``; the refund transaction's summary."""
     row = await service.refund(container, tenant_id, payment_id, amount, key=key, actor=actor)
     return {"id": str(row.id), "amount": str(row.amount), "status": row.status}
+
+
+def sandbox_challenge(container: Container, reference: str) -> Challenge | None:
+    """The sandbox issuer's 3-D Secure challenge of ``reference`` (``None``: the sandbox is not the gateway,
+    or it asked no such challenge)."""
+    gateway = gateway_of(container)
+    return gateway.challenge(reference) if isinstance(gateway, SandboxGateway) else None
+
+
+def answer_sandbox_challenge(container: Container, reference: str, *, approve: bool) -> Challenge | None:
+    """The shopper passes (``approve``) or fails the sandbox's challenge; the shop learns the outcome from
+    the gateway's ``status`` on the return (never from the page)."""
+    gateway = gateway_of(container)
+    return gateway.answer_challenge(reference, approve=approve) if isinstance(gateway, SandboxGateway) else None

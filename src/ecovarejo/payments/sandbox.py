@@ -11,13 +11,18 @@ import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .gateway import GatewayResult, GatewayTimeout
+from .gateway import AUTHENTICATION_RETURN_PATH, GatewayResult, GatewayTimeout, authentication_return_url
 from .providers.base import CardInfo
 
 APPROVE = "4242424242424242"
 DECLINE = "4000000000000002"
 INSUFFICIENT_FUNDS = "4000000000009995"
 TIMEOUT = "4000000000000119"
+#: The issuer asks for 3-D Secure (as Stripe's 4000 0027 6000 3184): the shopper passes or fails the
+#: sandbox's challenge page (:data:`CHALLENGE_PATH`).
+CHALLENGE = "4000002760003184"
+#: The sandbox "issuer's" challenge page (``/sandbox-pay/v1/challenge/<reference>``, served by the web).
+CHALLENGE_PATH = "/sandbox-pay/v1/challenge/"
 
 #: Test sources: card numbers (spaces allowed) or the equivalent tokens.
 TEST_CARDS = {
@@ -26,11 +31,13 @@ TEST_CARDS = {
     DECLINE: "card_declined",
     INSUFFICIENT_FUNDS: "insufficient_funds",
     TIMEOUT: "timeout",
+    CHALLENGE: "challenge",
     "tok_approve": "approve",
     "tok_visa": "approve",
     "tok_decline": "card_declined",
     "tok_insufficient_funds": "insufficient_funds",
     "tok_timeout": "timeout",
+    "tok_challenge": "challenge",
     "pix": "approve",
 }
 
@@ -42,6 +49,7 @@ TOKEN_LAST4 = {
     "tok_decline": "0002",
     "tok_insufficient_funds": "9995",
     "tok_timeout": "0119",
+    "tok_challenge": "3184",
 }
 TEST_CARDS["tok_mastercard"] = "approve"
 
@@ -50,7 +58,7 @@ TEST_CARDS["tok_mastercard"] = "approve"
 #: keeps no state: what Stripe answers to ``GET /v1/payment_methods/pm_…`` (brand, last 4, expiry, the
 #: card's fingerprint) is read from the token itself (:func:`describe_minted`).
 MINTED_PREFIX = "tok_sbx_"
-OUTCOMES = ("approve", "card_declined", "insufficient_funds", "timeout")
+OUTCOMES = ("approve", "card_declined", "insufficient_funds", "timeout", "challenge")
 
 
 def minted_parts(source: str) -> tuple[str, str, str] | None:
@@ -122,7 +130,25 @@ class _Auth:
     amount: Decimal
     captured: Decimal = Decimal("0")
     refunded: Decimal = Decimal("0")
+    #: requires_action (waiting for the challenge) | authorized | failed | captured | voided | …
     status: str = "authorized"
+    #: Where the challenge page sends the shopper back (the shop's return page, on the tenant's address).
+    return_url: str = ""
+    currency: str = "BRL"
+    last4: str = ""
+
+
+@dataclass(frozen=True)
+class Challenge:
+    """What the sandbox issuer's challenge page shows and where it sends the shopper back."""
+
+    reference: str
+    amount: Decimal
+    currency: str
+    last4: str
+    #: requires_action while the shopper has not answered; authorized | failed afterwards.
+    status: str
+    return_url: str
 
 
 @dataclass
@@ -154,6 +180,20 @@ class SandboxGateway:
             raise GatewayTimeout("sandbox: the test card for timeouts never answers")
         if amount <= 0:
             return self._once(idempotency_key, GatewayResult(False, None, "declined", amount, "invalid_amount"))
+        if outcome == "challenge":  # 3-D Secure: nothing held until the shopper passes the challenge
+            ref = f"sbx_{uuid.uuid4().hex}"
+            back = authentication_return_url() or AUTHENTICATION_RETURN_PATH
+            origin = back.removesuffix(AUTHENTICATION_RETURN_PATH)
+            self._auths[ref] = _Auth(amount, status="requires_action", return_url=back, currency=currency,
+                                     last4=token_last4(source) or source.replace(" ", "")[-4:])  # fmt: skip
+            return self._once(
+                idempotency_key,
+                GatewayResult(
+                    False, ref, "requires_action", amount, "authentication_required",
+                    "the card's issuer asks the shopper to authenticate (3-D Secure)",
+                    next_action_url=f"{origin}{CHALLENGE_PATH}{ref}",
+                ),
+            )  # fmt: skip
         if outcome != "approve":
             msg = {"card_declined": "Card declined", "insufficient_funds": "Insufficient funds"}.get(outcome, outcome)
             return self._once(idempotency_key, GatewayResult(False, None, "declined", amount, outcome, msg))
@@ -190,7 +230,7 @@ class SandboxGateway:
         except KeyError:
             return GatewayResult(False, reference, "failed", Decimal("0"), "unknown_payment")
         if a is not None:
-            if a.status != "authorized":
+            if a.status not in ("authorized", "requires_action"):  # a challenge still open is cancelled too
                 return GatewayResult(False, reference, "failed", Decimal("0"), "void_not_allowed")
             a.status = "voided"
         return self._once(idempotency_key, GatewayResult(True, reference, "voided", a.amount if a else Decimal("0")))
@@ -216,4 +256,25 @@ class SandboxGateway:
             return GatewayResult(False, reference, "failed", Decimal("0"), "unknown_payment")
         if a is None:
             return GatewayResult(True, reference, "unknown", Decimal("0"))
+        if a.status == "failed":
+            return GatewayResult(False, reference, "failed", a.amount, "authentication_failed")
         return GatewayResult(True, reference, a.status, a.amount)
+
+    # ---------------------------------------------------------------- the issuer's 3-D Secure challenge
+    def challenge(self, reference: str) -> Challenge | None:
+        """The challenge of a payment this sandbox asked to authenticate (``None``: no such challenge in
+        this process — the sandbox keeps its state in memory)."""
+        a = self._auths.get(reference)
+        if a is None or not a.return_url:
+            return None
+        return Challenge(reference, a.amount, a.currency, a.last4, a.status, a.return_url)
+
+    def answer_challenge(self, reference: str, *, approve: bool) -> Challenge | None:
+        """The shopper's answer at the challenge page, written once (a second answer changes nothing):
+        approved -> ``authorized`` (the hold for the amount), refused -> ``failed``."""
+        a = self._auths.get(reference)
+        if a is None or not a.return_url:
+            return None
+        if a.status == "requires_action":
+            a.status = "authorized" if approve else "failed"
+        return self.challenge(reference)

@@ -15,7 +15,7 @@ from ecovarejo.core.models import Tenant
 from ecovarejo.core.tenancy import current_tenant
 
 from .failover import FailoverGateway
-from .gateway import GatewayError, PaymentGateway
+from .gateway import AUTHENTICATION_RETURN_PATH, GatewayError, PaymentGateway
 from .providers.pagseguro_gateway import PagSeguroGateway
 from .settings import PaymentsSettings
 from .vault import MasterKeys, Vault
@@ -27,12 +27,9 @@ class Providers(dict[str, PaymentGateway]):
     """The real providers configured, by name (empty in the embedded default: the sandbox answers)."""
 
 
-#: The storefront page the providers send the shopper back to after a 3-D Secure challenge.
-AUTHENTICATION_RETURN_PATH = "/checkout/autenticacao"
-
-
 def build_providers(s: PaymentsSettings, *, public_url: str | None = None) -> Providers:
-    """``public_url``: this shop's public address, for the return URL of a 3-D Secure challenge."""
+    """``public_url``: the platform's public address, for the return URL of a 3-D Secure challenge when no
+    request names the tenant's own (:func:`.gateway.authentication_return_url`)."""
     providers = Providers()
     return_url = public_url.rstrip("/") + AUTHENTICATION_RETURN_PATH if public_url else None
     # the providers' SDKs load only when a provider is configured (not in every process start)

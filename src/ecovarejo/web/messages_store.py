@@ -55,6 +55,18 @@ STORE_PT: dict[str, str] = {
     "card_authentication_failed": "O banco não confirmou a autenticação do cartão e o pedido foi cancelado; "
     "nada foi cobrado. Volte ao carrinho e tente outro cartão ou outra forma de pagamento.",
     "card_authentication_pending": "A autenticação do cartão ainda não foi concluída no banco.",
+    "sandbox_challenge_title": "Confirme a compra no seu banco",
+    "sandbox_challenge_bank": "Banco de testes (sandbox) — autenticação 3-D Secure",
+    "sandbox_challenge_intro": (
+        "A loja pediu uma confirmação de {amount} no cartão final {last4}. Autoriza esta compra?"
+    ),
+    "sandbox_challenge_note": "Página de testes: nenhum banco real é consultado e nenhum dinheiro é movimentado.",
+    "sandbox_challenge_approve": "Autorizar",
+    "sandbox_challenge_refuse": "Recusar",
+    "sandbox_challenge_answered": "Esta autenticação já foi respondida.",
+    "sandbox_challenge_back": "Voltar à loja",
+    "err_authentication_not_found": "Não encontramos uma autenticação de cartão pendente com esse endereço.",
+    "err_invalid_decision": "Escolha Autorizar ou Recusar.",
     "err_payment_unavailable": "O provedor de pagamento não respondeu; nada foi cobrado. Tente de novo.",
     "err_invalid_installments": "Esse número de parcelas não está disponível para este valor.",
     "err_cart_empty": "Seu carrinho está vazio.",
@@ -204,6 +216,18 @@ STORE_EN: dict[str, str] = {
     "card_authentication_failed": "The bank did not confirm the card's authentication and the order was "
     "cancelled; nothing was charged. Go back to the cart and try another card or payment method.",
     "card_authentication_pending": "The card's authentication has not been completed at the bank yet.",
+    "sandbox_challenge_title": "Confirm the purchase with your bank",
+    "sandbox_challenge_bank": "Test bank (sandbox) — 3-D Secure authentication",
+    "sandbox_challenge_intro": (
+        "The shop asked to confirm {amount} on the card ending in {last4}. Do you authorize this purchase?"
+    ),
+    "sandbox_challenge_note": "A test page: no real bank is asked and no money moves.",
+    "sandbox_challenge_approve": "Authorize",
+    "sandbox_challenge_refuse": "Decline",
+    "sandbox_challenge_answered": "This authentication has already been answered.",
+    "sandbox_challenge_back": "Back to the shop",
+    "err_authentication_not_found": "We found no card authentication waiting at this address.",
+    "err_invalid_decision": "Choose Authorize or Decline.",
     "err_payment_unavailable": "The payment provider did not answer; nothing was charged. Try again.",
     "err_invalid_installments": "That number of instalments is not offered for this amount.",
     "err_cart_empty": "Your cart is empty.",

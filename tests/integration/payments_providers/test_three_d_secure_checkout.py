@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import time
+import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from decimal import Decimal
@@ -22,7 +23,7 @@ from ecovarejo.payments.instant import expire_pending
 from tests.integration.orders.shop import checkout_body, open_shop
 from tests.integration.web.catalog_fixture import make_catalog
 from tests.integration.web.helpers import csrf_from, register
-from tests.support import eventually
+from tests.support import bearer, eventually, make_tenant, token_for
 
 from .browser import stripe_payment_method
 from .test_webhooks_api import stripe_sig
@@ -130,6 +131,29 @@ async def test_a_failed_challenge_cancels_and_another_card_pays(wired, client, s
     assert await shop.available("TEE") == 2
     r = await client.get(f"/api/v1/orders/{first['id']}", headers=h)
     assert r.json()["status"] == "cancelled" and r.json()["payments"][0]["captured_amount"] == "0.00"
+
+
+async def test_the_return_url_is_the_tenants_own_domain(wired, client, stripe_fake) -> None:
+    """Stripe is told to send the shopper back to the tenant's own domain (the address the checkout came
+    to), not to the platform's ``ECOVAREJO_PUBLIC_URL``."""
+    fake, url = stripe_fake
+    domain = f"loja-{uuid.uuid4().hex[:8]}.example"
+    tid = await make_tenant(wired, domain=domain)
+    shop = await open_shop(wired)
+    shop.catalog.put("TEE", "12.00")
+    shop.tenant_id = tid
+    await shop.stock("TEE", 4)
+    h = {"Host": domain, **bearer(token_for(wired, tid, "customer"))}
+    r = await _checkout(client, shop, h, await stripe_payment_method(url, CHALLENGE_CARD), "3ds-domain")
+    assert r.status_code == 201, r.text
+    sent = [q for q in fake.requests if q["path"] == "/v1/payment_intents"][-1]
+    assert sent["form"]["return_url"] == f"http://{domain}/checkout/autenticacao"
+    # an API client naming the tenant by header on the platform's host: still the tenant's domain (HTTPS)
+    _, other = shop.customer()  # X-Tenant-ID: the tenant above
+    r = await _checkout(client, shop, other, await stripe_payment_method(url, CHALLENGE_CARD), "3ds-domain-2")
+    assert r.status_code == 201, r.text
+    sent = [q for q in fake.requests if q["path"] == "/v1/payment_intents"][-1]
+    assert sent["form"]["return_url"] == f"https://{domain}/checkout/autenticacao"
 
 
 async def test_an_authorization_notice_before_the_return(wired, client, stripe_fake) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import stripe
 
-from ..gateway import GatewayResult, GatewayTimeout
+from ..gateway import GatewayResult, GatewayTimeout, authentication_return_url
 from .base import CardData, CardInfo, CardNotKept, ProviderUnavailable, Source, from_cents, to_cents
 
 #: A stored card's token: the Stripe Customer the PaymentMethod is attached to, then the PaymentMethod.
@@ -114,8 +114,9 @@ class StripeGateway:
         }
         if description:
             params["description"] = description
-        if self.return_url:
-            params["return_url"] = self.return_url
+        return_url = authentication_return_url(self.return_url)  # the tenant's own address (its domain)
+        if return_url:
+            params["return_url"] = return_url
         if installments > 1:  # Stripe's card instalments (fixed count, monthly)
             params["payment_method_options"] = {
                 "card": {"installments": {"plan": {"count": installments, "interval": "month", "type": "fixed_count"}}}
