@@ -46,7 +46,7 @@ class Invoice(Base, TenantOwned, Timestamped):
     po_number: Mapped[str | None] = mapped_column(String(60))
     terms: Mapped[str] = mapped_column(String(20))
     total: Mapped[Decimal] = mapped_column(MoneyCents)
-    #: open → paid (every instalment paid)
+    #: open → paid (every instalment paid) | cancelled (the order refunded or cancelled before any was paid)
     status: Mapped[str] = mapped_column(String(20), default="open")
     issued_on: Mapped[date] = mapped_column(Date)
 
@@ -65,7 +65,7 @@ class Instalment(Base, TenantOwned):
     #: The boleto's pending payment in the payments context (its webhook confirms it).
     payment_id: Mapped[uuid.UUID] = mapped_column(index=True)
     boleto_line: Mapped[str] = mapped_column(String(60))
-    #: open → paid
+    #: open → paid | cancelled (the order refunded or cancelled: ``invoice_adjust``)
     status: Mapped[str] = mapped_column(String(20), default="open")
     paid_at: Mapped[datetime | None] = mapped_column(nullable=True)
     #: When the company was told it is overdue (the job tells it once).

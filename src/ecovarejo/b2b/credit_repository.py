@@ -50,8 +50,9 @@ async def invoices(uow: UnitOfWork, company_id: uuid.UUID, *, limit: int) -> lis
     return list((await uow.session.scalars(q)).all())
 
 
-async def invoice_for_order(uow: UnitOfWork, order_id: uuid.UUID) -> Invoice | None:
-    return await uow.session.scalar(select(Invoice).where(Invoice.order_id == order_id))
+async def invoice_for_order(uow: UnitOfWork, order_id: uuid.UUID, *, lock: bool = False) -> Invoice | None:
+    q = select(Invoice).where(Invoice.order_id == order_id)
+    return await uow.session.scalar(q.with_for_update() if lock else q)
 
 
 async def instalments_of(uow: UnitOfWork, invoice_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Instalment]]:
@@ -75,7 +76,7 @@ async def instalment_by_payment(uow: UnitOfWork, payment_id: uuid.UUID) -> Insta
 
 
 async def all_paid(uow: UnitOfWork, invoice_id: uuid.UUID) -> bool:
-    q = select(func.count()).where(Instalment.invoice_id == invoice_id, Instalment.status != "paid")
+    q = select(func.count()).where(Instalment.invoice_id == invoice_id, Instalment.status == "open")
     return int(await uow.session.scalar(q) or 0) == 0
 
 

@@ -12,7 +12,9 @@
 
 - Invoiced terms (faturado): ``await check_credit(uow, company_id, total, now)`` before reserving stock,
   ``await open_invoice(uow, ...)`` in the order's transaction (checks again under the company's credit
-  lock; the invoice and one boleto per instalment); ``invoice_for_order`` for the order's pages.
+  lock; the invoice and one boleto per instalment); ``invoice_for_order`` for the order's pages;
+  ``await reduce_invoice(uow, order_id, amount, now) -> InvoiceAdjustment | None`` when the order is refunded
+  or cancelled (open instalments reduced or cancelled, the last due first; beyond them: ``to_return``).
 
 - Quotes (RFQ): ``await quote_for_checkout(uow, quote_id, user_id, company_id) -> QuotedOrder`` — an accepted
   quote's lines and prices for checkout; ``await mark_quote_ordered(uow, quote_id, order_id, user_id)`` in the
@@ -33,6 +35,7 @@ from .credit import (
     invoice_for_order,
     open_invoice,
 )
+from .invoice_adjust import InvoiceAdjustment, reduce_invoice
 from .models import ROLES
 from .pricelists import BuyerPrice, ListPrice, PriceBreak, buyer_prices, check_quantity, prices_for
 from .quotes import CatalogPrice, QuoteDesk, QuotedOrder, quote_for_checkout
@@ -47,6 +50,7 @@ __all__ = [
     "CatalogPrice",
     "CreditLimitExceeded",
     "InstalmentView",
+    "InvoiceAdjustment",
     "InvoiceOverdue",
     "InvoiceView",
     "ListPrice",
@@ -65,4 +69,5 @@ __all__ = [
     "open_invoice",
     "prices_for",
     "quote_for_checkout",
+    "reduce_invoice",
 ]

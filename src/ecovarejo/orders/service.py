@@ -37,7 +37,7 @@ from .quoting import customer_of as customer_of
 from .quoting import ports_of as ports_of
 from .quoting import price_lines as price_lines
 from .quoting import quote_for as quote_for
-from .terms import CONFIRMED_ON_TERMS, invoice_json
+from .terms import CONFIRMED_ON_TERMS, invoice_json, is_on_terms, refund_on_terms
 
 # --------------------------------------------------------------------------- carts
 
@@ -341,6 +341,9 @@ async def cancel(
         await coupon_rules.unclaim(uow, order.id)
         await users.refund_points_for_order(uow, order.user_id, order.id)
         payment_id = order.payment_id
+        if payment_id is None and order.refunded_amount < order.total_amount:  # on terms: the invoice goes
+            await refund_on_terms(uow, order, order.total_amount - order.refunded_amount, now=container.now(),
+                                  actor=actor, reason=reason)  # fmt: skip
         await uow.commit()
     if payment_id is not None:
         await _money_back(container, tenant_id, order_id, payment_id, actor=actor, reason=reason)
@@ -404,17 +407,38 @@ async def refund(
         order = await _load(uow, order_id)
         status, payment_id = order.status, order.payment_id
         remaining = order.total_amount - order.refunded_amount
-    if payment_id is None or status in ("pending", "awaiting_payment", "cancelled", "refunded"):
+    if status in ("pending", "awaiting_payment", "cancelled", "refunded"):
         raise Conflict(f"an order that is {status} cannot be refunded", code="not_refundable")
+    if payment_id is None:  # an order on invoiced terms: the refund comes off its invoice
+        return await _refund_on_terms(container, tenant_id, order_id, amount, actor=actor, reason=reason)
     amount = quantize(remaining if amount is None else amount)
     if amount <= 0 or amount > remaining:
         raise InvalidInput(f"refund must be between 0.01 and {remaining}", code="invalid_amount")
     if amount == remaining and not lifecycle.can(status, "refunded"):
         raise Conflict(f"an order that is {status} cannot be refunded", code="not_refundable")
     digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    assert payment_id is not None
     await payments.refund(
         container, tenant_id, payment_id, amount, key=f"order-refund:{order_id}:{digest}", actor=actor
     )
     await _sync_refunds(container, tenant_id, order_id, payment_id, actor=actor, reason=reason)
+    async with container.uow(tenant_id, read_only=True) as uow:
+        return await order_detail(uow, order_id)
+
+
+async def _refund_on_terms(
+    container: Container, tenant_id: uuid.UUID, order_id: uuid.UUID, amount: Decimal | None, *, actor: str,
+    reason: str,
+) -> dict[str, Any]:  # fmt: skip
+    async with container.uow(tenant_id, actor=actor) as uow:
+        order = await _load(uow, order_id)
+        if not await is_on_terms(uow, order_id, container.now()):
+            raise Conflict(f"an order that is {order.status} cannot be refunded", code="not_refundable")
+        remaining = order.total_amount - order.refunded_amount
+        amount = quantize(remaining if amount is None else amount)
+        if amount <= 0 or amount > remaining:
+            raise InvalidInput(f"refund must be between 0.01 and {remaining}", code="invalid_amount")
+        await refund_on_terms(uow, order, amount, now=container.now(), actor=actor, reason=reason)
+        await uow.commit()
     async with container.uow(tenant_id, read_only=True) as uow:
         return await order_detail(uow, order_id)

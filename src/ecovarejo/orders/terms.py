@@ -1,11 +1,24 @@
 """Orders on invoiced terms (faturado, docs/b2b.md): the payment method's name, the history reason of an
-order confirmed on terms, and the invoice as the order's JSON shows it (the b2b context keeps it)."""
+order confirmed on terms, the invoice as the order's JSON shows it (the b2b context keeps it), and its
+refunds: an order on terms has no payment to refund, so a refund (or a cancellation) takes the amount off
+its invoice (:func:`ecovarejo.b2b.public.reduce_invoice`) in the transaction that records it on the order."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from ecovarejo.b2b import public as b2b
+from ecovarejo.core.errors import Conflict
+from ecovarejo.core.money import quantize
+from ecovarejo.core.uow import UnitOfWork
+from ecovarejo.inventory import public as inventory
+
+from . import lifecycle
+from . import repository as repo
+from .models import Order
 
 #: Invoiced terms (faturado): an approved company's order is confirmed without payment, its invoice split
 #: into instalments (boletos) that fall due later.
@@ -25,3 +38,47 @@ def invoice_json(inv: b2b.InvoiceView) -> dict[str, Any]:
             for p in inv.instalments
         ],
     }  # fmt: skip
+
+
+def adjustment_note(adj: b2b.InvoiceAdjustment) -> str:
+    """The order history's words for what a refund did to the invoice."""
+    note = f"invoice reduced by {adj.reduced}"
+    if adj.to_return > 0:
+        note += f"; {adj.to_return} already paid, to return to the company"
+    return note
+
+
+async def refund_on_terms(
+    uow: UnitOfWork, order: Order, amount: Decimal, *, now: datetime, actor: str, reason: str | None
+) -> b2b.InvoiceAdjustment | None:
+    """Refund ``amount`` of an order on terms: its invoice shrinks (open instalments reduced or cancelled,
+    the last due first), the order's refunded total grows, its status moves as for a paid refund (unless
+    it is cancelled) and ``order.refunded`` is emitted (a whole refund cancels the NF-e). None: the order
+    has no invoice on terms (nothing done)."""
+    amount = quantize(amount)
+    adj = await b2b.reduce_invoice(uow, order.id, amount, now)
+    if adj is None:
+        return None
+    if not await repo.set_refunded(uow, order.id, order.refunded_amount, order.refunded_amount + amount):
+        raise Conflict("the order changed meanwhile: try again", code="order_changed")
+    fresh = await repo.get_order(uow, order.id)
+    assert fresh is not None
+    note = f"{reason or 'refund'} ({adjustment_note(adj)})"
+    if fresh.status != "cancelled":
+        if fresh.refunded_amount >= fresh.total_amount and lifecycle.can(fresh.status, "refunded"):
+            before = fresh.status
+            fresh = await lifecycle.transition(uow, fresh, "refunded", actor=actor, reason=note)
+            if before in ("paid", "fulfilling") and fresh.reservation_id:
+                await inventory.restock_reservation(uow, fresh.reservation_id, reason="refunded", actor=actor)
+        elif fresh.refunded_amount < fresh.total_amount and lifecycle.can(fresh.status, "partially_refunded"):
+            fresh = await lifecycle.transition(uow, fresh, "partially_refunded", actor=actor, reason=note)
+        else:
+            lifecycle.record(uow, fresh, fresh.status, fresh.status, actor, f"refund {amount}: {note}")
+    else:
+        lifecycle.record(uow, fresh, fresh.status, fresh.status, actor, note)
+    lifecycle.emit_refunded(uow, fresh, await repo.items(uow, [fresh.id]), amount, reason)
+    return adj
+
+
+async def is_on_terms(uow: UnitOfWork, order_id: uuid.UUID, now: datetime) -> bool:
+    return await b2b.invoice_for_order(uow, order_id, now) is not None

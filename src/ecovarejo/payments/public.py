@@ -48,7 +48,7 @@ from .service import (
     stale_authorizations,
     void,
 )
-from .term_boletos import IssuedBoleto, issue_term_boleto
+from .term_boletos import IssuedBoleto, cancel_term_boleto, issue_term_boleto
 
 __all__ = [
     "AUTHENTICATION_FAILED",
@@ -77,6 +77,7 @@ __all__ = [
     "PaymentView",
     "answer_sandbox_challenge",
     "boleto_pdf",
+    "cancel_term_boleto",
     "card_form",
     "charge_order",
     "checkout_plan",

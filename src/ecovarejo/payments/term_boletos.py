@@ -16,6 +16,7 @@ from ecovarejo.core.uow import UnitOfWork
 
 from . import boleto
 from .instant import create_boleto
+from .repository import set_status
 
 #: The issuing bank's code on the boletos (the sandbox's; a real deployment's bank contract).
 BANK = "341"
@@ -35,3 +36,9 @@ async def issue_term_boleto(uow: UnitOfWork, amount: Decimal, due: date) -> Issu
     b = boleto.issue(BANK, quantize(amount), due, f"{secrets.randbelow(10**25):025d}")
     payment = await create_boleto(uow, b, order_id=None)
     return IssuedBoleto(payment.id, b.formatted_line, b.barcode, b.amount, due)
+
+
+async def cancel_term_boleto(uow: UnitOfWork, payment_id: uuid.UUID) -> bool:
+    """Withdraw an unpaid term boleto (its instalment was cancelled or reduced): its pending payment is
+    ``voided``; False when it was no longer pending (paid meanwhile)."""
+    return await set_status(uow, payment_id, ("pending",), "voided")

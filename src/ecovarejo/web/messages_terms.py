@@ -31,6 +31,8 @@ PT_BR: dict[str, str] = {
     "instalment_status_overdue": "Vencida",
     "invoice_status_open": "Em aberto",
     "invoice_status_paid": "Quitada",
+    "instalment_status_cancelled": "Cancelada",
+    "invoice_status_cancelled": "Cancelada",
     "credit_terms_title": "Faturado (prazo e crédito)",
     "terms_help": (
         "Aprove empresas para comprar faturado: prazo de 30, 30/60 ou 30/60/90 dias e um limite de crédito. "
@@ -85,6 +87,8 @@ EN: dict[str, str] = {
     "instalment_status_overdue": "Overdue",
     "invoice_status_open": "Open",
     "invoice_status_paid": "Settled",
+    "instalment_status_cancelled": "Cancelled",
+    "invoice_status_cancelled": "Cancelled",
     "credit_terms_title": "Invoiced terms and credit",
     "terms_help": (
         "Approve companies to buy on invoiced terms: 30, 30/60 or 30/60/90 days and a credit limit. The open "

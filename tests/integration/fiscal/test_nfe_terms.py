@@ -5,16 +5,26 @@ the orders context's ``InvoiceSource`` port; refunds and cancellations of the or
 
 from __future__ import annotations
 
+import json
+import uuid
 from datetime import date
 from decimal import Decimal
 
 from defusedxml import ElementTree
+from sqlalchemy import select
 
+from ecovarejo.b2b.credit_models import Instalment, Invoice
 from ecovarejo.fiscal.nfe_xml import NS
+from ecovarejo.payments.instant import sign_notification
+from ecovarejo.payments.models import Payment
+from ecovarejo.payments.settings import PaymentsSettings
+from ecovarejo.payments.setup import install_providers
+from tests.support import eventually
 
 from .nfe_shop import COMPANY, open_nfe_shop
 
 CREDIT = "/api/v1/admin/b2b/credit-accounts"
+SECRET = "psp-secret"
 
 
 async def _company_on_terms(s, client, terms: str = "30/60/90") -> dict[str, str]:
@@ -62,4 +72,104 @@ async def test_note_of_an_order_on_terms_lists_its_instalments(container, client
 
 
 async def _shop(container, client, focus):
+    install_providers(container, PaymentsSettings(psp_webhook_secret=SECRET, master_key_file=None))
     return await open_nfe_shop(container, client, focus)
+
+
+async def _pay_boleto(s, client, part: dict) -> None:
+    body = json.dumps({"id": f"bank-{part['id']}", "barcode": part["boleto_line"], "amount": part["amount"],
+                       "paid_at": date.today().isoformat()}).encode()  # fmt: skip
+    r = await client.post("/api/v1/payments/webhooks/boleto", content=body,
+                          headers={**s.h, "x-ecovarejo-signature": sign_notification(body, SECRET)})  # fmt: skip
+    assert r.status_code == 200 and r.json()["outcome"] == "processed", r.text
+
+
+async def _invoice(client, headers, order_id: str) -> dict:
+    return (await client.get(f"/api/v1/orders/{order_id}", headers=headers)).json()["invoice"]
+
+
+async def _boletos(s, order_id: str) -> list[tuple[str, str]]:
+    """(instalment status, its boleto payment's status) of every instalment line of the order's invoice."""
+    q = (
+        select(Instalment.status, Payment.status)
+        .join(Invoice, Invoice.id == Instalment.invoice_id)
+        .join(Payment, Payment.id == Instalment.payment_id)
+        .where(Invoice.order_id == uuid.UUID(order_id))
+    )
+    async with s.shop.container.uow(s.shop.tenant_id, read_only=True) as uow:
+        return sorted((str(a), str(b)) for a, b in (await uow.session.execute(q)).all())
+
+
+async def test_refunds_and_cancellation_adjust_the_invoice(container, client, focus) -> None:
+    s = await _shop(container, client, focus)
+    buyer = await _company_on_terms(s, client)
+    order = await s.buy(client, buyer, "adj-1", payment={"method": "invoice"})
+    oid, total = order["id"], Decimal(order["total_amount"])
+    parts = order["invoice"]["instalments"]
+    await s.note_in(oid, "authorized")
+
+    # the first boleto is paid; then staff refund R$ 100,00 (goods returned): it comes off the open
+    # instalments, the last due first — a part brought to zero is cancelled, a part reduced gets a new boleto
+    await _pay_boleto(s, client, parts[0])
+
+    async def first_paid() -> bool:
+        return (await _invoice(client, buyer, oid))["instalments"][0]["status"] == "paid"
+
+    await eventually(first_paid)
+    refund = f"/api/v1/admin/orders/{oid}/refund"
+    r = await client.post(refund, json={"amount": "100.00", "reason": "devolução parcial"},
+                          headers={**s.shop.admin, "Idempotency-Key": "adj-r1"})  # fmt: skip
+    assert r.status_code == 200, r.text
+    # (a paid order keeps its status on a partial refund, as with a card: the history records it)
+    assert (r.json()["status"], Decimal(r.json()["refunded_amount"])) == ("paid", Decimal("100.00"))
+    inv = await _invoice(client, buyer, oid)
+    live = [p for p in inv["instalments"] if p["status"] != "cancelled"]
+    assert sum(Decimal(p["amount"]) for p in live) == total - Decimal("100.00")
+    expected, left = {}, Decimal("100.00")  # the last due first
+    for p in reversed(parts[1:]):
+        take = min(left, Decimal(p["amount"]))
+        expected[p["number"]], left = Decimal(p["amount"]) - take, left - take
+    assert left == 0 and expected[3] < Decimal(parts[2]["amount"])
+    assert {p["number"]: Decimal(p["amount"]) for p in live if p["status"] == "open"} == {
+        n: a for n, a in expected.items() if a > 0}  # fmt: skip
+    for p in live:  # a reduced instalment keeps its due date with a new boleto; the old one is a cancelled line
+        if p["status"] == "open" and Decimal(p["amount"]) < Decimal(parts[p["number"] - 1]["amount"]):
+            assert p["boleto_line"] != parts[p["number"] - 1]["boleto_line"]
+            assert p["due_on"] == parts[p["number"] - 1]["due_on"]
+    cancelled = [p for p in inv["instalments"] if p["status"] == "cancelled"]
+    assert sum(Decimal(p["amount"]) for p in cancelled) - sum(
+        expected[p["number"]] for p in cancelled if expected[p["number"]] > 0) == Decimal("100.00")  # fmt: skip
+    credit = (await client.get("/api/v1/b2b/credit", headers=buyer)).json()
+    assert Decimal(credit["open_balance"]) == total - Decimal("100.00") - Decimal(parts[0]["amount"])
+    boletos = await _boletos(s, oid)
+    assert {b for a, b in boletos if a == "cancelled"} == {"voided"} and ("paid", "captured") in boletos
+    assert {b for a, b in boletos if a == "open"} == {"pending"}
+    assert (await s.note(oid)).status == "authorized"  # a partial refund leaves the NF-e
+
+    # the rest refunded: every open instalment cancelled, the paid one is owed back; the NF-e is cancelled
+    r = await client.post(refund, json={"reason": "devolução total"},
+                          headers={**s.shop.admin, "Idempotency-Key": "adj-r2"})  # fmt: skip
+    assert r.status_code == 200 and r.json()["status"] == "refunded", r.text
+    assert Decimal(r.json()["refunded_amount"]) == total
+    inv = await _invoice(client, buyer, oid)
+    assert inv["status"] == "paid"  # nothing left to pay: settled by the paid instalment and the refund
+    assert {p["status"] for p in inv["instalments"]} == {"paid", "cancelled"}
+    notes = [h["reason"] or "" for h in r.json()["history"]]
+    assert any(f"{Decimal(parts[0]['amount'])} already paid, to return" in n for n in notes), notes
+    credit = (await client.get("/api/v1/b2b/credit", headers=buyer)).json()
+    assert Decimal(credit["open_balance"]) == 0
+    await s.note_in(oid, "cancelled")
+    r = await client.post(refund, json={"reason": "de novo"}, headers={**s.shop.admin, "Idempotency-Key": "adj-r3"})
+    assert r.status_code == 409 and r.json()["code"] == "not_refundable"
+
+    # another order on terms, cancelled by the buyer before shipping: its invoice and boletos are cancelled
+    other = await s.buy(client, buyer, "adj-2", payment={"method": "invoice"})
+    await s.note_in(other["id"], "authorized")
+    r = await client.post(f"/api/v1/orders/{other['id']}/cancel", json={"reason": "engano"}, headers=buyer)
+    assert r.status_code == 200 and r.json()["status"] == "cancelled", r.text
+    inv = await _invoice(client, buyer, other["id"])
+    assert inv["status"] == "cancelled" and {p["status"] for p in inv["instalments"]} == {"cancelled"}
+    assert await _boletos(s, other["id"]) == [("cancelled", "voided")] * 3
+    credit = (await client.get("/api/v1/b2b/credit", headers=buyer)).json()
+    assert Decimal(credit["open_balance"]) == 0
+    await s.note_in(other["id"], "cancelled")
