@@ -21,11 +21,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, func, select, update
 
 from ecovarejo.core.auth import Principal
 from ecovarejo.core.db import Base, new_id
-from ecovarejo.core.models import DEFAULT_TENANT_ID
+from ecovarejo.core.models import DEFAULT_TENANT_ID, OutboxEvent
 from ecovarejo.core.personal_data import PersonalTable, plain
 from ecovarejo.inventory import service as inventory
 from ecovarejo.privacy import public as privacy
@@ -204,12 +204,22 @@ async def test_the_archive_holds_every_exported_column_of_every_personal_table(a
                 out[name] = [dict(row) for row in rows]
         return out
 
-    async def settled() -> bool:  # the consumers' rows (notifications, analytics, loyalty...) are written
-        rows = await db_rows()
-        return all(rows[name] for name in ("notification_messages", "analytics_orders", "loyalty_ledger"))
+    previous: list[dict[str, list[dict[str, Any]]]] = []
 
-    await eventually(settled, timeout=30)
-    held = await db_rows()
+    async def settled() -> dict[str, list[dict[str, Any]]] | None:
+        """The rows once every event is published and the consumers' writes (mails sent, loyalty, analytics)
+        have stopped changing them between two polls."""
+        async with c.db.system_session() as s:
+            pending = await s.scalar(
+                select(func.count()).select_from(OutboxEvent).where(OutboxEvent.published_at.is_(None))
+            )
+        rows = await db_rows()
+        ready = not pending and all(rows[t] for t in ("notification_messages", "analytics_orders", "loyalty_ledger"))
+        stable = ready and previous and previous[-1] == rows
+        previous.append(rows)
+        return rows if stable else None
+
+    held = await eventually(settled, timeout=30, interval=0.3)
 
     # what the person has, by table: none may be empty, every exported column has a value somewhere
     missing = sorted(name for name, rows in held.items() if not rows)
