@@ -25,7 +25,7 @@ from tests.integration.web.catalog_fixture import make_catalog
 from tests.integration.web.helpers import csrf_from, register
 from tests.support import bearer, eventually, make_tenant, token_for
 
-from .browser import stripe_payment_method
+from .browser import store_card, stripe_payment_method
 from .test_webhooks_api import stripe_sig
 
 CHALLENGE_CARD = "4000 0027 6000 3184"
@@ -154,6 +154,37 @@ async def test_the_return_url_is_the_tenants_own_domain(wired, client, stripe_fa
     assert r.status_code == 201, r.text
     sent = [q for q in fake.requests if q["path"] == "/v1/payment_intents"][-1]
     assert sent["form"]["return_url"] == f"https://{domain}/checkout/autenticacao"
+
+
+async def test_a_stored_card_that_is_challenged(wired, client, stripe_fake) -> None:
+    """A card kept in our vault (its Stripe PaymentMethod, attached to a Customer) whose issuer asks for
+    3-D Secure at checkout: the same wait, the same return, one capture; refused -> cancelled."""
+    fake, url = stripe_fake
+    shop = await open_shop(wired)
+    shop.catalog.put("TEE", "20.00")
+    await shop.stock("TEE", 4)
+    _, h = shop.customer()
+    card = await store_card(client, h, await stripe_payment_method(url, CHALLENGE_CARD))
+    assert card["token"].startswith("vtok_") and card["last4"] == "3184"
+
+    r = await _checkout(client, shop, h, card["token"], "3ds-vault-1")
+    assert r.status_code == 201, r.text
+    order = r.json()
+    assert order["status"] == "awaiting_payment" and order["next_action_url"].startswith(f"{url}/3ds/pi_")
+    sent = [q for q in fake.requests if q["path"] == "/v1/payment_intents"][-1]["form"]
+    assert sent["customer"].startswith("cus_") and sent["return_url"].endswith("/checkout/autenticacao")
+    await _challenge(order["next_action_url"], "succeed")
+    r = await client.post(f"/api/v1/orders/{order['id']}/authentication", headers=h)
+    assert r.status_code == 200 and r.json()["status"] == "paid", r.text
+    assert len(_captures(fake)) == 1
+
+    # the same stored card, refused at the bank this time: cancelled, stock back, nothing captured
+    r = await _checkout(client, shop, h, card["token"], "3ds-vault-2")
+    second = r.json()
+    await _challenge(second["next_action_url"], "fail")
+    r = await client.post(f"/api/v1/orders/{second['id']}/authentication", headers=h)
+    assert r.json()["status"] == "cancelled" and r.json()["payment_failed"] == "authentication_failed"
+    assert await shop.available("TEE") == 2 and len(_captures(fake)) == 1
 
 
 async def test_an_authorization_notice_before_the_return(wired, client, stripe_fake) -> None:
