@@ -232,6 +232,7 @@ async def run(name: str, url: str, lines: int, repeat: int) -> None:
                     "analytics_daily_orders",
                     "analytics_daily_lines",
                     "analytics_daily_searches",
+                    "analytics_monthly_searches",
                     "analytics_monthly_lines",
                     "analytics_customers",
                     "analytics_customer_months",

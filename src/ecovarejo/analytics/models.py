@@ -181,6 +181,21 @@ class DailySearches(Base, TenantOwned):
     max_results: Mapped[int] = mapped_column(BigInteger)
 
 
+class MonthlySearches(Base, TenantOwned):
+    """Monthly rollup of searches per query, the same measures as the daily one (what the search reports
+    read for the whole months of a range; the days at its edges come from ``analytics_daily_searches``)."""
+
+    __tablename__ = "analytics_monthly_searches"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    #: The first day of the month.
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    query: Mapped[str] = mapped_column(String(200), primary_key=True)
+    searches: Mapped[int] = mapped_column(BigInteger)
+    zero_results: Mapped[int] = mapped_column(BigInteger)
+    max_results: Mapped[int] = mapped_column(BigInteger)
+
+
 class MonthlyLines(Base, TenantOwned):
     """Monthly rollup of the paid order lines per category and product, the row with ``sku = ""`` the
     category's total (what the reports read for the whole months of a range; the partial months at its

@@ -23,6 +23,7 @@ from .rollup_rebuild import buyer_months_insert as buyer_months_rebuild_statemen
 from .rollup_rebuild import daily_rebuild_statements as daily_rollup_rebuild_statements
 from .rollup_rebuild import funnel_month_statements as funnel_month_rebuild_statements
 from .rollup_rebuild import monthly_rebuild_statements as monthly_rollup_rebuild_statements
+from .rollup_rebuild import monthly_search_statements as monthly_search_rebuild_statements
 from .rollup_rebuild import rebuild_statements as rollup_rebuild_statements
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "funnel_month_rebuild_statements",
     "ingest_order",
     "monthly_rollup_rebuild_statements",
+    "monthly_search_rebuild_statements",
     "new_visitor_id",
     "period",
     "report",

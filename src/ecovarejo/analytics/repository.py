@@ -27,6 +27,7 @@ from .models import (
     FunnelMonth,
     LineFact,
     MonthlyLines,
+    MonthlySearches,
     OrderFact,
     StockSnapshot,
     VisitorDay,
@@ -462,15 +463,26 @@ async def behaviour_counts(uow: UnitOfWork, start: date, end: date) -> list[tupl
 
 
 async def searches(uow: UnitOfWork, start: date, end: date, zero_only: bool, limit: int) -> Sequence[Any]:
-    S = DailySearches
-    n = func.sum(S.zero_results if zero_only else S.searches)
-    results = literal(0) if zero_only else func.max(S.max_results)
+    """Searches per query: the monthly rollup for the range's whole months, the daily one for its edges."""
+    months, edges = month_split(start, end)
+    cols = ("query", "searches", "zero_results", "max_results")
+    parts: list[Any] = []
+    if months is not None:
+        m = cast(Table, MonthlySearches.__table__)
+        where = (m.c.tenant_id == uow.tenant_id, m.c.month >= months[0], m.c.month <= months[1])
+        parts.append(select(*(m.c[c] for c in cols)).where(*where))
+    for a, b in edges:
+        d = cast(Table, DailySearches.__table__)
+        parts.append(select(*(d.c[c] for c in cols)).where(d.c.tenant_id == uow.tenant_id, _in(d.c.day, a, b)))
+    rows: Any = union_all(*parts) if len(parts) > 1 else parts[0]
+    src = rows.subquery()
+    n = func.sum(src.c.zero_results if zero_only else src.c.searches)
+    results = literal(0) if zero_only else func.max(src.c.max_results)
     q = (
-        select(S.query, n.label("searches"), results.label("results"))
-        .where(_in(S.day, start, end))
-        .group_by(S.query)
+        select(src.c.query, n.label("searches"), results.label("results"))
+        .group_by(src.c.query)
         .having(n > 0)
-        .order_by(n.desc(), S.query)
+        .order_by(n.desc(), src.c.query)
         .limit(limit)
     )
     return (await uow.session.execute(q)).all()

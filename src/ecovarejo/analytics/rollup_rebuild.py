@@ -25,6 +25,7 @@ from .models import (
     FunnelMonth,
     LineFact,
     MonthlyLines,
+    MonthlySearches,
     OrderFact,
     VisitorDay,
     VisitorMonth,
@@ -295,6 +296,7 @@ def rebuild_statements(
     postgres: bool,
     customers: bool = True,
     buyer_months: bool = True,
+    monthly_searches: bool = True,
 ) -> list[Any]:
     """The SQL that recomputes every rollup of one tenant (None: every tenant) from the facts: the customer
     rows, cohorts and buyer-months (``customers``: whole history only; ``buyer_months``: False before the
@@ -307,21 +309,42 @@ def rebuild_statements(
     stmts.append(_customer_type_insert(tenant, start, end))
     stmts += _monthly_lines(tenant, start, end, postgres)
     stmts += _visitor_days(tenant, start, end)
+    if monthly_searches:  # False before the migration that adds them (analytics_0007)
+        stmts += monthly_search_statements(tenant, start, end, postgres=postgres)
     return stmts
 
 
-def _searches_insert(tenant: Any, start: date | None, end: date | None) -> Any:
+def _searches_select(tenant: Any, start: date | None, end: date | None, period: Any) -> Any:
     b = BehaviourEvent
-    q = (
+    return (
         select(
-            b.tenant_id, b.day, b.query, func.count(), func.sum(case((func.coalesce(b.results, 0) == 0, 1), else_=0)),
+            b.tenant_id, period, b.query, func.count(), func.sum(case((func.coalesce(b.results, 0) == 0, 1), else_=0)),
             func.max(func.coalesce(b.results, 0)),
         )
         .where(b.kind == "search_performed", b.query.is_not(None), *_where(b.tenant_id, b.day, tenant, start, end))
-        .group_by(b.tenant_id, b.day, b.query)
+        .group_by(b.tenant_id, period, b.query)
     )  # fmt: skip
+
+
+def _searches_insert(tenant: Any, start: date | None, end: date | None) -> Any:
     cols = ["tenant_id", "day", "query", "searches", "zero_results", "max_results"]
+    q = _searches_select(tenant, start, end, BehaviourEvent.day)
     return insert(cast(Table, DailySearches.__table__)).from_select(cols, q)
+
+
+def monthly_search_statements(tenant: Any, start: date | None, end: date | None, *, postgres: bool) -> list[Any]:
+    """The monthly search rows of the months ``start``..``end`` touch (whole months; None: all), recomputed
+    from the behaviour events (migration ``analytics_0007``, the backfill, an erasure's months)."""
+    if start is not None and end is not None:
+        start = month_of(start)
+        end = (month_of(end) + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    table = cast(Table, MonthlySearches.__table__)
+    cols = ["tenant_id", "month", "query", "searches", "zero_results", "max_results"]
+    q = _searches_select(tenant, start, end, month_start(BehaviourEvent.day, postgres))
+    return [
+        delete(table).where(*_where(table.c.tenant_id, table.c.month, tenant, start, end)),
+        insert(table).from_select(cols, q),
+    ]
 
 
 async def rebuild(
@@ -346,11 +369,14 @@ async def rebuild_customers(uow: UnitOfWork) -> None:
 
 
 async def rebuild_search_days(uow: UnitOfWork, days: Iterable[date]) -> None:
-    """Recompute the search rollup of some days (after a visitor's events were erased)."""
+    """Recompute the search rollups of some days and of their months (after a visitor's events were erased)."""
     table = cast(Table, DailySearches.__table__)
     for d in sorted(set(days)):
         await uow.session.execute(delete(table).where(table.c.tenant_id == uow.tenant_id, table.c.day == d))
         await uow.session.execute(_searches_insert(uow.tenant_id, d, d))
+    for m in sorted({month_of(d) for d in days}):
+        for stmt in monthly_search_statements(uow.tenant_id, m, m, postgres=uow.db.is_postgres):
+            await uow.session.execute(stmt)
 
 
 async def snapshot(uow: UnitOfWork) -> dict[str, set[tuple[Any, ...]]]:
@@ -360,6 +386,7 @@ async def snapshot(uow: UnitOfWork) -> dict[str, set[tuple[Any, ...]]]:
         DailyOrders,
         DailyLines,
         DailySearches,
+        MonthlySearches,
         MonthlyLines,
         Customer,
         CustomerMonth,

@@ -41,6 +41,7 @@ from .models import (
     FunnelMonth,
     LineFact,
     MonthlyLines,
+    MonthlySearches,
     OrderFact,
     VisitorDay,
     VisitorMonth,
@@ -431,22 +432,31 @@ async def erase_visitor_months(uow: UnitOfWork, visitor: str) -> None:
 
 
 async def add_searches(uow: UnitOfWork, events: Iterable[Mapping[str, Any]]) -> None:
-    """Count new ``search_performed`` events (rows carry ``tenant_id``) into the daily search rollup."""
-    rows: dict[tuple[Any, Any, str], list[int]] = {}
+    """Count new ``search_performed`` events (rows carry ``tenant_id``) into the daily and monthly search
+    rollups."""
+    daily: dict[tuple[Any, Any, str], list[int]] = {}
+    monthly: dict[tuple[Any, Any, str], list[int]] = {}
     for e in events:
         if e.get("kind") != "search_performed" or e.get("query") is None:
             continue
         n = int(e.get("results") or 0)
-        row = rows.setdefault((e["tenant_id"], e["day"], e["query"]), [0, 0, 0])
-        row[0] += 1
-        row[1] += 1 if n == 0 else 0
-        row[2] = max(row[2], n)
+        for rows, key in ((daily, e["day"]), (monthly, month_of(e["day"]))):
+            row = rows.setdefault((e["tenant_id"], key, e["query"]), [0, 0, 0])
+            row[0] += 1
+            row[1] += 1 if n == 0 else 0
+            row[2] = max(row[2], n)
+    await _upsert_searches(uow, cast(Table, DailySearches.__table__), "day", daily)
+    await _upsert_searches(uow, cast(Table, MonthlySearches.__table__), "month", monthly)
+
+
+async def _upsert_searches(
+    uow: UnitOfWork, table: Table, period: str, rows: dict[tuple[Any, Any, str], list[int]]
+) -> None:
     if not rows:
         return
-    table = cast(Table, DailySearches.__table__)
     stmt = _insert(uow, table)
     stmt = stmt.on_conflict_do_update(
-        index_elements=["tenant_id", "day", "query"],
+        index_elements=["tenant_id", period, "query"],
         set_={
             "searches": table.c.searches + stmt.excluded.searches,
             "zero_results": table.c.zero_results + stmt.excluded.zero_results,
@@ -457,7 +467,7 @@ async def add_searches(uow: UnitOfWork, events: Iterable[Mapping[str, Any]]) -> 
         },
     )
     values = [
-        {"tenant_id": t, "day": d, "query": q, "searches": s, "zero_results": z, "max_results": m}
+        {"tenant_id": t, period: d, "query": q, "searches": s, "zero_results": z, "max_results": m}
         for (t, d, q), (s, z, m) in sorted(rows.items(), key=lambda kv: (str(kv[0][0]), kv[0][1], kv[0][2]))
     ]
     await uow.session.execute(stmt, values)

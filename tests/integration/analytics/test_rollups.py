@@ -7,6 +7,8 @@ from __future__ import annotations
 import random
 from datetime import UTC, date, datetime, timedelta
 
+from sqlalchemy import case, literal
+
 from ecovarejo.analytics import repository as repo
 from ecovarejo.analytics import rollup_rebuild
 from ecovarejo.core.db import new_id
@@ -98,7 +100,8 @@ async def test_incremental_rollups_equal_a_rebuild_from_the_facts(container) -> 
         rebuilt = await rollup_rebuild.snapshot(uow)
         await uow.commit()
     assert set(incremental) == {
-        "analytics_daily_orders", "analytics_daily_lines", "analytics_daily_searches", "analytics_monthly_lines",
+        "analytics_daily_orders", "analytics_daily_lines", "analytics_daily_searches", "analytics_monthly_searches",
+        "analytics_monthly_lines",
         "analytics_customers", "analytics_customer_months", "analytics_cohorts", "analytics_buyer_months",
         "analytics_visitor_days", "analytics_visitor_months", "analytics_funnel_months",
     }  # fmt: skip
@@ -109,3 +112,57 @@ async def test_incremental_rollups_equal_a_rebuild_from_the_facts(container) -> 
     assert {row[1] for row in rebuilt["analytics_cohorts"]} >= {0, 1, 2}  # buyers back one and two months later
     assert {prev for _m, prev, _n in rebuilt["analytics_buyer_months"]} - {date.min}  # a buyer active again later
     assert {row[2] for row in rebuilt["analytics_funnel_months"]} - {date.min}  # a visitor back a month later
+
+
+async def test_search_reports_from_the_monthly_rollup_equal_the_events(container) -> None:
+    """The search reports read monthly rows for a range's whole months and daily rows at its edges (#17): the
+    same answer as grouping the behaviour events of the range, aligned on months or not, after an erasure."""
+    from sqlalchemy import func, select
+
+    from ecovarejo.analytics import public
+    from ecovarejo.analytics.models import BehaviourEvent as B
+
+    rng = random.Random(17)
+    tid = await make_tenant(container)
+    start = date(2026, 1, 1)
+    at = datetime(2026, 1, 1, 12, tzinfo=UTC)
+    rows = [
+        {"id": new_id(), "at": at, "day": start + timedelta(days=rng.randrange(120)), "tenant_id": tid,
+         "kind": "search_performed", "visitor": rng.choice(["v1", "v2", "v3", "v4"]),
+         "query": rng.choice(["camiseta", "caneca", "xyz", "bambu", "=1+1"]), "results": rng.choice([0, 0, 2, 5, 9])}
+        for _ in range(400)
+    ]  # fmt: skip
+    async with container.uow(tid, actor="test") as uow:
+        for i in range(0, len(rows), 100):
+            await repo.insert_behaviour(uow, rows[i : i + 100])
+        await repo.erase_visitor(uow, "v4")
+        await uow.commit()
+
+    async def by_events(a: date, b: date, zero: bool) -> list[list]:
+        n = func.sum(case((func.coalesce(B.results, 0) == 0, 1), else_=0)) if zero else func.count()
+        q = (
+            select(B.query, n, literal(0) if zero else func.max(B.results))
+            .where(B.tenant_id == tid, B.kind == "search_performed", B.day >= a, B.day <= b)
+            .group_by(B.query)
+            .having(n > 0)
+            .order_by(n.desc(), B.query)
+        )
+        async with container.uow(tid, read_only=True) as uow:
+            return [list(r) for r in (await uow.session.execute(q)).all()]
+
+    ranges = [(date(2026, 1, 1), date(2026, 4, 30)), (date(2026, 1, 10), date(2026, 3, 20)),
+              (date(2026, 2, 1), date(2026, 2, 28)), (date(2026, 2, 5), date(2026, 2, 20)),
+              (date(2026, 1, 31), date(2026, 3, 1))]  # fmt: skip
+    for a, b in ranges:
+        async with container.uow(tid, read_only=True) as uow:
+            top = await public.report(uow, "searches", public.Period(a, b), limit=100)
+            zero = await public.report(uow, "zero_result_searches", public.Period(a, b), limit=100)
+        expected = await by_events(a, b, False)
+        assert [[r[0], r[1], r[2]] for r in top.rows] == expected, (a, b)
+        assert [[r[0], r[1]] for r in zero.rows] == [[q, n] for q, n, _ in await by_events(a, b, True)], (a, b)
+        assert expected  # something to compare
+    async with container.uow(tid, actor="test") as uow:
+        incremental = await rollup_rebuild.snapshot(uow)
+        await rollup_rebuild.rebuild(uow)
+        assert await rollup_rebuild.snapshot(uow) == incremental
+        assert len(incremental["analytics_monthly_searches"]) >= 16  # 4 months x 4+ queries

@@ -88,7 +88,9 @@ def upgrade() -> None:
     from ecovarejo.analytics.public import rollup_rebuild_statements  # the same SQL the backfill runs
 
     bind = op.get_bind()
-    for stmt in rollup_rebuild_statements(None, None, None, postgres=is_postgres(), buyer_months=False):  # 0005
+    for stmt in rollup_rebuild_statements(
+        None, None, None, postgres=is_postgres(), buyer_months=False, monthly_searches=False
+    ):  # buyer-months: 0005, monthly searches: 0007
         bind.execute(stmt)
 
 
