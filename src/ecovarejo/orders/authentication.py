@@ -35,12 +35,14 @@ async def complete_authentication(
     from the provider — never from the return URL — and written once; authorized -> captured under the
     checkout's capture key and the order paid (:func:`_capture_and_pay`); refused -> the order cancelled,
     its stock and coupons back (the shopper tries another card in a new checkout; this order is never
-    charged). ``reference``: the provider's id the return URL names; ``principal``: the order must be
-    theirs (``None``: a system caller); ``cart_owner``: the buyer's cart, emptied once the order is paid
+    charged); authorized but held for fraud review -> left for staff (``fraud_review: "pending"``).
+    ``reference``: the provider's id the return URL names; ``principal``: the order must be theirs
+    (``None``: a system caller); ``cart_owner``: the buyer's cart, emptied once the order is paid
     (or held for review) if it still holds what the order bought — as a checkout that needed no challenge
     empties it (the page and the API alike)."""
     detail = await _complete(container, tenant_id, principal, order_id=order_id, reference=reference)
-    if cart_owner and detail.get("status") not in ("awaiting_payment", "cancelled"):
+    placed = detail.get("status") not in ("awaiting_payment", "cancelled") or detail.get("fraud_review")
+    if cart_owner and placed:
         carts = ports_of(container).carts
         bought: dict[str, int] = {}
         for item in detail.get("items") or []:
@@ -105,6 +107,8 @@ async def _complete(
         detail = await order_detail(uow, oid)
     if status == "pending":
         detail["next_action_url"] = auth.next_action_url
+    elif status == "authorized" and held and detail.get("status") == "awaiting_payment":
+        detail["fraud_review"] = "pending"  # authenticated; staff capture it on approval (orders/review.py)
     elif status == "failed":
         detail["payment_failed"] = payments.AUTHENTICATION_FAILED
     return detail

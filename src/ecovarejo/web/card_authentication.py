@@ -35,7 +35,7 @@ async def authentication_return(request: Request) -> Response:
         return redirect(str(detail["next_action_url"]))
     if detail.get("payment_failed"):
         return redirect(f"/pedido/{detail['id']}?err=card_authentication_failed")
-    if detail.get("status") not in ("awaiting_payment", "cancelled"):  # paid (or held for review): cart emptied
+    if detail.get("status") not in ("awaiting_payment", "cancelled") or detail.get("fraud_review"):  # cart emptied
         return redirect(f"/pedido/{detail['id']}?ok=order_placed")
     return redirect(f"/pedido/{detail['id']}?err=card_authentication_pending")
 

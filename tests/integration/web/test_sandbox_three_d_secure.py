@@ -10,9 +10,13 @@ import uuid
 from decimal import Decimal
 
 import httpx
+import pytest
 
 from ecovarejo.core.container import Container
+from ecovarejo.core.errors import Conflict
 from ecovarejo.core.money import format_brl
+from ecovarejo.orders import public as orders
+from ecovarejo.orders.public import FraudScreen, FraudVerdict
 from tests.integration.orders.shop import checkout_body, open_shop
 from tests.support import bearer, make_tenant, token_for
 
@@ -108,6 +112,44 @@ async def test_a_refused_challenge_cancels_and_keeps_the_api_cart(container: Con
     r = await web.post(f"/api/v1/orders/{order['id']}/authentication", headers=h)
     assert r.json()["status"] == "paid"
     assert [i["quantity"] for i in (await web.get("/api/v1/cart", headers=h)).json()["items"]] == [1]
+
+
+class _HoldAll:
+    """A fraud screen that sends every order to staff review."""
+
+    async def assess(self, uow: object, facts: object) -> FraudVerdict:
+        return FraudVerdict(0.9, "hold", ("test",))
+
+    async def record(self, uow: object, verdict: object, order_id: object, order_number: object) -> None:
+        return None
+
+
+async def test_a_challenged_order_held_for_fraud_review(container: Container, web: httpx.AsyncClient) -> None:
+    """Held by the fraud screen and challenged: authenticated at the bank, the order waits for staff (the
+    return says so and empties the cart); staff cannot approve it before the shopper authenticated."""
+    shop = await open_shop(container)
+    container.ports.provide(FraudScreen, _HoldAll())
+    shop.catalog.put("TEE", "40.00")
+    await shop.stock("TEE", 3)
+    _, h = shop.customer()
+    await web.post("/api/v1/cart/items", json={"sku": "TEE", "quantity": 1}, headers=h)
+    body = checkout_body(payment={"method": "card", "source": "tok_challenge"})
+    r = await web.post("/api/v1/orders", json=body, headers={**h, "Idempotency-Key": "sbx-3ds-held"})
+    assert r.status_code == 201, r.text
+    order = r.json()
+    assert order["status"] == "awaiting_payment" and order["next_action_url"]
+    with pytest.raises(Conflict):  # nothing authorized yet: nothing for staff to capture
+        await orders.capture_held(container, shop.tenant_id, uuid.UUID(order["id"]), actor="staff:test")
+
+    await _answer(web, order["next_action_url"], "approve")
+    r = await web.post(f"/api/v1/orders/{order['id']}/authentication", headers=h)
+    assert r.status_code == 200, r.text
+    held = r.json()
+    assert (held["status"], held["fraud_review"]) == ("awaiting_payment", "pending")
+    assert "next_action_url" not in held and [p["status"] for p in held["payments"]] == ["authorized"]
+    assert (await web.get("/api/v1/cart", headers=h)).json()["items"] == []  # placed: the cart is emptied
+    paid = await orders.capture_held(container, shop.tenant_id, uuid.UUID(order["id"]), actor="staff:test")
+    assert paid["status"] == "paid" and [p["status"] for p in paid["payments"]] == ["captured"]
 
 
 async def test_bad_answers_and_unknown_challenges(container: Container, web: httpx.AsyncClient) -> None:
