@@ -160,11 +160,22 @@ class CompanyJoinRequest(Base, TenantOwned):
     it sends. Purged after 30 days by ``privacy.retention``."""
 
     __tablename__ = "user_company_join_requests"
+    __table_args__ = (Index("ix_user_company_join_requests_tenant_email_index", "tenant_id", "requester_email_index"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     company_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"), index=True)
-    requester_email: Mapped[str] = mapped_column(String(320))
+    #: Encrypted at rest like the accounts' phone and CPF; found (erasure of that address) by the blind index.
+    requester_email: Mapped[str] = mapped_column(
+        Encrypted("user_company_join_requests.requester_email", index="requester_email_index")
+    )
+    requester_email_index: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+@event.listens_for(CompanyJoinRequest, "before_insert")
+@event.listens_for(CompanyJoinRequest, "before_update")
+def _index_requester_email(mapper: Any, connection: Any, row: CompanyJoinRequest) -> None:
+    row.requester_email_index = blind_index(row.tenant_id, row.requester_email)
 
 
 class RecoveryCode(Base, TenantOwned):

@@ -151,6 +151,16 @@ DECLARATION = PersonalData(
                     export=False,
                     purpose="telling a company's administrators who asked to register it (art. 7 V, at the "
                     "person's request)",
+                    encrypted=True,
+                ),
+                Field(
+                    "requester_email_index",
+                    Category.CONTACT,
+                    Basis.CONTRACT,
+                    "30 days, then purged by privacy.retention",
+                    Erasure.NULL,
+                    export=False,
+                    purpose="finding the attempts made from an address when its account is erased (keyed hash)",
                 ),
             ),
             retention_days=30,

@@ -425,7 +425,8 @@ async def add_company_join_request(uow: UnitOfWork, company_id: uuid.UUID, email
 
 async def delete_company_join_requests(uow: UnitOfWork, email: str) -> int:
     """Forget the join requests made from ``email`` (its owner's erasure)."""
-    q = delete(CompanyJoinRequest).where(CompanyJoinRequest.requester_email == email)
+    index = blind_index(uow.session.info.get(TENANT_KEY), email)  # the address itself is encrypted
+    q = delete(CompanyJoinRequest).where(CompanyJoinRequest.requester_email_index == index)
     return _rowcount(await uow.session.execute(q.execution_options(synchronize_session=False)))
 
 

@@ -1,5 +1,6 @@
 """Encryption at rest of the copies other contexts keep of a person's data (LGPD art. 46): the orders' buyer
-snapshot and addresses, the notification directory and messages' addresses, the shipments' recipient.
+snapshot and addresses, the notification directory and messages' addresses, the shipments' recipient, the
+address of someone who asked to register a company that already has an account (found by its blind index).
 The raw rows hold only ciphertext, the code reads plain values (dicts for addresses), the key rotation
 covers them, and the migrations encrypt rows written before (and decrypt them on downgrade). SQLite and
 PostgreSQL."""
@@ -24,6 +25,8 @@ from ecovarejo.logistics.models import Shipment
 from ecovarejo.notifications.models import NotificationMessage, Recipient
 from ecovarejo.orders.models import Order
 from ecovarejo.privacy.keys import rotate
+from ecovarejo.users import repository as users_repo
+from ecovarejo.users.models import Company, CompanyJoinRequest
 from tests.conftest import make_settings
 
 EMAIL, FIRST, PHONE = "joana.prado@example.com", "Joana", "+5511987654321"
@@ -36,6 +39,7 @@ COLUMNS = {
     "notification_recipients": ("email", "phone", "first_name"),
     "notification_messages": ("to_address",),
     "shipments": ("recipient", "destination_cep", "email", "first_name"),
+    "user_company_join_requests": ("requester_email",),
 }
 
 
@@ -43,6 +47,9 @@ async def _write(c: Container) -> dict[str, uuid.UUID]:
     """One row of each table through the ORM, as the contexts write them."""
     ids = {name: uuid.uuid4() for name in COLUMNS}
     async with c.uow(DEFAULT_TENANT_ID, actor="test") as uow:
+        company = Company(cnpj="12ABC34501DE35", legal_name="Verde Atacado Ltda")
+        uow.session.add(company)
+        await uow.flush()
         uow.session.add_all([
             Order(id=ids["orders"], order_number=f"EV-{ids['orders'].hex[:8]}", user_id=uuid.uuid4(), status="paid",
                   subtotal=Decimal("10"), total_amount=Decimal("10"), shipping_address=ADDRESS,
@@ -57,6 +64,7 @@ async def _write(c: Container) -> dict[str, uuid.UUID]:
             Shipment(id=ids["shipments"], order_id=ids["orders"], order_number="EV-1", status="created",
                      carrier="table_rate", service="standard", service_name="Entrega", origin_cep="01001000",
                      destination_cep=CEP, recipient=ADDRESS, email=EMAIL, first_name=FIRST),
+            CompanyJoinRequest(id=ids["user_company_join_requests"], company_id=company.id, requester_email=EMAIL),
         ])  # fmt: skip
         await uow.commit()
     return ids
@@ -77,7 +85,12 @@ async def _read(c: Container, ids: dict[str, uuid.UUID]) -> None:
         rec = await uow.session.get(Recipient, ids["notification_recipients"])
         msg = await uow.session.get(NotificationMessage, ids["notification_messages"])
         ship = await uow.session.get(Shipment, ids["shipments"])
-        assert order and rec and msg and ship
+        join = await uow.session.get(CompanyJoinRequest, ids["user_company_join_requests"])
+        assert order and rec and msg and ship and join
+        assert join.requester_email == EMAIL
+    async with c.uow(DEFAULT_TENANT_ID, actor="test") as uow:  # found by its blind index (its account's erasure)
+        assert await users_repo.delete_company_join_requests(uow, EMAIL) == 1
+        await uow.rollback()
         assert (order.email, order.first_name, order.shipping_address) == (EMAIL, FIRST, ADDRESS)
         assert order.billing_address == {**ADDRESS, "recipient": "Joana P."}
         assert (rec.email, rec.phone, rec.first_name, msg.to_address) == (EMAIL, PHONE, FIRST, EMAIL)
@@ -118,13 +131,14 @@ async def test_the_migrations_encrypt_existing_copies_and_decrypt_on_downgrade(
             ids = await _write(c)
         finally:
             await c.stop()
-        for revision in ("orders_0003", "notifications_0002", "logistics_0003"):
+        for revision in ("orders_0003", "notifications_0002", "logistics_0003", "users_0005"):
             migrate.downgrade(settings, revision)
         c = build_container(settings, run_relay=False, run_consumers=False)
         try:  # as the rows were before encryption: plain text, the addresses plain JSON
             raw = await _raw(c)
             assert raw["orders"][0] == EMAIL and STREET in raw["orders"][2] and raw["shipments"][1] == CEP
             assert raw["notification_recipients"][1] == PHONE and raw["notification_messages"][0] == EMAIL
+            assert raw["user_company_join_requests"] == [EMAIL]
         finally:
             await c.stop()
         migrate.upgrade(settings)
