@@ -196,6 +196,26 @@ async def test_the_return_url_is_the_tenants_own_domain(container: Container, we
     assert order["next_action_url"].startswith(f"https://{domain}/sandbox-pay/v1/challenge/sbx_"), order
 
 
+async def _page_checkout(web: httpx.AsyncClient) -> str:
+    """The signed-in shopper puts a T-shirt in the cart and pays with the challenge card at /checkout;
+    returns the issuer's page the checkout sent them to."""
+    page = await web.get("/p/camiseta-organica-basica")
+    r = await web.post("/carrinho/itens", data={"csrf_token": csrf_from(page.text), "sku": "ECO-TSHIRT-001-M",
+                                                "quantity": "1"})  # fmt: skip
+    assert r.status_code == 303, r.text
+    page = await web.get("/checkout?uf=SP")
+    form = {
+        "csrf_token": csrf_from(page.text), "idempotency_key": key_of(page.text), "recipient": "Ana Souza",
+        "postal_code": "01310-100", "street": "Av. Paulista", "number": "1000", "city": "São Paulo",
+        "state": "SP", "payment_method": "card", "installments": "1", "eco_packaging": "on",
+        "card_token": await token(web, CHALLENGE_CARD),
+    }  # fmt: skip
+    r = await web.post("/checkout", data=form)
+    assert r.status_code == 303, r.text
+    assert r.headers["location"].startswith("https://testserver/sandbox-pay/v1/challenge/sbx_")
+    return str(r.headers["location"])
+
+
 async def test_the_checkout_page_with_the_challenge_card(container: Container, web: httpx.AsyncClient) -> None:
     """The page shopper: the checkout redirects to the sandbox issuer's page; passed -> the order page,
     paid, cart emptied; refused -> the order page says so, the cart is kept."""
@@ -203,33 +223,32 @@ async def test_the_checkout_page_with_the_challenge_card(container: Container, w
     assert (await register(web, f"sbx3ds-{uuid.uuid4().hex[:6]}@example.com")).status_code == 303
     auth = {"Authorization": f"Bearer {web.cookies['ev_access']}"}
 
-    async def checkout() -> str:
-        page = await web.get("/p/camiseta-organica-basica")
-        r = await web.post("/carrinho/itens", data={"csrf_token": csrf_from(page.text), "sku": "ECO-TSHIRT-001-M",
-                                                    "quantity": "1"})  # fmt: skip
-        assert r.status_code == 303, r.text
-        page = await web.get("/checkout?uf=SP")
-        form = {
-            "csrf_token": csrf_from(page.text), "idempotency_key": key_of(page.text), "recipient": "Ana Souza",
-            "postal_code": "01310-100", "street": "Av. Paulista", "number": "1000", "city": "São Paulo",
-            "state": "SP", "payment_method": "card", "installments": "1", "eco_packaging": "on",
-            "card_token": await token(web, CHALLENGE_CARD),
-        }  # fmt: skip
-        r = await web.post("/checkout", data=form)
-        assert r.status_code == 303, r.text
-        assert r.headers["location"].startswith("https://testserver/sandbox-pay/v1/challenge/sbx_")
-        return str(r.headers["location"])
-
-    back = await _answer(web, await checkout(), "refuse")
+    back = await _answer(web, await _page_checkout(web), "refuse")
     r = await web.get(back)
     assert r.status_code == 303 and r.headers["location"].endswith("?err=card_authentication_failed"), r.text
     page = await web.get(r.headers["location"])
     assert "O banco não confirmou a autenticação do cartão" in page.text
     assert [i["sku"] for i in (await web.get("/api/v1/cart", headers=auth)).json()["items"]] == ["ECO-TSHIRT-001-M"]
 
-    back = await _answer(web, await checkout(), "approve")
+    back = await _answer(web, await _page_checkout(web), "approve")
     r = await web.get(back)
     assert r.status_code == 303 and r.headers["location"].endswith("?ok=order_placed"), r.text
     order_id = r.headers["location"].split("/")[2].split("?")[0]
     assert (await web.get(f"/api/v1/orders/{order_id}", headers=auth)).json()["status"] == "paid"
+    assert (await web.get("/api/v1/cart", headers=auth)).json()["items"] == []
+
+
+async def test_the_return_page_of_an_order_held_for_review(container: Container, web: httpx.AsyncClient) -> None:
+    """Held by the fraud screen: after "Autorizar" the return page shows the order placed (not "still
+    waiting at the bank") and the cart is emptied; the order waits for staff, authorized."""
+    await make_catalog(web, container)
+    container.ports.provide(FraudScreen, _HoldAll())
+    assert (await register(web, f"sbx3ds-held-{uuid.uuid4().hex[:6]}@example.com")).status_code == 303
+    auth = {"Authorization": f"Bearer {web.cookies['ev_access']}"}
+    back = await _answer(web, await _page_checkout(web), "approve")
+    r = await web.get(back)
+    assert r.status_code == 303 and r.headers["location"].endswith("?ok=order_placed"), r.text
+    order_id = r.headers["location"].split("/")[2].split("?")[0]
+    order = (await web.get(f"/api/v1/orders/{order_id}", headers=auth)).json()
+    assert order["status"] == "awaiting_payment" and [p["status"] for p in order["payments"]] == ["authorized"]
     assert (await web.get("/api/v1/cart", headers=auth)).json()["items"] == []
