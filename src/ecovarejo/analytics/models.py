@@ -123,6 +123,48 @@ class Checkpoint(Base, TenantOwned):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+# -- the column shapes the rollup tables share (a rollup row: its own key columns, then one of these;
+# SQLAlchemy places a mixin's columns after the class's own, so each table keeps its column order)
+class LineMeasures:
+    """Product and category (``sku = ""``: the category's total) as keys, and the line measures."""
+
+    category: Mapped[str] = mapped_column(String(120), primary_key=True)
+    sku: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(300), primary_key=True)
+    #: Orders with at least one such line (an order is on one day, so the sum over days is distinct).
+    orders: Mapped[int] = mapped_column(BigInteger)
+    units: Mapped[int] = mapped_column(BigInteger)
+    revenue_cents: Mapped[int] = mapped_column(BigInteger)
+    certified_cents: Mapped[int] = mapped_column(BigInteger)
+    carbon_g: Mapped[int] = mapped_column(BigInteger)
+    baseline_g: Mapped[int] = mapped_column(BigInteger)
+
+
+class SearchMeasures:
+    """Searches of one query: how many, how many found nothing, the most results seen."""
+
+    searches: Mapped[int] = mapped_column(BigInteger)
+    zero_results: Mapped[int] = mapped_column(BigInteger)
+    max_results: Mapped[int] = mapped_column(BigInteger)
+
+
+class FunnelSteps:
+    """A visitor's funnel events per step."""
+
+    product_viewed: Mapped[int] = mapped_column(BigInteger)
+    added_to_cart: Mapped[int] = mapped_column(BigInteger)
+    checkout_started: Mapped[int] = mapped_column(BigInteger)
+    order_placed: Mapped[int] = mapped_column(BigInteger)
+
+
+class BuyerTotals:
+    """A buyer's paid orders, gross and refunded."""
+
+    orders: Mapped[int] = mapped_column(BigInteger)
+    gross_cents: Mapped[int] = mapped_column(BigInteger)
+    refunded_cents: Mapped[int] = mapped_column(BigInteger)
+
+
 class DailyOrders(Base, TenantOwned):
     """Daily rollup of the order facts per dimension (``analytics/rollups.py``), kept by every fact write.
 
@@ -148,7 +190,7 @@ class DailyOrders(Base, TenantOwned):
     green_delivery: Mapped[int] = mapped_column(BigInteger)
 
 
-class DailyLines(Base, TenantOwned):
+class DailyLines(Base, TenantOwned, LineMeasures):
     """Daily rollup of the paid order lines per category and product (sku and name as sold); the row with
     ``sku = ""`` is the category's total of the day (read by the category and sustainability reports)."""
 
@@ -156,19 +198,9 @@ class DailyLines(Base, TenantOwned):
 
     tenant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
-    category: Mapped[str] = mapped_column(String(120), primary_key=True)
-    sku: Mapped[str] = mapped_column(String(64), primary_key=True)
-    name: Mapped[str] = mapped_column(String(300), primary_key=True)
-    #: Orders with at least one such line (an order is on one day, so the sum over days is distinct).
-    orders: Mapped[int] = mapped_column(BigInteger)
-    units: Mapped[int] = mapped_column(BigInteger)
-    revenue_cents: Mapped[int] = mapped_column(BigInteger)
-    certified_cents: Mapped[int] = mapped_column(BigInteger)
-    carbon_g: Mapped[int] = mapped_column(BigInteger)
-    baseline_g: Mapped[int] = mapped_column(BigInteger)
 
 
-class DailySearches(Base, TenantOwned):
+class DailySearches(Base, TenantOwned, SearchMeasures):
     """Daily rollup of searches per query: how many, how many found nothing, the most results seen."""
 
     __tablename__ = "analytics_daily_searches"
@@ -176,12 +208,9 @@ class DailySearches(Base, TenantOwned):
     tenant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     query: Mapped[str] = mapped_column(String(200), primary_key=True)
-    searches: Mapped[int] = mapped_column(BigInteger)
-    zero_results: Mapped[int] = mapped_column(BigInteger)
-    max_results: Mapped[int] = mapped_column(BigInteger)
 
 
-class MonthlySearches(Base, TenantOwned):
+class MonthlySearches(Base, TenantOwned, SearchMeasures):
     """Monthly rollup of searches per query, the same measures as the daily one (what the search reports
     read for the whole months of a range; the days at its edges come from ``analytics_daily_searches``)."""
 
@@ -191,12 +220,9 @@ class MonthlySearches(Base, TenantOwned):
     #: The first day of the month.
     month: Mapped[date] = mapped_column(Date, primary_key=True)
     query: Mapped[str] = mapped_column(String(200), primary_key=True)
-    searches: Mapped[int] = mapped_column(BigInteger)
-    zero_results: Mapped[int] = mapped_column(BigInteger)
-    max_results: Mapped[int] = mapped_column(BigInteger)
 
 
-class MonthlyLines(Base, TenantOwned):
+class MonthlyLines(Base, TenantOwned, LineMeasures):
     """Monthly rollup of the paid order lines per category and product, the row with ``sku = ""`` the
     category's total (what the reports read for the whole months of a range; the partial months at its
     edges come from ``analytics_daily_lines``)."""
@@ -206,18 +232,9 @@ class MonthlyLines(Base, TenantOwned):
     tenant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     #: The first day of the month.
     month: Mapped[date] = mapped_column(Date, primary_key=True)
-    category: Mapped[str] = mapped_column(String(120), primary_key=True)
-    sku: Mapped[str] = mapped_column(String(64), primary_key=True)
-    name: Mapped[str] = mapped_column(String(300), primary_key=True)
-    orders: Mapped[int] = mapped_column(BigInteger)
-    units: Mapped[int] = mapped_column(BigInteger)
-    revenue_cents: Mapped[int] = mapped_column(BigInteger)
-    certified_cents: Mapped[int] = mapped_column(BigInteger)
-    carbon_g: Mapped[int] = mapped_column(BigInteger)
-    baseline_g: Mapped[int] = mapped_column(BigInteger)
 
 
-class Customer(Base, TenantOwned):
+class Customer(Base, TenantOwned, BuyerTotals):
     """One buyer with a paid order: the first paid order (new vs returning), paid orders and revenue ever;
     rewritten from the buyer's order facts whenever one of them changes."""
 
@@ -227,12 +244,9 @@ class Customer(Base, TenantOwned):
     user_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     first_at: Mapped[datetime] = mapped_column()
     first_day: Mapped[date] = mapped_column(Date)
-    orders: Mapped[int] = mapped_column(BigInteger)
-    gross_cents: Mapped[int] = mapped_column(BigInteger)
-    refunded_cents: Mapped[int] = mapped_column(BigInteger)
 
 
-class CustomerMonth(Base, TenantOwned):
+class CustomerMonth(Base, TenantOwned, BuyerTotals):
     """A buyer's paid orders in one month (distinct customers of a range; activity after the first month)."""
 
     __tablename__ = "analytics_customer_months"
@@ -241,9 +255,6 @@ class CustomerMonth(Base, TenantOwned):
     tenant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     user_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     month: Mapped[date] = mapped_column(Date, primary_key=True)
-    orders: Mapped[int] = mapped_column(BigInteger)
-    gross_cents: Mapped[int] = mapped_column(BigInteger)
-    refunded_cents: Mapped[int] = mapped_column(BigInteger)
 
 
 class BuyerMonth(Base, TenantOwned):
@@ -273,7 +284,7 @@ class Cohort(Base, TenantOwned):
     repeat_buyers: Mapped[int] = mapped_column(BigInteger)
 
 
-class VisitorDay(Base, TenantOwned):
+class VisitorDay(Base, TenantOwned, FunnelSteps):
     """One consenting visitor's funnel events of one day, by step (the funnel counts distinct visitors
     per step over these rows instead of the raw events)."""
 
@@ -282,13 +293,9 @@ class VisitorDay(Base, TenantOwned):
     tenant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     visitor: Mapped[str] = mapped_column(String(64), primary_key=True)
-    product_viewed: Mapped[int] = mapped_column(BigInteger)
-    added_to_cart: Mapped[int] = mapped_column(BigInteger)
-    checkout_started: Mapped[int] = mapped_column(BigInteger)
-    order_placed: Mapped[int] = mapped_column(BigInteger)
 
 
-class VisitorMonth(Base, TenantOwned):
+class VisitorMonth(Base, TenantOwned, FunnelSteps):
     """One consenting visitor's funnel events of one month, by step (the visitor-days summed per month)."""
 
     __tablename__ = "analytics_visitor_months"
@@ -296,10 +303,6 @@ class VisitorMonth(Base, TenantOwned):
     tenant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     month: Mapped[date] = mapped_column(Date, primary_key=True)
     visitor: Mapped[str] = mapped_column(String(64), primary_key=True)
-    product_viewed: Mapped[int] = mapped_column(BigInteger)
-    added_to_cart: Mapped[int] = mapped_column(BigInteger)
-    checkout_started: Mapped[int] = mapped_column(BigInteger)
-    order_placed: Mapped[int] = mapped_column(BigInteger)
 
 
 class FunnelMonth(Base, TenantOwned):

@@ -13,23 +13,7 @@ from sqlalchemy import Integer, Table, and_, case, delete, func, insert, literal
 
 from ecovarejo.core.uow import UnitOfWork
 
-from .models import (
-    BehaviourEvent,
-    BuyerMonth,
-    Cohort,
-    Customer,
-    CustomerMonth,
-    DailyLines,
-    DailyOrders,
-    DailySearches,
-    FunnelMonth,
-    LineFact,
-    MonthlyLines,
-    MonthlySearches,
-    OrderFact,
-    VisitorDay,
-    VisitorMonth,
-)
+from . import models
 from .rollups import COHORT_MEASURES, FUNNEL, LINE_MEASURES, NO_MONTH, ORDER_MEASURES, month_of
 
 
@@ -39,7 +23,7 @@ def _in(col: Any, start: date, end: date) -> Any:
 
 
 def _order_selects() -> list[Any]:
-    o = OrderFact
+    o = models.OrderFact
     paid = [
         func.count(), func.sum(o.total_cents), func.sum(o.refunded_cents), func.sum(o.discount_cents),
         func.sum(o.loyalty_cents), func.sum(o.carbon_g), func.sum(o.avoided_g),
@@ -79,14 +63,14 @@ def daily_rebuild_statements(tenant: Any, start: date | None, end: date | None) 
     range (None: all days) from the facts: delete them, then ``INSERT … SELECT … GROUP BY`` (migration
     ``analytics_0002``; the rest of the rollups came later: :func:`rebuild_statements`)."""
     stmts: list[Any] = []
-    for model in (DailyOrders, DailyLines, DailySearches):
+    for model in (models.DailyOrders, models.DailyLines, models.DailySearches):
         table = cast(Table, model.__table__)
         stmts.append(delete(table).where(*_where(table.c.tenant_id, table.c.day, tenant, start, end)))
-    orders = cast(Table, DailyOrders.__table__)
+    orders = cast(Table, models.DailyOrders.__table__)
     for q in _order_selects():
-        q = q.where(*_where(OrderFact.tenant_id, OrderFact.day, tenant, start, end))
+        q = q.where(*_where(models.OrderFact.tenant_id, models.OrderFact.day, tenant, start, end))
         stmts.append(insert(orders).from_select(["tenant_id", "day", "dim", "key", *ORDER_MEASURES], q))
-    ln = LineFact
+    ln = models.LineFact
     sums = (
         func.count(func.distinct(ln.order_id)), func.sum(ln.quantity), func.sum(ln.revenue_cents),
         func.sum(case((ln.certified, ln.revenue_cents), else_=0)), func.sum(ln.carbon_g), func.sum(ln.baseline_g),
@@ -104,7 +88,7 @@ def daily_rebuild_statements(tenant: Any, start: date | None, end: date | None) 
         .group_by(ln.tenant_id, ln.day, ln.category)
     )
     for q in (by_product, by_category):
-        stmts.append(insert(cast(Table, DailyLines.__table__)).from_select(cols, q))
+        stmts.append(insert(cast(Table, models.DailyLines.__table__)).from_select(cols, q))
     stmts.append(_searches_insert(tenant, start, end))
     return stmts
 
@@ -112,7 +96,7 @@ def daily_rebuild_statements(tenant: Any, start: date | None, end: date | None) 
 def month_start(col: Any, postgres: bool) -> Any:
     """The first day of the month of a date column, as a date (SQLite stores dates as ISO text)."""
     if postgres:
-        return func.date_trunc("month", col).cast(OrderFact.day.type)
+        return func.date_trunc("month", col).cast(models.OrderFact.day.type)
     return func.date(col, "start of month")
 
 
@@ -125,10 +109,10 @@ def month_index(col: Any, postgres: bool) -> Any:
 
 def customer_statements(tenant: Any, postgres: bool) -> list[Any]:
     """Recompute every customer row, customer-month row and cohort row of a tenant (None: all) from the facts."""
-    o, c, m = OrderFact, Customer, CustomerMonth
+    o, c, m = models.OrderFact, models.Customer, models.CustomerMonth
     stmts: list[Any] = [
         delete(cast(Table, model.__table__)).where(*_where(model.tenant_id, None, tenant, None, None))
-        for model in (Customer, CustomerMonth, Cohort)
+        for model in (models.Customer, models.CustomerMonth, models.Cohort)
     ]
     paid = (o.paid, *_where(o.tenant_id, None, tenant, None, None))
     customers = (
@@ -138,7 +122,7 @@ def customer_statements(tenant: Any, postgres: bool) -> list[Any]:
         .group_by(o.tenant_id, o.user_id)
     )  # fmt: skip
     cols = ["tenant_id", "user_id", "first_at", "first_day", "orders", "gross_cents", "refunded_cents"]
-    stmts.append(insert(cast(Table, Customer.__table__)).from_select(cols, customers))
+    stmts.append(insert(cast(Table, models.Customer.__table__)).from_select(cols, customers))
     month = month_start(o.day, postgres)
     months = (
         select(o.tenant_id, o.user_id, month, func.count(), func.sum(o.total_cents), func.sum(o.refunded_cents))
@@ -146,7 +130,7 @@ def customer_statements(tenant: Any, postgres: bool) -> list[Any]:
         .group_by(o.tenant_id, o.user_id, month)
     )
     cols = ["tenant_id", "user_id", "month", "orders", "gross_cents", "refunded_cents"]
-    stmts.append(insert(cast(Table, CustomerMonth.__table__)).from_select(cols, months))
+    stmts.append(insert(cast(Table, models.CustomerMonth.__table__)).from_select(cols, months))
     cohort = month_start(c.first_day, postgres)
     where_c = _where(c.tenant_id, None, tenant, None, None)
     buyers = (
@@ -162,7 +146,7 @@ def customer_statements(tenant: Any, postgres: bool) -> list[Any]:
         .group_by(c.tenant_id, cohort, offset)
     )
     for q in (buyers, later):
-        stmts.append(insert(cast(Table, Cohort.__table__)).from_select(["tenant_id", "cohort", "month_offset",
+        stmts.append(insert(cast(Table, models.Cohort.__table__)).from_select(["tenant_id", "cohort", "month_offset",
                                                                          *COHORT_MEASURES], q))  # fmt: skip
     return stmts
 
@@ -170,7 +154,8 @@ def customer_statements(tenant: Any, postgres: bool) -> list[Any]:
 def funnel_month_statements(tenant: Any, postgres: bool) -> list[Any]:
     """Recompute the visitor-month rows (from the behaviour events) and the funnel-month rows (from those,
     per step: each month with the step and the visitor's previous one, window ``lag``) of a tenant (None: all)."""
-    vm, fm, b = cast(Table, VisitorMonth.__table__), cast(Table, FunnelMonth.__table__), BehaviourEvent
+    vm, fm = cast(Table, models.VisitorMonth.__table__), cast(Table, models.FunnelMonth.__table__)
+    b = models.BehaviourEvent
     stmts: list[Any] = [delete(t).where(*_where(t.c.tenant_id, None, tenant, None, None)) for t in (vm, fm)]
     month = month_start(b.day, postgres)
     q = (
@@ -195,13 +180,13 @@ def funnel_month_statements(tenant: Any, postgres: bool) -> list[Any]:
 
 def buyer_month_statements(tenant: Any) -> list[Any]:
     """Recompute the buyer-month rows of a tenant (None: all) from its customer-month rows."""
-    table = cast(Table, BuyerMonth.__table__)
+    table = cast(Table, models.BuyerMonth.__table__)
     return [delete(table).where(*_where(table.c.tenant_id, None, tenant, None, None)), buyer_months_insert(tenant)]
 
 
 def buyer_months_insert(tenant: Any) -> Any:
     """The buyer-month rows (month, the buyer's previous active month) from the customer-month rows."""
-    m = CustomerMonth
+    m = models.CustomerMonth
     prev = func.lag(m.month).over(partition_by=(m.tenant_id, m.user_id), order_by=m.month)
     gaps = (
         select(m.tenant_id, m.month, func.coalesce(prev, literal(NO_MONTH, m.month.type)).label("prev_month"))
@@ -211,12 +196,13 @@ def buyer_months_insert(tenant: Any) -> Any:
     q = select(gaps.c.tenant_id, gaps.c.month, gaps.c.prev_month, func.count()).group_by(
         gaps.c.tenant_id, gaps.c.month, gaps.c.prev_month
     )
-    return insert(cast(Table, BuyerMonth.__table__)).from_select(["tenant_id", "month", "prev_month", "buyers"], q)
+    cols = ["tenant_id", "month", "prev_month", "buyers"]
+    return insert(cast(Table, models.BuyerMonth.__table__)).from_select(cols, q)
 
 
 def _customer_type_insert(tenant: Any, start: date | None, end: date | None) -> Any:
     """The new/returning rows of the daily order rollup, from the facts and the customer rows."""
-    o, c = OrderFact, Customer
+    o, c = models.OrderFact, models.Customer
     key = case((o.placed_at == c.first_at, literal("new")), else_=literal("returning"))
     paid = [
         func.count(), func.sum(o.total_cents), func.sum(o.refunded_cents), func.sum(o.discount_cents),
@@ -230,7 +216,7 @@ def _customer_type_insert(tenant: Any, start: date | None, end: date | None) -> 
         .where(o.paid, *_where(o.tenant_id, o.day, tenant, start, end))
         .group_by(o.tenant_id, o.day, key)
     )
-    return insert(cast(Table, DailyOrders.__table__)).from_select(
+    return insert(cast(Table, models.DailyOrders.__table__)).from_select(
         ["tenant_id", "day", "dim", "key", *ORDER_MEASURES], q
     )
 
@@ -240,8 +226,8 @@ def _monthly_lines(tenant: Any, start: date | None, end: date | None, postgres: 
     if start is not None and end is not None:
         start = month_of(start)
         end = (month_of(end) + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-    table = cast(Table, MonthlyLines.__table__)
-    ln = LineFact
+    table = cast(Table, models.MonthlyLines.__table__)
+    ln = models.LineFact
     month = month_start(ln.day, postgres)
     q = (
         select(
@@ -275,8 +261,8 @@ def monthly_rebuild_statements(tenant: Any, *, postgres: bool) -> list[Any]:
 
 
 def _visitor_days(tenant: Any, start: date | None, end: date | None) -> list[Any]:
-    table = cast(Table, VisitorDay.__table__)
-    b = BehaviourEvent
+    table = cast(Table, models.VisitorDay.__table__)
+    b = models.BehaviourEvent
     q = (
         select(b.tenant_id, b.day, b.visitor, *(func.sum(case((b.kind == k, 1), else_=0)) for k in FUNNEL))
         .where(b.kind.in_(FUNNEL), *_where(b.tenant_id, b.day, tenant, start, end))
@@ -315,7 +301,7 @@ def rebuild_statements(
 
 
 def _searches_select(tenant: Any, start: date | None, end: date | None, period: Any) -> Any:
-    b = BehaviourEvent
+    b = models.BehaviourEvent
     return (
         select(
             b.tenant_id, period, b.query, func.count(), func.sum(case((func.coalesce(b.results, 0) == 0, 1), else_=0)),
@@ -328,8 +314,8 @@ def _searches_select(tenant: Any, start: date | None, end: date | None, period: 
 
 def _searches_insert(tenant: Any, start: date | None, end: date | None) -> Any:
     cols = ["tenant_id", "day", "query", "searches", "zero_results", "max_results"]
-    q = _searches_select(tenant, start, end, BehaviourEvent.day)
-    return insert(cast(Table, DailySearches.__table__)).from_select(cols, q)
+    q = _searches_select(tenant, start, end, models.BehaviourEvent.day)
+    return insert(cast(Table, models.DailySearches.__table__)).from_select(cols, q)
 
 
 def monthly_search_statements(tenant: Any, start: date | None, end: date | None, *, postgres: bool) -> list[Any]:
@@ -338,9 +324,9 @@ def monthly_search_statements(tenant: Any, start: date | None, end: date | None,
     if start is not None and end is not None:
         start = month_of(start)
         end = (month_of(end) + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-    table = cast(Table, MonthlySearches.__table__)
+    table = cast(Table, models.MonthlySearches.__table__)
     cols = ["tenant_id", "month", "query", "searches", "zero_results", "max_results"]
-    q = _searches_select(tenant, start, end, month_start(BehaviourEvent.day, postgres))
+    q = _searches_select(tenant, start, end, month_start(models.BehaviourEvent.day, postgres))
     return [
         delete(table).where(*_where(table.c.tenant_id, table.c.month, tenant, start, end)),
         insert(table).from_select(cols, q),
@@ -370,7 +356,7 @@ async def rebuild_customers(uow: UnitOfWork) -> None:
 
 async def rebuild_search_days(uow: UnitOfWork, days: Iterable[date]) -> None:
     """Recompute the search rollups of some days and of their months (after a visitor's events were erased)."""
-    table = cast(Table, DailySearches.__table__)
+    table = cast(Table, models.DailySearches.__table__)
     for d in sorted(set(days)):
         await uow.session.execute(delete(table).where(table.c.tenant_id == uow.tenant_id, table.c.day == d))
         await uow.session.execute(_searches_insert(uow.tenant_id, d, d))
@@ -383,18 +369,18 @@ async def snapshot(uow: UnitOfWork) -> dict[str, set[tuple[Any, ...]]]:
     """Every rollup row of the tenant (tests compare the incremental rows with a rebuild)."""
     out: dict[str, set[tuple[Any, ...]]] = defaultdict(set)
     for model in (
-        DailyOrders,
-        DailyLines,
-        DailySearches,
-        MonthlySearches,
-        MonthlyLines,
-        Customer,
-        CustomerMonth,
-        Cohort,
-        BuyerMonth,
-        VisitorDay,
-        VisitorMonth,
-        FunnelMonth,
+        models.DailyOrders,
+        models.DailyLines,
+        models.DailySearches,
+        models.MonthlySearches,
+        models.MonthlyLines,
+        models.Customer,
+        models.CustomerMonth,
+        models.Cohort,
+        models.BuyerMonth,
+        models.VisitorDay,
+        models.VisitorMonth,
+        models.FunnelMonth,
     ):
         table = cast(Table, model.__table__)
         cols = [c for c in table.c if c.name != "tenant_id"]

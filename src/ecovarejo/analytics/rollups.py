@@ -30,22 +30,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ecovarejo.core.uow import UnitOfWork
 
-from .models import (
-    BuyerMonth,
-    Cohort,
-    Customer,
-    CustomerMonth,
-    DailyLines,
-    DailyOrders,
-    DailySearches,
-    FunnelMonth,
-    LineFact,
-    MonthlyLines,
-    MonthlySearches,
-    OrderFact,
-    VisitorDay,
-    VisitorMonth,
-)
+from . import models
 
 ORDER_MEASURES = (
     "orders", "gross_cents", "refunded_cents", "discount_cents", "loyalty_cents", "carbon_g", "avoided_g",
@@ -221,11 +206,12 @@ async def add(
     for (day, category, sku, name), v in by_line.items():
         merge(monthly, {(month_of(day), category, sku, name): v})
     monthly = {k: v for k, v in monthly.items() if any(v)}
+    moved = {k: v for k, v in (cohorts or {}).items() if any(v)}
     for model, names, measures, rows in (
-        (DailyOrders, ("day", "dim", "key"), ORDER_MEASURES, daily),
-        (DailyLines, ("day", "category", "sku", "name"), LINE_MEASURES, by_line),
-        (MonthlyLines, ("month", "category", "sku", "name"), LINE_MEASURES, monthly),
-        (Cohort, ("cohort", "month_offset"), COHORT_MEASURES, {k: v for k, v in (cohorts or {}).items() if any(v)}),
+        (models.DailyOrders, ("day", "dim", "key"), ORDER_MEASURES, daily),
+        (models.DailyLines, ("day", "category", "sku", "name"), LINE_MEASURES, by_line),
+        (models.MonthlyLines, ("month", "category", "sku", "name"), LINE_MEASURES, monthly),
+        (models.Cohort, ("cohort", "month_offset"), COHORT_MEASURES, moved),
     ):
         await _upsert(uow, model, names, measures, rows)
 
@@ -271,7 +257,7 @@ async def paid_orders_of(uow: UnitOfWork, users: Iterable[Any]) -> list[dict[str
     """Every paid order fact of these buyers (over the index that leads with the buyer)."""
     ids = sorted(set(users), key=str)
     out: list[dict[str, Any]] = []
-    table = cast(Table, OrderFact.__table__)
+    table = cast(Table, models.OrderFact.__table__)
     for i in range(0, len(ids), 500):
         q = select(table).where(table.c.tenant_id == uow.tenant_id, table.c.user_id.in_(ids[i : i + 500]), table.c.paid)
         out += [dict(r) for r in (await uow.session.execute(q)).mappings()]
@@ -290,10 +276,11 @@ async def move_customers(
     merge(c_new, c_old, -1)
     gaps = buyer_month_contributions(months)
     merge(gaps, buyer_month_contributions(m_old), -1)
-    await _upsert(uow, BuyerMonth, ("month", "prev_month"), ("buyers",), {k: v for k, v in gaps.items() if any(v)})
+    gaps = {k: v for k, v in gaps.items() if any(v)}
+    await _upsert(uow, models.BuyerMonth, ("month", "prev_month"), ("buyers",), gaps)
     users = sorted({o["user_id"] for o in (*before, *after)}, key=str)
     tenant = uow.tenant_id
-    for model in (Customer, CustomerMonth):
+    for model in (models.Customer, models.CustomerMonth):
         table = cast(Table, model.__table__)
         for i in range(0, len(users), 500):
             await uow.session.execute(
@@ -301,11 +288,11 @@ async def move_customers(
             )
     if customers:
         await uow.session.execute(
-            insert(cast(Table, Customer.__table__)), [{**c, "tenant_id": tenant} for c in customers]
+            insert(cast(Table, models.Customer.__table__)), [{**c, "tenant_id": tenant} for c in customers]
         )
     if months:
         await uow.session.execute(
-            insert(cast(Table, CustomerMonth.__table__)), [{**m, "tenant_id": tenant} for m in months]
+            insert(cast(Table, models.CustomerMonth.__table__)), [{**m, "tenant_id": tenant} for m in months]
         )
     return c_new
 
@@ -321,7 +308,7 @@ async def order_and_buyer_facts(
     uow: UnitOfWork, order_id: Any, user_id: Any
 ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
     """One read: the order's current fact (None: none yet) and every paid order fact of its buyer."""
-    table = cast(Table, OrderFact.__table__)
+    table = cast(Table, models.OrderFact.__table__)
     q = select(table).where(
         table.c.tenant_id == uow.tenant_id,
         or_(table.c.order_id == order_id, and_(table.c.user_id == user_id, table.c.paid)),
@@ -332,7 +319,8 @@ async def order_and_buyer_facts(
 
 
 async def old_lines(uow: UnitOfWork, order_id: Any) -> list[dict[str, Any]]:
-    lines = (await uow.session.execute(select(LineFact.__table__).where(LineFact.order_id == order_id))).mappings()
+    q = select(models.LineFact.__table__).where(models.LineFact.order_id == order_id)
+    lines = (await uow.session.execute(q)).mappings()
     return [dict(ln) for ln in lines]
 
 
@@ -346,7 +334,7 @@ async def add_visitor_days(uow: UnitOfWork, events: Iterable[Mapping[str, Any]])
             row[FUNNEL.index(e["kind"])] += 1
     if not rows:
         return
-    table = cast(Table, VisitorDay.__table__)
+    table = cast(Table, models.VisitorDay.__table__)
     stmt = _insert(uow, table)
     stmt = stmt.on_conflict_do_update(
         index_elements=["tenant_id", "day", "visitor"], set_={k: table.c[k] + stmt.excluded[k] for k in FUNNEL}
@@ -381,7 +369,7 @@ def funnel_month_contributions(rows: Iterable[Mapping[str, Any]]) -> dict[Key, l
 
 
 async def visitor_months_of(uow: UnitOfWork, tenant: Any, visitors: Iterable[str]) -> list[dict[str, Any]]:
-    table = cast(Table, VisitorMonth.__table__)
+    table = cast(Table, models.VisitorMonth.__table__)
     ids = sorted(set(visitors))
     out: list[dict[str, Any]] = []
     for i in range(0, len(ids), 500):
@@ -403,7 +391,7 @@ async def add_visitor_months(uow: UnitOfWork, tenant: Any, added: dict[tuple[dat
         {"month": m, "visitor": v, **dict(zip(FUNNEL, n, strict=True))} for (m, v), n in after.items()
     )
     merge(gaps, funnel_month_contributions(before), -1)
-    table = cast(Table, VisitorMonth.__table__)
+    table = cast(Table, models.VisitorMonth.__table__)
     stmt = _insert(uow, table)
     stmt = stmt.on_conflict_do_update(
         index_elements=["tenant_id", "month", "visitor"], set_={k: table.c[k] + stmt.excluded[k] for k in FUNNEL}
@@ -416,7 +404,7 @@ async def add_visitor_months(uow: UnitOfWork, tenant: Any, added: dict[tuple[dat
         ],
     )
     await _upsert(
-        uow, FunnelMonth, ("step", "month", "prev_month"), ("visitors", "events"),
+        uow, models.FunnelMonth, ("step", "month", "prev_month"), ("visitors", "events"),
         {k: v for k, v in gaps.items() if any(v)}, tenant=tenant,
     )  # fmt: skip
 
@@ -426,9 +414,9 @@ async def erase_visitor_months(uow: UnitOfWork, visitor: str) -> None:
     before = await visitor_months_of(uow, uow.tenant_id, [visitor])
     gaps: dict[Key, list[int]] = {}
     merge(gaps, funnel_month_contributions(before), -1)
-    table = cast(Table, VisitorMonth.__table__)
+    table = cast(Table, models.VisitorMonth.__table__)
     await uow.session.execute(delete(table).where(table.c.tenant_id == uow.tenant_id, table.c.visitor == visitor))
-    await _upsert(uow, FunnelMonth, ("step", "month", "prev_month"), ("visitors", "events"), gaps)
+    await _upsert(uow, models.FunnelMonth, ("step", "month", "prev_month"), ("visitors", "events"), gaps)
 
 
 async def add_searches(uow: UnitOfWork, events: Iterable[Mapping[str, Any]]) -> None:
@@ -445,8 +433,8 @@ async def add_searches(uow: UnitOfWork, events: Iterable[Mapping[str, Any]]) -> 
             row[0] += 1
             row[1] += 1 if n == 0 else 0
             row[2] = max(row[2], n)
-    await _upsert_searches(uow, cast(Table, DailySearches.__table__), "day", daily)
-    await _upsert_searches(uow, cast(Table, MonthlySearches.__table__), "month", monthly)
+    await _upsert_searches(uow, cast(Table, models.DailySearches.__table__), "day", daily)
+    await _upsert_searches(uow, cast(Table, models.MonthlySearches.__table__), "month", monthly)
 
 
 async def _upsert_searches(
