@@ -16,7 +16,7 @@ import json
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -77,8 +77,9 @@ class ShippingOption:
     expires_at: datetime
     #: Where the customer collects the parcel (name, address, CEP, hours), for a pickup option.
     pickup: dict[str, str] | None = None
-    #: Whether a free-shipping coupon makes this option free under the shop's rule (set when the option is
-    #: confirmed at checkout; the orders context zeroes the price only then).
+    #: Whether a free-shipping coupon makes this option free under the shop's rule (not signed: said when
+    #: quoted so a page can show it free for a cart with the coupon; checkout says it again on confirming,
+    #: and the orders context zeroes the price only then).
     free_with_coupon: bool = False
 
     def as_dict(self) -> dict[str, Any]:
@@ -100,6 +101,7 @@ class ShippingOption:
             "distance_km": self.distance_km,
             "expires_at": self.expires_at.isoformat(),
             "pickup": self.pickup,
+            "free_with_coupon": self.free_with_coupon,
         }
 
 
@@ -207,28 +209,28 @@ class QuoteEngine:
             # a pickup option travels to the point, not to the customer's door
             km = ceps.distance_km(origin.cep, o.point.cep) if o.point is not None else distance
             mode = emissions.mode_for(o.kind, km)
-            options.append(
-                self._sign(
-                    tenant_id,
-                    destination_cep,
-                    fp,
-                    expires,
-                    carrier=o.carrier,
-                    service=o.service,
-                    service_name=o.service_name,
-                    company=o.company,
-                    price=ZERO if is_free else o.price,
-                    original_price=o.price,
-                    free=is_free,
-                    days_min=o.days_min + doc.handling_days,
-                    days_max=o.days_max + doc.handling_days,
-                    kind=o.kind,
-                    mode=mode,
-                    co2e_kg=emissions.kg_co2e(km, parcel.weight_g, mode),
-                    distance_km=round(km),
-                    pickup=o.point.as_dict() if o.point is not None else None,
-                )
+            signed = self._sign(
+                tenant_id,
+                destination_cep,
+                fp,
+                expires,
+                carrier=o.carrier,
+                service=o.service,
+                service_name=o.service_name,
+                company=o.company,
+                price=ZERO if is_free else o.price,
+                original_price=o.price,
+                free=is_free,
+                days_min=o.days_min + doc.handling_days,
+                days_max=o.days_max + doc.handling_days,
+                kind=o.kind,
+                mode=mode,
+                co2e_kg=emissions.kg_co2e(km, parcel.weight_g, mode),
+                distance_km=round(km),
+                pickup=o.point.as_dict() if o.point is not None else None,
             )
+            by_coupon = free_rule.free(destination_state, o.carrier, o.service, goods_total=None, coupon=True)
+            options.append(replace(signed, free_with_coupon=by_coupon))
         options.sort(key=lambda o: (o.price, o.days_max, o.co2e_kg))
         return ShippingQuote(destination_cep, destination_state, origin.cep, parcel, tuple(options), tuple(degraded))
 

@@ -51,6 +51,9 @@ class OptionOut(BaseModel):
     #: The pickup point (id, name, kind, street, number, district, city, state, cep, hours, company,
     #: phone) of a pickup option; null for delivery to the address.
     pickup: dict[str, str] | None = None
+    #: Whether a free-shipping coupon frees this option under the shop's rule (the checkout charges R$ 0
+    #: for it when the order carries such a coupon).
+    free_with_coupon: bool = False
 
 
 class QuoteOut(BaseModel):

@@ -194,16 +194,21 @@ async def confirm_option(
     digits = ceps.normalize(cep)
     chosen, payload = ports.engine.open(option_id, tenant_id=tenant_id)
     async with container.uow(tenant_id, read_only=True) as uow:
-        doc, _version, parcel, _goods = await parcel_for(uow, ports, lines, prices)
+        doc, _version, parcel, goods = await parcel_for(uow, ports, lines, prices)
     if payload["z"] != digits:
         raise ShippingOptionInvalid("the shipping option was quoted for another CEP", code="shipping_option_mismatch")
     state = ceps.uf_of(digits) or ""
+    # quoted free by amount for goods this order does not reach (a buyer's list prices are lower than the
+    # catalog's the public quote counted), or the reverse: priced again for the order's own goods
+    by_amount = doc.free_shipping.free(
+        state, chosen.carrier, chosen.service, goods_total=goods if goods_total is None else goods_total, coupon=False
+    )
 
     def with_coupon_rule(o: ShippingOption) -> ShippingOption:  # the shop's one free-shipping rule
         rule = doc.free_shipping.free(state, o.carrier, o.service, goods_total=None, coupon=True)
         return replace(o, free_with_coupon=rule)
 
-    if payload["f"] == parcel.fingerprint() and not ports.engine.expired(payload):
+    if payload["f"] == parcel.fingerprint() and not ports.engine.expired(payload) and by_amount == chosen.free:
         return with_coupon_rule(chosen)
     fresh = await quote(
         container, tenant_id, digits, lines, goods_total=goods_total, free_shipping_coupon=free_shipping_coupon,

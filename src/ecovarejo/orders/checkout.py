@@ -112,7 +112,7 @@ async def place_order(
         raise InvalidInput("the cart is empty", code="cart_empty")
     shipping: ShippingOverride | None = None
     if req.shipping_option:  # before any transaction: the carrier may be asked again
-        shipping, req = await shipping_choice(container, ports, tenant_id, req)
+        shipping, req = await shipping_choice(container, ports, tenant_id, req, principal.company_id, quoted)
     state = str(req.shipping_address.get("state", ""))
     money_key = _key(str(tenant_id), actor, key)
     # 0. + 1. one short transaction: a retry of an attempt that died half-way finds its payment and resumes
@@ -281,13 +281,26 @@ async def place_order(
 
 
 async def shipping_choice(
-    container: Container, ports: OrdersPorts, tenant_id: uuid.UUID, req: CheckoutRequest
+    container: Container,
+    ports: OrdersPorts,
+    tenant_id: uuid.UUID,
+    req: CheckoutRequest,
+    company_id: uuid.UUID | None = None,
+    quoted: b2b.QuotedOrder | None = None,
 ) -> tuple[ShippingOverride, CheckoutRequest]:
     """The chosen option as the logistics context confirms it (re-quoted when it expired), and the request
-    carrying it for the order's ``shipping_option`` column (carrier and service for the shipment)."""
+    carrying it for the order's ``shipping_option`` column (carrier and service for the shipment). The
+    free-shipping threshold counts what the buyer pays: a quote's prices, else its company's list prices."""
     async with container.uow(tenant_id, read_only=True) as uow:
         sellables = await ports.catalog.get_sellables(uow, list(req.lines))
-    prices = {sku: s.unit_price for sku, s in sellables.items()}
+        prices = {sku: s.unit_price for sku, s in sellables.items()}
+        if quoted is not None:
+            prices.update(quoted.prices)
+        elif company_id is not None:
+            found = await b2b.prices_for(
+                uow, company_id, {k: (req.lines[k], v) for k, v in prices.items()}, ports.now()
+            )
+            prices.update({sku: p.unit_price for sku, p in found.items() if p.rule})
     cep = str(req.shipping_address.get("postal_code", ""))
     option = await logistics.confirm_option(
         container, tenant_id, str(req.shipping_option), cep, req.lines, prices=prices

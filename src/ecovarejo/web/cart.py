@@ -114,7 +114,7 @@ async def cart_page(request: Request) -> Response:
     response = render(
         request,
         "store/cart.html",
-        shipping=await ship.options(request, cep, items),
+        shipping=await ship.options(request, cep, items, cart=cart),
         shipping_available=ship.available(request),
         cart=cart or {},
         summary=(cart or {}).get("summary") or {},
@@ -313,7 +313,7 @@ async def checkout_page(request: Request) -> Response:
     cart = await load_cart(request, state if state in UFS else None)
     if not cart or not cart.get("items"):
         return redirect("/carrinho")
-    shipping = await ship.options(request, cep, cart.get("items") or [])
+    shipping = await ship.options(request, cep, cart.get("items") or [], cart=cart)
     response = await _checkout_page(request, cart, addresses, form=form, errors={}, shipping=shipping)
     _keep_cart_cookie(request, response, cart)
     return response
@@ -485,7 +485,7 @@ async def place_order(request: Request) -> Response:
         "installments": installments,
         "eco_packaging": "on" if body["eco_packaging"] else "off",
     }
-    shipping = await ship.options(request, ship.clean_cep(address["postal_code"]), cart.get("items") or [])
+    shipping = await ship.options(request, ship.clean_cep(address["postal_code"]), cart.get("items") or [], cart=cart)
     messages = [("error", m) for m in dict.fromkeys(errors.values())][:3]
     if spent and "card" in errors:
         messages.append(("info", t("retry_payment")))
