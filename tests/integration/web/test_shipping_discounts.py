@@ -62,7 +62,8 @@ async def test_company_list_prices_decide_the_free_shipping_threshold(web: httpx
     r = await web.post("/api/v1/auth/register", json=body)
     assert r.status_code == 201, r.text
     r = await web.post("/api/v1/admin/b2b/price-lists", headers=root, json={
-        "name": "Atacado", "company_id": r.json()["company_id"], "rules": [{"sku": SKU, "kind": "fixed", "value": "60.00"}],
+        "name": "Atacado", "company_id": r.json()["company_id"],
+        "rules": [{"sku": SKU, "kind": "fixed", "value": "60.00"}],
     })  # fmt: skip
     assert r.status_code == 201, r.text
 
