@@ -40,6 +40,7 @@ from .models import Nfe
 from .nfe_payload import MissingFiscalData, Recipient, build_payload
 from .nfe_provider import NfeProvider, NfeState, ProviderRefused, ProviderUnavailable
 from .nfe_xml import InvalidNfeXml, check_nfe_xml
+from .nfe_xsd import schema_errors
 from .ports import InvoiceSource
 from .service import products_fiscal, settings_document, tax_rules
 from .settings import FiscalSettings
@@ -349,6 +350,9 @@ async def _authorized(container: Container, provider: NfeProvider, tenant_id: uu
         raise ProviderUnavailable(f"the XML received is not valid: {exc}") from exc
     if not danfe.startswith(b"%PDF"):
         raise ProviderUnavailable("the DANFE received is not a PDF")
+    # The official XSD where installed (nfe_xsd): SEFAZ authorized the note, so a complaint is kept and
+    # flagged for staff (error ``xml_schema_invalid``), never a reason to drop the documents.
+    schema = schema_errors(xml) if _settings(container).nfe_xsd_validation else None
     now = container.now()
     async with container.uow(tenant_id, actor="system:nfe") as uow:
         row = await repo.nfe(uow, nfe_id, lock=True)
@@ -356,6 +360,8 @@ async def _authorized(container: Container, provider: NfeProvider, tenant_id: uu
         row.status, row.chave, row.number, row.series = "authorized", state.chave, state.number, state.series
         row.protocol, row.xml, row.danfe, row.authorized_at = state.protocol, xml, danfe, now
         row.error_code, row.error = None, None
+        if schema:
+            row.error_code, row.error = "xml_schema_invalid", "; ".join(schema[:5])[:1000]
         # A full refund that came while SEFAZ was deciding: cancel now.
         row.next_attempt_at = now if row.cancel_requested else None
         row.updated_at = now

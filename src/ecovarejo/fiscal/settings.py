@@ -25,3 +25,6 @@ class FiscalSettings(BaseSettings):
     nfe_retry_base: float = 30.0
     #: Seconds between two polls of a note SEFAZ is still deciding.
     nfe_poll_interval: float = 5.0
+    #: Validate each authorized note's XML against the official NF-e 4.00 XSD when ``lxml`` and ``nfelib``
+    #: are installed (see ``fiscal/nfe_xsd.py``); a complaint flags the note (``xml_schema_invalid``).
+    nfe_xsd_validation: bool = True

@@ -15,7 +15,7 @@ from .pages import PageRoute, form_with_csrf, redirect
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 SETTINGS = "/api/v1/admin/fiscal/settings"
 #: Problem codes the page explains in the reader's language (anything else: the API's own words).
-CODES = ("invalid_state", "invalid_regime", "invalid_tax_rate", "invalid_cnpj")
+CODES = ("invalid_state", "invalid_regime", "invalid_tax_rate", "invalid_cnpj", "invalid_pis_cofins")
 
 
 def _rows(data: dict[str, Any]) -> list[dict[str, str]]:
@@ -42,6 +42,7 @@ async def save_fiscal_settings(request: Request) -> Response:
     body = {
         "origin_state": form_text(form, "origin_state", 2) or None,
         "regime": form_text(form, "regime", 20) or "regular",
+        "pis_cofins": form_text(form, "pis_cofins", 20) or current.get("pis_cofins") or "cumulative",
         "simples_icms_rate": form_text(form, "simples_icms_rate", 10).replace(",", ".") or "0",
         "tax_inclusive": form.get("tax_inclusive") == "on",
         "internal_rates": {uf: v for uf, v in rates.items() if v},

@@ -33,6 +33,10 @@ PT_BR: dict[str, str] = {
     "invoice_status_paid": "Quitada",
     "instalment_status_cancelled": "Cancelada",
     "invoice_status_cancelled": "Cancelada",
+    "fiscal_pis_cofins": "PIS/COFINS no regime normal",
+    "fiscal_pis_cofins_cumulative": "Cumulativo (Lucro Presumido): PIS 0,65 %, COFINS 3 %",
+    "fiscal_pis_cofins_non_cumulative": "Não cumulativo (Lucro Real): PIS 1,65 %, COFINS 7,6 %",
+    "invalid_pis_cofins": "Escolha o regime de PIS/COFINS: cumulativo ou não cumulativo.",
     "credit_terms_title": "Faturado (prazo e crédito)",
     "terms_help": (
         "Aprove empresas para comprar faturado: prazo de 30, 30/60 ou 30/60/90 dias e um limite de crédito. "
@@ -89,6 +93,10 @@ EN: dict[str, str] = {
     "invoice_status_paid": "Settled",
     "instalment_status_cancelled": "Cancelled",
     "invoice_status_cancelled": "Cancelled",
+    "fiscal_pis_cofins": "PIS/COFINS under the regular regime",
+    "fiscal_pis_cofins_cumulative": "Cumulative (Lucro Presumido): PIS 0.65 %, COFINS 3 %",
+    "fiscal_pis_cofins_non_cumulative": "Non-cumulative (Lucro Real): PIS 1.65 %, COFINS 7.6 %",
+    "invalid_pis_cofins": "Choose the PIS/COFINS regime: cumulative or non-cumulative.",
     "credit_terms_title": "Invoiced terms and credit",
     "terms_help": (
         "Approve companies to buy on invoiced terms: 30, 30/60 or 30/60/90 days and a credit limit. The open "

@@ -14,6 +14,7 @@ from defusedxml import ElementTree
 from sqlalchemy import select
 
 from ecovarejo.b2b.credit_models import Instalment, Invoice
+from ecovarejo.fiscal import nfe
 from ecovarejo.fiscal.nfe_xml import NS
 from ecovarejo.payments.instant import sign_notification
 from ecovarejo.payments.models import Payment
@@ -173,3 +174,16 @@ async def test_refunds_and_cancellation_adjust_the_invoice(container, client, fo
     credit = (await client.get("/api/v1/b2b/credit", headers=buyer)).json()
     assert Decimal(credit["open_balance"]) == 0
     await s.note_in(other["id"], "cancelled")
+
+
+async def test_a_note_whose_xml_fails_the_official_schema_is_kept_and_flagged(container, client, focus, monkeypatch):
+    """With the XSD check on (lxml and nfelib installed), a complaint flags the authorized note for staff."""
+    monkeypatch.setattr(nfe, "schema_errors", lambda data: ["line 1: Element 'infNFe': Missing child element(s)."])
+    s = await open_nfe_shop(container, client, focus, nfe_xsd_validation=True)
+    ana = await s.register(client, "ana@example.com", cpf="529.982.247-25")
+    order = await s.buy(client, ana, "xsd-1")
+    row = await s.note_in(order["id"], "authorized")
+    assert row.xml and row.danfe and (row.error_code, row.error) == (
+        "xml_schema_invalid", "line 1: Element 'infNFe': Missing child element(s).")  # fmt: skip
+    r = await client.get("/api/v1/admin/fiscal/nfe?flagged=true", headers=s.shop.admin)
+    assert [n["order_id"] for n in r.json()["items"]] == [order["id"]], r.text

@@ -23,5 +23,12 @@ async def test_admin_sets_origin_state_and_rates(web: httpx.AsyncClient, contain
     shown = await web.get("/admin/fiscal?ok=fiscal_saved")
     assert "Configuração de impostos salva." in shown.text and 'value="18.5"' in shown.text
     assert '<option value="SP" selected>' in shown.text
+    assert '<option value="cumulative" selected>Cumulativo (Lucro Presumido): PIS 0,65 %, COFINS 3 %' in shown.text
+    wrong = await web.post("/admin/fiscal", data={**form, "pis_cofins": "lucro"})
+    assert wrong.status_code == 422 and "Escolha o regime de PIS/COFINS" in wrong.text
+    saved = await web.post("/admin/fiscal", data={**form, "pis_cofins": "non_cumulative"})
+    assert saved.status_code == 303
+    assert '<option value="non_cumulative" selected>' in (await web.get("/admin/fiscal")).text
     english = await web.get("/admin/fiscal?lang=en")
     assert "Origin state" in english.text and "Estado de origem" not in english.text
+    assert "Non-cumulative (Lucro Real): PIS 1.65 %, COFINS 7.6 %" in english.text
