@@ -19,6 +19,9 @@
 - Quotes (RFQ): ``await quote_for_checkout(uow, quote_id, user_id, company_id) -> QuotedOrder`` — an accepted
   quote's lines and prices for checkout; ``await mark_quote_ordered(uow, quote_id, order_id, user_id)`` in the
   order's transaction (once). ``QuoteDesk`` is the port the orders context provides (prices, stock holds).
+  A buyer's steps for every channel (GraphQL; REST calls the same): ``request_quote``, ``my_quotes``,
+  ``my_quote``, ``answer_quote(uow, container, principal, quote_id, "accept" | "reject" | "negotiate", ...)``
+  -> ``QuoteView`` / ``QuoteSummary`` (the caller commits).
 
 Views are frozen dataclasses; no ORM row crosses this boundary.
 """
@@ -38,7 +41,21 @@ from .credit import (
 from .invoice_adjust import InvoiceAdjustment, reduce_invoice
 from .models import ROLES
 from .pricelists import BuyerPrice, ListPrice, PriceBreak, buyer_prices, check_quantity, prices_for
-from .quotes import CatalogPrice, QuoteDesk, QuotedOrder, quote_for_checkout
+from .quote_actions import QuoteSummary
+from .quote_actions import answer as answer_quote
+from .quote_actions import mine as my_quotes
+from .quote_actions import one as my_quote
+from .quote_actions import request as request_quote
+from .quotes import (
+    CatalogPrice,
+    MessageView,
+    QuoteDesk,
+    QuotedOrder,
+    QuoteLine,
+    QuoteView,
+    RevisionView,
+    quote_for_checkout,
+)
 from .quotes import mark_ordered as mark_quote_ordered
 from .service import ApprovalRequired, ApprovalView, MemberView, authorize_spend, membership
 
@@ -55,10 +72,16 @@ __all__ = [
     "InvoiceView",
     "ListPrice",
     "MemberView",
+    "MessageView",
     "PriceBreak",
     "QuoteDesk",
+    "QuoteLine",
+    "QuoteSummary",
+    "QuoteView",
     "QuotedOrder",
+    "RevisionView",
     "TermsNotApproved",
+    "answer_quote",
     "authorize_spend",
     "buyer_prices",
     "check_credit",
@@ -66,8 +89,11 @@ __all__ = [
     "invoice_for_order",
     "mark_quote_ordered",
     "membership",
+    "my_quote",
+    "my_quotes",
     "open_invoice",
     "prices_for",
     "quote_for_checkout",
     "reduce_invoice",
+    "request_quote",
 ]

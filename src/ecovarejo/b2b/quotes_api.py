@@ -14,7 +14,7 @@ from ecovarejo.core.container import Container
 from ecovarejo.core.http import get_container, get_read_uow, get_uow
 from ecovarejo.core.uow import UnitOfWork
 
-from . import quotes
+from . import quote_actions, quotes
 from .quote_models import Quote
 from .quote_schemas import NegotiateIn, QuoteEditIn, QuoteListOut, QuoteNoteIn, QuoteOut, QuoteRequestIn
 
@@ -54,12 +54,17 @@ def quote_json(v: quotes.QuoteView) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _summary(q: Quote) -> dict[str, Any]:
+def _summary(q: Quote | quote_actions.QuoteSummary) -> dict[str, Any]:
     return {"id": q.id, "number": q.number, "company_id": q.company_id, "status": q.status, "revision": q.revision,
             "valid_until": q.valid_until, "order_id": q.order_id, "created_at": q.created_at}  # fmt: skip
 
 
-# -- company members --------------------------------------------------------------------------------
+# -- company members: the steps of ``quote_actions`` (GraphQL calls the same), committed here ----------------
+
+
+async def _committed(uow: UnitOfWork, view: quotes.QuoteView) -> dict[str, Any]:
+    await uow.commit()
+    return quote_json(view)
 
 
 @router.post("", status_code=201, response_model=QuoteOut)
@@ -70,12 +75,8 @@ async def request_quote(
     container: Container = Depends(get_container),
 ) -> dict[str, Any]:
     """Ask for a quote on these lines (a cart's, with the quantities wanted) with a note for staff."""
-    lines: dict[str, int] = {}
-    for ln in body.lines:
-        lines[ln.sku] = lines.get(ln.sku, 0) + ln.quantity
-    view = await quotes.request_quote(uow, quotes.desk_of(container), principal, lines, body.note, container.now())
-    await uow.commit()
-    return quote_json(view)
+    lines = ((ln.sku, ln.quantity) for ln in body.lines)
+    return await _committed(uow, await quote_actions.request(uow, container, principal, lines, body.note))
 
 
 @router.get("", response_model=QuoteListOut)
@@ -85,7 +86,7 @@ async def my_quotes(
     uow: UnitOfWork = Depends(get_read_uow),
 ) -> dict[str, Any]:
     """The company's quotes, newest first."""
-    return {"items": [_summary(q) for q in await quotes.buyer_quotes(uow, principal, status)]}
+    return {"items": [_summary(q) for q in await quote_actions.mine(uow, principal, status)]}
 
 
 @router.get("/{quote_id}", response_model=QuoteOut)
@@ -93,7 +94,7 @@ async def my_quote(
     quote_id: uuid.UUID, principal: Principal = Depends(current_principal), uow: UnitOfWork = Depends(get_read_uow)
 ) -> dict[str, Any]:
     """One quote with its revisions and history (another company's: 404 ``quote_not_found``)."""
-    return quote_json(await quotes.buyer_quote(uow, principal, quote_id))
+    return quote_json(await quote_actions.one(uow, principal, quote_id))
 
 
 @router.post("/{quote_id}/accept", response_model=QuoteOut)
@@ -105,9 +106,7 @@ async def accept(
 ) -> dict[str, Any]:
     """Accept: stock is held for the quote; buy it with ``POST /api/v1/orders {"quote_id": ...}``. Again:
     the same answer. After its date: ``409 quote_expired``."""
-    view = await quotes.accept(uow, quotes.desk_of(container), principal, quote_id, container.now())
-    await uow.commit()
-    return quote_json(view)
+    return await _committed(uow, await quote_actions.answer(uow, container, principal, quote_id, "accept"))
 
 
 @router.post("/{quote_id}/reject", response_model=QuoteOut)
@@ -118,9 +117,8 @@ async def reject(
     uow: UnitOfWork = Depends(get_uow),
     container: Container = Depends(get_container),
 ) -> dict[str, Any]:
-    view = await quotes.reject(uow, principal, quote_id, body.note, container.now())
-    await uow.commit()
-    return quote_json(view)
+    view = await quote_actions.answer(uow, container, principal, quote_id, "reject", note=body.note)
+    return await _committed(uow, view)
 
 
 @router.post("/{quote_id}/negotiate", response_model=QuoteOut)
@@ -133,9 +131,9 @@ async def negotiate(
 ) -> dict[str, Any]:
     """Ask for another proposal (a new revision staff price again), optionally with new quantities."""
     quantities = {ln.sku: ln.quantity for ln in body.lines} if body.lines else None
-    view = await quotes.negotiate(uow, principal, quote_id, body.message, quantities, container.now())
-    await uow.commit()
-    return quote_json(view)
+    view = await quote_actions.answer(uow, container, principal, quote_id, "negotiate", note=body.message,
+                                      quantities=quantities)  # fmt: skip
+    return await _committed(uow, view)
 
 
 # -- staff ------------------------------------------------------------------------------------------
@@ -174,8 +172,7 @@ async def edit(
         payment_terms=body.payment_terms, valid_until=body.valid_until, terms_note=body.terms_note,
         now=container.now(),
     )  # fmt: skip
-    await uow.commit()
-    return quote_json(view)
+    return await _committed(uow, view)
 
 
 @admin.post("/{quote_id}/send", response_model=QuoteOut)
@@ -186,6 +183,4 @@ async def send(
     container: Container = Depends(get_container),
 ) -> dict[str, Any]:
     """Send the priced revision: the buyer is e-mailed and sees it on their account page."""
-    view = await quotes.send(uow, principal, quote_id, container.now())
-    await uow.commit()
-    return quote_json(view)
+    return await _committed(uow, await quotes.send(uow, principal, quote_id, container.now()))

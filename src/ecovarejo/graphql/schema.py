@@ -31,6 +31,7 @@ from ecovarejo.core.errors import DomainError
 from .catalog import CatalogQuery
 from .context import get_context
 from .limits import CostLimiter
+from .quotes import QuotesMutation, QuotesQuery
 from .recommendations import RecommendationsQuery
 from .shipping import ShippingQuery
 from .shopping import ShoppingMutation, ShoppingQuery
@@ -49,6 +50,7 @@ PARTS: tuple[tuple[str, type, type | None], ...] = (
     ("orders", ShoppingQuery, ShoppingMutation),
     ("ml", RecommendationsQuery, None),
     ("logistics", ShippingQuery, None),
+    ("b2b", QuotesQuery, QuotesMutation),
 )
 
 
