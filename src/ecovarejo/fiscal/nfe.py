@@ -186,7 +186,10 @@ def consumers(container: Container) -> list[Consumer]:
         d = event.data
         if Decimal(str(d.get("refunded_total") or "0")) < Decimal(str(d.get("total") or "0")):
             return  # a partial refund leaves the note as it is (a return note would be due: not built)
-        await request_cancel(uow, container, uuid.UUID(str(d["order_id"])), str(d.get("reason") or ""))
+        order_id = uuid.UUID(str(d["order_id"]))
+        # the event has no free text (envelopes of before had the reason): the orders context's history has it
+        reason = d.get("reason") or await container.ports.get(InvoiceSource).refund_reason(uow, order_id)
+        await request_cancel(uow, container, order_id, str(reason or ""))
 
     return [
         Consumer("fiscal.nfe_issue", ("order-events",), on_paid, frozenset({"order.paid"})),

@@ -67,3 +67,8 @@ class OrderToInvoice:
 @runtime_checkable
 class InvoiceSource(Protocol):
     async def order_to_invoice(self, uow: UnitOfWork, order_id: uuid.UUID) -> OrderToInvoice | None: ...
+
+    async def refund_reason(self, uow: UnitOfWork, order_id: uuid.UUID) -> str | None:
+        """Why the order was refunded (or cancelled), as its history records it: ``order.refunded`` carries no
+        free text (LGPD art. 6 III). None when the order or the reason is unknown."""
+        ...

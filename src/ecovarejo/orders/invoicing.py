@@ -43,6 +43,12 @@ class InvoiceSourceAdapter:
             terms_invoice=await _terms_invoice(uow, order.id, order.created_at),
         )
 
+    async def refund_reason(self, uow: UnitOfWork, order_id: uuid.UUID) -> str | None:
+        """The reason of the order's latest history entry: a full refund (or the cancellation that gave the
+        money back) is the last step an order takes, and it records the reason staff or the buyer gave."""
+        reasons = [h.reason for h in await repo.history(uow, order_id) if h.reason]
+        return reasons[-1] if reasons else None
+
 
 async def _terms_invoice(uow: UnitOfWork, order_id: uuid.UUID, at: datetime) -> TermsInvoice | None:
     """The order's invoice on terms (b2b), for the NF-e's ``cobr``: its live instalments (one indexed read

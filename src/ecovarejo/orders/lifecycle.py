@@ -204,10 +204,13 @@ async def mark_paid(
     return True
 
 
-def emit_refunded(uow: UnitOfWork, order: Order, items: list[OrderItem], amount: Decimal, reason: str | None) -> None:
+def emit_refunded(uow: UnitOfWork, order: Order, items: list[OrderItem], amount: Decimal) -> None:
+    """``order.refunded`` with ids and amounts only: the reason staff typed is free text (it may name the
+    person) and stays in the order's history, where a consumer that needs it reads it through a port
+    (the fiscal context, for the NF-e's cancellation: ``InvoiceSource.refund_reason``)."""
     uow.emit(
         TOPIC,
         "order.refunded",
-        event_data(order, items, amount=str(amount), refunded_total=str(order.refunded_amount), reason=reason),
+        event_data(order, items, amount=str(amount), refunded_total=str(order.refunded_amount)),
         subject=str(order.id),
     )

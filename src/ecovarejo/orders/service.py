@@ -388,7 +388,7 @@ async def _sync_refunds(
                 order = await lifecycle.transition(uow, order, "partially_refunded", actor=actor, reason=reason)
             else:
                 lifecycle.record(uow, order, order.status, order.status, actor, f"partial refund {delta}: {reason}")
-        lifecycle.emit_refunded(uow, order, await repo.items(uow, [order.id]), delta, reason)
+        lifecycle.emit_refunded(uow, order, await repo.items(uow, [order.id]), delta)
         await uow.commit()
 
 

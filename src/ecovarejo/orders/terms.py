@@ -76,7 +76,7 @@ async def refund_on_terms(
             lifecycle.record(uow, fresh, fresh.status, fresh.status, actor, f"refund {amount}: {note}")
     else:
         lifecycle.record(uow, fresh, fresh.status, fresh.status, actor, note)
-    lifecycle.emit_refunded(uow, fresh, await repo.items(uow, [fresh.id]), amount, reason)
+    lifecycle.emit_refunded(uow, fresh, await repo.items(uow, [fresh.id]), amount)
     return adj
 
 

@@ -86,6 +86,8 @@ async def test_consumer_note_issued_downloaded_corrected_and_cancelled(container
     row = await s.note_in(oid, "cancelled")
     assert s.fake.notes[row.ref].status == "cancelado" and row.cancel_xml is not None
     assert b"110111" in row.cancel_xml and row.cancelled_at is not None
+    # the justification carries the reason staff gave, read from the order's history (the event has no free text)
+    assert row.cancel_reason == "Venda desfeita: pedido reembolsado integralmente. cliente desistiu"
     assert (await client.get(f"/api/v1/orders/{oid}/nfe/cancel-xml", headers=ana)).status_code == 200
 
 

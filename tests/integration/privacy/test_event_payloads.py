@@ -124,7 +124,7 @@ async def test_no_published_event_carries_personal_data(
                  {"status": "delivered"}):  # fmt: skip
         r = await client.post(f"{url}/status", json=step, headers=staff)
         assert r.status_code == 200, r.text
-    r = await client.post(f"{url}/refund", json={"amount": "5.00", "reason": "avaria"},
+    r = await client.post(f"{url}/refund", json={"amount": "5.00", "reason": f"avaria; {first} {last} ligou"},
                           headers={**staff, "Idempotency-Key": f"refund-{uid}"})  # fmt: skip
     assert r.status_code == 200, r.text
     r = await client.post(f"/api/v1/products/{product.id}/reviews", headers=h, json={
@@ -156,6 +156,8 @@ async def test_no_published_event_carries_personal_data(
     assert {e["type"].removeprefix("ecovarejo.") for e in delivered} >= types
     assert _holding(outbox, needles) == [], "personal data in outbox rows"
     assert _holding(delivered, needles) == [], "personal data in delivered events"
+    refunded = [e for e in outbox if e["type"].endswith("order.refunded")]
+    assert refunded and all("reason" not in e["data"] for e in refunded)  # staff's free text stays in the history
 
     # each checkout's collection is audited (the privacy context consumes order.placed): names of data only
     placed = [e for e in outbox if e["type"].endswith("order.placed") and e["data"]["user_id"] == str(uid)]
