@@ -18,7 +18,7 @@ import contextlib
 import json
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.cookies import CookieError, SimpleCookie
 from typing import Any
@@ -65,16 +65,22 @@ def consent_listed(cookie_value: str | None) -> bool:
 
 
 async def allowed(
-    uow: UnitOfWork, user_id: uuid.UUID | None, consent_cookie: str | None, visitor: str | None = None
+    uow: UnitOfWork,
+    user_id: uuid.UUID | None,
+    consent_cookie: str | None,
+    visitor: str | None = None,
+    *,
+    at: datetime | None = None,
 ) -> bool:
     """May this visitor's behaviour be recorded? The one consent rule (also in ``analytics.public``):
     the account's ledger when signed in; else the banner's cookie and the choice it recorded under the
-    visitor's pseudonym (``visitor``), both saying yes."""
+    visitor's pseudonym (``visitor``), both saying yes. ``at``: the request's time, whose choice decides
+    (the cookie is the request's own)."""
     if user_id is not None:
-        return await users.has_consent(uow, user_id, "analytics")
+        return await users.has_consent(uow, user_id, "analytics", at=at)
     if not consent_listed(consent_cookie) or not visitor:
         return False
-    return await privacy.visitor_has_consent(uow, visitor, "analytics")
+    return await privacy.visitor_has_consent(uow, visitor, "analytics", at=at)
 
 
 @dataclass(frozen=True)
@@ -88,6 +94,8 @@ class Seen:
     query: str | None
     results: int | None
     source: str | None
+    #: When the request was answered: the consent in force then decides, whenever the task runs.
+    at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
 class BehaviourRecorder:
@@ -124,9 +132,9 @@ class BehaviourRecorder:
                     visitor = pseudonym(self.secret, "v", seen.visitor_cookie)
                 else:
                     return
-                if not await allowed(uow, user_id, seen.consent_cookie, None if user_id else visitor):
+                if not await allowed(uow, user_id, seen.consent_cookie, None if user_id else visitor, at=seen.at):
                     return
-                now = datetime.now(UTC)
+                now = seen.at
                 rows = [
                     {"id": uuid.uuid4(), "tenant_id": seen.tenant_id, "at": now, "day": shop_day(now), "kind": kind,
                      "visitor": visitor, "product": seen.product, "query": seen.query, "results": seen.results,

@@ -41,13 +41,17 @@ async def record_visitor_choice(
     await repo.add_visitor_consents(uow, rows)
 
 
-async def visitor_choices(uow: UnitOfWork, visitor: str) -> dict[str, bool]:
-    """The visitor's current answer per purpose (the latest entry wins); empty when they never chose."""
+async def visitor_choices(uow: UnitOfWork, visitor: str, *, at: datetime | None = None) -> dict[str, bool]:
+    """The visitor's answer per purpose now, or in force at ``at`` (the latest entry wins); empty when they
+    had not chosen."""
     current: dict[str, bool] = {}
     for entry in await repo.visitor_consents(uow, visitor):
+        recorded = entry.recorded_at if entry.recorded_at.tzinfo else entry.recorded_at.replace(tzinfo=UTC)
+        if at is not None and recorded > at:
+            break
         current[entry.purpose] = entry.granted
     return current
 
 
-async def visitor_has_consent(uow: UnitOfWork, visitor: str, purpose: str) -> bool:
-    return (await visitor_choices(uow, visitor)).get(purpose, False)
+async def visitor_has_consent(uow: UnitOfWork, visitor: str, purpose: str, *, at: datetime | None = None) -> bool:
+    return (await visitor_choices(uow, visitor, at=at)).get(purpose, False)

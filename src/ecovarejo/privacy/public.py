@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from ecovarejo.core.container import Container
@@ -109,9 +110,9 @@ async def visitor_choices(uow: UnitOfWork, visitor: str) -> dict[str, bool]:
     return await _cookies.visitor_choices(uow, visitor)
 
 
-async def visitor_has_consent(uow: UnitOfWork, visitor: str, purpose: str) -> bool:
-    """The visitor's latest answer for ``purpose``; no entry is no consent."""
-    return await _cookies.visitor_has_consent(uow, visitor, purpose)
+async def visitor_has_consent(uow: UnitOfWork, visitor: str, purpose: str, *, at: datetime | None = None) -> bool:
+    """The visitor's latest answer for ``purpose`` (as it stood at ``at`` when given); no entry is no consent."""
+    return await _cookies.visitor_has_consent(uow, visitor, purpose, at=at)
 
 
 async def cart_ttl_seconds(container: Container, tenant_id: uuid.UUID) -> int:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from ecovarejo.core.container import Container
@@ -288,12 +289,16 @@ async def record_cookie_choice(
     )  # fmt: skip
 
 
-async def has_consent(uow: UnitOfWork, user_id: uuid.UUID, purpose: str) -> bool:
-    """The consent ledger's current answer for ``purpose`` (``analytics``, ``marketing``...): the latest
-    entry wins; no entry means no consent (LGPD: opt-in)."""
+async def has_consent(uow: UnitOfWork, user_id: uuid.UUID, purpose: str, *, at: datetime | None = None) -> bool:
+    """The consent ledger's answer for ``purpose`` (``analytics``, ``marketing``...) now, or in force at ``at``
+    (a request judged by the choice of its time, not of the moment a background task reads the ledger): the
+    latest entry wins; no entry means no consent (LGPD: opt-in)."""
     history = await repo.consent_history(uow, user_id)
     current = False
     for entry in history:
+        recorded = entry.recorded_at if entry.recorded_at.tzinfo else entry.recorded_at.replace(tzinfo=UTC)
+        if at is not None and recorded > at:
+            break
         if entry.purpose == purpose:
             current = entry.granted
     return current

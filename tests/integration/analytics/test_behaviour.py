@@ -4,12 +4,13 @@ signed-in visitor, the cookie banner's recorded choice for an anonymous one), un
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
 
 from ecovarejo.analytics import public as analytics
-from ecovarejo.analytics.behaviour import BehaviourRecorder
+from ecovarejo.analytics.behaviour import BehaviourRecorder, Seen
 from ecovarejo.analytics.models import BehaviourEvent
 from ecovarejo.privacy import public as privacy
 from tests.conftest import make_settings
@@ -110,3 +111,48 @@ async def test_storefront_pages_count_once_with_the_result_count(container, clie
     events = await _events(container, tid)
     # the page's own in-process call to the products API is not counted a second time
     assert [(e.kind, e.query, e.results) for e in events] == [("search_performed", "composteira gigante", 0)]
+
+
+async def test_a_request_is_judged_by_the_choice_in_force_when_it_was_made(container, client) -> None:
+    """The recorder writes in the background: a choice recorded between the request and the task does not
+    decide for the request, the one in force when it was answered does (both ways)."""
+    tid = await make_tenant(container)
+    h = {"X-Tenant-ID": str(tid)}
+    recorder = container.ports.get(BehaviourRecorder)
+    pseudo = analytics.visitor_pseudonym(container, "visitante-2")
+
+    def seen(at: datetime, token: str | None = None, query: str = "bambu") -> Seen:
+        return Seen(tenant_id=tid, kinds=("search_performed",), token=token, visitor_cookie="visitante-2",
+                    consent_cookie="analytics", product=None, query=query, results=1, source=None, at=at)  # fmt: skip
+
+    async def choose(granted: bool) -> None:
+        async with container.uow(tid) as uow:
+            await privacy.record_visitor_choice(
+                uow, pseudo, {"analytics": granted}, policy_version=privacy.POLICY_VERSION
+            )
+            await uow.commit()
+
+    before_yes = datetime.now(UTC)
+    await choose(True)  # ... the request's task runs only now
+    recorder.submit(seen(before_yes))
+    assert await _events(container, tid) == []  # no consent when it was made
+    while_yes = datetime.now(UTC)
+    await choose(False)
+    recorder.submit(seen(while_yes))
+    events = await _events(container, tid)
+    assert [(e.kind, e.query) for e in events] == [("search_performed", "bambu")]  # consent when it was made
+    assert abs((events[0].at.replace(tzinfo=UTC) - while_yes).total_seconds()) < 1  # dated when it was made
+
+    # a signed-in visitor: the account's ledger, as it stood at the request
+    body = {"email": "bia@example.com", "password": PASSWORD, "first_name": "Bia", "last_name": "Reis",
+            "accept_terms": True, "accept_privacy": True}  # fmt: skip
+    assert (await client.post("/api/v1/auth/register", json=body, headers=h)).status_code == 201
+    login = await client.post("/api/v1/auth/login", json={"email": body["email"], "password": PASSWORD}, headers=h)
+    token = login.json()["access_token"]
+    before_yes = datetime.now(UTC)
+    r = await client.post("/api/v1/users/consents", json={"purpose": "analytics", "granted": True},
+                          headers={**h, "Authorization": f"Bearer {token}"})  # fmt: skip
+    assert r.status_code in (200, 201), r.text
+    recorder.submit(seen(before_yes, token, "sabonete"))
+    recorder.submit(seen(datetime.now(UTC), token, "vela"))
+    assert [e.query for e in await _events(container, tid)] == ["bambu", "vela"]
