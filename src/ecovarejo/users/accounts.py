@@ -18,7 +18,13 @@ from ecovarejo.core.uow import UnitOfWork
 
 from . import authflows, collection, passwords
 from . import repository as repo
-from .documents import normalize_cep, normalize_cnpj, normalize_cpf, normalize_state_registration
+from .documents import (
+    normalize_cep,
+    normalize_cnpj,
+    normalize_cpf,
+    normalize_state_registration,
+    registration_state,
+)
 from .models import Address, Company, ConsentEntry, LoyaltyEntry, User
 from .ports import UsersPorts
 from .schemas import AddressIn, BuyerIn, CompanyUpdateIn, ProfileUpdateIn, RegisterIn
@@ -104,6 +110,7 @@ async def register(
     if body.company is not None:
         cnpj = normalize_cnpj(body.company.cnpj)
         ie = normalize_state_registration(body.company.state_registration, body.company.state)
+        uf = registration_state(ie, body.company.state)
         known = await repo.get_company_by_cnpj(uow, cnpj)
         if known is not None:
             return await _company_already_registered(uow, known, body, email, cpf)
@@ -112,6 +119,7 @@ async def register(
             legal_name=body.company.legal_name,
             trade_name=body.company.trade_name,
             state_registration=ie,
+            state=uf,
         )
         uow.session.add(company)
         await uow.flush()
@@ -497,8 +505,11 @@ async def update_company(uow: UnitOfWork, admin: User, body: CompanyUpdateIn) ->
     if not admin.is_company_admin:
         raise Forbidden("only the company's administrators can edit it", code="company_admin_required")
     fields = body.model_fields_set
-    if "state_registration" in fields:
-        company.state_registration = normalize_state_registration(body.state_registration, body.state)
+    if fields & {"state_registration", "state"}:  # the IE (given, else the kept one) checked in the state
+        ie = body.state_registration if "state_registration" in fields else company.state_registration
+        uf = body.state if "state" in fields else company.state
+        company.state_registration = normalize_state_registration(ie, uf)
+        company.state = registration_state(company.state_registration, uf)
     if "legal_name" in fields and body.legal_name:
         company.legal_name = body.legal_name
     if "trade_name" in fields:

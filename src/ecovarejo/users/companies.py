@@ -16,7 +16,7 @@ from .service import CompanyView
 
 def _view(c: Company) -> CompanyView:
     return CompanyView(id=c.id, cnpj=c.cnpj, legal_name=c.legal_name, trade_name=c.trade_name,
-                       state_registration=c.state_registration, is_active=c.is_active)  # fmt: skip
+                       state_registration=c.state_registration, is_active=c.is_active, state=c.state)  # fmt: skip
 
 
 async def company_by_cnpj(uow: UnitOfWork, cnpj: str) -> CompanyView | None:

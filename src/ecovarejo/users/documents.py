@@ -81,6 +81,21 @@ def normalize_cep(value: str) -> str:
     return f"{cep[:5]}-{cep[5:]}"
 
 
+def registration_state(ie: str | None, uf: str | None) -> str | None:
+    """The state to keep with a checked IE: the one given, else the only state whose rule it satisfies
+    (None for ``ISENTO``, no IE, or a number valid in several states)."""
+    from .state_registration import UFS, states_valid_for
+
+    if uf and uf.upper() not in UFS:
+        raise InvalidInput(f"unknown state {uf!r}", code="invalid_state")
+    if not ie:
+        return None
+    if uf or ie == "ISENTO":
+        return uf.upper() if uf else None
+    states = states_valid_for(ie)
+    return states[0] if len(states) == 1 else None
+
+
 def normalize_state_registration(value: str | None, uf: str | None = None) -> str | None:
     """Inscrição estadual: digits only (up to 14; São Paulo's rural producers ``P`` + 12), or ``ISENTO``
     for exempt companies. Its check digits must be right for ``uf`` (the state that issued it) or, when

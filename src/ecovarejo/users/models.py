@@ -27,6 +27,8 @@ class Company(Base, TenantOwned, Timestamped):
     legal_name: Mapped[str] = mapped_column(String(200))
     trade_name: Mapped[str | None] = mapped_column(String(200))
     state_registration: Mapped[str | None] = mapped_column(String(20))
+    #: The state (UF) that issued the state registration (its check digits follow that state's rule).
+    state: Mapped[str | None] = mapped_column(String(2))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 

@@ -301,6 +301,7 @@ DECLARATION = PersonalData(
     ),
     not_personal={
         "oauth_clients": {"name": "the OAuth client application's name"},
+        "companies": {"state": "the state (UF) that issued a company's state registration"},
         # a legal entity's delivery address (LGPD protects natural persons; the table names no one)
         "company_addresses": {
             c: "a company's business delivery address (no person named)"

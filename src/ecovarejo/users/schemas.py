@@ -113,6 +113,8 @@ class CompanyOut(BaseModel):
     legal_name: str
     trade_name: str | None
     state_registration: str | None
+    #: The state (UF) that issued the state registration.
+    state: str | None = None
 
 
 class ProfileOut(BaseModel):

@@ -104,6 +104,8 @@ class CompanyView:
     #: Inscrição estadual; None or "ISENTO" when the company is not an ICMS taxpayer.
     state_registration: str | None
     is_active: bool
+    #: The state (UF) that issued the state registration (None: not told and not deducible).
+    state: str | None = None
 
     @property
     def taxpayer(self) -> bool:
@@ -132,6 +134,7 @@ async def get_buyer(uow: UnitOfWork, user_id: uuid.UUID) -> BuyerView | None:
             trade_name=company.trade_name,
             state_registration=company.state_registration,
             is_active=company.is_active,
+            state=company.state,
         )
     return BuyerView(_view(user), view)
 

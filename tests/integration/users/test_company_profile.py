@@ -33,3 +33,36 @@ async def test_company_profile_checks_the_state_registration(api: Api) -> None:
     buyer = api.auth(await api.login("buyer@verde.example"))
     r = await api.client.put(url, json={"trade_name": "Outra"}, headers=buyer)
     assert r.status_code == 403 and r.json()["code"] == "company_admin_required"
+
+
+async def test_the_state_is_kept_with_the_ie_and_checks_it(api: Api) -> None:
+    """The UF is stored with the IE (issue #22): given at registration, or deduced when only one state's
+    rule accepts the number; a later edit of the IE alone is checked against the kept state, and a new
+    state alone re-checks the kept IE (nothing changes when it fails)."""
+    sp = {**COMPANY, "cnpj": "11.222.333/0001-81", "state_registration": "110.042.490.114", "state": "sp"}
+    _, tokens = await api.user("compras@sp.example", company=sp)
+    h = api.auth(tokens)
+    url = "/api/v1/users/company"
+    company = (await api.client.get(url, headers=h)).json()["company"]
+    assert (company["state_registration"], company["state"]) == ("110042490114", "SP")
+    # MG's number alone is checked in SP (kept): refused, nothing changed
+    r = await api.client.put(url, json={"state_registration": "062.307.904/0081"}, headers=h)
+    assert r.status_code == 422 and r.json()["code"] == "invalid_ie", r.text
+    # another state alone re-checks the kept IE
+    r = await api.client.put(url, json={"state": "RJ"}, headers=h)
+    assert r.status_code == 422 and r.json()["code"] == "invalid_ie", r.text
+    r = await api.client.put(url, json={"state": "XX"}, headers=h)
+    assert r.status_code == 422 and r.json()["code"] == "invalid_state", r.text
+    company = (await api.client.get(url, headers=h)).json()["company"]
+    assert (company["state_registration"], company["state"]) == ("110042490114", "SP")
+    # both at once: MG's number in MG
+    r = await api.client.put(url, json={"state_registration": "062.307.904/0081", "state": "MG"}, headers=h)
+    assert r.status_code == 200 and (r.json()["state_registration"], r.json()["state"]) == ("0623079040081", "MG")
+
+    # registered without a state: the one state whose rule accepts it is kept; ISENTO keeps none
+    mg = {**COMPANY, "cnpj": "11.444.777/0001-61", "state_registration": "062.307.904/0081"}
+    _, tokens = await api.user("compras@mg.example", company=mg)
+    company = (await api.client.get(url, headers=api.auth(tokens))).json()["company"]
+    assert company["state"] == "MG"
+    _, tokens = await api.user("compras@isento.example", company={**COMPANY, "cnpj": "45.723.174/0001-10"})
+    assert (await api.client.get(url, headers=api.auth(tokens))).json()["company"]["state"] is None
