@@ -10,6 +10,7 @@ column that looks personal is neither declared here nor listed as not personal w
 
 from __future__ import annotations
 
+import base64
 import enum
 import re
 import uuid
@@ -191,8 +192,19 @@ def plain(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, bytes):
-        return value.hex()
+        return _document(value)
     return value
+
+
+def _document(value: bytes) -> str:
+    """A stored document as the archive carries it: text (an NF-e's XML) as it is, binary (a PDF) in base64."""
+    try:
+        text = value.decode("utf-8")
+    except UnicodeDecodeError:
+        return base64.b64encode(value).decode("ascii")
+    if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in text):
+        return base64.b64encode(value).decode("ascii")
+    return text
 
 
 def subject_filter(pt: PersonalTable, subject_id: uuid.UUID) -> Any:

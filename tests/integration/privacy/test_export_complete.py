@@ -11,6 +11,7 @@ notice, the company's quotes and invoices...) are written through the owning con
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import random
@@ -36,6 +37,7 @@ from tests.integration.users.conftest import PASSWORD
 from tests.support import bearer, eventually, token_for
 
 CARD_OK = "tok_visa"
+PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"  # a PDF's binary marker line: not text
 
 
 def _letters(n: int) -> str:
@@ -104,7 +106,7 @@ async def _rows_other_tools_write(
         # score's hashes, the tracking link, the confirmed e-mail change, a directory entry of an old envelope
         xml = b"<nfeProc>Rua Aroeira</nfeProc>"
         await uow.session.execute(update(Nfe).where(Nfe.user_id == uid).values(
-            xml=xml, danfe=b"%PDF-danfe", cancel_xml=b"<procEventoNFe>110111</procEventoNFe>",
+            xml=xml, danfe=PDF, cancel_xml=b"<procEventoNFe>110111</procEventoNFe>",
             cce_xml=b"<procEventoNFe>110110</procEventoNFe>", cce_pdf=b"%PDF-cce", cce_text="Corrigir o complemento",
             po_number="PO-77"))  # fmt: skip
         await uow.session.execute(update(FraudAssessment).where(FraudAssessment.user_id == uid).values(
@@ -262,3 +264,6 @@ async def test_the_archive_holds_every_exported_column_of_every_personal_table(a
     assert doc["orders"][0]["email"] == email and street in json.dumps(doc["orders"][0]["shipping_address"])
     assert doc["reviews"][0]["author_name"] == f"{first} {last[0]}."
     assert any(m["to_address"] == email for m in doc["notification_messages"])
+    # stored documents: the NF-e's XML as text, its DANFE (a PDF) in base64
+    note = doc["fiscal_nfe"][0]
+    assert note["xml"] == "<nfeProc>Rua Aroeira</nfeProc>" and base64.b64decode(note["danfe"]) == PDF
