@@ -1,5 +1,5 @@
-"""Minha conta → Endereços da empresa: a company's administrators add and remove the addresses every
-member is offered at checkout; the other members see them."""
+"""Minha conta → Endereços da empresa: a company's administrators add, edit (in place, ``?editar=<id>``)
+and remove the addresses every member is offered at checkout; the other members see them."""
 
 from __future__ import annotations
 
@@ -34,8 +34,13 @@ async def _page(request: Request, *, form: dict[str, Any], errors: dict[str, str
         m.get("is_company_admin") and str(m.get("id")) == str(getattr(me, "user_id", ""))
         for m in company.get("members") or []
     )
+    editing = str(form.get("id") or request.query_params.get("editar") or "")
+    if editing and not form:  # the address being edited fills the form
+        form = next((a for a in items if str(a.get("id")) == editing), {})
+    editing = editing if is_admin and any(str(a.get("id")) == editing for a in items) else ""
     return render(request, "account/company_addresses.html", status_code=status_code, addresses=items,
-                  company=company.get("company"), is_admin=is_admin, form=form, errors=errors,
+                  company=company.get("company"), is_admin=is_admin, form=form if editing or "id" not in form else {},
+                  errors=errors, editing=editing,
                   flashes=messages if messages is not None else flashes(request))  # fmt: skip
 
 
@@ -47,14 +52,30 @@ async def addresses_page(request: Request) -> Response:
 
 @router.post("/conta/empresa/enderecos")
 async def add_address(request: Request) -> Response:
+    return await _save(request, None)
+
+
+@router.post("/conta/empresa/enderecos/{address_id}")
+async def edit_address(request: Request, address_id: uuid.UUID) -> Response:
+    """The address changed in place (the API's ``PUT``): the same checks as adding one."""
+    return await _save(request, address_id)
+
+
+async def _save(request: Request, address_id: uuid.UUID | None) -> Response:
     form = await form_with_csrf(request)
     await require_user(request)
     t = i18n.translator(i18n.negotiate(request))
     typed = {k: str(form.get(k) or "").strip()[:n] for k, n in FIELDS.items()}
     body = {k: (v or None) if k in ("address_line2", "district") else v for k, v in typed.items()}
     try:
-        await api(request, "POST", "/api/v1/users/company/addresses", json=body)
+        if address_id is None:
+            await api(request, "POST", "/api/v1/users/company/addresses", json=body)
+        else:
+            await api(request, "PUT", f"/api/v1/users/company/addresses/{address_id}", json=body)
+            typed["id"] = str(address_id)
     except ApiError as exc:
+        if address_id is not None:
+            typed["id"] = str(address_id)
         if exc.status >= 500 or exc.status == 401:
             raise
         errors = {k.split(".")[-1]: v for k, v in field_errors(t, exc.errors).items()} or {

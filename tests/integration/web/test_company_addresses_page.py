@@ -50,3 +50,52 @@ async def test_buyer_picks_the_company_address_at_checkout(web: httpx.AsyncClien
     assert checkout.status_code == 200
     assert "Depósito Centro (endereço da empresa)" in checkout.text
     assert 'value="Rua Augusta, 100"' in checkout.text and 'value="Consolação"' in checkout.text
+
+
+async def test_administrator_edits_a_company_address_in_place(web: httpx.AsyncClient, container: Container) -> None:
+    r = await web.post("/api/v1/auth/register", json={
+        "email": "admin@verde.example", "password": PASSWORD, "first_name": "Ana", "last_name": "Souza",
+        "accept_terms": True, "accept_privacy": True, "company": COMPANY,
+    })  # fmt: skip
+    assert r.status_code == 201, r.text
+    await sign_in(web, "admin@verde.example")
+    admin = {"Authorization": f"Bearer {web.cookies.get('ev_access')}"}
+    r = await web.post("/api/v1/users/company/addresses", headers=admin, json=DEPOT)
+    assert r.status_code == 201, r.text
+    depot = r.json()["id"]
+    page = await web.get("/conta/empresa/enderecos")
+    assert f"/conta/empresa/enderecos?editar={depot}" in page.text and "Editar" in page.text
+
+    # the form opens filled with the address and posts to it
+    edit = await web.get(f"/conta/empresa/enderecos?editar={depot}")
+    assert "Editar endereço" in edit.text and f'action="/conta/empresa/enderecos/{depot}"' in edit.text
+    assert 'value="Depósito Centro"' in edit.text and 'value="Rua Augusta, 100"' in edit.text
+    form = {"csrf_token": csrf_from(edit.text), **DEPOT, "label": "Depósito Paulista",
+            "address_line1": "Av. Paulista, 1000", "postal_code": "01310-100", "district": "Bela Vista"}  # fmt: skip
+    # a bad CEP stays on the edit form (pt-BR), nothing changed
+    bad = await web.post(f"/conta/empresa/enderecos/{depot}", data={**form, "postal_code": "00000-000"})
+    assert bad.status_code == 422 and "CEP inválido" in bad.text
+    assert f'action="/conta/empresa/enderecos/{depot}"' in bad.text and 'value="Depósito Paulista"' in bad.text
+    [kept] = (await web.get("/api/v1/users/company/addresses", headers=admin)).json()["items"]
+    assert kept["label"] == "Depósito Centro"
+    ok = await web.post(f"/conta/empresa/enderecos/{depot}", data=form)
+    assert ok.status_code == 303, ok.text
+    [changed] = (await web.get("/api/v1/users/company/addresses", headers=admin)).json()["items"]
+    assert (changed["id"], changed["label"], changed["address_line1"], changed["postal_code"]) == (
+        depot, "Depósito Paulista", "Av. Paulista, 1000", "01310-100")  # fmt: skip
+    english = await web.get(f"/conta/empresa/enderecos?editar={depot}&lang=en")
+    assert "Edit address" in english.text
+
+    # a buyer of the company sees no form and cannot edit through the page
+    r = await web.post("/api/v1/users/company/buyers", headers=admin, json={
+        "email": "buyer@verde.example", "first_name": "Bia", "last_name": "X", "password": PASSWORD})  # fmt: skip
+    assert r.status_code == 201, r.text
+    web.cookies.clear()
+    await sign_in(web, "buyer@verde.example")
+    shown = await web.get(f"/conta/empresa/enderecos?editar={depot}")
+    assert 'id="company-address-form"' not in shown.text and "#company-address-form" not in shown.text
+    r = await web.post(f"/conta/empresa/enderecos/{depot}", data={**form, "csrf_token": csrf_from(shown.text),
+                                                                  "label": "Outro"})  # fmt: skip
+    assert r.status_code == 403
+    [same] = (await web.get("/api/v1/users/company/addresses", headers=admin)).json()["items"]
+    assert same["label"] == "Depósito Paulista"
