@@ -2,7 +2,7 @@
 to a person (the list is derived from the registry, so a table added to it without data here fails this test)
 downloads their archive; it holds each of those tables, each row with every column the registry marks exported,
 with the values the database really holds (encrypted columns decrypted), and every exported column carries a
-value in at least one row. SQLite and PostgreSQL.
+value in at least one row. Then their erasure applies the b2b context's declaration. SQLite and PostgreSQL.
 
 Most rows come from the customer's journey through the API (sign-up, address, consents, orders paid by card,
 shipped and delivered, a review, loyalty points, notifications, a privacy request); rows that only a staff tool,
@@ -267,3 +267,19 @@ async def test_the_archive_holds_every_exported_column_of_every_personal_table(a
     # stored documents: the NF-e's XML as text, its DANFE (a PDF) in base64
     note = doc["fiscal_nfe"][0]
     assert note["xml"] == "<nfeProc>Rua Aroeira</nfeProc>" and base64.b64decode(note["danfe"]) == PDF
+
+    # erasure applies the b2b context's declaration: membership gone, typed text emptied, the company's records kept
+    r = await client.post("/api/v1/privacy/requests", json={"kind": "erasure", "password": PASSWORD}, headers=h)
+    assert r.status_code == 201, r.text
+    r = await client.post(f"/api/v1/privacy/admin/requests/{r.json()['id']}/answer", json={"answer": "Feito."},
+                          headers=dpo)  # fmt: skip
+    assert r.status_code == 200, r.text
+
+    async def b2b_erased() -> bool:
+        rows = await db_rows()
+        return not rows["b2b_members"] and all(m["body"] is None for m in rows["b2b_quote_messages"])
+
+    await eventually(b2b_erased, timeout=30)
+    rows = await db_rows()
+    assert [a["note"] for a in rows["b2b_approvals"]] == [None] and rows["b2b_approvals"][0]["decision_note"] is None
+    assert rows["b2b_quotes"][0]["status"] == "accepted" and rows["b2b_invoices"][0]["po_number"] == "PO-77"
