@@ -88,9 +88,9 @@ async def open_nfe_shop(container, client, focus: tuple[FocusNfeFake, str], **se
             nfe_timeout=2.0,
             nfe_retry_base=60.0,
             nfe_max_attempts=3,
-            # The fake hands out a reduced NF-e (the parts we check), not the whole 4.00 layout with its
-            # signature: the official XSD would flag it. Tests of the XSD path turn this on.
-            **{"nfe_xsd_validation": False, **settings},
+            # The fake's XML follows the official 4.00 layout: where lxml and nfelib are installed, every
+            # note the tests issue is validated against the XSD (and a complaint would flag it).
+            **settings,
         ),
     )
     shop = await open_shop(container)

@@ -14,7 +14,7 @@ from defusedxml import ElementTree
 from sqlalchemy import select
 
 from ecovarejo.b2b.credit_models import Instalment, Invoice
-from ecovarejo.fiscal import nfe
+from ecovarejo.fiscal import nfe, nfe_xsd
 from ecovarejo.fiscal.nfe_xml import NS
 from ecovarejo.payments.instant import sign_notification
 from ecovarejo.payments.models import Payment
@@ -53,7 +53,10 @@ async def test_note_of_an_order_on_terms_lists_its_instalments(container, client
         {"numero": f"{n:03d}", "data_vencimento": p["due_on"], "valor": p["amount"]} for n, p in enumerate(parts, 1)
     ]
     body = (await client.get(f"/api/v1/orders/{order['id']}/nfe", headers=buyer)).json()
-    root = ElementTree.fromstring((await client.get(body["xml_url"], headers=buyer)).content)
+    xml = (await client.get(body["xml_url"], headers=buyer)).content
+    # the official 4.00 XSD, where lxml and nfelib are installed (else the structural check only)
+    assert nfe_xsd.schema_errors(xml) == ([] if nfe_xsd.available() else None)
+    root = ElementTree.fromstring(xml)
     fat = root.find(f".//{NS}cobr/{NS}fat")
     assert fat is not None and fat.findtext(f"{NS}vLiq") == order["total_amount"]
     dups = [(d.findtext(f"{NS}nDup"), d.findtext(f"{NS}dVenc"), d.findtext(f"{NS}vDup"))

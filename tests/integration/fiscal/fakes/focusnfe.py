@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
+from xml.sax.saxutils import escape
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -27,6 +28,9 @@ TOKEN = "focus-token-homologacao"
 UF_CODES = {"SP": "35", "RJ": "33", "MG": "31", "BA": "29", "PR": "41", "RS": "43", "AM": "13"}
 REQUIRED = ("cnpj_emitente", "natureza_operacao", "data_emissao", "items", "valor_total", "nome_destinatario")
 ITEM_REQUIRED = ("codigo_ncm", "cfop", "quantidade_comercial", "valor_unitario_comercial", "icms_origem")
+#: IBGE codes of the state capitals the tests ship to.
+CAPITALS = {"SP": "3550308", "BA": "2927408", "RJ": "3304557", "MG": "3106200", "PR": "4106902", "RS": "4314902"}
+TAGS = {"valor_frete": "vFrete", "valor_desconto": "vDesc", "valor_outras_despesas": "vOutro"}
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
@@ -40,6 +44,79 @@ class Note:
     polls: int = 0
     sefaz: tuple[str, str] | None = None
     cce: list[str] = field(default_factory=list)
+
+
+def _x(text: Any) -> str:
+    return escape(str(text))
+
+
+def _city(payload: dict[str, Any]) -> str:
+    """The recipient's IBGE city code (Focus NFe looks it up from the name and state; the fake: the state's
+    capital)."""
+    return CAPITALS.get(str(payload.get("uf_destinatario") or "SP"), "3550308")
+
+
+def _d4(value: Any) -> str:
+    return f"{Decimal(str(value)):.4f}"
+
+
+def _det(i: dict[str, Any]) -> str:
+    def money(key: str) -> str:
+        value = Decimal(str(i.get(key) or "0"))
+        return f"<{TAGS[key]}>{value:.2f}</{TAGS[key]}>" if value > 0 else ""
+
+    prod = (
+        f"<prod><cProd>{_x(i['codigo_produto'])}</cProd><cEAN>SEM GTIN</cEAN><xProd>{_x(i['descricao'])}</xProd>"
+        f"<NCM>{i['codigo_ncm']}</NCM>" + (f"<CEST>{i['cest']}</CEST>" if i.get("cest") else "")
+        + f"<CFOP>{i['cfop']}</CFOP><uCom>{i['unidade_comercial']}</uCom><qCom>{_d4(i['quantidade_comercial'])}</qCom>"
+        f"<vUnCom>{i['valor_unitario_comercial']}</vUnCom><vProd>{i['valor_bruto']}</vProd>"
+        "<cEANTrib>SEM GTIN</cEANTrib>"
+        f"<uTrib>{i['unidade_tributavel']}</uTrib><qTrib>{_d4(i['quantidade_tributavel'])}</qTrib>"
+        f"<vUnTrib>{i['valor_unitario_tributavel']}</vUnTrib>"
+        + money("valor_frete") + money("valor_desconto") + money("valor_outras_despesas")
+        + f"<indTot>{i.get('inclui_no_total', 1)}</indTot>"
+        + (
+            f"<xPed>{_x(i['pedido_compra'])}</xPed><nItemPed>{i['numero_item_pedido_compra']}</nItemPed>"
+            if "pedido_compra" in i
+            else ""
+        )
+        + "</prod>"
+    )  # fmt: skip
+    if i.get("icms_situacao_tributaria") == "102":
+        icms = f"<ICMSSN102><orig>{i['icms_origem']}</orig><CSOSN>102</CSOSN></ICMSSN102>"
+    else:
+        icms = (
+            f"<ICMS00><orig>{i['icms_origem']}</orig><CST>00</CST><modBC>{i['icms_modalidade_base_calculo']}</modBC>"
+            f"<vBC>{i['icms_base_calculo']}</vBC><pICMS>{_d4(i['icms_aliquota'])}</pICMS>"
+            f"<vICMS>{i['icms_valor']}</vICMS></ICMS00>"
+        )
+    difal = ""
+    if "icms_valor_uf_destino" in i:
+        difal = (
+            f"<ICMSUFDest><vBCUFDest>{i['icms_base_calculo_uf_destino']}</vBCUFDest>"
+            f"<pFCPUFDest>{_d4(i['fcp_percentual_uf_destino'])}</pFCPUFDest>"
+            f"<pICMSUFDest>{_d4(i['icms_aliquota_interna_uf_destino'])}</pICMSUFDest>"
+            f"<pICMSInter>{Decimal(str(i['icms_aliquota_interestadual'])):.2f}</pICMSInter>"
+            f"<pICMSInterPart>{_d4(i['icms_percentual_partilha'])}</pICMSInterPart>"
+            f"<vFCPUFDest>{i['fcp_valor_uf_destino']}</vFCPUFDest><vICMSUFDest>{i['icms_valor_uf_destino']}</vICMSUFDest>"
+            f"<vICMSUFRemet>{i['icms_valor_uf_remetente']}</vICMSUFRemet></ICMSUFDest>"
+        )
+    return f'<det nItem="{i["numero_item"]}">{prod}<imposto><ICMS>{icms}</ICMS>{_pis_cofins(i)}{difal}</imposto></det>'
+
+
+def _signature(key: str) -> str:
+    """The XML-DSig block the layout requires (placeholders: nothing is really signed by the fake)."""
+    ds = "http://www.w3.org/2000/09/xmldsig#"
+    return (
+        f'<Signature xmlns="{ds}"><SignedInfo>'
+        '<CanonicalizationMethod Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315"/>'
+        f'<SignatureMethod Algorithm="{ds}rsa-sha1"/><Reference URI="#NFe{key}"><Transforms>'
+        f'<Transform Algorithm="{ds}enveloped-signature"/>'
+        '<Transform Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315"/></Transforms>'
+        f'<DigestMethod Algorithm="{ds}sha1"/><DigestValue>AAAAAAAAAAAAAAAAAAAAAAAAAAA=</DigestValue></Reference>'
+        "</SignedInfo><SignatureValue>AAAA</SignatureValue><KeyInfo><X509Data><X509Certificate>AAAA"
+        "</X509Certificate></X509Data></KeyInfo></Signature>"
+    )
 
 
 def _sum(payload: dict[str, Any], key: str) -> str:
@@ -138,37 +215,72 @@ class FocusNfeFake:
         return base + str(key_check_digit(base))
 
     def _xml(self, note: Note) -> bytes:
+        """The authorized note as SEFAZ keeps it: ``nfeProc`` with the whole 4.00 layout (ide, emit, dest,
+        det with prod and taxes, totals, transp, cobr, pag, infAdic), a signature block (its digest and
+        value are placeholders: the fake signs nothing) and the authorization protocol."""
         assert note.chave is not None
-        p = note.payload
+        p, key = note.payload, note.chave
+        simples = any("icms_situacao_tributaria" in i and i["icms_situacao_tributaria"] == "102" for i in p["items"])
+        if "cnpj_destinatario" in p:
+            dest_doc = f"<CNPJ>{p['cnpj_destinatario']}</CNPJ>"
+        else:
+            dest_doc = f"<CPF>{p['cpf_destinatario']}</CPF>"
+        ie = f"<IE>{p['inscricao_estadual_destinatario']}</IE>" if p.get("inscricao_estadual_destinatario") else ""
         dest = (
-            f"<CNPJ>{p['cnpj_destinatario']}</CNPJ>"
-            if "cnpj_destinatario" in p
-            else f"<CPF>{p['cpf_destinatario']}</CPF>"
+            f"<dest>{dest_doc}<xNome>{_x(p['nome_destinatario'])}</xNome><enderDest>"
+            f"<xLgr>{_x(p.get('logradouro_destinatario') or 'Rua')}</xLgr>"
+            f"<nro>{_x(p.get('numero_destinatario') or 'S/N')}</nro>"
+            + (f"<xCpl>{_x(p['complemento_destinatario'])}</xCpl>" if p.get("complemento_destinatario") else "")
+            + f"<xBairro>{_x(p.get('bairro_destinatario') or 'Centro')}</xBairro><cMun>{_city(p)}</cMun>"
+            f"<xMun>{_x(p.get('municipio_destinatario') or 'Cidade')}</xMun><UF>{p.get('uf_destinatario') or 'SP'}</UF>"
+            f"<CEP>{(p.get('cep_destinatario') or '01001000'):0>8}</CEP><cPais>1058</cPais><xPais>Brasil</xPais>"
+            f"</enderDest><indIEDest>{p.get('indicador_inscricao_estadual_destinatario', 9)}</indIEDest>{ie}"
+            + (f"<email>{_x(p['email_destinatario'])}</email>" if p.get("email_destinatario") else "")
+            + "</dest>"
         )
-        det = "".join(
-            f'<det nItem="{i["numero_item"]}"><prod><cProd>{i["codigo_produto"]}</cProd><NCM>{i["codigo_ncm"]}</NCM>'
-            f"<CFOP>{i['cfop']}</CFOP><qCom>{i['quantidade_comercial']}</qCom><vProd>{i['valor_bruto']}</vProd>"
-            + (
-                f"<xPed>{i['pedido_compra']}</xPed><nItemPed>{i['numero_item_pedido_compra']}</nItemPed>"
-                if "pedido_compra" in i
-                else ""
-            )
-            + "</prod><imposto>"
-            + _pis_cofins(i)
-            + "</imposto></det>"
-            for i in p["items"]
+        det = "".join(_det(i) for i in p["items"])
+        tot = {k: _sum(p, k) for k in ("icms_base_calculo", "icms_valor", "icms_valor_uf_destino", "pis_valor",
+                                         "cofins_valor", "valor_bruto", "valor_frete", "valor_desconto",
+                                         "valor_outras_despesas")}  # fmt: skip
+        difal = (
+            f"<vFCPUFDest>0.00</vFCPUFDest><vICMSUFDest>{tot['icms_valor_uf_destino']}</vICMSUFDest>"
+            "<vICMSUFRemet>0.00</vICMSUFRemet>"
+            if any("icms_valor_uf_destino" in i for i in p["items"])
+            else ""
         )
+        total = (
+            f"<total><ICMSTot><vBC>{tot['icms_base_calculo']}</vBC><vICMS>{tot['icms_valor']}</vICMS>"
+            f"<vICMSDeson>0.00</vICMSDeson>{difal}<vFCP>0.00</vFCP><vBCST>0.00</vBCST><vST>0.00</vST>"
+            f"<vFCPST>0.00</vFCPST><vFCPSTRet>0.00</vFCPSTRet><vProd>{tot['valor_bruto']}</vProd>"
+            f"<vFrete>{tot['valor_frete']}</vFrete><vSeg>0.00</vSeg><vDesc>{tot['valor_desconto']}</vDesc>"
+            f"<vII>0.00</vII><vIPI>0.00</vIPI><vIPIDevol>0.00</vIPIDevol><vPIS>{tot['pis_valor']}</vPIS>"
+            f"<vCOFINS>{tot['cofins_valor']}</vCOFINS><vOutro>{tot['valor_outras_despesas']}</vOutro>"
+            f"<vNF>{p['valor_total']}</vNF></ICMSTot></total>"
+        )
+        inf_cpl = p.get("informacoes_adicionais_contribuinte")
+        issued = str(p["data_emissao"])
         body = (
             '<?xml version="1.0" encoding="UTF-8"?>'
             '<nfeProc xmlns="http://www.portalfiscal.inf.br/nfe" versao="4.00"><NFe>'
-            f'<infNFe Id="NFe{note.chave}" versao="4.00"><ide><mod>55</mod><nNF>{note.numero}</nNF></ide>'
-            f"<emit><CNPJ>{p['cnpj_emitente']}</CNPJ></emit><dest>{dest}<xNome>{p['nome_destinatario']}</xNome></dest>"
-            f"{det}<total><ICMSTot><vPIS>{_sum(p, 'pis_valor')}</vPIS><vCOFINS>{_sum(p, 'cofins_valor')}</vCOFINS>"
-            f"<vNF>{p['valor_total']}</vNF></ICMSTot></total>"
+            f'<infNFe Id="NFe{key}" versao="4.00"><ide><cUF>{key[:2]}</cUF><cNF>{key[35:43]}</cNF>'
+            f"<natOp>{_x(p['natureza_operacao'])}</natOp><mod>55</mod><serie>{int(key[22:25])}</serie>"
+            f"<nNF>{note.numero}</nNF><dhEmi>{issued}</dhEmi><tpNF>1</tpNF><idDest>{p.get('local_destino', 1)}</idDest>"
+            f"<cMunFG>3550308</cMunFG><tpImp>1</tpImp><tpEmis>1</tpEmis><cDV>{key[43]}</cDV><tpAmb>2</tpAmb>"
+            f"<finNFe>{p.get('finalidade_emissao', 1)}</finNFe><indFinal>{p.get('consumidor_final', 1)}</indFinal>"
+            f"<indPres>{p.get('presenca_comprador', 2)}</indPres><indIntermed>0</indIntermed><procEmi>0</procEmi>"
+            "<verProc>FocusNFe-fake</verProc></ide>"
+            f"<emit><CNPJ>{p['cnpj_emitente']}</CNPJ><xNome>Loja de Homologacao Ltda</xNome><enderEmit>"
+            "<xLgr>Avenida Paulista</xLgr><nro>1000</nro><xBairro>Bela Vista</xBairro><cMun>3550308</cMun>"
+            "<xMun>Sao Paulo</xMun><UF>SP</UF><CEP>01310100</CEP><cPais>1058</cPais><xPais>Brasil</xPais>"
+            f"</enderEmit><IE>110042490114</IE><CRT>{1 if simples else 3}</CRT></emit>"
+            f"{dest}{det}{total}<transp><modFrete>{p.get('modalidade_frete', 0)}</modFrete></transp>"
             f"{_cobr(p)}{_pag(p)}"
-            f"<infAdic><infCpl>{p.get('informacoes_adicionais_contribuinte', '')}</infCpl></infAdic>"
-            "</infNFe></NFe>"
-            f'<protNFe versao="4.00"><infProt><chNFe>{note.chave}</chNFe><nProt>135{note.numero:012d}</nProt>'
+            + (f"<infAdic><infCpl>{_x(inf_cpl)}</infCpl></infAdic>" if inf_cpl else "")
+            + "</infNFe>"
+            f"{_signature(key)}</NFe>"
+            f'<protNFe versao="4.00"><infProt><tpAmb>2</tpAmb><verAplic>SP_NFE_PL009_V4</verAplic>'
+            f"<chNFe>{key}</chNFe><dhRecbto>{issued}</dhRecbto><nProt>135{note.numero:012d}</nProt>"
+            "<digVal>AAAAAAAAAAAAAAAAAAAAAAAAAAA=</digVal>"
             "<cStat>100</cStat><xMotivo>Autorizado o uso da NF-e</xMotivo></infProt></protNFe></nfeProc>"
         )
         return body.encode() if not self.broken_xml else body.encode()[:-20]
