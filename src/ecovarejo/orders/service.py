@@ -335,15 +335,15 @@ async def cancel(
         allowed = lifecycle.ADMIN_CANCELLABLE if as_admin else lifecycle.CUSTOMER_CANCELLABLE
         if order.status not in allowed:
             raise Conflict(f"an order that is {order.status} can no longer be cancelled", code="not_cancellable")
+        if order.payment_id is None and order.refunded_amount < order.total_amount:  # on terms: the invoice goes
+            await refund_on_terms(uow, order, order.total_amount - order.refunded_amount, now=container.now(),
+                                  actor=actor, reason=reason, moves_status=False)  # fmt: skip
         order = await lifecycle.transition(uow, order, "cancelled", actor=actor, reason=reason)
         if order.reservation_id:
             await inventory.restock_reservation(uow, order.reservation_id, reason="order cancelled", actor=actor)
         await coupon_rules.unclaim(uow, order.id)
         await users.refund_points_for_order(uow, order.user_id, order.id)
         payment_id = order.payment_id
-        if payment_id is None and order.refunded_amount < order.total_amount:  # on terms: the invoice goes
-            await refund_on_terms(uow, order, order.total_amount - order.refunded_amount, now=container.now(),
-                                  actor=actor, reason=reason)  # fmt: skip
         await uow.commit()
     if payment_id is not None:
         await _money_back(container, tenant_id, order_id, payment_id, actor=actor, reason=reason)

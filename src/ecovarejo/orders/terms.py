@@ -49,12 +49,19 @@ def adjustment_note(adj: b2b.InvoiceAdjustment) -> str:
 
 
 async def refund_on_terms(
-    uow: UnitOfWork, order: Order, amount: Decimal, *, now: datetime, actor: str, reason: str | None
+    uow: UnitOfWork,
+    order: Order,
+    amount: Decimal,
+    *,
+    now: datetime,
+    actor: str,
+    reason: str | None,
+    moves_status: bool = True,
 ) -> b2b.InvoiceAdjustment | None:
     """Refund ``amount`` of an order on terms: its invoice shrinks (open instalments reduced or cancelled,
     the last due first), the order's refunded total grows, its status moves as for a paid refund (unless
     it is cancelled) and ``order.refunded`` is emitted (a whole refund cancels the NF-e). None: the order
-    has no invoice on terms (nothing done)."""
+    has no invoice on terms (nothing done). ``moves_status=False``: the caller (a cancellation) moves it."""
     amount = quantize(amount)
     adj = await b2b.reduce_invoice(uow, order.id, amount, now)
     if adj is None:
@@ -63,19 +70,19 @@ async def refund_on_terms(
         raise Conflict("the order changed meanwhile: try again", code="order_changed")
     fresh = await repo.get_order(uow, order.id)
     assert fresh is not None
-    note = f"{reason or 'refund'} ({adjustment_note(adj)})"
-    if fresh.status != "cancelled":
+    # What happened to the invoice first; the step with the reason given last (the NF-e's cancellation
+    # justification reads the latest reason: InvoiceSource.refund_reason).
+    lifecycle.record(uow, fresh, fresh.status, fresh.status, actor, adjustment_note(adj))
+    if moves_status and fresh.status != "cancelled":
         if fresh.refunded_amount >= fresh.total_amount and lifecycle.can(fresh.status, "refunded"):
             before = fresh.status
-            fresh = await lifecycle.transition(uow, fresh, "refunded", actor=actor, reason=note)
+            fresh = await lifecycle.transition(uow, fresh, "refunded", actor=actor, reason=reason)
             if before in ("paid", "fulfilling") and fresh.reservation_id:
                 await inventory.restock_reservation(uow, fresh.reservation_id, reason="refunded", actor=actor)
         elif fresh.refunded_amount < fresh.total_amount and lifecycle.can(fresh.status, "partially_refunded"):
-            fresh = await lifecycle.transition(uow, fresh, "partially_refunded", actor=actor, reason=note)
+            fresh = await lifecycle.transition(uow, fresh, "partially_refunded", actor=actor, reason=reason)
         else:
-            lifecycle.record(uow, fresh, fresh.status, fresh.status, actor, f"refund {amount}: {note}")
-    else:
-        lifecycle.record(uow, fresh, fresh.status, fresh.status, actor, note)
+            lifecycle.record(uow, fresh, fresh.status, fresh.status, actor, reason)
     lifecycle.emit_refunded(uow, fresh, await repo.items(uow, [fresh.id]), amount)
     return adj
 

@@ -176,7 +176,8 @@ async def test_refunds_and_cancellation_adjust_the_invoice(container, client, fo
     assert await _boletos(s, other["id"]) == [("cancelled", "voided")] * 3
     credit = (await client.get("/api/v1/b2b/credit", headers=buyer)).json()
     assert Decimal(credit["open_balance"]) == 0
-    await s.note_in(other["id"], "cancelled")
+    cancelled = await s.note_in(other["id"], "cancelled")
+    assert cancelled.cancel_reason.endswith("engano")  # the buyer's reason, not the invoice's bookkeeping
 
 
 async def test_a_note_whose_xml_fails_the_official_schema_is_kept_and_flagged(container, client, focus, monkeypatch):
