@@ -132,6 +132,7 @@ staff = require_permission("manage_orders")
 def _list_json(pl: Any, rules: list[Any] | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": str(pl.id), "name": pl.name, "company_id": str(pl.company_id) if pl.company_id else None,
+        "group_id": str(pl.group_id) if pl.group_id else None,
         "valid_from": pl.valid_from.isoformat() if pl.valid_from else None,
         "valid_until": pl.valid_until.isoformat() if pl.valid_until else None, "is_active": pl.is_active,
     }  # fmt: skip
@@ -148,11 +149,12 @@ def _list_json(pl: Any, rules: list[Any] | None = None) -> dict[str, Any]:
 async def create_price_list(
     body: PriceListIn, _: Principal = Depends(staff), uow: UnitOfWork = Depends(get_uow)
 ) -> dict[str, Any]:
-    """A price list for one company (``company_id``) or every company account, with its rules (tiers
+    """A price list for one company (``company_id``), one customer group (``group_id``) or every company
+    account, with its rules (tiers
     of one SKU may not overlap: ``422 overlapping_tiers``, nothing saved)."""
     rules = pricelists.parse_rules([r.model_dump() for r in body.rules])
     pl = await pricelists.create(uow, name=body.name, company_id=body.company_id, valid_from=body.valid_from,
-                                 valid_until=body.valid_until, rules=rules)  # fmt: skip
+                                 valid_until=body.valid_until, rules=rules, group_id=body.group_id)  # fmt: skip
     await uow.commit()
     saved = (await pricelists.get(uow, pl.id))[1]
     return _list_json(pl, saved)

@@ -48,14 +48,38 @@ class ApprovalRequest(Base, TenantOwned, Timestamped):
     decision_note: Mapped[str | None] = mapped_column(String(500))
 
 
+class CustomerGroup(Base, TenantOwned, Timestamped):
+    """A customer group (e.g. ``atacado``): companies belong to it and price lists may be for it."""
+
+    __tablename__ = "b2b_customer_groups"
+    __table_args__ = (UniqueConstraint("tenant_id", "code", name="uq_b2b_customer_groups_tenant_code"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    code: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(120))
+
+
+class GroupMember(Base, TenantOwned):
+    """A company in a customer group (a company may be in several)."""
+
+    __tablename__ = "b2b_group_members"
+    __table_args__ = (UniqueConstraint("group_id", "company_id", name="uq_b2b_group_members_group_company"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    group_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("b2b_customer_groups.id", ondelete="CASCADE"))
+    company_id: Mapped[uuid.UUID] = mapped_column(index=True)
+
+
 class PriceList(Base, TenantOwned, Timestamped):
-    """Prices for one company (``company_id``) or for every company account (None), valid in a window."""
+    """Prices for one company (``company_id``), one customer group (``group_id``) or every company
+    account (both None), valid in a window."""
 
     __tablename__ = "b2b_price_lists"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(120))
     company_id: Mapped[uuid.UUID | None] = mapped_column(nullable=True, index=True)
+    group_id: Mapped[uuid.UUID | None] = mapped_column(nullable=True, index=True)
     valid_from: Mapped[datetime | None] = mapped_column(nullable=True)
     valid_until: Mapped[datetime | None] = mapped_column(nullable=True)
     is_active: Mapped[bool] = mapped_column(default=True)

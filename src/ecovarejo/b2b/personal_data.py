@@ -92,5 +92,8 @@ DECLARATION = PersonalData(
             description="invoices (boleto terms) of the company's orders the person placed",
         ),
     ),
-    not_personal={"b2b_price_lists": {"name": 'a price list\'s name ("Atacado")'}},
+    not_personal={
+        "b2b_price_lists": {"name": 'a price list\'s name ("Atacado")'},
+        "b2b_customer_groups": {"name": 'a customer group\'s name ("Atacado")'},
+    },
 )

@@ -35,8 +35,9 @@ def _routers() -> list[APIRouter]:
     from .api import admin, router
     from .credit_api import admin as credit_admin
     from .credit_api import router as credit_router
+    from .groups_api import admin as groups_admin
 
-    return [router, admin, credit_router, credit_admin, quotes_api.router, quotes_api.admin]
+    return [router, admin, credit_router, credit_admin, quotes_api.router, quotes_api.admin, groups_admin]
 
 
 CONTEXT = ContextSpec(

@@ -20,6 +20,7 @@ from typing import Any
 from ecovarejo.core.errors import InvalidInput, NotFound
 from ecovarejo.core.uow import UnitOfWork
 
+from . import groups
 from . import repository as repo
 from .models import PriceList, PriceRule
 
@@ -136,13 +137,17 @@ def _validity(valid_from: datetime | None, valid_until: datetime | None) -> None
 
 async def create(
     uow: UnitOfWork, *, name: str, company_id: uuid.UUID | None, valid_from: datetime | None,
-    valid_until: datetime | None, rules: list[RuleIn],
+    valid_until: datetime | None, rules: list[RuleIn], group_id: uuid.UUID | None = None,
 ) -> PriceList:  # fmt: skip
     _validity(valid_from, valid_until)
     if not name.strip():
         raise InvalidInput("name the price list", code="invalid_price_list")
-    pl = PriceList(name=name.strip()[:120], company_id=company_id, valid_from=valid_from, valid_until=valid_until,
-                   is_active=True)  # fmt: skip
+    if company_id is not None and group_id is not None:
+        raise InvalidInput("a price list is for one company or one group, not both", code="invalid_price_list")
+    if group_id is not None:
+        await groups.get(uow, group_id)  # 404 group_not_found
+    pl = PriceList(name=name.strip()[:120], company_id=company_id, group_id=group_id, valid_from=valid_from,
+                   valid_until=valid_until, is_active=True)  # fmt: skip
     repo.add(uow, pl)
     await uow.flush()
     _add_rules(uow, pl.id, rules)

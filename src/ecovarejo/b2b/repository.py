@@ -6,11 +6,11 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 
 from ecovarejo.core.uow import UnitOfWork
 
-from .models import ApprovalRequest, Member, PriceList, PriceRule
+from .models import ApprovalRequest, GroupMember, Member, PriceList, PriceRule
 
 
 async def member(uow: UnitOfWork, user_id: uuid.UUID) -> Member | None:
@@ -74,17 +74,23 @@ async def price_lists(uow: UnitOfWork) -> list[PriceList]:
 async def rules_in_force(
     uow: UnitOfWork, company_id: uuid.UUID, skus: Sequence[str], now: datetime
 ) -> list[tuple[PriceRule, str]]:
-    """The rules for ``skus`` of the active lists valid at ``now`` for the company or for every company,
-    with their list's name: one query."""
+    """The rules for ``skus`` of the active lists valid at ``now`` for the company, for a customer group
+    it belongs to, or for every company, with their list's name: one query."""
     q = (
         select(PriceRule, PriceList.name)
         .join(PriceList, PriceList.id == PriceRule.price_list_id)
         .where(
             PriceRule.sku.in_(list(skus)),
             PriceList.is_active.is_(True),
-            or_(PriceList.company_id == company_id, PriceList.company_id.is_(None)),
+            or_(
+                PriceList.company_id == company_id,
+                PriceList.group_id.in_(select(GroupMember.group_id).where(GroupMember.company_id == company_id)),
+                and_(PriceList.company_id.is_(None), PriceList.group_id.is_(None)),
+            ),
             or_(PriceList.valid_from.is_(None), PriceList.valid_from <= now),
             or_(PriceList.valid_until.is_(None), PriceList.valid_until > now),
         )
+        # most specific first: on equal prices the company's list names the rule, then a group's
+        .order_by(PriceList.company_id.is_(None), PriceList.group_id.is_(None), PriceList.created_at)
     )
     return [(rule, str(name)) for rule, name in (await uow.session.execute(q)).all()]

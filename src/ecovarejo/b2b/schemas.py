@@ -46,8 +46,9 @@ class PriceListIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(max_length=120)
-    #: None: every company account.
+    #: One company; or ``group_id``: one customer group; neither: every company account.
     company_id: uuid.UUID | None = None
+    group_id: uuid.UUID | None = None
     valid_from: datetime | None = None
     valid_until: datetime | None = None
     rules: list[PriceRuleIn] = Field(default_factory=list, max_length=5000)
@@ -108,6 +109,7 @@ class PriceListOut(BaseModel):
     id: str
     name: str
     company_id: str | None
+    group_id: str | None = None
     valid_from: str | None
     valid_until: str | None
     is_active: bool
