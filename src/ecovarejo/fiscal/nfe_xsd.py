@@ -1,11 +1,12 @@
 """The NF-e XML against the official schema (layout 4.00, the portal's XSDs), where the libraries allow.
 
 The XSD files come from the ``nfelib`` package (MIT, Akretion; it ships the portal's NF-e 4.00 schemas in
-``nfelib/nfe/schemas/v4_0``) and the validation needs ``lxml``. Both are optional: without them
-:func:`schema_errors` answers ``None`` (not validated) and the structural check of :mod:`.nfe_xml` is
-all there is. With them installed, an ``nfeProc`` is validated against ``procNFe_v4.00.xsd`` and an
-``NFe`` against ``nfe_v4.00.xsd``. lxml parses with entities unresolved, no DTD and no network; the
-document reached here already passed ``defusedxml`` in :func:`.nfe_xml.check_nfe_xml`.
+``nfelib/nfe/schemas/v4_0``) and the validation needs ``lxml``; both come with the platform's
+dependencies. Should either be missing from an installation, :func:`schema_errors` answers ``None`` (not
+validated) and the structural check of :mod:`.nfe_xml` is all there is. An ``nfeProc`` is validated
+against ``procNFe_v4.00.xsd`` and an ``NFe`` against ``nfe_v4.00.xsd``. lxml parses with entities
+unresolved, no DTD and no network; the document reached here already passed ``defusedxml`` in
+:func:`.nfe_xml.check_nfe_xml`.
 """
 
 from __future__ import annotations
