@@ -15,6 +15,7 @@ from sqlalchemy import delete, select
 
 from ecovarejo.core.errors import Conflict, InvalidInput, NotFound
 from ecovarejo.core.uow import UnitOfWork
+from ecovarejo.users import public as users
 
 from .models import CustomerGroup, GroupMember
 
@@ -67,3 +68,31 @@ async def set_companies(uow: UnitOfWork, group_id: uuid.UUID, company_ids: Itera
         uow.session.add(GroupMember(group_id=group_id, company_id=company_id))
     await uow.flush()
     return wanted
+
+
+async def add_company(uow: UnitOfWork, group_id: uuid.UUID, cnpj: str) -> uuid.UUID:
+    """A company joins the group by its CNPJ (``invalid_cnpj``, ``404 company_not_found``); again: no-op."""
+    await get(uow, group_id)
+    found = await users.company_by_cnpj(uow, cnpj)
+    if found is None:
+        raise NotFound("no company account has this CNPJ", code="company_not_found")
+    if found.id not in await companies_of(uow, group_id):
+        uow.session.add(GroupMember(group_id=group_id, company_id=found.id))
+        await uow.flush()
+    return found.id
+
+
+async def remove_company(uow: UnitOfWork, group_id: uuid.UUID, company_id: uuid.UUID) -> None:
+    await get(uow, group_id)
+    await uow.session.execute(
+        delete(GroupMember).where(GroupMember.group_id == group_id, GroupMember.company_id == company_id)
+    )
+
+
+async def described(uow: UnitOfWork, company_ids: Iterable[uuid.UUID]) -> list[dict[str, str]]:
+    """``[{id, cnpj, legal_name}]`` of the companies (the users context's; one read each, for staff pages)."""
+    out = []
+    for company_id in company_ids:
+        c = await users.company(uow, company_id)
+        out.append({"id": str(company_id), "cnpj": c.cnpj if c else "", "legal_name": c.legal_name if c else ""})
+    return out

@@ -32,11 +32,24 @@ class GroupCompaniesIn(BaseModel):
     company_ids: list[uuid.UUID] = Field(max_length=groups.MAX_COMPANIES)
 
 
+class GroupCompanyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    cnpj: str = Field(min_length=14, max_length=20)
+
+
+class GroupCompanyOut(BaseModel):
+    id: str
+    cnpj: str
+    legal_name: str
+
+
 class GroupOut(BaseModel):
     id: str
     code: str
     name: str
     company_ids: list[str]
+    companies: list[GroupCompanyOut] | None = Field(default=None, description="In the listing: CNPJ and name")
 
 
 class GroupList(BaseModel):
@@ -57,7 +70,30 @@ async def create_group(body: GroupIn, _: Principal = Depends(staff), uow: UnitOf
 
 @admin.get("", response_model=GroupList)
 async def list_groups(_: Principal = Depends(staff), uow: UnitOfWork = Depends(get_read_uow)) -> Any:
-    return {"items": [_json(g, members) for g, members in await groups.all_groups(uow)]}
+    """Every group with its companies (their CNPJ and legal name)."""
+    return {"items": [{**_json(g, members), "companies": await groups.described(uow, members)}
+                      for g, members in await groups.all_groups(uow)]}  # fmt: skip
+
+
+@admin.post("/{group_id}/companies", response_model=GroupOut)
+async def add_company(
+    group_id: uuid.UUID, body: GroupCompanyIn, _: Principal = Depends(staff), uow: UnitOfWork = Depends(get_uow)
+) -> Any:
+    """A company joins the group by CNPJ (``404 company_not_found``); again: no change."""
+    await groups.add_company(uow, group_id, body.cnpj)
+    group, members = await groups.get(uow, group_id), await groups.companies_of(uow, group_id)
+    await uow.commit()
+    return _json(group, members)
+
+
+@admin.delete("/{group_id}/companies/{company_id}", response_model=GroupOut)
+async def remove_company(
+    group_id: uuid.UUID, company_id: uuid.UUID, _: Principal = Depends(staff), uow: UnitOfWork = Depends(get_uow)
+) -> Any:
+    await groups.remove_company(uow, group_id, company_id)
+    group, members = await groups.get(uow, group_id), await groups.companies_of(uow, group_id)
+    await uow.commit()
+    return _json(group, members)
 
 
 @admin.put("/{group_id}/companies", response_model=GroupOut)

@@ -41,6 +41,7 @@ MENU: list[tuple[str, str, str | None]] = [
     ("/admin/fiscal", "fiscal_settings", "manage_orders"),
     ("/admin/fiscal/nfe", "nfe_title", "manage_orders"),
     ("/admin/faturado", "credit_terms_title", "manage_orders"),
+    ("/admin/grupos", "customer_groups", "manage_orders"),
     ("/admin/revisao-fraude", "fraud_review", "manage_orders"),
     ("/admin/modelos", "ml_models", "view_reports"),
     ("/admin/clientes", "customers", "manage_users"),

@@ -87,6 +87,21 @@ PT_BR: dict[str, str] = {
     "quote_err_text_too_long": "Texto longo demais.",
     "quote_err_generic": "Não foi possível concluir. Confira os dados e tente de novo.",
     "company_address_edit": "Editar endereço",
+    "customer_groups": "Grupos de clientes",
+    "customer_groups_help": (
+        "Grupos de empresas (por exemplo, atacado). Uma tabela de preços pode ser de um grupo (group_id na API "
+        "de tabelas): vale para todas as empresas do grupo, ao lado da tabela da própria empresa e da tabela "
+        "para todas; vence o menor preço."
+    ),
+    "customer_groups_empty": "Nenhuma empresa neste grupo.",
+    "customer_groups_add_cnpj": "CNPJ da empresa",
+    "customer_groups_add": "Adicionar ao grupo",
+    "customer_groups_new": "Novo grupo",
+    "customer_groups_code": "Código (letras minúsculas, números, - e _)",
+    "customer_groups_name": "Nome",
+    "err_group_exists": "Já existe um grupo com este código.",
+    "err_invalid_group": "Código inválido: use letras minúsculas, números, - e _ (até 40).",
+    "err_group_not_found": "Grupo não encontrado.",
     "list_price_yours": "Seu preço",
     "list_price_catalog": "Preço de catálogo",
     "list_price_rule": "Regra aplicada",
@@ -180,6 +195,21 @@ EN: dict[str, str] = {
     "quote_err_text_too_long": "Text too long.",
     "quote_err_generic": "That did not work. Check the details and try again.",
     "company_address_edit": "Edit address",
+    "customer_groups": "Customer groups",
+    "customer_groups_help": (
+        "Groups of companies (for example, wholesale). A price list may be for a group (group_id in the price "
+        "list API): it applies to every company in the group, beside the company's own list and the list for "
+        "everyone; the lowest price wins."
+    ),
+    "customer_groups_empty": "No company in this group.",
+    "customer_groups_add_cnpj": "Company CNPJ",
+    "customer_groups_add": "Add to the group",
+    "customer_groups_new": "New group",
+    "customer_groups_code": "Code (lower-case letters, digits, - and _)",
+    "customer_groups_name": "Name",
+    "err_group_exists": "A group with this code exists already.",
+    "err_invalid_group": "Invalid code: use lower-case letters, digits, - and _ (up to 40).",
+    "err_group_not_found": "Group not found.",
     "list_price_yours": "Your price",
     "list_price_catalog": "Catalog price",
     "list_price_rule": "Rule applied",
