@@ -76,6 +76,18 @@ DECLARATION = PersonalData(
             description="what the customer bought",
         ),
         PersonalTable(
+            "order_status_history",
+            None,
+            (
+                # what staff or the customer typed when the order moved (a cancellation's or refund's reason)
+                Field("reason", Category.BEHAVIOURAL, Basis.CONTRACT, ORDER, Erasure.NULL, purpose="order history"),
+                _fiscal("to_status"),
+                _fiscal("created_at"),
+            ),
+            via=("order_id", "orders", "user_id"),
+            description="how the customer's orders moved, and why",
+        ),
+        PersonalTable(
             "coupon_redemptions",
             "user_id",
             (_fiscal("amount"), _fiscal("order_id", Category.BEHAVIOURAL)),
