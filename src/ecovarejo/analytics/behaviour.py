@@ -29,13 +29,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ecovarejo.core.auth import Authenticator
 from ecovarejo.core.container import Container
+from ecovarejo.core.personal_data import pseudonym
 from ecovarejo.core.uow import UnitOfWork
 from ecovarejo.privacy import public as privacy
 from ecovarejo.users import public as users
 
 from . import repository as repo
 from .ingest import shop_day
-from .pseudonyms import pseudonym
 
 log = structlog.get_logger("ecovarejo.analytics")
 

@@ -8,11 +8,11 @@ import uuid
 from ecovarejo.core.consumers import Consumer
 from ecovarejo.core.container import Container
 from ecovarejo.core.events import Event
+from ecovarejo.core.personal_data import pseudonym
 from ecovarejo.core.uow import UnitOfWork
 
 from . import ingest
 from . import repository as repo
-from .pseudonyms import pseudonym
 
 
 async def on_order_event(uow: UnitOfWork, event: Event, categories: ingest.CategoryCache | None = None) -> None:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import base64
 import enum
+import hashlib
+import hmac
 import re
 import uuid
 from collections.abc import Iterable
@@ -110,6 +112,9 @@ class PersonalTable:
     via: tuple[str, str, str] | None = None
     #: ``subject`` holds a formatted key (``"user:{id}"`` for idempotency scopes) rather than the bare id.
     subject_format: str | None = None
+    #: ``subject`` holds a keyed pseudonym of the id (:func:`pseudonym` of this kind, under the platform's
+    #: secret): the rows are found only by whoever holds the key (the privacy context's export).
+    pseudonymous: str | None = None
     #: True: erasure deletes the subject's rows (they only serve the person); False: column rules apply.
     delete_rows: bool = False
     retention_days: int | None = None
@@ -207,9 +212,20 @@ def _document(value: bytes) -> str:
     return text
 
 
-def subject_filter(pt: PersonalTable, subject_id: uuid.UUID) -> Any:
-    """The WHERE clause selecting the subject's rows of ``pt`` (None when found by content only)."""
+def pseudonym(secret: str, kind: str, value: str) -> str:
+    """A keyed pseudonym (HMAC-SHA256 under the platform secret): stable for one shop, meaningless without
+    the key. ``kind`` says what ``value`` is (``u``: a user's id; ``v``: an anonymous visitor's cookie)."""
+    return hmac.new(secret.encode(), f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def subject_filter(pt: PersonalTable, subject_id: uuid.UUID, *, secret: str | None = None) -> Any:
+    """The WHERE clause selecting the subject's rows of ``pt`` (None when found by content only, or by a
+    pseudonym and no ``secret`` is given)."""
     table = Base.metadata.tables[pt.table]
+    if pt.pseudonymous is not None:
+        if secret is None or pt.subject is None:
+            return None
+        return table.c[pt.subject] == pseudonym(secret, pt.pseudonymous, str(subject_id))
     if pt.via is not None:
         column, parent_name, parent_subject = pt.via
         parent = Base.metadata.tables[parent_name]
@@ -221,12 +237,13 @@ def subject_filter(pt: PersonalTable, subject_id: uuid.UUID) -> Any:
 
 
 async def export_subject(
-    session: AsyncSession, declaration: PersonalData, subject_id: uuid.UUID
+    session: AsyncSession, declaration: PersonalData, subject_id: uuid.UUID, *, secret: str | None = None
 ) -> dict[str, list[dict[str, Any]]]:
-    """The subject's exportable columns, by table, for every table of ``declaration`` keyed by subject."""
+    """The subject's exportable columns, by table, for every table of ``declaration`` keyed by subject
+    (the pseudonymous ones too when ``secret`` is given)."""
     out: dict[str, list[dict[str, Any]]] = {}
     for pt in declaration.tables:
-        where = subject_filter(pt, subject_id)
+        where = subject_filter(pt, subject_id, secret=secret)
         if where is None:
             continue
         table = Base.metadata.tables[pt.table]

@@ -33,7 +33,7 @@ async def collect(uow: UnitOfWork, registry: Registry, user_id: uuid.UUID) -> di
     """Every exportable personal datum of the person, by table, across every context."""
     out: dict[str, list[dict[str, Any]]] = {}
     for declaration in registry.declarations:
-        out.update(await export_subject(uow.session, declaration, user_id))
+        out.update(await export_subject(uow.session, declaration, user_id, secret=registry.secret))
     entries = await audit.recent(uow, subject_id=user_id, limit=1000)
     out["privacy_audit_log"] = [
         {"at": plain(e.at), "actor": e.actor, "action": e.action, "purpose": e.purpose} for e in entries

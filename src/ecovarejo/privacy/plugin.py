@@ -19,7 +19,9 @@ if TYPE_CHECKING:
 
 
 def install(container: Container) -> None:
-    container.ports.provide(Registry, Registry(container.personal_data or (KERNEL,)))
+    container.ports.provide(
+        Registry, Registry(container.personal_data or (KERNEL,), secret=container.settings.load_secret_key())
+    )
 
 
 def _routers() -> list[APIRouter]:

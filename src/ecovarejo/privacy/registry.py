@@ -8,7 +8,7 @@ column that looks personal is classified.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ecovarejo.core.personal_data import (
     BASIS_ARTICLE,
@@ -21,6 +21,9 @@ from ecovarejo.core.personal_data import (
 @dataclass(frozen=True)
 class Registry:
     declarations: tuple[PersonalData, ...]
+    #: The platform's secret: the key of the pseudonyms some tables are keyed by (behaviour events), so
+    #: the export finds the person's rows there too. None: those tables are left out.
+    secret: str | None = field(default=None, repr=False)
 
     def tables(self) -> Iterator[tuple[str, PersonalTable]]:
         """(context, table declaration) for every declared table."""

@@ -27,7 +27,7 @@ from sqlalchemy import Table, func, select, update
 from ecovarejo.core.auth import Principal
 from ecovarejo.core.db import Base, new_id
 from ecovarejo.core.models import DEFAULT_TENANT_ID, OutboxEvent
-from ecovarejo.core.personal_data import PersonalTable, plain
+from ecovarejo.core.personal_data import PersonalTable, plain, pseudonym
 from ecovarejo.inventory import service as inventory
 from ecovarejo.privacy import public as privacy
 from ecovarejo.products import service as products
@@ -44,13 +44,15 @@ def _letters(n: int) -> str:
     return "".join(random.choice(string.ascii_lowercase) for _ in range(n))
 
 
-def _where(table: Table, pt: PersonalTable, uid: uuid.UUID) -> Any:
+def _where(table: Table, pt: PersonalTable, uid: uuid.UUID, secret: str) -> Any:
     """The person's rows of ``pt``, written here independently of the export's own walker."""
     if pt.via is not None:
         column, parent_name, parent_subject = pt.via
         parent = Base.metadata.tables[parent_name]
         return table.c[column].in_(select(parent.c.id).where(parent.c[parent_subject] == uid))
     assert pt.subject is not None
+    if pt.pseudonymous is not None:  # keyed by a pseudonym of the id (behaviour events)
+        return table.c[pt.subject] == pseudonym(secret, pt.pseudonymous, str(uid))
     return table.c[pt.subject] == (pt.subject_format.format(id=uid) if pt.subject_format else uid)
 
 
@@ -149,6 +151,11 @@ async def test_the_archive_holds_every_exported_column_of_every_personal_table(a
     address = {"recipient": f"{first} {last}", "street": street, "number": "77", "city": "São Paulo", "state": "SP",
                "postal_code": cep}  # fmt: skip
     staff = bearer(token_for(c, DEFAULT_TENANT_ID, "admin"))
+    # signed in, with analytics consent: a search and a recommendation followed (behaviour events)
+    r = await client.get("/api/v1/products", params={"q": "bambu"}, headers=h)
+    assert r.status_code == 200, r.text
+    r = await client.get(f"/api/v1/products/{product.id}", params={"rec": "similar"}, headers=h)
+    assert r.status_code == 200, r.text
     r = await client.post("/api/v1/cart/items", json={"sku": sku, "quantity": 2}, headers=h)
     assert r.status_code == 200, r.text
     body = {"shipping_address": address, "billing_address": address, "payment": {"method": "card", "source": CARD_OK},
@@ -202,7 +209,8 @@ async def test_the_archive_holds_every_exported_column_of_every_personal_table(a
         async with c.db.system_session() as s:
             for name, pt in personal.items():
                 table = Base.metadata.tables[name]
-                rows = (await s.execute(select(table).where(_where(table, pt, uid)))).mappings().all()
+                where = _where(table, pt, uid, c.settings.load_secret_key())
+                rows = (await s.execute(select(table).where(where))).mappings().all()
                 out[name] = [dict(row) for row in rows]
         return out
 
@@ -216,7 +224,9 @@ async def test_the_archive_holds_every_exported_column_of_every_personal_table(a
                 select(func.count()).select_from(OutboxEvent).where(OutboxEvent.published_at.is_(None))
             )
         rows = await db_rows()
-        ready = not pending and all(rows[t] for t in ("notification_messages", "analytics_orders", "loyalty_ledger"))
+        ready = not pending and all(
+            rows[t] for t in ("notification_messages", "analytics_orders", "loyalty_ledger", "analytics_behaviour")
+        )
         stable = ready and previous and previous[-1] == rows
         previous.append(rows)
         return rows if stable else None
