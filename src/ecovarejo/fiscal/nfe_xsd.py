@@ -11,7 +11,6 @@ unresolved, no DTD and no network; the document reached here already passed ``de
 
 from __future__ import annotations
 
-import importlib
 import importlib.util
 from functools import cache
 from pathlib import Path
@@ -30,7 +29,9 @@ def available() -> bool:
 
 
 def _etree() -> Any:
-    return importlib.import_module("lxml.etree")
+    from lxml import etree  # imported when a note is first validated, not at start-up
+
+    return etree
 
 
 def _parser(etree: Any) -> Any:
@@ -39,10 +40,10 @@ def _parser(etree: Any) -> Any:
 
 @cache
 def _schema(name: str) -> Any:
+    import nfelib  # the package only ships the schema files read here
+
     etree = _etree()
-    spec = importlib.util.find_spec("nfelib")
-    assert spec is not None and spec.submodule_search_locations
-    path = Path(next(iter(spec.submodule_search_locations))).joinpath(*SCHEMA_DIR, name)
+    path = Path(nfelib.__file__).parent.joinpath(*SCHEMA_DIR, name)
     return etree.XMLSchema(etree.parse(str(path), _parser(etree)))
 
 

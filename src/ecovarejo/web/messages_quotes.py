@@ -89,9 +89,9 @@ PT_BR: dict[str, str] = {
     "company_address_edit": "Editar endereço",
     "customer_groups": "Grupos de clientes",
     "customer_groups_help": (
-        "Grupos de empresas (por exemplo, atacado). Uma tabela de preços pode ser de um grupo (group_id na API "
-        "de tabelas): vale para todas as empresas do grupo, ao lado da tabela da própria empresa e da tabela "
-        "para todas; vence o menor preço."
+        "Grupos de empresas (por exemplo, atacado). Uma tabela de preços pode ser de um grupo (escolhido ao "
+        "criar a tabela): vale para todas as empresas do grupo, ao lado da tabela da própria empresa e da "
+        "tabela para todas; vence o menor preço."
     ),
     "customer_groups_empty": "Nenhuma empresa neste grupo.",
     "customer_groups_add_cnpj": "CNPJ da empresa",
@@ -197,8 +197,8 @@ EN: dict[str, str] = {
     "company_address_edit": "Edit address",
     "customer_groups": "Customer groups",
     "customer_groups_help": (
-        "Groups of companies (for example, wholesale). A price list may be for a group (group_id in the price "
-        "list API): it applies to every company in the group, beside the company's own list and the list for "
+        "Groups of companies (for example, wholesale). A price list may be for a group (chosen when the list "
+        "is made): it applies to every company in the group, beside the company's own list and the list for "
         "everyone; the lowest price wins."
     ),
     "customer_groups_empty": "No company in this group.",
